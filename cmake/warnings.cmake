@@ -1,0 +1,14 @@
+add_library(pqb_warnings INTERFACE)
+target_compile_options(pqb_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Woverloaded-virtual
+  -Wcast-qual -Wformat=2 -Wimplicit-fallthrough -Wmissing-declarations)
+if(PQB_WERROR)
+  target_compile_options(pqb_warnings INTERFACE -Werror)
+endif()
+if(PQB_SANITIZE)
+  add_compile_options(-fsanitize=${PQB_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=${PQB_SANITIZE})
+endif()
+# Hardening for what we ship.
+add_compile_options(-D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection -fcf-protection)
+add_link_options(-Wl,-z,relro,-z,now)

@@ -1,0 +1,26 @@
+#pragma once
+// Logging on spdlog: console (stderr) and, where a journal socket exists, journald.
+// Key material cannot reach a log line: SecureBytes formats as a redaction
+// (secure_bytes.hpp), and the key-bearing types of other modules do the same.
+
+#include <memory>
+#include <string>
+
+#include <spdlog/spdlog.h>
+
+namespace pqbranch::core {
+
+struct LogOptions {
+  std::string name = "pqbranch";
+  spdlog::level::level_enum level = spdlog::level::info;
+  bool console = true;
+  bool journald = true;  // only where /run/systemd/journal/socket exists
+};
+
+// Installs the default logger and returns it.
+std::shared_ptr<spdlog::logger> init_logging(const LogOptions& options);
+
+// Parses "trace".."critical"/"off"; nullopt-like error as spdlog::level::n_levels.
+spdlog::level::level_enum parse_log_level(const std::string& text) noexcept;
+
+}  // namespace pqbranch::core
