@@ -1,6 +1,6 @@
 add_library(pqb_warnings INTERFACE)
 target_compile_options(pqb_warnings INTERFACE
-  -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Woverloaded-virtual
+  -Wall -Wextra -Wpedantic -Wshadow -Woverloaded-virtual
   -Wcast-qual -Wformat=2 -Wimplicit-fallthrough -Wmissing-declarations)
 if(PQB_WERROR)
   target_compile_options(pqb_warnings INTERFACE -Werror)
