@@ -5,9 +5,10 @@
 
 #include <openssl/evp.h>
 
-#include "openssl_error.hpp"
 #include "pqbranch/core/c_handle.hpp"
 #include "pqbranch/crypto/error.hpp"
+
+#include "openssl_error.hpp"
 
 namespace pqbranch::crypto {
 namespace {
@@ -68,7 +69,7 @@ core::Result<std::vector<std::uint8_t>> aes256gcm_seal(std::span<const std::uint
   }
   int final_len = 0;
   if (EVP_EncryptFinal_ex(ctx->get(), out.data() + len, &final_len) != 1 ||
-      static_cast<std::size_t>(len + final_len) != plaintext.size()) {
+      static_cast<std::size_t>(len) + static_cast<std::size_t>(final_len) != plaintext.size()) {
     return detail::openssl_error(errc::backend, "AES-256-GCM final");
   }
   if (EVP_CIPHER_CTX_ctrl(ctx->get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(kGcmTagSize),
@@ -92,8 +93,8 @@ core::Result<core::SecureBytes> aes256gcm_open(std::span<const std::uint8_t> key
   if (!ctx) return ctx.error();
   core::SecureBytes out(text);
   int len = 0;
-  if (text != 0 && EVP_DecryptUpdate(ctx->get(), out.data(), &len, sealed.data(),
-                                     static_cast<int>(text)) != 1) {
+  if (text != 0 &&
+      EVP_DecryptUpdate(ctx->get(), out.data(), &len, sealed.data(), static_cast<int>(text)) != 1) {
     return detail::openssl_error(errc::backend, "AES-256-GCM decrypt");
   }
   // The tag is only read by OpenSSL; the control's pointer is non-const by signature.

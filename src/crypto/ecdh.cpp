@@ -7,9 +7,10 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
-#include "openssl_error.hpp"
 #include "pqbranch/core/c_handle.hpp"
 #include "pqbranch/crypto/error.hpp"
+
+#include "openssl_error.hpp"
 
 namespace pqbranch::crypto {
 namespace {
@@ -58,9 +59,8 @@ core::Result<EcdhGroup> group_of(EVP_PKEY* key) {
 
 core::Result<PkeyHandle> import_peer(EcdhGroup g, std::span<const std::uint8_t> value) {
   if (value.size() != public_size(g)) {
-    return core::make_error(errc::bad_key,
-                            fmt::format("{} public value is {} bytes, expected {}", to_string(g),
-                                        value.size(), public_size(g)));
+    return core::make_error(errc::bad_key, fmt::format("{} public value is {} bytes, expected {}",
+                                                       to_string(g), value.size(), public_size(g)));
   }
   if (g == EcdhGroup::x25519) {
     PkeyHandle k(
@@ -76,8 +76,8 @@ core::Result<PkeyHandle> import_peer(EcdhGroup g, std::span<const std::uint8_t> 
     return detail::openssl_error(errc::backend, "EC fromdata init");
   }
   std::array<OSSL_PARAM, 3> params{
-      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-                                       const_cast<char*>(curve_of(g)), 0),  // NOLINT
+      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(curve_of(g)),
+                                       0),  // NOLINT
       OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
                                         const_cast<std::uint8_t*>(value.data()),  // NOLINT
                                         value.size()),
@@ -118,8 +118,8 @@ core::Result<std::vector<std::uint8_t>> ecdh_public_value(const PrivateKey& key)
   if (!g) return g.error();
   std::vector<std::uint8_t> out(public_size(*g));
   std::size_t len = 0;
-  if (EVP_PKEY_get_octet_string_param(key.native(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
-                                      out.data(), out.size(), &len) != 1 ||
+  if (EVP_PKEY_get_octet_string_param(key.native(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, out.data(),
+                                      out.size(), &len) != 1 ||
       len != out.size()) {
     return detail::openssl_error(errc::backend, "ECDH public value");
   }

@@ -2,9 +2,10 @@
 
 #include <openssl/evp.h>
 
+#include "pqbranch/crypto/error.hpp"
+
 #include "hash_name.hpp"
 #include "openssl_error.hpp"
-#include "pqbranch/crypto/error.hpp"
 
 namespace pqbranch::crypto {
 namespace detail {
@@ -33,8 +34,8 @@ core::Result<core::SecureBytes> hmac(Hash h, std::span<const std::uint8_t> key,
   // EVP_Q_mac rejects a null key pointer even for a zero-length key.
   static const std::uint8_t kEmpty = 0;
   const std::uint8_t* k = key.empty() ? &kEmpty : key.data();
-  if (EVP_Q_mac(nullptr, "HMAC", nullptr, detail::hash_name(h), nullptr, k, key.size(),
-                data.data(), data.size(), out.data(), out.size(), &len) == nullptr ||
+  if (EVP_Q_mac(nullptr, "HMAC", nullptr, detail::hash_name(h), nullptr, k, key.size(), data.data(),
+                data.size(), out.data(), out.size(), &len) == nullptr ||
       len != out.size()) {
     return detail::openssl_error(errc::backend, "HMAC");
   }

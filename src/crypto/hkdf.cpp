@@ -6,10 +6,11 @@
 #include <openssl/kdf.h>
 #include <openssl/params.h>
 
-#include "hash_name.hpp"
-#include "openssl_error.hpp"
 #include "pqbranch/core/c_handle.hpp"
 #include "pqbranch/crypto/error.hpp"
+
+#include "hash_name.hpp"
+#include "openssl_error.hpp"
 
 namespace pqbranch::crypto {
 namespace {
@@ -33,8 +34,8 @@ core::Result<core::SecureBytes> run(Hash h, int mode, std::span<const std::uint8
   if (!ctx) return detail::openssl_error(errc::backend, "EVP_KDF_CTX_new");
   std::array<OSSL_PARAM, 6> params{};
   std::size_t n = 0;
-  params[n++] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
-                                                 const_cast<char*>(detail::hash_name(h)), 0);  // NOLINT
+  params[n++] = OSSL_PARAM_construct_utf8_string(
+      OSSL_KDF_PARAM_DIGEST, const_cast<char*>(detail::hash_name(h)), 0);  // NOLINT
   params[n++] = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
   params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, in(key), key.size());
   if (!salt.empty()) {

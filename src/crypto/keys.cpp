@@ -10,9 +10,10 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "pqbranch/crypto/error.hpp"
+
 #include "file_io.hpp"
 #include "openssl_error.hpp"
-#include "pqbranch/crypto/error.hpp"
 
 namespace pqbranch::crypto {
 namespace {
@@ -67,7 +68,8 @@ core::Result<PrivateKey> load_private_key(const std::filesystem::path& file) {
   if (!bytes) return bytes.error();
   Bio bio(BIO_new_mem_buf(bytes->data(), static_cast<int>(bytes->size())));
   if (!bio) return detail::openssl_error(errc::backend, "BIO_new_mem_buf");
-  PkeyHandle key(PEM_read_bio_PrivateKey_ex(bio.get(), nullptr, no_passphrase, nullptr, nullptr, nullptr));
+  PkeyHandle key(
+      PEM_read_bio_PrivateKey_ex(bio.get(), nullptr, no_passphrase, nullptr, nullptr, nullptr));
   if (!key) {
     return detail::openssl_error(errc::bad_key,
                                  "key file " + file.string() + ": no PEM private key");
@@ -117,7 +119,8 @@ core::Result<PublicKey> load_public_key(const std::filesystem::path& file) {
   if (!bytes) return bytes.error();
   Bio bio(BIO_new_mem_buf(bytes->data(), static_cast<int>(bytes->size())));
   if (!bio) return detail::openssl_error(errc::backend, "BIO_new_mem_buf");
-  PkeyHandle key(PEM_read_bio_PUBKEY_ex(bio.get(), nullptr, no_passphrase, nullptr, nullptr, nullptr));
+  PkeyHandle key(
+      PEM_read_bio_PUBKEY_ex(bio.get(), nullptr, no_passphrase, nullptr, nullptr, nullptr));
   if (!key) {
     return detail::openssl_error(errc::bad_key,
                                  "public key file " + file.string() + ": no PEM public key");

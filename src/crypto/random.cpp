@@ -2,8 +2,9 @@
 
 #include <openssl/rand.h>
 
-#include "openssl_error.hpp"
 #include "pqbranch/crypto/error.hpp"
+
+#include "openssl_error.hpp"
 
 namespace pqbranch::crypto {
 

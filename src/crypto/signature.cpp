@@ -7,9 +7,10 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 
-#include "openssl_error.hpp"
 #include "pqbranch/core/c_handle.hpp"
 #include "pqbranch/crypto/error.hpp"
+
+#include "openssl_error.hpp"
 
 namespace pqbranch::crypto {
 namespace {

@@ -1,6 +1,7 @@
 #include "pqbranch/crypto/tls_context.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <climits>
 #include <set>
 
@@ -12,10 +13,11 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
-#include "file_io.hpp"
-#include "openssl_error.hpp"
 #include "pqbranch/crypto/error.hpp"
 #include "pqbranch/crypto/keys.hpp"
+
+#include "file_io.hpp"
+#include "openssl_error.hpp"
 
 namespace pqbranch::crypto {
 namespace {
@@ -32,6 +34,14 @@ constexpr std::string_view kSessionIdContext = "pqbranch-keysvc";
 template <std::size_t N>
 bool contains(const std::array<std::string_view, N>& list, std::string_view name) {
   return std::find(list.begin(), list.end(), name) != list.end();
+}
+
+template <std::size_t N>
+const std::string_view* find_group(const std::array<std::string_view, N>& list,
+                                   std::string_view name) {
+  const auto* it = std::find_if(list.begin(), list.end(),
+                                [&](std::string_view g) { return same_group(g, name); });
+  return it == list.end() ? nullptr : it;
 }
 
 std::string join(const std::vector<std::string>& items) {
@@ -73,10 +83,10 @@ core::Result<std::vector<X509Handle>> read_certificates(const std::filesystem::p
                                        : (ERR_GET_LIB(last) == ERR_LIB_PEM &&
                                           ERR_GET_REASON(last) == PEM_R_NO_START_LINE);
   if (!clean_end) {
-    return detail::openssl_error(errc::bad_certificate,
-                                 fmt::format("{} {}: {}", what, file.string(),
-                                             certs.empty() ? "no PEM certificate"
-                                                           : "unreadable PEM certificate"));
+    return detail::openssl_error(
+        errc::bad_certificate,
+        fmt::format("{} {}: {}", what, file.string(),
+                    certs.empty() ? "no PEM certificate" : "unreadable PEM certificate"));
   }
   detail::drain_openssl_errors();
   return certs;
@@ -188,19 +198,32 @@ core::Result<SslCtx> make_context(const TlsOptions& o, bool server) {
 
 }  // namespace
 
+bool same_group(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
 bool is_hybrid_group(std::string_view name) noexcept {
-  return contains(kHybridGroups, name);
+  return find_group(kHybridGroups, name) != nullptr;
 }
 
 bool is_classical_group(std::string_view name) noexcept {
-  return contains(kClassicalGroups, name);
+  return find_group(kClassicalGroups, name) != nullptr;
+}
+
+std::string canonical_group_name(std::string_view name) {
+  if (const auto* g = find_group(kHybridGroups, name)) return std::string(*g);
+  if (const auto* g = find_group(kClassicalGroups, name)) return std::string(*g);
+  return std::string(name);
 }
 
 core::Result<void> validate(const GroupPolicy& policy) {
   if (policy.groups.empty()) return core::make_error(errc::bad_group, "group list is empty");
-  std::set<std::string_view> seen;
+  std::set<std::string> seen;
   for (const auto& g : policy.groups) {
-    if (!seen.insert(g).second) {
+    if (!seen.insert(canonical_group_name(g)).second) {
       return core::make_error(errc::bad_group, fmt::format("'{}' listed twice", g));
     }
     if (is_hybrid_group(g)) continue;
@@ -209,8 +232,8 @@ core::Result<void> validate(const GroupPolicy& policy) {
       return core::make_error(errc::classical_not_allowed,
                               fmt::format("'{}' is a classical group", g));
     }
-    return core::make_error(
-        errc::bad_group, fmt::format("'{}' (hybrid groups: {})", g, fmt::join(kHybridGroups, ", ")));
+    return core::make_error(errc::bad_group, fmt::format("'{}' (hybrid groups: {})", g,
+                                                         fmt::join(kHybridGroups, ", ")));
   }
   return {};
 }

@@ -17,6 +17,12 @@ namespace {
 constexpr int kAlertCodes = 256;
 
 std::string reason_text(unsigned long e) {
+  // A failed read or write is queued as a system error carrying errno (e.g. EPIPE when the
+  // peer closed while the server was still sending its session tickets).
+  if (ERR_SYSTEM_ERROR(e)) {
+    return "connection error: " +
+           std::error_code(static_cast<int>(ERR_GET_REASON(e)), std::generic_category()).message();
+  }
   const char* r = ERR_reason_error_string(e);
   if (r != nullptr) return r;
   return fmt::format("error {:#x}", e);
@@ -56,7 +62,8 @@ std::string verify_text(const SSL* ssl) {
 // The codes on the queue, oldest first; the queue is left empty.
 std::vector<unsigned long> drain_codes() {
   std::vector<unsigned long> codes;
-  for (unsigned long e = ERR_get_error(); e != 0; e = ERR_get_error()) codes.push_back(e);
+  for (unsigned long e = ERR_get_error(); e != 0; e = ERR_get_error())
+    codes.push_back(e);
   return codes;
 }
 
@@ -225,8 +232,8 @@ std::string describe_client_failure(const SSL* ssl, int ret) {
   if (!codes.empty()) {
     // An alert or a verification failure says the most; look for those first.
     for (const auto e : codes) {
-      if (received_alert(e) >= 0 || (ERR_GET_LIB(e) == ERR_LIB_SSL &&
-                                     ERR_GET_REASON(e) == SSL_R_CERTIFICATE_VERIFY_FAILED)) {
+      if (received_alert(e) >= 0 ||
+          (ERR_GET_LIB(e) == ERR_LIB_SSL && ERR_GET_REASON(e) == SSL_R_CERTIFICATE_VERIFY_FAILED)) {
         return describe_client_code(ssl, e);
       }
     }

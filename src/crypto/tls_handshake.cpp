@@ -8,8 +8,9 @@
 #include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 
-#include "openssl_error.hpp"
 #include "pqbranch/crypto/error.hpp"
+
+#include "openssl_error.hpp"
 
 namespace pqbranch::crypto {
 namespace {
@@ -45,7 +46,7 @@ core::Result<HandshakeInfo> inspect_handshake(SSL* ssl) {
   HandshakeInfo info;
   const char* group = SSL_get0_group_name(ssl);
   if (group == nullptr) return core::make_error(errc::no_handshake, "no negotiated group");
-  info.group = group;
+  info.group = canonical_group_name(group);
   const char* sig = nullptr;
   if (SSL_get0_peer_signature_name(ssl, &sig) == 1 && sig != nullptr) info.peer_signature = sig;
   info.cipher = SSL_get_cipher_name(ssl);
@@ -61,13 +62,14 @@ core::Result<HandshakeInfo> enforce_policy(SSL* ssl, const GroupPolicy& policy,
   auto info = inspect_handshake(ssl);
   if (!info) return info;
   const auto& groups = policy.groups;
-  if (std::find(groups.begin(), groups.end(), info->group) == groups.end()) {
+  const auto listed = [&](const std::string& g) { return same_group(g, info->group); };
+  if (std::none_of(groups.begin(), groups.end(), listed)) {
     spdlog::error("TLS: refusing connection (peer '{}'): negotiated group {} is not in [{}]",
                   info->peer_common_name, info->group, fmt::join(groups, ", "));
     metrics.add("tls_policy_refused_total");
-    return core::make_error(errc::group_not_allowed,
-                            fmt::format("negotiated {} (allowed: {})", info->group,
-                                        fmt::join(groups, ", ")));
+    return core::make_error(
+        errc::group_not_allowed,
+        fmt::format("negotiated {} (allowed: {})", info->group, fmt::join(groups, ", ")));
   }
   if (!info->post_quantum) {
     // Only reachable with allow_classical = true: the group list holds no classical group

@@ -65,9 +65,10 @@ core::Result<X509Handle> make_cert(const CertSpec& spec, EVP_PKEY* subject_key, 
     return failed("validity");
   }
   X509_NAME* subject = X509_get_subject_name(cert.get());
-  if (X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8,
-                                 reinterpret_cast<const unsigned char*>(spec.name.c_str()),  // NOLINT
-                                 -1, -1, 0) != 1) {
+  if (X509_NAME_add_entry_by_txt(
+          subject, "CN", MBSTRING_UTF8,
+          reinterpret_cast<const unsigned char*>(spec.name.c_str()),  // NOLINT
+          -1, -1, 0) != 1) {
     return failed("subject");
   }
   X509* signer = issuer == nullptr ? cert.get() : issuer;
@@ -147,8 +148,8 @@ core::Result<TestPki> TestPki::create(PkiAlgorithm algorithm, const std::string&
 core::Result<IssuedCert> TestPki::issue(const std::string& name, CertRole role) {
   auto key = crypto::generate_signing_key(signature_of(algorithm_));
   if (!key) return key.error();
-  auto cert = make_cert({name, false, role}, key->native(), ca_cert_.get(), ca_key_.native(),
-                        algorithm_);
+  auto cert =
+      make_cert({name, false, role}, key->native(), ca_cert_.get(), ca_key_.native(), algorithm_);
   if (!cert) return cert.error();
   IssuedCert out{dir_ / (name + ".pem"), dir_ / (name + ".key")};
   if (auto ok = write_cert(cert->get(), out.certificate); !ok) return ok.error();

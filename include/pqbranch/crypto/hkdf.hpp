@@ -19,8 +19,7 @@ core::Result<core::SecureBytes> hkdf_extract(Hash h, std::span<const std::uint8_
 // RFC 5869 §2.3: OKM of `length` bytes, 1 <= length <= 255 * HashLen; `prk` must be at
 // least HashLen bytes.
 core::Result<core::SecureBytes> hkdf_expand(Hash h, std::span<const std::uint8_t> prk,
-                                            std::span<const std::uint8_t> info,
-                                            std::size_t length);
+                                            std::span<const std::uint8_t> info, std::size_t length);
 
 // Extract then expand.
 core::Result<core::SecureBytes> hkdf(Hash h, std::span<const std::uint8_t> salt,

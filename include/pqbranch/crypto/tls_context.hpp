@@ -46,14 +46,19 @@ inline constexpr std::string_view kDefaultGroup = "X25519MLKEM768";
 inline constexpr std::array<std::string_view, 3> kHybridGroups{
     "X25519MLKEM768", "SecP256r1MLKEM768", "SecP384r1MLKEM1024"};
 // Classical groups accepted only with allow_classical = true.
-inline constexpr std::array<std::string_view, 5> kClassicalGroups{
-    "X25519", "X448", "secp256r1", "secp384r1", "secp521r1"};
+inline constexpr std::array<std::string_view, 5> kClassicalGroups{"X25519", "X448", "secp256r1",
+                                                                  "secp384r1", "secp521r1"};
 // Signature algorithms a configuration may name (OpenSSL's TLS 1.3 names).
 inline constexpr std::array<std::string_view, 5> kAllowedSignatureAlgorithms{
     "mldsa65", "mldsa87", "ecdsa_secp256r1_sha256", "ecdsa_secp384r1_sha384", "ed25519"};
 
+// Group names compare without regard to case, as OpenSSL's do (it reports "x25519" for
+// what configurations usually spell "X25519").
 [[nodiscard]] bool is_hybrid_group(std::string_view name) noexcept;
 [[nodiscard]] bool is_classical_group(std::string_view name) noexcept;
+[[nodiscard]] bool same_group(std::string_view a, std::string_view b) noexcept;
+// The spelling of our tables above for a known group, otherwise `name` unchanged.
+[[nodiscard]] std::string canonical_group_name(std::string_view name);
 
 struct GroupPolicy {
   // In preference order; the client sends a key share for the first.

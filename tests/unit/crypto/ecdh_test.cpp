@@ -1,9 +1,11 @@
+#include "pqbranch/crypto/ecdh.hpp"
+
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
-#include "fakes/hex.hpp"
-#include "pqbranch/crypto/ecdh.hpp"
 #include "pqbranch/crypto/error.hpp"
+
+#include "fakes/hex.hpp"
 
 namespace pqbranch::crypto {
 namespace {
@@ -69,7 +71,7 @@ INSTANTIATE_TEST_SUITE_P(Groups, EcdhTest,
                          [](const auto& param_info) {
                            return param_info.param == EcdhGroup::x25519 ? std::string("X25519")
                                   : param_info.param == EcdhGroup::p256 ? std::string("P256")
-                                                                  : std::string("P384");
+                                                                        : std::string("P384");
                          });
 
 }  // namespace

@@ -1,9 +1,10 @@
 #include <gtest/gtest.h>
 
-#include "fakes/hex.hpp"
 #include "pqbranch/crypto/error.hpp"
 #include "pqbranch/crypto/hash.hpp"
 #include "pqbranch/crypto/hkdf.hpp"
+
+#include "fakes/hex.hpp"
 
 namespace pqbranch::crypto {
 namespace {

@@ -1,13 +1,15 @@
+#include "pqbranch/crypto/keys.hpp"
+
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include "fakes/test_pki.hpp"
+#include <gtest/gtest.h>
+
 #include "pqbranch/crypto/error.hpp"
-#include "pqbranch/crypto/keys.hpp"
 #include "pqbranch/crypto/signature.hpp"
+
+#include "fakes/test_pki.hpp"
 
 namespace pqbranch::crypto {
 namespace {

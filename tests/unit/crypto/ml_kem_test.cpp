@@ -1,9 +1,10 @@
+#include "pqbranch/crypto/ml_kem.hpp"
+
 #include <gtest/gtest.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
 #include "pqbranch/crypto/error.hpp"
-#include "pqbranch/crypto/ml_kem.hpp"
 #include "pqbranch/crypto/signature.hpp"
 
 namespace pqbranch::crypto {

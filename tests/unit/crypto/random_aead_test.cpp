@@ -2,10 +2,11 @@
 
 #include <gtest/gtest.h>
 
-#include "fakes/hex.hpp"
 #include "pqbranch/crypto/aead.hpp"
 #include "pqbranch/crypto/error.hpp"
 #include "pqbranch/crypto/random.hpp"
+
+#include "fakes/hex.hpp"
 
 namespace pqbranch::crypto {
 namespace {

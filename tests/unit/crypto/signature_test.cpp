@@ -1,9 +1,11 @@
+#include "pqbranch/crypto/signature.hpp"
+
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
-#include "fakes/hex.hpp"
 #include "pqbranch/crypto/error.hpp"
-#include "pqbranch/crypto/signature.hpp"
+
+#include "fakes/hex.hpp"
 
 namespace pqbranch::crypto {
 namespace {
@@ -86,8 +88,7 @@ INSTANTIATE_TEST_SUITE_P(Algorithms, SignatureTest,
 
 // RFC 8032 §7.1, TEST 1: Ed25519 is deterministic, so the signature is a known answer.
 TEST(Ed25519, MatchesRfc8032Test1) {
-  const auto secret =
-      from_hex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
+  const auto secret = from_hex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
   PrivateKey key(PkeyHandle(
       EVP_PKEY_new_raw_private_key_ex(nullptr, "ED25519", nullptr, secret.data(), secret.size())));
   ASSERT_NE(key.native(), nullptr);

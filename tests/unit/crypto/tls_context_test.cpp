@@ -1,12 +1,14 @@
+#include "pqbranch/crypto/tls_context.hpp"
+
 #include <filesystem>
 
 #include <gtest/gtest.h>
 #include <openssl/ssl.h>
 
-#include "fakes/test_pki.hpp"
 #include "pqbranch/crypto/error.hpp"
-#include "pqbranch/crypto/tls_context.hpp"
 #include "pqbranch/crypto/tls_handshake.hpp"
+
+#include "fakes/test_pki.hpp"
 
 namespace pqbranch::crypto {
 namespace {
@@ -39,7 +41,18 @@ TEST(GroupPolicy, RefusesUnknownEmptyDuplicateAndPureMlKem) {
   EXPECT_EQ(validate({{"DEFAULT"}, true}).error(), errc::bad_group);
   EXPECT_EQ(validate({{"?X25519MLKEM768"}, false}).error(), errc::bad_group);
   EXPECT_EQ(validate({{"MLKEM768"}, true}).error(), errc::bad_group);  // not hybrid
-  EXPECT_EQ(validate({{"x25519mlkem768"}, false}).error(), errc::bad_group);
+  // Case does not matter (as in OpenSSL), but a name in two spellings is still a duplicate.
+  EXPECT_TRUE(validate({{"x25519mlkem768"}, false}));
+  EXPECT_EQ(validate({{"X25519MLKEM768", "x25519mlkem768"}, false}).error(), errc::bad_group);
+}
+
+TEST(GroupPolicy, NamesCompareWithoutCase) {
+  EXPECT_TRUE(is_classical_group("x25519"));  // OpenSSL's own spelling
+  EXPECT_EQ(canonical_group_name("x25519"), "X25519");
+  EXPECT_EQ(canonical_group_name("X25519MLKEM768"), "X25519MLKEM768");
+  EXPECT_EQ(canonical_group_name("brainpoolP256r1"), "brainpoolP256r1");
+  EXPECT_TRUE(same_group("SecP256r1MLKEM768", "secp256r1mlkem768"));
+  EXPECT_FALSE(same_group("X25519", "X448"));
 }
 
 class TlsContextTest : public ::testing::Test {
@@ -109,8 +122,7 @@ TEST_F(TlsContextTest, MissingFilesAreNamed) {
   o.private_key_file = pki.dir() / "no.key";
   r = make_server_context(o);
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message().find("key file " + o.private_key_file.string()),
-            std::string::npos);
+  EXPECT_NE(r.error().message().find("key file " + o.private_key_file.string()), std::string::npos);
 }
 
 TEST_F(TlsContextTest, KeyFileReadableByOthersIsRefused) {

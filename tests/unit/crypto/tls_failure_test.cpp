@@ -1,9 +1,12 @@
+#include "pqbranch/crypto/tls_failure.hpp"
+
+#include <cerrno>
+
 #include <gtest/gtest.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include "fakes/log_capture.hpp"
-#include "pqbranch/crypto/tls_failure.hpp"
 
 namespace pqbranch::crypto {
 namespace {
@@ -24,8 +27,7 @@ TEST(ServerRefusal, ClassifiesOpenSslReasons) {
             RefusalReason::no_client_certificate);
   EXPECT_EQ(classify_server_error(ssl_reason(SSL_R_CERTIFICATE_VERIFY_FAILED)).reason,
             RefusalReason::bad_certificate);
-  EXPECT_EQ(classify_server_error(alert(SSL_AD_UNKNOWN_CA)).reason,
-            RefusalReason::bad_certificate);
+  EXPECT_EQ(classify_server_error(alert(SSL_AD_UNKNOWN_CA)).reason, RefusalReason::bad_certificate);
   EXPECT_EQ(classify_server_error(ssl_reason(SSL_R_UNSUPPORTED_PROTOCOL)).reason,
             RefusalReason::wrong_version);
   EXPECT_EQ(classify_server_error(ssl_reason(SSL_R_HTTP_REQUEST)).reason,
@@ -33,6 +35,10 @@ TEST(ServerRefusal, ClassifiesOpenSslReasons) {
   EXPECT_EQ(classify_server_error(ssl_reason(SSL_R_UNEXPECTED_EOF_WHILE_READING)).reason,
             RefusalReason::other);
   EXPECT_EQ(classify_server_error(0).reason, RefusalReason::other);
+  // A system error carries errno: the client closed while we still wrote.
+  const auto pipe = classify_server_error(static_cast<unsigned long>(ERR_SYSTEM_FLAG) | EPIPE);
+  EXPECT_EQ(pipe.reason, RefusalReason::other);
+  EXPECT_EQ(pipe.text, "connection error: Broken pipe");
 }
 
 TEST(ServerRefusal, ReportLogsAndCountsByReason) {
