@@ -122,6 +122,30 @@ INSTANTIATE_TEST_SUITE_P(Pki, TlsChains,
                                                                               : "EcdsaP256";
                          });
 
+// Each hybrid group works end to end and is reported by its name.
+class TlsHybridGroups : public TlsLoopback, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(TlsHybridGroups, ServerAcceptingAllNegotiatesTheClientsChoice) {
+  auto so = server_options();
+  so.group_policy = {{"X25519MLKEM768", "SecP256r1MLKEM768", "SecP384r1MLKEM1024"}, false};
+  auto co = client_options();
+  co.group_policy = {{GetParam()}, false};
+  const auto sctx = server_ctx(so);
+  const auto cctx = client_ctx(co);
+  const auto out = run_tls_loopback(server_end(sctx, so), client_end(cctx, co));
+  ASSERT_TRUE(out.client.info.has_value()) << out.client.failure;
+  ASSERT_TRUE(out.server.info.has_value());
+  EXPECT_EQ(out.client.info->group, GetParam());
+  EXPECT_EQ(out.server.info->group, GetParam());
+  EXPECT_TRUE(out.server.info->post_quantum);
+  EXPECT_TRUE(out.client.data_ok);
+}
+
+INSTANTIATE_TEST_SUITE_P(Groups, TlsHybridGroups,
+                         ::testing::Values("X25519MLKEM768", "SecP256r1MLKEM768",
+                                           "SecP384r1MLKEM1024"),
+                         [](const auto& param_info) { return param_info.param; });
+
 // (b) A client offering only X25519 gets alert 40; the server says why.
 TEST_F(TlsLoopback, ClassicalOnlyClientIsRefusedWithAClearMessage) {
   const auto so = server_options();
