@@ -1,0 +1,127 @@
+#include "pqbranch/crypto/signature.hpp"
+
+#include <array>
+#include <cstring>
+
+#include <fmt/format.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+
+#include "pqbranch/core/c_handle.hpp"
+#include "pqbranch/crypto/error.hpp"
+
+#include "openssl_error.hpp"
+
+namespace pqbranch::crypto {
+namespace {
+
+using MdCtx = core::CHandle<EVP_MD_CTX, EVP_MD_CTX_free>;
+
+// ECDSA hashes the message first; ML-DSA and Ed25519 sign the message itself.
+const char* digest_for(SignatureAlgorithm a) noexcept {
+  return a == SignatureAlgorithm::ecdsa_p256_sha256 ? "SHA256" : nullptr;
+}
+
+std::string_view type_of(EVP_PKEY* key) noexcept {
+  const char* n = EVP_PKEY_get0_type_name(key);
+  return n == nullptr ? std::string_view{"(none)"} : std::string_view{n};
+}
+
+}  // namespace
+
+std::string_view to_string(SignatureAlgorithm a) noexcept {
+  switch (a) {
+    case SignatureAlgorithm::ml_dsa_65:
+      return "ML-DSA-65";
+    case SignatureAlgorithm::ed25519:
+      return "Ed25519";
+    case SignatureAlgorithm::ecdsa_p256_sha256:
+      return "ECDSA-P256-SHA256";
+  }
+  return "unknown";
+}
+
+core::Result<PrivateKey> generate_signing_key(SignatureAlgorithm a) {
+  const detail::ErrorQueueScope scope;
+  EVP_PKEY* raw = nullptr;
+  switch (a) {
+    case SignatureAlgorithm::ml_dsa_65:
+      raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "ML-DSA-65");
+      break;
+    case SignatureAlgorithm::ed25519:
+      raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+      break;
+    case SignatureAlgorithm::ecdsa_p256_sha256:
+      raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+      break;
+  }
+  PkeyHandle key(raw);
+  if (!key) return detail::openssl_error(errc::backend, fmt::format("{} keygen", to_string(a)));
+  return PrivateKey(std::move(key));
+}
+
+core::Result<SignatureAlgorithm> signature_algorithm_of(EVP_PKEY* key) {
+  const detail::ErrorQueueScope scope;
+  if (key == nullptr) return core::make_error(errc::bad_key, "no key");
+  if (EVP_PKEY_is_a(key, "ML-DSA-65") == 1) return SignatureAlgorithm::ml_dsa_65;
+  if (EVP_PKEY_is_a(key, "ED25519") == 1) return SignatureAlgorithm::ed25519;
+  if (EVP_PKEY_is_a(key, "EC") == 1) {
+    std::array<char, 64> group{};
+    std::size_t len = 0;
+    if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group.data(), group.size(),
+                                       &len) == 1 &&
+        std::strcmp(group.data(), "prime256v1") == 0) {
+      return SignatureAlgorithm::ecdsa_p256_sha256;
+    }
+    return core::make_error(errc::bad_key,
+                            fmt::format("EC key on curve '{}': only P-256 is supported",
+                                        std::string_view(group.data(), len)));
+  }
+  return core::make_error(errc::bad_key,
+                          fmt::format("{} keys cannot sign here (ML-DSA-65, Ed25519, "
+                                      "ECDSA P-256 only)",
+                                      type_of(key)));
+}
+
+core::Result<std::vector<std::uint8_t>> sign(const PrivateKey& key,
+                                             std::span<const std::uint8_t> message) {
+  const detail::ErrorQueueScope scope;
+  auto alg = signature_algorithm_of(key.native());
+  if (!alg) return alg.error();
+  const MdCtx ctx(EVP_MD_CTX_new());
+  if (!ctx || EVP_DigestSignInit_ex(ctx.get(), nullptr, digest_for(*alg), nullptr, nullptr,
+                                    key.native(), nullptr) != 1) {
+    return detail::openssl_error(errc::backend, fmt::format("{} sign init", to_string(*alg)));
+  }
+  std::size_t len = 0;
+  if (EVP_DigestSign(ctx.get(), nullptr, &len, message.data(), message.size()) != 1) {
+    return detail::openssl_error(errc::backend, fmt::format("{} sign", to_string(*alg)));
+  }
+  std::vector<std::uint8_t> sig(len);
+  if (EVP_DigestSign(ctx.get(), sig.data(), &len, message.data(), message.size()) != 1) {
+    return detail::openssl_error(errc::backend, fmt::format("{} sign", to_string(*alg)));
+  }
+  sig.resize(len);  // ECDSA's DER encoding varies in length
+  return sig;
+}
+
+core::Result<void> verify(const PublicKey& key, std::span<const std::uint8_t> message,
+                          std::span<const std::uint8_t> signature) {
+  const detail::ErrorQueueScope scope;
+  auto alg = signature_algorithm_of(key.native());
+  if (!alg) return alg.error();
+  const MdCtx ctx(EVP_MD_CTX_new());
+  if (!ctx || EVP_DigestVerifyInit_ex(ctx.get(), nullptr, digest_for(*alg), nullptr, nullptr,
+                                      key.native(), nullptr) != 1) {
+    return detail::openssl_error(errc::backend, fmt::format("{} verify init", to_string(*alg)));
+  }
+  if (EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), message.data(),
+                       message.size()) != 1) {
+    detail::drain_openssl_errors();
+    return core::make_error(errc::bad_signature,
+                            fmt::format("{} signature does not verify", to_string(*alg)));
+  }
+  return {};
+}
+
+}  // namespace pqbranch::crypto

@@ -1,0 +1,58 @@
+#pragma once
+// A throw-away PKI for tests, made with the OpenSSL API: a CA and leaf certificates
+// (ML-DSA-65 or ECDSA P-256; CN = the name, e.g. a site id; server certificates carry the
+// name as a DNS SAN) written into a private temporary directory that is removed when the
+// TestPki goes. Key files are created with mode 0600.
+
+#include <filesystem>
+#include <string>
+
+#include <openssl/x509.h>
+
+#include "pqbranch/core/c_handle.hpp"
+#include "pqbranch/core/error.hpp"
+#include "pqbranch/crypto/keys.hpp"
+#include "pqbranch/crypto/tls_context.hpp"
+
+namespace pqbranch::test {
+
+enum class PkiAlgorithm { ml_dsa_65, ecdsa_p256 };
+enum class CertRole { server, client };
+
+struct IssuedCert {
+  std::filesystem::path certificate;  // <dir>/<name>.pem
+  std::filesystem::path private_key;  // <dir>/<name>.key, mode 0600
+};
+
+class TestPki {
+ public:
+  // A new directory under the system temp dir, and a CA named `ca_name` in <dir>/ca.pem.
+  static core::Result<TestPki> create(PkiAlgorithm algorithm,
+                                      const std::string& ca_name = "pqbranch test CA");
+
+  TestPki(TestPki&& other) noexcept;
+  TestPki& operator=(TestPki&&) = delete;
+  TestPki(const TestPki&) = delete;
+  TestPki& operator=(const TestPki&) = delete;
+  ~TestPki();  // removes the directory and everything in it
+
+  // A leaf certificate signed by the CA, valid from an hour ago for 30 days.
+  core::Result<IssuedCert> issue(const std::string& name, CertRole role);
+
+  [[nodiscard]] const std::filesystem::path& dir() const noexcept { return dir_; }
+  [[nodiscard]] std::filesystem::path ca_file() const { return dir_ / "ca.pem"; }
+
+  // TLS options trusting this CA and presenting `cert`.
+  [[nodiscard]] crypto::TlsOptions tls_options(const IssuedCert& cert) const;
+
+ private:
+  TestPki(std::filesystem::path dir, PkiAlgorithm algorithm, crypto::PrivateKey ca_key,
+          core::CHandle<X509, X509_free> ca_cert);
+
+  std::filesystem::path dir_;
+  PkiAlgorithm algorithm_;
+  crypto::PrivateKey ca_key_;
+  core::CHandle<X509, X509_free> ca_cert_;
+};
+
+}  // namespace pqbranch::test
