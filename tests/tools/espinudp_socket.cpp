@@ -44,16 +44,16 @@ int main(int argc, char** argv) {
   for (std::size_t i = 1; i < all.size(); ++i) {
     const std::string_view a = all[i];
     const bool has_value = i + 1 < all.size();
-    if (a == "--port" && has_value && parse_number(all[i + 1], 65535, port)) {
-      ++i;
-    } else if (a == "--seconds" && has_value && parse_number(all[i + 1], 86400, seconds)) {
-      ++i;
-    } else if (a == "--bind" && has_value) {
+    if (a == "--bind" && has_value) {
       bind_address = all[++i];
-    } else {
+      continue;
+    }
+    if (!has_value || !((a == "--port" && parse_number(all[i + 1], 65535, port)) ||
+                        (a == "--seconds" && parse_number(all[i + 1], 86400, seconds)))) {
       fmt::print(stderr, "usage: pqb-espinudp-socket [--port P] [--bind ADDR] [--seconds S]\n");
       return kUsage;
     }
+    ++i;
   }
 
   const auto local = make_sockaddr(bind_address, static_cast<std::uint16_t>(port));
