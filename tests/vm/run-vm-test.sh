@@ -36,7 +36,8 @@ fail() { echo "run-vm-test: FAIL: $*"; exit 1; }
 # --- what to boot -------------------------------------------------------------------------
 vmroot=${PQB_VMROOT:-/}
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed (package qemu-system-x86)"
-kernel=${PQB_VM_KERNEL:-$(ls "$vmroot"/boot/vmlinuz-* 2>/dev/null | sort -V | tail -n1)}
+kernels=("$vmroot"/boot/vmlinuz-*)
+kernel=${PQB_VM_KERNEL:-$(printf '%s\n' "${kernels[@]}" | sort -V | tail -n1)}
 [[ -n "$kernel" && -r "$kernel" ]] || skip "no readable kernel in $vmroot/boot (package linux-image-amd64)"
 kver=${kernel##*/vmlinuz-}
 [[ -d "$vmroot/lib/modules/$kver" ]] || skip "no modules for $kver in $vmroot/lib/modules"

@@ -60,8 +60,13 @@ vm_wait_for() {
 }
 
 # The kernel modules ESP tests need; the GCM crypto modules load on demand with the
-# first rfc4106(gcm(aes)) SA.
-vm_modules() { modprobe -a veth xfrm_user esp4 xfrm_interface "$@"; }
+# first rfc4106(gcm(aes)) SA. qemu's "-cpu max" emulates AES-NI, and SAs made after
+# aesni_intel is loaded use it: about 20% more packets/s than aes-generic through one
+# tunnel (measured: ~2.9k vs ~2.4k pps, sender-limited), so load it when it is there.
+vm_modules() {
+  modprobe -a veth xfrm_user esp4 xfrm_interface "$@"
+  modprobe -q aesni_intel || true
+}
 
 # vm_netns NAME: a namespace with lo up and IPv6 off (no router solicitations or
 # neighbour discovery on the wire, so a capture holds only what a test sent).
