@@ -96,7 +96,9 @@ secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 total=$(secs "$t0" "$t1")
 test_s=$(cat "$results/test-seconds" 2>/dev/null || echo 0)
 boot_s=$(awk -v t="$total" -v s="$test_s" 'BEGIN { printf "%.1f", t - s }')
-timing="total ${total} s, boot+shutdown ${boot_s} s, test ${test_s} s (kernel $kver)"
+uptime_s=$(cat "$results/uptime-at-test-start" 2>/dev/null || echo '?')
+timing="total ${total} s, boot+shutdown ${boot_s} s (kernel uptime at test start ${uptime_s} s)"
+timing+=", test ${test_s} s (kernel $kver)"
 printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$name" "$total" "$boot_s" "$test_s" \
   >>"$build/vm/timings.tsv"
 

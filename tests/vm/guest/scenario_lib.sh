@@ -9,7 +9,6 @@ set -euo pipefail
 
 vm_t0=$(date +%s.%N)
 vm_bg_pids=()
-vm_captures=()
 
 vm_elapsed() { awk -v a="$vm_t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 vm_step() { printf '\n== [%6ss] %s\n' "$(vm_elapsed)" "$*"; }
@@ -160,7 +159,6 @@ vm_capture_start() {
   # -Z root: tcpdump would otherwise drop to its own user, who cannot write the results.
   vm_bg "$name" "$ns" tcpdump -Q out --immediate-mode -U -n -Z root -B 32768 -s 256 \
     -i "$ifname" -w "/tmp/pqb-captures/$name.pcap"
-  vm_captures+=("$name")
   vm_wait_log "$name" "listening on"
 }
 # vm_capture_stop NAME: end a capture (tcpdump writes its last packets on SIGINT); fails
