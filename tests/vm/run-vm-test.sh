@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Runs one test script inside Debian 13's kernel under qemu (software emulation) and exits
+# with the script's exit code, so CTest sees the guest's verdict. See docs/vm-harness.md.
+#
+#   run-vm-test.sh [--build-dir DIR] [--timeout SECONDS] [--expect-exit N] SCRIPT [ARGS...]
+#
+# SCRIPT runs in the guest as root (PID 1's child) with the source and build trees mounted
+# at their host paths; its output, artifacts ($PQB_VM_OUT) and the console log are kept
+# in BUILD_DIR/vm/results/<script name>/. --expect-exit N passes only if SCRIPT exits N
+# (how the harness tests that failures reach CTest).
+# Environment: PQB_VMROOT (root filesystem to boot; default /), PQB_VM_KERNEL (a vmlinuz
+# in it; default the newest), PQB_VM_VERBOSE=1 (stream the console while it runs).
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+src=$(cd "$here/../.." && pwd)
+build=${PQB_BUILD_DIR:-$src/build/asan}
+timeout_s=240
+expect=
+while (( $# )); do
+  case "$1" in
+    --build-dir) build=$2; shift 2 ;;
+    --timeout) timeout_s=$2; shift 2 ;;
+    --expect-exit) expect=$2; shift 2 ;;
+    --) shift; break ;;
+    -*) echo "run-vm-test: unknown option $1" >&2; exit 2 ;;
+    *) break ;;
+  esac
+done
+(( $# )) || { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+script=$(realpath "$1"); shift
+build=$(realpath "$build")
+name=$(basename "$script" .sh)
+skip() { echo "run-vm-test: SKIP: $*"; exit 77; }  # CTest's SKIP_RETURN_CODE
+fail() { echo "run-vm-test: FAIL: $*"; exit 1; }
+
+# --- what to boot -------------------------------------------------------------------------
+vmroot=${PQB_VMROOT:-/}
+command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed (package qemu-system-x86)"
+kernels=("$vmroot"/boot/vmlinuz-*)
+kernel=${PQB_VM_KERNEL:-$(printf '%s\n' "${kernels[@]}" | sort -V | tail -n1)}
+[[ -n "$kernel" && -r "$kernel" ]] || skip "no readable kernel in $vmroot/boot (package linux-image-amd64)"
+kver=${kernel##*/vmlinuz-}
+[[ -d "$vmroot/lib/modules/$kver" ]] || skip "no modules for $kver in $vmroot/lib/modules"
+[[ "$script" == "$src"/* || "$script" == "$build"/* ]] ||
+  fail "$script must be inside the source or build tree (the guest sees only those)"
+
+initrd=$("$here/mk-initramfs.sh" "$vmroot" "$kver" "$build/vm/cache")
+
+# --- the share: inputs for the guest, results for us ---------------------------------------
+results="$build/vm/results/$name"
+rm -rf "$results"
+mkdir -p "$results/out"
+{
+  printf 'src %s\n' "$src"
+  # The build tree is usually inside the source tree; share it separately when not.
+  [[ "$build" == "$src"/* ]] || printf 'build %s\n' "$build"
+} >"$results/mounts"
+printf '%s\n' "$here/guest/pid1.sh" >"$results/pid1"
+guest_timeout=$(( timeout_s > 60 ? timeout_s - 30 : timeout_s / 2 ))
+{
+  printf 'PQB_SOURCE_DIR=%q\nPQB_BUILD_DIR=%q\nPQB_VM_TEST=%q\n' "$src" "$build" "$script"
+  printf 'PQB_VM_GUEST_TIMEOUT=%q\n' "$guest_timeout"
+  printf 'PQB_VM_ARGS=('; printf '%q ' "$@"; printf ')\n'
+} >"$results/job.env"
+
+virtfs() {  # virtfs PATH TAG [readonly]
+  local o="local,path=$1,mount_tag=$2,security_model=none,multidevs=remap"
+  [[ "${3:-}" == ro ]] && o+=",readonly=on"
+  printf '%s' "$o"
+}
+qemu=(qemu-system-x86_64 -nodefaults -no-user-config -machine q35 -accel tcg -cpu max
+  -smp 1 -m 1024 -display none -serial stdio -no-reboot
+  -kernel "$kernel" -initrd "$initrd"
+  -append "console=ttyS0 panic=-1 loglevel=4 mitigations=off"
+  -virtfs "$(virtfs "$vmroot" rootfs ro)"
+  -virtfs "$(virtfs "$results" share)"
+  -virtfs "$(virtfs "$src" src ro)")
+[[ "$build" == "$src"/* ]] || qemu+=(-virtfs "$(virtfs "$build" build ro)")
+
+# --- run ----------------------------------------------------------------------------------
+console="$results/console.log"
+t0=$(date +%s.%N)
+set +e
+if [[ "${PQB_VM_VERBOSE:-}" == 1 ]]; then
+  timeout -k 10 "$timeout_s" "${qemu[@]}" </dev/null 2>&1 | tee "$console"
+  qrc=${PIPESTATUS[0]}
+else
+  timeout -k 10 "$timeout_s" "${qemu[@]}" </dev/null >"$console" 2>&1
+  qrc=$?
+fi
+set -e
+t1=$(date +%s.%N)
+
+# --- verdict ------------------------------------------------------------------------------
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+total=$(secs "$t0" "$t1")
+test_s=$(cat "$results/test-seconds" 2>/dev/null || echo 0)
+boot_s=$(awk -v t="$total" -v s="$test_s" 'BEGIN { printf "%.1f", t - s }')
+uptime_s=$(cat "$results/uptime-at-test-start" 2>/dev/null || echo '?')
+timing="total ${total} s, boot+shutdown ${boot_s} s (kernel uptime at test start ${uptime_s} s)"
+timing+=", test ${test_s} s (kernel $kver)"
+printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$name" "$total" "$boot_s" "$test_s" \
+  >>"$build/vm/timings.tsv"
+
+show_console() {
+  echo "---- console log ($console) ----"
+  cat "$console"
+  echo "---- end of console log ----"
+}
+if [[ ! -f "$results/rc" ]]; then
+  show_console
+  if (( qrc == 124 || qrc == 137 )); then
+    fail "$name: the VM did not finish within ${timeout_s} s (killed; $timing)"
+  fi
+  fail "$name: the guest ended without an exit code (qemu exit $qrc; $timing)"
+fi
+rc=$(cat "$results/rc")
+if [[ -n "$expect" ]]; then
+  if [[ "$rc" == "$expect" ]]; then
+    cat "$results/test.log"
+    echo "run-vm-test: $name exited $rc as expected; $timing"
+    exit 0
+  fi
+  show_console
+  fail "$name: exit code $rc, expected $expect; $timing"
+fi
+if [[ "$rc" == 0 ]]; then
+  cat "$results/test.log"
+  echo "run-vm-test: PASS $name; $timing; results in $results"
+  exit 0
+fi
+show_console
+[[ "$rc" == 124 ]] && echo "run-vm-test: $name hit the guest's ${guest_timeout} s deadline"
+echo "run-vm-test: FAIL $name: exit code $rc; $timing; results in $results"
+# The script's own code, so CTest (and a person) sees what the guest saw; never 0 or 77.
+(( rc == 77 )) && exit 1
+exit "$rc"
