@@ -1,6 +1,7 @@
 #include "pqbranch/config/agent_config.hpp"
 
 #include "pqbranch/config/config_file.hpp"
+
 #include "section_readers.hpp"
 
 namespace pqbranch::config {

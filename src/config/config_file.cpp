@@ -55,7 +55,7 @@ core::Result<std::string> read_config_file(const std::filesystem::path& path) {
     // Checked while reading, not from st_size alone: the file may grow meanwhile.
     if (text.size() + static_cast<std::size_t>(n) > kMaxConfigBytes) {
       return core::make_error(errc::file_too_large, path.string() + ": larger than " +
-                                                  std::to_string(kMaxConfigBytes) + " bytes");
+                                                        std::to_string(kMaxConfigBytes) + " bytes");
     }
     text.append(buf, static_cast<std::size_t>(n));
   }

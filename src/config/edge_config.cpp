@@ -1,6 +1,7 @@
 #include "pqbranch/config/edge_config.hpp"
 
 #include "pqbranch/config/config_file.hpp"
+
 #include "section_readers.hpp"
 
 namespace pqbranch::config {
@@ -8,14 +9,13 @@ namespace {
 
 LimitSettings read_limits(TableReader table) {
   LimitSettings l;
-  l.max_connections =
-      table.get("max_connections", kind::Integer<std::uint32_t>{.min = 1, .max = 65536},
-                l.max_connections);
+  l.max_connections = table.get(
+      "max_connections", kind::Integer<std::uint32_t>{.min = 1, .max = 65536}, l.max_connections);
   // A key-service message is small; a large bound only invites memory exhaustion.
-  l.max_body_bytes =
-      table.get("max_body_bytes", kind::Size{.min = 1, .max = 1024 * 1024}, l.max_body_bytes);
-  l.read_timeout = table.get(
-      "read_timeout", kind::Duration{.min = std::chrono::milliseconds{100}}, l.read_timeout);
+  l.max_body_bytes = table.get(
+      "max_body_bytes", kind::Size{.min = 1, .max = std::uint64_t{1024} * 1024}, l.max_body_bytes);
+  l.read_timeout = table.get("read_timeout", kind::Duration{.min = std::chrono::milliseconds{100}},
+                             l.read_timeout);
   return l;
 }
 
@@ -47,7 +47,8 @@ EdgeConfig read_edge(TableReader root) {
   c.nat_traversal = detail::read_nat(root.table("nat_traversal"));
   c.lifetime = detail::read_lifetime(root.table("lifetime"));
   c.ownership = detail::read_ownership(root.table("ownership"));
-  for (auto& site : root.tables("site")) c.sites.push_back(read_site(site));
+  for (auto& site : root.tables("site"))
+    c.sites.push_back(read_site(site));
   return c;
 }
 

@@ -39,8 +39,9 @@ core::Error bad(std::string_view text, const std::string& why) {
 }  // namespace
 
 core::Result<Endpoint> Endpoint::parse(std::string_view text) {
-  constexpr const char* kShape = "is not host:port (e.g. \"edge.example.net:8443\", "
-                                 "\"192.0.2.1:8443\", \"[2001:db8::1]:8443\")";
+  constexpr const char* kShape =
+      "is not host:port (e.g. \"edge.example.net:8443\", "
+      "\"192.0.2.1:8443\", \"[2001:db8::1]:8443\")";
   std::string_view host;
   std::string_view port_text;
   bool bracketed = false;
@@ -85,7 +86,7 @@ core::Result<SocketAddress> SocketAddress::parse(std::string_view text) {
   auto ip = core::IpAddress::parse(endpoint->host);
   if (!ip) {
     return core::make_error(errc::bad_address,
-                      "\"" + std::string(text) + "\" needs an IP address, not a host name");
+                            "\"" + std::string(text) + "\" needs an IP address, not a host name");
   }
   return SocketAddress{*ip, endpoint->port};
 }

@@ -31,11 +31,11 @@ OwnershipSettings read_ownership(TableReader table) {
 
 NatSettings read_nat(TableReader table) {
   NatSettings n;
-  n.mode = table.get("mode",
-                     kind::Choice<NatMode>{{{"off", NatMode::off},
-                                            {"auto", NatMode::automatic},
-                                            {"force", NatMode::force}}},
-                     n.mode);
+  n.mode = table.get(
+      "mode",
+      kind::Choice<NatMode>{
+          {{"off", NatMode::off}, {"auto", NatMode::automatic}, {"force", NatMode::force}}},
+      n.mode);
   n.port = table.get("port", kind::Integer<std::uint16_t>{.min = 1}, n.port);
   n.keepalive = table.get("keepalive", kind::Duration{.min = std::chrono::seconds{1}}, n.keepalive);
   return n;

@@ -27,7 +27,8 @@ core::Result<Config> parse_config(std::string_view text, const std::string& name
   Config config = read(doc.root());
   doc.report_unknown_keys();
   if (!doc.ok()) return doc.result().error();
-  for (const auto& problem : validate(config)) doc.report(problem);
+  for (const auto& problem : validate(config))
+    doc.report(problem);
   if (!doc.ok()) return doc.result().error();
   return config;
 }

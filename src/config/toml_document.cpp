@@ -9,8 +9,10 @@ namespace {
 // Optimal string alignment distance: edits and adjacent swaps ("mdoe" -> "mode") cost 1.
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
-  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 0; i <= a.size(); ++i)
+    d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j)
+    d[0][j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
     for (std::size_t j = 1; j <= b.size(); ++j) {
       const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
@@ -38,8 +40,8 @@ core::Result<toml::table> parse_toml(std::string_view text, const std::string& n
   } catch (const toml::parse_error& e) {
     const auto& at = e.source().begin;
     return core::make_error(errc::syntax_error, name + ":" + std::to_string(at.line) + ":" +
-                                              std::to_string(at.column) + ": " +
-                                              std::string(e.description()));
+                                                    std::to_string(at.column) + ": " +
+                                                    std::string(e.description()));
   }
 }
 
@@ -96,7 +98,8 @@ void Document::report_unknown_keys() {
 
 void Document::check_table(const toml::table& table, const std::string& path) {
   for (const auto& [key, node] : table) {
-    const std::string key_path = path.empty() ? std::string(key.str()) : path + "." + std::string(key.str());
+    const std::string key_path =
+        path.empty() ? std::string(key.str()) : path + "." + std::string(key.str());
     if (read_.contains(&node)) {
       check_node(node, key_path);
       continue;
@@ -130,7 +133,8 @@ void Document::check_node(const toml::node& node, const std::string& path) {
 core::Result<void> Document::result() const {
   if (problems_.empty()) return {};
   std::vector<const Line*> sorted;
-  for (const auto& p : problems_) sorted.push_back(&p);
+  for (const auto& p : problems_)
+    sorted.push_back(&p);
   // File order; problems without a position (whole-file rules) last.
   std::ranges::stable_sort(sorted, [](const Line* a, const Line* b) {
     const auto key = [](const Line* l) {

@@ -23,8 +23,7 @@ core::Result<std::string_view> string_of(const toml::node& node) {
 
 // Parses a string node with `parse` (a units/address parser) and keeps its error.
 template <class Parse>
-auto parse_string_with(const toml::node& node, Parse parse)
-    -> decltype(parse(std::string_view{})) {
+auto parse_string_with(const toml::node& node, Parse parse) -> decltype(parse(std::string_view{})) {
   auto s = string_of(node);
   if (!s) return s.error();
   return parse(*s);
@@ -69,7 +68,7 @@ std::string_view type_name(const toml::node& node) noexcept {
 
 core::Error wrong_type(std::string_view expected, const toml::node& node) {
   return core::make_error(errc::wrong_type, "expected " + std::string(expected) + ", found " +
-                                          std::string(type_name(node)));
+                                                std::string(type_name(node)));
 }
 
 namespace kind {
@@ -94,7 +93,7 @@ core::Result<std::int64_t> parse_integer(const toml::node& node, std::int64_t mi
   const std::int64_t v = i->get();
   if (v < min || v > max) {
     return core::make_error(errc::out_of_range, std::to_string(v) + " is out of range (" +
-                                              show_bound(min) + ".." + show_bound(max) + ")");
+                                                    show_bound(min) + ".." + show_bound(max) + ")");
   }
   return v;
 }
@@ -105,16 +104,18 @@ core::Result<config::Duration> Duration::parse(const toml::node& node) const {
   }
   auto d = parse_string_with(node, parse_duration);
   if (!d) return d.error();
-  if (*d < min) return core::make_error(errc::out_of_range, "must be at least " + format_duration(min));
-  if (*d > max) return core::make_error(errc::out_of_range, "must be at most " + format_duration(max));
+  if (*d < min)
+    return core::make_error(errc::out_of_range, "must be at least " + format_duration(min));
+  if (*d > max)
+    return core::make_error(errc::out_of_range, "must be at most " + format_duration(max));
   return *d;
 }
 
 core::Result<std::uint64_t> Size::parse(const toml::node& node) const {
   core::Result<std::uint64_t> bytes = std::uint64_t{0};
   if (const auto* i = node.as_integer()) {
-    if (i->get() < 0) return core::make_error(errc::bad_size, "size " + std::to_string(i->get()) +
-                                                            " is negative");
+    if (i->get() < 0)
+      return core::make_error(errc::bad_size, "size " + std::to_string(i->get()) + " is negative");
     bytes = static_cast<std::uint64_t>(i->get());
   } else if (node.is_string()) {
     bytes = parse_string_with(node, parse_size);
@@ -122,8 +123,10 @@ core::Result<std::uint64_t> Size::parse(const toml::node& node) const {
     return wrong_type("a size (bytes as an integer, or a string like \"64KiB\")", node);
   }
   if (!bytes) return bytes.error();
-  if (*bytes < min) return core::make_error(errc::out_of_range, "must be at least " + format_size(min));
-  if (*bytes > max) return core::make_error(errc::out_of_range, "must be at most " + format_size(max));
+  if (*bytes < min)
+    return core::make_error(errc::out_of_range, "must be at least " + format_size(min));
+  if (*bytes > max)
+    return core::make_error(errc::out_of_range, "must be at most " + format_size(max));
   return *bytes;
 }
 
@@ -154,15 +157,18 @@ core::Result<std::string> Group::parse(const toml::node& node) const {
   if (!s) return s.error();
   if (const auto g = lookup_group(*s)) return std::string(g->canonical);
   std::string allowed;
-  for (const auto name : kHybridGroups) allowed += (allowed.empty() ? "" : ", ") + in_quotes(name);
-  return core::make_error(errc::unknown_group,
-                    "unknown group " + in_quotes(*s) + " (post-quantum hybrid groups: " + allowed + ")");
+  for (const auto name : kHybridGroups)
+    allowed += (allowed.empty() ? "" : ", ") + in_quotes(name);
+  return core::make_error(
+      errc::unknown_group,
+      "unknown group " + in_quotes(*s) + " (post-quantum hybrid groups: " + allowed + ")");
 }
 
 core::Result<std::size_t> parse_choice(const toml::node& node,
                                        const std::vector<std::string_view>& names) {
   std::string list;
-  for (const auto name : names) list += (list.empty() ? "" : ", ") + in_quotes(name);
+  for (const auto name : names)
+    list += (list.empty() ? "" : ", ") + in_quotes(name);
   auto s = string_of(node);
   if (!s) return wrong_type("one of " + list, node);
   for (std::size_t i = 0; i < names.size(); ++i) {

@@ -31,7 +31,8 @@ const toml::array* TableReader::find_array(std::string_view key) {
 }
 
 void TableReader::report_missing(std::string_view key) {
-  const auto error = core::make_error(errc::missing_key, "missing required key \"" + std::string(key) + "\"");
+  const auto error =
+      core::make_error(errc::missing_key, "missing required key \"" + std::string(key) + "\"");
   // Named after the table; placed at its header when the file has one.
   const bool placed = table_ != nullptr && !path_.empty();
   doc_->report(error, placed ? table_->source() : toml::source_region{}, path_);
@@ -65,8 +66,8 @@ std::vector<TableReader> TableReader::tables(std::string_view key) {
     all_tables = items->get(i)->is_table();
   }
   if (!all_tables) {
-    doc_->report(wrong_type("an array of tables ([[" + path_of(key) + "]])", *node),
-                 node->source(), path_of(key));
+    doc_->report(wrong_type("an array of tables ([[" + path_of(key) + "]])", *node), node->source(),
+                 path_of(key));
     return {};
   }
   std::vector<TableReader> out;

@@ -3,6 +3,7 @@
 #include <array>
 #include <charconv>
 #include <limits>
+#include <memory>
 
 namespace pqbranch::config {
 namespace {
@@ -23,10 +24,10 @@ constexpr std::array<Unit, 5> kDurationUnits{{
 
 constexpr std::uint64_t kKi = 1024;
 constexpr std::array<Unit, 12> kSizeUnits{{
-    {"PiB", kKi * kKi * kKi * kKi * kKi},
-    {"TiB", kKi * kKi * kKi * kKi},
-    {"GiB", kKi * kKi * kKi},
-    {"MiB", kKi * kKi},
+    {"PiB", kKi* kKi* kKi* kKi* kKi},
+    {"TiB", kKi* kKi* kKi* kKi},
+    {"GiB", kKi* kKi* kKi},
+    {"MiB", kKi* kKi},
     {"KiB", kKi},
     {"PB", 1'000'000'000'000'000},
     {"TB", 1'000'000'000'000},
@@ -50,16 +51,17 @@ std::string in_quotes(std::string_view text) {
 
 // Reads the digits at the front of `rest`; false on overflow.
 bool take_number(std::string_view& rest, std::uint64_t& out) {
-  const char* end = rest.data() + rest.size();
-  const auto [ptr, ec] = std::from_chars(rest.data(), end, out);
+  const char* first = std::to_address(rest.begin());
+  const auto [ptr, ec] = std::from_chars(first, std::to_address(rest.end()), out);
   if (ec != std::errc()) return false;
-  rest.remove_prefix(static_cast<std::size_t>(ptr - rest.data()));
+  rest.remove_prefix(static_cast<std::size_t>(ptr - first));
   return true;
 }
 
 std::string_view take_letters(std::string_view& rest) {
   std::size_t n = 0;
-  while (n < rest.size() && is_letter(rest[n])) ++n;
+  while (n < rest.size() && is_letter(rest[n]))
+    ++n;
   const auto word = rest.substr(0, n);
   rest.remove_prefix(n);
   return word;
@@ -105,7 +107,8 @@ core::Result<Duration> parse_duration(std::string_view text) {
     const auto unit = take_letters(rest);
     if (unit.empty()) return fail("lacks a unit (ms, s, m, h or d), e.g. \"30s\"");
     std::size_t i = 0;
-    while (i < kDurationUnits.size() && kDurationUnits[i].name != unit) ++i;
+    while (i < kDurationUnits.size() && kDurationUnits[i].name != unit)
+      ++i;
     if (i == kDurationUnits.size()) {
       return fail("has unknown unit " + in_quotes(unit) + " (use ms, s, m, h or d)");
     }
@@ -139,7 +142,8 @@ core::Result<std::uint64_t> parse_size(std::string_view text) {
     }
     return bytes;
   }
-  return fail("has unknown unit " + in_quotes(rest) + " (use B, KiB, MiB, GiB, TiB, kB, MB, GB, TB)");
+  return fail("has unknown unit " + in_quotes(rest) +
+              " (use B, KiB, MiB, GiB, TiB, kB, MB, GB, TB)");
 }
 
 std::string format_duration(Duration d) {

@@ -18,9 +18,9 @@ inline constexpr std::string_view kDefaultAgentConfigPath = "/etc/pqbranch/agent
 
 // [edge]: the edge's key service; endpoints are replicas of one edge, tried in order.
 struct EdgeSettings {
-  std::vector<Endpoint> endpoints;  // required, at least one
-  Duration connect_timeout = std::chrono::seconds{10};   // TCP connect plus TLS handshake
-  Duration backoff_initial = std::chrono::seconds{1};    // first retry delay; doubles, with jitter
+  std::vector<Endpoint> endpoints;                      // required, at least one
+  Duration connect_timeout = std::chrono::seconds{10};  // TCP connect plus TLS handshake
+  Duration backoff_initial = std::chrono::seconds{1};   // first retry delay; doubles, with jitter
   Duration backoff_max = std::chrono::minutes{2};
 };
 
@@ -29,13 +29,13 @@ enum class TunnelMode { route, policy };  // "route": xfrm interface + routes; "
 // [tunnel]
 struct TunnelSettings {
   TunnelMode mode = TunnelMode::route;
-  core::IpAddress local_address;   // required: this router's outer address
-  core::IpAddress remote_address;  // required: the edge's outer address
+  core::IpAddress local_address;                // required: this router's outer address
+  core::IpAddress remote_address;               // required: the edge's outer address
   std::vector<core::IpPrefix> local_prefixes;   // required: the branch LAN(s)
   std::vector<core::IpPrefix> remote_prefixes;  // required: reached through the tunnel
   std::string interface = "pqb0";               // route mode: the xfrm interface
   std::uint32_t if_id = 0x7071'0000;            // route mode: its if_id (not 0)
-  std::uint32_t reqid = kDefaultReqidMin;  // one per tunnel, inside [ownership]
+  std::uint32_t reqid = kDefaultReqidMin;       // one per tunnel, inside [ownership]
 };
 
 // [rotation]: a new key generation every interval ± jitter (or at soft expiry if sooner).

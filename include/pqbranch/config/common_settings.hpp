@@ -46,8 +46,8 @@ struct OwnershipSettings {
 enum class NatMode { off, automatic, force };  // "off", "auto", "force"
 struct NatSettings {
   NatMode mode = NatMode::automatic;
-  std::uint16_t port = 4500;  // RFC 3948 §2
-  Duration keepalive = std::chrono::seconds{20}; // RFC 3948 §4 suggests 20 s
+  std::uint16_t port = 4500;                      // RFC 3948 §2
+  Duration keepalive = std::chrono::seconds{20};  // RFC 3948 §4 suggests 20 s
 };
 
 }  // namespace pqbranch::config

@@ -12,7 +12,7 @@
 
 namespace pqbranch::config {
 
-inline constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
+inline constexpr std::size_t kMaxConfigBytes = std::size_t{1024} * 1024;
 
 core::Result<std::string> read_config_file(const std::filesystem::path& path);
 

@@ -21,7 +21,7 @@ inline constexpr std::uint16_t kDefaultKeyServicePort = 8443;
 // [limits]: bounds on what one client can make the key service hold.
 struct LimitSettings {
   std::uint32_t max_connections = 256;
-  std::uint64_t max_body_bytes = 16 * 1024;
+  std::uint64_t max_body_bytes = std::uint64_t{16} * 1024;
   Duration read_timeout = std::chrono::seconds{10};  // per read, including the TLS handshake
 };
 
@@ -33,11 +33,11 @@ struct EdgeTunnelSettings {
 
 // [[site]]: one branch, identified by its client certificate.
 struct SiteSettings {
-  std::string id;                                // required: the certificate's CN
+  std::string id;                                 // required: the certificate's CN
   std::optional<core::IpAddress> remote_address;  // absent: learned from the connection (NAT)
-  std::vector<core::IpPrefix> prefixes;          // required: the site's LAN(s)
-  std::uint32_t reqid = 0;                       // required, inside [ownership]
-  std::optional<std::uint32_t> if_id;            // present: route mode; absent: policy mode
+  std::vector<core::IpPrefix> prefixes;           // required: the site's LAN(s)
+  std::uint32_t reqid = 0;                        // required, inside [ownership]
+  std::optional<std::uint32_t> if_id;             // present: route mode; absent: policy mode
 };
 
 struct EdgeConfig {

@@ -111,7 +111,8 @@ struct Choice {
   [[nodiscard]] core::Result<E> parse(const toml::node& node) const {
     std::vector<std::string_view> names;
     names.reserve(options.size());
-    for (const auto& option : options) names.push_back(option.first);
+    for (const auto& option : options)
+      names.push_back(option.first);
     auto i = parse_choice(node, names);
     if (!i) return i.error();
     return options[*i].second;

@@ -1,10 +1,11 @@
+#include "pqbranch/config/agent_config.hpp"
+
 #include <ostream>
 #include <string>
 
 #include <gtest/gtest.h>
 
 #include "fakes/test_paths.hpp"
-#include "pqbranch/config/agent_config.hpp"
 
 namespace pqbranch::config {
 namespace {
@@ -175,14 +176,13 @@ INSTANTIATE_TEST_SUITE_P(
                 "agent.toml:8:1: tunnel.mdoe: unknown key (did you mean \"mode\"?)"},
         BadCase{"unknown_table", append("[metrics]\nport = 9100\n"), errc::unknown_key,
                 "agent.toml:12:2: metrics: unknown key"},
-        BadCase{"unknown_key_in_inline_table", append("[rotation]\ninterval = \"10m\"\n") +
-                                                   "[lifetime]\nx = { y = 1 }\n",
+        BadCase{"unknown_key_in_inline_table",
+                append("[rotation]\ninterval = \"10m\"\n") + "[lifetime]\nx = { y = 1 }\n",
                 errc::unknown_key, "agent.toml:15:1: lifetime.x: unknown key"},
         BadCase{"bad_duration", append("[rotation]\ninterval = \"10x\"\n"), errc::bad_duration,
                 "agent.toml:13:12: rotation.interval: duration \"10x\" has unknown unit \"x\" "
                 "(use ms, s, m, h or d)"},
-        BadCase{"duration_without_unit", append("[rotation]\ninterval = 600\n"),
-                errc::wrong_type,
+        BadCase{"duration_without_unit", append("[rotation]\ninterval = 600\n"), errc::wrong_type,
                 "agent.toml:13:12: rotation.interval: expected a duration string with a unit, "
                 "e.g. \"30s\", found an integer"},
         BadCase{"duration_too_short", append("[nat_traversal]\nkeepalive = \"500ms\"\n"),
@@ -217,8 +217,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "agent.toml:2:10: tls.groups: must name at least one group"},
         BadCase{"bad_choice", insert("[tunnel]", "mode = \"tunnel\""), errc::bad_choice,
                 "agent.toml:8:8: tunnel.mode: expected one of \"route\", \"policy\""},
-        BadCase{"port_out_of_range", append("[nat_traversal]\nport = 70000\n"),
-                errc::out_of_range,
+        BadCase{"port_out_of_range", append("[nat_traversal]\nport = 70000\n"), errc::out_of_range,
                 "agent.toml:13:8: nat_traversal.port: 70000 is out of range (1..65535)"},
         BadCase{"missing_key", replace("ca = \"/etc/pqbranch/edge-ca.crt\"\n", ""),
                 errc::missing_key, "agent.toml:1:1: tls: missing required key \"ca\""},

@@ -1,10 +1,11 @@
+#include "pqbranch/config/edge_config.hpp"
+
 #include <ostream>
 #include <string>
 
 #include <gtest/gtest.h>
 
 #include "fakes/test_paths.hpp"
-#include "pqbranch/config/edge_config.hpp"
 
 namespace pqbranch::config {
 namespace {
@@ -95,7 +96,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"unknown_key_in_second_site",
                 with("[[site]]\nid = \"b\"\nprefixes = [\"10.2.0.0/16\"]\nreqid = 0x7071_0002\n"
                      "ifid = 5\n"),
-                errc::unknown_key, "edge.toml:16:1: site[1].ifid: unknown key (did you mean \"if_id\"?)"},
+                errc::unknown_key,
+                "edge.toml:16:1: site[1].ifid: unknown key (did you mean \"if_id\"?)"},
         BadCase{"site_missing_id", with("[[site]]\nprefixes = [\"10.2.0.0/16\"]\nreqid = 2\n"),
                 errc::missing_key, "edge.toml:12:1: site[1]: missing required key \"id\""},
         BadCase{"site_as_plain_table",
@@ -103,9 +105,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "[tunnel]\nlocal_address = \"203.0.113.1\"\nlocal_prefixes = [\"10.0.0.0/16\"]\n",
                 errc::wrong_type,
                 "edge.toml:1:1: site: expected an array of tables ([[site]]), found a table"},
-        BadCase{"listen_needs_an_address", "listen = [\"edge.example.net:8443\"]\n" +
-                                               std::string(kMinimal),
-                errc::bad_address,
+        BadCase{"listen_needs_an_address",
+                "listen = [\"edge.example.net:8443\"]\n" + std::string(kMinimal), errc::bad_address,
                 "edge.toml:1:11: listen[0]: \"edge.example.net:8443\" needs an IP address, not "
                 "a host name"},
         BadCase{"body_limit_too_large", with("[limits]\nmax_body_bytes = \"2MiB\"\n"),
@@ -123,12 +124,13 @@ INSTANTIATE_TEST_SUITE_P(
                 errc::invalid_value,
                 "edge.toml:14:13: site[1].prefixes[0]: 10.1.2.0/24 overlaps 10.1.0.0/16 of "
                 "site[0]"},
-        BadCase{"classical_group", std::string(kMinimal).replace(0, 5, "[tls]\ngroups = [\"P-256\"]"),
+        BadCase{"classical_group",
+                std::string(kMinimal).replace(0, 5, "[tls]\ngroups = [\"P-256\"]"),
                 errc::classical_group_not_allowed,
                 "edge.toml:2:11: tls.groups[0]: \"secp256r1\" is a classical group, not "
                 "post-quantum; it is refused unless tls.allow_classical = true"},
-        BadCase{"reqid_outside_ownership", with("[ownership]\nreqid_min = 0x100\nreqid_max = 0x1ff\n"),
-                errc::invalid_value,
+        BadCase{"reqid_outside_ownership",
+                with("[ownership]\nreqid_min = 0x100\nreqid_max = 0x1ff\n"), errc::invalid_value,
                 "edge.toml:11:9: site[0].reqid: 0x70710001 is outside the owned range "
                 "[ownership] 0x100..0x1ff"}),
     [](const testing::TestParamInfo<BadCase>& param) { return std::string(param.param.name); });

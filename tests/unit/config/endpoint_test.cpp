@@ -1,6 +1,7 @@
+#include "pqbranch/config/endpoint.hpp"
+
 #include <gtest/gtest.h>
 
-#include "pqbranch/config/endpoint.hpp"
 #include "pqbranch/config/groups.hpp"
 
 namespace pqbranch::config {

@@ -1,8 +1,8 @@
+#include "pqbranch/config/toml_reader.hpp"
+
 #include <string>
 
 #include <gtest/gtest.h>
-
-#include "pqbranch/config/toml_reader.hpp"
 
 namespace pqbranch::config {
 namespace {
@@ -115,7 +115,8 @@ TEST(TomlReader, NamesTheTableOfAMissingKey) {
 }
 
 TEST(TomlReader, ReportsBadValuesWithTheirPlace) {
-  const auto detail = problems_of(R"(n = "seven"
+  const auto detail = problems_of(
+      R"(n = "seven"
 big = 300
 nets = ["10.0.0.0/8", "10.0.0.1/8", 5]
 color = "blue"
@@ -123,18 +124,16 @@ sub = 3
 items = [1, 2]
 empty = []
 )",
-                                  [](TableReader root) {
-                                    (void)root.get("n", kind::Integer<int>{}, 0);
-                                    (void)root.get("big", kind::Integer<std::uint8_t>{}, 0);
-                                    (void)root.array("nets", kind::Prefix{});
-                                    (void)root.get("color",
-                                                   kind::Choice<Color>{{{"red", Color::red},
-                                                                        {"green", Color::green}}},
-                                                   Color::red);
-                                    (void)root.table("sub");
-                                    (void)root.tables("items");
-                                    (void)root.required_array("empty", kind::Text{});
-                                  });
+      [](TableReader root) {
+        (void)root.get("n", kind::Integer<int>{}, 0);
+        (void)root.get("big", kind::Integer<std::uint8_t>{}, 0);
+        (void)root.array("nets", kind::Prefix{});
+        (void)root.get("color", kind::Choice<Color>{{{"red", Color::red}, {"green", Color::green}}},
+                       Color::red);
+        (void)root.table("sub");
+        (void)root.tables("items");
+        (void)root.required_array("empty", kind::Text{});
+      });
   EXPECT_EQ(detail,
             "t.toml:1:5: n: expected an integer, found a string\n"
             "t.toml:2:7: big: 300 is out of range (0..255)\n"

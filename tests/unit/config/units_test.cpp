@@ -1,9 +1,9 @@
+#include "pqbranch/config/units.hpp"
+
 #include <limits>
 #include <string>
 
 #include <gtest/gtest.h>
-
-#include "pqbranch/config/units.hpp"
 
 namespace pqbranch::config {
 namespace {
@@ -15,14 +15,10 @@ TEST(ParseDuration, AcceptsUnitsFromLargestToSmallest) {
     const char* text;
     milliseconds want;
   } cases[] = {
-      {"250ms", milliseconds{250}},
-      {"30s", milliseconds{30'000}},
-      {"10m", milliseconds{600'000}},
-      {"1h30m", milliseconds{5'400'000}},
-      {"2d", milliseconds{172'800'000}},
-      {"1d2h3m4s5ms", milliseconds{93'784'005}},
-      {"0s", milliseconds{0}},
-      {"90m", milliseconds{5'400'000}},
+      {"250ms", milliseconds{250}},      {"30s", milliseconds{30'000}},
+      {"10m", milliseconds{600'000}},    {"1h30m", milliseconds{5'400'000}},
+      {"2d", milliseconds{172'800'000}}, {"1d2h3m4s5ms", milliseconds{93'784'005}},
+      {"0s", milliseconds{0}},           {"90m", milliseconds{5'400'000}},
   };
   for (const auto& c : cases) {
     const auto d = parse_duration(c.text);
@@ -113,19 +109,22 @@ TEST(ParseSize, RejectsWithReason) {
   } cases[] = {
       {"", "size is empty"},
       {"-1", "size \"-1\" is negative (e.g. \"4096\", \"64KiB\", \"500MB\")"},
-      {"1.5GiB", "size \"1.5GiB\" has a fraction (not supported) (e.g. \"4096\", \"64KiB\", "
-                 "\"500MB\")"},
+      {"1.5GiB",
+       "size \"1.5GiB\" has a fraction (not supported) (e.g. \"4096\", \"64KiB\", "
+       "\"500MB\")"},
       {"64kib",
        "size \"64kib\" has unknown unit \"kib\" (use B, KiB, MiB, GiB, TiB, kB, MB, GB, TB)"},
       {"15EB", "size \"15EB\" has unknown unit \"EB\" (use B, KiB, MiB, GiB, TiB, kB, MB, GB, TB)"},
       {"64K", "size \"64K\" has unknown unit \"K\" (use B, KiB, MiB, GiB, TiB, kB, MB, GB, TB)"},
-      {"1MiB1KiB", "size \"1MiB1KiB\" has unknown unit \"MiB1KiB\" (use B, KiB, MiB, GiB, TiB, "
-                   "kB, MB, GB, TB)"},
+      {"1MiB1KiB",
+       "size \"1MiB1KiB\" has unknown unit \"MiB1KiB\" (use B, KiB, MiB, GiB, TiB, "
+       "kB, MB, GB, TB)"},
       {"GiB", "size \"GiB\" does not start with a number (e.g. \"4096\", \"64KiB\", \"500MB\")"},
       {"18446744073709551616", "size \"18446744073709551616\" is too large"},
       {"16384PiB", "size \"16384PiB\" is too large"},
-      {"64 KiB", "size \"64 KiB\" contains a character that is not a digit or unit (e.g. "
-                 "\"4096\", \"64KiB\", \"500MB\")"},
+      {"64 KiB",
+       "size \"64 KiB\" contains a character that is not a digit or unit (e.g. "
+       "\"4096\", \"64KiB\", \"500MB\")"},
   };
   for (const auto& c : cases) {
     const auto s = parse_size(c.text);
