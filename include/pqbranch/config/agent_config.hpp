@@ -1,0 +1,65 @@
+#pragma once
+// The agent's configuration (/etc/pqbranch/agent.toml; reference: docs/config.md).
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pqbranch/config/common_settings.hpp"
+#include "pqbranch/config/endpoint.hpp"
+#include "pqbranch/core/error.hpp"
+#include "pqbranch/core/ip_address.hpp"
+
+namespace pqbranch::config {
+
+inline constexpr std::string_view kDefaultAgentConfigPath = "/etc/pqbranch/agent.toml";
+
+// [edge]: the edge's key service; endpoints are replicas of one edge, tried in order.
+struct EdgeSettings {
+  std::vector<Endpoint> endpoints;                      // required, at least one
+  Duration connect_timeout = std::chrono::seconds{10};  // TCP connect plus TLS handshake
+  Duration backoff_initial = std::chrono::seconds{1};   // first retry delay; doubles, with jitter
+  Duration backoff_max = std::chrono::minutes{2};
+};
+
+enum class TunnelMode { route, policy };  // "route": xfrm interface + routes; "policy": selectors
+
+// [tunnel]
+struct TunnelSettings {
+  TunnelMode mode = TunnelMode::route;
+  core::IpAddress local_address;                // required: this router's outer address
+  core::IpAddress remote_address;               // required: the edge's outer address
+  std::vector<core::IpPrefix> local_prefixes;   // required: the branch LAN(s)
+  std::vector<core::IpPrefix> remote_prefixes;  // required: reached through the tunnel
+  std::string interface = "pqb0";               // route mode: the xfrm interface
+  std::uint32_t if_id = 0x7071'0000;            // route mode: its if_id (not 0)
+  std::uint32_t reqid = kDefaultReqidMin;       // one per tunnel, inside [ownership]
+};
+
+// [rotation]: a new key generation every interval ± jitter (or at soft expiry if sooner).
+struct RotationSettings {
+  Duration interval = std::chrono::hours{1};
+  Duration jitter = std::chrono::minutes{5};
+};
+
+struct AgentConfig {
+  std::filesystem::path state_directory = "/var/lib/pqbranch";
+  spdlog::level::level_enum log_level = spdlog::level::info;
+  std::filesystem::path status_socket = "/run/pqbranch/agent.sock";
+  TlsSettings tls;
+  EdgeSettings edge;
+  TunnelSettings tunnel;
+  NatSettings nat_traversal;
+  RotationSettings rotation;
+  LifetimeSettings lifetime;
+  OwnershipSettings ownership;
+};
+
+// Parses and validates; `name` is how errors name the file ("agent.toml:12:9: key: why").
+core::Result<AgentConfig> parse_agent_config(std::string_view text, const std::string& name);
+// Reads the file (errors name the path), then parse_agent_config with the path as name.
+core::Result<AgentConfig> load_agent_config(const std::filesystem::path& path);
+
+}  // namespace pqbranch::config

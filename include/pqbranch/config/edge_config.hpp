@@ -1,0 +1,60 @@
+#pragma once
+// The edge-stub's configuration (/etc/pqbranch/edge-stub.toml; reference: docs/config.md).
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pqbranch/config/common_settings.hpp"
+#include "pqbranch/config/endpoint.hpp"
+#include "pqbranch/core/error.hpp"
+#include "pqbranch/core/ip_address.hpp"
+
+namespace pqbranch::config {
+
+inline constexpr std::string_view kDefaultEdgeConfigPath = "/etc/pqbranch/edge-stub.toml";
+inline constexpr std::uint16_t kDefaultKeyServicePort = 8443;
+
+// [limits]: bounds on what one client can make the key service hold.
+struct LimitSettings {
+  std::uint32_t max_connections = 256;
+  std::uint64_t max_body_bytes = std::uint64_t{16} * 1024;
+  Duration read_timeout = std::chrono::seconds{10};  // per read, including the TLS handshake
+};
+
+// [tunnel]: the edge's own side of every site's tunnel.
+struct EdgeTunnelSettings {
+  core::IpAddress local_address;               // required: the edge's outer address
+  std::vector<core::IpPrefix> local_prefixes;  // required: the edge-side LAN(s)
+};
+
+// [[site]]: one branch, identified by its client certificate.
+struct SiteSettings {
+  std::string id;                                 // required: the certificate's CN
+  std::optional<core::IpAddress> remote_address;  // absent: learned from the connection (NAT)
+  std::vector<core::IpPrefix> prefixes;           // required: the site's LAN(s)
+  std::uint32_t reqid = 0;                        // required, inside [ownership]
+  std::optional<std::uint32_t> if_id;             // present: route mode; absent: policy mode
+};
+
+struct EdgeConfig {
+  std::filesystem::path state_directory = "/var/lib/pqbranch-edge";
+  spdlog::level::level_enum log_level = spdlog::level::info;
+  std::vector<SocketAddress> listen{
+      SocketAddress{core::IpAddress::v4({0, 0, 0, 0}), kDefaultKeyServicePort}};
+  TlsSettings tls;  // tls.ca issued the sites' client certificates
+  LimitSettings limits;
+  EdgeTunnelSettings tunnel;
+  NatSettings nat_traversal;
+  LifetimeSettings lifetime;  // offered to the sites
+  OwnershipSettings ownership;
+  std::vector<SiteSettings> sites;
+};
+
+core::Result<EdgeConfig> parse_edge_config(std::string_view text, const std::string& name);
+core::Result<EdgeConfig> load_edge_config(const std::filesystem::path& path);
+
+}  // namespace pqbranch::config

@@ -1,0 +1,67 @@
+#include "pqbranch/config/edge_config.hpp"
+
+#include "pqbranch/config/config_file.hpp"
+
+#include "section_readers.hpp"
+
+namespace pqbranch::config {
+namespace {
+
+LimitSettings read_limits(TableReader table) {
+  LimitSettings l;
+  l.max_connections = table.get(
+      "max_connections", kind::Integer<std::uint32_t>{.min = 1, .max = 65536}, l.max_connections);
+  // A key-service message is small; a large bound only invites memory exhaustion.
+  l.max_body_bytes = table.get(
+      "max_body_bytes", kind::Size{.min = 1, .max = std::uint64_t{1024} * 1024}, l.max_body_bytes);
+  l.read_timeout = table.get("read_timeout", kind::Duration{.min = std::chrono::milliseconds{100}},
+                             l.read_timeout);
+  return l;
+}
+
+EdgeTunnelSettings read_tunnel(TableReader table) {
+  EdgeTunnelSettings t;
+  t.local_address = table.required("local_address", kind::Address{});
+  t.local_prefixes = table.required_array("local_prefixes", kind::Prefix{});
+  return t;
+}
+
+SiteSettings read_site(TableReader table) {
+  SiteSettings s;
+  s.id = table.required("id", kind::Text{});
+  s.remote_address = table.optional("remote_address", kind::Address{});
+  s.prefixes = table.required_array("prefixes", kind::Prefix{});
+  s.reqid = table.required("reqid", kind::Integer<std::uint32_t>{});
+  s.if_id = table.optional("if_id", kind::Integer<std::uint32_t>{});
+  return s;
+}
+
+EdgeConfig read_edge(TableReader root) {
+  EdgeConfig c;
+  c.state_directory = root.get("state_directory", kind::Path{}, c.state_directory);
+  c.log_level = detail::read_log_level(root, c.log_level);
+  c.listen = root.array("listen", kind::SocketAddress{}, c.listen);
+  c.tls = detail::read_tls(root.table("tls"));
+  c.limits = read_limits(root.table("limits"));
+  c.tunnel = read_tunnel(root.table("tunnel"));
+  c.nat_traversal = detail::read_nat(root.table("nat_traversal"));
+  c.lifetime = detail::read_lifetime(root.table("lifetime"));
+  c.ownership = detail::read_ownership(root.table("ownership"));
+  for (auto& site : root.tables("site"))
+    c.sites.push_back(read_site(site));
+  return c;
+}
+
+}  // namespace
+
+core::Result<EdgeConfig> parse_edge_config(std::string_view text, const std::string& name) {
+  return detail::parse_config<EdgeConfig>(text, name, read_edge);
+}
+
+core::Result<EdgeConfig> load_edge_config(const std::filesystem::path& path) {
+  auto text = read_config_file(path);
+  if (!text) return text.error();
+  return parse_edge_config(*text, path.string());
+}
+
+}  // namespace pqbranch::config

@@ -1,0 +1,200 @@
+#include "pqbranch/config/validation.hpp"
+
+#include <algorithm>
+#include <set>
+#include <sys/un.h>
+
+namespace pqbranch::config {
+namespace {
+
+std::string in_quotes(std::string_view s) {
+  return "\"" + std::string(s) + "\"";
+}
+
+std::string indexed(std::string_view key, std::size_t i) {
+  return std::string(key) + "[" + std::to_string(i) + "]";
+}
+
+bool overlaps(const core::IpPrefix& a, const core::IpPrefix& b) {
+  return a.contains(b.address()) || b.contains(a.address());
+}
+
+class Rules {
+ public:
+  void add(errc code, std::string key, std::string text) {
+    problems_.push_back(Problem{code, std::move(key), std::move(text)});
+  }
+  void require(bool ok, std::string key, std::string text) {
+    if (!ok) add(errc::invalid_value, std::move(key), std::move(text));
+  }
+  std::vector<Problem> take() { return std::move(problems_); }
+
+  void tls(const TlsSettings& t) {
+    require(!t.certificate.empty(), "tls.certificate", "must be set");
+    require(!t.private_key.empty(), "tls.private_key", "must be set");
+    require(!t.ca.empty(), "tls.ca", "must be set");
+    require(!t.groups.empty(), "tls.groups", "must name at least one group");
+    std::set<std::string_view> seen;
+    for (std::size_t i = 0; i < t.groups.size(); ++i) {
+      const auto key = indexed("tls.groups", i);
+      const auto group = lookup_group(t.groups[i]);
+      if (!group) {
+        add(errc::unknown_group, key, "unknown group " + in_quotes(t.groups[i]));
+        continue;
+      }
+      require(seen.insert(group->canonical).second, key,
+              "group " + in_quotes(group->canonical) + " is listed twice");
+      if (group->kind == GroupKind::classical && !t.allow_classical) {
+        add(errc::classical_group_not_allowed, key,
+            in_quotes(t.groups[i]) +
+                " is a classical group, not post-quantum; it is refused unless "
+                "tls.allow_classical = true");
+      }
+    }
+  }
+
+  void lifetime(const LifetimeSettings& l) {
+    require(l.soft_time.count() > 0, "lifetime.soft_time", "must be longer than 0s");
+    require(l.soft_time < l.hard_time, "lifetime.soft_time",
+            "must be shorter than lifetime.hard_time (" + format_duration(l.soft_time) +
+                " >= " + format_duration(l.hard_time) + ")");
+    if (l.hard_bytes != 0) {
+      require(l.soft_bytes != 0 && l.soft_bytes < l.hard_bytes, "lifetime.soft_bytes",
+              "must be set and smaller than lifetime.hard_bytes (" + format_size(l.soft_bytes) +
+                  " vs " + format_size(l.hard_bytes) +
+                  "), so that rotation starts before the hard limit");
+    }
+  }
+
+  void ownership(const OwnershipSettings& o) {
+    // reqid 0 in a policy template means "any SA", so it can mark nothing as ours.
+    require(o.reqid_min != 0, "ownership.reqid_min", "must not be 0");
+    require(o.reqid_min <= o.reqid_max, "ownership.reqid_min", "must not exceed reqid_max");
+  }
+
+  void owned_reqid(const OwnershipSettings& o, std::uint32_t reqid, std::string key) {
+    require(reqid >= o.reqid_min && reqid <= o.reqid_max, std::move(key),
+            fmt::format("{:#x} is outside the owned range [ownership] {:#x}..{:#x}", reqid,
+                        o.reqid_min, o.reqid_max));
+  }
+
+  void prefixes(const std::vector<core::IpPrefix>& list, const std::string& key) {
+    require(!list.empty(), key, "must list at least one prefix");
+  }
+
+  // Traffic between overlapping prefixes would match both "local" and "remote".
+  void disjoint(const std::vector<core::IpPrefix>& list, const std::vector<core::IpPrefix>& others,
+                const std::string& key, const std::string& others_name) {
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      for (const auto& q : others) {
+        require(!overlaps(list[i], q), indexed(key, i),
+                list[i].to_string() + " overlaps " + q.to_string() + others_name);
+      }
+    }
+  }
+
+  void unix_socket(const std::filesystem::path& path, std::string key) {
+    const std::size_t max = sizeof(sockaddr_un::sun_path) - 1;
+    require(!path.empty() && path.native().size() <= max, std::move(key),
+            "must be a path of 1.." + std::to_string(max) + " bytes (a Unix socket)");
+  }
+
+ private:
+  std::vector<Problem> problems_;
+};
+
+// Linux interface names: 1..15 bytes (IFNAMSIZ - 1), no '/', ':' or white space.
+bool is_interface_name(std::string_view name) {
+  if (name.empty() || name.size() > 15 || name == "." || name == "..") return false;
+  return std::ranges::none_of(name, [](char c) {
+    return c == '/' || c == ':' || c == ' ' || c == '\t' || c == '\n' || c == '\0';
+  });
+}
+
+}  // namespace
+
+std::vector<Problem> validate(const AgentConfig& c) {
+  Rules r;
+  r.require(!c.state_directory.empty(), "state_directory", "must be set");
+  r.unix_socket(c.status_socket, "status_socket");
+  r.tls(c.tls);
+
+  r.require(!c.edge.endpoints.empty(), "edge.endpoints", "must list at least one endpoint");
+  r.require(c.edge.connect_timeout.count() > 0, "edge.connect_timeout", "must be longer than 0s");
+  r.require(c.edge.backoff_initial.count() > 0, "edge.backoff_initial", "must be longer than 0s");
+  r.require(c.edge.backoff_initial <= c.edge.backoff_max, "edge.backoff_initial",
+            "must not exceed edge.backoff_max");
+
+  const auto& t = c.tunnel;
+  r.require(t.local_address.family() == t.remote_address.family(), "tunnel.remote_address",
+            "must be of the same address family as tunnel.local_address");
+  r.require(t.local_address != t.remote_address, "tunnel.remote_address",
+            "must differ from tunnel.local_address");
+  r.prefixes(t.local_prefixes, "tunnel.local_prefixes");
+  r.prefixes(t.remote_prefixes, "tunnel.remote_prefixes");
+  r.disjoint(t.remote_prefixes, t.local_prefixes, "tunnel.remote_prefixes",
+             " in tunnel.local_prefixes");
+  if (t.mode == TunnelMode::route) {
+    r.require(t.if_id != 0, "tunnel.if_id", "must not be 0 in route mode");
+    r.require(is_interface_name(t.interface), "tunnel.interface",
+              "must be a Linux interface name (1..15 bytes, no '/', ':' or spaces)");
+  }
+  r.ownership(c.ownership);
+  r.owned_reqid(c.ownership, t.reqid, "tunnel.reqid");
+
+  r.require(c.rotation.interval.count() > 0, "rotation.interval", "must be longer than 0s");
+  r.require(c.rotation.jitter < c.rotation.interval, "rotation.jitter",
+            "must be shorter than rotation.interval");
+  // Rotation must come before the soft limit, or every generation would run on the kernel's
+  // soft-expire event instead of the schedule.
+  r.require(c.rotation.interval + c.rotation.jitter < c.lifetime.soft_time, "rotation.interval",
+            "interval + jitter (" + format_duration(c.rotation.interval + c.rotation.jitter) +
+                ") must be shorter than lifetime.soft_time (" +
+                format_duration(c.lifetime.soft_time) + ")");
+  r.lifetime(c.lifetime);
+  return r.take();
+}
+
+std::vector<Problem> validate(const EdgeConfig& c) {
+  Rules r;
+  r.require(!c.state_directory.empty(), "state_directory", "must be set");
+  r.require(!c.listen.empty(), "listen", "must list at least one address");
+  for (std::size_t i = 0; i < c.listen.size(); ++i) {
+    const bool repeated = std::find(c.listen.begin(), c.listen.begin() + static_cast<long>(i),
+                                    c.listen[i]) != c.listen.begin() + static_cast<long>(i);
+    r.require(!repeated, indexed("listen", i), "is listed twice");
+  }
+  r.tls(c.tls);
+  r.require(c.limits.max_connections > 0, "limits.max_connections", "must be at least 1");
+  r.require(c.limits.max_body_bytes > 0, "limits.max_body_bytes", "must be at least 1");
+  r.require(c.limits.read_timeout.count() > 0, "limits.read_timeout", "must be longer than 0s");
+  r.prefixes(c.tunnel.local_prefixes, "tunnel.local_prefixes");
+  r.lifetime(c.lifetime);
+  r.ownership(c.ownership);
+
+  for (std::size_t i = 0; i < c.sites.size(); ++i) {
+    const auto& s = c.sites[i];
+    const auto key = indexed("site", i);
+    r.require(!s.id.empty(), key + ".id", "must be set");
+    r.prefixes(s.prefixes, key + ".prefixes");
+    r.disjoint(s.prefixes, c.tunnel.local_prefixes, key + ".prefixes", " in tunnel.local_prefixes");
+    r.owned_reqid(c.ownership, s.reqid, key + ".reqid");
+    if (s.if_id) r.require(*s.if_id != 0, key + ".if_id", "must not be 0");
+    if (s.remote_address) {
+      r.require(s.remote_address->family() == c.tunnel.local_address.family(),
+                key + ".remote_address",
+                "must be of the same address family as tunnel.local_address");
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      const auto& o = c.sites[j];
+      const auto other = " as " + indexed("site", j);
+      r.require(s.id != o.id, key + ".id", "repeats the id " + in_quotes(s.id) + other);
+      r.require(s.reqid != o.reqid, key + ".reqid", "repeats the reqid" + other);
+      r.require(!s.if_id || s.if_id != o.if_id, key + ".if_id", "repeats the if_id" + other);
+      r.disjoint(s.prefixes, o.prefixes, key + ".prefixes", " of " + indexed("site", j));
+    }
+  }
+  return r.take();
+}
+
+}  // namespace pqbranch::config

@@ -1,0 +1,139 @@
+#include "pqbranch/config/edge_config.hpp"
+
+#include <ostream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "fakes/test_paths.hpp"
+
+namespace pqbranch::config {
+namespace {
+
+// The smallest valid edge-stub.toml with one site; [[site]] starts on line 8.
+constexpr const char* kMinimal = R"([tls]
+certificate = "/etc/pqbranch/edge.crt"
+private_key = "/etc/pqbranch/edge.key"
+ca = "/etc/pqbranch/site-ca.crt"
+[tunnel]
+local_address = "203.0.113.1"
+local_prefixes = ["10.0.0.0/16"]
+[[site]]
+id = "branch-001"
+prefixes = ["10.1.0.0/16"]
+reqid = 0x7071_0001
+)";
+
+std::string with(const std::string& extra) {
+  return std::string(kMinimal) + extra;
+}
+
+TEST(EdgeConfig, MinimalFileGetsTheDocumentedDefaults) {
+  const auto c = parse_edge_config(kMinimal, "edge.toml");
+  ASSERT_TRUE(c.has_value()) << c.error().message();
+  EXPECT_EQ(c->state_directory, "/var/lib/pqbranch-edge");
+  ASSERT_EQ(c->listen.size(), 1U);
+  EXPECT_EQ(c->listen[0].to_string(), "0.0.0.0:8443");
+  EXPECT_EQ(c->tls.groups, std::vector<std::string>{"X25519MLKEM768"});
+  EXPECT_EQ(c->limits.max_connections, 256U);
+  EXPECT_EQ(c->limits.max_body_bytes, 16U * 1024);
+  EXPECT_EQ(c->limits.read_timeout, std::chrono::seconds{10});
+  EXPECT_EQ(c->lifetime.hard_time, std::chrono::hours{2});
+  ASSERT_EQ(c->sites.size(), 1U);
+  EXPECT_EQ(c->sites[0].id, "branch-001");
+  EXPECT_FALSE(c->sites[0].remote_address.has_value());
+  EXPECT_FALSE(c->sites[0].if_id.has_value());
+  EXPECT_EQ(c->sites[0].reqid, 0x7071'0001U);
+}
+
+TEST(EdgeConfig, SampleInPackagingLoads) {
+  const auto c = load_edge_config(test::source_dir() / "packaging" / "edge-stub.toml");
+  ASSERT_TRUE(c.has_value()) << c.error().message();
+  ASSERT_EQ(c->sites.size(), 2U);
+  EXPECT_EQ(c->sites[0].remote_address->to_string(), "198.51.100.10");
+  EXPECT_EQ(c->sites[0].if_id, 0x7071'0001U);
+  EXPECT_FALSE(c->sites[1].if_id.has_value());
+}
+
+TEST(EdgeConfig, ReadsListenAndLimits) {
+  const auto c = parse_edge_config(std::string("listen = [\"[::]:443\", \"127.0.0.1:8443\"]\n") +
+                                       kMinimal + "[limits]\nmax_connections = 8\n" +
+                                       "max_body_bytes = 4096\nread_timeout = \"2s\"\n",
+                                   "edge.toml");
+  ASSERT_TRUE(c.has_value()) << c.error().message();
+  ASSERT_EQ(c->listen.size(), 2U);
+  EXPECT_EQ(c->listen[0].to_string(), "[::]:443");
+  EXPECT_EQ(c->limits.max_connections, 8U);
+  EXPECT_EQ(c->limits.max_body_bytes, 4096U);
+  EXPECT_EQ(c->limits.read_timeout, std::chrono::seconds{2});
+}
+
+struct BadCase {
+  const char* name;
+  std::string text;
+  errc code;
+  std::string detail;
+};
+void PrintTo(const BadCase& c, std::ostream* os) {
+  *os << c.name;
+}
+
+class EdgeConfigRejects : public testing::TestWithParam<BadCase> {};
+
+TEST_P(EdgeConfigRejects, NamingThePlace) {
+  const auto& c = GetParam();
+  const auto r = parse_edge_config(c.text, "edge.toml");
+  ASSERT_FALSE(r.has_value()) << c.text;
+  EXPECT_EQ(r.error().code, c.code) << r.error().detail;
+  EXPECT_EQ(r.error().detail, c.detail);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, EdgeConfigRejects,
+    testing::Values(
+        BadCase{"unknown_key_in_site", with("colour = \"red\"\n"), errc::unknown_key,
+                "edge.toml:12:1: site[0].colour: unknown key"},
+        BadCase{"unknown_key_in_second_site",
+                with("[[site]]\nid = \"b\"\nprefixes = [\"10.2.0.0/16\"]\nreqid = 0x7071_0002\n"
+                     "ifid = 5\n"),
+                errc::unknown_key,
+                "edge.toml:16:1: site[1].ifid: unknown key (did you mean \"if_id\"?)"},
+        BadCase{"site_missing_id", with("[[site]]\nprefixes = [\"10.2.0.0/16\"]\nreqid = 2\n"),
+                errc::missing_key, "edge.toml:12:1: site[1]: missing required key \"id\""},
+        BadCase{"site_as_plain_table",
+                "[site]\nid = \"x\"\n[tls]\ncertificate = \"a\"\nprivate_key = \"b\"\nca = \"c\"\n"
+                "[tunnel]\nlocal_address = \"203.0.113.1\"\nlocal_prefixes = [\"10.0.0.0/16\"]\n",
+                errc::wrong_type,
+                "edge.toml:1:1: site: expected an array of tables ([[site]]), found a table"},
+        BadCase{"listen_needs_an_address",
+                "listen = [\"edge.example.net:8443\"]\n" + std::string(kMinimal), errc::bad_address,
+                "edge.toml:1:11: listen[0]: \"edge.example.net:8443\" needs an IP address, not "
+                "a host name"},
+        BadCase{"body_limit_too_large", with("[limits]\nmax_body_bytes = \"2MiB\"\n"),
+                errc::out_of_range, "edge.toml:13:18: limits.max_body_bytes: must be at most 1MiB"},
+        BadCase{"bad_duration", with("[limits]\nread_timeout = \"\"\n"), errc::bad_duration,
+                "edge.toml:13:16: limits.read_timeout: duration is empty"},
+        BadCase{"duplicate_site",
+                with("[[site]]\nid = \"branch-001\"\nprefixes = [\"10.2.0.0/16\"]\n"
+                     "reqid = 0x7071_0001\n"),
+                errc::invalid_value,
+                "edge.toml:13:6: site[1].id: repeats the id \"branch-001\" as site[0]\n"
+                "edge.toml:15:9: site[1].reqid: repeats the reqid as site[0]"},
+        BadCase{"overlapping_sites",
+                with("[[site]]\nid = \"b\"\nprefixes = [\"10.1.2.0/24\"]\nreqid = 0x7071_0002\n"),
+                errc::invalid_value,
+                "edge.toml:14:13: site[1].prefixes[0]: 10.1.2.0/24 overlaps 10.1.0.0/16 of "
+                "site[0]"},
+        BadCase{"classical_group",
+                std::string(kMinimal).replace(0, 5, "[tls]\ngroups = [\"P-256\"]"),
+                errc::classical_group_not_allowed,
+                "edge.toml:2:11: tls.groups[0]: \"secp256r1\" is a classical group, not "
+                "post-quantum; it is refused unless tls.allow_classical = true"},
+        BadCase{"reqid_outside_ownership",
+                with("[ownership]\nreqid_min = 0x100\nreqid_max = 0x1ff\n"), errc::invalid_value,
+                "edge.toml:11:9: site[0].reqid: 0x70710001 is outside the owned range "
+                "[ownership] 0x100..0x1ff"}),
+    [](const testing::TestParamInfo<BadCase>& param) { return std::string(param.param.name); });
+
+}  // namespace
+}  // namespace pqbranch::config
