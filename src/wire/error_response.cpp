@@ -106,6 +106,10 @@ core::Result<ErrorResponse> decode_error_response(std::string_view body) {
         if (!code) return code.error();
         auto message = r->text("message", kMaxErrorMessageBytes);
         if (!message) return message.error();
+        // Printable ASCII, as encode() writes it: the message goes to operators' logs.
+        if (detail::printable(*message, kMaxErrorMessageBytes) != *message) {
+          return core::make_error(errc::bad_value, r->path("message") + ": not printable ASCII");
+        }
         if (auto done = r->finish(); !done) return done.error();
         return ErrorResponse{*code, std::string(*message)};
       });

@@ -105,6 +105,10 @@ TEST(ErrorResponse, DecodeRefusesUnknownCodesAndControlCharacters) {
                 .error()
                 .code,
             errc::bad_value);
+  EXPECT_EQ(decode_error_response(R"({"version":1,"error":{"code":"busy","message":"caf\u00e9"}})")
+                .error()
+                .code,
+            errc::bad_value);
   EXPECT_EQ(decode_error_response(R"({"version":1,"error":{"code":"busy"}})").error().code,
             errc::missing_field);
 }
