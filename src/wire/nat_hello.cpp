@@ -1,6 +1,7 @@
 #include "pqbranch/wire/nat_hello.hpp"
 
 #include <algorithm>
+#include <string>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
