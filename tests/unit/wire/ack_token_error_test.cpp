@@ -1,0 +1,126 @@
+#include <gtest/gtest.h>
+
+#include "pqbranch/wire/ack.hpp"
+#include "pqbranch/wire/error_response.hpp"
+#include "pqbranch/wire/nat_token.hpp"
+#include "pqbranch/wire/protocol.hpp"
+
+namespace pqbranch::wire {
+namespace {
+
+TEST(Ack, RequestAndResponseRoundTrip) {
+  for (const bool installed : {true, false}) {
+    const AckRequest request{kMaxJsonInteger, installed};
+    const auto r = decode_ack_request(encode(request));
+    ASSERT_TRUE(r.has_value()) << r.error().message();
+    EXPECT_EQ(*r, request);
+    const AckResponse response{7, installed};
+    const auto s = decode_ack_response(encode(response));
+    ASSERT_TRUE(s.has_value()) << s.error().message();
+    EXPECT_EQ(*s, response);
+  }
+}
+
+TEST(Ack, GenerationZeroAndMissingFlagAreRefused) {
+  EXPECT_EQ(decode_ack_request(R"({"version":1,"generation":0,"installed":true})").error().code,
+            errc::out_of_range);
+  EXPECT_EQ(decode_ack_request(R"({"version":1,"generation":3})").error().code,
+            errc::missing_field);
+  EXPECT_EQ(decode_ack_request(R"({"version":1,"generation":3,"installed":1})").error().code,
+            errc::wrong_type);
+  EXPECT_EQ(decode_ack_response(R"({"version":1,"generation":3,"installed":true})").error().code,
+            errc::missing_field);
+}
+
+TEST(NatToken, RoundTripsAsLowercaseHex) {
+  NatTokenResponse t;
+  for (std::size_t i = 0; i < t.token.size(); ++i)
+    t.token[i] = static_cast<std::uint8_t>(i * 17);
+  t.expires_seconds = 60;
+  const auto body = encode(t);
+  EXPECT_NE(body.find(R"("token":"00112233445566778899aabbccddeeff")"), std::string::npos) << body;
+  const auto r = decode_nat_token_response(body);
+  ASSERT_TRUE(r.has_value()) << r.error().message();
+  EXPECT_EQ(*r, t);
+}
+
+TEST(NatToken, RefusesOtherSpellingsAndLifetimes) {
+  auto with = [](const std::string& token, const std::string& expires) {
+    return decode_nat_token_response(R"({"version":1,"token":)" + token + R"(,"expires_seconds":)" +
+                                     expires + "}");
+  };
+  const std::string good = R"("00112233445566778899aabbccddeeff")";
+  EXPECT_TRUE(with(good, "600").has_value());
+  EXPECT_EQ(with(R"("00112233445566778899AABBCCDDEEFF")", "60").error().code, errc::bad_value);
+  EXPECT_EQ(with(R"("00112233445566778899aabbccddeef")", "60").error().code, errc::bad_value);
+  EXPECT_EQ(with(R"("00112233445566778899aabbccddeeff00")", "60").error().code, errc::too_long);
+  EXPECT_EQ(with(R"("0011223344556677889gaabbccddeeff")", "60").error().code, errc::bad_value);
+  EXPECT_EQ(with(good, "0").error().code, errc::out_of_range);
+  EXPECT_EQ(with(good, "601").error().code, errc::out_of_range);
+}
+
+TEST(ErrorResponse, EveryCodeRoundTripsWithItsStatus) {
+  const std::pair<ErrorCode, unsigned> codes[] = {
+      {ErrorCode::unsupported_version, 400},
+      {ErrorCode::bad_request, 400},
+      {ErrorCode::unknown_site, 403},
+      {ErrorCode::not_found, 404},
+      {ErrorCode::method_not_allowed, 405},
+      {ErrorCode::spi_conflict, 409},
+      {ErrorCode::generation_mismatch, 409},
+      {ErrorCode::nat_hello_missing, 409},
+      {ErrorCode::payload_too_large, 413},
+      {ErrorCode::internal, 500},
+      {ErrorCode::busy, 503},
+  };
+  for (const auto& [code, status] : codes) {
+    EXPECT_EQ(http_status(code), status) << to_string(code);
+    const ErrorResponse e{code, "why: " + std::string(to_string(code))};
+    const auto body = encode(e);
+    EXPECT_NE(body.find('"' + std::string(to_string(code)) + '"'), std::string::npos);
+    const auto r = decode_error_response(body);
+    ASSERT_TRUE(r.has_value()) << r.error().message();
+    EXPECT_EQ(*r, e);
+  }
+  EXPECT_TRUE(is_retryable(ErrorCode::spi_conflict));
+  EXPECT_TRUE(is_retryable(ErrorCode::busy));
+  EXPECT_FALSE(is_retryable(ErrorCode::unknown_site));
+  EXPECT_FALSE(is_retryable(ErrorCode::bad_request));
+}
+
+TEST(ErrorResponse, EncodeKeepsTheMessagePrintableAndBounded) {
+  const ErrorResponse e{ErrorCode::internal, "kernel said\n\x1b[31mEEXIST" + std::string(600, 'x')};
+  const auto r = decode_error_response(encode(e));
+  ASSERT_TRUE(r.has_value()) << r.error().message();
+  EXPECT_EQ(r->message.size(), kMaxErrorMessageBytes);
+  EXPECT_EQ(r->message.substr(0, 17), "kernel said??[31m");
+  EXPECT_EQ(r->message.substr(r->message.size() - 3), "...");
+}
+
+TEST(ErrorResponse, DecodeRefusesUnknownCodesAndControlCharacters) {
+  EXPECT_EQ(
+      decode_error_response(R"({"version":1,"error":{"code":"teapot","message":""}})").error().code,
+      errc::bad_value);
+  EXPECT_EQ(decode_error_response(R"({"version":1,"error":{"code":"busy","message":"a\u0007"}})")
+                .error()
+                .code,
+            errc::bad_value);
+  EXPECT_EQ(decode_error_response(R"({"version":1,"error":{"code":"busy","message":"caf\u00e9"}})")
+                .error()
+                .code,
+            errc::bad_value);
+  EXPECT_EQ(decode_error_response(R"({"version":1,"error":{"code":"busy"}})").error().code,
+            errc::missing_field);
+}
+
+TEST(ErrorResponse, DecodeFailuresMapToProtocolCodes) {
+  EXPECT_EQ(error_code_for(decode_ack_request(R"({"version":2})").error()),
+            ErrorCode::unsupported_version);
+  EXPECT_EQ(error_code_for(decode_ack_request(std::string(kMaxBodyBytes + 1, ' ')).error()),
+            ErrorCode::payload_too_large);
+  EXPECT_EQ(error_code_for(decode_ack_request("{").error()), ErrorCode::bad_request);
+  EXPECT_EQ(error_code_for(decode_ack_request(R"({"version":1})").error()), ErrorCode::bad_request);
+}
+
+}  // namespace
+}  // namespace pqbranch::wire
