@@ -15,6 +15,8 @@ for a in "$@"; do
   esac
 done
 step() { printf '\n==== %s\n' "$*"; }
+ctest_log=$(mktemp); trap 'rm -f "$ctest_log"' EXIT
+run_ctest() { ctest "$@" 2>&1 | tee -a "$ctest_log"; }
 t0=$SECONDS
 sources() { find include src agent edge-stub tests -type f \( -name '*.cpp' -o -name '*.hpp' \) | sort; }
 
@@ -34,8 +36,24 @@ fi
 if (( ${#labels[@]} == 0 )); then
   labels=(unit component netns vm interop fuzz)
 fi
-regex="^($(IFS='|'; echo "${labels[*]}"))\$"
-step "ctest -L '$regex'"
-ctest --test-dir build/asan -L "$regex" --output-on-failure --no-tests=ignore -j"$(nproc)" \
-  --timeout 1500
-printf '\n==== gate passed in %d s\n' $((SECONDS - t0))
+want_fuzz=0 others=()
+for l in "${labels[@]}"; do
+  if [[ "$l" == fuzz ]]; then want_fuzz=1; else others+=("$l"); fi
+done
+if (( ${#others[@]} )); then
+  regex="^($(IFS='|'; echo "${others[*]}"))\$"
+  step "ctest -L '$regex'"
+  run_ctest --test-dir build/asan -L "$regex" --output-on-failure --no-tests=ignore -j"$(nproc)" \
+    --timeout 1500
+fi
+if (( want_fuzz )); then
+  # The fuzzers need clang's libFuzzer: a second configuration that builds only them.
+  step "fuzz (preset fuzz, clang; each fuzzer at most 30 s)"
+  cmake --preset fuzz >/dev/null
+  cmake --build --preset fuzz --target pqb_fuzzers
+  run_ctest --test-dir build/fuzz -L '^fuzz$' --output-on-failure --no-tests=ignore
+fi
+# One closing line over every ctest run above ("N passed, N failed").
+total=$(grep -oE 'tests passed, [0-9]+ tests failed out of [0-9]+' "$ctest_log" |
+  awk '{f += $3; n += $8} END {printf "%d passed, %d failed", n - f, f}')
+printf '\n==== gate passed in %d s\ngate: %s\n' $((SECONDS - t0)) "${total:-0 passed, 0 failed}"

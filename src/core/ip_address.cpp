@@ -21,6 +21,8 @@ const char* describe(ip_errc e) noexcept {
 
 Result<IpAddress> IpAddress::parse(std::string_view text) {
   const std::string s(text);
+  // inet_pton stops at a NUL: "1.2.3.4\0junk" must not parse as 1.2.3.4.
+  if (s.find('\0') != std::string::npos) return make_error(ip_errc::bad_address, "embedded NUL");
   std::array<std::uint8_t, 16> buf{};
   if (::inet_pton(AF_INET, s.c_str(), buf.data()) == 1) {
     return v4({buf[0], buf[1], buf[2], buf[3]});

@@ -15,6 +15,7 @@ TEST(IpAddress, ParsesBothFamiliesAndRejectsGarbage) {
   ASSERT_TRUE(v6.has_value());
   EXPECT_EQ(v6->family(), Family::v6);
   EXPECT_EQ(v6->to_string(), "2001:db8::1");
+  EXPECT_FALSE(IpAddress::parse(std::string_view("1.2.3.4\0junk", 12)).has_value());
   for (const char* bad : {"", "1.2.3", "1.2.3.256", "example.org", "1.2.3.4/24", "::g"}) {
     const auto r = IpAddress::parse(bad);
     ASSERT_FALSE(r.has_value()) << bad;
