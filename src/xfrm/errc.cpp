@@ -25,8 +25,6 @@ const char* describe(errc e) noexcept {
       return "netlink socket error";
     case errc::malformed_reply:
       return "malformed kernel message";
-    case errc::injected_fault:
-      return "injected fault";
   }
   return "unknown xfrm error";
 }

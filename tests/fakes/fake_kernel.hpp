@@ -5,9 +5,17 @@
 //   acquire_expiry (hard expire event); UPDSA completes it (NEWSA with its SPI ->
 //   already_exists; UPDSA after expiry -> not_found); UPDSA never changes keys.
 // - Outbound selection as xfrm_state_find does it: candidates by family, reqid, if_id,
-//   mark, addresses, mode, proto (and SPI if the template pins one); non-dying first, then
-//   the newest add time in whole seconds, then the first found (the oldest insertion).
-// - Inbound lookup by (dst, SPI, proto, mark).
+//   mark, addresses, mode, proto (and SPI if the template pins one), never an inbound
+//   (XFRMA_SA_DIR=in) or larval SA; non-dying first, then the newest add time in whole
+//   seconds, then the first found. The kernel inserts new SAs at the head of their hash
+//   bucket, so the first found is the most recently added (a hash resize may reorder:
+//   code must never rely on the tie-break), and so it is here.
+// - Inbound lookup by (dst, SPI, proto) within the mark, as xfrm_state_lookup does.
+// - UPDSA of an installed SA changes lifetimes (clearing "dying"), encap (same type only),
+//   output mark and if_id; never keys or selector. UPDSA of a larval SA must repeat the
+//   ALLOCSPI's addresses, reqid, mode, if_id, mark and direction: the kernel only insists
+//   on the direction (ESRCH), but anything else is a pqbranch bug, so it is refused here
+//   (EINVAL) to catch it in tests.
 // - Lifetimes: add-time limits from the injected clock (call tick() after moving it) and
 //   byte/packet limits from account_traffic(); soft expiry marks the SA dying, hard
 //   expiry deletes it; both queue expire events.
@@ -118,24 +126,35 @@ class FakeKernel final : public xfrm::Kernel {
   [[nodiscard]] const core::SecureBytes* key_of(const xfrm::SaId& id) const;
 
  private:
-  struct Entry;
+  struct Entry {
+    xfrm::Sa sa;  // for a larval SA: the ALLOCSPI parameters, no key
+    bool larval = false;
+    bool dying = false;
+    core::Clock::time_point added;        // lifetimes run from here
+    std::chrono::sys_seconds add_time{};  // what the kernel reports, whole seconds
+    std::uint64_t bytes = 0;
+    std::uint64_t packets = 0;
+    std::chrono::sys_seconds use_time{};
+  };
   struct Fault {
     Op op;
     int remaining;
     int err;
   };
 
-  Entry* find(const xfrm::SaId& id);
-  const Entry* find(const xfrm::SaId& id) const;
+  std::vector<Entry>::iterator find(const xfrm::SaId& id);
+  [[nodiscard]] std::vector<Entry>::const_iterator find(const xfrm::SaId& id) const;
   [[nodiscard]] xfrm::SaState state_of(const Entry& e) const;
-  std::optional<int> take_fault(Op op);
-  core::Result<void> finish(Op op, const std::string& what, core::Result<void> r);
+  // A pending injected fault for this call of `op`, as an error.
+  std::optional<core::Error> take_fault(Op op, const std::string& what);
+  template <class T>
+  core::Result<T> record(Op op, const std::string& what, core::Result<T> r);
   void queue(xfrm::Event e);
-  void soft_expire(Entry& e);
-  void check_counters(std::size_t index);
+  void expire(std::vector<Entry>::iterator it, bool hard);
+  void check_counters(std::vector<Entry>::iterator it);
   core::Result<void> put_policy(const xfrm::Policy& policy, bool replace);
   std::optional<xfrm::SaState> select(const xfrm::PolicyTemplate& t, std::uint32_t if_id,
-                                      const xfrm::Mark& mark);
+                                      const xfrm::Mark& mark, const xfrm::Selector* flow);
 
   const core::Clock& clock_;
   Options options_;

@@ -18,7 +18,6 @@ enum class errc {
   spi_exhausted,          // ALLOCSPI found no free SPI in the range
   socket_error,           // netlink/socket setup or I/O failed (not a kernel verdict)
   malformed_reply,        // a kernel message we could not parse
-  injected_fault,         // FakeKernel: a test asked this call to fail (errno in detail)
 };
 
 const char* describe(errc e) noexcept;

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 
 #include "pqbranch/core/c_handle.hpp"
 #include "pqbranch/core/error.hpp"
@@ -50,6 +51,12 @@ core::Result<NetlinkMessage> build_update_policy(const Policy& p);  // XFRM_MSG_
 core::Result<NetlinkMessage> build_delete_policy(const PolicyId& id);
 core::Result<NetlinkMessage> build_dump_sas();       // GETSA with NLM_F_DUMP
 core::Result<NetlinkMessage> build_dump_policies();  // GETPOLICY with NLM_F_DUMP
+
+// NETLINK_ROUTE messages built by libnl-route: RTM_NEWLINK of kind "xfrm" with
+// IFLA_XFRM_IF_ID and IFLA_XFRM_LINK (underlying_ifindex; 0 = none), and RTM_DELLINK.
+core::Result<NetlinkMessage> build_create_xfrm_interface(const XfrmInterface& xi,
+                                                         std::uint32_t underlying_ifindex);
+core::Result<NetlinkMessage> build_delete_link(const std::string& name);
 
 // Parsers take one complete netlink message (header included, nlmsg_len bytes) and never
 // trust it: short or inconsistent input gives errc::malformed_reply. Key attributes are
