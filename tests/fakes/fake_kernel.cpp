@@ -141,7 +141,7 @@ std::optional<core::Error> FakeKernel::take_fault(Op op, const std::string& what
 
 template <class T>
 core::Result<T> FakeKernel::record(Op op, const std::string& what, core::Result<T> r) {
-  std::string line = std::string(to_string(op)) + (what.empty() ? "" : " " + what) + " -> ";
+  std::string line = (what.empty() ? std::string(to_string(op)) : what) + " -> ";
   if (r) {
     line += "ok";
   } else {

@@ -59,8 +59,8 @@ class FakeKernel final : public xfrm::Kernel {
     bool xfrm_interfaces_supported = true;
   };
 
-  // One call, as the log records it: "add_sa spi 0x00001000 dst 10.0.0.2 -> ok" or
-  // "... -> error: File exists".
+  // One call, as the log records it: "add SA spi 0x00001000 dst 10.0.0.2 -> ok" or
+  // "add SA spi 0x00001000 dst 10.0.0.2 -> File exists".
   struct LogEntry {
     Op op;
     std::string line;
