@@ -250,7 +250,7 @@ core::Result<std::vector<Event>> NetlinkKernel::read_events() {
     if (!e) {
       spdlog::warn("xfrm: skipping a kernel event: {}", e.error().message());
     } else if (*e) {
-      out.push_back(std::move(**e));
+      out.push_back(**e);
     }
     return {};
   });

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <cstddef>
 #include <cstring>
+#include <iterator>
 #include <netinet/in.h>
 #include <string>
 
@@ -159,7 +160,9 @@ core::Result<Event> acquire_event(std::span<const std::uint8_t> message, const O
   const auto tmpls = templates_of(attrs);
   std::uint16_t family = ua.policy.sel.family;
   for (const auto& t : tmpls) {
-    if (std::memcmp(&t.id.daddr, &ua.id.daddr, sizeof(t.id.daddr)) == 0 || tmpls.size() == 1) {
+    if (std::equal(std::begin(t.id.daddr.a6), std::end(t.id.daddr.a6),
+                   std::begin(ua.id.daddr.a6)) ||
+        tmpls.size() == 1) {
       e.reqid = t.reqid;
       if (t.family != 0) family = t.family;
       break;
@@ -274,7 +277,7 @@ core::Result<std::optional<Event>> parse_event(std::span<const std::uint8_t> mes
       return std::optional<Event>{};
   }
   if (!e) return e.error();
-  return std::optional<Event>{std::move(*e)};
+  return std::optional<Event>{*e};
 }
 
 }  // namespace pqbranch::xfrm

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include <linux/netlink.h>
 #include <netlink/msg.h>
@@ -17,7 +18,8 @@ namespace pqbranch::xfrm::detail {
 namespace {
 
 // Large enough for any datagram of a dump (the kernel fills up to ~32 KiB per recv).
-constexpr std::size_t kReceiveBuffer = 64 * 1024;
+constexpr std::size_t kReceiveBuffer = std::size_t{64} * 1024;
+constexpr int kAnswerDeadlineSeconds = 5;
 
 core::Error socket_error(const std::string& what, int err) {
   return core::make_error(errc::socket_error, what + ": " + std::strerror(err));  // NOLINT
@@ -79,7 +81,11 @@ core::Result<NetlinkSocket> NetlinkSocket::open(int protocol, std::span<const in
                                                       std::to_string(g) + ": " + nl_geterror(rc));
     }
   }
-  if (!groups.empty()) {
+  if (groups.empty()) {
+    // The kernel answers at once; a deadline turns a lost answer into an error, not a hang.
+    const timeval deadline{kAnswerDeadlineSeconds, 0};
+    (void)::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &deadline, sizeof(deadline));
+  } else {
     if (const int rc = nl_socket_set_nonblocking(sock.get()); rc < 0) {
       return core::make_error(errc::socket_error,
                               std::string("netlink socket: non-blocking: ") + nl_geterror(rc));
@@ -105,7 +111,12 @@ core::Result<std::size_t> NetlinkSocket::receive(bool blocking, const std::strin
     const ssize_t n = ::recvmsg(fd(), &mh, blocking ? 0 : MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EINTR) continue;
-      if (!blocking && (errno == EAGAIN || errno == EWOULDBLOCK)) return std::size_t{0};
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        if (!blocking) return std::size_t{0};
+        return core::make_error(errc::socket_error,
+                                operation + ": no answer from the kernel within " +
+                                    std::to_string(kAnswerDeadlineSeconds) + " s");
+      }
       if (errno == ENOBUFS) {
         return core::make_error(errc::socket_error,
                                 operation + ": kernel messages were lost (ENOBUFS)");

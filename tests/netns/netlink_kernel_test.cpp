@@ -14,8 +14,8 @@
 
 #include "pqbranch/xfrm/errc.hpp"
 
+#include "fakes/test_netns.hpp"
 #include "fakes/xfrm_samples.hpp"
-#include "netns_fixture.hpp"
 
 namespace pqbranch::xfrm {
 namespace {

@@ -15,8 +15,8 @@
 
 #include "pqbranch/xfrm/netlink_kernel.hpp"
 
+#include "fakes/test_netns.hpp"
 #include "fakes/xfrm_samples.hpp"
-#include "netns_fixture.hpp"
 
 namespace pqbranch::xfrm {
 namespace {
@@ -62,11 +62,13 @@ class SocketBypassNetns : public ::testing::Test {
     const auto lo =
         ns_->sh("sysctl -qw net.ipv4.conf.lo.disable_xfrm=0 net.ipv4.conf.lo.disable_policy=0");
     ASSERT_EQ(lo.status, 0) << lo.output;
-    // Block every IPv4 packet in both directions, as a 0.0.0.0/0 tunnel without SAs would.
+    // Block every packet in both directions, as a tunnel for everything without SAs would.
     for (const char* dir : {"out", "in"}) {
-      const auto r = ns_->sh(std::string("ip xfrm policy add src 0.0.0.0/0 dst 0.0.0.0/0 dir ") +
-                             dir + " action block");
-      ASSERT_EQ(r.status, 0) << r.output;
+      for (const char* any : {"0.0.0.0/0", "::/0"}) {
+        const auto r = ns_->sh(std::string("ip xfrm policy add src ") + any + " dst " + any +
+                               " dir " + dir + " action block");
+        ASSERT_EQ(r.status, 0) << r.output;
+      }
     }
   }
   std::unique_ptr<TestNetns> ns_;
@@ -122,6 +124,36 @@ TEST_F(SocketBypassNetns, NatTSocketHasEspInUdpAndBypass) {
     const auto port = local_port(receiver.get());
     ASSERT_TRUE(port.has_value());
     EXPECT_EQ(send_one(natt->get(), *port), 0);  // the NAT-T socket is never tunnelled
+    EXPECT_TRUE(receives(receiver.get()));
+  });
+}
+
+TEST_F(SocketBypassNetns, Ipv6SocketsUseIpv6XfrmPolicy) {
+  ns_->run_inside([] {
+    const auto v6_socket = [] {
+      return UniqueFd(::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    };
+    sockaddr_in6 at{};
+    at.sin6_family = AF_INET6;
+    at.sin6_addr = in6addr_loopback;
+    UniqueFd receiver = v6_socket();
+    ASSERT_TRUE(bypass_policies(receiver.get(), core::Family::v6).has_value());
+    ASSERT_EQ(::bind(receiver.get(), reinterpret_cast<const sockaddr*>(&at), sizeof(at)), 0);
+    const auto port = local_port(receiver.get());
+    ASSERT_TRUE(port.has_value());
+    at.sin6_port = htons(*port);
+    const auto send6 = [&](int fd) {
+      const char msg[] = "v6";
+      return ::sendto(fd, msg, sizeof(msg), 0, reinterpret_cast<const sockaddr*>(&at), sizeof(at)) <
+                     0
+                 ? errno
+                 : 0;
+    };
+    UniqueFd plain = v6_socket();
+    EXPECT_EQ(send6(plain.get()), EPERM);
+    UniqueFd bypassed = v6_socket();
+    ASSERT_TRUE(bypass_policies(bypassed.get(), core::Family::v6).has_value());
+    EXPECT_EQ(send6(bypassed.get()), 0);
     EXPECT_TRUE(receives(receiver.get()));
   });
 }

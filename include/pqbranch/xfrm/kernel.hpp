@@ -32,8 +32,10 @@ class Kernel {
   virtual core::Result<std::uint32_t> allocate_spi(const SpiRequest& request) = 0;
   // XFRM_MSG_NEWSA: a new SA; already_exists if (dst, spi, proto) is taken.
   virtual core::Result<void> add_sa(const Sa& sa) = 0;
-  // XFRM_MSG_UPDSA: completes a larval SA, or updates lifetimes, encap, selector, output
-  // mark of an installed one. It never changes keys: rotation means a new SPI.
+  // XFRM_MSG_UPDSA: completes a larval SA (the SA must repeat the SpiRequest's addresses,
+  // reqid, mode, if_id, mark and direction), or updates an installed one's lifetimes,
+  // encap (same type; how a NAT mapping change is applied), output mark and if_id. It never
+  // changes keys or the selector: rotation means a new SPI.
   virtual core::Result<void> update_sa(const Sa& sa) = 0;
   virtual core::Result<void> delete_sa(const SaId& id) = 0;
   virtual core::Result<SaState> get_sa(const SaId& id) = 0;

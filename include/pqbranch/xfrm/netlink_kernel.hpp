@@ -2,7 +2,8 @@
 // The real kernel: XFRM over a NETLINK_XFRM socket (requests built by
 // netlink_messages.hpp), xfrm interfaces over NETLINK_ROUTE (libnl-route), events on a
 // second NETLINK_XFRM socket subscribed to the expire, acquire and mapping groups.
-// Needs CAP_NET_ADMIN in the network namespace the object is created in.
+// Needs CAP_NET_ADMIN in the network namespace the object is created in. Not thread-safe:
+// one owner (the keysvc layer's strand) calls it.
 
 #include <memory>
 

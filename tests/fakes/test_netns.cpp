@@ -1,4 +1,4 @@
-#include "netns_fixture.hpp"
+#include "fakes/test_netns.hpp"
 
 #include <array>
 #include <atomic>

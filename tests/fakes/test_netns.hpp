@@ -1,9 +1,10 @@
 #pragma once
-// A network namespace of the test's own, so netns tests touch nothing outside it: created
-// with `ip netns add` under a unique name (pqbt-<pid>-<n>), deleted in the destructor, and
-// stale ones of dead test processes removed on the next run. Code runs inside it by
-// switching the calling thread (setns) for the duration of a call; `ip` commands run inside
-// through nsenter (ip netns exec needs mount namespaces the build root does not allow).
+// A network namespace of the test's own, so a test touches nothing outside it (netns
+// tests; VM tests can use it too): created with `ip netns add` under a unique name
+// (pqbt-<pid>-<n>), deleted in the destructor, and stale ones of dead test processes removed
+// on the next run. Code runs inside it by switching the calling thread (setns) for the
+// duration of a call; `ip` commands run inside through nsenter (`ip netns exec` needs mount
+// namespace operations the build root does not allow).
 
 #include <memory>
 #include <string>
