@@ -78,9 +78,7 @@ const char* FakeKernel::to_string(Op op) noexcept {
 }
 
 FakeKernel::FakeKernel(const core::Clock& clock, Options options)
-    : clock_(clock),
-      options_(std::move(options)),
-      event_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
+    : clock_(clock), options_(options), event_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
 
 FakeKernel::~FakeKernel() {
   if (event_fd_ >= 0) ::close(event_fd_);
@@ -154,7 +152,7 @@ core::Result<T> FakeKernel::record(Op op, const std::string& what, core::Result<
 }
 
 void FakeKernel::queue(xfrm::Event e) {
-  events_.push_back(std::move(e));
+  events_.push_back(e);
   const std::uint64_t one = 1;
   // Readiness for a poller; the counter cannot overflow in a test.
   [[maybe_unused]] const ssize_t n = ::write(event_fd_, &one, sizeof(one));
@@ -174,7 +172,7 @@ void FakeKernel::expire(std::vector<Entry>::iterator it, bool hard) {
   } else {
     it->dying = true;
   }
-  queue(std::move(e));
+  queue(e);
 }
 
 void FakeKernel::tick() {
@@ -547,7 +545,7 @@ void FakeKernel::fail_nth(Op op, int n, int err) {
 }
 
 void FakeKernel::inject_event(xfrm::Event event) {
-  queue(std::move(event));
+  queue(event);
 }
 
 std::vector<std::string> FakeKernel::log_lines() const {
