@@ -1,0 +1,75 @@
+#pragma once
+// The kernel's IPsec databases as pqbranch sees them. Implementations: NetlinkKernel
+// (netlink_kernel.hpp, the real thing) and FakeKernel (tests/fakes, in memory, with the
+// kernel's selection and expiry rules). Every call validates its parameters first and
+// returns a typed error naming the operation (errc.hpp). Calls are synchronous; events are
+// delivered through a file descriptor the caller watches (no Asio in this module).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "pqbranch/core/error.hpp"
+#include "pqbranch/xfrm/events.hpp"
+#include "pqbranch/xfrm/ownership.hpp"
+#include "pqbranch/xfrm/types.hpp"
+
+namespace pqbranch::xfrm {
+
+struct FlushReport {
+  std::size_t sas_deleted = 0;
+  std::size_t policies_deleted = 0;
+};
+
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+
+  // XFRM_MSG_ALLOCSPI: reserves an SPI in [min_spi, max_spi] by creating a larval SA that
+  // the kernel drops after net.core.xfrm_acq_expires (30 s by default). Complete it with
+  // update_sa() (add_sa() with that SPI fails with already_exists); after expiry update_sa()
+  // fails with not_found: allocate again.
+  virtual core::Result<std::uint32_t> allocate_spi(const SpiRequest& request) = 0;
+  // XFRM_MSG_NEWSA: a new SA; already_exists if (dst, spi, proto) is taken.
+  virtual core::Result<void> add_sa(const Sa& sa) = 0;
+  // XFRM_MSG_UPDSA: completes a larval SA, or updates lifetimes, encap, selector, output
+  // mark of an installed one. It never changes keys: rotation means a new SPI.
+  virtual core::Result<void> update_sa(const Sa& sa) = 0;
+  virtual core::Result<void> delete_sa(const SaId& id) = 0;
+  virtual core::Result<SaState> get_sa(const SaId& id) = 0;
+
+  virtual core::Result<void> add_policy(const Policy& policy) = 0;
+  // XFRM_MSG_UPDPOLICY: adds or replaces the policy with the same PolicyId.
+  virtual core::Result<void> update_policy(const Policy& policy) = 0;
+  virtual core::Result<void> delete_policy(const PolicyId& id) = 0;
+
+  // Everything in the kernel (ours and foreign), each entry marked `owned`.
+  virtual core::Result<std::vector<SaState>> list_sas() = 0;
+  virtual core::Result<std::vector<PolicyState>> list_policies() = 0;
+  // Deletes every owned SA and policy; foreign ones are untouched. Every owned entry is
+  // attempted; the first failure is returned after the rest were tried.
+  virtual core::Result<FlushReport> flush_owned() = 0;
+
+  virtual core::Result<void> create_xfrm_interface(const XfrmInterface& xi) = 0;
+  virtual core::Result<void> delete_xfrm_interface(const std::string& name) = 0;
+
+  // Readable (poll/epoll/Asio) when events may be pending. Valid for the object's life.
+  [[nodiscard]] virtual int event_fd() const = 0;
+  // Drains the pending events without blocking; empty when none.
+  virtual core::Result<std::vector<Event>> read_events() = 0;
+
+  [[nodiscard]] virtual const Ownership& ownership() const = 0;
+};
+
+// Installs two SAs (typically the inbound and outbound halves of one generation) so that
+// nothing is left half-installed: if the second add fails, the first is deleted again and
+// the second's error is returned. A half whose SPI came from allocate_spi() is completed
+// with update_sa() (PairOptions says which), the other with add_sa().
+struct PairOptions {
+  bool first_is_larval = false;
+  bool second_is_larval = false;
+};
+core::Result<void> install_pair(Kernel& kernel, const Sa& first, const Sa& second,
+                                PairOptions options = {});
+
+}  // namespace pqbranch::xfrm
