@@ -155,6 +155,7 @@ void AgentRotation::exchange_step_done(const core::Result<void>& r, TimePoint no
   const Generation g = ex_.offer ? ex_.offer->generation : 0;
   GenerationSas* sas = ledger_.find(g);
   if (sas == nullptr) return;
+  const SaSlot sas_inbound = sas->inbound;
   switch (phase_) {
     case Phase::installing_inbound:
       if (r) {
@@ -167,6 +168,9 @@ void AgentRotation::exchange_step_done(const core::Result<void>& r, TimePoint no
       }
       ledger_.erase(g);
       if (not_found(r)) {
+        // The larval SA expired. Deleting it anyway costs nothing (not_found is fine) and
+        // leaves nothing behind should the kernel have answered for another reason.
+        ledger_.queue_cleanup(ledger_.id_of(sas_inbound));
         ex_.larval = false;
         save(out);
         retry_after_larval_expiry(now, out);
@@ -198,12 +202,15 @@ void AgentRotation::exchange_step_done(const core::Result<void>& r, TimePoint no
       GenerationSas* old = ledger_.find(ex_.old_generation);
       if (old == nullptr) break;
       if (!r && !not_found(r)) {
-        // Going forward is safe: the edge keeps inbound n until we are proven on n+1, and
-        // rolling back could contradict counters that already moved on n+1.
+        // Go forward, but without acknowledging: while the old outbound SA exists the kernel
+        // may still pick it, so only the edge's own evidence (counters of inbound n+1, or the
+        // next request once the retried delete went through) may retire its inbound n.
+        // Rolling back instead could contradict counters that already moved on n+1.
         note(out, NoteLevel::warn,
              fmt::format("delete outbound SA of generation {} failed, will retry: {}",
                          ex_.old_generation, r.error().message()));
         ledger_.queue_cleanup(ledger_.id_of(old->outbound));
+        ex_.old_outbound_stuck = true;
       }
       old->outbound.state = SlotState::empty;
       break;
@@ -445,7 +452,9 @@ void AgentRotation::finish_rotation(TimePoint now, Out& out) {
   const GenerationOffer o = *ex_.offer;
   ledger_.prune();
   save(out);
-  out.emplace_back(SendAck{ex_.conn, {o.generation, o.agent_spi, o.edge_spi}});
+  if (!ex_.old_outbound_stuck) {
+    out.emplace_back(SendAck{ex_.conn, {o.generation, o.agent_spi, o.edge_spi}});
+  }
   out.emplace_back(CloseConnection{ex_.conn});
   note(out, NoteLevel::info,
        fmt::format("generation {} installed (inbound SPI 0x{:08x}, outbound SPI 0x{:08x}) "

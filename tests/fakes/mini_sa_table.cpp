@@ -162,11 +162,19 @@ const MiniSaTable::Entry* MiniSaTable::find(const xfrm::SaId& id) const {
 }
 
 const MiniSaTable::Entry* MiniSaTable::selected_outbound() const {
+  const auto second = [](const Entry& e) {
+    return std::chrono::floor<std::chrono::seconds>(e.added.time_since_epoch());
+  };
   const Entry* best = nullptr;
   for (const Entry& e : entries_) {
     if (e.larval || e.direction != xfrm::SaDirection::out) continue;
-    if (best == nullptr || (best->dying && !e.dying) ||
-        (best->dying == e.dying && e.order > best->order)) {
+    if (best == nullptr) {
+      best = &e;
+    } else if (best->dying != e.dying) {
+      if (!e.dying) best = &e;
+    } else if (second(e) != second(*best)) {
+      if (second(e) > second(*best)) best = &e;
+    } else if ((e.order > best->order) != prefer_oldest_on_tie_) {
       best = &e;
     }
   }

@@ -6,7 +6,9 @@
 //   UPDSA of a missing SA -> not_found) and never changes the key of an installed SA.
 // - Parameters are checked with xfrm::validate() like the real implementations do.
 // - Add-time lifetimes: soft -> dying + soft event, hard -> deleted + hard event.
-// - The outbound SA "the kernel" uses: non-dying first, then the newest added.
+// - The outbound SA "the kernel" uses: non-dying first, then the later add time in whole
+//   seconds, then (a tie) the newest insertion, or the oldest with prefer_oldest_on_tie (the
+//   kernel's order on a tie is its hash bucket's, normally newest first).
 // - Per-operation fault injection.
 
 #include <cstdint>
@@ -46,6 +48,7 @@ class MiniSaTable {
   };
 
   explicit MiniSaTable(std::uint64_t seed) : rng_(seed) {}
+  void prefer_oldest_on_tie(bool on) { prefer_oldest_on_tie_ = on; }
 
   core::Result<std::uint32_t> allocate_spi(const xfrm::SpiRequest& r, TimePoint now);
   core::Result<void> add_sa(const xfrm::Sa& sa, TimePoint now);
@@ -82,6 +85,7 @@ class MiniSaTable {
   std::vector<Fault> faults_;
   std::mt19937_64 rng_;
   std::uint64_t order_ = 0;
+  bool prefer_oldest_on_tie_ = false;
 };
 
 }  // namespace pqbranch::test

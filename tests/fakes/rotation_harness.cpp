@@ -55,6 +55,7 @@ core::Error network_error(const char* what) {
 RotationHarness::RotationHarness(HarnessOptions options)
     : o_(std::move(options)),
       random_(std::make_shared<std::mt19937_64>(o_.seed)),
+      packet_random_(o_.seed + 7),
       agent_table_(o_.seed * 31 + 1),
       edge_table_(o_.seed * 31 + 2),
       endpoint_up_(o_.endpoints, true) {
@@ -73,6 +74,8 @@ RotationHarness::RotationHarness(HarnessOptions options)
   agent_config_.grace = o_.grace;
   agent_config_.counter_poll = o_.counter_poll;
   agent_config_.cleanup_retry = 2s;
+  agent_table_.prefer_oldest_on_tie(o_.prefer_oldest_on_tie);
+  edge_table_.prefer_oldest_on_tie(o_.prefer_oldest_on_tie);
 
   ks::TunnelConfig edge_tunnel = agent_tunnel;
   edge_tunnel.local = kEdgeAddress;
@@ -467,7 +470,13 @@ void RotationHarness::traffic() {
       ++dropped_;  // the policy has no SA: dropped, never sent in clear
       continue;
     }
-    packets_.push_back({t + o_.packet_latency, to_edge, out->id.spi, out->key.clone()});
+    Duration latency = o_.packet_latency;
+    if (o_.packet_latency_max > latency) {
+      std::uniform_int_distribution<Duration::rep> pick(latency.count(),
+                                                        o_.packet_latency_max.count());
+      latency = Duration(pick(packet_random_));
+    }
+    packets_.push_back({t + latency, to_edge, out->id.spi, out->key.clone()});
   }
 }
 
@@ -477,7 +486,19 @@ void RotationHarness::check_invariant(const std::string& after) {
     const MiniSaTable& receiver = agent_side ? edge_table_ : agent_table_;
     const core::IpAddress& dst = agent_side ? kEdgeAddress : kAgentAddress;
     max_inbound_seen_ = std::max(max_inbound_seen_, sender.installed(xfrm::SaDirection::in).size());
-    for (const MiniSaTable::Entry* out : sender.installed(xfrm::SaDirection::out)) {
+    bool& had = had_outbound_.at(agent_side ? 0 : 1);
+    const bool has = sender.selected_outbound() != nullptr;
+    if (had && !has && o_.continuous_outbound && violations_.size() < kMaxViolations) {
+      violations_.push_back(fmt::format("after {}: the {} has no outbound SA any more\n{}", after,
+                                        agent_side ? "agent" : "edge", describe()));
+    }
+    had = had || has;
+    std::vector<const MiniSaTable::Entry*> checked = sender.installed(xfrm::SaDirection::out);
+    if (!o_.strict_invariant) {
+      checked.clear();
+      if (const MiniSaTable::Entry* used = sender.selected_outbound()) checked.push_back(used);
+    }
+    for (const MiniSaTable::Entry* out : checked) {
       const MiniSaTable::Entry* in = receiver.find({dst, out->id.spi, xfrm::Proto::esp, 0, 0});
       const bool ok = in != nullptr && !in->larval && in->direction == xfrm::SaDirection::in &&
                       in->key.equals(out->key.span());

@@ -11,11 +11,13 @@
 //   an inbound SA with that SPI and key when the packet arrived), lost (it did not) or
 //   dropped (the sender had no outbound SA: its policy drops them, never sent in clear).
 // - After every single action of either machine (and every kernel expiry) the invariant is
-//   checked: each installed outbound SA has the peer's inbound SA with the same SPI and key.
+//   checked: each installed outbound SA (or, not strict, the one traffic uses) has the
+//   peer's inbound SA with the same SPI and key.
 // - Crashes: a side can be crashed right after its k-th next action and restarts at once
 //   from its saved state (encoded and decoded, as the executor would store it) and what its
 //   kernel still holds.
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -47,12 +49,21 @@ struct HarnessOptions {
   keysvc::Duration counter_poll = std::chrono::seconds(1);
   keysvc::Duration latency = std::chrono::milliseconds(20);         // messages, one way
   keysvc::Duration packet_latency = std::chrono::milliseconds(30);  // ESP packets
+  // When above packet_latency, each packet takes a random time in between (reordering).
+  keysvc::Duration packet_latency_max = std::chrono::milliseconds(30);
   keysvc::Duration connect_failure_after = std::chrono::milliseconds(500);
   keysvc::Duration step = std::chrono::milliseconds(100);
   std::chrono::seconds soft_lifetime{240};
   std::chrono::seconds hard_lifetime{300};
   bool traffic = true;
   std::optional<keysvc::NatMapping> nat;  // what the edge's "hello" reports
+  // The invariant covers every installed outbound SA (strict) or only the one the kernel
+  // selects for traffic (a stale SA the machine is still trying to delete carries nothing).
+  bool strict_invariant = true;
+  bool prefer_oldest_on_tie = false;  // MiniSaTable's outbound selection on an add-time tie
+  // Once a side has an outbound SA it always has one (make-before-break); off for tests
+  // where lifetimes run out or state is thrown away.
+  bool continuous_outbound = true;
 };
 
 class RotationHarness {
@@ -171,6 +182,7 @@ class RotationHarness {
   HarnessOptions o_;
   ManualClock clock_;
   std::shared_ptr<std::mt19937_64> random_;
+  std::mt19937_64 packet_random_;
   keysvc::AgentRotationConfig agent_config_;
   keysvc::EdgeSiteConfig edge_config_;
   MiniSaTable agent_table_;
@@ -205,6 +217,7 @@ class RotationHarness {
   std::uint64_t dropped_ = 0;
   std::size_t acks_sent_ = 0;
   std::size_t max_inbound_seen_ = 0;
+  std::array<bool, 2> had_outbound_{};  // agent, edge
   std::size_t agent_actions_ = 0;
   std::size_t edge_actions_ = 0;
   std::vector<std::pair<TimePoint, std::size_t>> connects_;

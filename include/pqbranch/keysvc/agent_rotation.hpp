@@ -67,7 +67,8 @@ class AgentRotation {
     std::optional<GenerationOffer> offer;
     GenerationKeys keys;
     Generation old_generation = 0;
-    std::string failure;  // why a rollback is running
+    bool old_outbound_stuck = false;  // its delete failed: no acknowledgement (see .cpp)
+    std::string failure;              // why a rollback is running
   };
   using Out = std::vector<AgentAction>;
 
