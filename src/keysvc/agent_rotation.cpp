@@ -604,7 +604,7 @@ RotationStatus AgentRotation::status() const {
   if (phase_ == Phase::backoff) s.next_rotation = retry_at_;
   s.consecutive_failures = failures_;
   s.endpoint = ex_.endpoint;
-  s.edge_reachable = phase_ != Phase::backoff;
+  s.edge_reachable = failures_ == 0;
   return s;
 }
 

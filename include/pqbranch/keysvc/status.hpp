@@ -25,7 +25,7 @@ struct RotationStatus {
   std::optional<TimePoint> next_rotation;  // agent: when the next rotation is due
   unsigned consecutive_failures = 0;       // agent: failed rounds since the last success
   std::size_t endpoint = 0;                // agent: endpoint of the current/last attempt
-  bool edge_reachable = true;              // agent: false after a round in which all failed
+  bool edge_reachable = true;  // agent: false from a round in which all failed to a success
 };
 
 }  // namespace pqbranch::keysvc
