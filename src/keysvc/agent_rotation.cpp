@@ -8,6 +8,7 @@
 
 #include "pqbranch/keysvc/errc.hpp"
 #include "pqbranch/xfrm/errc.hpp"
+
 #include "sa_builder.hpp"
 
 namespace pqbranch::keysvc {
@@ -23,7 +24,9 @@ std::string seconds(Duration d) {
   return fmt::format("{:.1f} s", std::chrono::duration<double>(d).count());
 }
 
-bool not_found(const core::Result<void>& r) { return !r && r.error() == xfrm::errc::not_found; }
+bool not_found(const core::Result<void>& r) {
+  return !r && r.error() == xfrm::errc::not_found;
+}
 
 // The agent's encapsulation mirrors the edge's: its own port as source, the edge's as
 // destination.
@@ -66,9 +69,11 @@ std::vector<AgentAction> AgentRotation::start(const std::optional<AgentState>& s
   // Inbound SAs above our outbound generation were never announced to the edge as in use
   // (it moves its outbound only after ours moved), so nothing will ever arrive on them.
   for (const auto& [gen, sas] : ledger_.generations()) {
-    if (gen > current_ && sas.inbound.installed()) ledger_.queue_cleanup(ledger_.id_of(sas.inbound));
+    if (gen > current_ && sas.inbound.installed())
+      ledger_.queue_cleanup(ledger_.id_of(sas.inbound));
   }
-  for (Generation g = ledger_.newest(); g > current_; g = ledger_.newest()) ledger_.erase(g);
+  for (Generation g = ledger_.newest(); g > current_; g = ledger_.newest())
+    ledger_.erase(g);
   ledger_.prune();
   save(out);
   note(out, NoteLevel::info,
@@ -104,8 +109,7 @@ void AgentRotation::on(SpiAllocated& e, TimePoint now, Out& out) {
   }
   ex_.agent_spi = *e.spi;
   ex_.larval = true;
-  spi_high_water_ =
-      detail::next_high_water(spi_high_water_, *e.spi, config_.tunnel.spi_window);
+  spi_high_water_ = detail::next_high_water(spi_high_water_, *e.spi, config_.tunnel.spi_window);
   save(out);
   if (ex_.lost) return;  // pump fails the attempt
   GenerationRequest request;
@@ -125,7 +129,8 @@ void AgentRotation::on(KernelDone& e, TimePoint now, Out& out) {
       return;
     case StepKind::cleanup:
       if (!e.result && !not_found(e.result)) {
-        note(out, NoteLevel::warn, "cleanup delete failed, will retry: " + e.result.error().message());
+        note(out, NoteLevel::warn,
+             "cleanup delete failed, will retry: " + e.result.error().message());
       }
       ledger_.cleanup_done(e.result, now, config_.cleanup_retry);
       return;
@@ -279,17 +284,17 @@ void AgentRotation::on(const ConnectionLost& e, TimePoint /*now*/, Out& /*out*/)
 // --- driving ---
 
 void AgentRotation::pump(TimePoint now, Out& out) {
-  const bool awaiting_network =
-      phase_ == Phase::connecting || (phase_ == Phase::allocating && !step_) ||
-      (phase_ == Phase::requesting && !ex_.offer);
+  const bool awaiting_network = phase_ == Phase::connecting ||
+                                (phase_ == Phase::allocating && !step_) ||
+                                (phase_ == Phase::requesting && !ex_.offer);
   if (awaiting_network && ex_.lost) {
-    fail_attempt(fmt::format("connection to endpoint {} lost: {}", ex_.endpoint,
-                             ex_.lost->message()),
-                 now, out);
+    fail_attempt(
+        fmt::format("connection to endpoint {} lost: {}", ex_.endpoint, ex_.lost->message()), now,
+        out);
   } else if (awaiting_network && now >= ex_.deadline) {
-    fail_attempt(core::make_error(errc::timeout, fmt::format("endpoint {}", ex_.endpoint))
-                     .message(),
-                 now, out);
+    fail_attempt(
+        core::make_error(errc::timeout, fmt::format("endpoint {}", ex_.endpoint)).message(), now,
+        out);
   }
   if (!step_ && phase_ == Phase::requesting && ex_.offer) accept_offer(now, out);
   if (!step_) emit_exchange_step(out);
@@ -309,12 +314,16 @@ void AgentRotation::emit_exchange_step(Out& out) {
   const TunnelConfig& t = config_.tunnel;
   switch (phase_) {
     case Phase::allocating:
-      out.emplace_back(AllocateSpi{begin_step(StepKind::exchange),
-                                   detail::make_spi_request(t, t.remote, t.local, spi_high_water_)});
+      out.emplace_back(
+          AllocateSpi{begin_step(StepKind::exchange),
+                      detail::make_spi_request(t, t.remote, t.local, spi_high_water_)});
       return;
     case Phase::installing_inbound: {
       const GenerationOffer& o = *ex_.offer;
-      const detail::SaSpec spec{xfrm::SaDirection::in, t.remote, t.local, ex_.agent_spi,
+      const detail::SaSpec spec{xfrm::SaDirection::in,
+                                t.remote,
+                                t.local,
+                                ex_.agent_spi,
                                 detail::inbound_lifetime(o.lifetime, config_.grace),
                                 detail::reversed(agent_encap(o, t))};
       out.emplace_back(UpdateSa{begin_step(StepKind::exchange),
@@ -359,9 +368,9 @@ bool AgentRotation::emit_housekeeping_step(TimePoint now, Out& out) {
 void AgentRotation::accept_offer(TimePoint now, Out& out) {
   const GenerationOffer& o = *ex_.offer;
   const Generation floor = std::max(current_, ledger_.newest());
-  const bool spi_reused = std::any_of(
-      ledger_.generations().begin(), ledger_.generations().end(),
-      [&](const auto& kv) { return kv.second.outbound.spi == o.edge_spi; });
+  const bool spi_reused =
+      std::any_of(ledger_.generations().begin(), ledger_.generations().end(),
+                  [&](const auto& kv) { return kv.second.outbound.spi == o.edge_spi; });
   std::string why;
   if (o.agent_spi != ex_.agent_spi) {
     why = "the agent SPI does not match the request";
@@ -407,9 +416,8 @@ void AgentRotation::begin_attempt(std::size_t endpoint, int larval_retries, Time
 
 void AgentRotation::fail_attempt(const std::string& why, TimePoint now, Out& out) {
   if (ex_.larval) {
-    ledger_.queue_cleanup(
-        {config_.tunnel.local, ex_.agent_spi, xfrm::Proto::esp, config_.tunnel.mark.value,
-         config_.tunnel.mark.mask});
+    ledger_.queue_cleanup({config_.tunnel.local, ex_.agent_spi, xfrm::Proto::esp,
+                           config_.tunnel.mark.value, config_.tunnel.mark.mask});
   }
   ledger_.prune();
   out.emplace_back(CloseConnection{ex_.conn});
@@ -424,7 +432,8 @@ void AgentRotation::fail_attempt(const std::string& why, TimePoint now, Out& out
   }
   ++failures_;
   Duration delay = config_.retry_initial;
-  for (unsigned i = 1; i < failures_ && delay < config_.retry_max; ++i) delay *= 2;
+  for (unsigned i = 1; i < failures_ && delay < config_.retry_max; ++i)
+    delay *= 2;
   delay = std::min(delay, config_.retry_max);
   delay = delay / 2 + random_up_to(delay - delay / 2);
   retry_at_ = now + delay;
@@ -512,7 +521,9 @@ void AgentRotation::expire(const xfrm::ExpireEvent& e, TimePoint now, Out& out) 
 
 // --- helpers ---
 
-void AgentRotation::save(Out& out) const { out.emplace_back(SaveAgentState{saved_state()}); }
+void AgentRotation::save(Out& out) const {
+  out.emplace_back(SaveAgentState{saved_state()});
+}
 
 void AgentRotation::arm(TimePoint now, Out& out) {
   if (step_) return;  // its result comes back first and arms again

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "pqbranch/xfrm/errc.hpp"
+
 #include "sa_builder.hpp"
 
 namespace pqbranch::keysvc {
@@ -18,7 +19,9 @@ void note(std::vector<EdgeAction>& out, NoteLevel level, std::string text) {
   out.emplace_back(Note{level, std::move(text)});
 }
 
-bool not_found(const core::Result<void>& r) { return !r && r.error() == xfrm::errc::not_found; }
+bool not_found(const core::Result<void>& r) {
+  return !r && r.error() == xfrm::errc::not_found;
+}
 
 }  // namespace
 
@@ -26,8 +29,8 @@ EdgeRotation::EdgeRotation(EdgeSiteConfig config)
     : config_(std::move(config)), ledger_(config_.tunnel) {}
 
 std::vector<EdgeAction> EdgeRotation::start(const std::optional<EdgeSiteState>& saved,
-                                             const std::vector<xfrm::SaState>& kernel_sas,
-                                             TimePoint now) {
+                                            const std::vector<xfrm::SaState>& kernel_sas,
+                                            TimePoint now) {
   Out out;
   if (started_) {
     note(out, NoteLevel::warn, "site already started");
@@ -87,9 +90,9 @@ void EdgeRotation::on(const RequestReceived& e, TimePoint now, Out& out) {
     out.emplace_back(SendRefusal{e.conn, {RefusalCode::busy, "another exchange is in progress"}});
     return;
   }
-  const bool spi_used = std::any_of(
-      ledger_.generations().begin(), ledger_.generations().end(),
-      [&](const auto& kv) { return kv.second.outbound.spi == req.agent_spi; });
+  const bool spi_used =
+      std::any_of(ledger_.generations().begin(), ledger_.generations().end(),
+                  [&](const auto& kv) { return kv.second.outbound.spi == req.agent_spi; });
   if (req.agent_spi < xfrm::kMinSpi || spi_used) {
     const std::string why =
         fmt::format("agent SPI 0x{:08x} is reserved or was used before", req.agent_spi);
@@ -137,8 +140,7 @@ void EdgeRotation::on(SpiAllocated& e, TimePoint /*now*/, Out& out) {
   }
   ex_.edge_spi = *e.spi;
   ex_.larval = true;
-  spi_high_water_ =
-      detail::next_high_water(spi_high_water_, *e.spi, config_.tunnel.spi_window);
+  spi_high_water_ = detail::next_high_water(spi_high_water_, *e.spi, config_.tunnel.spi_window);
   save(out);
   phase_ = Phase::deriving;
 }
@@ -236,10 +238,11 @@ void EdgeRotation::promotion_done(const core::Result<void>& r, TimePoint now, Ou
         if (sas != nullptr) sas->outbound.state = SlotState::empty;
         promotion_ = Promotion::none;
         promote_after_ = now + config_.retry;
-        last_error_ = fmt::format("install outbound SA of generation {}: {}", pending_,
-                                  r.error().message());
-        note(out, NoteLevel::warn, fmt::format("site '{}': {}; keeping generation {}",
-                                               config_.site_id, last_error_, current_));
+        last_error_ =
+            fmt::format("install outbound SA of generation {}: {}", pending_, r.error().message());
+        note(out, NoteLevel::warn,
+             fmt::format("site '{}': {}; keeping generation {}", config_.site_id, last_error_,
+                         current_));
         save(out);
         return;
       }
@@ -343,10 +346,15 @@ bool EdgeRotation::emit_promotion_step(TimePoint now, Out& out) {
   }
   if (promotion_ == Promotion::adding) {
     const GenerationOffer& o = pending_keys_->offer;
-    const detail::SaSpec spec{xfrm::SaDirection::out, config_.tunnel.local,
-                              o.tunnel.agent_address, o.agent_spi, o.lifetime, o.encap};
-    out.emplace_back(AddSa{begin_step(StepKind::promotion),
-                           detail::make_sa(config_.tunnel, spec, pending_keys_->outbound_key.clone())});
+    const detail::SaSpec spec{xfrm::SaDirection::out,
+                              config_.tunnel.local,
+                              o.tunnel.agent_address,
+                              o.agent_spi,
+                              o.lifetime,
+                              o.encap};
+    out.emplace_back(
+        AddSa{begin_step(StepKind::promotion),
+              detail::make_sa(config_.tunnel, spec, pending_keys_->outbound_key.clone())});
   } else {
     out.emplace_back(DeleteSa{begin_step(StepKind::promotion),
                               ledger_.id_of(ledger_.find(promotion_old_)->outbound)});
@@ -374,16 +382,19 @@ bool EdgeRotation::emit_exchange_step(Out& out) {
   const TunnelConfig& t = config_.tunnel;
   switch (phase_) {
     case Phase::allocating:
-      out.emplace_back(AllocateSpi{begin_step(StepKind::exchange),
-                                   detail::make_spi_request(t, agent_address(), t.local,
-                                                            spi_high_water_)});
+      out.emplace_back(
+          AllocateSpi{begin_step(StepKind::exchange),
+                      detail::make_spi_request(t, agent_address(), t.local, spi_high_water_)});
       return true;
     case Phase::deriving:
       out.emplace_back(DeriveKeys{begin_step(StepKind::exchange), ex_.conn, ex_.generation,
                                   ex_.request.agent_spi, ex_.edge_spi});
       return true;
     case Phase::installing: {
-      const detail::SaSpec spec{xfrm::SaDirection::in, agent_address(), t.local, ex_.edge_spi,
+      const detail::SaSpec spec{xfrm::SaDirection::in,
+                                agent_address(),
+                                t.local,
+                                ex_.edge_spi,
                                 detail::inbound_lifetime(config_.lifetime, config_.grace),
                                 detail::reversed(encap())};
       out.emplace_back(UpdateSa{begin_step(StepKind::exchange),
@@ -436,7 +447,9 @@ std::optional<xfrm::Encap> EdgeRotation::encap() const {
   return e;
 }
 
-void EdgeRotation::save(Out& out) const { out.emplace_back(SaveEdgeState{saved_state()}); }
+void EdgeRotation::save(Out& out) const {
+  out.emplace_back(SaveEdgeState{saved_state()});
+}
 
 void EdgeRotation::arm(TimePoint now, Out& out) {
   if (step_) return;

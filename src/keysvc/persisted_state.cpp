@@ -17,14 +17,15 @@ constexpr std::int64_t kVersion = 1;
 constexpr std::size_t kMaxTextBytes = 16 * 1024;
 constexpr std::size_t kMaxSiteIdBytes = 256;
 
-core::Error bad(const std::string& why) { return core::make_error(errc::bad_state, why); }
+core::Error bad(const std::string& why) {
+  return core::make_error(errc::bad_state, why);
+}
 
 json::array encode_sas(const std::vector<SaRecord>& sas) {
   json::array a;
   for (const SaRecord& r : sas) {
-    a.push_back(json::object{{"generation", r.generation},
-                             {"direction", xfrm::to_string(r.direction)},
-                             {"spi", r.spi}});
+    a.push_back(json::object{
+        {"generation", r.generation}, {"direction", xfrm::to_string(r.direction)}, {"spi", r.spi}});
   }
   return a;
 }
@@ -38,7 +39,8 @@ core::Result<void> expect_keys(const json::object& o, std::initializer_list<cons
   if (o.size() != keys.size()) {
     for (const auto& kv : o) {
       bool known = false;
-      for (const char* k : keys) known = known || kv.key() == k;
+      for (const char* k : keys)
+        known = known || kv.key() == k;
       if (!known) return bad(fmt::format("{}: unknown field \"{}\"", what, std::string(kv.key())));
     }
   }

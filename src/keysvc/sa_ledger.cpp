@@ -25,7 +25,9 @@ const GenerationSas* SaLedger::find(Generation g) const {
   return it == gens_.end() ? nullptr : &it->second;
 }
 
-void SaLedger::erase(Generation g) { gens_.erase(g); }
+void SaLedger::erase(Generation g) {
+  gens_.erase(g);
+}
 
 void SaLedger::prune() {
   std::erase_if(gens_, [](const auto& kv) {
@@ -38,7 +40,9 @@ xfrm::SaId SaLedger::id_of(const SaSlot& slot) const {
   return {slot.dst, slot.spi, xfrm::Proto::esp, mark_.value, mark_.mask};
 }
 
-Generation SaLedger::newest() const { return gens_.empty() ? 0 : gens_.rbegin()->first; }
+Generation SaLedger::newest() const {
+  return gens_.empty() ? 0 : gens_.rbegin()->first;
+}
 
 Generation SaLedger::newest_outbound() const {
   for (auto it = gens_.rbegin(); it != gens_.rend(); ++it) {
@@ -55,17 +59,13 @@ Generation SaLedger::newest_inbound() const {
 }
 
 std::size_t SaLedger::installed_inbound() const {
-  return static_cast<std::size_t>(
-      std::count_if(gens_.begin(), gens_.end(), [](const auto& kv) {
-        return kv.second.inbound.installed();
-      }));
+  return static_cast<std::size_t>(std::count_if(
+      gens_.begin(), gens_.end(), [](const auto& kv) { return kv.second.inbound.installed(); }));
 }
 
 std::size_t SaLedger::installed_outbound() const {
-  return static_cast<std::size_t>(
-      std::count_if(gens_.begin(), gens_.end(), [](const auto& kv) {
-        return kv.second.outbound.installed();
-      }));
+  return static_cast<std::size_t>(std::count_if(
+      gens_.begin(), gens_.end(), [](const auto& kv) { return kv.second.outbound.installed(); }));
 }
 
 bool SaLedger::prove_peer(Generation g, TimePoint now, Duration grace) {
@@ -128,8 +128,8 @@ std::optional<LocatedSa> SaLedger::forget(const xfrm::SaId& id) {
 }
 
 void SaLedger::queue_cleanup(const xfrm::SaId& id) {
-  const bool queued = std::any_of(cleanup_.begin(), cleanup_.end(),
-                                  [&](const Cleanup& c) { return c.id == id; });
+  const bool queued =
+      std::any_of(cleanup_.begin(), cleanup_.end(), [&](const Cleanup& c) { return c.id == id; });
   if (!queued) cleanup_.push_back({id, TimePoint{}});
 }
 
@@ -170,14 +170,13 @@ std::size_t SaLedger::adopt(const std::vector<SaRecord>& records,
   std::size_t adopted = 0;
   for (const xfrm::SaState& sa : kernel) {
     if (sa.reqid != reqid_ || (if_id_ != 0 && sa.if_id != if_id_)) continue;  // not this tunnel
-    const xfrm::SaDirection dir = sa.direction.value_or(
-        sa.dst == local_ ? xfrm::SaDirection::in : xfrm::SaDirection::out);
+    const xfrm::SaDirection dir =
+        sa.direction.value_or(sa.dst == local_ ? xfrm::SaDirection::in : xfrm::SaDirection::out);
     const bool local_matches = dir == xfrm::SaDirection::in ? sa.dst == local_ : sa.src == local_;
     auto record = std::find_if(records.begin(), records.end(), [&](const SaRecord& r) {
       return r.spi == sa.spi && r.direction == dir && r.generation != 0;
     });
-    if (sa.larval || !local_matches || record == records.end() ||
-        sa.mark != mark_) {
+    if (sa.larval || !local_matches || record == records.end() || sa.mark != mark_) {
       queue_cleanup(sa.id());
       continue;
     }

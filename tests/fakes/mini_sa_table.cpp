@@ -26,7 +26,9 @@ std::optional<core::Error> MiniSaTable::take_fault(Op op) {
   return std::nullopt;
 }
 
-void MiniSaTable::fail_nth(Op op, xfrm::errc code, int nth) { faults_.push_back({op, nth, code}); }
+void MiniSaTable::fail_nth(Op op, xfrm::errc code, int nth) {
+  faults_.push_back({op, nth, code});
+}
 
 core::Result<std::uint32_t> MiniSaTable::allocate_spi(const xfrm::SpiRequest& r, TimePoint now) {
   if (auto f = take_fault(Op::allocate_spi)) return *f;
@@ -93,7 +95,8 @@ core::Result<void> MiniSaTable::update_sa(const xfrm::Sa& sa, TimePoint now) {
 
 core::Result<void> MiniSaTable::delete_sa(const xfrm::SaId& id) {
   if (auto f = take_fault(Op::delete_sa)) return *f;
-  auto it = std::find_if(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.id == id; });
+  auto it =
+      std::find_if(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.id == id; });
   if (it == entries_.end()) return fail(xfrm::errc::not_found, "delete_sa");
   entries_.erase(it);
   return {};
@@ -134,8 +137,9 @@ std::vector<xfrm::ExpireEvent> MiniSaTable::expire(TimePoint now) {
   };
   for (auto it = entries_.begin(); it != entries_.end();) {
     const auto age = now - it->added;
-    const bool hard = it->larval ? age >= kLarvalExpiry
-                                 : it->lifetime.hard_add.count() != 0 && age >= it->lifetime.hard_add;
+    const bool hard = it->larval
+                          ? age >= kLarvalExpiry
+                          : it->lifetime.hard_add.count() != 0 && age >= it->lifetime.hard_add;
     if (hard) {
       events.push_back(event(*it, true));
       it = entries_.erase(it);
@@ -152,12 +156,14 @@ std::vector<xfrm::ExpireEvent> MiniSaTable::expire(TimePoint now) {
 }
 
 MiniSaTable::Entry* MiniSaTable::find(const xfrm::SaId& id) {
-  auto it = std::find_if(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.id == id; });
+  auto it =
+      std::find_if(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.id == id; });
   return it == entries_.end() ? nullptr : &*it;
 }
 
 const MiniSaTable::Entry* MiniSaTable::find(const xfrm::SaId& id) const {
-  auto it = std::find_if(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.id == id; });
+  auto it =
+      std::find_if(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.id == id; });
   return it == entries_.end() ? nullptr : &*it;
 }
 
@@ -197,9 +203,9 @@ std::size_t MiniSaTable::larval_count() const {
 std::string MiniSaTable::describe() const {
   std::string s;
   for (const Entry& e : entries_) {
-    s += fmt::format("  {} {} spi 0x{:08x} dst {}{}{} packets {}\n",
-                     e.larval ? "larval" : "sa", xfrm::to_string(e.direction), e.id.spi, e.id.dst,
-                     e.dying ? " dying" : "", e.encap ? " encap" : "", e.packets);
+    s += fmt::format("  {} {} spi 0x{:08x} dst {}{}{} packets {}\n", e.larval ? "larval" : "sa",
+                     xfrm::to_string(e.direction), e.id.spi, e.id.dst, e.dying ? " dying" : "",
+                     e.encap ? " encap" : "", e.packets);
   }
   return s;
 }

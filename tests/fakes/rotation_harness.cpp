@@ -19,7 +19,9 @@ struct Overloaded : F... {
   using F::operator()...;
 };
 
-core::IpAddress addr(const char* text) { return core::IpAddress::parse(text).value(); }
+core::IpAddress addr(const char* text) {
+  return core::IpAddress::parse(text).value();
+}
 
 const core::IpAddress kAgentAddress = addr("192.0.2.1");
 const core::IpAddress kEdgeAddress = addr("198.51.100.1");
@@ -131,7 +133,8 @@ void RotationHarness::step() {
 
 void RotationHarness::run_for(Duration d) {
   const TimePoint end = now() + d;
-  while (now() < end) step();
+  while (now() < end)
+    step();
 }
 
 bool RotationHarness::run_until(const std::function<bool()>& done, Duration limit) {
@@ -210,7 +213,8 @@ void RotationHarness::perform(ks::AgentAction& action) {
             agent_sessions_[a.conn] = s;
             connects_.emplace_back(now(), a.endpoint);
             if (a.endpoint < endpoint_up_.size() && endpoint_up_[a.endpoint]) {
-              schedule(o_.latency, [this, inc, conn = a.conn] { to_agent(inc, ks::Connected{conn}); });
+              schedule(o_.latency,
+                       [this, inc, conn = a.conn] { to_agent(inc, ks::Connected{conn}); });
             } else {
               sessions_[s].open = false;
               schedule(o_.connect_failure_after, [this, inc, conn = a.conn] {
@@ -233,9 +237,8 @@ void RotationHarness::perform(ks::AgentAction& action) {
             if (it == agent_sessions_.end() || !sessions_[it->second].open) return;
             const std::uint64_t s = it->second;
             const std::uint64_t edge_inc = sessions_[s].edge_incarnation;
-            send(Msg::ack, [this, s, edge_inc, ack = a.ack] {
-              to_edge(edge_inc, ks::AckReceived{s, ack});
-            });
+            send(Msg::ack,
+                 [this, s, edge_inc, ack = a.ack] { to_edge(edge_inc, ks::AckReceived{s, ack}); });
           },
           [&](const ks::CloseConnection& a) {
             auto it = agent_sessions_.find(a.conn);
@@ -260,7 +263,8 @@ void RotationHarness::perform(ks::AgentAction& action) {
           [&](const ks::SaveAgentState& a) {
             agent_saved_ = ks::encode(a.state);
             auto back = ks::decode_agent_state(agent_saved_);
-            if (!back || *back != a.state) violations_.emplace_back("agent state does not round-trip");
+            if (!back || *back != a.state)
+              violations_.emplace_back("agent state does not round-trip");
           },
           [&](const ks::WakeAt& a) { agent_wake_ = a.at; },
           [&](const ks::Note& a) { agent_notes_.push_back(a.text); },
@@ -315,7 +319,8 @@ void RotationHarness::perform(ks::EdgeAction& action) {
           [&](const ks::SaveEdgeState& a) {
             edge_saved_ = ks::encode(a.state);
             auto back = ks::decode_edge_site_state(edge_saved_);
-            if (!back || *back != a.state) violations_.emplace_back("edge state does not round-trip");
+            if (!back || *back != a.state)
+              violations_.emplace_back("edge state does not round-trip");
           },
           [&](const ks::WakeAt& a) { edge_wake_ = a.at; },
           [&](const ks::Note& a) { edge_notes_.push_back(a.text); },
@@ -371,8 +376,12 @@ void RotationHarness::close_session(std::uint64_t session, bool tell_agent, bool
   }
 }
 
-void RotationHarness::drop_next(Msg m, int count) { faults_[m].drop += count; }
-void RotationHarness::duplicate_next(Msg m, int count) { faults_[m].duplicate += count; }
+void RotationHarness::drop_next(Msg m, int count) {
+  faults_[m].drop += count;
+}
+void RotationHarness::duplicate_next(Msg m, int count) {
+  faults_[m].duplicate += count;
+}
 void RotationHarness::delay_next(Msg m, Duration extra, int count) {
   faults_[m].delay = extra;
   faults_[m].delay_count += count;

@@ -30,10 +30,11 @@
 #include <string>
 #include <vector>
 
-#include "fakes/manual_clock.hpp"
-#include "fakes/mini_sa_table.hpp"
 #include "pqbranch/keysvc/agent_rotation.hpp"
 #include "pqbranch/keysvc/edge_rotation.hpp"
+
+#include "fakes/manual_clock.hpp"
+#include "fakes/mini_sa_table.hpp"
 
 namespace pqbranch::test {
 

@@ -106,9 +106,8 @@ struct Note {
   std::string text;
 };
 
-using AgentAction = std::variant<Connect, SendRequest, SendAck, CloseConnection, AllocateSpi,
-                                 AddSa, UpdateSa, DeleteSa, ReadCounters, SaveAgentState, WakeAt,
-                                 Note>;
+using AgentAction = std::variant<Connect, SendRequest, SendAck, CloseConnection, AllocateSpi, AddSa,
+                                 UpdateSa, DeleteSa, ReadCounters, SaveAgentState, WakeAt, Note>;
 using EdgeAction = std::variant<SendOffer, SendRefusal, DeriveKeys, AllocateSpi, AddSa, UpdateSa,
                                 DeleteSa, ReadCounters, SaveEdgeState, WakeAt, Note>;
 

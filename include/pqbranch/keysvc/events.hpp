@@ -76,9 +76,9 @@ struct AckReceived {
   GenerationAck ack;
 };
 
-using AgentEvent = std::variant<Tick, SpiAllocated, KernelDone, CountersRead, KernelEvent,
-                                Connected, ConnectFailed, OfferReceived, RefusalReceived,
-                                ConnectionLost>;
+using AgentEvent =
+    std::variant<Tick, SpiAllocated, KernelDone, CountersRead, KernelEvent, Connected,
+                 ConnectFailed, OfferReceived, RefusalReceived, ConnectionLost>;
 using EdgeEvent = std::variant<Tick, SpiAllocated, KernelDone, KeysDerived, CountersRead,
                                KernelEvent, RequestReceived, AckReceived, ConnectionLost>;
 

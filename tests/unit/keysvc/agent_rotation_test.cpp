@@ -8,9 +8,10 @@
 
 #include <gtest/gtest.h>
 
-#include "machine_test_util.hpp"
 #include "pqbranch/keysvc/errc.hpp"
 #include "pqbranch/xfrm/errc.hpp"
+
+#include "machine_test_util.hpp"
 
 namespace pqbranch::keysvc {
 namespace {
@@ -83,7 +84,8 @@ class AgentRotationTest : public ::testing::Test {
               Generation edge_generation) {
     to_requesting(conn, agent_spi);
     feed(OfferReceived{conn, offer(g, agent_spi, edge_spi, edge_generation), keys_of(0x10)});
-    for (int i = 0; i < 4 && first_of<SendAck>(last_) == nullptr; ++i) ok();
+    for (int i = 0; i < 4 && first_of<SendAck>(last_) == nullptr; ++i)
+      ok();
     EXPECT_NE(first_of<SendAck>(last_), nullptr);
   }
 };
@@ -260,10 +262,11 @@ INSTANTIATE_TEST_SUITE_P(
         BadOffer{"other_agent_spi", [](GenerationOffer& o, GenerationKeys&) { o.agent_spi += 1; }},
         BadOffer{"generation_zero", [](GenerationOffer& o, GenerationKeys&) { o.generation = 0; }},
         BadOffer{"reserved_edge_spi", [](GenerationOffer& o, GenerationKeys&) { o.edge_spi = 5; }},
-        BadOffer{"short_key",
-                 [](GenerationOffer&, GenerationKeys& k) { k.agent_to_edge = core::SecureBytes(16); }},
-        BadOffer{"other_edge_address",
-                 [](GenerationOffer& o, GenerationKeys&) { o.tunnel.edge_address = ip("203.0.113.9"); }},
+        BadOffer{"short_key", [](GenerationOffer&,
+                                 GenerationKeys& k) { k.agent_to_edge = core::SecureBytes(16); }},
+        BadOffer{
+            "other_edge_address",
+            [](GenerationOffer& o, GenerationKeys&) { o.tunnel.edge_address = ip("203.0.113.9"); }},
         BadOffer{"other_if_id", [](GenerationOffer& o, GenerationKeys&) { o.tunnel.if_id = 9; }},
         BadOffer{"soft_above_hard",
                  [](GenerationOffer& o, GenerationKeys&) { o.lifetime.soft_add = 2000s; }}),
@@ -403,13 +406,18 @@ TEST_F(AgentRotationTest, ReconcileAdoptsWhatTheStateNamesAndRemovesTheRest) {
     return s;
   };
   using D = xfrm::SaDirection;
-  const AgentState saved{2, 0x5000, {{1, D::in, 0x1001}, {1, D::out, 0x2001}, {2, D::in, 0x1002},
-                                     {2, D::out, 0x2002}, {3, D::in, 0x1003}}};
+  const AgentState saved{2,
+                         0x5000,
+                         {{1, D::in, 0x1001},
+                          {1, D::out, 0x2001},
+                          {2, D::in, 0x1002},
+                          {2, D::out, 0x2002},
+                          {3, D::in, 0x1003}}};
   const std::vector<xfrm::SaState> kernel{
-      sa(kEdge, kAgent, 0x1001, D::in),          sa(kAgent, kEdge, 0x2001, D::out),
-      sa(kEdge, kAgent, 0x1002, D::in),          sa(kAgent, kEdge, 0x2002, D::out),
-      sa(kEdge, kAgent, 0x1003, D::in),          sa(kEdge, kAgent, 0x1004, D::in, kReqid, true),
-      sa(kEdge, kAgent, 0x1005, D::in),          sa(kEdge, kAgent, 0x1006, D::in, 7)};
+      sa(kEdge, kAgent, 0x1001, D::in), sa(kAgent, kEdge, 0x2001, D::out),
+      sa(kEdge, kAgent, 0x1002, D::in), sa(kAgent, kEdge, 0x2002, D::out),
+      sa(kEdge, kAgent, 0x1003, D::in), sa(kEdge, kAgent, 0x1004, D::in, kReqid, true),
+      sa(kEdge, kAgent, 0x1005, D::in), sa(kEdge, kAgent, 0x1006, D::in, 7)};
   last_ = agent_.start(saved, kernel, now_);
   EXPECT_EQ(agent_.generation(), 2U);
   EXPECT_EQ(agent_.status().outbound_spi, 0x2002U);

@@ -4,8 +4,9 @@
 
 #include <gtest/gtest.h>
 
-#include "machine_test_util.hpp"
 #include "pqbranch/xfrm/errc.hpp"
+
+#include "machine_test_util.hpp"
 
 namespace pqbranch::keysvc {
 namespace {
@@ -56,7 +57,8 @@ class EdgeRotationTest : public ::testing::Test {
                         std::uint32_t edge_spi) {
     feed(RequestReceived{conn, {current, agent_spi, std::nullopt}, std::nullopt});
     // A promotion the request's evidence allows runs first.
-    for (int i = 0; i < 3 && first_of<AllocateSpi>(last_) == nullptr; ++i) ok();
+    for (int i = 0; i < 3 && first_of<AllocateSpi>(last_) == nullptr; ++i)
+      ok();
     feed(SpiAllocated{step(), edge_spi});
     feed(KeysDerived{step(), keys_of(static_cast<std::uint8_t>(edge_spi))});
     ok();
@@ -69,8 +71,8 @@ class EdgeRotationTest : public ::testing::Test {
   }
   void ack(ConnectionId conn, const GenerationOffer& o) {
     feed(AckReceived{conn, {o.generation, o.agent_spi, o.edge_spi}});
-    for (int i = 0; i < 3 && (first_of<AddSa>(last_) != nullptr ||
-                              first_of<DeleteSa>(last_) != nullptr);
+    for (int i = 0;
+         i < 3 && (first_of<AddSa>(last_) != nullptr || first_of<DeleteSa>(last_) != nullptr);
          ++i) {
       ok();
     }
@@ -100,8 +102,7 @@ TEST_F(EdgeRotationTest, FirstRequestIssuesGenerationOneStepByStep) {
   const GenerationKeys keys = keys_of(0x40);
   feed(KeysDerived{derive->step, keys.clone()});
   ASSERT_LT(index_of<SaveEdgeState>(last_), index_of<UpdateSa>(last_));
-  EXPECT_EQ(first_of<SaveEdgeState>(last_)->state.sas,
-            (std::vector<SaRecord>{{1, D::in, 0x3000}}));
+  EXPECT_EQ(first_of<SaveEdgeState>(last_)->state.sas, (std::vector<SaRecord>{{1, D::in, 0x3000}}));
   const UpdateSa* in = first_of<UpdateSa>(last_);
   ASSERT_NE(in, nullptr);
   EXPECT_EQ(in->sa.spi, 0x3000U);

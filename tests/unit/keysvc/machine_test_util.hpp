@@ -10,7 +10,9 @@
 
 namespace pqbranch::keysvc::testing {
 
-inline core::IpAddress ip(const char* text) { return core::IpAddress::parse(text).value(); }
+inline core::IpAddress ip(const char* text) {
+  return core::IpAddress::parse(text).value();
+}
 
 inline const core::IpAddress kAgent = ip("192.0.2.1");
 inline const core::IpAddress kEdge = ip("198.51.100.1");
@@ -33,7 +35,8 @@ inline TunnelConfig edge_tunnel() {
 
 inline core::SecureBytes key_of(std::uint8_t fill) {
   core::SecureBytes k(xfrm::kAeadKeyBytes);
-  for (std::size_t i = 0; i < k.size(); ++i) k.data()[i] = fill;
+  for (std::size_t i = 0; i < k.size(); ++i)
+    k.data()[i] = fill;
   return k;
 }
 

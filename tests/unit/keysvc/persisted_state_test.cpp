@@ -16,11 +16,10 @@ using D = xfrm::SaDirection;
 TEST(PersistedState, AgentStateRoundTrips) {
   const AgentState s{7, 0xfffffff0, {{6, D::in, 0x1000}, {7, D::in, 0x1001}, {7, D::out, 0x2001}}};
   const std::string text = encode(s);
-  EXPECT_EQ(text,
-            R"({"version":1,"generation":7,"spi_high_water":4294967280,"sas":[)"
-            R"({"generation":6,"direction":"in","spi":4096},)"
-            R"({"generation":7,"direction":"in","spi":4097},)"
-            R"({"generation":7,"direction":"out","spi":8193}]})");
+  EXPECT_EQ(text, R"({"version":1,"generation":7,"spi_high_water":4294967280,"sas":[)"
+                  R"({"generation":6,"direction":"in","spi":4096},)"
+                  R"({"generation":7,"direction":"in","spi":4097},)"
+                  R"({"generation":7,"direction":"out","spi":8193}]})");
   auto back = decode_agent_state(text);
   ASSERT_TRUE(back) << back.error().message();
   EXPECT_EQ(*back, s);
@@ -59,9 +58,7 @@ TEST_P(AgentStateRejects, WithBadState) {
 INSTANTIATE_TEST_SUITE_P(
     Texts, AgentStateRejects,
     ::testing::Values(
-        Bad{"not_json", "generation=7"},
-        Bad{"array", "[]"},
-        Bad{"empty", ""},
+        Bad{"not_json", "generation=7"}, Bad{"array", "[]"}, Bad{"empty", ""},
         Bad{"missing_field", R"({"version":1,"generation":1,"sas":[]})"},
         Bad{"unknown_field",
             R"({"version":1,"generation":1,"spi_high_water":0,"sas":[],"keys":"00"})"},
@@ -85,7 +82,8 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(PersistedState, TooManyRecordsOrTooLongTextIsRejected) {
   AgentState s;
-  for (std::uint32_t i = 0; i <= kMaxSavedSas; ++i) s.sas.push_back({1, D::in, 300 + i});
+  for (std::uint32_t i = 0; i <= kMaxSavedSas; ++i)
+    s.sas.push_back({1, D::in, 300 + i});
   EXPECT_FALSE(decode_agent_state(encode(s)));
   EXPECT_FALSE(decode_agent_state(std::string(20000, ' ')));
 }
@@ -97,7 +95,8 @@ TEST(PersistedState, EdgeSiteStateChecksItsOwnFields) {
       R"({"version":1,"site_id":"b","last_issued":1,"generation":2,"spi_high_water":0,"sas":[]})"));
   EXPECT_FALSE(decode_edge_site_state(
       R"({"version":1,"site_id":7,"last_issued":1,"generation":1,"spi_high_water":0,"sas":[]})"));
-  EXPECT_FALSE(decode_edge_site_state(R"({"version":1,"generation":1,"spi_high_water":0,"sas":[]})"));
+  EXPECT_FALSE(
+      decode_edge_site_state(R"({"version":1,"generation":1,"spi_high_water":0,"sas":[]})"));
 }
 
 }  // namespace

@@ -64,10 +64,12 @@ TEST(RotationFailure, EdgeDownLongerThanTheIntervalRetriesWithBackoffThenRecover
   const auto starts = round_starts(h, outage);
   ASSERT_GE(starts.size(), 5U);
   std::vector<RotationHarness::Duration> gaps;
-  for (std::size_t i = 1; i < starts.size(); ++i) gaps.push_back(starts[i] - starts[i - 1]);
+  for (std::size_t i = 1; i < starts.size(); ++i)
+    gaps.push_back(starts[i] - starts[i - 1]);
   EXPECT_LT(gaps.front(), 3s);
   EXPECT_GT(*std::max_element(gaps.begin(), gaps.end()), 8s);
-  for (const auto gap : gaps) EXPECT_LE(gap, 16s + 2s);  // cap + two failed connects
+  for (const auto gap : gaps)
+    EXPECT_LE(gap, 16s + 2s);     // cap + two failed connects
   EXPECT_LT(starts.size(), 20U);  // not a tight loop
 
   h.set_endpoint_up(0, true);

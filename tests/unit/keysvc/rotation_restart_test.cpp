@@ -36,7 +36,8 @@ std::size_t actions_per_rotation(Count count) {
 }
 
 TEST(RotationRestart, AgentCrashAfterEachStepConverges) {
-  const std::size_t steps = actions_per_rotation([](RotationHarness& h) { return h.agent_actions(); });
+  const std::size_t steps =
+      actions_per_rotation([](RotationHarness& h) { return h.agent_actions(); });
   ASSERT_GT(steps, 10U);
   for (std::size_t k = 1; k <= steps; ++k) {
     SCOPED_TRACE("agent crashes after action " + std::to_string(k) + " of the rotation");
@@ -56,7 +57,8 @@ TEST(RotationRestart, AgentCrashAfterEachStepConverges) {
 }
 
 TEST(RotationRestart, EdgeCrashAfterEachStepConverges) {
-  const std::size_t steps = actions_per_rotation([](RotationHarness& h) { return h.edge_actions(); });
+  const std::size_t steps =
+      actions_per_rotation([](RotationHarness& h) { return h.edge_actions(); });
   ASSERT_GT(steps, 8U);
   for (std::size_t k = 1; k <= steps; ++k) {
     SCOPED_TRACE("edge crashes after action " + std::to_string(k) + " of the rotation");
@@ -130,7 +132,7 @@ TEST(RotationRestart, AgentRestartAdoptsItsSasRemovesTheRestAndRotatesAtOnce) {
   h.run_for(1s);
   EXPECT_EQ(h.agent_table().find(stray.id()), nullptr);
   EXPECT_NE(h.agent_table().find(foreign.id()), nullptr);
-  ASSERT_TRUE(h.agent_table().delete_sa(foreign.id()));  // out of the way of settled()
+  ASSERT_TRUE(h.agent_table().delete_sa(foreign.id()));         // out of the way of settled()
   ASSERT_TRUE(h.run_until_generation(3, 10s)) << h.describe();  // at once, not at the interval
   EXPECT_TRUE(h.violations().empty()) << h.violations().front();
   EXPECT_EQ(h.lost(), 0U);

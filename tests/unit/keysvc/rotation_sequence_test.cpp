@@ -95,8 +95,8 @@ TEST(RotationSequence, LostAckWithoutTrafficHealsWithTheNextRequest) {
   o.traffic = false;
   RotationHarness h(o);
   h.start();
-  ASSERT_TRUE(h.run_until([&] { return h.agent().generation() == 1 && h.edge().generation() == 1; },
-                          10s));
+  ASSERT_TRUE(
+      h.run_until([&] { return h.agent().generation() == 1 && h.edge().generation() == 1; }, 10s));
   h.drop_next(Msg::ack);
   ASSERT_TRUE(h.run_until([&] { return h.agent().generation() == 2; }, 90s));
   h.run_for(30s);
@@ -158,7 +158,7 @@ TEST(RotationSequence, AckArrivingAfterTheNextRequestIsANoOp) {
   RotationHarness h;
   h.start();
   ASSERT_TRUE(h.run_until_generation(1, 10s));
-  h.delay_next(Msg::ack, 80s);  // overtaken by the next request
+  h.delay_next(Msg::ack, 80s);                                  // overtaken by the next request
   ASSERT_TRUE(h.run_until_generation(2, 90s)) << h.describe();  // counters promote it
   ASSERT_TRUE(h.run_until_generation(3, 90s)) << h.describe();
   h.run_for(30s);  // the stale ack of generation 2 arrives now

@@ -4,8 +4,9 @@
 
 #include <gtest/gtest.h>
 
-#include "machine_test_util.hpp"
 #include "pqbranch/xfrm/errc.hpp"
+
+#include "machine_test_util.hpp"
 
 namespace pqbranch::keysvc {
 namespace {
