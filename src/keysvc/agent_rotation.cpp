@@ -48,7 +48,7 @@ bool lifetimes_consistent(const xfrm::Lifetime& l) {
 }  // namespace
 
 AgentRotation::AgentRotation(AgentRotationConfig config, RandomSource random)
-    : config_(std::move(config)), random_(std::move(random)), ledger_(config_.tunnel) {
+    : config_(config), random_(std::move(random)), ledger_(config_.tunnel) {
   config_.endpoints = std::max<std::size_t>(config_.endpoints, 1);
 }
 

@@ -14,7 +14,7 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::int64_t kVersion = 1;
-constexpr std::size_t kMaxTextBytes = 16 * 1024;
+constexpr std::size_t kMaxTextBytes = std::size_t{16} * 1024;
 constexpr std::size_t kMaxSiteIdBytes = 256;
 
 core::Error bad(const std::string& why) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <ostream>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -231,6 +232,10 @@ struct BadOffer {
   const char* name;
   std::function<void(GenerationOffer&, GenerationKeys&)> spoil;
 };
+
+void PrintTo(const BadOffer& b, std::ostream* os) {
+  *os << b.name;
+}
 
 class AgentBadOfferTest : public AgentRotationTest,
                           public ::testing::WithParamInterface<BadOffer> {};

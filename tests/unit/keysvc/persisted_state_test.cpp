@@ -2,6 +2,7 @@
 
 #include "pqbranch/keysvc/persisted_state.hpp"
 
+#include <ostream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -45,6 +46,10 @@ struct Bad {
   const char* name;
   const char* text;
 };
+
+void PrintTo(const Bad& b, std::ostream* os) {
+  *os << b.name;
+}
 
 class AgentStateRejects : public ::testing::TestWithParam<Bad> {};
 
