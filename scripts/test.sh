@@ -14,10 +14,10 @@ for a in "$@"; do
     *) labels+=("$a") ;;
   esac
 done
-step() { printf '\n==== %s\n' "$*"; }
+t0=$SECONDS
+step() { printf '\n==== [%4d s] %s\n' $((SECONDS - t0)) "$*"; }
 ctest_log=$(mktemp); trap 'rm -f "$ctest_log"' EXIT
 run_ctest() { ctest "$@" 2>&1 | tee -a "$ctest_log"; }
-t0=$SECONDS
 sources() { find include src agent edge-stub tests -type f \( -name '*.cpp' -o -name '*.hpp' \) | sort; }
 
 if (( format )); then
