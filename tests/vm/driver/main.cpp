@@ -17,7 +17,8 @@
 //   serve [--natt ADDR [--natt-port P]] [--owner-if-id N] [--seconds S]
 //            holds a NAT-T socket and prints kernel events until SIGTERM (serve.cpp)
 //   switch --out-ns NS --in-ns NS --src A --dst A --spi N [--rounds 100]
-//          [--first-new-spi N] [--reqid N] [--if-id N] [--wait-ms MS]
+//          [--first-new-spi N] [--packets-per-spi 1] [--reqid N] [--if-id N] [--wait-ms MS]
+//          [--break-first 1]
 //            make-before-break outbound switches under traffic (outbound_switch.cpp)
 //   bench [--pairs 500] [--repeat 2] [--work-dir /tmp]
 //            SA pairs per second: NetlinkKernel vs ip -batch (bench.cpp)

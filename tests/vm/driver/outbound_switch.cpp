@@ -3,10 +3,12 @@
 // (--out-ns) and the receiving one (--in-ns), as the agent and the edge would. Per round:
 //   1. receiver: add the new inbound SA (new SPI, fresh key);
 //   2. sender:   add the new outbound SA, then delete the old one at once (the switch);
-//   3. receiver: wait until the new inbound SA has counted a packet (the peer is proven on
-//                the new generation), read the old inbound SA's final count, delete it.
+//   3. receiver: wait until the new inbound SA has counted --packets-per-spi packets (the
+//                peer is proven on the new generation, and each generation carries a
+//                share of the stream), read the old inbound SA's final count, delete it.
 // The old inbound SA stays until step 3, so packets encrypted under it that are still in
-// flight are decrypted. Prints one summary line; the scenario checks that no datagram of
+// flight are decrypted. --break-first 1 swaps the order of step 2 (delete, then add): the
+// negative control, which must lose packets. Prints one summary line; the scenario checks that no datagram of
 // its stream was lost or duplicated and that the SPIs' counts add up to the stream.
 #include <algorithm>
 #include <chrono>
@@ -59,6 +61,8 @@ int cmd_switch(Options& o) {
   const auto next_spi = static_cast<std::uint32_t>(o.number("first-new-spi", 0x30000));
   const auto reqid = static_cast<std::uint32_t>(o.number("reqid", test::kSampleReqid));
   const auto if_id = static_cast<std::uint32_t>(o.number("if-id", 0));
+  const auto per_spi = o.number("packets-per-spi", 1, 1'000'000);
+  const bool break_first = o.number("break-first", 0, 1) == 1;
   const auto wait = std::chrono::milliseconds(o.number("wait-ms", 5000, 600'000));
   if (!o.ok()) return usage_error(o);
 
@@ -83,10 +87,15 @@ int cmd_switch(Options& o) {
     in.if_id = out.if_id = if_id;
 
     if (auto r = receiver->add_sa(in); !r) return kernel_failure(r.error());
+    if (break_first) {
+      if (auto r = sender->delete_sa(old); !r) return kernel_failure(r.error());
+    }
     if (auto r = sender->add_sa(out); !r) return kernel_failure(r.error());
-    if (auto r = sender->delete_sa(old); !r) return kernel_failure(r.error());
+    if (!break_first) {
+      if (auto r = sender->delete_sa(old); !r) return kernel_failure(r.error());
+    }
 
-    if (!wait_for_packets(*receiver, out.id(), 1, wait)) {
+    if (!wait_for_packets(*receiver, out.id(), per_spi, wait)) {
       fmt::print(stderr, "pqb-xfrm-driver: switch failed in round {}\n", round + 1);
       return kFailed;
     }

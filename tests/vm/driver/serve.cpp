@@ -4,7 +4,9 @@
 // or --seconds. A scenario waits for a line such as "event expire soft spi=0x00001002".
 #include <csignal>
 #include <cstdio>
-#include <map>
+#include <array>
+#include <chrono>
+#include <variant>
 #include <poll.h>
 #include <sys/signalfd.h>
 
@@ -74,9 +76,6 @@ int cmd_serve(Options& o) {
   fmt::print("serve ready\n");
   std::fflush(stdout);
 
-  // A mapping change is reported with every packet until the SA is updated: print each
-  // (SA, new address) once.
-  std::map<std::uint32_t, std::string> last_mapping;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
   for (;;) {
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(
@@ -90,15 +89,9 @@ int cmd_serve(Options& o) {
     if (!events) {
       fmt::print("event-error {}\n", events.error().message());
     } else {
-      for (const auto& e : *events) {
-        const std::string line = describe(e);
-        if (const auto* m = std::get_if<xfrm::MappingEvent>(&e)) {
-          auto& last = last_mapping[m->id.spi];
-          if (last == line) continue;
-          last = line;
-        }
-        fmt::print("{}\n", line);
-      }
+      // Every event, even repeats: a mapping change is reported with each packet until
+      // update_sa applies it, and scenarios count them.
+      for (const auto& e : *events) fmt::print("{}\n", describe(e));
     }
     std::fflush(stdout);
   }
