@@ -96,7 +96,8 @@ int cmd_bench(Options& o) {
     if (after_add && reference.empty()) reference = now;
     const bool good = after_add ? (now.size() == sas.size() && now == reference) : now.empty();
     if (!good) {
-      fmt::print(stderr, "pqb-xfrm-driver: bench: after {} {} the kernel holds {} SAs, expected {}{}\n",
+      fmt::print(stderr,
+                 "pqb-xfrm-driver: bench: after {} {} the kernel holds {} SAs, expected {}{}\n",
                  method, phase, now.size(), after_add ? sas.size() : 0,
                  after_add ? " (the same set after either method)" : "");
     }

@@ -108,8 +108,9 @@ std::optional<xfrm::Encap> Options::encap(std::string_view key) {
   if (!v) return std::nullopt;
   const auto colon = v->find(':');
   const auto sport = parse_number(std::string_view(*v).substr(0, colon));
-  const auto dport =
-      colon == std::string::npos ? std::nullopt : parse_number(std::string_view(*v).substr(colon + 1));
+  const auto dport = colon == std::string::npos
+                         ? std::nullopt
+                         : parse_number(std::string_view(*v).substr(colon + 1));
   if (!sport || !dport || *sport == 0 || *dport == 0 || *sport > 65535 || *dport > 65535) {
     fail(fmt::format("--{}: '{}' is not SPORT:DPORT", key, *v));
     return std::nullopt;

@@ -8,8 +8,8 @@
 //                share of the stream), read the old inbound SA's final count, delete it.
 // The old inbound SA stays until step 3, so packets encrypted under it that are still in
 // flight are decrypted. --break-first 1 swaps the order of step 2 (delete, then add): the
-// negative control, which must lose packets. Prints one summary line; the scenario checks that no datagram of
-// its stream was lost or duplicated and that the SPIs' counts add up to the stream.
+// negative control, which must lose packets. Prints one summary line; the scenario checks that no
+// datagram of its stream was lost or duplicated and that the SPIs' counts add up to the stream.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>

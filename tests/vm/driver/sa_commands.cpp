@@ -85,7 +85,8 @@ int cmd_end(Options& o) {
   auto kernel = open_kernel();
   if (!kernel) return kFailed;
   if (auto r = xfrm::install_pair(*kernel, in, out); !r) return kernel_failure(r.error());
-  for (const auto& p : tunnel_policies(local_net, remote_net, local, remote, out.reqid, out.if_id)) {
+  for (const auto& p :
+       tunnel_policies(local_net, remote_net, local, remote, out.reqid, out.if_id)) {
     if (auto r = kernel->add_policy(p); !r) return kernel_failure(r.error());
   }
   fmt::print("end out_spi=0x{:08x} in_spi=0x{:08x} policies=3\n", out_spi, in_spi);
@@ -94,9 +95,9 @@ int cmd_end(Options& o) {
 
 int cmd_sa(std::string_view verb, Options& o) {
   if (verb == "add" || verb == "update") {
-    xfrm::Sa sa = tunnel_sa(o.address("src"), o.address("dst"),
-                            static_cast<std::uint32_t>(o.number("spi")), o.direction("dir"),
-                            o.key_file("key-file"));
+    xfrm::Sa sa =
+        tunnel_sa(o.address("src"), o.address("dst"), static_cast<std::uint32_t>(o.number("spi")),
+                  o.direction("dir"), o.key_file("key-file"));
     sa.encap = o.encap("encap");
     sa_extras(o, sa);
     if (!o.ok()) return usage_error(o);
@@ -142,7 +143,8 @@ int cmd_xfrmi(std::string_view verb, Options& o) {
   if (!o.ok()) return usage_error(o);
   auto kernel = open_kernel();
   if (!kernel) return kFailed;
-  auto r = verb == "add" ? kernel->create_xfrm_interface(xi) : kernel->delete_xfrm_interface(xi.name);
+  auto r =
+      verb == "add" ? kernel->create_xfrm_interface(xi) : kernel->delete_xfrm_interface(xi.name);
   if (!r) return kernel_failure(r.error());
   fmt::print("xfrmi {} {}\n", verb == "add" ? "created" : "deleted", xi.name);
   return kOk;

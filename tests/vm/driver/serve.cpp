@@ -2,13 +2,13 @@
 // socket (open_natt_socket: UDP_ENCAP_ESPINUDP, policy bypass) and the kernel event
 // subscription (event_fd/read_events), printing one line per event until SIGTERM/SIGINT
 // or --seconds. A scenario waits for a line such as "event expire soft spi=0x00001002".
-#include <csignal>
-#include <cstdio>
 #include <array>
 #include <chrono>
-#include <variant>
+#include <csignal>
+#include <cstdio>
 #include <poll.h>
 #include <sys/signalfd.h>
+#include <variant>
 
 #include <fmt/format.h>
 
@@ -78,8 +78,8 @@ int cmd_serve(Options& o) {
 
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
   for (;;) {
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
     std::array<pollfd, 2> fds{{{kernel->event_fd(), POLLIN, 0}, {signals.get(), POLLIN, 0}}};
     if (::poll(fds.data(), fds.size(), static_cast<int>(left.count())) < 0) continue;
@@ -91,7 +91,8 @@ int cmd_serve(Options& o) {
     } else {
       // Every event, even repeats: a mapping change is reported with each packet until
       // update_sa applies it, and scenarios count them.
-      for (const auto& e : *events) fmt::print("{}\n", describe(e));
+      for (const auto& e : *events)
+        fmt::print("{}\n", describe(e));
     }
     std::fflush(stdout);
   }
