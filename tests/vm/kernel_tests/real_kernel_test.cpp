@@ -1,5 +1,5 @@
 // NetlinkKernel against a kernel with ESP, AES-GCM and xfrm interfaces: run inside the VM
-// by scenarios/nl_kernel_api.sh (the host kernel lacks all three, so this binary is not a
+// by scenarios/nl_route_mode.sh (the host kernel lacks all three, so this binary is not a
 // CTest test of its own). Each test works in a namespace of its own (TestNetns). What the
 // netns tests could only compare with `ip`'s failure is shown working here: real SAs in
 // both directions, larval SAs completed and expired, install_pair's rollback, ownership.

@@ -5,7 +5,11 @@
 # LAN traffic crosses as ESP; get_sa, `ip -s xfrm state` and the interfaces' counters
 # agree; traffic not routed into the interface stays outside the tunnel. flush_owned in
 # route mode then removes exactly our SAs and policies, and delete_xfrm_interface the
-# interface.
+# interface. Last, in the same boot, NetlinkKernel's kernel-facing semantics as GoogleTests
+# in namespaces of their own (tests/vm/kernel_tests): real SAs in both directions, larval
+# SAs completed and expired (UPDSA -> not_found), NEWSA on a reserved SPI ->
+# already_exists, install_pair's rollback, a NAT mapping update, ownership with ip-made
+# foreign state, xfrm interfaces.
 source "$PQB_SOURCE_DIR/tests/vm/guest/scenario_lib.sh"
 
 vm_step "topology; xfrm interfaces through create_xfrm_interface"
@@ -77,4 +81,7 @@ vm_expect "gw1 foreign policy kept" "$(ip -n gw1 xfrm policy | grep -c '10.8.0.0
 vm_expect "ping replies after the flush" "$(vm_ping_received lan1 10.1.0.2 10.2.0.2 2)" -eq 0
 vm_nl gw1 xfrmi delete --name ipsec0
 vm_expect "gw1 ipsec0 gone" "$(ip -n gw1 link show | grep -c ipsec0 || true)" -eq 0
+
+vm_step "NetlinkKernel semantics on this kernel (GoogleTest: pqb_vm_kernel_tests)"
+"$PQB_BUILD_DIR/tests/vm/pqb_vm_kernel_tests" --gtest_brief=1
 vm_step "pass"
