@@ -7,14 +7,18 @@
 //                peer is proven on the new generation, and each generation carries a
 //                share of the stream), read the old inbound SA's final count, delete it.
 // The old inbound SA stays until step 3, so packets encrypted under it that are still in
-// flight are decrypted. --break-first 1 swaps the order of step 2 (delete, then add): the
-// negative control, which must lose packets. Prints one summary line; the scenario checks that no
-// datagram of its stream was lost or duplicated and that the SPIs' counts add up to the stream.
+// flight are decrypted. --break-first 1 swaps the order of step 2 (delete, then add, once
+// the sender's kernel reported an ACQUIRE: a packet met the policy without an SA and was
+// dropped): the negative control, which loses at least one packet per round. Prints one summary
+// line; the scenario checks that no datagram of its stream was lost or duplicated and that the
+// SPIs' counts add up to the stream.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <optional>
+#include <poll.h>
 #include <thread>
+#include <variant>
 
 #include <fmt/format.h>
 
@@ -47,6 +51,26 @@ std::optional<std::uint64_t> wait_for_packets(xfrm::Kernel& kernel, const xfrm::
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
+}
+
+// Waits for an AcquireEvent on the kernel's event socket; false (and a message) when none
+// comes within `limit`.
+bool wait_for_acquire(xfrm::Kernel& kernel, Clock::duration limit) {
+  const auto deadline = Clock::now() + limit;
+  while (Clock::now() < deadline) {
+    pollfd p{kernel.event_fd(), POLLIN, 0};
+    if (::poll(&p, 1, 10) <= 0) continue;
+    auto events = kernel.read_events();
+    if (!events) {
+      kernel_failure(events.error());
+      return false;
+    }
+    for (const auto& e : *events) {
+      if (std::holds_alternative<xfrm::AcquireEvent>(e)) return true;
+    }
+  }
+  fmt::print(stderr, "pqb-xfrm-driver: no ACQUIRE after deleting the outbound SA\n");
+  return false;
 }
 
 }  // namespace
@@ -89,6 +113,7 @@ int cmd_switch(Options& o) {
     if (auto r = receiver->add_sa(in); !r) return kernel_failure(r.error());
     if (break_first) {
       if (auto r = sender->delete_sa(old); !r) return kernel_failure(r.error());
+      if (!wait_for_acquire(*sender, wait)) return kFailed;
     }
     if (auto r = sender->add_sa(out); !r) return kernel_failure(r.error());
     if (!break_first) {
