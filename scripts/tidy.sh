@@ -13,7 +13,7 @@ while IFS= read -r f; do
   # A file's result depends on it and on every project header; key on both.
   key=$( { cat "$f"; printf '%s' "$stamp"; find include src -name '*.hpp' -print0 | sort -z | xargs -0 cat; } | sha256sum | cut -c1-32)
   [[ -f "$cache/$key" ]] || files+=("$f:$key")
-done < <(find src agent edge-stub tests/tools -name '*.cpp' | sort)
+done < <(find src agent edge-stub tests/tools tests/vm/driver -name '*.cpp' | sort)
 echo "clang-tidy: ${#files[@]} file(s) to check"
 fail=0
 printf '%s\n' "${files[@]}" | xargs -r -P "$(nproc)" -I{} bash -c '

@@ -81,20 +81,20 @@ CommandResult TestNetns::sh(const std::string& command) const {
   return run_command("nsenter --net=/run/netns/" + name_ + " sh -c '" + quoted + "'");
 }
 
-TestNetns::Entered::Entered(const TestNetns& ns)
+EnterNetns::EnterNetns(const std::string& path)
     : original_(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) {
-  const int target = ::open(("/run/netns/" + ns.name()).c_str(), O_RDONLY | O_CLOEXEC);
+  const int target = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (original_ < 0 || target < 0 || ::setns(target, CLONE_NEWNET) != 0) {
     // Nothing must run in the wrong namespace.
-    std::perror("enter test netns");
+    std::perror(("enter network namespace " + path).c_str());
     std::abort();
   }
   ::close(target);
 }
 
-TestNetns::Entered::~Entered() {
+EnterNetns::~EnterNetns() {
   if (::setns(original_, CLONE_NEWNET) != 0) {
-    std::perror("leave test netns");
+    std::perror("leave network namespace");
     std::abort();
   }
   ::close(original_);

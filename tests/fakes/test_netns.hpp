@@ -12,6 +12,20 @@
 
 namespace pqbranch::test {
 
+// Switches the calling thread into the network namespace at `path` (a file such as
+// /run/netns/NAME) until destruction; sockets opened meanwhile stay in that namespace.
+// Aborts if it cannot switch there or back: nothing must run in the wrong namespace.
+class EnterNetns {
+ public:
+  explicit EnterNetns(const std::string& path);
+  ~EnterNetns();
+  EnterNetns(const EnterNetns&) = delete;
+  EnterNetns& operator=(const EnterNetns&) = delete;
+
+ private:
+  int original_ = -1;
+};
+
 struct CommandResult {
   int status = -1;     // exit status, -1 if it did not run
   std::string output;  // stdout and stderr
@@ -33,23 +47,12 @@ class TestNetns {
   // Calls fn() with the calling thread inside the namespace; sockets it opens stay there.
   template <class F>
   auto run_inside(F&& fn) const {
-    const Entered guard(*this);
+    const EnterNetns guard("/run/netns/" + name_);
     return std::forward<F>(fn)();
   }
 
  private:
   explicit TestNetns(std::string name) : name_(std::move(name)) {}
-
-  class Entered {
-   public:
-    explicit Entered(const TestNetns& ns);
-    ~Entered();
-    Entered(const Entered&) = delete;
-    Entered& operator=(const Entered&) = delete;
-
-   private:
-    int original_ = -1;
-  };
 
   std::string name_;
 };

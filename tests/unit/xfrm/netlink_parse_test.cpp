@@ -12,6 +12,7 @@
 #include "pqbranch/xfrm/errc.hpp"
 #include "pqbranch/xfrm/netlink_messages.hpp"
 
+#include "fakes/netlink_writer.hpp"
 #include "fakes/xfrm_samples.hpp"
 
 namespace pqbranch::xfrm {
@@ -19,49 +20,9 @@ namespace {
 
 using test::addr;
 
-// Builds a netlink message as the kernel would: header, fixed struct, aligned attributes.
-class Writer {
- public:
-  template <class T>
-  Writer(std::uint16_t type, const T& fixed) {
-    bytes_.resize(NLMSG_HDRLEN);
-    append(&fixed, sizeof(fixed));
-    header().nlmsg_type = type;
-  }
-  template <class T>
-  Writer& attr(std::uint16_t type, const T& value) {
-    nlattr a{static_cast<std::uint16_t>(NLA_HDRLEN + sizeof(T)), type};
-    append(&a, sizeof(a));
-    append(&value, sizeof(value));
-    return *this;
-  }
-  std::vector<std::uint8_t> bytes() {
-    header().nlmsg_len = static_cast<std::uint32_t>(bytes_.size());
-    return bytes_;
-  }
-
- private:
-  nlmsghdr& header() { return *reinterpret_cast<nlmsghdr*>(bytes_.data()); }
-  void append(const void* p, std::size_t n) {
-    const auto* b = static_cast<const std::uint8_t*>(p);
-    bytes_.insert(bytes_.end(), b, b + n);
-    bytes_.resize(NLMSG_ALIGN(bytes_.size()));
-  }
-  std::vector<std::uint8_t> bytes_;
-};
-
-std::vector<std::uint8_t> as_dump_entry(const NetlinkMessage& m, std::uint16_t type) {
-  std::vector<std::uint8_t> b(m.bytes().begin(), m.bytes().end());
-  reinterpret_cast<nlmsghdr*>(b.data())->nlmsg_type = type;
-  return b;
-}
-
-xfrm_address_t kaddr(const char* text) {
-  xfrm_address_t k{};
-  const auto a = addr(text);
-  std::memcpy(&k, a.bytes().data(), a.bytes().size());
-  return k;
-}
+using Writer = test::NetlinkWriter;
+using test::as_dump_entry;
+using test::kernel_address;
 
 TEST(XfrmParse, SaDumpEntryRoundTripsWithoutTheKey) {
   Sa sa = test::sample_sa(SaDirection::in, 0x1234);
@@ -102,10 +63,10 @@ TEST(XfrmParse, SaDumpEntryRoundTripsWithoutTheKey) {
 
 TEST(XfrmParse, SaWithoutAlgorithmIsLarval) {
   xfrm_usersa_info info{};
-  info.id.daddr = kaddr("192.0.2.1");
+  info.id.daddr = kernel_address("192.0.2.1");
   info.id.spi = htonl(0x1111);
   info.id.proto = IPPROTO_ESP;
-  info.saddr = kaddr("198.51.100.2");
+  info.saddr = kernel_address("198.51.100.2");
   info.family = AF_INET;
   info.reqid = 3;  // foreign
   info.mode = XFRM_MODE_TUNNEL;
@@ -136,10 +97,10 @@ TEST(XfrmParse, PolicyDumpEntryRoundTrips) {
 
 TEST(XfrmParse, ExpireEvent) {
   xfrm_user_expire ue{};
-  ue.state.id.daddr = kaddr("198.51.100.2");
+  ue.state.id.daddr = kernel_address("198.51.100.2");
   ue.state.id.spi = htonl(0xabc);
   ue.state.id.proto = IPPROTO_ESP;
-  ue.state.saddr = kaddr("192.0.2.1");
+  ue.state.saddr = kernel_address("192.0.2.1");
   ue.state.family = AF_INET;
   ue.state.reqid = test::kSampleReqid;
   ue.hard = 1;
@@ -160,12 +121,12 @@ TEST(XfrmParse, ExpireEvent) {
 
 TEST(XfrmParse, AcquireEventTakesReqidFromTheTemplate) {
   xfrm_user_acquire ua{};
-  ua.id.daddr = kaddr("198.51.100.2");
+  ua.id.daddr = kernel_address("198.51.100.2");
   ua.id.proto = IPPROTO_ESP;
-  ua.saddr = kaddr("192.0.2.1");
+  ua.saddr = kernel_address("192.0.2.1");
   ua.sel.family = AF_INET;
-  ua.sel.saddr = kaddr("10.1.0.5");
-  ua.sel.daddr = kaddr("10.2.0.9");
+  ua.sel.saddr = kernel_address("10.1.0.5");
+  ua.sel.daddr = kernel_address("10.2.0.9");
   ua.sel.prefixlen_s = 32;
   ua.sel.prefixlen_d = 32;
   ua.policy.dir = XFRM_POLICY_OUT;
@@ -191,13 +152,13 @@ TEST(XfrmParse, AcquireEventTakesReqidFromTheTemplate) {
 
 TEST(XfrmParse, MappingEvent) {
   xfrm_user_mapping um{};
-  um.id.daddr = kaddr("192.0.2.1");
+  um.id.daddr = kernel_address("192.0.2.1");
   um.id.spi = htonl(0x5000);
   um.id.family = AF_INET;
   um.id.proto = IPPROTO_ESP;
   um.reqid = 9;
-  um.old_saddr = kaddr("203.0.113.1");
-  um.new_saddr = kaddr("203.0.113.2");
+  um.old_saddr = kernel_address("203.0.113.1");
+  um.new_saddr = kernel_address("203.0.113.2");
   um.old_sport = htons(4500);
   um.new_sport = htons(61000);
   const auto e = parse_event(Writer(XFRM_MSG_MAPPING, um).bytes(), Ownership{});

@@ -47,6 +47,15 @@ vm_expect() {
   fi
 }
 
+# vm_expect_text DESCRIPTION ACTUAL EXPECTED: string equality.
+vm_expect_text() {
+  if [[ "$2" == "$3" ]]; then
+    vm_note "ok: $1 = $2"
+  else
+    vm_fail "$1: got '$2', expected '$3'"
+  fi
+}
+
 # vm_wait_for DESCRIPTION SECONDS COMMAND...: poll an observable condition until it holds,
 # failing after SECONDS. (Waiting on the condition itself, never a fixed sleep.)
 vm_wait_for() {
@@ -146,6 +155,8 @@ vm_bg() {
 vm_log() { cat "$PQB_VM_OUT/$1.log"; }
 # vm_wait_log NAME PATTERN [SECONDS]: wait until a background job's log shows PATTERN.
 vm_wait_log() { vm_wait_for "'$2' in $1.log" "${3:-20}" grep -q -- "$2" "$PQB_VM_OUT/$1.log"; }
+# vm_log_count NAME PATTERN: lines of a background job's log matching PATTERN (0 if none).
+vm_log_count() { grep -c -- "$2" "$PQB_VM_OUT/$1.log" || true; }
 # vm_join NAME: wait for a background job and return its exit code.
 vm_join() { wait "${vm_pid[$1]}"; }
 
@@ -230,5 +241,42 @@ vm_xfrm_policies() {
   for dir in in fwd; do
     ip -n "$ns" xfrm policy add src "$rnet" dst "$lnet" dir "$dir" "$@" \
       tmpl src "$rgw" dst "$lgw" proto esp reqid 1 mode tunnel
+  done
+}
+
+# --- pqbranch's own xfrm code in the guest: pqb-xfrm-driver (tests/vm/driver) -------------
+
+# vm_key FILE: a fresh key for pqb-xfrm-driver: 36 random bytes (AES-256 key + 4-byte salt,
+# RFC 4106 section 8.1, the SAs pqbranch installs) in FILE, never on a command line.
+vm_key() {
+  mkdir -p "$(dirname "$1")"
+  head -c 36 /dev/urandom >"$1"
+}
+
+# vm_nl NS ARGS...: pqb-xfrm-driver ARGS in namespace NS (NetlinkKernel, not ip).
+vm_nl() {
+  local ns=$1; shift
+  ip netns exec "$ns" pqb-xfrm-driver "$@"
+}
+
+# vm_nl_sa NS DST SPI FIELD: one field of the SA as get_sa reports it (packets, bytes,
+# integrity_failures, replay_errors, encap, dir, ...; see `pqb-xfrm-driver sa get`).
+# Used inside $(...): a failure is reported on stderr, where it is not swallowed.
+vm_nl_sa() {
+  local out
+  if ! out=$(vm_nl "$1" sa get --dst "$2" --spi "$3"); then
+    printf 'FAIL: get_sa %s dst %s in %s failed\n' "$3" "$2" "$1" >&2
+    return 1
+  fi
+  sed -n "s/.* $4=\([^ ]*\).*/\1/p" <<<"$out"
+}
+
+# vm_expect_same_counters NS SRC DST SPI: get_sa (NetlinkKernel) and `ip -s xfrm state`
+# report the same packet and byte counts for the SA.
+vm_expect_same_counters() {
+  local ns=$1 src=$2 dst=$3 spi=$4 field
+  for field in packets bytes; do
+    vm_expect "$ns SA $spi $field: get_sa = ip -s xfrm state" \
+      "$(vm_nl_sa "$ns" "$dst" "$spi" "$field")" -eq "$(vm_sa_counter "$ns" "$src" "$dst" "$spi" "$field")"
   done
 }
