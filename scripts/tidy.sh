@@ -7,11 +7,13 @@ build=${1:-build/asan}
 cd "$top"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/pqbranch-tidy"
 mkdir -p "$cache"
-stamp=$(cat .clang-tidy "$build/compile_commands.json" | sha256sum | cut -c1-16)
+# A file's result depends on the checks, the compiler flags (set by the CMake files), the file
+# itself and the project's headers. Adding a .cpp elsewhere does not invalidate it.
+stamp=$( { cat .clang-tidy CMakePresets.json cmake/*.cmake
+  find include src tests -name '*.hpp' -print0 | sort -z | xargs -0 cat; } | sha256sum | cut -c1-32)
 files=()
 while IFS= read -r f; do
-  # A file's result depends on it and on every project header; key on both.
-  key=$( { cat "$f"; printf '%s' "$stamp"; find include src -name '*.hpp' -print0 | sort -z | xargs -0 cat; } | sha256sum | cut -c1-32)
+  key=$( { cat "$f"; printf '%s' "$stamp"; } | sha256sum | cut -c1-32)
   [[ -f "$cache/$key" ]] || files+=("$f:$key")
 done < <(find src agent edge-stub tests/tools tests/vm/driver -name '*.cpp' | sort)
 echo "clang-tidy: ${#files[@]} file(s) to check"
