@@ -193,16 +193,21 @@ TEST_F(AgentExecutorTest, FaultHookStopsRightBeforeTheChosenStep) {
   auto o = options();
   bool killed = false;
   std::size_t outbound_at_kill = 99;
+  std::size_t inbound_at_kill = 99;
+  Generation acked_at_kill = 99;
   o.fault = FaultHook(FaultHook::Spec{"add_sa", 2}, [&] {
     killed = true;
     outbound_at_kill = sas(xfrm::SaDirection::out).size();
+    inbound_at_kill = sas(xfrm::SaDirection::in).size();
+    acked_at_kill = edge.acked;
   });
   AgentExecutor exec(io_, kernel_, edge, metrics_, o);
   ASSERT_TRUE(exec.start());
   ASSERT_TRUE(run_until([&] { return killed; }));
   // Before the second ADDSA: generation 1's outbound only, generation 2's inbound installed.
   EXPECT_EQ(outbound_at_kill, 1U);
-  EXPECT_EQ(exec.rotations(), 1U);
+  EXPECT_EQ(inbound_at_kill, 2U);
+  EXPECT_EQ(acked_at_kill, 1U);
 }
 
 TEST_F(AgentExecutorTest, RestartAdoptsTheKernelsSasFromTheStateFile) {

@@ -26,7 +26,9 @@ TEST(FaultHook, RefusesUnknownActionsAndBadCounts) {
                           "AddSa", "add_sa:-1"}) {
     auto r = FaultHook::parse(bad);
     EXPECT_FALSE(r) << bad;
-    if (!r) EXPECT_NE(r.error().detail.find(kFaultKillAtVariable), std::string::npos);
+    if (!r) {
+      EXPECT_NE(r.error().detail.find(kFaultKillAtVariable), std::string::npos);
+    }
   }
 }
 
