@@ -206,6 +206,40 @@ TEST_F(EdgeServerTest, TheCertificateNotTheBodyChoosesTheSite) {
   EXPECT_EQ(saved("branch-2").generation, 1U);
 }
 
+// Post-quantum authentication as well as key exchange: ML-DSA-65 chains on both sides, and
+// the edge reports the hybrid group by name for every connection it served.
+TEST_F(EdgeServerTest, MlDsaChainsOnBothSidesNegotiateX25519MlKem768) {
+  pki_.emplace(TestPki::create(PkiAlgorithm::ml_dsa_65).value());
+  server_cert_ = pki_->issue("edge.test", CertRole::server).value();
+  branch1_ = pki_->issue("branch-1", CertRole::client).value();
+  start();
+  auto c = connect(client_context(&branch1_));
+  ASSERT_TRUE(c.has_value()) << c.error().message();
+  auto info = crypto::inspect_handshake(c->ssl());
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->group, "X25519MLKEM768");
+  EXPECT_EQ(info->peer_signature, "mldsa65");
+  auto g = exchange(*c, "branch-1", 0, 0x1000);
+  ASSERT_TRUE(g.has_value());
+  EXPECT_TRUE(has_key(kEdgeOuter, g->offer.edge_spi, g->keys.agent_to_edge));
+  on_io([] { return 0; });
+  EXPECT_EQ(metric("edge_handshakes_total", "group=\"X25519MLKEM768\",resumed=\"false\""), 1);
+}
+
+TEST_F(EdgeServerTest, AClassicalOnlyClientIsRefused) {
+  start();
+  crypto::TlsOptions o = pki_->tls_options(branch1_);
+  o.group_policy.groups = {"X25519"};
+  o.group_policy.allow_classical = true;
+  const auto ctx = crypto::make_client_context(o).value();
+  auto c = connect(ctx);
+  EXPECT_FALSE(c.has_value());
+  on_io([] { return 0; });
+  EXPECT_EQ(metric("tls_handshake_refused_total", "reason=\"no_common_group_or_sigalg\""), 1)
+      << metrics_.render();
+  EXPECT_TRUE(sas().empty());
+}
+
 TEST_F(EdgeServerTest, AnUnknownSiteGetsUnknownSiteAndNothingChanges) {
   start();
   const IssuedCert stranger = pki_->issue("branch-9", CertRole::client).value();
