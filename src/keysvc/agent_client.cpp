@@ -430,7 +430,8 @@ core::Result<std::unique_ptr<AgentClient>> AgentClient::create(asio::io_context&
   auto impl = std::make_shared<Impl>(io, std::move(options), metrics, std::move(ctx));
   if (impl->options.nat) {
     const NatOptions& nat = *impl->options.nat;
-    auto fd = xfrm::open_natt_socket(nat.local_address, nat.local_port);
+    auto fd = nat.open_socket ? nat.open_socket(nat.local_address, nat.local_port)
+                              : xfrm::open_natt_socket(nat.local_address, nat.local_port);
     if (!fd) return fd.error();
     boost::system::error_code ec;
     impl->nat_socket.assign(nat.local_address.is_v4() ? udp::v4() : udp::v6(), fd->get(), ec);

@@ -22,6 +22,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,12 +35,17 @@
 #include "pqbranch/crypto/tls_context.hpp"
 #include "pqbranch/crypto/tls_handshake.hpp"
 #include "pqbranch/keysvc/agent_transport.hpp"
+#include "pqbranch/xfrm/socket_bypass.hpp"
 
 namespace boost::asio {
 class io_context;
 }  // namespace boost::asio
 
 namespace pqbranch::keysvc {
+
+// Opens the UDP encapsulation socket (the same shape as the edge server's factory).
+using NatSocketFactory =
+    std::function<core::Result<xfrm::UniqueFd>(const core::IpAddress& local, std::uint16_t port)>;
 
 struct NatOptions {
   core::IpAddress local_address;    // bind address of the encapsulation socket
@@ -48,6 +54,8 @@ struct NatOptions {
   std::uint16_t edge_port = 4500;
   std::chrono::milliseconds keepalive{20000};  // RFC 3948 §4
   std::chrono::milliseconds hello_gap{50};     // between the two copies of a hello
+  // Empty: xfrm::open_natt_socket (policy bypass and ESP-in-UDP, needs CAP_NET_ADMIN).
+  NatSocketFactory open_socket;
 };
 
 struct AgentClientOptions {
