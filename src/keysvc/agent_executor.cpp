@@ -55,7 +55,7 @@ core::Result<std::optional<AgentState>> load_agent_state(const std::filesystem::
   return std::optional<AgentState>{std::move(*state)};
 }
 
-struct AgentExecutor::Impl {
+struct AgentExecutor::Impl : std::enable_shared_from_this<AgentExecutor::Impl> {
   Impl(asio::io_context& io_context, xfrm::Kernel& k, AgentTransport& t, core::Metrics& m,
        AgentExecutorOptions o)
       : io(io_context),
@@ -174,31 +174,34 @@ struct AgentExecutor::Impl {
   void arm(TimePoint at) {
     const std::uint64_t mine = ++timer_generation;
     timer.expires_at(at);
-    timer.async_wait([this, mine](const boost::system::error_code& ec) {
-      if (ec || mine != timer_generation || !running) return;
-      feed(Tick{});
+    // A completion may already be queued when the executor goes: hold it weakly.
+    timer.async_wait([weak = weak_from_this(), mine](const boost::system::error_code& ec) {
+      const auto self = weak.lock();
+      if (ec || !self || mine != self->timer_generation || !self->running) return;
+      self->feed(Tick{});
     });
   }
 
   void watch_events() {
     events.async_wait(asio::posix::stream_descriptor::wait_read,
-                      [this](const boost::system::error_code& ec) {
-                        if (ec || !running) return;
-                        auto list = kernel.read_events();
+                      [weak = weak_from_this()](const boost::system::error_code& ec) {
+                        const auto self = weak.lock();
+                        if (ec || !self || !self->running) return;
+                        auto list = self->kernel.read_events();
                         if (!list) {
                           spdlog::warn("reading kernel events failed: {}", list.error().message());
                         } else {
                           for (const xfrm::Event& e : *list)
-                            feed(KernelEvent{e});
+                            self->feed(KernelEvent{e});
                         }
-                        watch_events();
+                        self->watch_events();
                       });
   }
 };
 
 AgentExecutor::AgentExecutor(asio::io_context& io, xfrm::Kernel& kernel, AgentTransport& transport,
                              core::Metrics& metrics, AgentExecutorOptions options)
-    : impl_(std::make_unique<Impl>(io, kernel, transport, metrics, std::move(options))) {}
+    : impl_(std::make_shared<Impl>(io, kernel, transport, metrics, std::move(options))) {}
 
 AgentExecutor::~AgentExecutor() {
   stop();

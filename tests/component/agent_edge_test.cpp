@@ -189,6 +189,9 @@ TEST_F(AgentEdge, LostOfferIsRetriedOnANewConnectionAndTheStaleGenerationIsAband
 }
 
 TEST_F(AgentEdge, EdgeRestartedMidRotationConvergesAndKeepsBothDirectionsWorking) {
+  // Without moving counters the edge can only learn of the agent's switch from messages, so
+  // the pending generation is certainly still pending when it dies.
+  move_counters_ = false;
   start_edge();
   LossyTransport* lossy = nullptr;
   AgentSetup setup;
@@ -199,13 +202,18 @@ TEST_F(AgentEdge, EdgeRestartedMidRotationConvergesAndKeepsBothDirectionsWorking
   };
   start_agent(setup);
   ASSERT_TRUE(run_until([&] { return lossy->dropped_ack; }));
-  // The edge dies with generation 3 pending (its key for the outbound SA only in memory).
+  // The edge dies with the agent's generation pending (its key for the outbound SA only in
+  // memory) and still sending on the previous one.
+  const keysvc::Generation agent_gen = agent().rotation().generation();
+  const keysvc::Generation edge_gen = edge_site1().generation();
+  EXPECT_LT(edge_gen, agent_gen);
+  EXPECT_EQ(edge_site1().pending(), agent_gen);
   const std::uint16_t port = edge_port();
   stop_edge();
   start_edge(port);
-  EXPECT_EQ(edge_site1().generation(), 2U);  // adopted from the kernel and the state file
+  EXPECT_EQ(edge_site1().generation(), edge_gen);  // adopted from the kernel and the state file
   EXPECT_EQ(edge_site1().pending(), 0U);
-  ASSERT_TRUE(run_until_agent_generation(6));
+  ASSERT_TRUE(run_until_agent_generation(agent_gen + 3));
   ASSERT_TRUE(run_until([&] { return settled(); }));
   expect_clean();
 }
@@ -325,7 +333,10 @@ TEST_F(AgentEdge, AnotherSitesCertificateGetsNothingOfThatSite) {
   std::vector<std::uint32_t> after;
   for (const auto& sa : edge_kernel_.sas())
     if (sa.reqid == 0x70710001) after.push_back(sa.spi);
-  EXPECT_EQ(after, branch1_spis);
+  // Nothing new for branch-1 (its old inbound SA may have been retired meanwhile, by the
+  // normal rule).
+  for (std::uint32_t spi : after)
+    EXPECT_NE(std::find(branch1_spis.begin(), branch1_spis.end(), spi), branch1_spis.end());
   // Its keys are bound to site "branch-2" (the certificate's CN): none is branch-1's.
   for (const auto& sa : impostor_kernel.sas()) {
     const core::SecureBytes* k = impostor_kernel.key_of(sa.id());

@@ -78,7 +78,7 @@ class AgentExecutor {
 
  private:
   struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<Impl> impl_;  // shared: pending completions hold it weakly
 };
 
 // Reads a state file: nullopt when absent; errors when unreadable or not what encode()
