@@ -94,6 +94,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
     bool stopped = false;
     beast::flat_buffer buffer;
     std::string site_id;
+    bool edge_nat_off = false;  // GET /v1/nat-token answered 404
   };
   using ConnPtr = std::shared_ptr<Conn>;
 
@@ -279,6 +280,14 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
     if (!token) {
       auto res = co_await exchange(c, http::verb::get, wire::kNatTokenPath, {});
       if (!res) co_return res.error();
+      if (res->status == 404) {
+        // The edge has NAT traversal off: it ignores "nat" and never encapsulates, so the
+        // exchange goes on without a hello.
+        spdlog::info("key service {}: edge has NAT traversal off; no NAT hello",
+                     endpoint_name(c.endpoint));
+        c.edge_nat_off = true;
+        co_return core::Result<void>{};
+      }
       if (res->status != 200) {
         co_return core::make_error(
             errc::refused, fmt::format("GET {}: HTTP {}", wire::kNatTokenPath, res->status));
@@ -287,6 +296,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
       if (!decoded) co_return decoded.error();
       token = decoded->token;
     }
+    if (c.edge_nat_off) co_return core::Result<void>{};
     const auto context = wire::nat_exporter_context(*token);
     auto key = crypto::export_keying_material(c.stream.native_handle(), wire::kNatExporterLabel,
                                               context, wire::kNatKeyBytes);
@@ -319,7 +329,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
     caps.natt = options.nat.has_value();
     const std::string body = encode_request(request, options.agent_version, caps);
     for (int attempt = 1;; ++attempt) {
-      if (with_nat) {
+      if (with_nat && !c.edge_nat_off) {
         if (auto h = co_await nat_hello(c, token); !h) co_return h.error();
       }
       auto res = co_await exchange(c, http::verb::post, wire::kGenerationPath, body);
@@ -345,7 +355,8 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
             errc::refused, fmt::format("HTTP {} without a valid error body: {}", res->status,
                                        refusal.error().message()));
       }
-      if (refusal->code == RefusalCode::nat_hello_missing && with_nat && attempt < kNatHelloTries) {
+      if (refusal->code == RefusalCode::nat_hello_missing && with_nat && !c.edge_nat_off &&
+          attempt < kNatHelloTries) {
         spdlog::info("key service {}: edge saw no NAT hello yet, sending it again",
                      endpoint_name(c.endpoint));
         continue;

@@ -170,7 +170,7 @@ void AgentEdgeFixture::start_agent(AgentSetup setup) {
   if (setup.ports.empty()) setup.ports = {edge_port_};
   keysvc::AgentClientOptions co;
   for (std::uint16_t p : setup.ports)
-    co.endpoints.push_back(config::Endpoint{"127.0.0.1", p});
+    co.endpoints.push_back(config::Endpoint{setup.host, p});
   co.tls = pki_->tls_options(cert);
   co.tls.peer_name.clear();  // connecting by address: the chain to the CA is checked
   co.connect_timeout = std::chrono::seconds(2);
@@ -187,6 +187,7 @@ void AgentEdgeFixture::start_agent(AgentSetup setup) {
     n.open_socket = [](const core::IpAddress&, std::uint16_t p) { return plain_udp_socket(p); };
     co.nat = n;
   }
+  if (setup.tweak) setup.tweak(co);
   auto client = keysvc::AgentClient::create(io_, co, agent_metrics_);
   ASSERT_TRUE(client.has_value()) << client.error().message();
   client_ = std::move(*client);

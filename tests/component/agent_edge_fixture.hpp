@@ -62,7 +62,9 @@ class AgentEdgeFixture : public ::testing::Test {
     keysvc::Duration interval = std::chrono::milliseconds(20);
     std::function<keysvc::AgentTransport&(keysvc::AgentTransport&)> wrap;  // decorators
     keysvc::FaultHook fault;
-    bool nat = false;  // NAT traversal (the edge's nat_traversal must be on too)
+    bool nat = false;                // NAT traversal (the edge's nat_traversal must be on too)
+    std::string host = "127.0.0.1";  // of every endpoint; a DNS name is sent as SNI
+    std::function<void(keysvc::AgentClientOptions&)> tweak;  // last word on the client
   };
   void start_agent(AgentSetup setup);
   void start_agent() { start_agent(AgentSetup{}); }

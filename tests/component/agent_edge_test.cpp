@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "pqbranch/crypto/tls_failure.hpp"
 #include "pqbranch/keysvc/agent_status.hpp"
 
 #include "agent_edge_fixture.hpp"
@@ -394,6 +395,61 @@ TEST_F(AgentEdge, NatTraversalSendsTheHelloAndBothSidesEncapsulate) {
   EXPECT_GE(agent_metrics_.value("agent_nat_hellos_total"), 3);
   ASSERT_TRUE(run_until([&] { return agent_metrics_.value("agent_nat_keepalives_total") >= 1; }));
   expect_clean();
+}
+
+TEST_F(AgentEdge, NatTraversalOnlyOnTheAgentFallsBackToPlainEsp) {
+  start_edge();  // nat_traversal "off" on the edge
+  AgentSetup setup;
+  setup.nat = true;
+  start_agent(setup);
+  ASSERT_TRUE(run_until_agent_generation(3));
+  ASSERT_TRUE(run_until([&] { return settled(); }));
+  EXPECT_TRUE(logs_->contains("edge has NAT traversal off"));
+  for (FakeKernel* k : {&agent_kernel_, &edge_kernel_}) {
+    for (const auto& sa : k->sas())
+      EXPECT_FALSE(sa.encap) << "SA 0x" << std::hex << sa.spi;
+  }
+  expect_clean();
+}
+
+TEST_F(AgentEdge, ClassicalOnlyAgentIsRefusedInOneClearSentenceAndGetsNoSa) {
+  start_edge();
+  AgentSetup setup;
+  setup.tweak = [](keysvc::AgentClientOptions& o) {
+    o.tls.group_policy.groups = {"X25519"};
+    o.tls.group_policy.allow_classical = true;
+  };
+  start_agent(setup);
+  ASSERT_TRUE(run_until([&] { return agent().status().consecutive_failures >= 2; }));
+  EXPECT_TRUE(logs_->contains(std::string(crypto::kEdgeRefusedHandshake)));
+  EXPECT_NE(agent().status().last_error.find(crypto::kEdgeRefusedHandshake), std::string::npos)
+      << agent().status().last_error;
+  EXPECT_FALSE(client().last_handshake());
+  for (FakeKernel* k : {&agent_kernel_, &edge_kernel_}) {
+    for (const auto& sa : k->sas())
+      EXPECT_TRUE(sa.larval) << "installed SA 0x" << std::hex << sa.spi;
+  }
+}
+
+TEST_F(AgentEdge, DnsNameEndpointIsSentAsSniAndMustMatchTheEdgeCertificate) {
+  const IssuedCert edge_test = edge_cert_;  // CN and SAN "edge.test"
+  edge_cert_ = pki_->issue("localhost", CertRole::server).value();
+  start_edge();
+  AgentSetup setup;
+  setup.host = "localhost";
+  start_agent(setup);
+  ASSERT_TRUE(run_until_agent_generation(2));
+  EXPECT_EQ(client().last_handshake()->endpoint, fmt::format("localhost:{}", edge_port()));
+  stop_agent();
+
+  // The same name, but the edge now presents a certificate for another name: refused.
+  const std::uint16_t port = edge_port();
+  stop_edge();
+  edge_cert_ = edge_test;
+  start_edge(port);
+  start_agent(setup);
+  ASSERT_TRUE(run_until([&] { return agent().status().consecutive_failures >= 1; }));
+  EXPECT_TRUE(logs_->contains("edge certificate rejected")) << agent().status().last_error;
 }
 
 }  // namespace

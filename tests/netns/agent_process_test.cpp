@@ -6,17 +6,16 @@
 // the policies, the status and the clean stop are checked. (Component tests cover the
 // exchanges, VM tests real traffic.)
 
-#include <spawn.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <csignal>
 #include <fcntl.h>
 #include <fstream>
+#include <spawn.h>
 #include <sstream>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <thread>
+#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
@@ -78,13 +77,14 @@ class AgentProcess : public ::testing::Test {
     edge_ = TestNetns::create();
     ASSERT_NE(branch_, nullptr);
     ASSERT_NE(edge_, nullptr);
-    const auto link = branch_->sh(fmt::format(
-        "ip link set lo up && ip link add pqa0 type veth peer name pqe0 netns {} && "
-        "ip addr add 192.0.2.10/24 dev pqa0 && ip link set pqa0 up",
-        edge_->name()));
+    const auto link = branch_->sh(
+        fmt::format("ip link set lo up && ip link add pqa0 type veth peer name pqe0 netns {} && "
+                    "ip addr add 192.0.2.10/24 dev pqa0 && ip link set pqa0 up",
+                    edge_->name()));
     ASSERT_EQ(link.status, 0) << link.output;
-    const auto up = edge_->sh("ip link set lo up && ip addr add 192.0.2.1/24 dev pqe0 && "
-                              "ip link set pqe0 up");
+    const auto up = edge_->sh(
+        "ip link set lo up && ip addr add 192.0.2.1/24 dev pqe0 && "
+        "ip link set pqe0 up");
     ASSERT_EQ(up.status, 0) << up.output;
 
     auto pki = TestPki::create(PkiAlgorithm::ml_dsa_65);
@@ -160,9 +160,7 @@ jitter = "1s"
   CommandResult agent_cli(const std::string& args) {
     return branch_->sh(fmt::format("{} {} 2>&1", agent_binary().string(), args));
   }
-  static std::filesystem::path agent_binary() {
-    return binary_dir() / "agent" / "pqbranch-agent";
-  }
+  static std::filesystem::path agent_binary() { return binary_dir() / "agent" / "pqbranch-agent"; }
 
   std::unique_ptr<TestNetns> branch_;
   std::unique_ptr<TestNetns> edge_;
