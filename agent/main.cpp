@@ -6,8 +6,6 @@
 //   pqbranch-agent flush [--config PATH]
 //   pqbranch-agent check-config [--config PATH]
 //   pqbranch-agent --version
-#include <sys/stat.h>
-
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -15,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <sys/stat.h>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -43,7 +42,7 @@ namespace {
 using namespace pqbranch;  // NOLINT(google-build-using-namespace): a main file
 
 constexpr int kUsageError = 2;
-constexpr std::string_view kUsage =
+constexpr const char* kUsage =
     "usage: pqbranch-agent run [--config PATH]\n"
     "       pqbranch-agent status [--socket PATH | --config PATH] [--json]\n"
     "       pqbranch-agent flush [--config PATH]\n"
@@ -101,9 +100,10 @@ bool check_capabilities() {
   }
   const auto extra = core::extra_capabilities(*caps, net_admin);
   if (!extra.empty()) {
-    spdlog::warn("running with more capabilities than CAP_NET_ADMIN: {} (the systemd unit "
-                 "restricts them)",
-                 fmt::join(extra, ", "));
+    spdlog::warn(
+        "running with more capabilities than CAP_NET_ADMIN: {} (the systemd unit "
+        "restricts them)",
+        fmt::join(extra, ", "));
   }
   return true;
 }
@@ -275,13 +275,13 @@ int main(int argc, char** argv) {
   }
   const auto args = parse_args(argc, argv);
   if (!args) {
-    std::fputs(kUsage.data(), stderr);
+    std::fputs(kUsage, stderr);
     return kUsageError;
   }
   if (args->command == "run") return run(*args);
   if (args->command == "status") return status(*args);
   if (args->command == "flush") return flush(*args);
   if (args->command == "check-config") return check_config(*args);
-  std::fputs(kUsage.data(), stderr);
+  std::fputs(kUsage, stderr);
   return kUsageError;
 }

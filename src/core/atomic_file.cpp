@@ -2,7 +2,6 @@
 
 #include <array>
 #include <cerrno>
-
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -95,7 +94,8 @@ Result<std::optional<std::string>> read_small_file(const std::filesystem::path& 
     }
     if (n == 0) break;
     if (text.size() + static_cast<std::size_t>(n) > max_bytes) {
-      return errno_error(EFBIG, fmt::format("{} is larger than {} bytes", path.string(), max_bytes));
+      return errno_error(EFBIG,
+                         fmt::format("{} is larger than {} bytes", path.string(), max_bytes));
     }
     text.append(buf.data(), static_cast<std::size_t>(n));
   }

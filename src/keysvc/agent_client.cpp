@@ -127,21 +127,24 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
     return i < options.endpoints.size() ? options.endpoints[i].to_string() : "?";
   }
 
+  // The completion handler holds this object alive until the coroutine is done, so
+  // destroying the client while operations are still being cancelled is safe.
   void spawn(asio::awaitable<void> a, std::string what) {
-    asio::co_spawn(io, std::move(a), [w = std::move(what)](const std::exception_ptr& e) {
-      if (!e) return;
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& x) {
-        spdlog::error("key service client: {}: {}", w, x.what());
-      }
-    });
+    asio::co_spawn(io, std::move(a),
+                   [self = shared_from_this(), w = std::move(what)](const std::exception_ptr& e) {
+                     if (!e) return;
+                     try {
+                       std::rethrow_exception(e);
+                     } catch (const std::exception& x) {
+                       spdlog::error("key service client: {}: {}", w, x.what());
+                     }
+                   });
   }
 
-  void push(ConnectionId id, Op op) {
+  void push(ConnectionId id, const Op& op) {
     auto it = conns.find(id);
     if (it == conns.end() || it->second->stopped) return;
-    it->second->ops.push_back(std::move(op));
+    it->second->ops.push_back(op);
     it->second->signal.cancel();
   }
 
@@ -168,7 +171,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
         c->signal.expires_at(asio::steady_timer::time_point::max());
         continue;
       }
-      Op op = std::move(c->ops.front());
+      const Op op = c->ops.front();
       c->ops.pop_front();
       core::Result<void> r;
       switch (op.kind) {
@@ -209,7 +212,8 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
       sock.open(entry.endpoint().protocol(), cec);
       if (cec) continue;
       if (options.bypass_tunnel) {
-        const auto family = entry.endpoint().address().is_v4() ? core::Family::v4 : core::Family::v6;
+        const auto family =
+            entry.endpoint().address().is_v4() ? core::Family::v4 : core::Family::v6;
         if (auto b = xfrm::bypass_policies(sock.native_handle(), family); !b) {
           co_return core::Error{b.error().code, "connect " + name + ": " + b.error().detail};
         }
@@ -276,8 +280,8 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
       auto res = co_await exchange(c, http::verb::get, wire::kNatTokenPath, {});
       if (!res) co_return res.error();
       if (res->status != 200) {
-        co_return core::make_error(errc::refused,
-                                   fmt::format("GET {}: HTTP {}", wire::kNatTokenPath, res->status));
+        co_return core::make_error(
+            errc::refused, fmt::format("GET {}: HTTP {}", wire::kNatTokenPath, res->status));
       }
       auto decoded = wire::decode_nat_token_response(res->body);
       if (!decoded) co_return decoded.error();
@@ -326,9 +330,9 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
         // Keys only for an offer that answers this request; the machine checks the rest.
         GenerationKeys keys;
         if (offer->agent_spi == request.agent_spi) {
-          auto derived = derive_generation_keys(c.stream.native_handle(), c.site_id,
-                                                offer->generation, request.agent_spi,
-                                                offer->edge_spi);
+          auto derived =
+              derive_generation_keys(c.stream.native_handle(), c.site_id, offer->generation,
+                                     request.agent_spi, offer->edge_spi);
           if (!derived) co_return derived.error();
           keys = std::move(*derived);
         }
@@ -337,12 +341,11 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
       }
       auto refusal = decode_refusal(res->body);
       if (!refusal) {
-        co_return core::make_error(errc::refused,
-                                   fmt::format("HTTP {} without a valid error body: {}", res->status,
-                                               refusal.error().message()));
+        co_return core::make_error(
+            errc::refused, fmt::format("HTTP {} without a valid error body: {}", res->status,
+                                       refusal.error().message()));
       }
-      if (refusal->code == RefusalCode::nat_hello_missing && with_nat &&
-          attempt < kNatHelloTries) {
+      if (refusal->code == RefusalCode::nat_hello_missing && with_nat && attempt < kNatHelloTries) {
         spdlog::info("key service {}: edge saw no NAT hello yet, sending it again",
                      endpoint_name(c.endpoint));
         continue;
@@ -395,16 +398,18 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
   }
 
   // Nothing but ESP (which the kernel takes) is expected here; anything else is read and
-  // dropped so the socket's buffer never fills.
-  asio::awaitable<void> drain_nat_socket() {
-    std::array<std::uint8_t, 2048> buf{};
-    while (!down) {
-      udp::endpoint from;
-      auto [ec, n] = co_await nat_socket.async_receive_from(asio::buffer(buf), from, kTuple);
-      if (ec == asio::error::operation_aborted || down) co_return;
-      if (!ec) metrics.add("agent_nat_unexpected_datagrams_total");
-    }
+  // dropped so the socket's buffer never fills. (A plain handler, not a coroutine.)
+  void drain_nat_socket() {
+    nat_socket.async_receive_from(
+        asio::buffer(nat_buffer), nat_from,
+        [self = shared_from_this()](const boost::system::error_code& ec, std::size_t /*n*/) {
+          if (ec == asio::error::operation_aborted || self->down) return;
+          if (!ec) self->metrics.add("agent_nat_unexpected_datagrams_total");
+          self->drain_nat_socket();
+        });
   }
+  std::array<std::uint8_t, 2048> nat_buffer{};
+  udp::endpoint nat_from;
 };
 
 AgentClient::AgentClient(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -432,7 +437,7 @@ core::Result<std::unique_ptr<AgentClient>> AgentClient::create(asio::io_context&
     if (ec) return core::Error{ec, "NAT-T socket"};
     fd->release();
     impl->spawn(impl->keepalives(), "NAT keepalives");
-    impl->spawn(impl->drain_nat_socket(), "NAT-T socket");
+    impl->drain_nat_socket();
   }
   return std::unique_ptr<AgentClient>(new AgentClient(std::move(impl)));
 }
@@ -455,14 +460,14 @@ void AgentClient::send_request(ConnectionId conn, const GenerationRequest& reque
   Op op;
   op.kind = Op::Kind::request;
   op.request = request;
-  impl_->push(conn, std::move(op));
+  impl_->push(conn, op);
 }
 
 void AgentClient::send_ack(ConnectionId conn, const GenerationAck& ack) {
   Op op;
   op.kind = Op::Kind::ack;
   op.ack = ack;
-  impl_->push(conn, std::move(op));
+  impl_->push(conn, op);
 }
 
 void AgentClient::close(ConnectionId conn) {

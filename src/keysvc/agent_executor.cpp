@@ -1,10 +1,9 @@
 #include "pqbranch/keysvc/agent_executor.hpp"
 
-#include <unistd.h>
-
 #include <deque>
 #include <map>
 #include <random>
+#include <unistd.h>
 #include <utility>
 
 #include <boost/asio/io_context.hpp>
@@ -127,7 +126,8 @@ struct AgentExecutor::Impl {
     metrics.add("agent_rotations_total");
     metrics.set("agent_generation", static_cast<std::int64_t>(a.ack.generation));
     if (auto it = connect_times.find(a.conn); it != connect_times.end()) {
-      const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(now() - it->second);
+      const auto latency =
+          std::chrono::duration_cast<std::chrono::microseconds>(now() - it->second);
       if (timings.size() == kMaxTimings) timings.erase(timings.begin());
       timings.push_back({a.ack.generation, latency});
       metrics.set("agent_rotation_latency_last_us", latency.count());
@@ -154,8 +154,8 @@ struct AgentExecutor::Impl {
   }
   void perform(ReadCounters& a, std::vector<AgentEvent>& results) {
     auto sa = kernel.get_sa(a.id);
-    core::Result<std::uint64_t> packets =
-        sa ? core::Result<std::uint64_t>(sa->current.packets) : core::Result<std::uint64_t>(sa.error());
+    core::Result<std::uint64_t> packets = sa ? core::Result<std::uint64_t>(sa->current.packets)
+                                             : core::Result<std::uint64_t>(sa.error());
     results.emplace_back(CountersRead{a.id, std::move(packets)});
   }
   void perform(SaveAgentState& a, std::vector<AgentEvent>& /*results*/) {
@@ -188,17 +188,16 @@ struct AgentExecutor::Impl {
                         if (!list) {
                           spdlog::warn("reading kernel events failed: {}", list.error().message());
                         } else {
-                          for (xfrm::Event& e : *list)
-                            feed(KernelEvent{std::move(e)});
+                          for (const xfrm::Event& e : *list)
+                            feed(KernelEvent{e});
                         }
                         watch_events();
                       });
   }
 };
 
-AgentExecutor::AgentExecutor(asio::io_context& io, xfrm::Kernel& kernel,
-                             AgentTransport& transport, core::Metrics& metrics,
-                             AgentExecutorOptions options)
+AgentExecutor::AgentExecutor(asio::io_context& io, xfrm::Kernel& kernel, AgentTransport& transport,
+                             core::Metrics& metrics, AgentExecutorOptions options)
     : impl_(std::make_unique<Impl>(io, kernel, transport, metrics, std::move(options))) {}
 
 AgentExecutor::~AgentExecutor() {

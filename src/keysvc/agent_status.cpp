@@ -73,9 +73,8 @@ AgentStatusReport collect_status(const AgentExecutor& executor, const AgentClien
   r.rotation = executor.status();
   if (r.rotation.next_rotation) {
     const auto left = *r.rotation.next_rotation - std::chrono::steady_clock::now();
-    r.next_rotation_in =
-        std::max(std::chrono::milliseconds(0),
-                 std::chrono::duration_cast<std::chrono::milliseconds>(left));
+    r.next_rotation_in = std::max(std::chrono::milliseconds(0),
+                                  std::chrono::duration_cast<std::chrono::milliseconds>(left));
   }
   if (client != nullptr) {
     r.endpoint = client->endpoint_name(r.rotation.endpoint);
@@ -181,13 +180,16 @@ core::Result<std::string> render_status_text(std::string_view text) {
   line("edge", fmt::format("{}, endpoint {}, proven on generation {}",
                            flag(*rot, "edge_reachable") ? "reachable" : "UNREACHABLE, retrying",
                            str(*rot, "endpoint"), num(*rot, "peer_generation")));
-  if (const json::value* next = field(*rot, "next_rotation_ms"); next != nullptr && !next->is_null()) {
-    line("next rotation", fmt::format("in {:.1f} s", as_double(num(*rot, "next_rotation_ms")) / 1000.0));
+  if (const json::value* next = field(*rot, "next_rotation_ms");
+      next != nullptr && !next->is_null()) {
+    line("next rotation",
+         fmt::format("in {:.1f} s", as_double(num(*rot, "next_rotation_ms")) / 1000.0));
   }
   const json::value* latency = field(root, "last_rotation_latency_us");
-  const std::string took = latency != nullptr && !latency->is_null()
-                               ? fmt::format("{:.2f} ms", as_double(num(root, "last_rotation_latency_us")) / 1000.0)
-                               : std::string("-");
+  const std::string took =
+      latency != nullptr && !latency->is_null()
+          ? fmt::format("{:.2f} ms", as_double(num(root, "last_rotation_latency_us")) / 1000.0)
+          : std::string("-");
   line("rotations", fmt::format("{} (last took {})", num(root, "rotations"), took));
   const std::string error = str(*rot, "last_error");
   line("last error", error.empty() ? std::string("-") : error);

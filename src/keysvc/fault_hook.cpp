@@ -12,9 +12,8 @@ namespace {
 
 // In the order of the AgentAction variant.
 constexpr std::array<const char*, std::variant_size_v<AgentAction>> kNames{
-    "connect",   "send_request", "send_ack",      "close_connection",
-    "allocate_spi", "add_sa",    "update_sa",     "delete_sa",
-    "read_counters", "save_agent_state", "wake_at", "note"};
+    "connect",   "send_request", "send_ack",      "close_connection", "allocate_spi", "add_sa",
+    "update_sa", "delete_sa",    "read_counters", "save_agent_state", "wake_at",      "note"};
 
 core::Error invalid(std::string detail) {
   return core::Error{make_error_code(boost::system::errc::invalid_argument),

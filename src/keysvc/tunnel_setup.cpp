@@ -76,9 +76,8 @@ core::Result<SetupReport> setup_tunnel(xfrm::Kernel& kernel, xfrm::RouteTable* r
   for (const xfrm::PolicyState& p : *existing) {
     if (!ours(layout, p)) continue;
     const xfrm::PolicyId id = xfrm::id_of(p.policy);
-    const bool wanted_id = std::any_of(wanted.begin(), wanted.end(), [&](const xfrm::Policy& w) {
-      return xfrm::id_of(w) == id;
-    });
+    const bool wanted_id = std::any_of(wanted.begin(), wanted.end(),
+                                       [&](const xfrm::Policy& w) { return xfrm::id_of(w) == id; });
     if (wanted_id) continue;
     spdlog::info("tunnel: removing policy {} (no longer configured)", xfrm::to_string(id));
     if (auto r = kernel.delete_policy(id); !r && !is(r, xfrm::errc::not_found)) {

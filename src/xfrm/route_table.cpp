@@ -103,8 +103,7 @@ core::Result<void> NetlinkRouteTable::set_link_up(const std::string& device) {
   const Link change(rtnl_link_alloc());
   if (!change) return core::make_error(errc::socket_error, what + ": no memory");
   rtnl_link_set_flags(change.get(), IFF_UP);
-  if (const int rc = rtnl_link_change(impl_->sock.get(), current.get(), change.get(), 0);
-      rc < 0) {
+  if (const int rc = rtnl_link_change(impl_->sock.get(), current.get(), change.get(), 0); rc < 0) {
     return route_error(what, rc);
   }
   return {};

@@ -42,9 +42,9 @@ class io_context;
 namespace pqbranch::keysvc {
 
 struct NatOptions {
-  core::IpAddress local_address;  // bind address of the encapsulation socket
+  core::IpAddress local_address;    // bind address of the encapsulation socket
   std::uint16_t local_port = 4500;  // 0: any free port (tests)
-  core::IpAddress edge_address;   // the edge's ESP endpoint: hellos and keepalives go there
+  core::IpAddress edge_address;     // the edge's ESP endpoint: hellos and keepalives go there
   std::uint16_t edge_port = 4500;
   std::chrono::milliseconds keepalive{20000};  // RFC 3948 §4
   std::chrono::milliseconds hello_gap{50};     // between the two copies of a hello

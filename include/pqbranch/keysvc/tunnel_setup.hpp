@@ -43,9 +43,9 @@ struct TunnelLayout {
 [[nodiscard]] std::vector<xfrm::Policy> tunnel_policies(const TunnelLayout& layout);
 
 struct SetupReport {
-  std::size_t policies = 0;          // installed or replaced
-  std::size_t stale_policies = 0;    // of this tunnel, no longer in the layout: removed
-  bool interface_created = false;    // route mode: false when an existing one was adopted
+  std::size_t policies = 0;        // installed or replaced
+  std::size_t stale_policies = 0;  // of this tunnel, no longer in the layout: removed
+  bool interface_created = false;  // route mode: false when an existing one was adopted
   std::size_t routes = 0;
 };
 

@@ -1,7 +1,6 @@
-#include <sys/stat.h>
-
 #include <filesystem>
 #include <fstream>
+#include <sys/stat.h>
 
 #include <gtest/gtest.h>
 
@@ -80,8 +79,8 @@ TEST(Capabilities, ParsesCapEffFromProcStatus) {
 }
 
 TEST(Capabilities, NamesWhatIsMoreThanAllowed) {
-  const std::uint64_t mask = (std::uint64_t{1} << kCapNetAdmin) | (std::uint64_t{1} << 21) |
-                             (std::uint64_t{1} << 50);
+  const std::uint64_t mask =
+      (std::uint64_t{1} << kCapNetAdmin) | (std::uint64_t{1} << 21) | (std::uint64_t{1} << 50);
   const auto extra = extra_capabilities(mask, std::uint64_t{1} << kCapNetAdmin);
   ASSERT_EQ(extra.size(), 2U);
   EXPECT_EQ(extra[0], "cap_sys_admin");

@@ -3,12 +3,11 @@
 // fault hook fires where asked, and a restart adopts what the kernel holds.
 #include "pqbranch/keysvc/agent_executor.hpp"
 
-#include <sys/stat.h>
-
 #include <chrono>
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <sys/stat.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -61,7 +60,9 @@ class ScriptedEdge final : public AgentTransport {
                         filled(static_cast<std::uint8_t>(100 + o.generation))};
     post(OfferReceived{conn, o, std::move(keys)});
   }
-  void send_ack(ConnectionId /*conn*/, const GenerationAck& ack) override { acked = ack.generation; }
+  void send_ack(ConnectionId /*conn*/, const GenerationAck& ack) override {
+    acked = ack.generation;
+  }
   void close(ConnectionId /*conn*/) override { ++closes; }
   void shutdown() override { down = true; }
 
@@ -234,7 +235,8 @@ TEST_F(AgentExecutorTest, RestartAdoptsTheKernelsSasFromTheStateFile) {
   const auto add = std::find_if(lines.begin(), lines.end(),
                                 [](const std::string& l) { return l.starts_with("add SA"); });
   const auto del = std::find_if(lines.begin(), lines.end(), [&](const std::string& l) {
-    return l.starts_with("delete SA") && l.find(fmt::format("{:08x}", outbound_spi)) != std::string::npos;
+    return l.starts_with("delete SA") &&
+           l.find(fmt::format("{:08x}", outbound_spi)) != std::string::npos;
   });
   ASSERT_NE(add, lines.end());
   ASSERT_NE(del, lines.end());

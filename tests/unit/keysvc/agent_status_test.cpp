@@ -1,14 +1,13 @@
 #include "pqbranch/keysvc/agent_status.hpp"
 
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
-
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <thread>
+#include <unistd.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -123,7 +122,8 @@ class StatusSocketTest : public ::testing::Test {
 TEST_F(StatusSocketTest, AnswersEachConnectionWithTheDocumentOn0600Socket) {
   const auto path = dir_ / "run" / "agent.sock";
   int calls = 0;
-  auto server = StatusServer::create(io_, path, [&] { return "{\"n\":" + std::to_string(++calls) + "}"; });
+  auto server =
+      StatusServer::create(io_, path, [&] { return "{\"n\":" + std::to_string(++calls) + "}"; });
   ASSERT_TRUE(server) << server.error().message();
   struct stat st{};
   ASSERT_EQ(::stat(path.c_str(), &st), 0);

@@ -22,8 +22,8 @@ TEST(FaultHook, ParsesActionAndCount) {
 }
 
 TEST(FaultHook, RefusesUnknownActionsAndBadCounts) {
-  for (const char* bad : {"", "addsa", "add_sa:", "add_sa:0", "add_sa:x", "add_sa:1:2",
-                          "AddSa", "add_sa:-1"}) {
+  for (const char* bad :
+       {"", "addsa", "add_sa:", "add_sa:0", "add_sa:x", "add_sa:1:2", "AddSa", "add_sa:-1"}) {
     auto r = FaultHook::parse(bad);
     EXPECT_FALSE(r) << bad;
     if (!r) {
