@@ -70,6 +70,10 @@ asio::awaitable<void> accept_loop(std::shared_ptr<EdgeServerState> s, tcp::accep
       socket.close(ignored);
       continue;
     }
+    // Request/response in small TLS records: without TCP_NODELAY, Nagle and the peer's
+    // delayed ACK add tens of milliseconds to a handshake with large (ML-DSA) flights.
+    boost::system::error_code nodelay_ec;
+    socket.set_option(tcp::no_delay(true), nodelay_ec);
     const ConnectionId conn = s->next_conn++;
     asio::co_spawn(s->io, serve_connection(s, std::move(socket), conn),
                    log_failure(fmt::format("connection {}", conn)));

@@ -106,6 +106,15 @@ core::Result<KeyServiceClient> EdgeFixture::connect(const crypto::SslCtx& ctx) c
   return KeyServiceClient::connect(ctx.get(), port_);
 }
 
+bool EdgeFixture::wait_until_no_connections() {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (on_io([&] { return server_->open_connections(); }) == 0) return true;
+    std::this_thread::yield();
+  }
+  return false;
+}
+
 std::size_t EdgeFixture::site_index(const std::string& id) {
   return on_io([&] { return server_->executor().find_site(id).value(); });
 }

@@ -67,6 +67,10 @@ class EdgeFixture : public ::testing::Test {
   crypto::SslCtx client_context(const IssuedCert* cert) const;
   core::Result<KeyServiceClient> connect(const crypto::SslCtx& ctx) const;
 
+  // Waits until the server has finished serving every connection (at most 5 s): after a
+  // client saw a refusal, the server's own bookkeeping of it may still be queued.
+  bool wait_until_no_connections();
+
   [[nodiscard]] std::uint16_t port() const { return port_; }
   [[nodiscard]] std::size_t site_index(const std::string& id);
   // Installed (non-larval) SAs as "in:0x00001000" / "out:0x00001000", kernel order.

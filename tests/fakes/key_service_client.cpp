@@ -6,6 +6,7 @@
 #include <charconv>
 #include <csignal>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -72,6 +73,9 @@ core::Result<xfrm::UniqueFd> KeyServiceClient::connect_tcp(std::uint16_t port) {
   tv.tv_sec = kTimeoutSeconds;
   ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  // As the agent does: no Nagle delay between the records of one flight.
+  const int one = 1;
+  ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   sockaddr_in to{};
   to.sin_family = AF_INET;
   to.sin_port = htons(port);

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "fakes/fake_kernel.hpp"
+#include "fakes/fake_route_table.hpp"
 #include "fakes/manual_clock.hpp"
 
 namespace pqbranch::keysvc {
@@ -65,7 +66,8 @@ class EdgeExecutorTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  std::unique_ptr<EdgeExecutor> make(config::NatMode mode = config::NatMode::automatic) {
+  std::unique_ptr<EdgeExecutor> make(config::NatMode mode = config::NatMode::automatic,
+                                     xfrm::RouteTable* routes = nullptr) {
     EdgeExecutorOptions o;
     o.sites = edge_sites(config_);
     o.nat_mode = mode;
@@ -74,7 +76,7 @@ class EdgeExecutorTest : public ::testing::Test {
       ++applied_;
       if (a.error) ++failed_;
     };
-    auto e = std::make_unique<EdgeExecutor>(kernel_, nullptr, metrics_, std::move(o));
+    auto e = std::make_unique<EdgeExecutor>(kernel_, routes, metrics_, std::move(o));
     auto started = e->start();
     EXPECT_TRUE(started.has_value()) << started.error().message();
     return e;
@@ -249,6 +251,27 @@ TEST_F(EdgeExecutorTest, ARestartAdoptsTheKernelsSasAndForgetsThePendingKeys) {
   EXPECT_EQ(a.refusal->code, RefusalCode::generation_mismatch);
   // The next request brings a fresh number above everything issued.
   EXPECT_EQ(offered(*e, 0, incoming(4, 2, 0x1002)).generation, 3U);
+}
+
+TEST_F(EdgeExecutorTest, RouteModeSitesGetTheirInterfaceAndRoutesAndSasCarryTheIfId) {
+  config_.sites[0].if_id = 42;
+  config_.sites.resize(1);
+  test::FakeRouteTable routes;
+  routes.add_device("pqbe42");  // what the FakeKernel's create_xfrm_interface stands for
+  auto e = make(config::NatMode::automatic, &routes);
+  ASSERT_EQ(kernel_.interfaces().size(), 1U);
+  EXPECT_EQ(kernel_.interfaces()[0].name, "pqbe42");
+  EXPECT_EQ(kernel_.interfaces()[0].if_id, 42U);
+  EXPECT_TRUE(routes.is_up("pqbe42"));
+  ASSERT_EQ(routes.routes().count(net("10.1.0.0/16")), 1U);
+  EXPECT_EQ(routes.routes().at(net("10.1.0.0/16")), "pqbe42");
+  for (const auto& p : kernel_.policies())
+    EXPECT_EQ(p.policy.if_id, 42U);
+  const auto o = offered(*e, 0, incoming(1, 0, 0x1000));
+  EXPECT_EQ(o.tunnel.if_id, 42U);
+  ASSERT_FALSE(e->ack(0, 1, {o.generation, o.agent_spi, o.edge_spi}).refusal);
+  for (const auto& sa : kernel_.sas())
+    EXPECT_EQ(sa.if_id, 42U);
 }
 
 }  // namespace
