@@ -224,6 +224,10 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
       if (!cec) break;
     }
     if (cec) co_return net_error(cec, nullptr, "connect " + name);
+    // Small request/response records: Nagle plus the peer's delayed ACK would add tens of
+    // milliseconds to the handshake and each exchange (docs/edge-stub.md).
+    boost::system::error_code nodelay;
+    lowest.socket().set_option(tcp::no_delay(true), nodelay);
     SSL* ssl = c.stream.native_handle();
     if (!is_address(ep.host)) {
       if (auto s = crypto::set_server_name(ssl, ep.host); !s) co_return s.error();

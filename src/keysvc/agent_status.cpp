@@ -1,5 +1,6 @@
 #include "pqbranch/keysvc/agent_status.hpp"
 
+#include <charconv>
 #include <sstream>
 
 #include <boost/json.hpp>
@@ -19,11 +20,11 @@ json::object metrics_object(const std::string& text) {
   while (std::getline(in, line)) {
     const auto space = line.rfind(' ');
     if (space == std::string::npos) continue;
-    try {
-      out[line.substr(0, space)] = std::stoll(line.substr(space + 1));
-    } catch (const std::exception&) {
-      // not a "name value" line: skipped
-    }
+    std::int64_t value = 0;
+    const char* first = line.data() + space + 1;
+    const char* last = line.data() + line.size();
+    const auto [end, ec] = std::from_chars(first, last, value);
+    if (ec == std::errc{} && end == last) out[line.substr(0, space)] = value;
   }
   return out;
 }
