@@ -95,6 +95,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
     beast::flat_buffer buffer;
     std::string site_id;
     bool edge_nat_off = false;  // GET /v1/nat-token answered 404
+    std::string session_signature;
   };
   using ConnPtr = std::shared_ptr<Conn>;
 
@@ -113,6 +114,12 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
   Sink sink;
   std::map<ConnectionId, ConnPtr> conns;
   std::optional<HandshakeRecord> last;
+  // Per endpoint: the latest resumable session, and the signature that authenticated it.
+  struct Resumable {
+    core::CHandle<SSL_SESSION, SSL_SESSION_free> session;
+    std::string signature;
+  };
+  std::map<std::size_t, Resumable> sessions;
   udp::socket nat_socket;
   asio::steady_timer keepalive;
   bool down = false;
@@ -232,6 +239,11 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
     if (!is_address(ep.host)) {
       if (auto s = crypto::set_server_name(ssl, ep.host); !s) co_return s.error();
     }
+    if (options.resume_sessions) {
+      if (auto it = sessions.find(c.endpoint); it != sessions.end()) {
+        SSL_set_session(ssl, it->second.session.get());
+      }
+    }
     lowest.expires_at(deadline);
     auto [hec] = co_await c.stream.async_handshake(asio::ssl::stream_base::client, kTuple);
     if (hec) co_return net_error(hec, ssl, "TLS with " + name);
@@ -245,7 +257,14 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
     spdlog::debug("key service {}: TLS {} {} peer signature {}{}", name, info->group, info->cipher,
                   info->peer_signature.empty() ? "(resumed)" : info->peer_signature,
                   info->post_quantum ? "" : " NOT post-quantum");
-    last = HandshakeRecord{name, *info, std::chrono::system_clock::now()};
+    std::string signature = info->peer_signature;
+    if (info->resumed) {
+      metrics.add("agent_tls_resumed_total");
+      if (auto it = sessions.find(c.endpoint); it != sessions.end())
+        signature = it->second.signature;
+    }
+    c.session_signature = signature;
+    last = HandshakeRecord{name, *info, signature, std::chrono::system_clock::now()};
     co_return core::Result<void>{};
   }
 
@@ -273,10 +292,20 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
     auto [rec, read] = co_await http::async_read(c.stream, c.buffer, parser, kTuple);
     if (rec) co_return net_error(rec, c.stream.native_handle(), what);
     lowest.expires_never();
+    remember_session(c);
     Response r;
     r.status = parser.get().result_int();
     r.body = std::move(parser.get().body());
     co_return r;
+  }
+
+  // TLS 1.3 tickets arrive after the handshake; by the first answer they have been read.
+  void remember_session(const Conn& c) {
+    if (!options.resume_sessions) return;
+    core::CHandle<SSL_SESSION, SSL_SESSION_free> s(
+        SSL_get1_session(const_cast<Stream&>(c.stream).native_handle()));  // NOLINT
+    if (!s || SSL_SESSION_is_resumable(s.get()) != 1) return;
+    sessions[c.endpoint] = Resumable{std::move(s), c.session_signature};
   }
 
   // GET /v1/nat-token, then the authenticated hello from the encapsulation socket, twice.

@@ -129,6 +129,7 @@ std::string to_json(const AgentStatusReport& r) {
     root["tls"] = {{"endpoint", r.tls->endpoint},
                    {"group", r.tls->info.group},
                    {"peer_signature", r.tls->info.peer_signature},
+                   {"session_signature", r.tls->session_signature},
                    {"cipher", r.tls->info.cipher},
                    {"version", r.tls->info.version},
                    {"resumed", r.tls->info.resumed},
@@ -195,9 +196,12 @@ core::Result<std::string> render_status_text(std::string_view text) {
   const std::string error = str(*rot, "last_error");
   line("last error", error.empty() ? std::string("-") : error);
   if (const json::object* tls = obj(root, "tls"); tls != nullptr) {
-    const std::string sig = str(*tls, "peer_signature");
+    std::string sig = str(*tls, "session_signature");
+    if (sig.empty()) sig = str(*tls, "peer_signature");
+    if (sig.empty()) sig = "?";
+    if (flag(*tls, "resumed")) sig += " (resumed session, psk_dhe_ke)";
     line("TLS", fmt::format("{}, {}, peer signature {} -- {}", str(*tls, "group"),
-                            str(*tls, "cipher"), sig.empty() ? "(resumed session)" : sig,
+                            str(*tls, "cipher"), sig,
                             flag(*tls, "post_quantum")
                                 ? "post-quantum"
                                 : "NOT post-quantum (classical key exchange, allow_classical)"));

@@ -107,10 +107,15 @@ TEST_F(AgentEdge, FiftyRotationsNeverLeaveTrafficWithoutThePeersInboundSa) {
     inbound += sa.direction == xfrm::SaDirection::in ? 1 : 0;
   EXPECT_LE(inbound, 3U);
 
+  // Later connections resume the session (psk_dhe_ke): still a fresh X25519MLKEM768 key
+  // exchange each time, only the edge's signature is saved.
   const auto tls = client().last_handshake();
   ASSERT_TRUE(tls);
   EXPECT_EQ(tls->info.group, "X25519MLKEM768");
   EXPECT_TRUE(tls->info.post_quantum);
+  EXPECT_TRUE(tls->info.resumed);
+  EXPECT_EQ(tls->session_signature, "ecdsa_secp256r1_sha256");
+  EXPECT_GE(agent_metrics_.value("agent_tls_resumed_total"), 40);
   const keysvc::StatusContext ctx{"policy", "192.0.2.1", "198.51.100.1"};
   auto text = keysvc::render_status_text(keysvc::to_json(
       keysvc::collect_status(agent(), &client(), agent_kernel_, agent_metrics_, ctx)));

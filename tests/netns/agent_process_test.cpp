@@ -197,7 +197,7 @@ TEST_F(AgentProcess, HandshakesWithTheEdgeServesStatusAndLeavesPoliciesOnSigterm
       << read_file(dir / "e.log");
   const auto doc = boost::json::parse(status_json).as_object();
   EXPECT_EQ(doc.at("tls").at("group").as_string(), "X25519MLKEM768");
-  EXPECT_EQ(doc.at("tls").at("peer_signature").as_string(), "mldsa65");
+  EXPECT_EQ(doc.at("tls").at("session_signature").as_string(), "mldsa65");
   EXPECT_TRUE(doc.at("tls").at("post_quantum").as_bool());
   const auto human = agent_cli("status --socket " + socket_.string());
   EXPECT_EQ(human.status, 0);

@@ -18,7 +18,8 @@
 // (derive_generation_keys). The acknowledgement goes on the same connection; then close.
 // With NAT traversal the client also owns the UDP encapsulation socket
 // (xfrm::open_natt_socket, which lets the kernel decapsulate ESP-in-UDP) and sends RFC 3948
-// keepalives (0xFF) from it at the configured interval.
+// keepalives (0xFF) from it at the configured interval. Sessions are resumed (psk_dhe_ke,
+// see AgentClientOptions::resume_sessions) to save the edge's ML-DSA signature.
 
 #include <chrono>
 #include <cstdint>
@@ -67,12 +68,20 @@ struct AgentClientOptions {
   std::optional<NatOptions> nat;
   std::string agent_version = PQB_VERSION;
   bool route_mode = false;  // advertised as a capability
+  // TLS 1.3 resumption of the previous session of the same endpoint: psk_dhe_ke only (the
+  // contexts never allow psk_ke), so every connection still runs a fresh hybrid key
+  // exchange and gets its own exporter; only the certificate signatures are saved. A ticket
+  // the edge no longer accepts falls back to a full handshake.
+  bool resume_sessions = true;
 };
 
 // The most recent successful handshake, for the status.
 struct HandshakeRecord {
-  std::string endpoint;  // "host:port"
-  crypto::HandshakeInfo info;
+  std::string endpoint;        // "host:port"
+  crypto::HandshakeInfo info;  // info.peer_signature is empty on a resumed session
+  // The edge's signature algorithm in the full handshake that authenticated this session
+  // (the same as info.peer_signature unless resumed).
+  std::string session_signature;
   std::chrono::system_clock::time_point at;
 };
 

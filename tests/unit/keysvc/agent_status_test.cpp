@@ -79,6 +79,17 @@ TEST(AgentStatus, ClassicalTunnelIsShownAsNotPostQuantum) {
   EXPECT_NE(human->find("NOT post-quantum"), std::string::npos) << *human;
 }
 
+TEST(AgentStatus, ResumedSessionNamesTheSignatureThatAuthenticatedIt) {
+  AgentStatusReport r = sample(true);
+  r.tls->info.resumed = true;
+  r.tls->info.peer_signature.clear();  // no CertificateVerify in a resumed handshake
+  r.tls->session_signature = "mldsa65";
+  auto human = render_status_text(to_json(r));
+  ASSERT_TRUE(human);
+  EXPECT_NE(human->find("peer signature mldsa65 (resumed session, psk_dhe_ke)"), std::string::npos)
+      << *human;
+}
+
 TEST(AgentStatus, UnreachableEdgeAndNoHandshakeAreSaid) {
   AgentStatusReport r = sample(true);
   r.rotation.edge_reachable = false;
