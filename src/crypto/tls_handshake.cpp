@@ -8,6 +8,7 @@
 #include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 
+#include "pqbranch/crypto/certificate_name.hpp"
 #include "pqbranch/crypto/error.hpp"
 
 #include "openssl_error.hpp"
@@ -23,17 +24,7 @@ constexpr std::size_t kMaxExportLength = 1024;
 
 std::string peer_common_name(SSL* ssl) {
   const X509Handle peer(SSL_get1_peer_certificate(ssl));
-  if (!peer) return {};
-  const X509_NAME* subject = X509_get_subject_name(peer.get());
-  const int idx = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
-  if (idx < 0) return {};
-  const ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, idx));
-  unsigned char* utf8 = nullptr;
-  const int len = ASN1_STRING_to_UTF8(&utf8, data);
-  if (len < 0) return {};
-  std::string cn(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(len));  // NOLINT
-  OPENSSL_free(utf8);
-  return cn;
+  return common_name(peer.get());
 }
 
 }  // namespace

@@ -408,6 +408,7 @@ void AgentRotation::begin_attempt(std::size_t endpoint, int larval_retries, Time
   ex_ = Exchange{};
   ex_.conn = next_conn_++;
   ex_.endpoint = endpoint;
+  last_endpoint_ = endpoint;
   ex_.deadline = now + config_.exchange_timeout;
   ex_.larval_retries = larval_retries;
   phase_ = Phase::connecting;
@@ -614,7 +615,7 @@ RotationStatus AgentRotation::status() const {
   if (phase_ == Phase::idle) s.next_rotation = next_rotation_;
   if (phase_ == Phase::backoff) s.next_rotation = retry_at_;
   s.consecutive_failures = failures_;
-  s.endpoint = ex_.endpoint;
+  s.endpoint = last_endpoint_;
   s.edge_reachable = failures_ == 0;
   return s;
 }

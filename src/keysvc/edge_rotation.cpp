@@ -111,6 +111,7 @@ void EdgeRotation::on(const RequestReceived& e, TimePoint now, Out& out) {
   ex_.conn = e.conn;
   ex_.request = req;
   ex_.nat = e.nat;
+  ex_.address = e.agent_address;
   phase_ = Phase::waiting;
 }
 
@@ -436,7 +437,8 @@ void EdgeRotation::abort_exchange(const std::string& why, Out& out) {
 // --- helpers ---
 
 core::IpAddress EdgeRotation::agent_address() const {
-  return ex_.nat ? ex_.nat->address : config_.tunnel.remote;
+  if (ex_.nat) return ex_.nat->address;
+  return ex_.address ? *ex_.address : config_.tunnel.remote;
 }
 
 std::optional<xfrm::Encap> EdgeRotation::encap() const {

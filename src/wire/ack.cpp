@@ -1,5 +1,5 @@
 // POST /v1/generation/ack
-// request:  {"version":1, "generation":7, "installed":true}
+// request:  {"version":1, "generation":7, "agent_spi":3237998081, "edge_spi":8192}
 // response: {"version":1, "generation":7, "edge_outbound_installed":true}
 
 #include "pqbranch/wire/ack.hpp"
@@ -15,7 +15,8 @@ using detail::ObjectReader;
 std::string encode(const AckRequest& request) {
   auto m = detail::new_message();
   m["generation"] = request.generation;
-  m["installed"] = request.installed;
+  m["agent_spi"] = request.agent_spi;
+  m["edge_spi"] = request.edge_spi;
   return detail::to_body(m);
 }
 
@@ -30,9 +31,11 @@ core::Result<AckRequest> decode_ack_request(std::string_view body) {
   return detail::decode_message<AckRequest>(body, [](ObjectReader& r) -> core::Result<AckRequest> {
     auto generation = r.uint<std::uint64_t>("generation", 1, kMaxJsonInteger);
     if (!generation) return generation.error();
-    auto installed = r.boolean("installed");
-    if (!installed) return installed.error();
-    return AckRequest{*generation, *installed};
+    auto agent_spi = r.uint<std::uint32_t>("agent_spi", kMinSpi);
+    if (!agent_spi) return agent_spi.error();
+    auto edge_spi = r.uint<std::uint32_t>("edge_spi", kMinSpi);
+    if (!edge_spi) return edge_spi.error();
+    return AckRequest{*generation, *agent_spi, *edge_spi};
   });
 }
 

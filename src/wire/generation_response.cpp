@@ -1,5 +1,5 @@
 // POST /v1/generation response body:
-// {"version":1, "generation":7, "edge_spi":8192,
+// {"version":1, "generation":7, "edge_generation":6, "agent_spi":3237998081, "edge_spi":8192,
 //  "lifetime":{"soft_seconds":3000,"hard_seconds":3600,"soft_bytes":0,"hard_bytes":0},
 //  "tunnel":{"mode":"route"|"policy", "agent_outer":"192.0.2.10", "edge_outer":"198.51.100.1",
 //            "if_id":7 | null, "selectors":[{"agent":"10.1.0.0/16","edge":"10.9.0.0/16"}],
@@ -190,6 +190,8 @@ std::string_view to_string(TunnelMode mode) noexcept {
 std::string encode(const GenerationResponse& response) {
   auto m = detail::new_message();
   m["generation"] = response.generation;
+  m["edge_generation"] = response.edge_generation;
+  m["agent_spi"] = response.agent_spi;
   m["edge_spi"] = response.edge_spi;
   m["lifetime"] = boost::json::object{{"soft_seconds", response.lifetime.soft_seconds},
                                       {"hard_seconds", response.lifetime.hard_seconds},
@@ -209,6 +211,13 @@ core::Result<GenerationResponse> decode_generation_response(std::string_view bod
         auto generation = r.uint<std::uint64_t>("generation", 1, kMaxJsonInteger);
         if (!generation) return generation.error();
         res.generation = *generation;
+        // The edge's outbound generation is always an older one than it offers.
+        auto edge_generation = r.uint<std::uint64_t>("edge_generation", 0, res.generation - 1);
+        if (!edge_generation) return edge_generation.error();
+        res.edge_generation = *edge_generation;
+        auto agent_spi = r.uint<std::uint32_t>("agent_spi", kMinSpi);
+        if (!agent_spi) return agent_spi.error();
+        res.agent_spi = *agent_spi;
         auto spi = r.uint<std::uint32_t>("edge_spi", kMinSpi);
         if (!spi) return spi.error();
         res.edge_spi = *spi;

@@ -228,7 +228,7 @@ void RotationHarness::perform(ks::AgentAction& action) {
             const std::uint64_t s = it->second;
             const std::uint64_t edge_inc = sessions_[s].edge_incarnation;
             send(Msg::request, [this, s, edge_inc, req = a.request] {
-              to_edge(edge_inc, ks::RequestReceived{s, req, o_.nat});
+              to_edge(edge_inc, ks::RequestReceived{s, req, o_.nat, std::nullopt});
             });
           },
           [&](const ks::SendAck& a) {

@@ -120,6 +120,7 @@ class AgentRotation {
   std::optional<TimePoint> armed_;
   unsigned failures_ = 0;
   std::string last_error_;
+  std::size_t last_endpoint_ = 0;  // of the current or last attempt (status)
 };
 
 }  // namespace pqbranch::keysvc

@@ -52,6 +52,7 @@ class EdgeRotation {
     ConnectionId conn = 0;
     GenerationRequest request;
     std::optional<NatMapping> nat;
+    std::optional<core::IpAddress> address;  // RequestReceived::agent_address
     Generation generation = 0;
     std::uint32_t edge_spi = 0;
     bool larval = false;

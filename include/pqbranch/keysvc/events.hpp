@@ -69,7 +69,11 @@ struct ConnectionLost {
 struct RequestReceived {
   ConnectionId conn = 0;
   GenerationRequest request;
-  std::optional<NatMapping> nat;  // from the NAT-T hello, when one arrived
+  // From the NAT-T hello, when the edge encapsulates this generation (UDP, RFC 3948).
+  std::optional<NatMapping> nat;
+  // The agent's outer address as the edge sees it, for a site without a configured address
+  // that is not encapsulated (`nat` takes precedence); unset: the configured address.
+  std::optional<core::IpAddress> agent_address;
 };
 struct AckReceived {
   ConnectionId conn = 0;

@@ -72,10 +72,20 @@ struct GenerationAck {
   friend bool operator==(const GenerationAck&, const GenerationAck&) = default;
 };
 
+// One for each wire::ErrorCode (keysvc/wire_mapping.hpp converts), so a refusal keeps the
+// edge's exact reason; the machines themselves issue only the first three.
 enum class RefusalCode : std::uint8_t {
-  bad_request = 1,  // the request breaks a rule (SPI reused, ...)
-  busy,             // another exchange of this site is in progress
-  internal_error,   // the edge failed (kernel step); retry later
+  bad_request = 1,      // the request breaks a rule (SPI reused, ...)
+  busy,                 // another exchange of this site is in progress
+  internal_error,       // the edge failed (kernel step); retry later
+  unsupported_version,  // the peer speaks another protocol version
+  unknown_site,         // the client certificate names no configured site
+  not_found,            // no such endpoint
+  method_not_allowed,   // wrong HTTP method for the endpoint
+  spi_conflict,         // agent_spi collides with an SA the edge holds
+  generation_mismatch,  // an ack for a generation that is neither pending nor current
+  nat_hello_missing,    // "nat" given but no valid NAT hello arrived for this connection
+  payload_too_large,    // the body is over the size limit
 };
 const char* to_string(RefusalCode c) noexcept;
 

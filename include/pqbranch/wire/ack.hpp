@@ -12,11 +12,14 @@
 
 namespace pqbranch::wire {
 
+// "I installed inbound and outbound SAs of `generation` and send on it now". The SPIs are
+// those of the answer it acknowledges, so an ack can only ever confirm that exact pair of
+// SAs. An agent that abandons a generation sends no ack: the edge retires that inbound SA by
+// the normal rule (docs/rotation.md).
 struct AckRequest {
   std::uint64_t generation = 0;  // >= 1
-  // true: the agent installed inbound and outbound SAs of `generation`.
-  // false: the agent abandoned it (installation failed); the edge retires its inbound SA.
-  bool installed = false;
+  std::uint32_t agent_spi = 0;   // >= kMinSpi: the agent's inbound SA of `generation`
+  std::uint32_t edge_spi = 0;    // >= kMinSpi: the edge's inbound SA of `generation`
   friend bool operator==(const AckRequest&, const AckRequest&) = default;
 };
 

@@ -83,7 +83,11 @@ struct Tunnel {
 
 struct GenerationResponse {
   std::uint64_t generation = 0;  // >= 1, never reused by the edge
-  std::uint32_t edge_spi = 0;    // edge's inbound SPI, >= kMinSpi
+  // The generation the edge sends on when it answers (0: none yet), < generation. Proves to
+  // the agent that the edge is on it, so the agent can retire older inbound SAs.
+  std::uint64_t edge_generation = 0;
+  std::uint32_t agent_spi = 0;  // echoes the request's agent_spi: binds the answer to it
+  std::uint32_t edge_spi = 0;   // edge's inbound SPI, >= kMinSpi
   Lifetime lifetime;
   Tunnel tunnel;
   std::uint32_t replay_window = 0;  // kMinReplayWindow..kMaxReplayWindow

@@ -55,7 +55,7 @@ class EdgeRotationTest : public ::testing::Test {
   // A request on `conn` answered with an offer of generation `g` (edge SPI `edge_spi`).
   GenerationOffer offer(ConnectionId conn, Generation current, std::uint32_t agent_spi,
                         std::uint32_t edge_spi) {
-    feed(RequestReceived{conn, {current, agent_spi, std::nullopt}, std::nullopt});
+    feed(RequestReceived{conn, {current, agent_spi, std::nullopt}, std::nullopt, std::nullopt});
     // A promotion the request's evidence allows runs first.
     for (int i = 0; i < 3 && first_of<AllocateSpi>(last_) == nullptr; ++i)
       ok();
@@ -79,10 +79,44 @@ class EdgeRotationTest : public ::testing::Test {
   }
 };
 
+// A site without a configured address: the executor passes the address it saw (no UDP
+// encapsulation); every SA of that generation and the offer use it, the NAT mapping wins.
+TEST_F(EdgeRotationTest, LearnedAgentAddressIsUsedForThatGeneration) {
+  start();
+  const core::IpAddress seen = ip("203.0.113.9");
+  feed(RequestReceived{1, {0, 0x1000, std::nullopt}, std::nullopt, seen});
+  const AllocateSpi* alloc = first_of<AllocateSpi>(last_);
+  ASSERT_NE(alloc, nullptr);
+  EXPECT_EQ(alloc->request.src, seen);
+  feed(SpiAllocated{alloc->step, 0x3000});
+  feed(KeysDerived{step(), keys_of(1)});
+  EXPECT_EQ(first_of<UpdateSa>(last_)->sa.src, seen);
+  ok();
+  const SendOffer* sent = first_of<SendOffer>(last_);
+  ASSERT_NE(sent, nullptr);
+  EXPECT_EQ(sent->offer.tunnel.agent_address, seen);
+  EXPECT_FALSE(sent->offer.encap.has_value());
+  ack(1, sent->offer);
+  EXPECT_EQ(edge_.generation(), 1U);
+
+  const RequestReceived natted{
+      2, {1, 0x1001, std::nullopt}, NatMapping{ip("198.18.0.1"), 40001}, seen};
+  const GenerationOffer second = [&] {
+    feed(natted);
+    feed(SpiAllocated{step(), 0x3001});
+    feed(KeysDerived{step(), keys_of(2)});
+    ok();
+    return first_of<SendOffer>(last_)->offer;
+  }();
+  EXPECT_EQ(second.tunnel.agent_address, ip("198.18.0.1"));
+  ASSERT_TRUE(second.encap.has_value());
+  EXPECT_EQ(second.encap->dst_port, 40001);
+}
+
 TEST_F(EdgeRotationTest, FirstRequestIssuesGenerationOneStepByStep) {
   start();
   EXPECT_EQ(first_of<SaveEdgeState>(last_)->state.site_id, "branch-1");
-  feed(RequestReceived{7, {0, 0x1000, std::nullopt}, std::nullopt});
+  feed(RequestReceived{7, {0, 0x1000, std::nullopt}, std::nullopt, std::nullopt});
   // The number is used up (saved) before anything is installed under it.
   ASSERT_LT(index_of<SaveEdgeState>(last_), index_of<AllocateSpi>(last_));
   EXPECT_EQ(first_of<SaveEdgeState>(last_)->state.last_issued, 1U);
@@ -173,7 +207,7 @@ TEST_F(EdgeRotationTest, PromotionDeletesTheOldOutboundRightAfterAddingTheNew) {
 TEST_F(EdgeRotationTest, RepeatedRequestOnTheSameConnectionGetsTheSameOffer) {
   start();
   const GenerationOffer o = offer(1, 0, 0x1000, 0x3000);
-  feed(RequestReceived{1, {0, 0x1000, std::nullopt}, std::nullopt});
+  feed(RequestReceived{1, {0, 0x1000, std::nullopt}, std::nullopt, std::nullopt});
   EXPECT_FALSE(has_kernel_change(last_));
   ASSERT_NE(first_of<SendOffer>(last_), nullptr);
   EXPECT_EQ(first_of<SendOffer>(last_)->offer, o);
@@ -182,8 +216,8 @@ TEST_F(EdgeRotationTest, RepeatedRequestOnTheSameConnectionGetsTheSameOffer) {
 
 TEST_F(EdgeRotationTest, AnotherRequestWhileOneIsInProgressIsBusy) {
   start();
-  feed(RequestReceived{1, {0, 0x1000, std::nullopt}, std::nullopt});
-  feed(RequestReceived{2, {0, 0x1001, std::nullopt}, std::nullopt});
+  feed(RequestReceived{1, {0, 0x1000, std::nullopt}, std::nullopt, std::nullopt});
+  feed(RequestReceived{2, {0, 0x1001, std::nullopt}, std::nullopt, std::nullopt});
   const SendRefusal* r = first_of<SendRefusal>(last_);
   ASSERT_NE(r, nullptr);
   EXPECT_EQ(r->conn, 2U);
@@ -194,7 +228,7 @@ TEST_F(EdgeRotationTest, ReservedOrReusedAgentSpiIsRefused) {
   start();
   ack(1, offer(1, 0, 0x1000, 0x3000));
   for (const std::uint32_t spi : {0x1000U, 0x10U}) {
-    feed(RequestReceived{2, {1, spi, std::nullopt}, std::nullopt});
+    feed(RequestReceived{2, {1, spi, std::nullopt}, std::nullopt, std::nullopt});
     const SendRefusal* r = first_of<SendRefusal>(last_);
     ASSERT_NE(r, nullptr);
     EXPECT_EQ(r->refusal.code, RefusalCode::bad_request);
@@ -206,7 +240,7 @@ TEST_F(EdgeRotationTest, RequestNamingThePendingGenerationPromotesItBeforeTheNex
   start();
   ack(1, offer(1, 0, 0x1000, 0x3000));
   offer(2, 1, 0x1001, 0x3001);  // acknowledgement lost
-  feed(RequestReceived{3, {2, 0x1002, std::nullopt}, std::nullopt});
+  feed(RequestReceived{3, {2, 0x1002, std::nullopt}, std::nullopt, std::nullopt});
   const AddSa* out = first_of<AddSa>(last_);
   ASSERT_NE(out, nullptr);
   EXPECT_EQ(out->sa.spi, 0x1001U);
@@ -258,7 +292,7 @@ TEST_F(EdgeRotationTest, FailedPromotionIsRetriedAfterTheRetryDelay) {
 
 TEST_F(EdgeRotationTest, FailedInboundInstallRefusesAndGivesTheSpiBack) {
   start();
-  feed(RequestReceived{1, {0, 0x1000, std::nullopt}, std::nullopt});
+  feed(RequestReceived{1, {0, 0x1000, std::nullopt}, std::nullopt, std::nullopt});
   feed(SpiAllocated{step(), 0x3000});
   feed(KeysDerived{step(), keys_of(0x40)});
   feed(KernelDone{step(), core::make_error(xfrm::errc::rejected)});
@@ -296,7 +330,8 @@ TEST_F(EdgeRotationTest, AfterARestartPendingKeysAreGoneSoTheNextGenerationIsFor
   EXPECT_EQ(restarted.generation(), 1U);
   EXPECT_EQ(restarted.pending(), 0U);
   EXPECT_EQ(restarted.ledger().installed_inbound(), 2U);  // the agent may send on 2
-  last_ = restarted.handle(RequestReceived{3, {2, 0x1002, std::nullopt}, std::nullopt}, now_);
+  last_ = restarted.handle(
+      RequestReceived{3, {2, 0x1002, std::nullopt}, std::nullopt, std::nullopt}, now_);
   EXPECT_EQ(first_of<AddSa>(last_), nullptr);  // no keys for generation 2's outbound
   const AllocateSpi* alloc = first_of<AllocateSpi>(last_);
   ASSERT_NE(alloc, nullptr);
@@ -315,14 +350,14 @@ TEST_F(EdgeRotationTest, SavedStateOfAnotherSiteIsIgnored) {
 
 TEST_F(EdgeRotationTest, AgentReportingAnUnknownHigherGenerationRaisesTheNextNumber) {
   start();
-  feed(RequestReceived{1, {41, 0x1000, std::nullopt}, std::nullopt});
+  feed(RequestReceived{1, {41, 0x1000, std::nullopt}, std::nullopt, std::nullopt});
   EXPECT_EQ(first_of<SaveEdgeState>(last_)->state.last_issued, 42U);
 }
 
 TEST_F(EdgeRotationTest, NatMappingFromTheHelloAddressesTheAgentsPublicPort) {
   start();
   const NatMapping nat{ip("203.0.113.7"), 40000};
-  feed(RequestReceived{1, {0, 0x1000, std::uint16_t{4500}}, nat});
+  feed(RequestReceived{1, {0, 0x1000, std::uint16_t{4500}}, nat, std::nullopt});
   const AllocateSpi* alloc = first_of<AllocateSpi>(last_);
   ASSERT_NE(alloc, nullptr);
   EXPECT_EQ(alloc->request.src, nat.address);

@@ -9,11 +9,13 @@ namespace pqbranch::wire {
 namespace {
 
 TEST(Ack, RequestAndResponseRoundTrip) {
-  for (const bool installed : {true, false}) {
-    const AckRequest request{kMaxJsonInteger, installed};
+  for (const AckRequest& request :
+       {AckRequest{kMaxJsonInteger, kMinSpi, 0xffffffff}, AckRequest{1, 0xc0ffee01, 0x1000}}) {
     const auto r = decode_ack_request(encode(request));
     ASSERT_TRUE(r.has_value()) << r.error().message();
     EXPECT_EQ(*r, request);
+  }
+  for (const bool installed : {true, false}) {
     const AckResponse response{7, installed};
     const auto s = decode_ack_response(encode(response));
     ASSERT_TRUE(s.has_value()) << s.error().message();
@@ -21,13 +23,23 @@ TEST(Ack, RequestAndResponseRoundTrip) {
   }
 }
 
-TEST(Ack, GenerationZeroAndMissingFlagAreRefused) {
-  EXPECT_EQ(decode_ack_request(R"({"version":1,"generation":0,"installed":true})").error().code,
+TEST(Ack, GenerationZeroReservedSpisAndMissingFieldsAreRefused) {
+  auto ack = [](const std::string& fields) {
+    return decode_ack_request(R"({"version":1,)" + fields + "}");
+  };
+  EXPECT_TRUE(ack(R"("generation":3,"agent_spi":256,"edge_spi":4096)").has_value());
+  EXPECT_EQ(ack(R"("generation":0,"agent_spi":256,"edge_spi":4096)").error().code,
             errc::out_of_range);
-  EXPECT_EQ(decode_ack_request(R"({"version":1,"generation":3})").error().code,
-            errc::missing_field);
-  EXPECT_EQ(decode_ack_request(R"({"version":1,"generation":3,"installed":1})").error().code,
+  EXPECT_EQ(ack(R"("generation":3,"agent_spi":255,"edge_spi":4096)").error().code,
+            errc::out_of_range);
+  EXPECT_EQ(ack(R"("generation":3,"agent_spi":256,"edge_spi":4294967296)").error().code,
+            errc::out_of_range);
+  EXPECT_EQ(ack(R"("generation":3,"agent_spi":256)").error().code, errc::missing_field);
+  EXPECT_EQ(ack(R"("generation":3,"agent_spi":"256","edge_spi":4096)").error().code,
             errc::wrong_type);
+  // Version 1's earlier draft had "installed"; it is not part of the schema.
+  EXPECT_EQ(ack(R"("generation":3,"agent_spi":256,"edge_spi":4096,"installed":true)").error().code,
+            errc::unknown_field);
   EXPECT_EQ(decode_ack_response(R"({"version":1,"generation":3,"installed":true})").error().code,
             errc::missing_field);
 }

@@ -124,6 +124,13 @@ std::vector<Case> cases() {
        "generation"},
       {"generation 0", S, with(s, "\"generation\":42", "\"generation\":0"), errc::out_of_range,
        "generation"},
+      {"edge_generation not below generation", S,
+       with(s, "\"edge_generation\":41", "\"edge_generation\":42"), errc::out_of_range,
+       "edge_generation"},
+      {"edge_generation missing", S, with(s, "\"edge_generation\":41,", ""), errc::missing_field,
+       "edge_generation"},
+      {"agent_spi echo reserved", S, with(s, "\"agent_spi\":3237998081", "\"agent_spi\":0"),
+       errc::out_of_range, "agent_spi"},
       {"edge_spi reserved", S, with(s, "\"edge_spi\":4096", "\"edge_spi\":255"), errc::out_of_range,
        "edge_spi"},
       {"port 0", R, with(q, "\"source_port\":4500", "\"source_port\":0"), errc::out_of_range,
@@ -194,9 +201,11 @@ TEST(WireMalformed, TheUnmutatedSamplesDecode) {
 }
 
 TEST(WireMalformed, DetailsNeverEchoControlCharactersOrLongNames) {
-  const auto e = decode_ack_request("{\"version\":1,\"generation\":1,\"installed\":true,\"\\u001b" +
-                                    std::string(100, 'k') + "\":1}")
-                     .error();
+  const auto e =
+      decode_ack_request(
+          "{\"version\":1,\"generation\":1,\"agent_spi\":256,\"edge_spi\":256,\"\\u001b" +
+          std::string(100, 'k') + "\":1}")
+          .error();
   EXPECT_EQ(e.code, errc::unknown_field);
   EXPECT_EQ(e.detail.find('\x1b'), std::string::npos);
   EXPECT_LE(e.detail.size(), 40U);

@@ -68,6 +68,8 @@ TEST(NoKeyMaterial, GenerationResponseSchemaHasOnlyParameters) {
   const std::set<std::pair<std::string, Leaf>> expected = {
       {".version", Leaf::integer},
       {".generation", Leaf::integer},
+      {".edge_generation", Leaf::integer},
+      {".agent_spi", Leaf::integer},
       {".edge_spi", Leaf::integer},
       {".lifetime.soft_seconds", Leaf::integer},
       {".lifetime.hard_seconds", Leaf::integer},
@@ -102,9 +104,11 @@ TEST(NoKeyMaterial, RequestAndAckHaveOnlyParameters) {
       {".capabilities[]", Leaf::literal},
   };
   EXPECT_EQ(leaves_of(encode(testing::sample_request())), request);
-  const std::set<std::pair<std::string, Leaf>> ack = {
-      {".version", Leaf::integer}, {".generation", Leaf::integer}, {".installed", Leaf::boolean}};
-  EXPECT_EQ(leaves_of(encode(AckRequest{3, true})), ack);
+  const std::set<std::pair<std::string, Leaf>> ack = {{".version", Leaf::integer},
+                                                      {".generation", Leaf::integer},
+                                                      {".agent_spi", Leaf::integer},
+                                                      {".edge_spi", Leaf::integer}};
+  EXPECT_EQ(leaves_of(encode(AckRequest{3, 0x1000, 0x2000})), ack);
 }
 
 TEST(NoKeyMaterial, AKeyFieldIsRefusedNotIgnored) {

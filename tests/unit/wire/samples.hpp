@@ -29,6 +29,8 @@ inline GenerationRequest sample_request() {
 inline GenerationResponse sample_policy_response() {
   GenerationResponse r;
   r.generation = 42;
+  r.edge_generation = 41;
+  r.agent_spi = 0xc0ffee01;
   r.edge_spi = 0x1000;
   r.lifetime = {.soft_seconds = 3000, .hard_seconds = 3600, .soft_bytes = 0, .hard_bytes = 0};
   r.tunnel.mode = TunnelMode::policy;
@@ -46,6 +48,8 @@ inline GenerationResponse sample_policy_response() {
 inline GenerationResponse sample_route_response() {
   GenerationResponse r;
   r.generation = 1;
+  r.edge_generation = 0;
+  r.agent_spi = 0x100;
   r.edge_spi = 0xffffffff;
   r.lifetime = {.soft_seconds = 1, .hard_seconds = 2, .soft_bytes = 1, .hard_bytes = 1ULL << 40};
   r.tunnel.mode = TunnelMode::route;
@@ -60,7 +64,8 @@ inline GenerationResponse sample_route_response() {
 }
 
 // A valid response as a peer would write it, for the malformed-input table to mutate.
-inline const std::string kResponseJson = R"({"version":1,"generation":42,"edge_spi":4096,
+inline const std::string kResponseJson = R"({"version":1,"generation":42,"edge_generation":41,
+  "agent_spi":3237998081,"edge_spi":4096,
   "lifetime":{"soft_seconds":3000,"hard_seconds":3600,"soft_bytes":0,"hard_bytes":0},
   "tunnel":{"mode":"policy","agent_outer":"192.0.2.10","edge_outer":"198.51.100.1",
             "if_id":null,"selectors":[{"agent":"10.1.0.0/16","edge":"10.9.0.0/16"}],

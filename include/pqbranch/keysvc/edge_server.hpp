@@ -1,0 +1,112 @@
+#pragma once
+// The edge's key service (docs/key-service.md): an HTTPS server on Boost.Beast, C++20
+// coroutines on the caller's io_context (one thread), around the EdgeExecutor.
+//
+// - TLS 1.3 from crypto::make_server_context (configured hybrid groups only, mutual TLS);
+//   after the handshake crypto::enforce_policy; a refused handshake is classified, logged
+//   and counted (crypto::report_server_refusal). The site is the client certificate's CN,
+//   never a body: a CN that is no configured site gets 403 unknown_site.
+// - Deadlines: the handshake, every read and every write get `io_timeout`; a stalled client
+//   is dropped. Bodies over max_body_bytes are refused from their Content-Length (413)
+//   before they are read. At most max_connections at a time: the next is closed at once.
+// - HTTP/1.1 keep-alive, so a request and its ack share a connection. Routes:
+//   POST /v1/generation, POST /v1/generation/ack, GET /v1/nat-token. A malformed body gets
+//   an error response and never reaches the machine (no installed SA is touched).
+// - NAT traversal: a UDP socket (xfrm::open_natt_socket in production: bypass + ESP-in-UDP)
+//   receives NAT hellos, checked against the token of a live connection and its K_nat.
+//   A request asking for encapsulation waits up to nat_hello_wait for its hello, then gets
+//   409 nat_hello_missing.
+// - The kernel's event descriptor is watched (expire events), and one steady timer
+//   delivers the machines' WakeAt.
+//
+// In-process use (component tests):
+//   boost::asio::io_context io;
+//   EdgeServer server(io, kernel, &routes, metrics, server_options, executor_options);
+//   server.start().value();            // binds; ports() tells the ephemeral port
+//   std::thread t([&] { io.run(); });  // or io.run_for / poll from the test thread
+//   ...
+//   boost::asio::post(io, [&] { server.stop(); });  t.join();
+// stop() stops accepting, closes every connection, and cancels the NAT socket, the timer
+// and the kernel watch; state is saved on every change already; SAs and policies stay.
+// io.run() returns once the server's coroutines have finished. Destroy the server after
+// that (or with the io_context stopped): pending handlers keep its internals alive.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "pqbranch/config/common_settings.hpp"
+#include "pqbranch/config/endpoint.hpp"
+#include "pqbranch/core/error.hpp"
+#include "pqbranch/core/metrics.hpp"
+#include "pqbranch/crypto/tls_context.hpp"
+#include "pqbranch/keysvc/edge_executor.hpp"
+#include "pqbranch/wire/protocol.hpp"
+#include "pqbranch/xfrm/kernel.hpp"
+#include "pqbranch/xfrm/route_table.hpp"
+#include "pqbranch/xfrm/socket_bypass.hpp"
+
+namespace boost::asio {
+class io_context;
+}  // namespace boost::asio
+
+namespace pqbranch::keysvc {
+
+namespace detail {
+struct EdgeServerState;
+}  // namespace detail
+
+using NatSocketFactory =
+    std::function<core::Result<xfrm::UniqueFd>(const core::IpAddress& local, std::uint16_t port)>;
+
+struct EdgeServerOptions {
+  // Key-service listeners; port 0 picks a free port (see ports()).
+  std::vector<config::SocketAddress> listen;
+  crypto::TlsOptions tls;
+  std::size_t max_connections = 256;
+  std::size_t max_body_bytes = wire::kMaxBodyBytes;  // capped at wire::kMaxBodyBytes
+  std::chrono::milliseconds io_timeout{10'000};      // handshake, each read, each write
+  // Per-socket bypass of the tunnels' policies on the listeners (accepted connections
+  // inherit it). Needs CAP_NET_ADMIN.
+  bool bypass_policies = true;
+  // NAT traversal: off = no UDP socket, requests are never encapsulated.
+  config::NatMode nat_mode = config::NatMode::automatic;
+  core::IpAddress nat_address;       // the edge's outer address
+  std::uint16_t nat_port = 4500;     // 0: a free port (see nat_port())
+  NatSocketFactory open_nat_socket;  // empty: xfrm::open_natt_socket
+  std::chrono::milliseconds nat_hello_wait{1000};
+  std::chrono::seconds nat_token_lifetime{60};
+};
+
+class EdgeServer {
+ public:
+  EdgeServer(boost::asio::io_context& io, xfrm::Kernel& kernel, xfrm::RouteTable* routes,
+             core::Metrics& metrics, EdgeServerOptions server, EdgeExecutorOptions executor);
+  ~EdgeServer();  // stop()s
+  EdgeServer(const EdgeServer&) = delete;
+  EdgeServer& operator=(const EdgeServer&) = delete;
+
+  // Builds the TLS context, starts the executor (tunnels, state, adoption), opens the NAT
+  // socket and the listeners, and starts serving on the io_context. Errors name what failed.
+  core::Result<void> start();
+  // Call on the io_context's thread (or with it stopped). Idempotent.
+  void stop();
+
+  // The bound key-service ports, in `listen` order; the NAT socket's port (0: none).
+  [[nodiscard]] std::vector<std::uint16_t> ports() const;
+  [[nodiscard]] std::uint16_t nat_port() const;
+  [[nodiscard]] std::size_t open_connections() const;
+
+  [[nodiscard]] EdgeExecutor& executor();
+
+ private:
+  std::shared_ptr<detail::EdgeServerState> state_;
+};
+
+// From edge-stub.toml: listeners, TLS, limits and NAT traversal.
+[[nodiscard]] EdgeServerOptions edge_server_options(const config::EdgeConfig& config);
+
+}  // namespace pqbranch::keysvc

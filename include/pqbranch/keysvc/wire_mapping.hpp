@@ -1,0 +1,69 @@
+#pragma once
+// The rotation machines' messages (keysvc/protocol.hpp) <-> the key service's wire bodies
+// (wire/). Both executors use these, so the two ends cannot map a field differently.
+//
+// to_wire/from_wire only change representation: the wire decoders have already enforced
+// every rule of docs/key-service.md §3 on what arrives, so converting a decoded message
+// cannot fail. The decode_* functions are where untrusted bytes enter: they decode strictly
+// and convert, returning the wire module's error (a wire::errc) for a bad body.
+//
+// What each side fills in that the machines do not carry:
+// - the request's agent_version and capabilities (the agent's build and configuration);
+// - the response's replay_window: the window of the edge's inbound SAs, for information;
+//   each side installs its own inbound SAs with its own configured window;
+// - selectors carry prefixes only (agent LAN = xfrm src, edge LAN = xfrm dst); a selector's
+//   protocol and ports are not part of version 1 and are dropped by to_wire.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "pqbranch/core/error.hpp"
+#include "pqbranch/keysvc/protocol.hpp"
+#include "pqbranch/wire/ack.hpp"
+#include "pqbranch/wire/error_response.hpp"
+#include "pqbranch/wire/generation.hpp"
+
+namespace pqbranch::keysvc {
+
+// --- GenerationRequest <-> POST /v1/generation body ---
+[[nodiscard]] wire::GenerationRequest to_wire(const GenerationRequest& request,
+                                              std::string_view agent_version,
+                                              const wire::Capabilities& capabilities);
+[[nodiscard]] GenerationRequest from_wire(const wire::GenerationRequest& request);
+
+// --- GenerationOffer <-> its 200 response ---
+// Lifetimes: byte limits map kNoLimit <-> 0 ("none"); packet limits are not carried (an
+// offer always has none). Encap: xfrm src_port is the edge's port, dst_port the agent's.
+[[nodiscard]] wire::GenerationResponse to_wire(const GenerationOffer& offer,
+                                               std::uint32_t replay_window);
+[[nodiscard]] GenerationOffer from_wire(const wire::GenerationResponse& response);
+
+// --- GenerationAck <-> POST /v1/generation/ack body ---
+[[nodiscard]] wire::AckRequest to_wire(const GenerationAck& ack);
+[[nodiscard]] GenerationAck from_wire(const wire::AckRequest& ack);
+
+// --- Refusal <-> ErrorResponse (any non-2xx answer) ---
+// The detail becomes the message: printable ASCII only (other bytes become '?') and cut to
+// wire::kMaxErrorMessageBytes, so it always encodes to a body the peer accepts.
+[[nodiscard]] wire::ErrorResponse to_wire(const Refusal& refusal);
+[[nodiscard]] Refusal from_wire(const wire::ErrorResponse& error);
+[[nodiscard]] wire::ErrorCode to_wire(RefusalCode code) noexcept;
+[[nodiscard]] RefusalCode from_wire(wire::ErrorCode code) noexcept;
+// The HTTP status a refusal is answered with (docs/key-service.md §4).
+[[nodiscard]] unsigned http_status(RefusalCode code) noexcept;
+
+// --- bodies ---
+[[nodiscard]] std::string encode_request(const GenerationRequest& request,
+                                         std::string_view agent_version,
+                                         const wire::Capabilities& capabilities);
+[[nodiscard]] std::string encode_offer(const GenerationOffer& offer, std::uint32_t replay_window);
+[[nodiscard]] std::string encode_ack(const GenerationAck& ack);
+[[nodiscard]] std::string encode_refusal(const Refusal& refusal);
+
+[[nodiscard]] core::Result<GenerationRequest> decode_request(std::string_view body);
+[[nodiscard]] core::Result<GenerationOffer> decode_offer(std::string_view body);
+[[nodiscard]] core::Result<GenerationAck> decode_ack(std::string_view body);
+[[nodiscard]] core::Result<Refusal> decode_refusal(std::string_view body);
+
+}  // namespace pqbranch::keysvc

@@ -1,0 +1,553 @@
+#include "pqbranch/keysvc/agent_client.hpp"
+
+#include <deque>
+#include <map>
+#include <utility>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "pqbranch/crypto/certificate_name.hpp"
+#include "pqbranch/crypto/tls_failure.hpp"
+#include "pqbranch/keysvc/errc.hpp"
+#include "pqbranch/keysvc/session_keys.hpp"
+#include "pqbranch/keysvc/wire_mapping.hpp"
+#include "pqbranch/wire/ack.hpp"
+#include "pqbranch/wire/exporter_context.hpp"
+#include "pqbranch/wire/nat_hello.hpp"
+#include "pqbranch/wire/nat_token.hpp"
+#include "pqbranch/wire/protocol.hpp"
+#include "pqbranch/xfrm/socket_bypass.hpp"
+
+namespace pqbranch::keysvc {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using udp = asio::ip::udp;
+using Stream = beast::ssl_stream<beast::tcp_stream>;
+
+namespace {
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kMaxHeaderBytes = 8192;
+constexpr int kNatHelloTries = 3;  // docs/key-service.md §4, nat_hello_missing
+constexpr auto kShutdownTimeout = std::chrono::seconds(1);
+
+// One sentence for a failed network or TLS operation; TLS errors in the words of
+// crypto::describe_client_error (which knows the alerts).
+std::string describe(const boost::system::error_code& ec, const SSL* ssl) {
+  if (ec.category() == asio::error::get_ssl_category()) {
+    return crypto::describe_client_error(ssl, static_cast<unsigned int>(ec.value()));
+  }
+  if (ec == asio::ssl::error::stream_truncated) return "edge closed the connection";
+  if (ec == beast::error::timeout) return "timed out";
+  if (ec == http::error::end_of_stream) return "edge closed the connection";
+  return ec.message();
+}
+
+core::Error net_error(const boost::system::error_code& ec, const SSL* ssl, std::string_view what) {
+  return core::Error{ec, fmt::format("{}: {}", what, describe(ec, ssl))};
+}
+
+bool is_address(const std::string& host) {
+  return static_cast<bool>(core::IpAddress::parse(host));
+}
+
+struct Op {
+  enum class Kind : std::uint8_t { request, ack, close };
+  Kind kind = Kind::close;
+  GenerationRequest request;
+  GenerationAck ack;
+};
+
+struct Response {
+  unsigned status = 0;
+  std::string body;
+};
+
+}  // namespace
+
+struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
+  struct Conn {
+    Conn(asio::io_context& io, asio::ssl::context& ctx) : stream(io, ctx), signal(io) {
+      signal.expires_at(asio::steady_timer::time_point::max());
+    }
+    ConnectionId id = 0;
+    std::size_t endpoint = 0;
+    Stream stream;
+    asio::steady_timer signal;  // cancelled to wake the connection's coroutine
+    std::deque<Op> ops;
+    bool stopped = false;
+    beast::flat_buffer buffer;
+    std::string site_id;
+    bool edge_nat_off = false;  // GET /v1/nat-token answered 404
+    std::string session_signature;
+  };
+  using ConnPtr = std::shared_ptr<Conn>;
+
+  Impl(asio::io_context& io_context, AgentClientOptions o, core::Metrics& m, asio::ssl::context c)
+      : io(io_context),
+        options(std::move(o)),
+        metrics(m),
+        ctx(std::move(c)),
+        nat_socket(io_context),
+        keepalive(io_context) {}
+
+  asio::io_context& io;
+  AgentClientOptions options;
+  core::Metrics& metrics;
+  asio::ssl::context ctx;
+  Sink sink;
+  std::map<ConnectionId, ConnPtr> conns;
+  std::optional<HandshakeRecord> last;
+  // Per endpoint: the latest resumable session, and the signature that authenticated it.
+  struct Resumable {
+    core::CHandle<SSL_SESSION, SSL_SESSION_free> session;
+    std::string signature;
+  };
+  std::map<std::size_t, Resumable> sessions;
+  udp::socket nat_socket;
+  asio::steady_timer keepalive;
+  bool down = false;
+
+  // Events always arrive later, on the io_context (never inside the executor's call).
+  void deliver(AgentEvent e) {
+    asio::post(io, [self = shared_from_this(), ev = std::move(e)]() mutable {
+      if (!self->down && self->sink) self->sink(std::move(ev));
+    });
+  }
+
+  [[nodiscard]] std::string endpoint_name(std::size_t i) const {
+    return i < options.endpoints.size() ? options.endpoints[i].to_string() : "?";
+  }
+
+  // The completion handler holds this object alive until the coroutine is done, so
+  // destroying the client while operations are still being cancelled is safe.
+  void spawn(asio::awaitable<void> a, std::string what) {
+    asio::co_spawn(io, std::move(a),
+                   [self = shared_from_this(), w = std::move(what)](const std::exception_ptr& e) {
+                     if (!e) return;
+                     try {
+                       std::rethrow_exception(e);
+                     } catch (const std::exception& x) {
+                       spdlog::error("key service client: {}: {}", w, x.what());
+                     }
+                   });
+  }
+
+  void push(ConnectionId id, const Op& op) {
+    auto it = conns.find(id);
+    if (it == conns.end() || it->second->stopped) return;
+    it->second->ops.push_back(op);
+    it->second->signal.cancel();
+  }
+
+  void forget(const ConnPtr& c) {
+    c->stopped = true;
+    if (auto it = conns.find(c->id); it != conns.end() && it->second == c) conns.erase(it);
+  }
+
+  // --- one connection ---
+
+  asio::awaitable<void> run(ConnPtr c) {
+    if (auto r = co_await establish(*c); !r) {
+      const std::string endpoint = endpoint_name(c->endpoint);
+      spdlog::warn("key service {}: {}", endpoint, r.error().detail);
+      metrics.add("agent_connect_failures_total");
+      forget(c);
+      deliver(ConnectFailed{c->id, r.error()});
+      co_return;
+    }
+    deliver(Connected{c->id});
+    while (!c->stopped) {
+      if (c->ops.empty()) {
+        co_await c->signal.async_wait(kTuple);
+        c->signal.expires_at(asio::steady_timer::time_point::max());
+        continue;
+      }
+      const Op op = c->ops.front();
+      c->ops.pop_front();
+      core::Result<void> r;
+      switch (op.kind) {
+        case Op::Kind::request:
+          r = co_await request(*c, op.request);
+          break;
+        case Op::Kind::ack:
+          r = co_await acknowledge(*c, op.ack);
+          break;
+        case Op::Kind::close:
+          co_await shut(*c);
+          forget(c);
+          co_return;
+      }
+      if (!r) {
+        spdlog::warn("key service {}: {}", endpoint_name(c->endpoint), r.error().detail);
+        beast::get_lowest_layer(c->stream).close();
+        forget(c);
+        deliver(ConnectionLost{c->id, r.error()});
+        co_return;
+      }
+    }
+  }
+
+  asio::awaitable<core::Result<void>> establish(Conn& c) {
+    const config::Endpoint& ep = options.endpoints.at(c.endpoint);
+    const std::string name = ep.to_string();
+    auto& lowest = beast::get_lowest_layer(c.stream);
+    const auto deadline = std::chrono::steady_clock::now() + options.connect_timeout;
+    tcp::resolver resolver(io);
+    auto [rec, results] = co_await resolver.async_resolve(ep.host, std::to_string(ep.port), kTuple);
+    if (rec) co_return net_error(rec, nullptr, "resolve " + name);
+    boost::system::error_code cec = asio::error::host_not_found;
+    for (const auto& entry : results) {
+      tcp::socket& sock = lowest.socket();
+      boost::system::error_code ignored;
+      sock.close(ignored);
+      sock.open(entry.endpoint().protocol(), cec);
+      if (cec) continue;
+      if (options.bypass_tunnel) {
+        const auto family =
+            entry.endpoint().address().is_v4() ? core::Family::v4 : core::Family::v6;
+        if (auto b = xfrm::bypass_policies(sock.native_handle(), family); !b) {
+          co_return core::Error{b.error().code, "connect " + name + ": " + b.error().detail};
+        }
+      }
+      lowest.expires_at(deadline);
+      std::tie(cec) = co_await lowest.async_connect(entry.endpoint(), kTuple);
+      if (!cec) break;
+    }
+    if (cec) co_return net_error(cec, nullptr, "connect " + name);
+    // Small request/response records: Nagle plus the peer's delayed ACK would add tens of
+    // milliseconds to the handshake and each exchange (docs/edge-stub.md).
+    boost::system::error_code nodelay;
+    lowest.socket().set_option(tcp::no_delay(true), nodelay);
+    SSL* ssl = c.stream.native_handle();
+    if (!is_address(ep.host)) {
+      if (auto s = crypto::set_server_name(ssl, ep.host); !s) co_return s.error();
+    }
+    if (options.resume_sessions) {
+      if (auto it = sessions.find(c.endpoint); it != sessions.end()) {
+        SSL_set_session(ssl, it->second.session.get());
+      }
+    }
+    lowest.expires_at(deadline);
+    auto [hec] = co_await c.stream.async_handshake(asio::ssl::stream_base::client, kTuple);
+    if (hec) co_return net_error(hec, ssl, "TLS with " + name);
+    auto info = crypto::enforce_policy(ssl, options.tls.group_policy, metrics);
+    if (!info) co_return info.error();
+    c.site_id = crypto::local_common_name(ssl);
+    if (c.site_id.empty()) {
+      co_return core::make_error(errc::invalid_request, "our certificate has no subject CN");
+    }
+    metrics.add("agent_tls_handshakes_total");
+    spdlog::debug("key service {}: TLS {} {} peer signature {}{}", name, info->group, info->cipher,
+                  info->peer_signature.empty() ? "(resumed)" : info->peer_signature,
+                  info->post_quantum ? "" : " NOT post-quantum");
+    std::string signature = info->peer_signature;
+    if (info->resumed) {
+      metrics.add("agent_tls_resumed_total");
+      if (auto it = sessions.find(c.endpoint); it != sessions.end())
+        signature = it->second.signature;
+    }
+    c.session_signature = signature;
+    last = HandshakeRecord{name, *info, signature, std::chrono::system_clock::now()};
+    co_return core::Result<void>{};
+  }
+
+  asio::awaitable<core::Result<Response>> exchange(Conn& c, http::verb verb,
+                                                   std::string_view target, std::string body) {
+    const config::Endpoint& ep = options.endpoints.at(c.endpoint);
+    const std::string what = fmt::format("{} {}", std::string_view(http::to_string(verb)), target);
+    http::request<http::string_body> req{verb, target, 11};
+    req.set(http::field::host, ep.to_string());
+    req.set(http::field::user_agent, "pqbranch-agent/" + options.agent_version);
+    if (verb == http::verb::post) {
+      req.set(http::field::content_type, wire::kContentType);
+      req.body() = std::move(body);
+    }
+    req.keep_alive(true);
+    req.prepare_payload();
+    auto& lowest = beast::get_lowest_layer(c.stream);
+    lowest.expires_after(options.io_timeout);
+    auto [wec, written] = co_await http::async_write(c.stream, req, kTuple);
+    if (wec) co_return net_error(wec, c.stream.native_handle(), what);
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(wire::kMaxBodyBytes);
+    parser.header_limit(kMaxHeaderBytes);
+    lowest.expires_after(options.io_timeout);
+    auto [rec, read] = co_await http::async_read(c.stream, c.buffer, parser, kTuple);
+    if (rec) co_return net_error(rec, c.stream.native_handle(), what);
+    lowest.expires_never();
+    remember_session(c);
+    Response r;
+    r.status = parser.get().result_int();
+    r.body = std::move(parser.get().body());
+    co_return r;
+  }
+
+  // TLS 1.3 tickets arrive after the handshake; by the first answer they have been read.
+  void remember_session(const Conn& c) {
+    if (!options.resume_sessions) return;
+    core::CHandle<SSL_SESSION, SSL_SESSION_free> s(
+        SSL_get1_session(const_cast<Stream&>(c.stream).native_handle()));  // NOLINT
+    if (!s || SSL_SESSION_is_resumable(s.get()) != 1) return;
+    sessions[c.endpoint] = Resumable{std::move(s), c.session_signature};
+  }
+
+  // GET /v1/nat-token, then the authenticated hello from the encapsulation socket, twice.
+  asio::awaitable<core::Result<void>> nat_hello(Conn& c, std::optional<wire::NatToken>& token) {
+    if (!token) {
+      auto res = co_await exchange(c, http::verb::get, wire::kNatTokenPath, {});
+      if (!res) co_return res.error();
+      if (res->status == 404) {
+        // The edge has NAT traversal off: it ignores "nat" and never encapsulates, so the
+        // exchange goes on without a hello.
+        spdlog::info("key service {}: edge has NAT traversal off; no NAT hello",
+                     endpoint_name(c.endpoint));
+        c.edge_nat_off = true;
+        co_return core::Result<void>{};
+      }
+      if (res->status != 200) {
+        co_return core::make_error(
+            errc::refused, fmt::format("GET {}: HTTP {}", wire::kNatTokenPath, res->status));
+      }
+      auto decoded = wire::decode_nat_token_response(res->body);
+      if (!decoded) co_return decoded.error();
+      token = decoded->token;
+    }
+    if (c.edge_nat_off) co_return core::Result<void>{};
+    const auto context = wire::nat_exporter_context(*token);
+    auto key = crypto::export_keying_material(c.stream.native_handle(), wire::kNatExporterLabel,
+                                              context, wire::kNatKeyBytes);
+    if (!key) co_return key.error();
+    auto datagram = wire::encode_nat_hello(*token, *key);
+    if (!datagram) co_return datagram.error();
+    const NatOptions& nat = *options.nat;
+    const udp::endpoint to(asio::ip::make_address(nat.edge_address.to_string()), nat.edge_port);
+    asio::steady_timer gap(io);
+    for (int copy = 0; copy < 2; ++copy) {
+      if (copy > 0) {
+        gap.expires_after(nat.hello_gap);
+        co_await gap.async_wait(kTuple);
+      }
+      boost::system::error_code ec;
+      nat_socket.send_to(asio::buffer(*datagram), to, 0, ec);
+      if (ec) spdlog::warn("NAT hello to {}:{}: {}", nat.edge_address, nat.edge_port, ec.message());
+    }
+    metrics.add("agent_nat_hellos_total");
+    co_return core::Result<void>{};
+  }
+
+  asio::awaitable<core::Result<void>> request(Conn& c, const GenerationRequest& request) {
+    std::optional<wire::NatToken> token;
+    const bool with_nat = options.nat && request.nat_source_port;
+    wire::Capabilities caps;
+    caps.esn = true;
+    caps.route = options.route_mode;
+    caps.policy = !options.route_mode;
+    caps.natt = options.nat.has_value();
+    const std::string body = encode_request(request, options.agent_version, caps);
+    for (int attempt = 1;; ++attempt) {
+      if (with_nat && !c.edge_nat_off) {
+        if (auto h = co_await nat_hello(c, token); !h) co_return h.error();
+      }
+      auto res = co_await exchange(c, http::verb::post, wire::kGenerationPath, body);
+      if (!res) co_return res.error();
+      if (res->status == 200) {
+        auto offer = decode_offer(res->body);
+        if (!offer) co_return offer.error();
+        // Keys only for an offer that answers this request; the machine checks the rest.
+        GenerationKeys keys;
+        if (offer->agent_spi == request.agent_spi) {
+          auto derived =
+              derive_generation_keys(c.stream.native_handle(), c.site_id, offer->generation,
+                                     request.agent_spi, offer->edge_spi);
+          if (!derived) co_return derived.error();
+          keys = std::move(*derived);
+        }
+        deliver(OfferReceived{c.id, std::move(*offer), std::move(keys)});
+        co_return core::Result<void>{};
+      }
+      auto refusal = decode_refusal(res->body);
+      if (!refusal) {
+        co_return core::make_error(
+            errc::refused, fmt::format("HTTP {} without a valid error body: {}", res->status,
+                                       refusal.error().message()));
+      }
+      if (refusal->code == RefusalCode::nat_hello_missing && with_nat && !c.edge_nat_off &&
+          attempt < kNatHelloTries) {
+        spdlog::info("key service {}: edge saw no NAT hello yet, sending it again",
+                     endpoint_name(c.endpoint));
+        continue;
+      }
+      deliver(RefusalReceived{c.id, std::move(*refusal)});
+      co_return core::Result<void>{};
+    }
+  }
+
+  asio::awaitable<core::Result<void>> acknowledge(Conn& c, const GenerationAck& ack) {
+    auto res = co_await exchange(c, http::verb::post, wire::kGenerationAckPath, encode_ack(ack));
+    if (!res) co_return res.error();
+    if (res->status == 200) {
+      auto decoded = wire::decode_ack_response(res->body);
+      if (!decoded) co_return decoded.error();
+      spdlog::debug("key service {}: generation {} acknowledged, edge sends on it: {}",
+                    endpoint_name(c.endpoint), decoded->generation,
+                    decoded->edge_outbound_installed);
+      metrics.add("agent_acks_answered_total");
+      co_return core::Result<void>{};
+    }
+    auto refusal = decode_refusal(res->body);
+    spdlog::warn("key service {}: acknowledgement of generation {} answered HTTP {}: {}",
+                 endpoint_name(c.endpoint), ack.generation, res->status,
+                 refusal ? refusal->detail : refusal.error().message());
+    co_return core::Result<void>{};
+  }
+
+  asio::awaitable<void> shut(Conn& c) {
+    auto& lowest = beast::get_lowest_layer(c.stream);
+    lowest.expires_after(kShutdownTimeout);
+    co_await c.stream.async_shutdown(kTuple);  // close_notify; the edge may already be gone
+    lowest.close();
+  }
+
+  // --- NAT traversal ---
+
+  asio::awaitable<void> keepalives() {
+    const NatOptions& nat = *options.nat;
+    const udp::endpoint to(asio::ip::make_address(nat.edge_address.to_string()), nat.edge_port);
+    const std::array<std::uint8_t, 1> one{wire::kNatKeepalive};
+    while (!down) {
+      keepalive.expires_after(nat.keepalive);
+      auto [ec] = co_await keepalive.async_wait(kTuple);
+      if (ec || down) co_return;
+      boost::system::error_code sec;
+      nat_socket.send_to(asio::buffer(one), to, 0, sec);
+      if (!sec) metrics.add("agent_nat_keepalives_total");
+    }
+  }
+
+  // Nothing but ESP (which the kernel takes) is expected here; anything else is read and
+  // dropped so the socket's buffer never fills. (A plain handler, not a coroutine.)
+  void drain_nat_socket() {
+    nat_socket.async_receive_from(
+        asio::buffer(nat_buffer), nat_from,
+        [self = shared_from_this()](const boost::system::error_code& ec, std::size_t /*n*/) {
+          if (ec == asio::error::operation_aborted || self->down) return;
+          if (!ec) self->metrics.add("agent_nat_unexpected_datagrams_total");
+          self->drain_nat_socket();
+        });
+  }
+  std::array<std::uint8_t, 2048> nat_buffer{};
+  udp::endpoint nat_from;
+};
+
+AgentClient::AgentClient(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+AgentClient::~AgentClient() {
+  shutdown();
+}
+
+core::Result<std::unique_ptr<AgentClient>> AgentClient::create(asio::io_context& io,
+                                                               AgentClientOptions options,
+                                                               core::Metrics& metrics) {
+  if (options.endpoints.empty()) {
+    return core::make_error(errc::unreachable, "no key service endpoint configured");
+  }
+  auto native = crypto::make_client_context(options.tls);
+  if (!native) return native.error();
+  asio::ssl::context ctx(native->release());  // owns the SSL_CTX from here
+  auto impl = std::make_shared<Impl>(io, std::move(options), metrics, std::move(ctx));
+  if (impl->options.nat) {
+    const NatOptions& nat = *impl->options.nat;
+    auto fd = nat.open_socket ? nat.open_socket(nat.local_address, nat.local_port)
+                              : xfrm::open_natt_socket(nat.local_address, nat.local_port);
+    if (!fd) return fd.error();
+    boost::system::error_code ec;
+    impl->nat_socket.assign(nat.local_address.is_v4() ? udp::v4() : udp::v6(), fd->get(), ec);
+    if (ec) return core::Error{ec, "NAT-T socket"};
+    fd->release();
+    impl->spawn(impl->keepalives(), "NAT keepalives");
+    impl->drain_nat_socket();
+  }
+  return std::unique_ptr<AgentClient>(new AgentClient(std::move(impl)));
+}
+
+void AgentClient::set_sink(Sink sink) {
+  impl_->sink = std::move(sink);
+}
+
+void AgentClient::connect(ConnectionId conn, std::size_t endpoint) {
+  Impl& d = *impl_;
+  if (d.down) return;
+  auto c = std::make_shared<Impl::Conn>(d.io, d.ctx);
+  c->id = conn;
+  c->endpoint = endpoint < d.options.endpoints.size() ? endpoint : 0;
+  d.conns[conn] = c;
+  d.spawn(d.run(c), "connection " + std::to_string(conn));
+}
+
+void AgentClient::send_request(ConnectionId conn, const GenerationRequest& request) {
+  Op op;
+  op.kind = Op::Kind::request;
+  op.request = request;
+  impl_->push(conn, op);
+}
+
+void AgentClient::send_ack(ConnectionId conn, const GenerationAck& ack) {
+  Op op;
+  op.kind = Op::Kind::ack;
+  op.ack = ack;
+  impl_->push(conn, op);
+}
+
+void AgentClient::close(ConnectionId conn) {
+  impl_->push(conn, Op{});
+}
+
+void AgentClient::shutdown() {
+  Impl& d = *impl_;
+  if (d.down) return;
+  d.down = true;
+  for (auto& [id, c] : d.conns) {
+    c->stopped = true;
+    beast::get_lowest_layer(c->stream).close();
+    c->signal.cancel();
+  }
+  d.conns.clear();
+  d.keepalive.cancel();
+  boost::system::error_code ignored;
+  d.nat_socket.close(ignored);
+}
+
+std::optional<HandshakeRecord> AgentClient::last_handshake() const {
+  return impl_->last;
+}
+
+std::optional<std::uint16_t> AgentClient::nat_port() const {
+  if (!impl_->nat_socket.is_open()) return std::nullopt;
+  boost::system::error_code ec;
+  const auto ep = impl_->nat_socket.local_endpoint(ec);
+  if (ec) return std::nullopt;
+  return ep.port();
+}
+
+std::string AgentClient::endpoint_name(std::size_t endpoint) const {
+  return impl_->endpoint_name(endpoint);
+}
+
+}  // namespace pqbranch::keysvc

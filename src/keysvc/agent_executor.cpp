@@ -1,0 +1,267 @@
+#include "pqbranch/keysvc/agent_executor.hpp"
+
+#include <deque>
+#include <map>
+#include <random>
+#include <unistd.h>
+#include <utility>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "pqbranch/core/atomic_file.hpp"
+
+namespace pqbranch::keysvc {
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::size_t kMaxTimings = 1024;
+
+spdlog::level::level_enum log_level(NoteLevel l) {
+  switch (l) {
+    case NoteLevel::debug:
+      return spdlog::level::debug;
+    case NoteLevel::info:
+      return spdlog::level::info;
+    case NoteLevel::warn:
+      return spdlog::level::warn;
+    case NoteLevel::error:
+      return spdlog::level::err;
+  }
+  return spdlog::level::info;
+}
+
+RandomSource default_random() {
+  auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
+  return [engine] { return (*engine)(); };
+}
+
+}  // namespace
+
+core::Result<std::optional<AgentState>> load_agent_state(const std::filesystem::path& file) {
+  auto text = core::read_small_file(file, kMaxStateFileBytes);
+  if (!text) return text.error();
+  if (!*text) return std::optional<AgentState>{};
+  auto state = decode_agent_state(**text);
+  if (!state) {
+    core::Error e = state.error();
+    e.detail = file.string() + ": " + e.detail;
+    return e;
+  }
+  return std::optional<AgentState>{std::move(*state)};
+}
+
+struct AgentExecutor::Impl : std::enable_shared_from_this<AgentExecutor::Impl> {
+  Impl(asio::io_context& io_context, xfrm::Kernel& k, AgentTransport& t, core::Metrics& m,
+       AgentExecutorOptions o)
+      : io(io_context),
+        kernel(k),
+        transport(t),
+        metrics(m),
+        options(std::move(o)),
+        clock(options.clock != nullptr ? options.clock : &system_clock),
+        machine(options.rotation, options.random ? options.random : default_random()),
+        timer(io_context),
+        events(io_context) {}
+
+  asio::io_context& io;
+  xfrm::Kernel& kernel;
+  AgentTransport& transport;
+  core::Metrics& metrics;
+  AgentExecutorOptions options;
+  core::SystemClock system_clock;
+  const core::Clock* clock;
+  AgentRotation machine;
+  asio::steady_timer timer;
+  asio::posix::stream_descriptor events;
+  std::uint64_t timer_generation = 0;
+  bool running = false;
+  bool applying = false;
+  std::deque<AgentEvent> queue;
+  std::map<ConnectionId, TimePoint> connect_times;
+  std::vector<RotationTiming> timings;
+  std::uint64_t rotations = 0;
+
+  [[nodiscard]] TimePoint now() const { return clock->now(); }
+
+  // Feeds one event and performs what follows, including the results of steps; events that
+  // arrive while a list is being performed wait in the queue (no reentrancy).
+  void feed(AgentEvent event) {
+    queue.push_back(std::move(event));
+    if (applying) return;
+    applying = true;
+    while (running && !queue.empty()) {
+      AgentEvent next = std::move(queue.front());
+      queue.pop_front();
+      perform_all(machine.handle(std::move(next), now()));
+    }
+    applying = false;
+  }
+
+  void perform_all(std::vector<AgentAction> actions) {
+    std::vector<AgentEvent> results;
+    for (AgentAction& a : actions) {
+      options.fault.before(a);
+      std::visit([&](auto& x) { perform(x, results); }, a);
+      if (options.observer) options.observer(a);
+    }
+    for (AgentEvent& e : results)
+      queue.push_back(std::move(e));
+  }
+
+  void perform(Connect& a, std::vector<AgentEvent>& /*results*/) {
+    connect_times[a.conn] = now();
+    metrics.add("agent_connects_total");
+    transport.connect(a.conn, a.endpoint);
+  }
+  void perform(SendRequest& a, std::vector<AgentEvent>& /*results*/) {
+    transport.send_request(a.conn, a.request);
+  }
+  void perform(SendAck& a, std::vector<AgentEvent>& /*results*/) {
+    ++rotations;
+    metrics.add("agent_rotations_total");
+    metrics.set("agent_generation", static_cast<std::int64_t>(a.ack.generation));
+    if (auto it = connect_times.find(a.conn); it != connect_times.end()) {
+      const auto latency =
+          std::chrono::duration_cast<std::chrono::microseconds>(now() - it->second);
+      if (timings.size() == kMaxTimings) timings.erase(timings.begin());
+      timings.push_back({a.ack.generation, latency});
+      metrics.set("agent_rotation_latency_last_us", latency.count());
+    }
+    transport.send_ack(a.conn, a.ack);
+  }
+  void perform(CloseConnection& a, std::vector<AgentEvent>& /*results*/) {
+    connect_times.erase(a.conn);
+    transport.close(a.conn);
+  }
+  void perform(AllocateSpi& a, std::vector<AgentEvent>& results) {
+    results.emplace_back(SpiAllocated{a.step, kernel.allocate_spi(a.request)});
+  }
+  void perform(AddSa& a, std::vector<AgentEvent>& results) {
+    results.emplace_back(KernelDone{a.step, kernel.add_sa(a.sa)});
+    a.sa.aead_key.clear();  // the kernel has it now; nothing else needs it
+  }
+  void perform(UpdateSa& a, std::vector<AgentEvent>& results) {
+    results.emplace_back(KernelDone{a.step, kernel.update_sa(a.sa)});
+    a.sa.aead_key.clear();
+  }
+  void perform(DeleteSa& a, std::vector<AgentEvent>& results) {
+    results.emplace_back(KernelDone{a.step, kernel.delete_sa(a.id)});
+  }
+  void perform(ReadCounters& a, std::vector<AgentEvent>& results) {
+    auto sa = kernel.get_sa(a.id);
+    core::Result<std::uint64_t> packets = sa ? core::Result<std::uint64_t>(sa->current.packets)
+                                             : core::Result<std::uint64_t>(sa.error());
+    results.emplace_back(CountersRead{a.id, std::move(packets)});
+  }
+  void perform(SaveAgentState& a, std::vector<AgentEvent>& /*results*/) {
+    if (auto r = core::write_file_atomically(options.state_file, encode(a.state), 0600); !r) {
+      // Going on is safer than stopping: a restart removes every SA of the tunnel that the
+      // (older) saved state does not name, and rotates at once.
+      metrics.add("agent_state_save_failures_total");
+      spdlog::error("saving the agent state failed: {}", r.error().message());
+    }
+  }
+  void perform(WakeAt& a, std::vector<AgentEvent>& /*results*/) { arm(a.at); }
+  void perform(Note& a, std::vector<AgentEvent>& /*results*/) {
+    spdlog::log(log_level(a.level), "rotation: {}", a.text);
+  }
+
+  void arm(TimePoint at) {
+    const std::uint64_t mine = ++timer_generation;
+    timer.expires_at(at);
+    // A completion may already be queued when the executor goes: hold it weakly.
+    timer.async_wait([weak = weak_from_this(), mine](const boost::system::error_code& ec) {
+      const auto self = weak.lock();
+      if (ec || !self || mine != self->timer_generation || !self->running) return;
+      self->feed(Tick{});
+    });
+  }
+
+  void watch_events() {
+    events.async_wait(asio::posix::stream_descriptor::wait_read,
+                      [weak = weak_from_this()](const boost::system::error_code& ec) {
+                        const auto self = weak.lock();
+                        if (ec || !self || !self->running) return;
+                        auto list = self->kernel.read_events();
+                        if (!list) {
+                          spdlog::warn("reading kernel events failed: {}", list.error().message());
+                        } else {
+                          for (const xfrm::Event& e : *list)
+                            self->feed(KernelEvent{e});
+                        }
+                        self->watch_events();
+                      });
+  }
+};
+
+AgentExecutor::AgentExecutor(asio::io_context& io, xfrm::Kernel& kernel, AgentTransport& transport,
+                             core::Metrics& metrics, AgentExecutorOptions options)
+    : impl_(std::make_shared<Impl>(io, kernel, transport, metrics, std::move(options))) {}
+
+AgentExecutor::~AgentExecutor() {
+  stop();
+}
+
+core::Result<void> AgentExecutor::start() {
+  Impl& d = *impl_;
+  std::optional<AgentState> saved;
+  if (auto loaded = load_agent_state(d.options.state_file); !loaded) {
+    spdlog::error("ignoring the saved agent state: {}; every SA of the tunnel will be replaced",
+                  loaded.error().message());
+  } else {
+    saved = std::move(*loaded);
+  }
+  auto sas = d.kernel.list_sas();
+  if (!sas) return sas.error();
+  const int fd = ::dup(d.kernel.event_fd());
+  if (fd < 0) {
+    return core::Error{boost::system::error_code(errno, boost::system::system_category()),
+                       "duplicate the kernel event descriptor"};
+  }
+  d.events.assign(fd);
+  d.transport.set_sink([this](AgentEvent e) {
+    if (impl_->running) impl_->feed(std::move(e));
+  });
+  d.running = true;
+  d.applying = true;
+  d.perform_all(d.machine.start(saved, *sas, d.now()));
+  d.applying = false;
+  d.feed(Tick{});  // performs the results queued by start's actions
+  d.watch_events();
+  return {};
+}
+
+void AgentExecutor::stop() {
+  Impl& d = *impl_;
+  if (!d.running) return;
+  d.running = false;
+  d.timer.cancel();
+  boost::system::error_code ignored;
+  d.events.cancel(ignored);
+  d.events.close(ignored);
+  d.transport.shutdown();
+  d.transport.set_sink({});
+}
+
+const AgentRotation& AgentExecutor::rotation() const {
+  return impl_->machine;
+}
+
+RotationStatus AgentExecutor::status() const {
+  return impl_->machine.status();
+}
+
+std::uint64_t AgentExecutor::rotations() const noexcept {
+  return impl_->rotations;
+}
+
+const std::vector<RotationTiming>& AgentExecutor::timings() const noexcept {
+  return impl_->timings;
+}
+
+}  // namespace pqbranch::keysvc

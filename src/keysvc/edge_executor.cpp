@@ -1,0 +1,400 @@
+#include "pqbranch/keysvc/edge_executor.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <utility>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "pqbranch/core/atomic_file.hpp"
+#include "pqbranch/keysvc/errc.hpp"
+#include "pqbranch/keysvc/tunnel_setup.hpp"
+
+namespace pqbranch::keysvc {
+namespace {
+
+spdlog::level::level_enum log_level(NoteLevel l) {
+  switch (l) {
+    case NoteLevel::debug:
+      return spdlog::level::debug;
+    case NoteLevel::info:
+      return spdlog::level::info;
+    case NoteLevel::warn:
+      return spdlog::level::warn;
+    case NoteLevel::error:
+      return spdlog::level::err;
+  }
+  return spdlog::level::info;
+}
+
+std::string site_label(const EdgeSite& s) {
+  return fmt::format("site=\"{}\"", s.rotation.site_id);
+}
+
+}  // namespace
+
+core::Result<std::optional<EdgeSiteState>> load_edge_site_state(const std::filesystem::path& file) {
+  auto text = core::read_small_file(file, kMaxEdgeStateFileBytes);
+  if (!text) return text.error();
+  if (!*text) return std::optional<EdgeSiteState>{};
+  auto state = decode_edge_site_state(**text);
+  if (!state) {
+    core::Error e = state.error();
+    e.detail = file.string() + ": " + e.detail;
+    return e;
+  }
+  return std::optional<EdgeSiteState>{std::move(*state)};
+}
+
+struct EdgeExecutor::Impl {
+  struct Site {
+    EdgeSite config;
+    EdgeRotation machine;
+    std::optional<TimePoint> wake;
+    // Site without a configured address: the agent address its policies were set up for.
+    std::optional<core::IpAddress> tunnel_remote;
+  };
+  // The connection a request() or ack() call is answering: what the machine sends to it is
+  // the call's answer; anything for other connections is dropped (HTTP cannot push).
+  struct Exchange {
+    ConnectionId conn = 0;
+    const KeyDeriver* derive = nullptr;
+    std::optional<RequestAnswer> answer;
+  };
+
+  Impl(xfrm::Kernel& k, xfrm::RouteTable* r, core::Metrics& m, EdgeExecutorOptions o)
+      : kernel(k),
+        routes(r),
+        metrics(m),
+        nat_mode(o.nat_mode),
+        clock(o.clock != nullptr ? o.clock : &system_clock),
+        observer(std::move(o.observer)) {
+    sites.reserve(o.sites.size());
+    for (EdgeSite& s : o.sites) {
+      EdgeRotation machine(s.rotation);
+      sites.push_back(Site{std::move(s), std::move(machine), std::nullopt, std::nullopt});
+    }
+  }
+
+  xfrm::Kernel& kernel;
+  xfrm::RouteTable* routes;
+  core::Metrics& metrics;
+  config::NatMode nat_mode;
+  core::SystemClock system_clock;
+  const core::Clock* clock;
+  EdgeObserver observer;
+  std::vector<Site> sites;
+  Exchange* exchange = nullptr;
+
+  [[nodiscard]] TimePoint now() const { return clock->now(); }
+
+  // Feeds one event and performs what follows, then the step results it produced, in
+  // order, until the machine waits for something from outside.
+  void feed(std::size_t i, EdgeEvent event) {
+    run(i, sites[i].machine.handle(std::move(event), now()));
+  }
+
+  void run(std::size_t i, std::vector<EdgeAction> actions) {
+    std::deque<EdgeEvent> queue;
+    perform_all(i, std::move(actions), queue);
+    while (!queue.empty()) {
+      EdgeEvent next = std::move(queue.front());
+      queue.pop_front();
+      perform_all(i, sites[i].machine.handle(std::move(next), now()), queue);
+    }
+  }
+
+  void perform_all(std::size_t i, std::vector<EdgeAction> actions, std::deque<EdgeEvent>& out) {
+    for (EdgeAction& a : actions) {
+      std::optional<core::Error> error;
+      std::visit([&](auto& x) { perform(i, x, out, error); }, a);
+      if (observer) observer(AppliedEdgeAction{i, &a, error});
+    }
+  }
+
+  using Results = std::deque<EdgeEvent>;
+  using Failure = std::optional<core::Error>;
+
+  void perform(std::size_t /*i*/, AllocateSpi& a, Results& out, Failure& f) {
+    auto r = kernel.allocate_spi(a.request);
+    if (!r) f = r.error();
+    out.emplace_back(SpiAllocated{a.step, std::move(r)});
+  }
+  void perform(std::size_t /*i*/, AddSa& a, Results& out, Failure& f) {
+    auto r = kernel.add_sa(a.sa);
+    if (!r) f = r.error();
+    out.emplace_back(KernelDone{a.step, std::move(r)});
+  }
+  void perform(std::size_t /*i*/, UpdateSa& a, Results& out, Failure& f) {
+    auto r = kernel.update_sa(a.sa);
+    if (!r) f = r.error();
+    out.emplace_back(KernelDone{a.step, std::move(r)});
+  }
+  void perform(std::size_t /*i*/, DeleteSa& a, Results& out, Failure& f) {
+    auto r = kernel.delete_sa(a.id);
+    if (!r) f = r.error();
+    out.emplace_back(KernelDone{a.step, std::move(r)});
+  }
+  void perform(std::size_t /*i*/, ReadCounters& a, Results& out, Failure& f) {
+    auto sa = kernel.get_sa(a.id);
+    if (!sa) {
+      f = sa.error();
+      out.emplace_back(CountersRead{a.id, sa.error()});
+      return;
+    }
+    out.emplace_back(CountersRead{a.id, sa->current.packets});
+  }
+  void perform(std::size_t i, DeriveKeys& a, Results& out, Failure& f) {
+    core::Result<GenerationKeys> keys =
+        core::make_error(errc::invalid_request,
+                         fmt::format("site '{}': connection {} is gone; keys cannot be derived",
+                                     sites[i].config.rotation.site_id, a.conn));
+    if (exchange != nullptr && exchange->conn == a.conn && exchange->derive != nullptr) {
+      keys = (*exchange->derive)(a);
+    }
+    if (!keys) f = keys.error();
+    out.emplace_back(KeysDerived{a.step, std::move(keys)});
+  }
+  void perform(std::size_t i, SaveEdgeState& a, Results& /*out*/, Failure& f) {
+    const Site& s = sites[i];
+    auto r = core::write_file_atomically(s.config.state_file, encode(a.state), 0600);
+    if (!r) {
+      // Nothing to feed back: the machine goes on; the operator must see it.
+      spdlog::error("site '{}': saving state failed: {}", s.config.rotation.site_id,
+                    r.error().message());
+      metrics.add("edge_state_save_failures_total", 1, site_label(s.config));
+      f = r.error();
+    }
+  }
+  void perform(std::size_t i, WakeAt& a, Results& /*out*/, Failure& /*f*/) { sites[i].wake = a.at; }
+  void perform(std::size_t /*i*/, Note& a, Results& /*out*/, Failure& /*f*/) {
+    spdlog::log(log_level(a.level), "{}", a.text);
+  }
+  void perform(std::size_t i, SendOffer& a, Results& /*out*/, Failure& f) {
+    Site& s = sites[i];
+    if (!s.config.address_configured && s.tunnel_remote != a.offer.tunnel.agent_address) {
+      if (auto r = set_up_learned_tunnel(s, a.offer.tunnel.agent_address); !r) f = r.error();
+    }
+    metrics.add("edge_offers_total", 1, site_label(s.config));
+    deliver(i, a.conn, a.offer);
+  }
+  void perform(std::size_t i, SendRefusal& a, Results& /*out*/, Failure& /*f*/) {
+    metrics.add(
+        "edge_refusals_total", 1,
+        fmt::format("{},code=\"{}\"", site_label(sites[i].config), to_string(a.refusal.code)));
+    deliver(i, a.conn, a.refusal);
+  }
+
+  void deliver(std::size_t i, ConnectionId conn, RequestAnswer answer) {
+    if (exchange != nullptr && exchange->conn == conn && !exchange->answer) {
+      exchange->answer = std::move(answer);
+      return;
+    }
+    spdlog::debug("site '{}': answer for connection {} dropped (not waiting)",
+                  sites[i].config.rotation.site_id, conn);
+  }
+
+  core::Result<void> set_up_learned_tunnel(Site& s, const core::IpAddress& remote) {
+    TunnelLayout layout = s.config.layout;
+    layout.remote_address = remote;
+    auto r = setup_tunnel(kernel, routes, layout);
+    if (!r) {
+      spdlog::error("site '{}': tunnel setup for agent address {} failed: {}",
+                    s.config.rotation.site_id, remote.to_string(), r.error().message());
+      metrics.add("edge_tunnel_setup_failures_total", 1, site_label(s.config));
+      return r.error();
+    }
+    spdlog::info("site '{}': tunnel set up for agent address {} ({} policies)",
+                 s.config.rotation.site_id, remote.to_string(), r->policies);
+    s.tunnel_remote = remote;
+    return {};
+  }
+
+  // The request as the machine sees it: the agent's address and encapsulation decided here.
+  [[nodiscard]] RequestReceived received(const Site& s, const IncomingRequest& in) const {
+    RequestReceived ev{in.conn, in.request, std::nullopt, std::nullopt};
+    const TunnelConfig& t = s.config.rotation.tunnel;
+    if (in.request.nat_source_port && in.hello && nat_mode != config::NatMode::off) {
+      const bool translated = !s.config.address_configured || in.hello->address != t.remote ||
+                              in.hello->port != *in.request.nat_source_port;
+      if (nat_mode == config::NatMode::force || translated) ev.nat = in.hello;
+    }
+    if (!ev.nat && !s.config.address_configured) ev.agent_address = in.peer;
+    return ev;
+  }
+
+  // Another site holds or will hold an outbound SA to (address, spi): the kernel would
+  // refuse the second one when this site promotes the generation.
+  [[nodiscard]] bool spi_taken_elsewhere(std::size_t i, const core::IpAddress& address,
+                                         std::uint32_t spi) const {
+    for (std::size_t j = 0; j < sites.size(); ++j) {
+      if (j == i) continue;
+      for (const auto& [g, sas] : sites[j].machine.ledger().generations()) {
+        // Whatever the slot's state: a pending generation's outbound SA is not installed
+        // yet but will be, and a false alarm only costs the agent a new SPI.
+        if (sas.outbound.spi == spi && sas.outbound.dst == address) return true;
+      }
+    }
+    return false;
+  }
+};
+
+EdgeExecutor::EdgeExecutor(xfrm::Kernel& kernel, xfrm::RouteTable* routes, core::Metrics& metrics,
+                           EdgeExecutorOptions options)
+    : impl_(std::make_unique<Impl>(kernel, routes, metrics, std::move(options))) {}
+
+EdgeExecutor::~EdgeExecutor() = default;
+
+core::Result<void> EdgeExecutor::start() {
+  Impl& m = *impl_;
+  for (const Impl::Site& s : m.sites) {
+    if (!s.config.address_configured) continue;
+    auto r = setup_tunnel(m.kernel, m.routes, s.config.layout);
+    if (!r) {
+      core::Error e = r.error();
+      e.detail = fmt::format("site '{}': tunnel setup: {}", s.config.rotation.site_id, e.detail);
+      return e;
+    }
+  }
+  auto kernel_sas = m.kernel.list_sas();
+  if (!kernel_sas) return kernel_sas.error();
+  for (std::size_t i = 0; i < m.sites.size(); ++i) {
+    Impl::Site& s = m.sites[i];
+    auto saved = load_edge_site_state(s.config.state_file);
+    if (!saved) {
+      spdlog::error("site '{}': state file ignored: {}", s.config.rotation.site_id,
+                    saved.error().message());
+      saved = std::optional<EdgeSiteState>{};
+    }
+    m.run(i, s.machine.start(*saved, *kernel_sas, m.now()));
+  }
+  return {};
+}
+
+std::optional<std::size_t> EdgeExecutor::find_site(std::string_view site_id) const {
+  for (std::size_t i = 0; i < impl_->sites.size(); ++i) {
+    if (impl_->sites[i].config.rotation.site_id == site_id) return i;
+  }
+  return std::nullopt;
+}
+
+std::size_t EdgeExecutor::site_count() const {
+  return impl_->sites.size();
+}
+
+const EdgeSite& EdgeExecutor::site(std::size_t site) const {
+  return impl_->sites.at(site).config;
+}
+
+const EdgeRotation& EdgeExecutor::rotation(std::size_t site) const {
+  return impl_->sites.at(site).machine;
+}
+
+RequestAnswer EdgeExecutor::request(std::size_t site, const IncomingRequest& in,
+                                    const KeyDeriver& derive) {
+  Impl& m = *impl_;
+  const Impl::Site& s = m.sites.at(site);
+  RequestReceived ev = m.received(s, in);
+  const core::IpAddress agent = ev.nat             ? ev.nat->address
+                                : ev.agent_address ? *ev.agent_address
+                                                   : s.config.rotation.tunnel.remote;
+  if (agent.family() != s.config.rotation.tunnel.local.family()) {
+    return Refusal{
+        RefusalCode::bad_request,
+        fmt::format("agent address {} is not of the edge's address family", agent.to_string())};
+  }
+  if (m.spi_taken_elsewhere(site, agent, in.request.agent_spi)) {
+    m.metrics.add("edge_refusals_total", 1,
+                  fmt::format("{},code=\"spi_conflict\"", site_label(s.config)));
+    return Refusal{RefusalCode::spi_conflict, fmt::format("SPI 0x{:08x} in use for {}",
+                                                          in.request.agent_spi, agent.to_string())};
+  }
+  Impl::Exchange exchange{in.conn, &derive, std::nullopt};
+  m.exchange = &exchange;
+  m.feed(site, ev);
+  m.exchange = nullptr;
+  if (exchange.answer) return std::move(*exchange.answer);
+  // The machine waits for something else (it never should with a synchronous kernel).
+  return Refusal{RefusalCode::busy, "the site's exchange did not complete; retry"};
+}
+
+AckAnswer EdgeExecutor::ack(std::size_t site, ConnectionId conn, const GenerationAck& ack) {
+  Impl& m = *impl_;
+  Impl::Site& s = m.sites.at(site);
+  const GenerationSas* sas = s.machine.ledger().find(ack.generation);
+  const bool known =
+      sas != nullptr && sas->outbound.spi == ack.agent_spi && sas->inbound.spi == ack.edge_spi;
+  if (!known) {
+    m.metrics.add("edge_refusals_total", 1,
+                  fmt::format("{},code=\"generation_mismatch\"", site_label(s.config)));
+    return {Refusal{RefusalCode::generation_mismatch,
+                    fmt::format("generation {} with these SPIs is neither pending nor current",
+                                ack.generation)},
+            false};
+  }
+  Impl::Exchange exchange{conn, nullptr, std::nullopt};
+  m.exchange = &exchange;
+  m.feed(site, AckReceived{conn, ack});
+  m.exchange = nullptr;
+  const bool installed = s.machine.generation() >= ack.generation;
+  if (installed) m.metrics.add("edge_acks_total", 1, site_label(s.config));
+  return {std::nullopt, installed};
+}
+
+void EdgeExecutor::connection_closed(std::size_t site, ConnectionId conn) {
+  impl_->feed(site, ConnectionLost{conn, core::make_error(errc::unreachable, "closed")});
+}
+
+void EdgeExecutor::tick() {
+  Impl& m = *impl_;
+  const TimePoint now = m.now();
+  for (std::size_t i = 0; i < m.sites.size(); ++i) {
+    if (m.sites[i].wake && *m.sites[i].wake <= now) {
+      m.sites[i].wake.reset();
+      m.feed(i, Tick{});
+    }
+  }
+}
+
+std::optional<TimePoint> EdgeExecutor::next_wake() const {
+  std::optional<TimePoint> next;
+  for (const Impl::Site& s : impl_->sites) {
+    if (s.wake && (!next || *s.wake < *next)) next = s.wake;
+  }
+  return next;
+}
+
+void EdgeExecutor::kernel_events() {
+  Impl& m = *impl_;
+  auto events = m.kernel.read_events();
+  if (!events) {
+    spdlog::warn("reading kernel events failed: {}", events.error().message());
+    return;
+  }
+  for (xfrm::Event& event : *events) {
+    std::uint32_t reqid = 0;
+    if (const auto* x = std::get_if<xfrm::ExpireEvent>(&event)) reqid = x->reqid;
+    if (const auto* x = std::get_if<xfrm::MappingEvent>(&event)) {
+      // The outbound SA's port cannot be updated without its key, which the edge keeps only
+      // until promotion; the next rotation's NAT hello carries the new mapping.
+      spdlog::info("NAT mapping of SA {} changed to {}:{}; applied at the next rotation",
+                   xfrm::to_string(x->id), x->new_src.to_string(), x->new_sport);
+      m.metrics.add("edge_nat_mapping_events_total");
+      continue;
+    }
+    if (reqid == 0) continue;
+    for (std::size_t i = 0; i < m.sites.size(); ++i) {
+      if (m.sites[i].config.rotation.tunnel.reqid == reqid) {
+        m.feed(i, KernelEvent{event});
+        break;
+      }
+    }
+  }
+}
+
+TimePoint EdgeExecutor::now() const {
+  return impl_->now();
+}
+
+}  // namespace pqbranch::keysvc

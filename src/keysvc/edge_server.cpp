@@ -1,0 +1,293 @@
+// The edge server's lifecycle and its long-running loops: listeners, the NAT socket, the
+// wake timer and the kernel's event descriptor. One connection is served in
+// edge_session.cpp.
+#include "pqbranch/keysvc/edge_server.hpp"
+
+#include <array>
+#include <exception>
+#include <span>
+#include <unistd.h>
+#include <utility>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "pqbranch/crypto/tls_context.hpp"
+#include "pqbranch/wire/nat_hello.hpp"
+
+#include "edge_server_state.hpp"
+
+namespace pqbranch::keysvc {
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using udp = asio::ip::udp;
+
+namespace detail {
+namespace {
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+// co_spawn's completion: a coroutine that threw (only bad_alloc and the like can) is logged.
+auto log_failure(std::string what) {
+  return [w = std::move(what)](const std::exception_ptr& e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      spdlog::error("key service: {}: {}", w, x.what());
+    }
+  };
+}
+
+asio::ip::address to_asio(const core::IpAddress& a) {
+  const auto text = a.to_string();
+  return asio::ip::make_address(text);
+}
+
+core::Error net_error(const boost::system::error_code& ec, std::string what) {
+  return core::Error{ec, std::move(what)};
+}
+
+asio::awaitable<void> accept_loop(std::shared_ptr<EdgeServerState> s, tcp::acceptor& acceptor) {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(kTuple);
+    if (s->stopping) co_return;
+    if (ec) {
+      if (ec == asio::error::operation_aborted) co_return;
+      // EMFILE and the like: log, let the situation change, go on.
+      spdlog::warn("key service: accept failed: {}", ec.message());
+      s->metrics.add("edge_accept_failures_total");
+      continue;
+    }
+    if (s->sockets.size() >= s->options.max_connections) {
+      // No TLS handshake for a connection we would only refuse: that is the work the limit
+      // is there to bound. The agent retries with backoff.
+      s->metrics.add("edge_connections_refused_total", 1, "reason=\"max_connections\"");
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      continue;
+    }
+    // Request/response in small TLS records: without TCP_NODELAY, Nagle and the peer's
+    // delayed ACK add tens of milliseconds to a handshake with large (ML-DSA) flights.
+    boost::system::error_code nodelay_ec;
+    socket.set_option(tcp::no_delay(true), nodelay_ec);
+    const ConnectionId conn = s->next_conn++;
+    asio::co_spawn(s->io, serve_connection(s, std::move(socket), conn),
+                   log_failure(fmt::format("connection {}", conn)));
+  }
+}
+
+asio::awaitable<void> nat_loop(std::shared_ptr<EdgeServerState> s) {
+  std::array<std::uint8_t, 2 * wire::kNatHelloSize> buffer{};
+  udp::endpoint from;
+  for (;;) {
+    auto [ec, n] = co_await s->nat_socket->async_receive_from(asio::buffer(buffer), from, kTuple);
+    if (s->stopping || ec == asio::error::operation_aborted) co_return;
+    if (ec) {
+      spdlog::debug("NAT-T socket: {}", ec.message());
+      continue;
+    }
+    auto hello = wire::decode_nat_hello(std::span<const std::uint8_t>(buffer.data(), n));
+    if (!hello) {
+      s->metrics.add("edge_nat_hellos_total", 1, "verdict=\"malformed\"");
+      continue;
+    }
+    ConnectionId conn = 0;
+    const NatMapping mapping{to_ip(from.address()), from.port()};
+    const HelloVerdict v = s->connections.hello(*hello, mapping, s->executor.now(), &conn);
+    s->metrics.add("edge_nat_hellos_total", 1, fmt::format("verdict=\"{}\"", to_string(v)));
+    if (v != HelloVerdict::accepted) continue;
+    spdlog::debug("NAT hello of connection {}: agent at {}:{}", conn, mapping.address.to_string(),
+                  mapping.port);
+    if (auto it = s->hello_waits.find(conn); it != s->hello_waits.end()) it->second->cancel();
+  }
+}
+
+void watch_kernel(std::shared_ptr<EdgeServerState> s) {
+  s->kernel_watch->async_wait(asio::posix::stream_descriptor::wait_read,
+                              [s](const boost::system::error_code& ec) {
+                                if (ec || s->stopping) return;
+                                s->executor.kernel_events();
+                                s->rearm();
+                                watch_kernel(s);
+                              });
+}
+
+}  // namespace
+
+core::IpAddress to_ip(const asio::ip::address& address) {
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    return core::IpAddress::v4(
+        asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_bytes());
+  }
+  if (address.is_v4()) return core::IpAddress::v4(address.to_v4().to_bytes());
+  return core::IpAddress::v6(address.to_v6().to_bytes());
+}
+
+void EdgeServerState::rearm() {
+  const std::uint64_t generation = ++wake_generation;
+  const auto next = executor.next_wake();
+  if (!next || stopping) {
+    wake_timer.cancel();
+    return;
+  }
+  wake_timer.expires_at(*next);
+  wake_timer.async_wait(
+      [self = shared_from_this(), generation](const boost::system::error_code& ec) {
+        if (ec || self->stopping || generation != self->wake_generation) return;
+        self->executor.tick();
+        self->rearm();
+      });
+}
+
+void EdgeServerState::stop() {
+  if (stopping) return;
+  stopping = true;
+  boost::system::error_code ignored;
+  for (tcp::acceptor& a : acceptors)
+    a.close(ignored);
+  if (nat_socket) nat_socket->close(ignored);
+  wake_timer.cancel();
+  if (kernel_watch) {
+    kernel_watch->cancel(ignored);
+    kernel_watch->close(ignored);  // our dup() of the kernel's descriptor
+  }
+  for (auto& [conn, timer] : hello_waits)
+    timer->cancel();
+  for (auto& [conn, socket] : sockets) {
+    socket->shutdown(tcp::socket::shutdown_both, ignored);
+    socket->close(ignored);
+  }
+  spdlog::info("key service stopped ({} connection(s) closed)", sockets.size());
+}
+
+}  // namespace detail
+
+EdgeServer::EdgeServer(asio::io_context& io, xfrm::Kernel& kernel, xfrm::RouteTable* routes,
+                       core::Metrics& metrics, EdgeServerOptions server,
+                       EdgeExecutorOptions executor)
+    : state_(std::make_shared<detail::EdgeServerState>(io, kernel, routes, metrics,
+                                                       std::move(server), std::move(executor))) {}
+
+EdgeServer::~EdgeServer() {
+  state_->stop();
+}
+
+core::Result<void> EdgeServer::start() {
+  detail::EdgeServerState& s = *state_;
+  if (s.started) return {};
+  s.options.max_body_bytes = std::min(s.options.max_body_bytes, wire::kMaxBodyBytes);
+  auto ctx = crypto::make_server_context(s.options.tls);
+  if (!ctx) return ctx.error();
+  s.tls.emplace(ctx->release());
+
+  if (auto r = s.executor.start(); !r) return r.error();
+
+  if (s.options.nat_mode != config::NatMode::off) {
+    const NatSocketFactory open = s.options.open_nat_socket
+                                      ? s.options.open_nat_socket
+                                      : [](const core::IpAddress& a, std::uint16_t p) {
+                                          return xfrm::open_natt_socket(a, p);
+                                        };
+    auto fd = open(s.options.nat_address, s.options.nat_port);
+    if (!fd) return fd.error();
+    const auto protocol =
+        s.options.nat_address.family() == core::Family::v4 ? udp::v4() : udp::v6();
+    s.nat_socket.emplace(s.io);
+    boost::system::error_code ec;
+    s.nat_socket->assign(protocol, fd->get(), ec);
+    if (ec) return detail::net_error(ec, "NAT-T socket");
+    fd->release();
+  }
+
+  for (const config::SocketAddress& l : s.options.listen) {
+    tcp::acceptor acceptor(s.io);
+    const tcp::endpoint endpoint(detail::to_asio(l.address), l.port);
+    boost::system::error_code ec;
+    acceptor.open(endpoint.protocol(), ec);
+    if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec && s.options.bypass_policies) {
+      if (auto r = xfrm::bypass_policies(acceptor.native_handle(), l.address.family()); !r) {
+        core::Error e = r.error();
+        e.detail = fmt::format("listen {}: {}", l.to_string(), e.detail);
+        return e;
+      }
+    }
+    if (!ec) acceptor.bind(endpoint, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return detail::net_error(ec, fmt::format("listen {}", l.to_string()));
+    s.acceptors.push_back(std::move(acceptor));
+  }
+
+  const int fd = ::dup(s.kernel.event_fd());
+  if (fd < 0) {
+    return core::Error{boost::system::error_code(errno, boost::system::system_category()),
+                       "kernel event descriptor"};
+  }
+  s.kernel_watch.emplace(s.io, fd);
+
+  s.started = true;
+  for (tcp::acceptor& a : s.acceptors) {
+    asio::co_spawn(s.io, detail::accept_loop(state_, a), detail::log_failure("listener"));
+  }
+  if (s.nat_socket) {
+    asio::co_spawn(s.io, detail::nat_loop(state_), detail::log_failure("NAT-T socket"));
+  }
+  detail::watch_kernel(state_);
+  s.rearm();
+  spdlog::info("key service listening on {} listener(s), {} site(s), NAT-T port {}",
+               s.acceptors.size(), s.executor.site_count(), nat_port());
+  return {};
+}
+
+void EdgeServer::stop() {
+  state_->stop();
+}
+
+std::vector<std::uint16_t> EdgeServer::ports() const {
+  std::vector<std::uint16_t> out;
+  for (const tcp::acceptor& a : state_->acceptors) {
+    boost::system::error_code ec;
+    const auto endpoint = a.local_endpoint(ec);
+    out.push_back(ec ? 0 : endpoint.port());
+  }
+  return out;
+}
+
+std::uint16_t EdgeServer::nat_port() const {
+  if (!state_->nat_socket) return 0;
+  boost::system::error_code ec;
+  const auto endpoint = state_->nat_socket->local_endpoint(ec);
+  return ec ? 0 : endpoint.port();
+}
+
+std::size_t EdgeServer::open_connections() const {
+  return state_->sockets.size();
+}
+
+EdgeExecutor& EdgeServer::executor() {
+  return state_->executor;
+}
+
+EdgeServerOptions edge_server_options(const config::EdgeConfig& c) {
+  EdgeServerOptions o;
+  o.listen = c.listen;
+  o.tls.certificate_file = c.tls.certificate;
+  o.tls.private_key_file = c.tls.private_key;
+  o.tls.ca_file = c.tls.ca;
+  o.tls.group_policy.groups = c.tls.groups;
+  o.tls.group_policy.allow_classical = c.tls.allow_classical;
+  o.max_connections = c.limits.max_connections;
+  o.max_body_bytes = static_cast<std::size_t>(
+      std::min<std::uint64_t>(c.limits.max_body_bytes, wire::kMaxBodyBytes));
+  o.io_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(c.limits.read_timeout);
+  o.nat_mode = c.nat_traversal.mode;
+  o.nat_address = c.tunnel.local_address;
+  o.nat_port = c.nat_traversal.port;
+  return o;
+}
+
+}  // namespace pqbranch::keysvc

@@ -1,0 +1,132 @@
+#include "edge_fixture.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <fmt/format.h>
+
+#include "pqbranch/xfrm/socket_bypass.hpp"
+
+namespace pqbranch::test {
+namespace {
+
+// A plain UDP socket on loopback stands in for the NAT-T socket (no ESP-in-UDP, no
+// bypass: component tests need no kernel IPsec support).
+core::Result<xfrm::UniqueFd> plain_udp(const core::IpAddress& /*local*/, std::uint16_t port) {
+  xfrm::UniqueFd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  sockaddr_in self{};
+  self.sin_family = AF_INET;
+  self.sin_port = htons(port);
+  self.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (!fd.valid() ||
+      ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&self), sizeof self) != 0) {  // NOLINT
+    return core::Error{boost::system::error_code(errno, boost::system::system_category()),
+                       "test NAT socket"};
+  }
+  return fd;
+}
+
+bool is_kernel_step(const keysvc::EdgeAction& a) {
+  return std::holds_alternative<keysvc::AllocateSpi>(a) ||
+         std::holds_alternative<keysvc::AddSa>(a) || std::holds_alternative<keysvc::UpdateSa>(a) ||
+         std::holds_alternative<keysvc::DeleteSa>(a);
+}
+
+}  // namespace
+
+void EdgeFixture::SetUp() {
+  auto pki = TestPki::create(PkiAlgorithm::ecdsa_p256);
+  ASSERT_TRUE(pki.has_value()) << pki.error().message();
+  pki_.emplace(std::move(*pki));
+  server_cert_ = pki_->issue("edge.test", CertRole::server).value();
+  branch1_ = pki_->issue("branch-1", CertRole::client).value();
+  branch2_ = pki_->issue("branch-2", CertRole::client).value();
+  state_dir_ = pki_->dir() / "state";
+  std::filesystem::create_directories(state_dir_);
+
+  config_.state_directory = state_dir_;
+  config_.tunnel.local_address = kEdgeOuter;
+  config_.tunnel.local_prefixes = {net("10.9.0.0/16")};
+  config_.nat_traversal.mode = config::NatMode::automatic;
+  config::SiteSettings b1;
+  b1.id = "branch-1";
+  b1.remote_address = kBranch1Outer;
+  b1.prefixes = {net("10.1.0.0/16")};
+  b1.reqid = kBranch1Reqid;
+  config::SiteSettings b2 = b1;
+  b2.id = "branch-2";
+  b2.remote_address = kBranch2Outer;
+  b2.prefixes = {net("10.2.0.0/16")};
+  b2.reqid = kBranch2Reqid;
+  config_.sites = {b1, b2};
+}
+
+void EdgeFixture::start(const std::function<void(keysvc::EdgeServerOptions&)>& tweak) {
+  options_ = keysvc::edge_server_options(config_);
+  options_.listen = {config::SocketAddress{ip("127.0.0.1"), 0}};
+  options_.tls = pki_->tls_options(server_cert_);
+  options_.bypass_policies = false;  // covered by the netns tests; needs xfrm in the kernel
+  options_.nat_address = ip("127.0.0.1");
+  options_.nat_port = 0;
+  options_.open_nat_socket = plain_udp;
+  options_.io_timeout = std::chrono::seconds(3);
+  options_.nat_hello_wait = std::chrono::milliseconds(2000);
+  if (tweak) tweak(options_);
+
+  keysvc::EdgeExecutorOptions executor;
+  executor.sites = keysvc::edge_sites(config_);
+  executor.nat_mode = config_.nat_traversal.mode;
+  executor.observer = [this](const keysvc::AppliedEdgeAction& a) {
+    if (is_kernel_step(*a.action)) steps_.push_back(sa_summary());
+  };
+  server_ = std::make_unique<keysvc::EdgeServer>(io_, kernel_, nullptr, metrics_, options_,
+                                                 std::move(executor));
+  auto started = server_->start();
+  ASSERT_TRUE(started.has_value()) << started.error().message();
+  port_ = server_->ports().at(0);
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+void EdgeFixture::stop() {
+  if (!thread_.joinable()) return;
+  boost::asio::post(io_, [this] { server_->stop(); });
+  thread_.join();  // io_.run() returns once every coroutine of the server has finished
+  server_.reset();
+}
+
+crypto::SslCtx EdgeFixture::client_context(const IssuedCert* cert) const {
+  crypto::TlsOptions o;
+  o.ca_file = pki_->ca_file();
+  if (cert != nullptr) o = pki_->tls_options(*cert);
+  o.peer_name = "edge.test";
+  return crypto::make_client_context(o).value();
+}
+
+core::Result<KeyServiceClient> EdgeFixture::connect(const crypto::SslCtx& ctx) const {
+  return KeyServiceClient::connect(ctx.get(), port_);
+}
+
+bool EdgeFixture::wait_until_no_connections() {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (on_io([&] { return server_->open_connections(); }) == 0) return true;
+    std::this_thread::yield();
+  }
+  return false;
+}
+
+std::size_t EdgeFixture::site_index(const std::string& id) {
+  return on_io([&] { return server_->executor().find_site(id).value(); });
+}
+
+std::vector<std::string> EdgeFixture::sa_summary() {
+  std::vector<std::string> out;
+  for (const xfrm::SaState& sa : kernel_.sas()) {
+    if (sa.larval) continue;
+    const bool in = sa.direction == xfrm::SaDirection::in;
+    out.push_back(fmt::format("{}:0x{:08x}", in ? "in" : "out", sa.spi));
+  }
+  return out;
+}
+
+}  // namespace pqbranch::test

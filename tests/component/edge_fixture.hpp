@@ -1,0 +1,99 @@
+#pragma once
+// An in-process edge key service for component tests: EdgeServer on its own io_context
+// thread with a FakeKernel, a throw-away PKI (edge server certificate, site certificates
+// "branch-1" and "branch-2"), two policy-mode sites and a state directory that is removed
+// afterwards. The server's objects belong to its thread: tests look at them through
+// on_io(), which runs a function there and waits for it.
+
+#include <functional>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <gtest/gtest.h>
+
+#include "pqbranch/config/edge_config.hpp"
+#include "pqbranch/core/metrics.hpp"
+#include "pqbranch/crypto/tls_context.hpp"
+#include "pqbranch/keysvc/edge_server.hpp"
+#include "pqbranch/keysvc/edge_site.hpp"
+
+#include "fakes/fake_kernel.hpp"
+#include "fakes/key_service_client.hpp"
+#include "fakes/test_pki.hpp"
+
+namespace pqbranch::test {
+
+inline core::IpAddress ip(const char* text) {
+  return core::IpAddress::parse(text).value();
+}
+inline core::IpPrefix net(const char* text) {
+  return core::IpPrefix::parse(text).value();
+}
+
+inline const core::IpAddress kEdgeOuter = ip("198.51.100.1");
+inline const core::IpAddress kBranch1Outer = ip("192.0.2.1");
+inline const core::IpAddress kBranch2Outer = ip("192.0.2.2");
+inline constexpr std::uint32_t kBranch1Reqid = 0x70710001;
+inline constexpr std::uint32_t kBranch2Reqid = 0x70710002;
+
+class EdgeFixture : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override { stop(); }
+
+  // The config the server is built from; tests may change it before start().
+  config::EdgeConfig config_;
+  keysvc::EdgeServerOptions options_;  // filled from config_ by start(), then `tweak`
+  // Starts the server and its thread. `tweak` adjusts the server options last.
+  void start(const std::function<void(keysvc::EdgeServerOptions&)>& tweak = {});
+  void stop();
+
+  template <class F>
+  auto on_io(F f) -> decltype(f()) {
+    std::packaged_task<decltype(f())()> task(std::move(f));
+    auto result = task.get_future();
+    boost::asio::post(io_, [&task] { task(); });
+    return result.get();
+  }
+
+  // A TLS context for a client presenting `cert` (nullptr: none).
+  crypto::SslCtx client_context(const IssuedCert* cert) const;
+  core::Result<KeyServiceClient> connect(const crypto::SslCtx& ctx) const;
+
+  // Waits until the server has finished serving every connection (at most 5 s): after a
+  // client saw a refusal, the server's own bookkeeping of it may still be queued.
+  bool wait_until_no_connections();
+
+  [[nodiscard]] std::uint16_t port() const { return port_; }
+  [[nodiscard]] std::size_t site_index(const std::string& id);
+  // Installed (non-larval) SAs as "in:0x00001000" / "out:0x00001000", kernel order.
+  std::vector<std::string> sa_summary();
+  [[nodiscard]] std::int64_t metric(const std::string& name, const std::string& labels = {}) const {
+    return metrics_.value(name, labels);
+  }
+
+  std::optional<TestPki> pki_;
+  IssuedCert server_cert_;
+  IssuedCert branch1_;
+  IssuedCert branch2_;
+  std::filesystem::path state_dir_;
+
+  core::SystemClock clock_;
+  FakeKernel kernel_{clock_};
+  core::Metrics metrics_;
+  boost::asio::io_context io_;
+  std::unique_ptr<keysvc::EdgeServer> server_;
+  std::thread thread_;
+  std::uint16_t port_ = 0;
+  // Filled on the io thread by the step observer: the SA summary after each kernel step.
+  std::vector<std::vector<std::string>> steps_;
+};
+
+}  // namespace pqbranch::test

@@ -1,0 +1,278 @@
+// EdgeExecutor with a FakeKernel and a ManualClock: what the executor decides on its own
+// (addresses, encapsulation, SPI conflicts, learned tunnels, acks, timers, restarts).
+
+#include "pqbranch/keysvc/edge_executor.hpp"
+
+#include <filesystem>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "fakes/fake_kernel.hpp"
+#include "fakes/fake_route_table.hpp"
+#include "fakes/manual_clock.hpp"
+
+namespace pqbranch::keysvc {
+namespace {
+
+using namespace std::chrono_literals;
+
+core::IpAddress ip(const char* t) {
+  return core::IpAddress::parse(t).value();
+}
+core::IpPrefix net(const char* t) {
+  return core::IpPrefix::parse(t).value();
+}
+
+const core::IpAddress kEdge = ip("198.51.100.1");
+const core::IpAddress kBranch = ip("192.0.2.1");
+const core::IpAddress kNat = ip("203.0.113.7");
+
+// Stands in for the TLS exporter: distinct keys per generation and direction.
+core::Result<GenerationKeys> fake_keys(const DeriveKeys& d) {
+  GenerationKeys k{core::SecureBytes(xfrm::kAeadKeyBytes), core::SecureBytes(xfrm::kAeadKeyBytes)};
+  for (std::size_t i = 0; i < xfrm::kAeadKeyBytes; ++i) {
+    k.agent_to_edge.data()[i] = static_cast<std::uint8_t>(d.generation * 2);
+    k.edge_to_agent.data()[i] = static_cast<std::uint8_t>(d.generation * 2 + 1);
+  }
+  return k;
+}
+
+class EdgeExecutorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("pqb-edge-executor-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    config_.state_directory = dir_;
+    config_.tunnel.local_address = kEdge;
+    config_.tunnel.local_prefixes = {net("10.9.0.0/16")};
+    config::SiteSettings a;
+    a.id = "branch-1";
+    a.remote_address = kBranch;
+    a.prefixes = {net("10.1.0.0/16")};
+    a.reqid = 0x70710001;
+    config::SiteSettings b;  // behind a NAT: no address
+    b.id = "branch-2";
+    b.prefixes = {net("10.2.0.0/16")};
+    b.reqid = 0x70710002;
+    config::SiteSettings c = b;
+    c.id = "branch-3";
+    c.prefixes = {net("10.3.0.0/16")};
+    c.reqid = 0x70710003;
+    config_.sites = {a, b, c};
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::unique_ptr<EdgeExecutor> make(config::NatMode mode = config::NatMode::automatic,
+                                     xfrm::RouteTable* routes = nullptr) {
+    EdgeExecutorOptions o;
+    o.sites = edge_sites(config_);
+    o.nat_mode = mode;
+    o.clock = &clock_;
+    o.observer = [this](const AppliedEdgeAction& a) {
+      ++applied_;
+      if (a.error) ++failed_;
+    };
+    auto e = std::make_unique<EdgeExecutor>(kernel_, routes, metrics_, std::move(o));
+    auto started = e->start();
+    EXPECT_TRUE(started.has_value()) << started.error().message();
+    return e;
+  }
+
+  static IncomingRequest incoming(ConnectionId conn, Generation current, std::uint32_t spi,
+                                  std::optional<std::uint16_t> nat_port = std::nullopt,
+                                  std::optional<NatMapping> hello = std::nullopt,
+                                  core::IpAddress peer = kBranch) {
+    return IncomingRequest{conn, GenerationRequest{current, spi, nat_port}, hello, peer};
+  }
+
+  GenerationOffer offered(EdgeExecutor& e, std::size_t site, const IncomingRequest& in) {
+    RequestAnswer a = e.request(site, in, fake_keys);
+    const auto* o = std::get_if<GenerationOffer>(&a);
+    if (o == nullptr) {
+      ADD_FAILURE() << "refused: " << std::get<Refusal>(a).detail;
+      return {};
+    }
+    return *o;
+  }
+
+  std::size_t policies_with_remote(const core::IpAddress& remote) const {
+    std::size_t n = 0;
+    for (const auto& p : kernel_.policies()) {
+      for (const auto& t : p.policy.templates) {
+        if (t.src == remote || t.dst == remote) ++n;
+      }
+    }
+    return n;
+  }
+
+  std::filesystem::path dir_;
+  config::EdgeConfig config_;
+  test::ManualClock clock_;
+  test::FakeKernel kernel_{clock_};
+  core::Metrics metrics_;
+  int applied_ = 0;
+  int failed_ = 0;
+};
+
+TEST_F(EdgeExecutorTest, StartSetsUpTunnelsOfSitesWithAnAddressOnly) {
+  auto e = make();
+  // branch-1: out, in, fwd; the NAT sites wait for their first offer.
+  EXPECT_EQ(kernel_.policies().size(), 3U);
+  EXPECT_EQ(policies_with_remote(kBranch), 3U);
+  EXPECT_EQ(e->site_count(), 3U);
+  EXPECT_EQ(e->find_site("branch-2"), 1U);
+  EXPECT_FALSE(e->find_site("branch-9").has_value());
+  // Every machine saved its (empty) state.
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "site-branch-3.json"));
+}
+
+TEST_F(EdgeExecutorTest, AutoModeEncapsulatesOnlyWhenTheHelloShowsANat) {
+  auto e = make(config::NatMode::automatic);
+  // From the site's own address and port: no NAT, plain ESP to the configured address.
+  const auto plain = offered(*e, 0, incoming(1, 0, 0x1000, 4500, NatMapping{kBranch, 4500}));
+  EXPECT_FALSE(plain.encap.has_value());
+  EXPECT_EQ(plain.tunnel.agent_address, kBranch);
+  // Another port (or address) seen: a NAT; encapsulate towards what was seen.
+  const auto nat = offered(*e, 0, incoming(2, 0, 0x1001, 4500, NatMapping{kNat, 40001}));
+  ASSERT_TRUE(nat.encap.has_value());
+  EXPECT_EQ(nat.encap->dst_port, 40001);
+  EXPECT_EQ(nat.tunnel.agent_address, kNat);
+  // No hello at all (the server refuses such a request when NAT-T was asked for; here the
+  // executor alone): plain ESP.
+  const auto none = offered(*e, 0, incoming(3, 0, 0x1002, 4500));
+  EXPECT_FALSE(none.encap.has_value());
+}
+
+TEST_F(EdgeExecutorTest, ForceAlwaysAndOffNeverEncapsulate) {
+  {
+    auto e = make(config::NatMode::force);
+    const auto o = offered(*e, 0, incoming(1, 0, 0x1000, 4500, NatMapping{kBranch, 4500}));
+    EXPECT_TRUE(o.encap.has_value());
+  }
+  {
+    auto e = make(config::NatMode::off);
+    const auto o = offered(*e, 0, incoming(2, 0, 0x2000, 4500, NatMapping{kNat, 40001}));
+    EXPECT_FALSE(o.encap.has_value());
+    EXPECT_EQ(o.tunnel.agent_address, kBranch);
+  }
+}
+
+TEST_F(EdgeExecutorTest, ASiteWithoutAnAddressGetsItsTunnelWithItsFirstOffer) {
+  auto e = make();
+  EXPECT_EQ(policies_with_remote(kNat), 0U);
+  // No encapsulation asked: the TCP peer's address.
+  const auto o1 = offered(*e, 1, incoming(1, 0, 0x1000, std::nullopt, std::nullopt, kNat));
+  EXPECT_EQ(o1.tunnel.agent_address, kNat);
+  EXPECT_EQ(policies_with_remote(kNat), 3U);
+  ASSERT_FALSE(e->ack(1, 1, {o1.generation, o1.agent_spi, o1.edge_spi}).refusal);
+  // The site moved: the policies follow, the old ones go.
+  const core::IpAddress moved = ip("203.0.113.99");
+  const auto o2 = offered(*e, 1, incoming(2, 1, 0x1001, std::nullopt, std::nullopt, moved));
+  EXPECT_EQ(o2.tunnel.agent_address, moved);
+  EXPECT_EQ(policies_with_remote(moved), 3U);
+  EXPECT_EQ(policies_with_remote(kNat), 0U);
+  EXPECT_EQ(policies_with_remote(kBranch), 3U);  // branch-1 untouched
+}
+
+TEST_F(EdgeExecutorTest, TwoSitesBehindOneNatCannotShareAnSpi) {
+  auto e = make();
+  const NatMapping nat{kNat, 40001};
+  const auto o = offered(*e, 1, incoming(1, 0, 0x1000, 4500, nat, kNat));
+  ASSERT_TRUE(o.encap.has_value());
+  // branch-3 behind the same NAT picks the same SPI before branch-2 acknowledged.
+  const auto answer =
+      e->request(2, incoming(2, 0, 0x1000, 4500, NatMapping{kNat, 40002}, kNat), fake_keys);
+  ASSERT_TRUE(std::holds_alternative<Refusal>(answer));
+  EXPECT_EQ(std::get<Refusal>(answer).code, RefusalCode::spi_conflict);
+  EXPECT_EQ(e->rotation(2).saved_state().last_issued, 0U);
+  // Another SPI is fine.
+  EXPECT_EQ(offered(*e, 2, incoming(3, 0, 0x1001, 4500, NatMapping{kNat, 40002}, kNat)).generation,
+            1U);
+}
+
+TEST_F(EdgeExecutorTest, AcksMustNameAKnownGenerationAndItsSpis) {
+  auto e = make();
+  const auto o = offered(*e, 0, incoming(1, 0, 0x1000));
+  const auto sas_before = kernel_.sas().size();
+  for (const GenerationAck& wrong :
+       {GenerationAck{2, o.agent_spi, o.edge_spi}, GenerationAck{1, o.agent_spi + 1, o.edge_spi},
+        GenerationAck{1, o.agent_spi, o.edge_spi + 1}}) {
+    const AckAnswer a = e->ack(0, 1, wrong);
+    ASSERT_TRUE(a.refusal.has_value());
+    EXPECT_EQ(a.refusal->code, RefusalCode::generation_mismatch);
+  }
+  EXPECT_EQ(kernel_.sas().size(), sas_before);
+  EXPECT_EQ(e->rotation(0).generation(), 0U);
+  const AckAnswer ok = e->ack(0, 1, {1, o.agent_spi, o.edge_spi});
+  EXPECT_FALSE(ok.refusal.has_value());
+  EXPECT_TRUE(ok.edge_outbound_installed);
+  EXPECT_EQ(e->rotation(0).generation(), 1U);
+  // Repeated: a no-op that still says yes.
+  EXPECT_TRUE(e->ack(0, 2, {1, o.agent_spi, o.edge_spi}).edge_outbound_installed);
+}
+
+TEST_F(EdgeExecutorTest, ATimerRetiresTheOldInboundSaAfterTheGracePeriod) {
+  auto e = make();
+  const auto o1 = offered(*e, 0, incoming(1, 0, 0x1000));
+  ASSERT_FALSE(e->ack(0, 1, {1, o1.agent_spi, o1.edge_spi}).refusal);
+  const auto o2 = offered(*e, 0, incoming(2, 1, 0x1001));
+  ASSERT_FALSE(e->ack(0, 2, {2, o2.agent_spi, o2.edge_spi}).refusal);
+  const xfrm::SaId inbound1{kEdge, o1.edge_spi, xfrm::Proto::esp, 0, 0};
+  ASSERT_NE(kernel_.key_of(inbound1), nullptr);
+  const auto wake = e->next_wake();
+  ASSERT_TRUE(wake.has_value());
+  e->tick();  // not yet
+  EXPECT_NE(kernel_.key_of(inbound1), nullptr);
+  clock_.advance(*wake - clock_.now());
+  e->tick();
+  EXPECT_EQ(kernel_.key_of(inbound1), nullptr);
+  EXPECT_EQ(failed_, 0);
+}
+
+TEST_F(EdgeExecutorTest, ARestartAdoptsTheKernelsSasAndForgetsThePendingKeys) {
+  GenerationOffer pending;
+  {
+    auto e = make();
+    const auto o1 = offered(*e, 0, incoming(1, 0, 0x1000));
+    ASSERT_FALSE(e->ack(0, 1, {1, o1.agent_spi, o1.edge_spi}).refusal);
+    pending = offered(*e, 0, incoming(2, 1, 0x1001));  // offered, never acknowledged
+  }
+  const auto sas_before = kernel_.sas().size();
+  auto e = make();
+  EXPECT_EQ(kernel_.sas().size(), sas_before) << "adopted, nothing removed";
+  EXPECT_EQ(e->rotation(0).generation(), 1U);
+  // The lost pending generation's ack cannot be honoured: its key died with the process.
+  const AckAnswer a = e->ack(0, 3, {2, pending.agent_spi, pending.edge_spi});
+  ASSERT_TRUE(a.refusal.has_value());
+  EXPECT_EQ(a.refusal->code, RefusalCode::generation_mismatch);
+  // The next request brings a fresh number above everything issued.
+  EXPECT_EQ(offered(*e, 0, incoming(4, 2, 0x1002)).generation, 3U);
+}
+
+TEST_F(EdgeExecutorTest, RouteModeSitesGetTheirInterfaceAndRoutesAndSasCarryTheIfId) {
+  config_.sites[0].if_id = 42;
+  config_.sites.resize(1);
+  test::FakeRouteTable routes;
+  routes.add_device("pqbe42");  // what the FakeKernel's create_xfrm_interface stands for
+  auto e = make(config::NatMode::automatic, &routes);
+  ASSERT_EQ(kernel_.interfaces().size(), 1U);
+  EXPECT_EQ(kernel_.interfaces()[0].name, "pqbe42");
+  EXPECT_EQ(kernel_.interfaces()[0].if_id, 42U);
+  EXPECT_TRUE(routes.is_up("pqbe42"));
+  ASSERT_EQ(routes.routes().count(net("10.1.0.0/16")), 1U);
+  EXPECT_EQ(routes.routes().at(net("10.1.0.0/16")), "pqbe42");
+  for (const auto& p : kernel_.policies())
+    EXPECT_EQ(p.policy.if_id, 42U);
+  const auto o = offered(*e, 0, incoming(1, 0, 0x1000));
+  EXPECT_EQ(o.tunnel.if_id, 42U);
+  ASSERT_FALSE(e->ack(0, 1, {o.generation, o.agent_spi, o.edge_spi}).refusal);
+  for (const auto& sa : kernel_.sas())
+    EXPECT_EQ(sa.if_id, 42U);
+}
+
+}  // namespace
+}  // namespace pqbranch::keysvc
