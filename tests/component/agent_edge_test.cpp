@@ -131,7 +131,7 @@ TEST_F(AgentEdge, FiftyRotationsNeverLeaveTrafficWithoutThePeersInboundSa) {
   std::sort(us.begin(), us.end());
   const auto pct = [&](double p) { return us[static_cast<std::size_t>(p * (us.size() - 1))]; };
   std::cout << fmt::format(
-      "rotation latency over {} rotations (ECDSA P-256 chains, ASan build): "
+      "rotation latency over {} rotations (ECDSA P-256 chains, resumed sessions): "
       "p50 {:.2f} ms, p99 {:.2f} ms\n",
       us.size(), pct(0.5) / 1000.0, pct(0.99) / 1000.0);
   RecordProperty("rotation_latency_p50_us", static_cast<int>(pct(0.5)));
