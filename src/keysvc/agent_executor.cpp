@@ -14,26 +14,14 @@
 
 #include "pqbranch/core/atomic_file.hpp"
 
+#include "executor_common.hpp"
+
 namespace pqbranch::keysvc {
 namespace asio = boost::asio;
 
 namespace {
 
 constexpr std::size_t kMaxTimings = 1024;
-
-spdlog::level::level_enum log_level(NoteLevel l) {
-  switch (l) {
-    case NoteLevel::debug:
-      return spdlog::level::debug;
-    case NoteLevel::info:
-      return spdlog::level::info;
-    case NoteLevel::warn:
-      return spdlog::level::warn;
-    case NoteLevel::error:
-      return spdlog::level::err;
-  }
-  return spdlog::level::info;
-}
 
 RandomSource default_random() {
   auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
@@ -43,16 +31,7 @@ RandomSource default_random() {
 }  // namespace
 
 core::Result<std::optional<AgentState>> load_agent_state(const std::filesystem::path& file) {
-  auto text = core::read_small_file(file, kMaxStateFileBytes);
-  if (!text) return text.error();
-  if (!*text) return std::optional<AgentState>{};
-  auto state = decode_agent_state(**text);
-  if (!state) {
-    core::Error e = state.error();
-    e.detail = file.string() + ": " + e.detail;
-    return e;
-  }
-  return std::optional<AgentState>{std::move(*state)};
+  return detail::load_state_file<AgentState>(file, kMaxStateFileBytes, decode_agent_state);
 }
 
 struct AgentExecutor::Impl : std::enable_shared_from_this<AgentExecutor::Impl> {
@@ -168,7 +147,7 @@ struct AgentExecutor::Impl : std::enable_shared_from_this<AgentExecutor::Impl> {
   }
   void perform(WakeAt& a, std::vector<AgentEvent>& /*results*/) { arm(a.at); }
   void perform(Note& a, std::vector<AgentEvent>& /*results*/) {
-    spdlog::log(log_level(a.level), "rotation: {}", a.text);
+    spdlog::log(detail::log_level(a.level), "rotation: {}", a.text);
   }
 
   void arm(TimePoint at) {

@@ -11,22 +11,10 @@
 #include "pqbranch/keysvc/errc.hpp"
 #include "pqbranch/keysvc/tunnel_setup.hpp"
 
+#include "executor_common.hpp"
+
 namespace pqbranch::keysvc {
 namespace {
-
-spdlog::level::level_enum log_level(NoteLevel l) {
-  switch (l) {
-    case NoteLevel::debug:
-      return spdlog::level::debug;
-    case NoteLevel::info:
-      return spdlog::level::info;
-    case NoteLevel::warn:
-      return spdlog::level::warn;
-    case NoteLevel::error:
-      return spdlog::level::err;
-  }
-  return spdlog::level::info;
-}
 
 std::string site_label(const EdgeSite& s) {
   return fmt::format("site=\"{}\"", s.rotation.site_id);
@@ -35,16 +23,8 @@ std::string site_label(const EdgeSite& s) {
 }  // namespace
 
 core::Result<std::optional<EdgeSiteState>> load_edge_site_state(const std::filesystem::path& file) {
-  auto text = core::read_small_file(file, kMaxEdgeStateFileBytes);
-  if (!text) return text.error();
-  if (!*text) return std::optional<EdgeSiteState>{};
-  auto state = decode_edge_site_state(**text);
-  if (!state) {
-    core::Error e = state.error();
-    e.detail = file.string() + ": " + e.detail;
-    return e;
-  }
-  return std::optional<EdgeSiteState>{std::move(*state)};
+  return detail::load_state_file<EdgeSiteState>(file, kMaxEdgeStateFileBytes,
+                                                decode_edge_site_state);
 }
 
 struct EdgeExecutor::Impl {
@@ -169,7 +149,7 @@ struct EdgeExecutor::Impl {
   }
   void perform(std::size_t i, WakeAt& a, Results& /*out*/, Failure& /*f*/) { sites[i].wake = a.at; }
   void perform(std::size_t /*i*/, Note& a, Results& /*out*/, Failure& /*f*/) {
-    spdlog::log(log_level(a.level), "{}", a.text);
+    spdlog::log(detail::log_level(a.level), "{}", a.text);
   }
   void perform(std::size_t i, SendOffer& a, Results& /*out*/, Failure& f) {
     Site& s = sites[i];
