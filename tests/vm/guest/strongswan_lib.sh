@@ -17,7 +17,8 @@
 #   ss_swanctl NAME ARGS...                  swanctl inside that peer
 #   ss_initiate NAME                         initiate the CHILD SA (fails if it fails)
 #   ss_terminate NAME                        delete the IKE SA from this side
-#   ss_sa NAME KEY                           a field of `swanctl --list-sas --raw`
+#   ss_has_ike_sa NAME, ss_wait_no_ike_sa NAME [SECONDS]
+#   ss_sa NAME KEY / ss_child NAME KEY       a field of the IKE / CHILD SA (list-sas --raw)
 #   ss_expect_proposal NAME TEXT             the log's "selected proposal: IKE:TEXT"
 #   ss_expect_log NAME PATTERN [SECONDS]     wait for a log line (grep -E)
 #   ss_stop NAME                             stop charon (SIGTERM, waits for its exit)
@@ -66,8 +67,8 @@ ss_pki() {
   local dir=$1 id; shift
   ss_require_root
   mkdir -p "$dir/run" "$dir/swanctl"
-  : >"$dir/strongswan.conf"
-  # pki runs in the peer root with DIR as its /run: the files land in DIR.
+  printf 'pki {\n  load = random openssl pem pkcs1 pkcs8 x509 pubkey\n}\n' >"$dir/strongswan.conf"
+  # pki runs in the peer root with DIR/run as its /run; the files then move up to DIR.
   ss_enter "$dir" /bin/sh -ec '
     cd /run
     pki --gen --type ecdsa --size 256 --outform pem >ca.key
@@ -80,6 +81,7 @@ ss_pki() {
           --lifetime 30 --outform pem >"$id.pem"
     done
   ' ss-pki "$@"
+  mv "$dir"/run/*.key "$dir"/run/*.pem "$dir"/
   rm -rf "$dir/run" "$dir/swanctl" "$dir/strongswan.conf"
   for id in "$@"; do [[ -s "$dir/$id.pem" ]] || vm_fail "ss_pki: no certificate for $id"; done
 }
@@ -96,6 +98,7 @@ ss_pki() {
 #   ike_log=N (2; 4 logs nonces, shared secrets and keys)   libipsec=0|1 (0)
 ss_config() {
   local name=$1; shift
+  [[ -z "${vm_pid[$name]:-}" ]] || vm_fail "ss_config $name: charon is running (ss_stop it first)"
   local -A c=([role]=responder [remote]=%any [auth]=psk [psk]=$SS_PSK [encap]=no
     [proposal]=aes256gcm16-prfsha384-ecp384-ke1_mlkem1024 [esp]=aes256gcm16-esn
     [ike_log]=2 [libipsec]=0)
@@ -221,27 +224,41 @@ ss_swanctl() {
   nsenter -t "$pid" -m -n -r -w /usr/sbin/swanctl "$@"
 }
 
-# ss_initiate NAME: initiate child "net" (and so the IKE SA); swanctl waits for the result.
-ss_initiate() { ss_swanctl "$1" --initiate --child net --timeout 60; }
+# ss_initiate NAME: initiate child "net" (and so the IKE SA); swanctl waits for the result
+# and its exit code is returned (so a negative test can expect a failure). swanctl's
+# output goes to $PQB_VM_OUT/NAME-swanctl.log.
+ss_initiate() {
+  ss_swanctl "$1" --initiate --child net --timeout 60 >>"$PQB_VM_OUT/$1-swanctl.log" 2>&1
+}
 
 # ss_terminate NAME: delete the IKE SA (and its CHILD SAs) from this side, waiting for the
 # peer's answer (an INFORMATIONAL exchange with a Delete payload, RFC 7296 section 1.4.1).
-ss_terminate() { ss_swanctl "$1" --terminate --ike pqb --timeout 30; }
-
-# ss_sa NAME KEY: the first value of KEY in `swanctl --list-sas --raw` (vici's own
-# key=value form), e.g. state (ESTABLISHED), ke1 / dh-group, encr-alg; child fields
-# (e.g. state INSTALLED) come after the IKE ones, so ask for child-specific keys such as
-# spi-in, protocol, mode. Prints nothing when there is no SA or no such key.
-ss_sa() {
-  ss_swanctl "$1" --list-sas --raw 2>/dev/null |
-    grep -oE "(^|[ {])$2=[^ }]*" | head -n1 | sed -E "s/^[ {]?$2=//" || true
+ss_terminate() {
+  ss_swanctl "$1" --terminate --ike pqb --timeout 30 >>"$PQB_VM_OUT/$1-swanctl.log" 2>&1
 }
 
-# ss_child_state NAME: the state of child "net" (INSTALLED, ...), empty without one.
-ss_child_state() {
-  ss_swanctl "$1" --list-sas --raw 2>/dev/null |
-    grep -oE 'child-sas \{net-[0-9]+ \{[^}]*' | grep -oE ' state=[A-Z_]+' | head -n1 |
-    cut -d= -f2 || true
+# ss_has_ike_sa NAME: true while the peer lists an IKE SA.
+ss_has_ike_sa() { [[ -n "$(ss_sa "$1" state)" ]]; }
+# ss_wait_no_ike_sa NAME [SECONDS]: wait until the peer lists no IKE SA any more.
+ss_wait_no_ike_sa() { vm_wait_for "$1 without an IKE SA" "${2:-15}" ss_no_ike_sa "$1"; }
+ss_no_ike_sa() { ! ss_has_ike_sa "$1"; }
+
+# ss_sa NAME KEY: a field of the IKE SA in `swanctl --list-sas --raw` (vici's key=value
+# form): state (ESTABLISHED), initiator-spi, responder-spi, encr-alg, prf-alg, dh-group
+# (ECP_256, CURVE_25519, ML_KEM_768), ake1 (ML_KEM_768: the additional key exchange),
+# local-port, remote-port (4500 after NAT detection or with encap), nat-any, ...
+# Prints nothing when there is no IKE SA or no such field.
+ss_sa() {
+  ss_swanctl "$1" --list-sas --raw 2>/dev/null | sed 's/ child-sas {.*//' |
+    grep -oE " $2=[^ }]*" | head -n1 | cut -d= -f2- || true
+}
+
+# ss_child NAME KEY: a field of the first CHILD SA: state (INSTALLED), protocol (ESP),
+# mode (TUNNEL), encap (yes/no), spi-in, spi-out (hex), encr-alg, encr-keysize, esn (1),
+# bytes-in, packets-in, local-ts, remote-ts ([10.1.0.0/24]). Empty when there is none.
+ss_child() {
+  ss_swanctl "$1" --list-sas --raw 2>/dev/null | grep -oE 'child-sas \{.*' |
+    grep -oE " $2=[^ }]*" | head -n1 | cut -d= -f2- || true
 }
 
 # ss_expect_log NAME PATTERN [SECONDS]: wait until the peer's log has a line matching the
