@@ -27,7 +27,10 @@ finish() {
   vm_cleanup
   ip netns del "$nsi" 2>/dev/null || true
   ip netns del "$nsr" 2>/dev/null || true
-  if [[ -n "$raw" ]]; then mkdir -p "$raw" && cp "$PQB_VM_OUT"/*.log "$raw"/ 2>/dev/null || true; fi
+  if [[ -n "$raw" ]]; then
+    mkdir -p "$raw"
+    cp "$PQB_VM_OUT"/*.log "$raw"/ 2>/dev/null || true
+  fi
   rm -rf "$PQB_VM_OUT"
 }
 trap finish EXIT

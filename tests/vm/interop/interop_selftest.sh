@@ -19,7 +19,7 @@ no_xfrm_state() { [[ -z "$(ip -n "$1" xfrm state)" ]]; }
 vm_step "ECDSA certificates (strongSwan pki)"
 pki=$SS_STATE/pki
 ss_pki "$pki" initiator.pqb.test responder.pqb.test
-vm_expect "certificate and key files" "$(ls "$pki" | wc -l)" -eq 6
+vm_expect "certificate and key files" "$(find "$pki" -name '*.pem' -o -name '*.key' | wc -l)" -eq 6
 
 vm_step "ECP-256 + ML-KEM-768, ECDSA certificates, kernel ESP"
 p=aes256gcm16-prfsha384-ecp256-ke1_mlkem768
