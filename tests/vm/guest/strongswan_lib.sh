@@ -95,7 +95,9 @@ ss_pki() {
 #   pki=DIR (auth=cert: from ss_pki, holding ca.pem and LOCAL_ID.pem/.key)
 #   local_ts=NET remote_ts=NET (10.2.0.0/24 / 10.1.0.0/24 for the responder, swapped for
 #   the initiator: vm_branch_topology's LANs)   encap=yes|no (no: force UDP encapsulation)
-#   ike_log=N (2; 4 logs nonces, shared secrets and keys)   libipsec=0|1 (0)
+#   ike_log=N (2; 4 logs nonces, shared secrets and keys)   libipsec=0|1 (0; 1: ESP in
+#   userspace over a TUN device, for a kernel without ESP: needs encap=yes, has no ESN, so
+#   esp defaults to aes256gcm16 then)
 ss_config() {
   local name=$1; shift
   [[ -z "${vm_pid[$name]:-}" ]] || vm_fail "ss_config $name: charon is running (ss_stop it first)"
@@ -103,6 +105,8 @@ ss_config() {
     [proposal]=aes256gcm16-prfsha384-ecp384-ke1_mlkem1024 [esp]=aes256gcm16-esn
     [ike_log]=2 [libipsec]=0)
   local kv
+  # kernel-libipsec has no ESN: without an explicit esp= it gets plain AES-GCM.
+  for kv in "$@"; do [[ "$kv" == libipsec=1 ]] && c[esp]=aes256gcm16; done
   for kv in "$@"; do c[${kv%%=*}]=${kv#*=}; done
   [[ -n "${c[local]:-}" ]] || vm_fail "ss_config $name: local=ADDR is required"
   local me=responder.pqb.test peer=initiator.pqb.test lts=10.2.0.0/24 rts=10.1.0.0/24
@@ -114,7 +118,9 @@ ss_config() {
   local state="$SS_STATE/$name" plugins=$SS_PLUGINS
   rm -rf "$state"
   mkdir -p "$state/run" "$state/swanctl"/{conf.d,x509,x509ca,private}
-  ((c[libipsec])) && plugins+=" kernel-libipsec"
+  # Listed before kernel-netlink, kernel-libipsec's IPsec backend takes precedence (routes
+  # and addresses still go through kernel-netlink).
+  ((c[libipsec])) && plugins=${plugins/kernel-netlink/kernel-libipsec kernel-netlink}
   cat >"$state/strongswan.conf" <<EOF
 # written by strongswan_lib.sh ss_config for peer $name
 charon {
