@@ -56,7 +56,8 @@ run_case() {
   ss_initiate "i-$name" >"$PQB_VM_OUT/initiate-$name.log" 2>&1 || true
   ss_expect_log "i-$name" 'IKE_SA pqb\[[0-9]+\] established' 30
   local selected spi_i spi_r
-  selected=$(grep -m1 -oE 'selected proposal: IKE:[^ ]+' "$PQB_VM_OUT/i-$name.log" | cut -d: -f3)
+  ss_expect_proposal "i-$name" "${SS_SELECTED[$name]}"
+  selected=${SS_SELECTED[$name]}
   spi_i=$(ss_sa "i-$name" initiator-spi) spi_r=$(ss_sa "i-$name" responder-spi)
   ss_stop "i-$name"
   ss_stop "r-$name"
@@ -85,16 +86,13 @@ mkdir -p "$vectors"
 vm_note "peer: $versions"
 cases=("$@")
 (( ${#cases[@]} )) || cases=(ecp256_mlkem768 x25519_mlkem768 ecp384_mlkem1024 mlkem768)
+declare -A desc=(
+  [ecp256_mlkem768]="ECP-256 in IKE_SA_INIT, ML-KEM-768 as ADDKE1 in IKE_INTERMEDIATE, PSK"
+  [x25519_mlkem768]="Curve25519 in IKE_SA_INIT, ML-KEM-768 as ADDKE1 in IKE_INTERMEDIATE, PSK"
+  [ecp384_mlkem1024]="ECP-384 in IKE_SA_INIT, ML-KEM-1024 as ADDKE1 in IKE_INTERMEDIATE, PSK"
+  [mlkem768]="ML-KEM-768 alone in IKE_SA_INIT (no IKE_INTERMEDIATE), PSK"
+)
 for c in "${cases[@]}"; do
-  case "$c" in
-    ecp256_mlkem768) run_case "$c" aes256gcm16-prfsha384-ecp256-ke1_mlkem768 \
-      "ECP-256 in IKE_SA_INIT, ML-KEM-768 as ADDKE1 in IKE_INTERMEDIATE, PSK" ;;
-    x25519_mlkem768) run_case "$c" aes256gcm16-prfsha384-x25519-ke1_mlkem768 \
-      "Curve25519 in IKE_SA_INIT, ML-KEM-768 as ADDKE1 in IKE_INTERMEDIATE, PSK" ;;
-    ecp384_mlkem1024) run_case "$c" aes256gcm16-prfsha384-ecp384-ke1_mlkem1024 \
-      "ECP-384 in IKE_SA_INIT, ML-KEM-1024 as ADDKE1 in IKE_INTERMEDIATE, PSK" ;;
-    mlkem768) run_case "$c" aes256gcm16-prfsha384-mlkem768 \
-      "ML-KEM-768 alone in IKE_SA_INIT (no IKE_INTERMEDIATE), PSK" ;;
-    *) vm_fail "unknown case $c" ;;
-  esac
+  [[ -n "${desc[$c]:-}" ]] || vm_fail "unknown case $c"
+  run_case "$c" "${SS_PROPOSAL[$c]}" "${desc[$c]}"
 done

@@ -11,6 +11,8 @@
 # $PQB_VM_OUT/<name>.log, like any vm_bg job.
 #
 #   ss_versions                              "strongSwan 6.1.0-2, OpenSSL 3.6.5-1" (log it)
+#   ${SS_PROPOSAL[case]}, ${SS_SELECTED[case]}  proposal keyword / selected name per case:
+#       ecp256_mlkem768 x25519_mlkem768 ecp384_mlkem1024 mlkem768 classical
 #   ss_pki DIR ID...                         CA + ECDSA P-256 certificate per ID (see there)
 #   ss_config NAME key=value...              write a peer's configuration (keys below)
 #   ss_start NAME NS                         start charon, load the configuration
@@ -31,6 +33,24 @@ SS_PSK=${SS_PSK:-pqbranch-interop-test-psk-not-secret}
 # openssl provides AES-GCM, the PRFs, ECP, Curve25519 and ML-KEM (OpenSSL >= 3.5).
 SS_PLUGINS="random nonce openssl pem pkcs1 pkcs8 x509 pubkey revocation constraints kdf"
 SS_PLUGINS+=" kernel-netlink socket-default vici updown"
+
+# The interop matrix's key-exchange cases (issue 6): strongSwan's proposal keyword and the
+# name charon logs and lists once it selected it. "classical" is the negative control.
+declare -A SS_PROPOSAL=(
+  [ecp256_mlkem768]=aes256gcm16-prfsha384-ecp256-ke1_mlkem768
+  [x25519_mlkem768]=aes256gcm16-prfsha384-x25519-ke1_mlkem768
+  [ecp384_mlkem1024]=aes256gcm16-prfsha384-ecp384-ke1_mlkem1024
+  [mlkem768]=aes256gcm16-prfsha384-mlkem768
+  [classical]=aes256gcm16-prfsha384-ecp384
+)
+# shellcheck disable=SC2034  # used by the scenarios that source this library
+declare -A SS_SELECTED=(
+  [ecp256_mlkem768]=AES_GCM_16_256/PRF_HMAC_SHA2_384/ECP_256/KE1_ML_KEM_768
+  [x25519_mlkem768]=AES_GCM_16_256/PRF_HMAC_SHA2_384/CURVE_25519/KE1_ML_KEM_768
+  [ecp384_mlkem1024]=AES_GCM_16_256/PRF_HMAC_SHA2_384/ECP_384/KE1_ML_KEM_1024
+  [mlkem768]=AES_GCM_16_256/PRF_HMAC_SHA2_384/ML_KEM_768
+  [classical]=AES_GCM_16_256/PRF_HMAC_SHA2_384/ECP_384
+)
 
 ss_require_root() {
   [[ -x "$SS_ROOT/usr/lib/ipsec/charon" ]] ||
@@ -102,7 +122,7 @@ ss_config() {
   local name=$1; shift
   [[ -z "${vm_pid[$name]:-}" ]] || vm_fail "ss_config $name: charon is running (ss_stop it first)"
   local -A c=([role]=responder [remote]=%any [auth]=psk [psk]=$SS_PSK [encap]=no
-    [proposal]=aes256gcm16-prfsha384-ecp384-ke1_mlkem1024 [esp]=aes256gcm16-esn
+    [proposal]=${SS_PROPOSAL[ecp384_mlkem1024]} [esp]=aes256gcm16-esn
     [ike_log]=2 [libipsec]=0)
   local kv
   # kernel-libipsec has no ESN: without an explicit esp= it gets plain AES-GCM.

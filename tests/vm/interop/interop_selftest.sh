@@ -22,13 +22,13 @@ ss_pki "$pki" initiator.pqb.test responder.pqb.test
 vm_expect "certificate and key files" "$(find "$pki" -name '*.pem' -o -name '*.key' | wc -l)" -eq 6
 
 vm_step "ECP-256 + ML-KEM-768, ECDSA certificates, kernel ESP"
-p=aes256gcm16-prfsha384-ecp256-ke1_mlkem768
+p=${SS_PROPOSAL[ecp256_mlkem768]}
 ss_config resp local=192.0.2.2 auth=cert pki="$pki" proposal=$p
 ss_config init role=initiator local=192.0.2.1 remote=192.0.2.2 auth=cert pki="$pki" proposal=$p
 ss_start resp gw2
 ss_start init gw1
 ss_initiate init
-ss_expect_proposal resp AES_GCM_16_256/PRF_HMAC_SHA2_384/ECP_256/KE1_ML_KEM_768
+ss_expect_proposal resp "${SS_SELECTED[ecp256_mlkem768]}"
 ss_expect_log resp "authentication of 'initiator.pqb.test' with ECDSA_WITH_SHA256_DER successful"
 vm_expect_text "responder's IKE SA" "$(ss_sa resp state)" ESTABLISHED
 vm_expect_text "its key exchange" "$(ss_sa resp dh-group)" ECP_256
@@ -56,13 +56,13 @@ ss_stop init
 ss_stop resp
 
 vm_step "Curve25519 + ML-KEM-768, PSK, UDP-encapsulated ESP (encap = yes)"
-p=aes256gcm16-prfsha384-x25519-ke1_mlkem768
+p=${SS_PROPOSAL[x25519_mlkem768]}
 ss_config resp local=192.0.2.2 proposal=$p encap=yes
 ss_config init role=initiator local=192.0.2.1 remote=192.0.2.2 proposal=$p encap=yes
 ss_start resp gw2
 ss_start init gw1
 ss_initiate init
-ss_expect_proposal resp AES_GCM_16_256/PRF_HMAC_SHA2_384/CURVE_25519/KE1_ML_KEM_768
+ss_expect_proposal resp "${SS_SELECTED[x25519_mlkem768]}"
 ss_expect_log resp "authentication of 'initiator.pqb.test' with pre-shared key successful"
 vm_expect_text "initiator's CHILD SA" "$(ss_child init state)" INSTALLED
 vm_expect_text "UDP encapsulation" "$(ss_child init encap)" yes
@@ -80,8 +80,10 @@ ss_stop init
 ss_stop resp
 
 vm_step "classical-only responder refuses a hybrid-only initiator"
-ss_config resp local=192.0.2.2 proposal=aes256gcm16-prfsha384-ecp256
-ss_config init role=initiator local=192.0.2.1 remote=192.0.2.2 proposal=$p
+ss_config resp local=192.0.2.2 proposal="${SS_PROPOSAL[classical]}"
+# The same ECP-384 in IKE_SA_INIT on both sides: only the ML-KEM transform is missing.
+ss_config init role=initiator local=192.0.2.1 remote=192.0.2.2 \
+  proposal="${SS_PROPOSAL[ecp384_mlkem1024]}"
 ss_start resp gw2
 ss_start init gw1
 if ss_initiate init; then vm_fail "the initiate succeeded against a classical-only responder"; fi
