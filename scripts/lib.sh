@@ -52,8 +52,8 @@ pqb_make_root() {
   pkgs=$(pqb_packages "$pkgfile")
   key=$(printf '%s %s %s' "$suite" "$pkgs" "$*" | sha256sum | cut -c1-12)
   cache=$(pqb_cache_dir); dir="$cache/$name-$key"
-  mkdir -p "$cache"
   if [[ ! -f "$dir/.pqb-complete" && -n "${PQB_ROOT_LOOKUP_ONLY:-}" ]]; then return 0; fi
+  mkdir -p "$cache"
   if [[ ! -f "$dir/.pqb-complete" ]]; then
     exec 9>"$cache/$name.lock"; flock 9
     if [[ ! -f "$dir/.pqb-complete" ]]; then
