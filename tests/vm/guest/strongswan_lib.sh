@@ -16,6 +16,7 @@
 #   ss_pki DIR ID...                         CA + ECDSA P-256 certificate per ID (see there)
 #   ss_config NAME key=value...              write a peer's configuration (keys below)
 #   ss_start NAME NS                         start charon, load the configuration
+#   ss_responder NAME NS CASE psk|cert [k=v...]  ss_config + ss_start of the usual responder
 #   ss_swanctl NAME ARGS...                  swanctl inside that peer
 #   ss_initiate NAME                         initiate the CHILD SA (fails if it fails)
 #   ss_terminate NAME                        delete the IKE SA from this side
@@ -239,6 +240,24 @@ ss_start() {
   ss_swanctl "$name" --load-all --noprompt >"$state/load.log" 2>&1 ||
     { cat "$state/load.log"; vm_fail "ss_start $name: swanctl --load-all failed"; }
   vm_note "charon $name started in $ns ($(ss_versions))"
+}
+
+# ss_responder NAME NS CASE psk|cert [key=value...]: the usual strongSwan responder of the
+# interop matrix in one call: at 192.0.2.2 (gw2 of vm_branch_topology), proposal
+# ${SS_PROPOSAL[CASE]}, the given authentication (cert: the test PKI in $SS_PKI, made on
+# first use, which also holds the initiator's ca.pem, initiator.pqb.test.pem and .key),
+# more ss_config keys after those; then started in NS.
+SS_PKI=${SS_PKI:-$SS_STATE/pki}
+ss_responder() {
+  local name=$1 ns=$2 case=$3 auth=$4; shift 4
+  [[ -n "${SS_PROPOSAL[$case]:-}" ]] || vm_fail "ss_responder: unknown case '$case'"
+  local extra=()
+  if [[ "$auth" == cert ]]; then
+    [[ -f "$SS_PKI/ca.pem" ]] || ss_pki "$SS_PKI" initiator.pqb.test responder.pqb.test
+    extra=(pki="$SS_PKI")
+  fi
+  ss_config "$name" local=192.0.2.2 proposal="${SS_PROPOSAL[$case]}" auth="$auth" "${extra[@]}" "$@"
+  ss_start "$name" "$ns"
 }
 
 # ss_swanctl NAME ARGS...: swanctl in the peer's namespaces and chroot (nsenter by the

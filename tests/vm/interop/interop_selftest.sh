@@ -16,16 +16,12 @@ vm_branch_topology
 # no_xfrm_state NS: the kernel holds no SA in NS any more.
 no_xfrm_state() { [[ -z "$(ip -n "$1" xfrm state)" ]]; }
 
-vm_step "ECDSA certificates (strongSwan pki)"
-pki=$SS_STATE/pki
-ss_pki "$pki" initiator.pqb.test responder.pqb.test
-vm_expect "certificate and key files" "$(find "$pki" -name '*.pem' -o -name '*.key' | wc -l)" -eq 6
-
 vm_step "ECP-256 + ML-KEM-768, ECDSA certificates, kernel ESP"
-p=${SS_PROPOSAL[ecp256_mlkem768]}
-ss_config resp local=192.0.2.2 auth=cert pki="$pki" proposal=$p
-ss_config init role=initiator local=192.0.2.1 remote=192.0.2.2 auth=cert pki="$pki" proposal=$p
-ss_start resp gw2
+# The responder makes the test PKI ($SS_PKI) on first use.
+ss_responder resp gw2 ecp256_mlkem768 cert
+vm_expect "certificate and key files" "$(find "$SS_PKI" -name '*.pem' -o -name '*.key' | wc -l)" -eq 6
+ss_config init role=initiator local=192.0.2.1 remote=192.0.2.2 auth=cert pki="$SS_PKI" \
+  proposal="${SS_PROPOSAL[ecp256_mlkem768]}"
 ss_start init gw1
 ss_initiate init
 ss_expect_proposal resp "${SS_SELECTED[ecp256_mlkem768]}"
@@ -56,10 +52,9 @@ ss_stop init
 ss_stop resp
 
 vm_step "Curve25519 + ML-KEM-768, PSK, UDP-encapsulated ESP (encap = yes)"
-p=${SS_PROPOSAL[x25519_mlkem768]}
-ss_config resp local=192.0.2.2 proposal=$p encap=yes
-ss_config init role=initiator local=192.0.2.1 remote=192.0.2.2 proposal=$p encap=yes
-ss_start resp gw2
+ss_responder resp gw2 x25519_mlkem768 psk encap=yes
+ss_config init role=initiator local=192.0.2.1 remote=192.0.2.2 encap=yes \
+  proposal="${SS_PROPOSAL[x25519_mlkem768]}"
 ss_start init gw1
 ss_initiate init
 ss_expect_proposal resp "${SS_SELECTED[x25519_mlkem768]}"
@@ -80,11 +75,10 @@ ss_stop init
 ss_stop resp
 
 vm_step "classical-only responder refuses a hybrid-only initiator"
-ss_config resp local=192.0.2.2 proposal="${SS_PROPOSAL[classical]}"
 # The same ECP-384 in IKE_SA_INIT on both sides: only the ML-KEM transform is missing.
 ss_config init role=initiator local=192.0.2.1 remote=192.0.2.2 \
   proposal="${SS_PROPOSAL[ecp384_mlkem1024]}"
-ss_start resp gw2
+ss_responder resp gw2 classical psk
 ss_start init gw1
 if ss_initiate init; then vm_fail "the initiate succeeded against a classical-only responder"; fi
 ss_expect_log resp 'received proposals unacceptable'
