@@ -5,10 +5,10 @@
 // Regenerate them after a change to the layouts:
 //   PQB_WRITE_FUZZ_SEEDS=1 build/asan/tests/pqb_unit_tests --gtest_filter='Ikev2FuzzSeeds.*'
 
-#include <cstdlib>
-#include <filesystem>
+#include "fakes/fuzz_seeds.hpp"
+
+#include <algorithm>
 #include <fstream>
-#include <iterator>
 #include <map>
 #include <string>
 
@@ -63,28 +63,11 @@ std::map<std::string, std::vector<std::uint8_t>> seeds() {
   return out;
 }
 
-std::filesystem::path corpus_dir() {
-  return pqbranch::test::source_dir() / "tests" / "fuzz" / "corpus" / "ikev2";
-}
-
 TEST(Ikev2FuzzSeeds, CommittedSeedsParseAsNamed) {
   const auto expected = seeds();
-  if (const char* w = std::getenv("PQB_WRITE_FUZZ_SEEDS"); w != nullptr && std::string(w) == "1") {
-    std::filesystem::create_directories(corpus_dir());
-    for (const auto& [name, bytes] : expected) {
-      std::ofstream(corpus_dir() / name, std::ios::binary)
-          .write(reinterpret_cast<const char*>(bytes.data()),
-                 static_cast<std::streamsize>(bytes.size()));
-    }
-  }
-  std::size_t files = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(corpus_dir())) {
-    const std::string name = entry.path().filename().string();
-    ++files;
+  const auto files = pqbranch::test::sync_fuzz_seeds("ikev2", expected);
+  for (const auto& [name, bytes] : files) {
     EXPECT_TRUE(expected.contains(name)) << name << " is not a seed this test makes";
-    std::ifstream in(entry.path(), std::ios::binary);
-    const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                                          std::istreambuf_iterator<char>());
     ASSERT_FALSE(bytes.empty()) << name;
     if (name.starts_with("plain_")) {
       const auto m = parse_message(bytes);
@@ -98,7 +81,7 @@ TEST(Ikev2FuzzSeeds, CommittedSeedsParseAsNamed) {
       EXPECT_TRUE(c) << name << ": " << c.error().message();
     }
   }
-  EXPECT_EQ(files, expected.size()) << "regenerate with PQB_WRITE_FUZZ_SEEDS=1";
+  EXPECT_EQ(files.size(), expected.size()) << "regenerate with PQB_WRITE_FUZZ_SEEDS=1";
 }
 
 }  // namespace
