@@ -2,13 +2,11 @@
 // made by our builders (dump entries have the request layout) and by NetlinkWriter
 // (events). The committed files are checked here to parse with the parser their name
 // starts with, so the fuzzer starts from deep inside the parsers rather than from noise.
-// Regenerate them after a change to the message layouts:
+// Regenerate them after a change to the message layouts (tests/fakes/fuzz_seeds.hpp):
 //   PQB_WRITE_FUZZ_SEEDS=1 build/asan/tests/pqb_unit_tests --gtest_filter='XfrmFuzzSeeds.*'
+#include "fakes/fuzz_seeds.hpp"
+
 #include <arpa/inet.h>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <netinet/in.h>
 #include <string>
@@ -19,7 +17,6 @@
 #include "pqbranch/xfrm/netlink_messages.hpp"
 
 #include "fakes/netlink_writer.hpp"
-#include "fakes/test_paths.hpp"
 #include "fakes/xfrm_samples.hpp"
 
 namespace pqbranch::xfrm {
@@ -129,28 +126,11 @@ std::map<std::string, std::vector<std::uint8_t>> seeds() {
   return out;
 }
 
-std::filesystem::path corpus_dir() {
-  return test::source_dir() / "tests" / "fuzz" / "corpus" / "xfrm";
-}
-
 TEST(XfrmFuzzSeeds, CommittedSeedsParseWithTheirParser) {
   const auto expected = seeds();
-  if (const char* w = std::getenv("PQB_WRITE_FUZZ_SEEDS"); w != nullptr && std::string(w) == "1") {
-    std::filesystem::create_directories(corpus_dir());
-    for (const auto& [name, bytes] : expected) {
-      std::ofstream(corpus_dir() / name, std::ios::binary)
-          .write(reinterpret_cast<const char*>(bytes.data()),
-                 static_cast<std::streamsize>(bytes.size()));
-    }
-  }
-  std::size_t files = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(corpus_dir())) {
-    const std::string name = entry.path().filename().string();
-    ++files;
+  const auto files = test::sync_fuzz_seeds("xfrm", expected);
+  for (const auto& [name, bytes] : files) {
     EXPECT_TRUE(expected.contains(name)) << name << " is not a seed this test makes";
-    std::ifstream in(entry.path(), std::ios::binary);
-    const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                                          std::istreambuf_iterator<char>());
     if (name.starts_with("sa_")) {
       const auto s = parse_sa(bytes, Ownership{});
       EXPECT_TRUE(s.has_value()) << name << ": " << s.error().message();
@@ -163,7 +143,7 @@ TEST(XfrmFuzzSeeds, CommittedSeedsParseWithTheirParser) {
       EXPECT_TRUE(e->has_value()) << name << " is not an event";
     }
   }
-  EXPECT_EQ(files, expected.size()) << "regenerate with PQB_WRITE_FUZZ_SEEDS=1";
+  EXPECT_EQ(files.size(), expected.size()) << "regenerate with PQB_WRITE_FUZZ_SEEDS=1";
 }
 
 }  // namespace
