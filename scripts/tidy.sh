@@ -1,19 +1,41 @@
 #!/usr/bin/env bash
 # clang-tidy over the project's own .cpp files (config: .clang-tidy), using the build's
-# compile_commands.json. Results are cached by file content, so unchanged files are skipped.
+# compile_commands.json. Results are cached by content: a file is checked again only when
+# it, one of the project headers it includes (from the build's dependency records), the
+# checks or the CMake files change. Run it after a build of the same preset.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${1:-build/asan}
 cd "$top"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/pqbranch-tidy"
 mkdir -p "$cache"
-# A file's result depends on the checks, the compiler flags (set by the CMake files), the file
-# itself and the project's headers. Adding a .cpp elsewhere does not invalidate it.
-stamp=$( { cat .clang-tidy CMakePresets.json cmake/*.cmake
-  find include src tests -name '*.hpp' -print0 | sort -z | xargs -0 cat; } | sha256sum | cut -c1-32)
+hash() { sha256sum | cut -c1-32; }
+# What every result depends on: the checks and the compiler flags (set by the CMake files).
+flags=$( { cat .clang-tidy CMakePresets.json cmake/*.cmake; find . -name CMakeLists.txt \
+  -not -path './build/*' -print0 | sort -z | xargs -0 cat; } | hash)
+# A file the build has not compiled (no dependency record) depends on every project header.
+all_headers=$(find include src tests -name '*.hpp' -print0 | sort -z | xargs -0 cat | hash)
+
+# source -> its project headers, from ninja's deps log ("<source>\t<header> <header> ...").
+declare -A headers
+while IFS=$'\t' read -r src hdrs; do headers[$src]=$hdrs; done < <(
+  ninja -C "$build" -t deps 2>/dev/null | awk -v top="$top/" '
+    /^[^ ]/ { if (src != "") print src "\t" h; src = ""; h = ""; next }
+    /^    / { p = $1
+              if (index(p, top) != 1 || index(p, top "build/") == 1) next
+              p = substr(p, length(top) + 1)
+              if (src == "" && p ~ /\.cpp$/) src = p; else h = h " " p }
+    END { if (src != "") print src "\t" h }')
+
 files=()
 while IFS= read -r f; do
-  key=$( { cat "$f"; printf '%s' "$stamp"; } | sha256sum | cut -c1-32)
+  if [[ -v "headers[$f]" ]]; then
+    # shellcheck disable=SC2086  # the header list is space-separated paths without spaces
+    deps=$(cat ${headers[$f]} /dev/null | hash)
+  else
+    deps=$all_headers
+  fi
+  key=$( { cat "$f"; printf '%s %s' "$flags" "$deps"; } | hash)
   [[ -f "$cache/$key" ]] || files+=("$f:$key")
 done < <(find src agent edge-stub tests/tools tests/vm/driver -name '*.cpp' | sort)
 echo "clang-tidy: ${#files[@]} file(s) to check"
