@@ -10,7 +10,15 @@
 namespace pqbranch::crypto {
 namespace detail {
 const char* hash_name(Hash h) noexcept {
-  return h == Hash::sha256 ? "SHA256" : "SHA384";
+  switch (h) {
+    case Hash::sha256:
+      return "SHA256";
+    case Hash::sha384:
+      return "SHA384";
+    case Hash::sha512:
+      return "SHA512";
+  }
+  return "SHA256";
 }
 }  // namespace detail
 
@@ -22,6 +30,17 @@ core::Result<std::vector<std::uint8_t>> digest(Hash h, std::span<const std::uint
                    &len) != 1 ||
       len != out.size()) {
     return detail::openssl_error(errc::backend, "digest");
+  }
+  return out;
+}
+
+core::Result<std::array<std::uint8_t, 20>> sha1_digest(std::span<const std::uint8_t> data) {
+  const detail::ErrorQueueScope scope;
+  std::array<std::uint8_t, 20> out{};
+  std::size_t len = 0;
+  if (EVP_Q_digest(nullptr, "SHA1", nullptr, data.data(), data.size(), out.data(), &len) != 1 ||
+      len != out.size()) {
+    return detail::openssl_error(errc::backend, "SHA-1 digest");
   }
   return out;
 }
