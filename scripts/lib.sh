@@ -44,13 +44,15 @@ pqb_host_install() {
 }
 
 # pqb_make_root NAME PACKAGE_FILE SUITE [extra mmdebstrap args...]
-# Prints the path of a cached root filesystem, creating it once.
+# Prints the path of a cached root filesystem, creating it once (with PQB_ROOT_LOOKUP_ONLY
+# set: prints nothing when it does not exist yet).
 pqb_make_root() {
   local name=$1 pkgfile=$2 suite=$3; shift 3
   local pkgs key dir cache
   pkgs=$(pqb_packages "$pkgfile")
   key=$(printf '%s %s %s' "$suite" "$pkgs" "$*" | sha256sum | cut -c1-12)
   cache=$(pqb_cache_dir); dir="$cache/$name-$key"
+  if [[ ! -f "$dir/.pqb-complete" && -n "${PQB_ROOT_LOOKUP_ONLY:-}" ]]; then return 0; fi
   mkdir -p "$cache"
   if [[ ! -f "$dir/.pqb-complete" ]]; then
     exec 9>"$cache/$name.lock"; flock 9
@@ -76,7 +78,27 @@ pqb_make_root() {
 
 pqb_buildroot() { pqb_make_root buildroot "$(pqb_top)/scripts/buildroot.packages" "$PQB_SUITE"; }
 
-# pqb_in_root ROOT COMMAND...: run COMMAND inside ROOT with the source tree at /pqbranch.
+# The strongSwan 6.1 peer of the IKEv2 interop tests (docs/ikev2.md, "Interop harness"):
+# Debian unstable, whose Release file on some mirrors is past its Valid-Until date.
+PQB_PEER_SUITE=sid
+pqb_peerroot() {
+  pqb_make_root peerroot "$(pqb_top)/scripts/peerroot.packages" "$PQB_PEER_SUITE" \
+    --aptopt='Acquire::Check-Valid-Until "false"'
+}
+
+# True when the CTest labels a gate run selects (none = all) include interop.
+pqb_wants_interop() {
+  local a labels=0
+  for a in "$@"; do
+    [[ "$a" == -* ]] && continue
+    labels=1
+    [[ "$a" == interop ]] && return 0
+  done
+  (( labels == 0 ))
+}
+
+# pqb_in_root ROOT COMMAND...: run COMMAND inside ROOT with the source tree at /pqbranch
+# (and, when PQB_PEERROOT names one, the strongSwan peer root at /run/peerroot).
 # A private mount namespace holds every mount, so they vanish with the command, and
 # several commands can use one root at once.
 pqb_in_root() {
@@ -84,7 +106,7 @@ pqb_in_root() {
   local top; top=$(pqb_top)
   local ccache; ccache="$(pqb_cache_dir)/ccache"; mkdir -p "$ccache"
   unshare --mount --propagation private -- /bin/bash -euc '
-    root=$1 top=$2 ccache=$3; shift 3
+    root=$1 top=$2 ccache=$3 peerroot=$4; shift 4
     mount -t proc proc "$root/proc"
     mount -t sysfs sysfs "$root/sys"
     mount --rbind /dev "$root/dev"
@@ -95,9 +117,18 @@ pqb_in_root() {
     mount --bind "$ccache" "$root/var/cache/ccache"
     # The plain root, without the mounts above, for the VM harness to share over 9p.
     mount --bind -o ro "$root" "$root/run/vmroot" 2>/dev/null || mount --bind "$root" "$root/run/vmroot"
+    # The strongSwan peer root (interop tests), read-only: each charon gets its own
+    # writable /etc/swanctl and /run on top (tests/vm/guest/strongswan_lib.sh).
+    peer=
+    if [[ -n "$peerroot" ]]; then
+      mkdir -p "$root/run/peerroot"
+      mount --bind "$peerroot" "$root/run/peerroot"
+      mount -o remount,bind,ro "$root/run/peerroot"
+      peer=/run/peerroot
+    fi
     cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
     exec chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
       HOME=/root TERM="${TERM:-dumb}" CI="${CI:-}" PQB_IN_ROOT=1 CCACHE_DIR=/var/cache/ccache \
-      PQB_VMROOT=/run/vmroot LANG=C.UTF-8 "$@"
-  ' pqb-root "$root" "$top" "$ccache" "$@"
+      PQB_VMROOT=/run/vmroot PQB_PEERROOT="$peer" LANG=C.UTF-8 "$@"
+  ' pqb-root "$root" "$top" "$ccache" "${PQB_PEERROOT:-}" "$@"
 }

@@ -2,31 +2,36 @@
 # Runs one test script inside Debian 13's kernel under qemu (software emulation) and exits
 # with the script's exit code, so CTest sees the guest's verdict. See docs/vm-harness.md.
 #
-#   run-vm-test.sh [--build-dir DIR] [--timeout SECONDS] [--expect-exit N] SCRIPT [ARGS...]
+#   run-vm-test.sh [--build-dir DIR] [--timeout SECONDS] [--expect-exit N] [--peerroot]
+#                  SCRIPT [ARGS...]
 #
 # SCRIPT runs in the guest as root (PID 1's child) with the source and build trees mounted
 # at their host paths; its output, artifacts ($PQB_VM_OUT) and the console log are kept
 # in BUILD_DIR/vm/results/<script name>/. --expect-exit N passes only if SCRIPT exits N
-# (how the harness tests that failures reach CTest).
+# (how the harness tests that failures reach CTest). --peerroot: the script needs the
+# strongSwan peer root (interop tests): shared read-only at /run/peerroot in the guest.
 # Environment: PQB_VMROOT (root filesystem to boot; default /), PQB_VM_KERNEL (a vmlinuz
-# in it; default the newest), PQB_VM_VERBOSE=1 (stream the console while it runs).
+# in it; default the newest), PQB_VM_VERBOSE=1 (stream the console while it runs),
+# PQB_PEERROOT (the strongSwan peer root; ./pqb binds it at /run/peerroot).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/../.." && pwd)
 build=${PQB_BUILD_DIR:-$src/build/asan}
 timeout_s=240
 expect=
+peer=0
 while (( $# )); do
   case "$1" in
     --build-dir) build=$2; shift 2 ;;
     --timeout) timeout_s=$2; shift 2 ;;
     --expect-exit) expect=$2; shift 2 ;;
+    --peerroot) peer=1; shift ;;
     --) shift; break ;;
     -*) echo "run-vm-test: unknown option $1" >&2; exit 2 ;;
     *) break ;;
   esac
 done
-(( $# )) || { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+(( $# )) || { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 script=$(realpath "$1"); shift
 build=$(realpath "$build")
 name=$(basename "$script" .sh)
@@ -44,6 +49,14 @@ kver=${kernel##*/vmlinuz-}
 [[ "$script" == "$src"/* || "$script" == "$build"/* ]] ||
   fail "$script must be inside the source or build tree (the guest sees only those)"
 
+# The interop tests' strongSwan root (scripts/lib.sh pqb_peerroot; ./pqb test creates it).
+peerroot=
+if (( peer )); then
+  peerroot=${PQB_PEERROOT:-}
+  [[ -n "$peerroot" && -x "$peerroot/usr/lib/ipsec/charon" ]] ||
+    fail "no strongSwan peer root (PQB_PEERROOT='$peerroot'): './pqb test interop' creates it"
+fi
+
 initrd=$("$here/mk-initramfs.sh" "$vmroot" "$kver" "$build/vm/cache")
 
 # --- the share: inputs for the guest, results for us ---------------------------------------
@@ -54,12 +67,14 @@ mkdir -p "$results/out"
   printf 'src %s\n' "$src"
   # The build tree is usually inside the source tree; share it separately when not.
   [[ "$build" == "$src"/* ]] || printf 'build %s\n' "$build"
+  [[ -z "$peerroot" ]] || printf 'peerroot /run/peerroot\n'
 } >"$results/mounts"
 printf '%s\n' "$here/guest/pid1.sh" >"$results/pid1"
 guest_timeout=$(( timeout_s > 60 ? timeout_s - 30 : timeout_s / 2 ))
 {
   printf 'PQB_SOURCE_DIR=%q\nPQB_BUILD_DIR=%q\nPQB_VM_TEST=%q\n' "$src" "$build" "$script"
   printf 'PQB_VM_GUEST_TIMEOUT=%q\n' "$guest_timeout"
+  [[ -z "$peerroot" ]] || printf 'PQB_PEERROOT=/run/peerroot\n'
   printf 'PQB_VM_ARGS=('; printf '%q ' "$@"; printf ')\n'
 } >"$results/job.env"
 
@@ -76,6 +91,7 @@ qemu=(qemu-system-x86_64 -nodefaults -no-user-config -machine q35 -accel tcg -cp
   -virtfs "$(virtfs "$results" share)"
   -virtfs "$(virtfs "$src" src ro)")
 [[ "$build" == "$src"/* ]] || qemu+=(-virtfs "$(virtfs "$build" build ro)")
+[[ -z "$peerroot" ]] || qemu+=(-virtfs "$(virtfs "$peerroot" peerroot ro)")
 
 # --- run ----------------------------------------------------------------------------------
 console="$results/console.log"

@@ -29,10 +29,12 @@ hostname pqb-vm
 ip link set lo up
 
 # job.env (written by run-vm-test.sh): PQB_SOURCE_DIR, PQB_BUILD_DIR, PQB_VM_TEST,
-# PQB_VM_GUEST_TIMEOUT and the array PQB_VM_ARGS.
+# PQB_VM_GUEST_TIMEOUT, the array PQB_VM_ARGS and, with --peerroot, PQB_PEERROOT.
 # shellcheck source=/dev/null
 source "$share/job.env"
 export PQB_SOURCE_DIR PQB_BUILD_DIR PQB_VM_TEST
+# Set only for a test that asked for the strongSwan peer root (run-vm-test.sh --peerroot).
+[[ -z "${PQB_PEERROOT:-}" ]] || export PQB_PEERROOT
 export PQB_VM_OUT="$share/out"  # artifacts the host keeps (captures, logs)
 export PATH="$PQB_BUILD_DIR/tests/tools:$PATH"
 mkdir -p "$PQB_VM_OUT"
