@@ -89,8 +89,9 @@ std::optional<config::AgentConfig> load(const Args& args) {
   return std::move(*cfg);
 }
 
-// CAP_NET_ADMIN is all the agent needs (XFRM, routes, per-socket bypass).
-bool check_capabilities() {
+// CAP_NET_ADMIN is all the agent needs (XFRM, routes, per-socket bypass), plus
+// CAP_NET_BIND_SERVICE when an IKEv2 peer binds a port below 1024 (500 by default).
+bool check_capabilities(const config::AgentConfig& cfg) {
   auto caps = core::effective_capabilities();
   if (!caps) {
     spdlog::warn("cannot read the effective capabilities: {}", caps.error().message());
@@ -101,7 +102,13 @@ bool check_capabilities() {
     spdlog::critical("CAP_NET_ADMIN is missing: the agent cannot manage XFRM state");
     return false;
   }
-  const auto extra = core::extra_capabilities(*caps, net_admin);
+  std::uint64_t allowed = net_admin;
+  for (const auto& peer : cfg.ikev2_peers) {
+    if (peer.local_port < 1024 || peer.local_natt_port < 1024) {
+      allowed |= std::uint64_t{1} << core::kCapNetBindService;
+    }
+  }
+  const auto extra = core::extra_capabilities(*caps, allowed);
   if (!extra.empty()) {
     spdlog::warn(
         "running with more capabilities than CAP_NET_ADMIN: {} (the systemd unit "
@@ -197,7 +204,7 @@ int run(const Args& args) {
     spdlog::critical("{}", fault.error().detail);
     return kUsageError;
   }
-  if (!check_capabilities()) return 1;
+  if (!check_capabilities(*cfg)) return 1;
   if (!cfg->key_service) return run_ikev2_only(*cfg);
   keysvc::AgentSettings settings = keysvc::agent_settings(*cfg);
 
