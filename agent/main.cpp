@@ -163,11 +163,10 @@ bool start_ikev2_peers(boost::asio::io_context& io, const config::AgentConfig& c
     }
     p.session = std::move(*session);
     spdlog::info("ikev2 {}: initiator {} -> {} ({} mode, {} policies, proposals {})", peer.name,
-                 peer.local_address, peer.remote_address,
-                 layout.route_mode ? "route" : "policy", setup->policies,
-                 fmt::join(peer.proposals | std::views::transform([](const auto& x) {
-                             return config::to_string(x);
-                           }),
+                 peer.local_address, peer.remote_address, layout.route_mode ? "route" : "policy",
+                 setup->policies,
+                 fmt::join(peer.proposals | std::views::transform(
+                                                [](const auto& x) { return config::to_string(x); }),
                            ", "));
     p.session->start();
     peers.push_back(std::move(p));

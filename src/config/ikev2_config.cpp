@@ -77,14 +77,14 @@ core::Result<IkeProposal> parse_ike_proposal(std::string_view text) {
   p.prf = *prf;
   const auto ke = find(kMethods, parts[2]);
   if (!ke) {
-    return bad_proposal(text, "has no key exchange ecp256, ecp384, x25519, mlkem768 or mlkem1024 third");
+    return bad_proposal(text,
+                        "has no key exchange ecp256, ecp384, x25519, mlkem768 or mlkem1024 third");
   }
   p.ke = *ke;
   if (parts.size() == 4) {
     const auto extra = parts[3];
-    const auto method = extra.starts_with(kAddke1)
-                            ? find(kMethods, extra.substr(kAddke1.size()))
-                            : std::nullopt;
+    const auto method =
+        extra.starts_with(kAddke1) ? find(kMethods, extra.substr(kAddke1.size())) : std::nullopt;
     if (!method || !is_ml_kem(*method)) {
       return bad_proposal(text, "may end only in ke1_mlkem768 or ke1_mlkem1024");
     }
@@ -120,9 +120,8 @@ core::Result<IkeIdentity> parse_ike_identity(std::string_view text) {
   }
   for (const char c : text) {
     if (c <= ' ' || c > '~') {
-      return core::make_error(errc::invalid_value,
-                              "identity \"" + std::string(text) +
-                                  "\" must be printable ASCII without spaces");
+      return core::make_error(errc::invalid_value, "identity \"" + std::string(text) +
+                                                       "\" must be printable ASCII without spaces");
     }
   }
   IkeIdentity id{IkeIdType::fqdn, std::string(text)};

@@ -51,8 +51,8 @@ Ikev2PeerSettings read_peer(TableReader t) {
       t.get("local_natt_port", kind::Integer<std::uint16_t>{.min = 1}, p.local_natt_port);
   p.local_id = t.required("local_id", IdentityKind{});
   p.remote_id = t.required("remote_id", IdentityKind{});
-  p.auth = t.required("auth",
-                      kind::Choice<IkeAuth>{{{"psk", IkeAuth::psk}, {"ecdsa", IkeAuth::ecdsa}}});
+  p.auth =
+      t.required("auth", kind::Choice<IkeAuth>{{{"psk", IkeAuth::psk}, {"ecdsa", IkeAuth::ecdsa}}});
   t.optional("psk", InlineSecretKind{});
   p.psk_file = t.get("psk_file", kind::Path{}, p.psk_file);
   p.certificate = t.get("certificate", kind::Path{}, p.certificate);
@@ -69,18 +69,17 @@ Ikev2PeerSettings read_peer(TableReader t) {
   p.interface = t.get("interface", kind::Text{}, p.interface);
   p.if_id = t.get("if_id", kind::Integer<std::uint32_t>{}, p.if_id);
   p.reqid = t.required("reqid", kind::Integer<std::uint32_t>{});
-  p.nat_traversal = t.get(
-      "nat_traversal",
-      kind::Choice<NatMode>{{{"auto", NatMode::automatic}, {"force", NatMode::force}}},
-      p.nat_traversal);
+  p.nat_traversal =
+      t.get("nat_traversal",
+            kind::Choice<NatMode>{{{"auto", NatMode::automatic}, {"force", NatMode::force}}},
+            p.nat_traversal);
   p.rekey_time = t.get("rekey_time", positive, p.rekey_time);
   p.lifetime = t.get("lifetime", positive, p.lifetime);
-  p.retransmit_timeout = t.get("retransmit_timeout",
-                               kind::Duration{.min = std::chrono::milliseconds{100}},
-                               p.retransmit_timeout);
-  p.retransmit_tries =
-      t.get("retransmit_tries", kind::Integer<std::uint32_t>{.min = 1, .max = 10},
-            p.retransmit_tries);
+  p.retransmit_timeout =
+      t.get("retransmit_timeout", kind::Duration{.min = std::chrono::milliseconds{100}},
+            p.retransmit_timeout);
+  p.retransmit_tries = t.get("retransmit_tries", kind::Integer<std::uint32_t>{.min = 1, .max = 10},
+                             p.retransmit_tries);
   return p;
 }
 

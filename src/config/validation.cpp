@@ -196,9 +196,9 @@ void ikev2_peer(Rules& r, const AgentConfig& c, std::size_t i) {
                 " >= " + format_duration(p.lifetime) + ")");
   if (c.key_service) {
     r.require(p.reqid != c.tunnel.reqid, key + ".reqid", "repeats tunnel.reqid");
-    const bool natt_clash = c.nat_traversal.mode != NatMode::off &&
-                            (p.local_port == c.nat_traversal.port ||
-                             p.local_natt_port == c.nat_traversal.port);
+    const bool natt_clash =
+        c.nat_traversal.mode != NatMode::off &&
+        (p.local_port == c.nat_traversal.port || p.local_natt_port == c.nat_traversal.port);
     r.require(!natt_clash, key + ".local_natt_port",
               "clashes with nat_traversal.port of the key-service tunnel");
   }
@@ -210,10 +210,10 @@ void ikev2_peer(Rules& r, const AgentConfig& c, std::size_t i) {
     r.require(p.mode != TunnelMode::route || o.mode != TunnelMode::route || p.if_id != o.if_id,
               key + ".if_id", "repeats the if_id" + other);
     // Each peer's session binds its own IKE sockets.
-    const bool same_socket = p.local_address == o.local_address &&
-                             (p.local_port == o.local_port || p.local_port == o.local_natt_port ||
-                              p.local_natt_port == o.local_port ||
-                              p.local_natt_port == o.local_natt_port);
+    const bool same_socket =
+        p.local_address == o.local_address &&
+        (p.local_port == o.local_port || p.local_port == o.local_natt_port ||
+         p.local_natt_port == o.local_port || p.local_natt_port == o.local_natt_port);
     r.require(!same_socket, key + ".local_port", "repeats a local IKE port" + other);
   }
 }

@@ -46,8 +46,8 @@ bool names(X509* cert, const IdPayload& id) {
   const std::string text(id.data.begin(), id.data.end());
   switch (id.type) {
     case IdType::fqdn:
-      return X509_check_host(cert, text.data(), text.size(),
-                             X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, nullptr) == 1;
+      return X509_check_host(cert, text.data(), text.size(), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS,
+                             nullptr) == 1;
     case IdType::rfc822_addr:
       return X509_check_email(cert, text.data(), text.size(), 0) == 1;
     case IdType::ipv4_addr:

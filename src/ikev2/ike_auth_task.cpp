@@ -39,8 +39,8 @@ AuthOctetsInput octets_input(const IkeSa& sa, std::span<const std::uint8_t> real
 
 core::Result<AuthPayload> make_auth(const IkeSa& sa, const InitiatorSettings& s,
                                     const IdPayload& idi, std::uint32_t message_id) {
-  auto octets = auth_octets(sa.prf, octets_input(sa, sa.init_request, sa.nr,
-                                                 sa.keys.sk_pi.span(), idi, message_id));
+  auto octets = auth_octets(
+      sa.prf, octets_input(sa, sa.init_request, sa.nr, sa.keys.sk_pi.span(), idi, message_id));
   if (!octets) return octets.error();
   if (s.auth == config::IkeAuth::psk) {
     auto mac = psk_auth(sa.prf, s.psk.span(), *octets);
@@ -52,13 +52,14 @@ core::Result<AuthPayload> make_auth(const IkeSa& sa, const InitiatorSettings& s,
     return core::make_error(exchange_errc::credentials,
                             "IKE_AUTH: signing failed: " + signature.error().message());
   }
-  return AuthPayload{AuthMethod::digital_signature,
-                     encode_digital_signature(
-                         {SignatureScheme::ecdsa_with_sha256, std::move(*signature)})};
+  return AuthPayload{
+      AuthMethod::digital_signature,
+      encode_digital_signature({SignatureScheme::ecdsa_with_sha256, std::move(*signature)})};
 }
 
 core::Result<void> verify_responder(const IkeSa& sa, const InitiatorSettings& s,
-                                    const std::vector<Payload>& payloads, std::uint32_t message_id) {
+                                    const std::vector<Payload>& payloads,
+                                    std::uint32_t message_id) {
   const auto* idr = find_id(payloads, false);
   const auto* auth = find_payload<AuthPayload>(payloads);
   if (idr == nullptr || auth == nullptr) return auth_failed("the response lacks IDr or AUTH");
@@ -67,8 +68,8 @@ core::Result<void> verify_responder(const IkeSa& sa, const InitiatorSettings& s,
                        std::string(idr->data.begin(), idr->data.end()) +
                        "\", not the configured remote_id");
   }
-  auto octets = auth_octets(sa.prf, octets_input(sa, sa.init_response, sa.ni,
-                                                 sa.keys.sk_pr.span(), *idr, message_id));
+  auto octets = auth_octets(
+      sa.prf, octets_input(sa, sa.init_response, sa.ni, sa.keys.sk_pr.span(), *idr, message_id));
   if (!octets) return octets.error();
   if (s.auth == config::IkeAuth::psk) {
     if (auth->method != AuthMethod::shared_key_mic) {
@@ -91,8 +92,8 @@ core::Result<void> verify_responder(const IkeSa& sa, const InitiatorSettings& s,
   auto signature = parse_digital_signature(auth->data);
   if (!signature) return auth_failed(signature.error().message());
   if (signature->scheme != SignatureScheme::ecdsa_with_sha256) {
-    return auth_failed("the responder signed with " +
-                       std::string(to_string(signature->scheme)) + ", not ecdsa-with-SHA256");
+    return auth_failed("the responder signed with " + std::string(to_string(signature->scheme)) +
+                       ", not ecdsa-with-SHA256");
   }
   if (!crypto::verify(*key, *octets, signature->signature)) {
     return auth_failed("the responder's signature does not verify");
@@ -146,8 +147,8 @@ core::Result<std::vector<core::IpPrefix>> narrowed(const TsPayload* ts,
   for (const auto& selector : ts->selectors) {
     const auto prefix = selector_prefix(selector);
     const bool inside = prefix && std::ranges::any_of(ours, [&](const core::IpPrefix& o) {
-                          return o.family() == prefix->family() &&
-                                 o.length() <= prefix->length() && o.contains(prefix->address());
+                          return o.family() == prefix->family() && o.length() <= prefix->length() &&
+                                 o.contains(prefix->address());
                         });
     if (!inside) {
       return core::make_error(exchange_errc::traffic_selectors,
@@ -168,8 +169,10 @@ SaPayload esp_sa_payload(std::uint32_t spi) {
   p.protocol = ProtocolId::esp;
   p.spi = {static_cast<std::uint8_t>(spi >> 24), static_cast<std::uint8_t>(spi >> 16),
            static_cast<std::uint8_t>(spi >> 8), static_cast<std::uint8_t>(spi)};
-  p.transforms.push_back(make_transform(TransformType::encr, static_cast<std::uint16_t>(EncrId::aes_gcm_16), kAesKeyBits));
-  p.transforms.push_back(make_transform(TransformType::esn, static_cast<std::uint16_t>(EsnId::esn)));
+  p.transforms.push_back(make_transform(
+      TransformType::encr, static_cast<std::uint16_t>(EncrId::aes_gcm_16), kAesKeyBits));
+  p.transforms.push_back(
+      make_transform(TransformType::esn, static_cast<std::uint16_t>(EsnId::esn)));
   return SaPayload{{std::move(p)}};
 }
 

@@ -42,16 +42,15 @@ core::Result<void> process_ike_intermediate(IkeSa& sa, std::span<const std::uint
                             "IKE_INTERMEDIATE: " + shared.error().message());
   }
   // RFC 9242 §3.3.1: with the SK_p of the keys that protected this exchange.
-  if (auto ok = sa.int_auth.add_initiator_message(sa.keys.sk_pi.span(), sa.pending_int_auth);
-      !ok) {
+  if (auto ok = sa.int_auth.add_initiator_message(sa.keys.sk_pi.span(), sa.pending_int_auth); !ok) {
     return ok.error();
   }
   if (auto ok = sa.int_auth.add_responder_message(sa.keys.sk_pr.span(), opened->int_auth_octets);
       !ok) {
     return ok.error();
   }
-  auto keys = updated_ike_keys(sa.keys, IkeKeySizes{}, shared->span(), sa.ni, sa.nr, sa.spi_i,
-                               sa.spi_r);
+  auto keys =
+      updated_ike_keys(sa.keys, IkeKeySizes{}, shared->span(), sa.ni, sa.nr, sa.spi_i, sa.spi_r);
   if (!keys) return keys.error();
   sa.keys = std::move(*keys);
   sa.pending_ke.reset();

@@ -103,11 +103,13 @@ SaPayload ike_sa_payload(const std::vector<config::IkeProposal>& proposals) {
     Proposal out;
     out.number = static_cast<std::uint8_t>(i + 1);
     out.protocol = ProtocolId::ike;
-    out.transforms.push_back(make_transform(TransformType::encr, static_cast<std::uint16_t>(EncrId::aes_gcm_16), kAesKeyBits));
+    out.transforms.push_back(make_transform(
+        TransformType::encr, static_cast<std::uint16_t>(EncrId::aes_gcm_16), kAesKeyBits));
     out.transforms.push_back(make_transform(TransformType::prf, static_cast<std::uint16_t>(p.prf)));
     out.transforms.push_back(make_transform(TransformType::ke, static_cast<std::uint16_t>(p.ke)));
     if (p.ke1) {
-      out.transforms.push_back(make_transform(TransformType::addke1, static_cast<std::uint16_t>(*p.ke1)));
+      out.transforms.push_back(
+          make_transform(TransformType::addke1, static_cast<std::uint16_t>(*p.ke1)));
     }
     sa.proposals.push_back(std::move(out));
   }
@@ -264,8 +266,8 @@ core::Result<InitOutcome> process_ike_sa_init(IkeSa& sa, const InitiatorSettings
     return core::make_error(exchange_errc::peer_refused,
                             "IKE_SA_INIT: ADDKE1 chosen but no INTERMEDIATE_EXCHANGE_SUPPORTED");
   }
-  auto keys = initial_ike_keys(sa.prf, IkeKeySizes{}, sa.ni, sa.nr, shared->span(), sa.spi_i,
-                               sa.spi_r);
+  auto keys =
+      initial_ike_keys(sa.prf, IkeKeySizes{}, sa.ni, sa.nr, shared->span(), sa.spi_i, sa.spi_r);
   if (!keys) return keys.error();
   sa.keys = std::move(*keys);
   sa.int_auth = IntAuth(sa.prf);

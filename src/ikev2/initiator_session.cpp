@@ -75,9 +75,9 @@ core::Result<void> open_ike_socket(udp::socket& socket, const core::IpAddress& l
   socket.set_option(udp::socket::reuse_address(true), ec);
   socket.bind(at, ec);
   if (ec) {
-    return core::make_error(exchange_errc::credentials,
-                            "IKE socket " + local.to_string() + ":" + std::to_string(port) +
-                                ": " + ec.message());
+    return core::make_error(
+        exchange_errc::credentials,
+        "IKE socket " + local.to_string() + ":" + std::to_string(port) + ": " + ec.message());
   }
   return {};
 }
@@ -119,8 +119,8 @@ struct InitiatorSession::Impl : std::enable_shared_from_this<InitiatorSession::I
   std::array<std::uint8_t, kMaxDatagram> natt_buffer{};
   udp::endpoint ike_from;
   udp::endpoint natt_from;
-  std::unique_ptr<Attempt> current;  // established (or the first being made)
-  std::unique_ptr<Attempt> next;     // continuity: the replacement being made
+  std::unique_ptr<Attempt> current;   // established (or the first being made)
+  std::unique_ptr<Attempt> next;      // continuity: the replacement being made
   std::unique_ptr<Attempt> retiring;  // the replaced IKE SA being deleted
   std::optional<TimePoint> retry_at;
   std::chrono::milliseconds retry_delay{0};
@@ -175,8 +175,8 @@ struct InitiatorSession::Impl : std::enable_shared_from_this<InitiatorSession::I
           if (!ec) {
             const auto bytes = std::span(self->natt_buffer).first(n);
             // Without the marker it is ESP (the kernel's) or a keepalive: not ours.
-            if (n > kNonEspMarker.size() && std::equal(kNonEspMarker.begin(),
-                                                       kNonEspMarker.end(), bytes.begin())) {
+            if (n > kNonEspMarker.size() &&
+                std::equal(kNonEspMarker.begin(), kNonEspMarker.end(), bytes.begin())) {
               self->on_datagram(bytes.subspan(kNonEspMarker.size()), self->natt_from);
             } else {
               self->drop("NAT-T datagram without the non-ESP marker");
@@ -220,8 +220,8 @@ struct InitiatorSession::Impl : std::enable_shared_from_this<InitiatorSession::I
   void begin_attempt() {
     retry_at.reset();
     auto a = std::make_unique<Attempt>(options.retransmit);
-    a->method = static_cast<KeMethod>(
-        static_cast<std::uint16_t>(options.settings.proposals.at(0).ke));
+    a->method =
+        static_cast<KeMethod>(static_cast<std::uint16_t>(options.settings.proposals.at(0).ke));
     Attempt& ref = *a;
     (current && current->phase == Phase::established ? next : current) = std::move(a);
     send_init(ref);
@@ -296,9 +296,9 @@ struct InitiatorSession::Impl : std::enable_shared_from_this<InitiatorSession::I
   void after_init(Attempt& a) {
     if (a.sa.use_natt(options.settings.force_encap)) {
       spdlog::info("ikev2 {}: {}; IKE and ESP move to UDP {}", options.name,
-                   options.settings.force_encap   ? "UDP encapsulation forced"
-                   : a.sa.local_behind_nat        ? "NAT detected on our side"
-                                                  : "NAT detected on the responder's side",
+                   options.settings.force_encap ? "UDP encapsulation forced"
+                   : a.sa.local_behind_nat      ? "NAT detected on our side"
+                                                : "NAT detected on the responder's side",
                    options.remote_natt_port);
     }
     if (a.sa.selected->ke1) {
@@ -374,11 +374,10 @@ struct InitiatorSession::Impl : std::enable_shared_from_this<InitiatorSession::I
     stats.last_error.clear();
     ++stats.established;
     metrics.add("ikev2_established", 1, labels());
-    spdlog::info(
-        "ikev2 {}: IKE SA established with {} ({}), CHILD SA in 0x{:08x} out 0x{:08x}{}",
-        options.name, stats.proposal,
-        proposal.post_quantum() ? "post-quantum: ML-KEM" : "NOT post-quantum", in.spi, out.spi,
-        stats.udp_encapsulation ? ", UDP-encapsulated ESP" : "");
+    spdlog::info("ikev2 {}: IKE SA established with {} ({}), CHILD SA in 0x{:08x} out 0x{:08x}{}",
+                 options.name, stats.proposal,
+                 proposal.post_quantum() ? "post-quantum: ML-KEM" : "NOT post-quantum", in.spi,
+                 out.spi, stats.udp_encapsulation ? ", UDP-encapsulated ESP" : "");
     if (&a == next.get()) replace_current();
   }
 
@@ -503,9 +502,9 @@ struct InitiatorSession::Impl : std::enable_shared_from_this<InitiatorSession::I
           send(*a, a->request);
           break;
         case Retransmitter::Step::give_up:
-          fail(*a, core::make_error(exchange_errc::unexpected_message,
-                                    "no response after " +
-                                        std::to_string(a->retransmit.sends()) + " tries"));
+          fail(*a, core::make_error(
+                       exchange_errc::unexpected_message,
+                       "no response after " + std::to_string(a->retransmit.sends()) + " tries"));
           break;
       }
     }
@@ -528,7 +527,8 @@ struct InitiatorSession::Impl : std::enable_shared_from_this<InitiatorSession::I
       if (a != nullptr && a->retransmit.active()) earliest(a->retransmit.deadline());
     }
     if (current && current->phase == Phase::established && !next) {
-      earliest(std::max(current->established_at + options.rekey_time, retry_at.value_or(TimePoint{})));
+      earliest(
+          std::max(current->established_at + options.rekey_time, retry_at.value_or(TimePoint{})));
     }
     if (!at) return;
     timer.expires_at(*at);
@@ -546,16 +546,18 @@ InitiatorSession::~InitiatorSession() {
   if (impl_) stop(false);
 }
 
-core::Result<std::unique_ptr<InitiatorSession>> InitiatorSession::create(
-    asio::io_context& io, xfrm::Kernel& kernel, core::Metrics& metrics, SessionOptions options) {
+core::Result<std::unique_ptr<InitiatorSession>> InitiatorSession::create(asio::io_context& io,
+                                                                         xfrm::Kernel& kernel,
+                                                                         core::Metrics& metrics,
+                                                                         SessionOptions options) {
   if (options.settings.proposals.empty()) {
     return core::make_error(exchange_errc::no_acceptable_proposal, "no proposals configured");
   }
   auto natt = xfrm::open_natt_socket(options.local_address, options.local_natt_port);
   if (!natt) return natt.error();
   auto impl = std::make_shared<Impl>(io, kernel, metrics, std::move(options));
-  if (auto ok = open_ike_socket(impl->ike_socket, impl->options.local_address,
-                                impl->options.local_port);
+  if (auto ok =
+          open_ike_socket(impl->ike_socket, impl->options.local_address, impl->options.local_port);
       !ok) {
     return ok.error();
   }

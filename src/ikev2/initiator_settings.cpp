@@ -82,9 +82,8 @@ core::Result<InitiatorSettings> make_initiator_settings(const config::Ikev2PeerS
   }
   auto key = crypto::load_private_key(peer.private_key);
   if (!key) {
-    return core::make_error(exchange_errc::credentials,
-                            "private_key " + peer.private_key.string() + ": " +
-                                key.error().message());
+    return core::make_error(exchange_errc::credentials, "private_key " + peer.private_key.string() +
+                                                            ": " + key.error().message());
   }
   auto cert = load_certificate_der(peer.certificate);
   if (!cert) return cert.error();

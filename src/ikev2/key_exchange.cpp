@@ -59,10 +59,10 @@ core::Result<void> check_size(KeMethod m, std::span<const std::uint8_t> data, bo
   const auto sizes = ke_data_sizes(m);
   const std::size_t want = from_initiator ? sizes->initiator : sizes->responder;
   if (data.size() != want) {
-    return core::make_error(errc::bad_length,
-                            "KE method " + std::to_string(static_cast<unsigned>(m)) + ": " +
-                                std::to_string(data.size()) + " bytes, expected " +
-                                std::to_string(want));
+    return core::make_error(errc::bad_length, "KE method " +
+                                                  std::to_string(static_cast<unsigned>(m)) + ": " +
+                                                  std::to_string(data.size()) +
+                                                  " bytes, expected " + std::to_string(want));
   }
   return {};
 }

@@ -2,8 +2,7 @@
 
 namespace pqbranch::ikev2 {
 
-SessionOptions session_options(const config::Ikev2PeerSettings& peer,
-                               InitiatorSettings settings) {
+SessionOptions session_options(const config::Ikev2PeerSettings& peer, InitiatorSettings settings) {
   SessionOptions o;
   o.name = peer.name;
   o.settings = std::move(settings);

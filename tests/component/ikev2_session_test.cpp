@@ -10,10 +10,11 @@
 #include <boost/asio/ip/udp.hpp>
 #include <gtest/gtest.h>
 
+#include "pqbranch/ikev2/initiator_session.hpp"
+
 #include "fakes/fake_ike_responder.hpp"
 #include "fakes/fake_kernel.hpp"
 #include "fakes/manual_clock.hpp"
-#include "pqbranch/ikev2/initiator_session.hpp"
 
 namespace pqbranch::ikev2 {
 namespace {
@@ -35,8 +36,8 @@ class LoopbackResponder {
   }
 
   test::FakeIkeResponder::Options options;
-  int drop_next = 0;            // requests to ignore (lost on the way)
-  std::size_t requests = 0;     // received
+  int drop_next = 0;              // requests to ignore (lost on the way)
+  std::size_t requests = 0;       // received
   std::size_t natt_requests = 0;  // of them on the NAT-T socket, with the marker
 
   [[nodiscard]] std::uint16_t ike_port() const { return ike_.local_endpoint().port(); }
@@ -61,13 +62,13 @@ class LoopbackResponder {
 
   void receive(udp::socket& s, std::array<std::uint8_t, 65536>& buffer, udp::endpoint& from,
                bool natt) {
-    s.async_receive_from(asio::buffer(buffer), from,
-                         [this, &s, &buffer, &from, natt](boost::system::error_code ec,
-                                                          std::size_t n) {
-                           if (ec) return;
-                           handle(std::span(buffer).first(n), from, natt);
-                           receive(s, buffer, from, natt);
-                         });
+    s.async_receive_from(
+        asio::buffer(buffer), from,
+        [this, &s, &buffer, &from, natt](boost::system::error_code ec, std::size_t n) {
+          if (ec) return;
+          handle(std::span(buffer).first(n), from, natt);
+          receive(s, buffer, from, natt);
+        });
   }
 
   void handle(std::span<const std::uint8_t> bytes, const udp::endpoint& from, bool natt) {
@@ -113,7 +114,8 @@ class Ikev2SessionTest : public ::testing::Test {
     SessionOptions o;
     o.name = "loop";
     o.settings.proposals = {config::parse_ike_proposal(proposal).value()};
-    o.settings.local_id = id_payload(config::parse_ike_identity("initiator.pqb.test").value(), true);
+    o.settings.local_id =
+        id_payload(config::parse_ike_identity("initiator.pqb.test").value(), true);
     o.settings.remote_id =
         id_payload(config::parse_ike_identity("responder.pqb.test").value(), false);
     o.settings.psk = core::SecureBytes(kPsk);
@@ -257,17 +259,15 @@ TEST_F(Ikev2SessionTest, GarbageIsDroppedAndCountedWithoutTouchingTheSa) {
   auto& r = *responder_.sas.begin()->second;
   auto valid = r.informational_request({DeletePayload{ProtocolId::ike, {}}}).value();
   std::vector<std::vector<std::uint8_t>> junk{
-      {1, 2, 3},
-      std::vector<std::uint8_t>(valid.begin(), valid.begin() + 40),  // truncated
+      {1, 2, 3}, std::vector<std::uint8_t>(valid.begin(), valid.begin() + 40),  // truncated
   };
   auto flipped = valid;
   flipped.back() ^= 0x80;  // ICV
   junk.push_back(flipped);
   for (const auto& j : junk)
     attacker.send_to(asio::buffer(j), target);
-  ASSERT_TRUE(run_until([&] {
-    return metrics_.value("ikev2_dropped_messages", "peer=\"loop\"") >= 3;
-  }));
+  ASSERT_TRUE(
+      run_until([&] { return metrics_.value("ikev2_dropped_messages", "peer=\"loop\"") >= 3; }));
   EXPECT_EQ(s->status().state, "established");
   EXPECT_EQ(installed().size(), 2U);
 }
@@ -283,9 +283,8 @@ TEST_F(Ikev2SessionTest, ContinuityReplacesTheIkeSaAndChildSa) {
   ASSERT_TRUE(run_until([&] { return s->status().established >= 2; }));
   // The old IKE SA is deleted with an INFORMATIONAL exchange, then its inbound SA goes.
   ASSERT_TRUE(run_until([&] {
-    return std::ranges::count_if(responder_.sas, [](const auto& e) {
-             return e.second->deleted();
-           }) >= 1 &&
+    return std::ranges::count_if(responder_.sas,
+                                 [](const auto& e) { return e.second->deleted(); }) >= 1 &&
            installed().size() == 2;
   }));
   const auto sas = installed();

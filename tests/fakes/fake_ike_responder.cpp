@@ -129,8 +129,8 @@ core::Result<std::vector<std::uint8_t>> FakeIkeResponder::ike_sa_init(
   }
   auto bytes = encode_message(out);
   if (!bytes) return bytes.error();
-  auto keys = initial_ike_keys(prf_, IkeKeySizes{}, ni_, nr_, reply->shared_secret.span(), spi_i_,
-                               spi_r_);
+  auto keys =
+      initial_ike_keys(prf_, IkeKeySizes{}, ni_, nr_, reply->shared_secret.span(), spi_i_, spi_r_);
   if (!keys) return keys.error();
   keys_ = std::move(*keys);
   int_auth_ = IntAuth(prf_);
@@ -160,18 +160,17 @@ core::Result<std::vector<std::uint8_t>> FakeIkeResponder::intermediate(
   auto reply = respond(ke->method, ke->data);
   if (!reply) return reply.error();
   std::vector<std::uint8_t> octets_r;
-  auto bytes = seal_response(request.message.header, {KePayload{ke->method, reply->data}},
-                             &octets_r);
+  auto bytes =
+      seal_response(request.message.header, {KePayload{ke->method, reply->data}}, &octets_r);
   if (!bytes) return bytes.error();
-  if (auto ok = int_auth_.add_initiator_message(keys_.sk_pi.span(), request.int_auth_octets);
-      !ok) {
+  if (auto ok = int_auth_.add_initiator_message(keys_.sk_pi.span(), request.int_auth_octets); !ok) {
     return ok.error();
   }
   if (auto ok = int_auth_.add_responder_message(keys_.sk_pr.span(), octets_r); !ok) {
     return ok.error();
   }
-  auto keys = updated_ike_keys(keys_, IkeKeySizes{}, reply->shared_secret.span(), ni_, nr_,
-                               spi_i_, spi_r_);
+  auto keys =
+      updated_ike_keys(keys_, IkeKeySizes{}, reply->shared_secret.span(), ni_, nr_, spi_i_, spi_r_);
   if (!keys) return keys.error();
   keys_ = std::move(*keys);
   ++intermediates_;
@@ -190,14 +189,14 @@ core::Result<std::vector<std::uint8_t>> FakeIkeResponder::ike_auth(const OpenedM
     return bad("IKE_AUTH request incomplete");
   }
   initial_contact_ = find_notify(payloads, NotifyType::initial_contact) != nullptr;
-  auto theirs = auth_octets(prf_, octets(init_request_, nr_, keys_.sk_pi.span(), *idi, int_auth_,
-                                         mid));
+  auto theirs =
+      auth_octets(prf_, octets(init_request_, nr_, keys_.sk_pi.span(), *idi, int_auth_, mid));
   if (!theirs) return theirs.error();
   const bool psk = options_.auth == config::IkeAuth::psk;
   if (psk) {
     if (!verify_psk_auth(prf_, options_.psk, *theirs, auth->data)) {
-      return seal_response(request.message.header,
-                           {make_notify(NotifyType::authentication_failed)}, nullptr);
+      return seal_response(request.message.header, {make_notify(NotifyType::authentication_failed)},
+                           nullptr);
     }
   } else {
     const auto* cert = find_payload<CertPayload>(payloads);
@@ -205,26 +204,27 @@ core::Result<std::vector<std::uint8_t>> FakeIkeResponder::ike_auth(const OpenedM
     auto key = options_.ecdsa->ca.verify(cert->data, *idi);
     auto signature = parse_digital_signature(auth->data);
     if (!key || !signature || !crypto::verify(*key, *theirs, signature->signature)) {
-      return seal_response(request.message.header,
-                           {make_notify(NotifyType::authentication_failed)}, nullptr);
+      return seal_response(request.message.header, {make_notify(NotifyType::authentication_failed)},
+                           nullptr);
     }
   }
-  auto ours = auth_octets(prf_, octets(init_response_, ni_, keys_.sk_pr.span(), options_.id,
-                                       int_auth_, mid));
+  auto ours = auth_octets(
+      prf_, octets(init_response_, ni_, keys_.sk_pr.span(), options_.id, int_auth_, mid));
   if (!ours) return ours.error();
   std::vector<Payload> out;
   out.emplace_back(options_.id);
   if (psk) {
     auto mac = psk_auth(prf_, options_.psk, *ours);
     if (!mac) return mac.error();
-    out.emplace_back(AuthPayload{AuthMethod::shared_key_mic, {mac->span().begin(), mac->span().end()}});
+    out.emplace_back(
+        AuthPayload{AuthMethod::shared_key_mic, {mac->span().begin(), mac->span().end()}});
   } else {
     out.emplace_back(CertPayload{CertEncoding::x509_signature, options_.ecdsa->certificate_der});
     auto signature = crypto::sign(options_.ecdsa->key, *ours);
     if (!signature) return signature.error();
-    out.emplace_back(AuthPayload{AuthMethod::digital_signature,
-                                 encode_digital_signature({SignatureScheme::ecdsa_with_sha256,
-                                                           std::move(*signature)})});
+    out.emplace_back(AuthPayload{
+        AuthMethod::digital_signature,
+        encode_digital_signature({SignatureScheme::ecdsa_with_sha256, std::move(*signature)})});
   }
   if (options_.refuse_child) {
     out.emplace_back(make_notify(NotifyType::no_proposal_chosen));

@@ -88,11 +88,11 @@ struct Ikev2PeerSettings {
   std::vector<IkeProposal> proposals = default_ike_proposals();
   bool allow_classical = false;  // proposals without ML-KEM, and accepting them
   TunnelMode mode = TunnelMode::policy;
-  std::vector<core::IpPrefix> local_ts;   // TSi: this side's traffic
-  std::vector<core::IpPrefix> remote_ts;  // TSr: the peer's
-  std::string interface;                  // route mode: the xfrm interface
-  std::uint32_t if_id = 0;                // route mode (not 0)
-  std::uint32_t reqid = 0;                // inside [ownership], unique
+  std::vector<core::IpPrefix> local_ts;        // TSi: this side's traffic
+  std::vector<core::IpPrefix> remote_ts;       // TSr: the peer's
+  std::string interface;                       // route mode: the xfrm interface
+  std::uint32_t if_id = 0;                     // route mode (not 0)
+  std::uint32_t reqid = 0;                     // inside [ownership], unique
   NatMode nat_traversal = NatMode::automatic;  // "auto" or "force"
   // A new IKE SA and CHILD SA replace the current ones this long after they were made;
   // `lifetime` is the CHILD SA's hard limit in the kernel.

@@ -46,16 +46,16 @@ struct IkeSa {
   PrfId prf = PrfId::hmac_sha2_384;
   IkeKeys keys;
   IntAuth int_auth{PrfId::hmac_sha2_384};
-  std::vector<std::uint8_t> init_request;   // RealMessage1, the last one sent
-  std::vector<std::uint8_t> init_response;  // RealMessage2
-  std::optional<KeyExchange> pending_ke;    // ours, until the response completes it
-  std::uint32_t pending_inbound_spi = 0;    // offered in our IKE_AUTH request's SA
+  std::vector<std::uint8_t> init_request;      // RealMessage1, the last one sent
+  std::vector<std::uint8_t> init_response;     // RealMessage2
+  std::optional<KeyExchange> pending_ke;       // ours, until the response completes it
+  std::uint32_t pending_inbound_spi = 0;       // offered in our IKE_AUTH request's SA
   std::vector<std::uint8_t> pending_int_auth;  // our IKE_INTERMEDIATE request's IntAuth octets
-  std::uint32_t next_request_id = 0;        // of our next request
-  std::uint32_t peer_request_id = 0;        // the responder's next request to us
-  std::uint64_t next_iv = 1;                // SK IVs: a counter, never repeated (RFC 5282 §3.1)
-  bool local_behind_nat = false;            // NAT_DETECTION_DESTINATION_IP did not match
-  bool remote_behind_nat = false;           // NAT_DETECTION_SOURCE_IP did not match
+  std::uint32_t next_request_id = 0;           // of our next request
+  std::uint32_t peer_request_id = 0;           // the responder's next request to us
+  std::uint64_t next_iv = 1;                   // SK IVs: a counter, never repeated (RFC 5282 §3.1)
+  bool local_behind_nat = false;               // NAT_DETECTION_DESTINATION_IP did not match
+  bool remote_behind_nat = false;              // NAT_DETECTION_SOURCE_IP did not match
   bool intermediate_supported = false;
   std::optional<ChildSa> child;
 

@@ -59,8 +59,8 @@ struct SessionOptions {
 };
 
 struct SessionStatus {
-  std::string state;        // "connecting", "established", "waiting to retry", "stopped"
-  std::string proposal;     // of the established IKE SA, e.g. "aes256gcm16-prfsha384-..."
+  std::string state;     // "connecting", "established", "waiting to retry", "stopped"
+  std::string proposal;  // of the established IKE SA, e.g. "aes256gcm16-prfsha384-..."
   bool post_quantum = false;
   bool udp_encapsulation = false;
   std::uint32_t inbound_spi = 0;

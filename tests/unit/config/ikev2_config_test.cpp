@@ -73,11 +73,11 @@ TEST(IkeProposal, RefusesMalformedProposals) {
            "",
            "aes256gcm16",
            "aes256gcm16-prfsha384",
-           "aes128gcm16-prfsha384-ecp384",              // only AES-256-GCM-16
-           "aes256gcm16-sha384-ecp384",                 // not a PRF
-           "aes256gcm16-prfsha384-modp2048",            // not offered
+           "aes128gcm16-prfsha384-ecp384",               // only AES-256-GCM-16
+           "aes256gcm16-sha384-ecp384",                  // not a PRF
+           "aes256gcm16-prfsha384-modp2048",             // not offered
            "aes256gcm16-prfsha384-ecp384-ke2_mlkem768",  // only ADDKE1
-           "aes256gcm16-prfsha384-ecp384-ke1_ecp256",   // ADDKE1 must be ML-KEM
+           "aes256gcm16-prfsha384-ecp384-ke1_ecp256",    // ADDKE1 must be ML-KEM
            "aes256gcm16-prfsha384-mlkem768-ke1_mlkem1024",
            "aes256gcm16-prfsha384-ecp384-ke1_mlkem1024-x",
            "AES256GCM16-PRFSHA384-ECP384",
@@ -216,8 +216,7 @@ TEST(Ikev2PeerConfig, SecondPeerMustNotShareSocketsOrReqid) {
   std::string second = kPeer;
   second.replace(second.find("\"hq\""), 4, "\"dc\"");
   const auto why = refusal(std::string(kPeer) + second);
-  EXPECT_NE(why.find("ikev2.peer[1].reqid: repeats the reqid as ikev2.peer[0]"),
-            std::string::npos)
+  EXPECT_NE(why.find("ikev2.peer[1].reqid: repeats the reqid as ikev2.peer[0]"), std::string::npos)
       << why;
   EXPECT_NE(why.find("repeats a local IKE port"), std::string::npos) << why;
 }

@@ -2,14 +2,15 @@
 // whole exchanges in memory, and the refusals the issue names.
 #include <gtest/gtest.h>
 
-#include "fakes/fake_ike_responder.hpp"
-#include "fakes/test_pki.hpp"
 #include "pqbranch/ikev2/errc.hpp"
 #include "pqbranch/ikev2/exchange_errc.hpp"
 #include "pqbranch/ikev2/ike_auth_task.hpp"
 #include "pqbranch/ikev2/ike_intermediate_task.hpp"
 #include "pqbranch/ikev2/ike_sa_init_task.hpp"
 #include "pqbranch/ikev2/informational_task.hpp"
+
+#include "fakes/fake_ike_responder.hpp"
+#include "fakes/test_pki.hpp"
 
 namespace pqbranch::ikev2 {
 namespace {
@@ -107,10 +108,10 @@ void establish(Pair& p) {
 }
 
 TEST(IkeExchange, HybridProposalsEstablishWithPsk) {
-  for (const char* text : {"aes256gcm16-prfsha384-ecp256-ke1_mlkem768",
-                           "aes256gcm16-prfsha384-x25519-ke1_mlkem768",
-                           "aes256gcm16-prfsha384-ecp384-ke1_mlkem1024",
-                           "aes256gcm16-prfsha256-mlkem768", "aes256gcm16-prfsha512-mlkem1024"}) {
+  for (const char* text :
+       {"aes256gcm16-prfsha384-ecp256-ke1_mlkem768", "aes256gcm16-prfsha384-x25519-ke1_mlkem768",
+        "aes256gcm16-prfsha384-ecp384-ke1_mlkem1024", "aes256gcm16-prfsha256-mlkem768",
+        "aes256gcm16-prfsha512-mlkem1024"}) {
     SCOPED_TRACE(text);
     auto p = psk_pair({proposal(text)}, {proposal(text)});
     establish(p);
@@ -144,7 +145,8 @@ TEST(IkeExchange, EcdsaCertificatesEstablish) {
   IkeSa sa;
   ASSERT_TRUE(run_init(sa, p, r).has_value());
   ASSERT_TRUE(process_ike_intermediate(sa, r.handle(build_ike_intermediate(sa).value()).value()));
-  auto done = process_ike_auth(sa, p.settings, r.handle(build_ike_auth(sa, p.settings, 0x1000, false).value()).value());
+  auto done = process_ike_auth(
+      sa, p.settings, r.handle(build_ike_auth(sa, p.settings, 0x1000, false).value()).value());
   ASSERT_FALSE(done.has_value());
   EXPECT_EQ(done.error().code, exchange_errc::authentication_failed);
   EXPECT_NE(done.error().detail.find("does not name"), std::string::npos) << done.error().detail;
@@ -205,8 +207,8 @@ TEST(IkeExchange, WrongPskFailsAuthentication) {
   IkeSa sa;
   ASSERT_TRUE(run_init(sa, p, r).has_value());
   ASSERT_TRUE(process_ike_intermediate(sa, r.handle(build_ike_intermediate(sa).value()).value()));
-  auto done = process_ike_auth(sa, p.settings,
-                               r.handle(build_ike_auth(sa, p.settings, 0x1000, false).value()).value());
+  auto done = process_ike_auth(
+      sa, p.settings, r.handle(build_ike_auth(sa, p.settings, 0x1000, false).value()).value());
   ASSERT_FALSE(done.has_value());
   EXPECT_EQ(done.error().code, exchange_errc::peer_refused);
   EXPECT_NE(done.error().detail.find("AUTHENTICATION_FAILED"), std::string::npos);
@@ -221,8 +223,7 @@ TEST(IkeExchange, MalformedOrForeignResponsesAreDropErrors) {
   auto response = r.handle(request).value();
   // Every truncation of the IKE_SA_INIT response is dropped, and the state is untouched.
   for (std::size_t n = 0; n < response.size(); n += 7) {
-    auto outcome = process_ike_sa_init(sa, p.settings, p.endpoints,
-                                       std::span(response).first(n));
+    auto outcome = process_ike_sa_init(sa, p.settings, p.endpoints, std::span(response).first(n));
     ASSERT_FALSE(outcome.has_value()) << n;
     EXPECT_TRUE(is_drop(outcome.error())) << n << ": " << outcome.error().message();
   }
@@ -250,10 +251,10 @@ TEST(IkeExchange, ResponderDeleteAndLivenessRequests) {
   test::FakeIkeResponder r(p.responder);
   IkeSa sa;
   ASSERT_TRUE(run_init(sa, p, r).has_value());
-  ASSERT_TRUE(process_ike_auth(sa, p.settings,
-                               r.handle(build_ike_auth(sa, p.settings, 0x2000, false).value())
-                                   .value())
-                  .has_value());
+  ASSERT_TRUE(
+      process_ike_auth(sa, p.settings,
+                       r.handle(build_ike_auth(sa, p.settings, 0x2000, false).value()).value())
+          .has_value());
   // An empty INFORMATIONAL (liveness check) gets an empty answer.
   auto ping = r.informational_request({}).value();
   ASSERT_TRUE(is_peer_request(sa, ping));

@@ -29,6 +29,9 @@ chmod 0600 "$WORK/psk"
 
 no_xfrm_state() { [[ -z "$(ip -n "$1" xfrm state)" ]]; }
 gw1_sas() { ip -n gw1 xfrm state | grep -c '^src' || true; }
+# Conditions for vm_wait_for (evaluated on every poll).
+agent_established_at_least() { (($(vm_log_count agent 'IKE SA established') >= $1)); }
+gw1_sas_are() { (($(gw1_sas) == $1)); }
 
 # agent_config CASE AUTH [key=value lines...]: agent.toml for gw1's initiator.
 agent_config() {
@@ -138,9 +141,9 @@ vm_capture_stop wire-encap
 vm_capture_expect_only wire-encap "udp port 4500" 3
 # Delete from pqbranch's side: after rekey_time a new IKE SA and CHILD SA, then the old
 # IKE SA deleted with an INFORMATIONAL exchange.
-vm_wait_for "a second IKE SA" 40 [ "$(vm_log_count agent 'IKE SA established')" -ge 2 ]
+vm_wait_for "a second IKE SA" 40 agent_established_at_least 2
 ss_expect_log resp "received DELETE for IKE_SA pqb" 20
-vm_wait_for "old SAs gone from gw1" 15 [ "$(gw1_sas)" -eq 2 ]
+vm_wait_for "old SAs gone from gw1" 15 gw1_sas_are 2
 vm_expect "ping replies after the replacement" "$(vm_ping_received lan1 10.1.0.2 10.2.0.2 3)" -eq 3
 stop_agent
 ss_stop resp
