@@ -11,23 +11,18 @@ core::Result<std::string> text_of(const toml::node& node) {
   return std::string(s->get());
 }
 
-struct ProposalKind {
-  using value_type = IkeProposal;
-  [[nodiscard]] core::Result<IkeProposal> parse(const toml::node& node) const {
+// A string turned into a typed value by `parse` (proposals, identities).
+template <class T, core::Result<T> (*Parse)(std::string_view)>
+struct TextKind {
+  using value_type = T;
+  [[nodiscard]] core::Result<T> parse(const toml::node& node) const {
     auto text = text_of(node);
     if (!text) return text.error();
-    return parse_ike_proposal(*text);
+    return Parse(*text);
   }
 };
-
-struct IdentityKind {
-  using value_type = IkeIdentity;
-  [[nodiscard]] core::Result<IkeIdentity> parse(const toml::node& node) const {
-    auto text = text_of(node);
-    if (!text) return text.error();
-    return parse_ike_identity(*text);
-  }
-};
+using ProposalKind = TextKind<IkeProposal, parse_ike_proposal>;
+using IdentityKind = TextKind<IkeIdentity, parse_ike_identity>;
 
 // `psk = "..."` is read only to refuse it with a reason: agent.toml is often readable by more
 // than root, so a secret never sits in it.

@@ -133,6 +133,7 @@ void key_service(Rules& r, const AgentConfig& c) {
     r.require(is_interface_name(t.interface), "tunnel.interface",
               "must be a Linux interface name (1..15 bytes, no '/', ':' or spaces)");
   }
+  r.ownership(c.ownership);
   r.owned_reqid(c.ownership, t.reqid, "tunnel.reqid");
 
   r.require(c.rotation.interval.count() > 0, "rotation.interval", "must be longer than 0s");
@@ -224,8 +225,11 @@ std::vector<Problem> validate(const AgentConfig& c) {
   Rules r;
   r.require(!c.state_directory.empty(), "state_directory", "must be set");
   r.unix_socket(c.status_socket, "status_socket");
-  r.ownership(c.ownership);
-  if (c.key_service) key_service(r, c);
+  if (c.key_service) {
+    key_service(r, c);
+  } else {
+    r.ownership(c.ownership);
+  }
   for (std::size_t i = 0; i < c.ikev2_peers.size(); ++i)
     ikev2_peer(r, c, i);
   r.lifetime(c.lifetime);

@@ -155,35 +155,28 @@ struct InitiatorSession::Impl : std::enable_shared_from_this<InitiatorSession::I
     if (ec) spdlog::warn("ikev2 {}: send: {}", options.name, ec.message());
   }
 
-  void receive_ike() {
-    ike_socket.async_receive_from(
-        asio::buffer(ike_buffer), ike_from,
-        [weak = weak_from_this()](const boost::system::error_code& ec, std::size_t n) {
-          auto self = weak.lock();
+  // One receive loop per socket; on the NAT-T socket IKE comes behind the non-ESP marker.
+  void receive(udp::socket& socket, std::array<std::uint8_t, kMaxDatagram>& buffer,
+               udp::endpoint& from, bool natt) {
+    socket.async_receive_from(
+        asio::buffer(buffer), from,
+        [weak = weak_from_this(), &socket, &buffer, &from, natt](
+            const boost::system::error_code& ec, std::size_t n) {
+          auto self = weak.lock();  // the socket, buffer and endpoint are its members
           if (!self || ec == asio::error::operation_aborted || !self->running) return;
-          if (!ec) self->on_datagram(std::span(self->ike_buffer).first(n), self->ike_from);
-          self->receive_ike();
+          if (!ec) self->on_receive(std::span(buffer).first(n), from, natt);
+          self->receive(socket, buffer, from, natt);
         });
   }
 
-  void receive_natt() {
-    natt_socket.async_receive_from(
-        asio::buffer(natt_buffer), natt_from,
-        [weak = weak_from_this()](const boost::system::error_code& ec, std::size_t n) {
-          auto self = weak.lock();
-          if (!self || ec == asio::error::operation_aborted || !self->running) return;
-          if (!ec) {
-            const auto bytes = std::span(self->natt_buffer).first(n);
-            // Without the marker it is ESP (the kernel's) or a keepalive: not ours.
-            if (n > kNonEspMarker.size() &&
-                std::equal(kNonEspMarker.begin(), kNonEspMarker.end(), bytes.begin())) {
-              self->on_datagram(bytes.subspan(kNonEspMarker.size()), self->natt_from);
-            } else {
-              self->drop("NAT-T datagram without the non-ESP marker");
-            }
-          }
-          self->receive_natt();
-        });
+  void on_receive(std::span<const std::uint8_t> bytes, const udp::endpoint& from, bool natt) {
+    if (!natt) return on_datagram(bytes, from);
+    // Without the marker it is ESP (the kernel's) or a keepalive: not ours.
+    if (bytes.size() > kNonEspMarker.size() &&
+        std::equal(kNonEspMarker.begin(), kNonEspMarker.end(), bytes.begin())) {
+      return on_datagram(bytes.subspan(kNonEspMarker.size()), from);
+    }
+    drop("NAT-T datagram without the non-ESP marker");
   }
 
   void drop(const std::string& why) {
@@ -571,8 +564,8 @@ core::Result<std::unique_ptr<InitiatorSession>> InitiatorSession::create(asio::i
 
 void InitiatorSession::start() {
   impl_->running = true;
-  impl_->receive_ike();
-  impl_->receive_natt();
+  impl_->receive(impl_->ike_socket, impl_->ike_buffer, impl_->ike_from, false);
+  impl_->receive(impl_->natt_socket, impl_->natt_buffer, impl_->natt_from, true);
   impl_->begin_attempt();
 }
 

@@ -61,6 +61,17 @@ core::Result<void> run_init(IkeSa& sa, Pair& p, test::FakeIkeResponder& r) {
   return core::make_error(exchange_errc::unexpected_message, "too many retries");
 }
 
+// IKE_SA_INIT, IKE_INTERMEDIATE and IKE_AUTH in a row; IKE_AUTH's outcome.
+core::Result<void> run_to_auth(IkeSa& sa, Pair& p, test::FakeIkeResponder& r) {
+  if (auto ok = run_init(sa, p, r); !ok) return ok;
+  if (auto ok = process_ike_intermediate(sa, r.handle(build_ike_intermediate(sa).value()).value());
+      !ok) {
+    return ok;
+  }
+  return process_ike_auth(sa, p.settings,
+                          r.handle(build_ike_auth(sa, p.settings, 0x1000, false).value()).value());
+}
+
 // The whole exchange; the CHILD SA's keys must mirror the responder's.
 void establish(Pair& p) {
   test::FakeIkeResponder r(p.responder);
@@ -143,10 +154,7 @@ TEST(IkeExchange, EcdsaCertificatesEstablish) {
   p.responder.id = p.settings.remote_id;
   test::FakeIkeResponder r(p.responder);
   IkeSa sa;
-  ASSERT_TRUE(run_init(sa, p, r).has_value());
-  ASSERT_TRUE(process_ike_intermediate(sa, r.handle(build_ike_intermediate(sa).value()).value()));
-  auto done = process_ike_auth(
-      sa, p.settings, r.handle(build_ike_auth(sa, p.settings, 0x1000, false).value()).value());
+  auto done = run_to_auth(sa, p, r);
   ASSERT_FALSE(done.has_value());
   EXPECT_EQ(done.error().code, exchange_errc::authentication_failed);
   EXPECT_NE(done.error().detail.find("does not name"), std::string::npos) << done.error().detail;
@@ -205,10 +213,7 @@ TEST(IkeExchange, WrongPskFailsAuthentication) {
   p.responder.psk = {'o', 't', 'h', 'e', 'r'};
   test::FakeIkeResponder r(p.responder);
   IkeSa sa;
-  ASSERT_TRUE(run_init(sa, p, r).has_value());
-  ASSERT_TRUE(process_ike_intermediate(sa, r.handle(build_ike_intermediate(sa).value()).value()));
-  auto done = process_ike_auth(
-      sa, p.settings, r.handle(build_ike_auth(sa, p.settings, 0x1000, false).value()).value());
+  auto done = run_to_auth(sa, p, r);
   ASSERT_FALSE(done.has_value());
   EXPECT_EQ(done.error().code, exchange_errc::peer_refused);
   EXPECT_NE(done.error().detail.find("AUTHENTICATION_FAILED"), std::string::npos);
