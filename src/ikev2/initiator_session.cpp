@@ -158,15 +158,16 @@ struct InitiatorSession::Impl : std::enable_shared_from_this<InitiatorSession::I
   // One receive loop per socket; on the NAT-T socket IKE comes behind the non-ESP marker.
   void receive(udp::socket& socket, std::array<std::uint8_t, kMaxDatagram>& buffer,
                udp::endpoint& from, bool natt) {
-    socket.async_receive_from(
-        asio::buffer(buffer), from,
-        [weak = weak_from_this(), &socket, &buffer, &from, natt](
-            const boost::system::error_code& ec, std::size_t n) {
-          auto self = weak.lock();  // the socket, buffer and endpoint are its members
-          if (!self || ec == asio::error::operation_aborted || !self->running) return;
-          if (!ec) self->on_receive(std::span(buffer).first(n), from, natt);
-          self->receive(socket, buffer, from, natt);
-        });
+    socket.async_receive_from(asio::buffer(buffer), from,
+                              [weak = weak_from_this(), &socket, &buffer, &from, natt](
+                                  const boost::system::error_code& ec, std::size_t n) {
+                                auto self =
+                                    weak.lock();  // the socket, buffer and endpoint are its members
+                                if (!self || ec == asio::error::operation_aborted || !self->running)
+                                  return;
+                                if (!ec) self->on_receive(std::span(buffer).first(n), from, natt);
+                                self->receive(socket, buffer, from, natt);
+                              });
   }
 
   void on_receive(std::span<const std::uint8_t> bytes, const udp::endpoint& from, bool natt) {
