@@ -459,6 +459,7 @@ struct InitiatorSession::Impl : std::enable_shared_from_this<InitiatorSession::I
     // The responder may hold an IKE SA after IKE_AUTH (e.g. the CHILD SA was refused):
     // tell it, once, without waiting.
     if (was_phase_auth) {
+      ++a.sa.next_request_id;  // the IKE_AUTH exchange used its ID
       if (auto del = build_delete_ike_sa(a.sa)) send(a, *del);
     }
     if (&a == retiring.get()) {
