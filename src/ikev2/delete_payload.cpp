@@ -50,6 +50,9 @@ core::Result<DeletePayload> parse_delete_payload(std::span<const std::uint8_t> b
   if (*count > kMaxDeleteSpis) {
     return detail::fail(errc::too_large, "Delete with " + std::to_string(*count) + " SPIs");
   }
+  if (d.protocol == ProtocolId::ike && *count != 0) {
+    return detail::fail(errc::bad_count, "Delete IKE with Num of SPIs " + std::to_string(*count));
+  }
   if (r.remaining() != want_size * *count) {
     return detail::fail(errc::bad_count, "Delete: Num of SPIs " + std::to_string(*count) +
                                              " with " + std::to_string(r.remaining()) + " bytes");

@@ -110,8 +110,8 @@ core::Result<void> verify(const SaPayload& sa) {
   for (std::size_t i = 0; i < sa.proposals.size(); ++i) {
     const auto& p = sa.proposals[i];
     const auto at = where(i);
-    // §3.3.1: the first proposal is number 1, each next one is one greater (a response
-    // echoes the single chosen number, so only the first check applies to ordering there).
+    // §3.3.1: proposals are numbered 1, 2, ... in a request; a response carries the one
+    // chosen proposal with its number, so only "non-zero, each next one greater" holds for both.
     if (p.number == 0 || (i > 0 && p.number != sa.proposals[i - 1].number + 1)) {
       return detail::fail(errc::bad_value, at + ": Proposal Num " + std::to_string(p.number));
     }

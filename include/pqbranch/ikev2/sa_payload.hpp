@@ -72,8 +72,9 @@ struct SaPayload {
 inline constexpr std::size_t kMaxProposals = 16;
 inline constexpr std::size_t kMaxTransformsPerProposal = 32;
 
-// RFC 7296 §3.3.1: at least one proposal, numbered 1 then each one greater (or equal, for
-// the same number with another protocol; we build one protocol per number); protocol IKE,
+// RFC 7296 §3.3.1: at least one proposal, numbered from 1 (a response echoes the chosen
+// number, so the first may be higher), each next one greater by one (we build one protocol
+// per number); protocol IKE,
 // AH or ESP; SPI size 0 or 8 for IKE, 4 for AH/ESP; at least one transform; a Key Length
 // attribute only once.
 core::Result<void> verify(const SaPayload& sa);

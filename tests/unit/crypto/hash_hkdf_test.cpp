@@ -24,6 +24,19 @@ TEST(Digest, MatchesFips180Vectors) {
             "8086072ba1e7cc2358baeca134c825a7");
 }
 
+TEST(Digest, Sha512AndSha1MatchFips180Vectors) {
+  auto d512 = digest(Hash::sha512, as_bytes("abc"));
+  ASSERT_TRUE(d512);
+  EXPECT_EQ(to_hex(*d512),
+            "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
+            "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
+  EXPECT_EQ(digest_size(Hash::sha512), 64U);
+  // SHA-1 only for IKEv2 NAT detection (RFC 7296 §2.23).
+  auto d1 = sha1_digest(as_bytes("abc"));
+  ASSERT_TRUE(d1);
+  EXPECT_EQ(to_hex(*d1), "a9993e364706816aba3e25717850c26c9cd0d89d");
+}
+
 // RFC 4231 §4.3, test case 2.
 TEST(Hmac, MatchesRfc4231TestCase2) {
   const auto key = as_bytes("Jefe");

@@ -1,0 +1,105 @@
+// The seed corpus of the ikev2_parse_fuzz target (tests/fuzz/corpus/ikev2): messages made by
+// our encoders (plaintext, and sealed under the fuzzer's fixed SK_e) and strongSwan 6.1's
+// IKE_SA_INIT messages from the key-derivation vectors. The committed files are checked here
+// to parse the way their name says, so the fuzzer starts deep inside the parsers.
+// Regenerate them after a change to the layouts:
+//   PQB_WRITE_FUZZ_SEEDS=1 build/asan/tests/pqb_unit_tests --gtest_filter='Ikev2FuzzSeeds.*'
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "pqbranch/ikev2/sk_payload.hpp"
+
+#include "fakes/hex.hpp"
+#include "fakes/test_paths.hpp"
+#include "unit/ikev2/samples.hpp"
+
+namespace pqbranch::ikev2 {
+namespace {
+
+const std::vector<std::uint8_t> kFuzzSkE(kSkKeySize, 0x5a);  // as in ikev2_parse_fuzz.cpp
+
+// The IKE_SA_INIT message at the start of a vector file's AUTH octets.
+std::vector<std::uint8_t> strongswan_message(const std::string& file, const std::string& name) {
+  std::ifstream in(pqbranch::test::source_dir() / "tests/unit/ikev2/vectors" / file);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.starts_with(name + " = ")) {
+      auto bytes = pqbranch::test::from_hex(line.substr(name.size() + 3));
+      if (bytes.size() < kHeaderSize) return {};
+      const std::size_t len = (std::size_t{bytes[26]} << 8U) | bytes[27];
+      bytes.resize(std::min(len, bytes.size()));
+      return bytes;
+    }
+  }
+  return {};
+}
+
+std::map<std::string, std::vector<std::uint8_t>> seeds() {
+  std::map<std::string, std::vector<std::uint8_t>> out;
+  out["plain_all_payloads"] =
+      encode_message(Message{samples::sample_header(), samples::all_payloads()}).value();
+  Message auth{samples::sample_header(ExchangeType::ike_auth), samples::all_payloads()};
+  out["sealed_all_payloads"] = seal_message(auth, kFuzzSkE, 1).value().bytes;
+  Message intermediate{samples::sample_header(ExchangeType::ike_intermediate), {}};
+  intermediate.payloads.emplace_back(
+      KePayload{KeMethod::ml_kem_768, std::vector<std::uint8_t>(1184, 3)});
+  out["sealed_intermediate"] = seal_message(intermediate, kFuzzSkE, 2).value().bytes;
+  Message del{samples::sample_header(ExchangeType::informational),
+              {DeletePayload{ProtocolId::ike, {}}}};
+  out["sealed_delete"] = seal_message(del, kFuzzSkE, 3).value().bytes;
+  auto chain = encode_payload_chain(samples::all_payloads()).value();
+  chain.bytes.insert(chain.bytes.begin(), static_cast<std::uint8_t>(chain.first));
+  out["chain_all_payloads"] = chain.bytes;
+  out["plain_strongswan_init_request"] = strongswan_message("ecp256_mlkem768.txt", "auth.i.octets");
+  out["plain_strongswan_init_response"] =
+      strongswan_message("ecp256_mlkem768.txt", "auth.r.octets");
+  return out;
+}
+
+std::filesystem::path corpus_dir() {
+  return pqbranch::test::source_dir() / "tests" / "fuzz" / "corpus" / "ikev2";
+}
+
+TEST(Ikev2FuzzSeeds, CommittedSeedsParseAsNamed) {
+  const auto expected = seeds();
+  if (const char* w = std::getenv("PQB_WRITE_FUZZ_SEEDS"); w != nullptr && std::string(w) == "1") {
+    std::filesystem::create_directories(corpus_dir());
+    for (const auto& [name, bytes] : expected) {
+      std::ofstream(corpus_dir() / name, std::ios::binary)
+          .write(reinterpret_cast<const char*>(bytes.data()),
+                 static_cast<std::streamsize>(bytes.size()));
+    }
+  }
+  std::size_t files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(corpus_dir())) {
+    const std::string name = entry.path().filename().string();
+    ++files;
+    EXPECT_TRUE(expected.contains(name)) << name << " is not a seed this test makes";
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                                          std::istreambuf_iterator<char>());
+    ASSERT_FALSE(bytes.empty()) << name;
+    if (name.starts_with("plain_")) {
+      const auto m = parse_message(bytes);
+      EXPECT_TRUE(m) << name << ": " << m.error().message();
+    } else if (name.starts_with("sealed_")) {
+      const auto m = open_message(bytes, kFuzzSkE);
+      EXPECT_TRUE(m) << name << ": " << m.error().message();
+    } else {
+      const auto c =
+          parse_payload_chain(static_cast<PayloadType>(bytes[0]), std::span(bytes).subspan(1));
+      EXPECT_TRUE(c) << name << ": " << c.error().message();
+    }
+  }
+  EXPECT_EQ(files, expected.size()) << "regenerate with PQB_WRITE_FUZZ_SEEDS=1";
+}
+
+}  // namespace
+}  // namespace pqbranch::ikev2
