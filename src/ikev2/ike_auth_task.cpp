@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <string>
 
-#include "pqbranch/crypto/signature.hpp"
 #include "pqbranch/ikev2/auth_octets.hpp"
 #include "pqbranch/ikev2/auth_payload.hpp"
 #include "pqbranch/ikev2/child_keys.hpp"
 #include "pqbranch/ikev2/exchange_errc.hpp"
+#include "pqbranch/ikev2/signature_auth.hpp"
 
 namespace pqbranch::ikev2 {
 namespace {
@@ -47,14 +47,12 @@ core::Result<AuthPayload> make_auth(const IkeSa& sa, const InitiatorSettings& s,
     if (!mac) return mac.error();
     return AuthPayload{AuthMethod::shared_key_mic, {mac->span().begin(), mac->span().end()}};
   }
-  auto signature = crypto::sign(s.ecdsa->key, *octets);
-  if (!signature) {
+  auto signed_auth = sign_auth(s.ecdsa->key, *octets);
+  if (!signed_auth) {
     return core::make_error(exchange_errc::credentials,
-                            "IKE_AUTH: signing failed: " + signature.error().message());
+                            "IKE_AUTH: signing failed: " + signed_auth.error().message());
   }
-  return AuthPayload{
-      AuthMethod::digital_signature,
-      encode_digital_signature({SignatureScheme::ecdsa_with_sha256, std::move(*signature)})};
+  return std::move(*signed_auth);
 }
 
 core::Result<void> verify_responder(const IkeSa& sa, const InitiatorSettings& s,
@@ -89,14 +87,9 @@ core::Result<void> verify_responder(const IkeSa& sa, const InitiatorSettings& s,
   }
   auto key = s.ecdsa->ca.verify(cert->data, *idr);
   if (!key) return key.error();
-  auto signature = parse_digital_signature(auth->data);
-  if (!signature) return auth_failed(signature.error().message());
-  if (signature->scheme != SignatureScheme::ecdsa_with_sha256) {
-    return auth_failed("the responder signed with " + std::string(to_string(signature->scheme)) +
-                       ", not ecdsa-with-SHA256");
-  }
-  if (!crypto::verify(*key, *octets, signature->signature)) {
-    return auth_failed("the responder's signature does not verify");
+  // ecdsa-with-SHA256 for the P-256 key (we announced SHA2-256 only, RFC 7427 §4).
+  if (auto ok = verify_auth_signature(*key, *auth, *octets); !ok) {
+    return auth_failed("the responder's signature does not verify: " + ok.error().message());
   }
   return {};
 }
