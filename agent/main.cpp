@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <ranges>
 #include <string>
 #include <string_view>
 #include <sys/stat.h>
@@ -27,6 +28,8 @@
 #include "pqbranch/core/log.hpp"
 #include "pqbranch/core/metrics.hpp"
 #include "pqbranch/crypto/tls_context.hpp"
+#include "pqbranch/ikev2/initiator_session.hpp"
+#include "pqbranch/ikev2/peer_wiring.hpp"
 #include "pqbranch/keysvc/agent_client.hpp"
 #include "pqbranch/keysvc/agent_executor.hpp"
 #include "pqbranch/keysvc/agent_settings.hpp"
@@ -86,8 +89,9 @@ std::optional<config::AgentConfig> load(const Args& args) {
   return std::move(*cfg);
 }
 
-// CAP_NET_ADMIN is all the agent needs (XFRM, routes, per-socket bypass).
-bool check_capabilities() {
+// CAP_NET_ADMIN is all the agent needs (XFRM, routes, per-socket bypass), plus
+// CAP_NET_BIND_SERVICE when an IKEv2 peer binds a port below 1024 (500 by default).
+bool check_capabilities(const config::AgentConfig& cfg) {
   auto caps = core::effective_capabilities();
   if (!caps) {
     spdlog::warn("cannot read the effective capabilities: {}", caps.error().message());
@@ -98,7 +102,13 @@ bool check_capabilities() {
     spdlog::critical("CAP_NET_ADMIN is missing: the agent cannot manage XFRM state");
     return false;
   }
-  const auto extra = core::extra_capabilities(*caps, net_admin);
+  std::uint64_t allowed = net_admin;
+  for (const auto& peer : cfg.ikev2_peers) {
+    if (peer.local_port < 1024 || peer.local_natt_port < 1024) {
+      allowed |= std::uint64_t{1} << core::kCapNetBindService;
+    }
+  }
+  const auto extra = core::extra_capabilities(*caps, allowed);
   if (!extra.empty()) {
     spdlog::warn(
         "running with more capabilities than CAP_NET_ADMIN: {} (the systemd unit "
@@ -106,6 +116,81 @@ bool check_capabilities() {
         fmt::join(extra, ", "));
   }
   return true;
+}
+
+// One [[ikev2.peer]]: its own kernel handle (its ownership: the reqid range, plus its if_id
+// in route mode), its tunnel's policies or interface, and the initiator session.
+struct IkePeer {
+  std::unique_ptr<xfrm::NetlinkKernel> kernel;
+  std::unique_ptr<xfrm::RouteTable> routes;
+  std::unique_ptr<ikev2::InitiatorSession> session;
+};
+
+bool start_ikev2_peers(boost::asio::io_context& io, const config::AgentConfig& cfg,
+                       core::Metrics& metrics, std::vector<IkePeer>& peers) {
+  for (const auto& peer : cfg.ikev2_peers) {
+    auto settings = ikev2::make_initiator_settings(peer);
+    if (!settings) {
+      spdlog::critical("ikev2 {}: {}", peer.name, settings.error().message());
+      return false;
+    }
+    IkePeer p;
+    auto kernel = xfrm::NetlinkKernel::create(ikev2::peer_ownership(cfg, peer));
+    if (!kernel) {
+      spdlog::critical("ikev2 {}: kernel: {}", peer.name, kernel.error().message());
+      return false;
+    }
+    p.kernel = std::move(*kernel);
+    const auto layout = ikev2::tunnel_layout(peer);
+    if (layout.route_mode) {
+      auto r = xfrm::NetlinkRouteTable::create();
+      if (!r) {
+        spdlog::critical("ikev2 {}: routes: {}", peer.name, r.error().message());
+        return false;
+      }
+      p.routes = std::move(*r);
+    }
+    auto setup = keysvc::setup_tunnel(*p.kernel, p.routes.get(), layout);
+    if (!setup) {
+      spdlog::critical("ikev2 {}: tunnel setup: {}", peer.name, setup.error().message());
+      return false;
+    }
+    auto session = ikev2::InitiatorSession::create(
+        io, *p.kernel, metrics, ikev2::session_options(peer, std::move(*settings)));
+    if (!session) {
+      spdlog::critical("ikev2 {}: {}", peer.name, session.error().message());
+      return false;
+    }
+    p.session = std::move(*session);
+    spdlog::info("ikev2 {}: initiator {} -> {} ({} mode, {} policies, proposals {})", peer.name,
+                 peer.local_address, peer.remote_address, layout.route_mode ? "route" : "policy",
+                 setup->policies,
+                 fmt::join(peer.proposals | std::views::transform(
+                                                [](const auto& x) { return config::to_string(x); }),
+                           ", "));
+    p.session->start();
+    peers.push_back(std::move(p));
+  }
+  return true;
+}
+
+// An agent whose agent.toml has [[ikev2.peer]] sections and no [edge].
+int run_ikev2_only(const config::AgentConfig& cfg) {
+  boost::asio::io_context io;
+  core::Metrics metrics;
+  std::vector<IkePeer> peers;
+  if (!start_ikev2_peers(io, cfg, metrics, peers)) return 1;
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    spdlog::info("signal {}: stopping; SAs and policies stay in place", signal);
+    for (auto& p : peers)
+      p.session->stop(false);
+    io.stop();
+  });
+  io.run();
+  spdlog::info("stopped");
+  return 0;
 }
 
 int run(const Args& args) {
@@ -118,7 +203,8 @@ int run(const Args& args) {
     spdlog::critical("{}", fault.error().detail);
     return kUsageError;
   }
-  if (!check_capabilities()) return 1;
+  if (!check_capabilities(*cfg)) return 1;
+  if (!cfg->key_service) return run_ikev2_only(*cfg);
   keysvc::AgentSettings settings = keysvc::agent_settings(*cfg);
 
   std::error_code dir_ec;
@@ -174,6 +260,8 @@ int run(const Args& args) {
     spdlog::critical("start: {}", r.error().message());
     return 1;
   }
+  std::vector<IkePeer> ike_peers;
+  if (!start_ikev2_peers(io, *cfg, metrics, ike_peers)) return 1;
 
   const keysvc::StatusContext context{settings.layout.route_mode ? "route" : "policy",
                                       settings.layout.local_address.to_string(),
@@ -192,6 +280,8 @@ int run(const Args& args) {
     if (ec) return;
     spdlog::info("signal {}: stopping; SAs and policies stay in place", signal);
     executor.stop();
+    for (auto& p : ike_peers)
+      p.session->stop(false);
     if (status) status->reset();
     io.stop();
   });
@@ -225,10 +315,36 @@ int status(const Args& args) {
   return 0;
 }
 
+// Removes each IKEv2 peer's SAs, policies (and route-mode interface).
+bool flush_ikev2_peers(const config::AgentConfig& cfg) {
+  bool ok = true;
+  for (const auto& peer : cfg.ikev2_peers) {
+    const auto layout = ikev2::tunnel_layout(peer);
+    auto kernel = xfrm::NetlinkKernel::create(ikev2::peer_ownership(cfg, peer));
+    std::unique_ptr<xfrm::RouteTable> routes;
+    if (layout.route_mode) {
+      if (auto r = xfrm::NetlinkRouteTable::create()) routes = std::move(*r);
+    }
+    auto report = kernel ? keysvc::flush_tunnel(**kernel, routes.get(), layout)
+                         : core::Result<xfrm::FlushReport>(kernel.error());
+    if (!report) {
+      std::fprintf(stderr, "flush ikev2 %s: %s\n", peer.name.c_str(),
+                   report.error().message().c_str());
+      ok = false;
+      continue;
+    }
+    std::printf("flushed ikev2 %s: %zu SA(s), %zu policy(ies)\n", peer.name.c_str(),
+                report->sas_deleted, report->policies_deleted);
+  }
+  return ok;
+}
+
 int flush(const Args& args) {
   auto cfg = load(args);
   if (!cfg) return kUsageError;
   core::init_logging({.name = "pqbranch-agent", .level = cfg->log_level, .journald = false});
+  if (!flush_ikev2_peers(*cfg)) return 1;
+  if (!cfg->key_service) return 0;
   const keysvc::AgentSettings settings = keysvc::agent_settings(*cfg);
   auto kernel = xfrm::NetlinkKernel::create(settings.ownership);
   if (!kernel) {
@@ -255,6 +371,18 @@ int flush(const Args& args) {
 int check_config(const Args& args) {
   auto cfg = load(args);
   if (!cfg) return kUsageError;
+  for (const auto& peer : cfg->ikev2_peers) {
+    if (auto s = ikev2::make_initiator_settings(peer); !s) {
+      std::fprintf(stderr, "%s: ikev2.peer %s: %s\n", args.config.c_str(), peer.name.c_str(),
+                   s.error().message().c_str());
+      return 1;
+    }
+  }
+  if (!cfg->key_service) {
+    std::printf("%s: OK (%zu IKEv2 peer(s), no key-service tunnel)\n", args.config.c_str(),
+                cfg->ikev2_peers.size());
+    return 0;
+  }
   const keysvc::AgentSettings settings = keysvc::agent_settings(*cfg);
   if (auto ctx = crypto::make_client_context(settings.client.tls); !ctx) {
     std::fprintf(stderr, "%s: tls: %s\n", args.config.c_str(), ctx.error().message().c_str());

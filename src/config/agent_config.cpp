@@ -45,12 +45,18 @@ AgentConfig read_agent(TableReader root) {
   c.state_directory = root.get("state_directory", kind::Path{}, c.state_directory);
   c.log_level = detail::read_log_level(root, c.log_level);
   c.status_socket = root.get("status_socket", kind::Path{}, c.status_socket);
-  c.tls = detail::read_tls(root.table("tls"));
-  c.edge = read_edge(root.table("edge"));
   c.ownership = detail::read_ownership(root.table("ownership"));
-  c.tunnel = read_tunnel(root.table("tunnel"), c.ownership);
+  c.ikev2_peers = detail::read_ikev2(root.table("ikev2"));
+  // An IKEv2-only agent has no key-service tunnel: without [edge], the sections that only
+  // the key service uses are not read (so written anyway, they are reported as unknown).
+  c.key_service = root.has("edge") || c.ikev2_peers.empty();
+  if (c.key_service) {
+    c.tls = detail::read_tls(root.table("tls"));
+    c.edge = read_edge(root.table("edge"));
+    c.tunnel = read_tunnel(root.table("tunnel"), c.ownership);
+    c.rotation = read_rotation(root.table("rotation"));
+  }
   c.nat_traversal = detail::read_nat(root.table("nat_traversal"));
-  c.rotation = read_rotation(root.table("rotation"));
   c.lifetime = detail::read_lifetime(root.table("lifetime"));
   return c;
 }

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "pqbranch/config/common_settings.hpp"
+#include "pqbranch/config/ikev2_config.hpp"
 #include "pqbranch/config/toml_reader.hpp"
 #include "pqbranch/config/validation.hpp"
 
@@ -15,6 +16,8 @@ TlsSettings read_tls(TableReader table);
 LifetimeSettings read_lifetime(TableReader table);
 OwnershipSettings read_ownership(TableReader table);
 NatSettings read_nat(TableReader table);
+// [ikev2] with its [[ikev2.peer]] tables (ikev2_reader.cpp).
+std::vector<Ikev2PeerSettings> read_ikev2(TableReader table);
 spdlog::level::level_enum read_log_level(TableReader& table, spdlog::level::level_enum fallback);
 
 // Syntax, then reading (types, values, unknown keys), then validation: each stage runs only

@@ -111,14 +111,8 @@ bool is_interface_name(std::string_view name) {
   });
 }
 
-}  // namespace
-
-std::vector<Problem> validate(const AgentConfig& c) {
-  Rules r;
-  r.require(!c.state_directory.empty(), "state_directory", "must be set");
-  r.unix_socket(c.status_socket, "status_socket");
+void key_service(Rules& r, const AgentConfig& c) {
   r.tls(c.tls);
-
   r.require(!c.edge.endpoints.empty(), "edge.endpoints", "must list at least one endpoint");
   r.require(c.edge.connect_timeout.count() > 0, "edge.connect_timeout", "must be longer than 0s");
   r.require(c.edge.backoff_initial.count() > 0, "edge.backoff_initial", "must be longer than 0s");
@@ -151,6 +145,93 @@ std::vector<Problem> validate(const AgentConfig& c) {
             "interval + jitter (" + format_duration(c.rotation.interval + c.rotation.jitter) +
                 ") must be shorter than lifetime.soft_time (" +
                 format_duration(c.lifetime.soft_time) + ")");
+}
+
+void ikev2_peer(Rules& r, const AgentConfig& c, std::size_t i) {
+  const auto& p = c.ikev2_peers[i];
+  const auto key = indexed("ikev2.peer", i);
+  r.require(!p.name.empty(), key + ".name", "must be set");
+  r.require(p.local_address.family() == p.remote_address.family(), key + ".remote_address",
+            "must be of the same address family as local_address");
+  r.require(p.local_address != p.remote_address, key + ".remote_address",
+            "must differ from local_address");
+  r.require(p.local_port != p.local_natt_port, key + ".local_natt_port",
+            "must differ from local_port");
+  if (p.auth == IkeAuth::psk) {
+    r.require(!p.psk_file.empty(), key + ".psk_file",
+              "must name the file holding the pre-shared key (auth = \"psk\")");
+    const std::pair<const char*, const std::filesystem::path*> ecdsa_files[] = {
+        {"certificate", &p.certificate}, {"private_key", &p.private_key}, {"ca", &p.ca}};
+    for (const auto& [name, path] : ecdsa_files) {
+      r.require(path->empty(), key + "." + name, "is for auth = \"ecdsa\", not \"psk\"");
+    }
+  } else {
+    r.require(!p.certificate.empty(), key + ".certificate", "must be set (auth = \"ecdsa\")");
+    r.require(!p.private_key.empty(), key + ".private_key", "must be set (auth = \"ecdsa\")");
+    r.require(!p.ca.empty(), key + ".ca", "must be set (auth = \"ecdsa\")");
+    r.require(p.psk_file.empty(), key + ".psk_file", "is for auth = \"psk\", not \"ecdsa\"");
+  }
+  r.require(!p.proposals.empty(), key + ".proposals", "must list at least one proposal");
+  for (std::size_t j = 0; j < p.proposals.size(); ++j) {
+    const auto& proposal = p.proposals[j];
+    if (!proposal.post_quantum() && !p.allow_classical) {
+      r.add(errc::classical_group_not_allowed, indexed(key + ".proposals", j),
+            in_quotes(to_string(proposal)) +
+                " has no ML-KEM key exchange, so it is not post-quantum; it is refused unless "
+                "allow_classical = true");
+    }
+    for (std::size_t k = 0; k < j; ++k) {
+      r.require(p.proposals[k] != proposal, indexed(key + ".proposals", j), "is listed twice");
+    }
+  }
+  r.prefixes(p.local_ts, key + ".local_ts");
+  r.prefixes(p.remote_ts, key + ".remote_ts");
+  if (p.mode == TunnelMode::route) {
+    r.require(p.if_id != 0, key + ".if_id", "must be set and not 0 in route mode");
+    r.require(is_interface_name(p.interface), key + ".interface",
+              "must be a Linux interface name (1..15 bytes, no '/', ':' or spaces) in route mode");
+  }
+  r.owned_reqid(c.ownership, p.reqid, key + ".reqid");
+  r.require(p.rekey_time < p.lifetime, key + ".rekey_time",
+            "must be shorter than lifetime (" + format_duration(p.rekey_time) +
+                " >= " + format_duration(p.lifetime) + ")");
+  if (c.key_service) {
+    r.require(p.reqid != c.tunnel.reqid, key + ".reqid", "repeats tunnel.reqid");
+    const bool natt_clash =
+        c.nat_traversal.mode != NatMode::off &&
+        (p.local_port == c.nat_traversal.port || p.local_natt_port == c.nat_traversal.port);
+    r.require(!natt_clash, key + ".local_natt_port",
+              "clashes with nat_traversal.port of the key-service tunnel");
+  }
+  for (std::size_t j = 0; j < i; ++j) {
+    const auto& o = c.ikev2_peers[j];
+    const auto other = " as " + indexed("ikev2.peer", j);
+    r.require(p.name != o.name, key + ".name", "repeats the name " + in_quotes(p.name) + other);
+    r.require(p.reqid != o.reqid, key + ".reqid", "repeats the reqid" + other);
+    r.require(p.mode != TunnelMode::route || o.mode != TunnelMode::route || p.if_id != o.if_id,
+              key + ".if_id", "repeats the if_id" + other);
+    // Each peer's session binds its own IKE sockets.
+    const bool same_socket =
+        p.local_address == o.local_address &&
+        (p.local_port == o.local_port || p.local_port == o.local_natt_port ||
+         p.local_natt_port == o.local_port || p.local_natt_port == o.local_natt_port);
+    r.require(!same_socket, key + ".local_port", "repeats a local IKE port" + other);
+  }
+}
+
+}  // namespace
+
+std::vector<Problem> validate(const AgentConfig& c) {
+  Rules r;
+  r.require(!c.state_directory.empty(), "state_directory", "must be set");
+  r.unix_socket(c.status_socket, "status_socket");
+  if (c.key_service) {
+    key_service(r, c);
+  } else {
+    r.ownership(c.ownership);
+  }
+  for (std::size_t i = 0; i < c.ikev2_peers.size(); ++i)
+    ikev2_peer(r, c, i);
   r.lifetime(c.lifetime);
   return r.take();
 }

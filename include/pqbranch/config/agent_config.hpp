@@ -9,6 +9,7 @@
 
 #include "pqbranch/config/common_settings.hpp"
 #include "pqbranch/config/endpoint.hpp"
+#include "pqbranch/config/ikev2_config.hpp"
 #include "pqbranch/core/error.hpp"
 #include "pqbranch/core/ip_address.hpp"
 
@@ -23,8 +24,6 @@ struct EdgeSettings {
   Duration backoff_initial = std::chrono::seconds{1};   // first retry delay; doubles, with jitter
   Duration backoff_max = std::chrono::minutes{2};
 };
-
-enum class TunnelMode { route, policy };  // "route": xfrm interface + routes; "policy": selectors
 
 // [tunnel]
 struct TunnelSettings {
@@ -55,6 +54,11 @@ struct AgentConfig {
   RotationSettings rotation;
   LifetimeSettings lifetime;
   OwnershipSettings ownership;
+  // [[ikev2.peer]]: IKEv2 responders the agent keeps tunnels to as initiator.
+  std::vector<Ikev2PeerSettings> ikev2_peers;
+  // The key-service tunnel ([edge], [tls], [tunnel], [rotation]). Off only when the file has
+  // IKEv2 peers and no [edge] section.
+  bool key_service = true;
 };
 
 // Parses and validates; `name` is how errors name the file ("agent.toml:12:9: key: why").

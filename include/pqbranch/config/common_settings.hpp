@@ -42,6 +42,9 @@ struct OwnershipSettings {
   std::uint32_t reqid_max = kDefaultReqidMax;
 };
 
+// "route": xfrm interface + routes; "policy": selectors.
+enum class TunnelMode { route, policy };
+
 // [nat_traversal]: UDP encapsulation of ESP (RFC 3948).
 enum class NatMode { off, automatic, force };  // "off", "auto", "force"
 struct NatSettings {

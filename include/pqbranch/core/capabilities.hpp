@@ -12,6 +12,7 @@
 namespace pqbranch::core {
 
 inline constexpr unsigned kCapNetAdmin = 12;  // linux/capability.h
+inline constexpr unsigned kCapNetBindService = 10;
 
 // The CapEff mask from the text of /proc/<pid>/status; errors when the line is missing or
 // not hexadecimal.

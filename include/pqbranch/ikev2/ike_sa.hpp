@@ -1,0 +1,92 @@
+#pragma once
+// The state one initiator's IKE SA carries through its exchanges (the tasks read and update
+// it; none does I/O). Message IDs (RFC 7296 §2.2): our requests count from 0; the
+// responder's requests to us count separately, from 0.
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "pqbranch/config/ikev2_config.hpp"
+#include "pqbranch/core/ip_address.hpp"
+#include "pqbranch/ikev2/header.hpp"
+#include "pqbranch/ikev2/ike_keys.hpp"
+#include "pqbranch/ikev2/int_auth.hpp"
+#include "pqbranch/ikev2/key_exchange.hpp"
+#include "pqbranch/ikev2/message.hpp"
+#include "pqbranch/ikev2/sa_payload.hpp"
+#include "pqbranch/ikev2/sk_payload.hpp"
+
+namespace pqbranch::ikev2 {
+
+// The addresses and ports IKE_SA_INIT runs between (NAT detection hashes them).
+struct Endpoints {
+  core::IpAddress local;
+  std::uint16_t local_port = 500;
+  core::IpAddress remote;
+  std::uint16_t remote_port = 500;
+};
+
+// The CHILD SA negotiated in IKE_AUTH (RFC 7296 §2.17 keys, §3.13 selectors).
+struct ChildSa {
+  std::uint32_t inbound_spi = 0;   // ours, allocated before IKE_AUTH
+  std::uint32_t outbound_spi = 0;  // the responder's
+  core::SecureBytes outbound_key;  // KEYMAT for initiator -> responder, key ‖ salt
+  core::SecureBytes inbound_key;
+  std::vector<core::IpPrefix> local_ts;  // as the responder narrowed them
+  std::vector<core::IpPrefix> remote_ts;
+};
+
+struct IkeSa {
+  Spi spi_i{};
+  Spi spi_r{};
+  std::vector<std::uint8_t> ni;
+  std::vector<std::uint8_t> nr;
+  std::optional<config::IkeProposal> selected;
+  PrfId prf = PrfId::hmac_sha2_384;
+  IkeKeys keys;
+  IntAuth int_auth{PrfId::hmac_sha2_384};
+  std::vector<std::uint8_t> init_request;      // RealMessage1, the last one sent
+  std::vector<std::uint8_t> init_response;     // RealMessage2
+  std::optional<KeyExchange> pending_ke;       // ours, until the response completes it
+  std::uint32_t pending_inbound_spi = 0;       // offered in our IKE_AUTH request's SA
+  std::vector<std::uint8_t> pending_int_auth;  // our IKE_INTERMEDIATE request's IntAuth octets
+  std::uint32_t next_request_id = 0;           // of our next request
+  std::uint32_t peer_request_id = 0;           // the responder's next request to us
+  std::uint64_t next_iv = 1;                   // SK IVs: a counter, never repeated (RFC 5282 §3.1)
+  bool local_behind_nat = false;               // NAT_DETECTION_DESTINATION_IP did not match
+  bool remote_behind_nat = false;              // NAT_DETECTION_SOURCE_IP did not match
+  bool intermediate_supported = false;
+  std::optional<ChildSa> child;
+
+  // UDP 4500 with the non-ESP marker from the exchange after IKE_SA_INIT on (§2.23).
+  [[nodiscard]] bool use_natt(bool forced) const noexcept {
+    return forced || local_behind_nat || remote_behind_nat;
+  }
+};
+
+// A transform as we build them (the struct's other fields keep their defaults).
+[[nodiscard]] Transform make_transform(TransformType type, std::uint16_t id,
+                                       std::optional<std::uint16_t> key_length = std::nullopt);
+
+// A request header for our next request of `exchange` (I flag: we are the original initiator).
+[[nodiscard]] Header request_header(const IkeSa& sa, ExchangeType exchange);
+// A response header to the responder's request with `message_id`.
+[[nodiscard]] Header response_header(const IkeSa& sa, ExchangeType exchange,
+                                     std::uint32_t message_id);
+
+// Seals with SK_ei and the next IV.
+core::Result<SealedMessage> seal(IkeSa& sa, const Message& m);
+
+// Opens a response to our request `message_id` of `exchange` with SK_er after checking
+// the header: our SPIs, the exchange, the R flag set and the I flag clear (RFC 7296 §3.1).
+// Anything else is exchange_errc::unexpected_message (dropped).
+core::Result<OpenedMessage> open_response(const IkeSa& sa, std::span<const std::uint8_t> datagram,
+                                          ExchangeType exchange, std::uint32_t message_id);
+
+// The first error notify of a message, if any (RFC 7296 §3.10.1: types below 16384).
+[[nodiscard]] const NotifyPayload* find_error_notify(const std::vector<Payload>& payloads) noexcept;
+// exchange_errc::peer_refused naming the notify type, e.g. "NO_PROPOSAL_CHOSEN (14)".
+[[nodiscard]] core::Error refused_by(const NotifyPayload& n, std::string_view exchange);
+
+}  // namespace pqbranch::ikev2

@@ -1,0 +1,37 @@
+#pragma once
+// INFORMATIONAL exchanges of an established IKE SA (RFC 7296 §1.4, §1.5):
+// - ours: Delete of the IKE SA (which takes its CHILD SAs with it, §1.4.1);
+// - the responder's requests to us: Delete of the IKE SA or of CHILD SAs (we answer with
+//   the Delete of our inbound halves), liveness checks (empty), and CREATE_CHILD_SA, which
+//   this version refuses (N(NO_PROPOSAL_CHOSEN); continuity makes a new IKE SA instead).
+// Requests from the responder carry its own message IDs (§2.2); a retransmitted request
+// (the previous ID) is answered by the session with the response it sent before.
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "pqbranch/core/error.hpp"
+#include "pqbranch/ikev2/ike_sa.hpp"
+
+namespace pqbranch::ikev2 {
+
+core::Result<std::vector<std::uint8_t>> build_delete_ike_sa(IkeSa& sa);
+// The response to our INFORMATIONAL request (any content is accepted).
+core::Result<void> process_informational_response(IkeSa& sa,
+                                                  std::span<const std::uint8_t> datagram);
+
+struct PeerRequest {
+  std::uint32_t message_id = 0;
+  std::vector<std::uint8_t> response;  // to send back (and to resend on a retransmission)
+  bool ike_sa_deleted = false;
+  bool child_sa_deleted = false;  // the responder deleted our CHILD SA
+};
+
+// Whether `datagram` is a request from the responder of this IKE SA (header only).
+[[nodiscard]] bool is_peer_request(const IkeSa& sa, std::span<const std::uint8_t> datagram);
+// Opens the responder's request with ID sa.peer_request_id, builds the answer and advances
+// the ID. Other IDs, SPIs or a failing ICV: a drop error.
+core::Result<PeerRequest> process_peer_request(IkeSa& sa, std::span<const std::uint8_t> datagram);
+
+}  // namespace pqbranch::ikev2

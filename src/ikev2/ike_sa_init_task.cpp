@@ -1,0 +1,280 @@
+#include "pqbranch/ikev2/ike_sa_init_task.hpp"
+
+#include <algorithm>
+#include <array>
+#include <string>
+
+#include "pqbranch/crypto/random.hpp"
+#include "pqbranch/ikev2/exchange_errc.hpp"
+#include "pqbranch/ikev2/nat_detection.hpp"
+#include "pqbranch/ikev2/nonce_payload.hpp"
+
+namespace pqbranch::ikev2 {
+namespace {
+
+constexpr std::uint16_t kAesKeyBits = 256;
+constexpr std::size_t kNonceSize = 32;  // RFC 7296 §2.10: at least half the PRF key size
+
+core::Error unexpected(const std::string& why) {
+  return core::make_error(exchange_errc::unexpected_message, "IKE_SA_INIT response: " + why);
+}
+
+KeMethod ike_method(config::KeMethod m) {
+  return static_cast<KeMethod>(static_cast<std::uint16_t>(m));
+}
+
+bool offers_ke(const InitiatorSettings& s, KeMethod m) {
+  return std::ranges::any_of(s.proposals,
+                             [&](const config::IkeProposal& p) { return ike_method(p.ke) == m; });
+}
+
+bool any_addke(const InitiatorSettings& s) {
+  return std::ranges::any_of(s.proposals,
+                             [](const config::IkeProposal& p) { return p.ke1.has_value(); });
+}
+
+// NAT_DETECTION_* of the response (RFC 7296 §2.23): the source hashes name the responder's
+// address as it sent (any match: no NAT there), the destination hash ours as it saw it.
+// Without these notifies the responder does not do NAT-T and no NAT is assumed.
+core::Result<void> detect_nat(IkeSa& sa, const Message& m, const Endpoints& e) {
+  bool saw_source = false;
+  bool source_match = false;
+  bool saw_destination = false;
+  bool destination_match = false;
+  for (const auto& p : m.payloads) {
+    const auto* n = std::get_if<NotifyPayload>(&p);
+    if (n == nullptr) continue;
+    if (n->type == NotifyType::nat_detection_source_ip) {
+      auto match = nat_detection_matches(*n, sa.spi_i, sa.spi_r, e.remote, e.remote_port);
+      if (!match) return match.error();
+      saw_source = true;
+      source_match = source_match || *match;
+    } else if (n->type == NotifyType::nat_detection_destination_ip) {
+      auto match = nat_detection_matches(*n, sa.spi_i, sa.spi_r, e.local, e.local_port);
+      if (!match) return match.error();
+      saw_destination = true;
+      destination_match = destination_match || *match;
+    }
+  }
+  sa.remote_behind_nat = saw_source && !source_match;
+  sa.local_behind_nat = saw_destination && !destination_match;
+  return {};
+}
+
+// The responder's choice against what we offered (RFC 7296 §3.3.6: exactly one proposal,
+// one transform of each type, all from one of ours).
+core::Result<config::IkeProposal> choose(const SaPayload& sa, const InitiatorSettings& s) {
+  if (sa.proposals.size() != 1 || sa.proposals[0].protocol != ProtocolId::ike ||
+      !sa.proposals[0].spi.empty()) {
+    return core::make_error(exchange_errc::no_acceptable_proposal,
+                            "IKE_SA_INIT: the responder's SA payload is not one IKE proposal");
+  }
+  const auto chosen = read_ike_proposal(sa.proposals[0]);
+  if (!chosen) {
+    return core::make_error(exchange_errc::no_acceptable_proposal,
+                            "IKE_SA_INIT: the responder chose transforms we did not offer");
+  }
+  if (!chosen->post_quantum() && !s.allow_classical) {
+    return core::make_error(exchange_errc::not_post_quantum,
+                            "IKE_SA_INIT: the responder chose " + config::to_string(*chosen) +
+                                ", which has no ML-KEM key exchange; refused because "
+                                "allow_classical is false (does the responder support ML-KEM?)");
+  }
+  const bool offered = std::ranges::find(s.proposals, *chosen) != s.proposals.end();
+  // A responder that dropped our ADDKE1 (we never offer NONE) is accepted only when
+  // classical key exchange is allowed: then the result is what a classical proposal gives.
+  const bool dropped_addke = std::ranges::any_of(s.proposals, [&](const config::IkeProposal& p) {
+    return p.prf == chosen->prf && p.ke == chosen->ke && p.ke1 && !chosen->ke1;
+  });
+  if (!offered && !(dropped_addke && s.allow_classical)) {
+    return core::make_error(exchange_errc::no_acceptable_proposal,
+                            "IKE_SA_INIT: the responder chose " + config::to_string(*chosen) +
+                                ", which we did not offer");
+  }
+  return *chosen;
+}
+
+}  // namespace
+
+SaPayload ike_sa_payload(const std::vector<config::IkeProposal>& proposals) {
+  SaPayload sa;
+  for (std::size_t i = 0; i < proposals.size(); ++i) {
+    const auto& p = proposals[i];
+    Proposal out;
+    out.number = static_cast<std::uint8_t>(i + 1);
+    out.protocol = ProtocolId::ike;
+    out.transforms.push_back(make_transform(
+        TransformType::encr, static_cast<std::uint16_t>(EncrId::aes_gcm_16), kAesKeyBits));
+    out.transforms.push_back(make_transform(TransformType::prf, static_cast<std::uint16_t>(p.prf)));
+    out.transforms.push_back(make_transform(TransformType::ke, static_cast<std::uint16_t>(p.ke)));
+    if (p.ke1) {
+      out.transforms.push_back(
+          make_transform(TransformType::addke1, static_cast<std::uint16_t>(*p.ke1)));
+    }
+    sa.proposals.push_back(std::move(out));
+  }
+  return sa;
+}
+
+std::optional<config::IkeProposal> read_ike_proposal(const Proposal& p) {
+  config::IkeProposal out;
+  bool encr = false;
+  bool prf = false;
+  bool ke = false;
+  for (const auto& t : p.transforms) {
+    if (t.unknown_attribute) return std::nullopt;
+    switch (t.type) {
+      case TransformType::encr:
+        if (encr || t.id != static_cast<std::uint16_t>(EncrId::aes_gcm_16) ||
+            t.key_length != kAesKeyBits) {
+          return std::nullopt;
+        }
+        encr = true;
+        break;
+      case TransformType::prf: {
+        if (prf || t.id < 5 || t.id > 7) return std::nullopt;
+        out.prf = static_cast<config::IkePrf>(t.id);
+        prf = true;
+        break;
+      }
+      case TransformType::ke:
+      case TransformType::addke1: {
+        const bool first = t.type == TransformType::ke;
+        if (!first && t.id == 0) break;  // ADDKE1 NONE (RFC 9370 §2.2.1): no extra exchange
+        const auto m = static_cast<config::KeMethod>(t.id);
+        const bool known = m == config::KeMethod::ecp256 || m == config::KeMethod::ecp384 ||
+                           m == config::KeMethod::x25519 || config::is_ml_kem(m);
+        if (!known || (first && ke) || (!first && out.ke1)) return std::nullopt;
+        if (first) {
+          out.ke = m;
+          ke = true;
+        } else {
+          out.ke1 = m;
+        }
+        break;
+      }
+      default:
+        return std::nullopt;
+    }
+  }
+  if (!encr || !prf || !ke) return std::nullopt;
+  if (out.ke1 && (!config::is_ml_kem(*out.ke1) || config::is_ml_kem(out.ke))) return std::nullopt;
+  return out;
+}
+
+core::Result<std::vector<std::uint8_t>> build_ike_sa_init(IkeSa& sa,
+                                                          const InitiatorSettings& settings,
+                                                          const Endpoints& endpoints,
+                                                          KeMethod method) {
+  if (sa.spi_i == Spi{}) {
+    if (auto ok = crypto::random_fill(sa.spi_i); !ok) return ok.error();
+  }
+  sa.spi_r = Spi{};
+  sa.next_request_id = 0;
+  auto ke = KeyExchange::start(method);
+  if (!ke) return ke.error();
+  auto nonce = make_nonce(kNonceSize);
+  if (!nonce) return nonce.error();
+  sa.ni = nonce->data;
+
+  Message m;
+  m.header = request_header(sa, ExchangeType::ike_sa_init);
+  m.payloads.emplace_back(ike_sa_payload(settings.proposals));
+  m.payloads.emplace_back(KePayload{method, ke->public_data()});
+  m.payloads.emplace_back(std::move(*nonce));
+  // Forced NAT-T: a source hash over no real address, so the responder sees a NAT
+  // (RFC 7296 §2.23 allows this) and both sides move to 4500 with UDP encapsulation.
+  const auto& source = settings.force_encap ? core::IpAddress{} : endpoints.local;
+  const std::uint16_t source_port = settings.force_encap ? 0 : endpoints.local_port;
+  auto nat_source = make_nat_detection(NotifyType::nat_detection_source_ip, sa.spi_i, sa.spi_r,
+                                       source, source_port);
+  auto nat_destination = make_nat_detection(NotifyType::nat_detection_destination_ip, sa.spi_i,
+                                            sa.spi_r, endpoints.remote, endpoints.remote_port);
+  if (!nat_source) return nat_source.error();
+  if (!nat_destination) return nat_destination.error();
+  m.payloads.emplace_back(std::move(*nat_source));
+  m.payloads.emplace_back(std::move(*nat_destination));
+  if (any_addke(settings)) {
+    m.payloads.emplace_back(make_notify(NotifyType::intermediate_exchange_supported));
+  }
+  if (settings.auth == config::IkeAuth::ecdsa) {
+    // RFC 7427 §4: we sign and verify ECDSA P-256 with SHA2-256 only.
+    const std::array<SignatureHash, 1> hashes{SignatureHash::sha2_256};
+    m.payloads.emplace_back(make_signature_hash_algorithms(hashes));
+  }
+  auto bytes = encode_message(m);
+  if (!bytes) return bytes.error();
+  sa.pending_ke.emplace(std::move(*ke));
+  sa.init_request = *bytes;
+  return std::move(*bytes);
+}
+
+core::Result<InitOutcome> process_ike_sa_init(IkeSa& sa, const InitiatorSettings& settings,
+                                              const Endpoints& endpoints,
+                                              std::span<const std::uint8_t> datagram) {
+  auto m = parse_message(datagram);
+  if (!m) return m.error();
+  const auto& h = m->header;
+  if (h.spi_i != sa.spi_i) return unexpected("other SPIi");
+  if (h.exchange != ExchangeType::ike_sa_init || !h.response() || h.initiator() ||
+      h.message_id != 0) {
+    return unexpected("not the response to our request");
+  }
+  if (!sa.pending_ke) return unexpected("no request outstanding");
+  if (const auto* n = find_notify(m->payloads, NotifyType::invalid_ke_payload)) {
+    auto wanted = invalid_ke_method(*n);
+    if (!wanted) return wanted.error();
+    if (*wanted != sa.pending_ke->method() && offers_ke(settings, *wanted)) {
+      return InitRetry{*wanted};
+    }
+    return core::make_error(exchange_errc::peer_refused,
+                            "IKE_SA_INIT: the responder wants key exchange method " +
+                                std::to_string(static_cast<unsigned>(*wanted)) +
+                                ", which we did not offer");
+  }
+  if (const auto* n = find_error_notify(m->payloads)) return refused_by(*n, "IKE_SA_INIT");
+  if (find_notify(m->payloads, NotifyType::cookie) != nullptr) {
+    return core::make_error(exchange_errc::peer_refused,
+                            "IKE_SA_INIT: the responder asks for a COOKIE (not supported yet)");
+  }
+  const auto* sa_payload = find_payload<SaPayload>(m->payloads);
+  const auto* ke = find_payload<KePayload>(m->payloads);
+  const auto* nonce = find_payload<NoncePayload>(m->payloads);
+  if (sa_payload == nullptr || ke == nullptr || nonce == nullptr) {
+    return unexpected("SA, KE or Nr missing");
+  }
+  if (h.spi_r == Spi{}) return unexpected("SPIr is zero");
+  auto chosen = choose(*sa_payload, settings);
+  if (!chosen) return chosen.error();
+  if (ike_method(chosen->ke) != sa.pending_ke->method() || ke->method != sa.pending_ke->method()) {
+    return core::make_error(exchange_errc::no_acceptable_proposal,
+                            "IKE_SA_INIT: the responder's KE method differs from the chosen one");
+  }
+  sa.spi_r = h.spi_r;
+  if (auto ok = detect_nat(sa, *m, endpoints); !ok) return ok.error();
+  auto shared = sa.pending_ke->finish(ke->data);
+  if (!shared) {
+    return core::make_error(exchange_errc::key_exchange_failed,
+                            "IKE_SA_INIT: " + shared.error().message());
+  }
+  sa.nr = nonce->data;
+  sa.selected = *chosen;
+  sa.prf = static_cast<PrfId>(static_cast<std::uint16_t>(chosen->prf));
+  sa.intermediate_supported =
+      find_notify(m->payloads, NotifyType::intermediate_exchange_supported) != nullptr;
+  if (chosen->ke1 && !sa.intermediate_supported) {
+    return core::make_error(exchange_errc::peer_refused,
+                            "IKE_SA_INIT: ADDKE1 chosen but no INTERMEDIATE_EXCHANGE_SUPPORTED");
+  }
+  auto keys =
+      initial_ike_keys(sa.prf, IkeKeySizes{}, sa.ni, sa.nr, shared->span(), sa.spi_i, sa.spi_r);
+  if (!keys) return keys.error();
+  sa.keys = std::move(*keys);
+  sa.int_auth = IntAuth(sa.prf);
+  sa.init_response.assign(datagram.begin(), datagram.end());
+  sa.pending_ke.reset();
+  sa.next_request_id = 1;
+  return InitDone{};
+}
+
+}  // namespace pqbranch::ikev2

@@ -1,0 +1,96 @@
+#pragma once
+// The responder side of pqbranch's IKEv2 exchanges, built on the same codec and keymat, for
+// tests: IKE_SA_INIT (with INVALID_KE_PAYLOAD, NO_PROPOSAL_CHOSEN and a responder that drops
+// ML-KEM), IKE_INTERMEDIATE with ML-KEM, IKE_AUTH with PSK or ECDSA certificates and one
+// ESP CHILD SA, INFORMATIONAL. handle() takes a request datagram and returns the response;
+// it does no I/O, so a test can run it in-process or behind a loopback socket.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "pqbranch/config/ikev2_config.hpp"
+#include "pqbranch/core/error.hpp"
+#include "pqbranch/core/secure_bytes.hpp"
+#include "pqbranch/ikev2/certificates.hpp"
+#include "pqbranch/ikev2/child_keys.hpp"
+#include "pqbranch/ikev2/ike_sa.hpp"
+
+namespace pqbranch::test {
+
+class FakeIkeResponder {
+ public:
+  struct Options {
+    // What it accepts; it picks the initiator's first proposal that is in this list.
+    std::vector<config::IkeProposal> accept;
+    // Pretend not to know ML-KEM: choose the first proposal whose classical part is accepted,
+    // without its ADDKE1 (what an old responder would do if it ignored the transform).
+    bool drop_ml_kem = false;
+    config::IkeAuth auth = config::IkeAuth::psk;
+    std::vector<std::uint8_t> psk;
+    ikev2::IdPayload id;  // IDr (initiator = false)
+    std::shared_ptr<const ikev2::EcdsaCredentials> ecdsa;
+    ikev2::Endpoints endpoints;  // its own view: local = responder, remote = initiator
+    std::uint32_t esp_spi = 0xc0de0001;
+    bool refuse_child = false;  // answer IKE_AUTH with N(NO_PROPOSAL_CHOSEN) after AUTH
+  };
+
+  explicit FakeIkeResponder(Options options) : options_(std::move(options)) {}
+
+  // The response to one request; an error when the request does not parse or verify.
+  core::Result<std::vector<std::uint8_t>> handle(std::span<const std::uint8_t> request);
+  // A request of its own: INFORMATIONAL with `payloads` (e.g. a Delete), next message ID.
+  core::Result<std::vector<std::uint8_t>> informational_request(
+      std::vector<ikev2::Payload> payloads);
+  // Opens a response from the initiator to its own request.
+  core::Result<ikev2::OpenedMessage> open_response(std::span<const std::uint8_t> response);
+
+  [[nodiscard]] bool established() const noexcept { return established_; }
+  [[nodiscard]] bool deleted() const noexcept { return deleted_; }
+  [[nodiscard]] const std::optional<config::IkeProposal>& chosen() const noexcept {
+    return chosen_;
+  }
+  [[nodiscard]] const ikev2::IkeKeys& keys() const noexcept { return keys_; }
+  // The CHILD SA as the responder sees it: its inbound SPI is esp_spi, its outbound the
+  // initiator's SPI.
+  [[nodiscard]] std::uint32_t initiator_spi() const noexcept { return initiator_spi_; }
+  [[nodiscard]] const std::optional<ikev2::ChildKeys>& child_keys() const noexcept {
+    return child_keys_;
+  }
+  [[nodiscard]] bool saw_initial_contact() const noexcept { return initial_contact_; }
+  [[nodiscard]] std::size_t intermediate_exchanges() const noexcept { return intermediates_; }
+
+ private:
+  core::Result<std::vector<std::uint8_t>> ike_sa_init(std::span<const std::uint8_t> request);
+  core::Result<std::vector<std::uint8_t>> intermediate(const ikev2::OpenedMessage& request);
+  core::Result<std::vector<std::uint8_t>> ike_auth(const ikev2::OpenedMessage& request);
+  core::Result<std::vector<std::uint8_t>> informational(const ikev2::OpenedMessage& request);
+  core::Result<std::vector<std::uint8_t>> seal_response(const ikev2::Header& request,
+                                                        std::vector<ikev2::Payload> payloads,
+                                                        std::vector<std::uint8_t>* octets);
+  core::Result<std::vector<std::uint8_t>> plain_error(const ikev2::Header& request,
+                                                      ikev2::NotifyPayload notify);
+
+  Options options_;
+  ikev2::Spi spi_i_{};
+  ikev2::Spi spi_r_{};
+  std::vector<std::uint8_t> ni_;
+  std::vector<std::uint8_t> nr_;
+  std::vector<std::uint8_t> init_request_;
+  std::vector<std::uint8_t> init_response_;
+  std::optional<config::IkeProposal> chosen_;
+  ikev2::PrfId prf_ = ikev2::PrfId::hmac_sha2_384;
+  ikev2::IkeKeys keys_;
+  ikev2::IntAuth int_auth_{ikev2::PrfId::hmac_sha2_384};
+  std::uint64_t iv_ = 1000;
+  std::uint32_t own_request_id_ = 0;
+  bool established_ = false;
+  bool deleted_ = false;
+  bool initial_contact_ = false;
+  std::size_t intermediates_ = 0;
+  std::uint32_t initiator_spi_ = 0;
+  std::optional<ikev2::ChildKeys> child_keys_;
+};
+
+}  // namespace pqbranch::test

@@ -1,0 +1,97 @@
+#include "pqbranch/ikev2/initiator_settings.hpp"
+
+#include <fstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "pqbranch/ikev2/exchange_errc.hpp"
+#include "pqbranch/ikev2/key_exchange.hpp"
+
+namespace pqbranch::ikev2 {
+namespace {
+
+// A PSK file in a private temporary directory, removed afterwards.
+class PskFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "pqb-psk-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+    peer_.auth = config::IkeAuth::psk;
+    peer_.psk_file = dir_ / "peer.psk";
+    peer_.local_id = config::parse_ike_identity("192.0.2.10").value();
+    peer_.remote_id = config::parse_ike_identity("hq.example").value();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  void write(const std::string& content, mode_t mode) {
+    std::ofstream(peer_.psk_file, std::ios::binary) << content;
+    ::chmod(peer_.psk_file.c_str(), mode);
+  }
+
+  std::filesystem::path dir_;
+  config::Ikev2PeerSettings peer_;
+};
+
+TEST_F(PskFile, ReadsTheSecretWithoutTrailingNewlines) {
+  write("s3cret value\r\n\n", 0600);
+  auto s = make_initiator_settings(peer_);
+  ASSERT_TRUE(s.has_value()) << s.error().message();
+  const std::string expected = "s3cret value";
+  EXPECT_TRUE(s->psk.equals(
+      std::span(reinterpret_cast<const std::uint8_t*>(expected.data()), expected.size())));
+  // IP identities carry the address's bytes (RFC 7296 §3.5), others the text.
+  EXPECT_EQ(s->local_id.type, IdType::ipv4_addr);
+  EXPECT_EQ(s->local_id.data, (std::vector<std::uint8_t>{192, 0, 2, 10}));
+  EXPECT_FALSE(s->remote_id.initiator);
+  EXPECT_EQ(std::string(s->remote_id.data.begin(), s->remote_id.data.end()), "hq.example");
+}
+
+TEST_F(PskFile, RefusesFilesOthersMayReadAndEmptyOrMissingOnes) {
+  write("secret\n", 0644);
+  auto open = make_initiator_settings(peer_);
+  ASSERT_FALSE(open.has_value());
+  EXPECT_EQ(open.error().code, exchange_errc::credentials);
+  EXPECT_NE(open.error().detail.find("chmod 600"), std::string::npos) << open.error().detail;
+  write("\n", 0400);
+  auto empty = make_initiator_settings(peer_);
+  ASSERT_FALSE(empty.has_value());
+  EXPECT_NE(empty.error().detail.find("empty"), std::string::npos);
+  std::filesystem::remove(peer_.psk_file);
+  auto missing = make_initiator_settings(peer_);
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_NE(missing.error().detail.find(peer_.psk_file.string()), std::string::npos);
+}
+
+TEST(KeyExchange, BothSidesAgreeAndWrongSizesAreRefused) {
+  for (const auto m : {KeMethod::ecp_256, KeMethod::ecp_384, KeMethod::curve25519,
+                       KeMethod::ml_kem_768, KeMethod::ml_kem_1024}) {
+    SCOPED_TRACE(static_cast<int>(m));
+    auto ours = KeyExchange::start(m);
+    ASSERT_TRUE(ours.has_value()) << ours.error().message();
+    auto theirs = respond(m, ours->public_data());
+    ASSERT_TRUE(theirs.has_value()) << theirs.error().message();
+    auto shared = ours->finish(theirs->data);
+    ASSERT_TRUE(shared.has_value()) << shared.error().message();
+    EXPECT_TRUE(shared->equals(theirs->shared_secret.span()));
+    auto short_data = theirs->data;
+    short_data.pop_back();
+    EXPECT_FALSE(ours->finish(short_data).has_value());
+    auto initiator_short = ours->public_data();
+    initiator_short.pop_back();
+    EXPECT_FALSE(respond(m, initiator_short).has_value());
+  }
+  EXPECT_FALSE(KeyExchange::start(KeMethod::ml_kem_512).has_value());
+}
+
+TEST(KeyExchange, EcpValuesOffTheCurveAreRefused) {
+  auto ours = KeyExchange::start(KeMethod::ecp_256);
+  ASSERT_TRUE(ours.has_value());
+  const std::vector<std::uint8_t> off_curve(64, 0x01);
+  EXPECT_FALSE(ours->finish(off_curve).has_value());
+}
+
+}  // namespace
+}  // namespace pqbranch::ikev2
