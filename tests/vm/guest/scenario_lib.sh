@@ -57,13 +57,15 @@ vm_expect_text() {
 }
 
 # vm_wait_for DESCRIPTION SECONDS COMMAND...: poll an observable condition until it holds,
-# failing after SECONDS. (Waiting on the condition itself, never a fixed sleep.)
+# failing after SECONDS. (Waiting on the condition itself, never a fixed sleep.) Polls every
+# VM_POLL_S seconds (default 0.05); long waits beside a busy stream poll slower, since each
+# check forks processes on the guest's one emulated CPU.
 vm_wait_for() {
   local desc=$1 secs=$2; shift 2
   local deadline=$(($(date +%s%N) + secs * 1000000000))
   until "$@" >/dev/null 2>&1; do
     (($(date +%s%N) < deadline)) || vm_fail "timed out after ${secs}s waiting for: $desc"
-    sleep 0.05
+    sleep "${VM_POLL_S:-0.05}"
   done
 }
 

@@ -61,7 +61,8 @@
 #   tun_expect_consistent [SECS]  wait for tun_consistent, print both SA sets, fail if never
 #   tun_stream_start RATE [PORT]  sequence-numbered UDP stream blan -> elan (pqb-udp-stream)
 #                                 until tun_stream_stop; the receiver prints a progress line
-#                                 every TUN_STREAM_PROGRESS_MS [1000] (udp-recv.log)
+#                                 every TUN_STREAM_PROGRESS_MS [1000] (udp-recv.log); the
+#                                 sender wakes once per TUN_STREAM_BURST [10] datagrams
 #   tun_stream_unique, tun_stream_missing   from the receiver's latest progress line
 #   tun_stream_stop               stop the sender, let in-flight datagrams land (<= 5 s),
 #                                 stop the receiver; never fails by itself
@@ -270,7 +271,7 @@ tun_log_generation() {
   sed -n 's/.* rotation: generation \([0-9]*\) installed .*/\1/p' "$PQB_VM_OUT/agent.log" | tail -n1
 }
 tun_generation_at_least() { (($(tun_log_generation) + 0 >= $1)); }
-tun_wait_generation() { vm_wait_for "agent generation >= $1" "${2:-30}" tun_generation_at_least "$1"; }
+tun_wait_generation() { VM_POLL_S=0.5 vm_wait_for "agent generation >= $1" "${2:-30}" tun_generation_at_least "$1"; }
 
 # The outer address the namespace's SAs use as source for outbound.
 tun_outer_addr() { if [[ "$1" == "$TUN_NS_BR" ]]; then echo "$TUN_BR_ADDR"; else tun_edge_addr; fi; }
@@ -279,7 +280,7 @@ tun_sas() {
   mine=$(tun_outer_addr "$ns")
   ip -n "$ns" -s xfrm state list reqid "$TUN_REQID" proto esp | awk -v mine="$mine" '
     /^src / { dir = ($2 == mine) ? "out" : "in" }
-    /^[ \t]*proto esp spi/ { spi = $4 }
+    /^[ \t]*proto esp spi/ { spi = $4; sub(/\(.*/, "", spi) }
     /lifetime current:/ { getline; gsub(/[(),]/, " "); print dir, spi, $3 }'
 }
 tun_sa_count() { tun_sas "$1" | awk -v d="$2" '$1 == d' | wc -l; }
@@ -325,7 +326,7 @@ tun_stream_start() {
     --timeout 3600 --until-signal --progress-ms "${TUN_STREAM_PROGRESS_MS:-1000}"
   vm_wait_log udp-recv "listening"
   vm_bg udp-send "$TUN_NS_BLAN" pqb-udp-stream send --to "$TUN_ELAN_ADDR:$port" --rate "$rate" \
-    --count 20000000 --until-signal
+    --count 20000000 --until-signal --burst "${TUN_STREAM_BURST:-10}"
 }
 # The receiver's latest count of distinct datagrams (0 before its first progress line).
 tun_stream_unique() {
