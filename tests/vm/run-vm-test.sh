@@ -60,7 +60,7 @@ guest_timeout=$(( timeout_s > 60 ? timeout_s - 30 : timeout_s / 2 ))
 {
   printf 'PQB_SOURCE_DIR=%q\nPQB_BUILD_DIR=%q\nPQB_VM_TEST=%q\n' "$src" "$build" "$script"
   printf 'PQB_VM_GUEST_TIMEOUT=%q\n' "$guest_timeout"
-  printf 'PQB_VM_ARGS=('; printf '%q ' "$@"; printf ')\n'
+  printf 'PQB_VM_ARGS=('; (( $# == 0 )) || printf '%q ' "$@"; printf ')\n'
 } >"$results/job.env"
 
 virtfs() {  # virtfs PATH TAG [readonly]

@@ -109,7 +109,7 @@ tun_topology() {
     vm_link "$TUN_NS_BR" wan0 "$TUN_BR_ADDR/24" "$TUN_NS_NAT" in0 192.0.2.254/24
     vm_link "$TUN_NS_NAT" out0 198.51.100.254/24 "$TUN_NS_EDGE" wan0 "$edge/24"
     ip -n "$TUN_NS_BR" route add default via 192.0.2.254
-    ip netns exec "$TUN_NS_NAT" sysctl -qw net.ipv4.ip_forward=1
+    vm_ns "$TUN_NS_NAT" sysctl -qw net.ipv4.ip_forward=1
     if declare -F tun_nat_hook >/dev/null; then tun_nat_hook "$TUN_NS_NAT" in0 out0; fi
   else
     vm_link "$TUN_NS_BR" wan0 "$TUN_BR_ADDR/24" "$TUN_NS_EDGE" wan0 "$edge/24"
@@ -127,7 +127,7 @@ tun_topology() {
       ip -n "$TUN_NS_EDGE" route add "$TUN_BLAN_NET" via "$TUN_BR_ADDR"
     fi
   fi
-  for ns in "$TUN_NS_BR" "$TUN_NS_EDGE"; do ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1; done
+  for ns in "$TUN_NS_BR" "$TUN_NS_EDGE"; do vm_ns "$ns" sysctl -qw net.ipv4.ip_forward=1; done
 }
 
 tun_pki() {
@@ -199,7 +199,7 @@ interval = "$TUN_INTERVAL"
 jitter = "$TUN_JITTER"
 $(tun_lifetime_toml)
 EOF
-  ip netns exec "$TUN_NS_BR" "$(tun_agent_bin)" check-config --config "$TUN_DIR/agent.toml" \
+  vm_ns "$TUN_NS_BR" "$(tun_agent_bin)" check-config --config "$TUN_DIR/agent.toml" \
     >"$PQB_VM_OUT/check-config.log" 2>&1 || { cat "$PQB_VM_OUT/check-config.log"; vm_fail "agent.toml refused"; }
   "$(tun_edge_bin)" --check-config --config "$TUN_DIR/edge-stub.toml" \
     >>"$PQB_VM_OUT/check-config.log" 2>&1 || { cat "$PQB_VM_OUT/check-config.log"; vm_fail "edge-stub.toml refused"; }
@@ -214,7 +214,7 @@ tun_bg() {
   tun_starts[$name]=$((${tun_starts[$name]:-0} + 1))
   printf '=== tunnel_lib: start %d of %s at %ss\n' "${tun_starts[$name]}" "$name" "$(vm_elapsed)" \
     >>"$PQB_VM_OUT/$name.log"
-  ip netns exec "$ns" env "${envs[@]}" "$@" >>"$PQB_VM_OUT/$name.log" 2>&1 &
+  nsenter --net="/run/netns/$ns" -- env "${envs[@]}" "$@" >>"$PQB_VM_OUT/$name.log" 2>&1 &
   vm_pid[$name]=$!
   vm_bg_pids+=("$!")
 }
@@ -258,7 +258,7 @@ tun_up() {
   tun_start_agent
 }
 
-tun_status() { ip netns exec "$TUN_NS_BR" "$(tun_agent_bin)" status --config "$TUN_DIR/agent.toml" "$@"; }
+tun_status() { vm_ns "$TUN_NS_BR" "$(tun_agent_bin)" status --config "$TUN_DIR/agent.toml" "$@"; }
 tun_json_field() { grep -o "\"$2\":\\(\"[^\"]*\"\\|[^,}]*\\)" <<<"$1" | head -n1 | sed 's/^[^:]*://; s/^"//; s/"$//'; }
 tun_generation() {
   local json
