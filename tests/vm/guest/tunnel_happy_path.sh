@@ -35,6 +35,7 @@ tun_stream_stop
 vm_note "CPU time so far, busiest first: $(ps -eo comm=,cputimes= --sort=-cputimes | head -n 8 | awk '{ printf "%s %ss, ", $1, $2 }')"
 vm_capture_stop wire-out
 vm_capture_stop wire-in
+vm_note "xfrm error counters: $(tun_xfrm_errors | tr '\n' ' ')"
 tx=$(($(vm_link_counter "$TUN_NS_BR" wan0 TX packets) - tx_before))
 tun_stream_expect_clean
 vm_expect "rotations during the stream" $((g_end - g_start)) -ge "$rotations"

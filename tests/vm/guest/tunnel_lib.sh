@@ -69,6 +69,7 @@
 #   tun_stream_expect_clean       fail unless unique == sent, no duplicate, nothing foreign
 #   tun_stream_field SIDE KEY     a number from a finished stream's summary (SIDE send|recv),
 #                                 e.g. tun_stream_field send rate, tun_stream_field recv unique
+#   tun_xfrm_errors               non-zero /proc/net/xfrm_stat counters of both routers
 #   tun_down                      stop both programs, flush, delete the namespaces (the
 #                                 demo's direct path; the VM is thrown away anyway)
 # shellcheck shell=bash
@@ -314,6 +315,14 @@ tun_expect_consistent() {
   done
   vm_note "ok: one consistent SA set (agent generation $(tun_generation))"
   tun_show_sas
+}
+# tun_xfrm_errors: the non-zero /proc/net/xfrm_stat counters of both routers (where a lost
+# packet was dropped: e.g. XfrmOutNoStates, XfrmInNoStates, XfrmOutStateInvalid).
+tun_xfrm_errors() {
+  local ns
+  for ns in "$TUN_NS_BR" "$TUN_NS_EDGE"; do
+    printf '%s: %s\n' "$ns" "$(vm_ns "$ns" awk '$2 != 0 { printf "%s=%s ", $1, $2 }' /proc/net/xfrm_stat)"
+  done
 }
 tun_show_sas() {
   vm_note "branch SAs (dir spi packets): $(tun_sas "$TUN_NS_BR" | tr '\n' ';')"
