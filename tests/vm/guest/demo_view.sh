@@ -59,18 +59,22 @@ t_first=$(date +%s)
 # Each line reads only the agent's log, the kernel's SA counters and the receiver's progress:
 # an exec of the (ASan) agent's status command takes seconds on an emulated CPU.
 while :; do
-  installed=$(grep ' rotation: generation .* installed ' "$PQB_VM_OUT/agent.log" | tail -n1)
-  gen=$(sed -n 's/.* generation \([0-9]*\) installed .*/\1/p' <<<"$installed")
-  spi_in=$(sed -n 's/.*inbound SPI \(0x[0-9a-f]*\).*/\1/p' <<<"$installed")
-  spi_out=$(sed -n 's/.*outbound SPI \(0x[0-9a-f]*\).*/\1/p' <<<"$installed")
+  # One awk per source: the newest "generation N installed (inbound SPI X, outbound SPI Y)"
+  # line of the agent, the receiver's newest progress line.
+  read -r gen spi_in spi_out <<<"$(awk '/ rotation: generation .* installed / {
+      for (i = 1; i <= NF; i++) { if ($i == "generation") g = $(i + 1); if ($i == "SPI") { s[++n % 2] = $(i + 1) } }
+      gi = g; si = s[1]; so = s[0] } END { gsub(/[,)]/, "", si); gsub(/[,)]/, "", so); print gi + 0, si, so }' \
+    "$PQB_VM_OUT/agent.log")"
+  read -r recv missing <<<"$(awk '/ progress / { for (i = 1; i <= NF; i++) { split($i, kv, "=");
+      if (kv[1] == "unique") u = kv[2]; if (kv[1] == "missing") m = kv[2] } } END { print u + 0, m + 0 }' \
+    "$PQB_VM_OUT/udp-recv.log")"
   printf '[%4ss] gen %-4s %s/%s  SPI out %s in %s  ESP pkts (this SA) %-6s  stream recv %-7s lost %s\n' \
-    $(($(date +%s) - t_first)) "${gen:-?}" "$group" "$sigalg" "$spi_out" "$spi_in" \
-    "$(tun_esp_packets "$TUN_NS_BR" out)" "$(tun_stream_unique)" "$(tun_stream_missing)"
-  ((${gen:-0} >= g_first + rotations)) && break
+    $(($(date +%s) - t_first)) "$gen" "$group" "$sigalg" "$spi_out" "$spi_in" \
+    "$(tun_esp_packets "$TUN_NS_BR" out)" "$recv" "$missing"
+  ((gen >= g_first + rotations)) && break
   sleep 1
 done
 json=$(tun_status --json)
-gen=$(tun_json_field "$json" generation)
 seconds=$(($(date +%s) - t_first))
 tun_stream_stop >/dev/null
 vm_capture_stop underlay >/dev/null
