@@ -43,7 +43,8 @@
 #   tun_start_edge, tun_start_agent   start in the background (pid in vm_pid[edge|agent]);
 #                                 wait until the edge listens / the agent's status answers
 #   tun_stop_edge [SIG], tun_stop_agent [SIG]   signal (default TERM) and reap; SIGTERM must
-#                                 end it with exit 0, any other signal's exit is accepted
+#                                 end it with exit 0, any other signal's exit is accepted; a
+#                                 process already dead is only reaped; exit code in tun_exit[NAME]
 #   tun_up                        all of the above in order (topology, pki, configure, edge, agent)
 #   tun_status [--json]           `pqbranch-agent status --config` in the branch namespace
 #   tun_json_field JSON KEY       first "KEY": scalar in a JSON text (no jq in the build root)
@@ -238,11 +239,15 @@ tun_start_agent() {
 tun_status_or_dead() { tun_status >/dev/null 2>&1 || ! tun_alive agent; }
 
 # tun_stop NAME [SIG]: signal and reap; with TERM the exit code must be 0.
+# A process that already ended (e.g. the fault hook's SIGKILL) is only reaped: its status
+# is in tun_exit[NAME] either way.
+declare -A tun_exit=()
 tun_stop() {
-  local name=$1 sig=${2:-TERM} rc=0
-  kill -s "$sig" "${vm_pid[$name]}" 2>/dev/null || true
+  local name=$1 sig=${2:-TERM} rc=0 alive=0
+  if tun_alive "$name"; then alive=1; kill -s "$sig" "${vm_pid[$name]}" 2>/dev/null || true; fi
   wait "${vm_pid[$name]}" || rc=$?
-  if [[ "$sig" == TERM ]] && ((rc != 0)); then
+  tun_exit[$name]=$rc
+  if ((alive)) && [[ "$sig" == TERM ]] && ((rc != 0)); then
     tail -n 20 "$PQB_VM_OUT/$name.log"
     vm_fail "$name exited $rc after SIGTERM"
   fi
