@@ -4,6 +4,6 @@
 # crosses for >= 100 rotations (2-4 min on a busy 2-core host): zero lost or duplicated,
 # only ESP and the key service's TLS on the underlay, one consistent SA set at the end
 # (tests/vm/guest/tunnel_happy_path.sh).
-# vm-timeout: 420
+# vm-timeout: 600
 TUN_MODE=policy
 source "$PQB_SOURCE_DIR/tests/vm/guest/tunnel_happy_path.sh"
