@@ -2,14 +2,15 @@
 # Runs one test script inside Debian 13's kernel under qemu (software emulation) and exits
 # with the script's exit code, so CTest sees the guest's verdict. See docs/vm-harness.md.
 #
-#   run-vm-test.sh [--build-dir DIR] [--timeout SECONDS] [--expect-exit N] [--peerroot]
-#                  SCRIPT [ARGS...]
+#   run-vm-test.sh [--build-dir DIR] [--timeout SECONDS] [--expect-exit N] [--smp N]
+#                  [--peerroot] SCRIPT [ARGS...]
 #
 # SCRIPT runs in the guest as root (PID 1's child) with the source and build trees mounted
 # at their host paths; its output, artifacts ($PQB_VM_OUT) and the console log are kept
 # in BUILD_DIR/vm/results/<script name>/. --expect-exit N passes only if SCRIPT exits N
 # (how the harness tests that failures reach CTest). --peerroot: the script needs the
 # strongSwan peer root (interop tests): shared read-only at /run/peerroot in the guest.
+# --smp N gives the guest N emulated CPUs (default 1; qemu runs them on N host threads).
 # Environment: PQB_VMROOT (root filesystem to boot; default /), PQB_VM_KERNEL (a vmlinuz
 # in it; default the newest), PQB_VM_VERBOSE=1 (stream the console while it runs),
 # PQB_PEERROOT (the strongSwan peer root; ./pqb binds it at /run/peerroot).
@@ -20,12 +21,14 @@ build=${PQB_BUILD_DIR:-$src/build/asan}
 timeout_s=240
 expect=
 peer=0
+smp=1
 while (( $# )); do
   case "$1" in
     --build-dir) build=$2; shift 2 ;;
     --timeout) timeout_s=$2; shift 2 ;;
     --expect-exit) expect=$2; shift 2 ;;
     --peerroot) peer=1; shift ;;
+    --smp) smp=$2; shift 2 ;;
     --) shift; break ;;
     -*) echo "run-vm-test: unknown option $1" >&2; exit 2 ;;
     *) break ;;
@@ -75,7 +78,7 @@ guest_timeout=$(( timeout_s > 60 ? timeout_s - 30 : timeout_s / 2 ))
   printf 'PQB_SOURCE_DIR=%q\nPQB_BUILD_DIR=%q\nPQB_VM_TEST=%q\n' "$src" "$build" "$script"
   printf 'PQB_VM_GUEST_TIMEOUT=%q\n' "$guest_timeout"
   [[ -z "$peerroot" ]] || printf 'PQB_PEERROOT=/run/peerroot\n'
-  printf 'PQB_VM_ARGS=('; printf '%q ' "$@"; printf ')\n'
+  printf 'PQB_VM_ARGS=('; (( $# == 0 )) || printf '%q ' "$@"; printf ')\n'
 } >"$results/job.env"
 
 virtfs() {  # virtfs PATH TAG [readonly]
@@ -84,7 +87,7 @@ virtfs() {  # virtfs PATH TAG [readonly]
   printf '%s' "$o"
 }
 qemu=(qemu-system-x86_64 -nodefaults -no-user-config -machine q35 -accel tcg -cpu max
-  -smp 1 -m 1024 -display none -serial stdio -no-reboot
+  -smp "$smp" -m 1024 -display none -serial stdio -no-reboot
   -kernel "$kernel" -initrd "$initrd"
   -append "console=ttyS0 panic=-1 loglevel=4 mitigations=off"
   -virtfs "$(virtfs "$vmroot" rootfs ro)"
@@ -96,15 +99,21 @@ qemu=(qemu-system-x86_64 -nodefaults -no-user-config -machine q35 -accel tcg -cp
 # --- run ----------------------------------------------------------------------------------
 console="$results/console.log"
 t0=$(date +%s.%N)
-set +e
-if [[ "${PQB_VM_VERBOSE:-}" == 1 ]]; then
-  timeout -k 10 "$timeout_s" "${qemu[@]}" </dev/null 2>&1 | tee "$console"
-  qrc=${PIPESTATUS[0]}
+# qemu runs in the background so that Ctrl-C (SIGINT) or SIGTERM here stops it at once
+# (`timeout` puts it in a process group of its own, out of the terminal's reach).
+verbose=${PQB_VM_VERBOSE:-}
+if [[ "$verbose" == 1 ]]; then
+  timeout -k 10 "$timeout_s" "${qemu[@]}" </dev/null > >(tee "$console") 2>&1 &
 else
-  timeout -k 10 "$timeout_s" "${qemu[@]}" </dev/null >"$console" 2>&1
-  qrc=$?
+  timeout -k 10 "$timeout_s" "${qemu[@]}" </dev/null >"$console" 2>&1 &
 fi
+qpid=$!
+trap 'kill -TERM "$qpid" 2>/dev/null; wait "$qpid"; echo; echo "run-vm-test: interrupted; qemu stopped"; exit 130' INT TERM
+set +e
+wait "$qpid"
+qrc=$?
 set -e
+trap - INT TERM
 t1=$(date +%s.%N)
 
 # --- verdict ------------------------------------------------------------------------------
@@ -119,6 +128,7 @@ printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$name" "$total" "$boot_s" "$
   >>"$build/vm/timings.tsv"
 
 show_console() {
+  [[ "$verbose" == 1 ]] && return 0  # it was shown as it ran
   echo "---- console log ($console) ----"
   cat "$console"
   echo "---- end of console log ----"
@@ -133,7 +143,7 @@ fi
 rc=$(cat "$results/rc")
 if [[ -n "$expect" ]]; then
   if [[ "$rc" == "$expect" ]]; then
-    cat "$results/test.log"
+    [[ "$verbose" == 1 ]] || cat "$results/test.log"
     echo "run-vm-test: $name exited $rc as expected; $timing"
     exit 0
   fi
@@ -141,7 +151,7 @@ if [[ -n "$expect" ]]; then
   fail "$name: exit code $rc, expected $expect; $timing"
 fi
 if [[ "$rc" == 0 ]]; then
-  cat "$results/test.log"
+  [[ "$verbose" == 1 ]] || cat "$results/test.log"
   echo "run-vm-test: PASS $name; $timing; results in $results"
   exit 0
 fi

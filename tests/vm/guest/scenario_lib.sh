@@ -57,13 +57,15 @@ vm_expect_text() {
 }
 
 # vm_wait_for DESCRIPTION SECONDS COMMAND...: poll an observable condition until it holds,
-# failing after SECONDS. (Waiting on the condition itself, never a fixed sleep.)
+# failing after SECONDS. (Waiting on the condition itself, never a fixed sleep.) Polls every
+# VM_POLL_S seconds (default 0.05); long waits beside a busy stream poll slower, since each
+# check forks processes on the guest's one emulated CPU.
 vm_wait_for() {
   local desc=$1 secs=$2; shift 2
   local deadline=$(($(date +%s%N) + secs * 1000000000))
   until "$@" >/dev/null 2>&1; do
     (($(date +%s%N) < deadline)) || vm_fail "timed out after ${secs}s waiting for: $desc"
-    sleep 0.05
+    sleep "${VM_POLL_S:-0.05}"
   done
 }
 
@@ -76,11 +78,20 @@ vm_modules() {
   modprobe -q aesni_intel || true
 }
 
+# vm_ns NS COMMAND...: run COMMAND in network namespace NS. nsenter rather than `ip netns
+# exec`, which also remounts /sys and fails in a chroot whose root is no mount point (the
+# demo's direct path runs in ./pqb's build root). Background jobs call nsenter themselves, so
+# that $! is the command's own pid (nsenter execs it).
+vm_ns() {
+  local ns=$1; shift
+  nsenter --net="/run/netns/$ns" -- "$@"
+}
+
 # vm_netns NAME: a namespace with lo up and IPv6 off (no router solicitations or
 # neighbour discovery on the wire, so a capture holds only what a test sent).
 vm_netns() {
   ip netns add "$1"
-  ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+  vm_ns "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
   ip -n "$1" link set lo up
 }
 
@@ -112,7 +123,7 @@ vm_branch_topology() {
   ip -n lan2 route add default via 10.2.0.1
   ip -n gw1 route add 10.2.0.0/24 via 192.0.2.2
   ip -n gw2 route add 10.1.0.0/24 via 192.0.2.1
-  for ns in gw1 gw2; do ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1; done
+  for ns in gw1 gw2; do vm_ns "$ns" sysctl -qw net.ipv4.ip_forward=1; done
 }
 
 # vm_random_key: a fresh rfc4106(gcm(aes)) key: 16 bytes of AES-128 key + 4 bytes of salt
@@ -133,7 +144,7 @@ vm_sa_counter() {
 }
 
 # vm_xfrm_stat NS NAME: a counter from the namespace's /proc/net/xfrm_stat.
-vm_xfrm_stat() { ip netns exec "$1" awk -v k="$2" '$1 == k { print $2 }' /proc/net/xfrm_stat; }
+vm_xfrm_stat() { vm_ns "$1" awk -v k="$2" '$1 == k { print $2 }' /proc/net/xfrm_stat; }
 
 # vm_link_counter NS IF RX|TX FIELD: a column of `ip -s link` (FIELD: bytes, packets,
 # errors, dropped, ...).
@@ -148,7 +159,7 @@ vm_link_counter() {
 declare -A vm_pid=()
 vm_bg() {
   local name=$1 ns=$2; shift 2
-  ip netns exec "$ns" "$@" >"$PQB_VM_OUT/$name.log" 2>&1 &
+  nsenter --net="/run/netns/$ns" -- "$@" >"$PQB_VM_OUT/$name.log" 2>&1 &
   vm_pid[$name]=$!
   vm_bg_pids+=("$!")
 }
@@ -160,16 +171,18 @@ vm_log_count() { grep -c -- "$2" "$PQB_VM_OUT/$1.log" || true; }
 # vm_join NAME: wait for a background job and return its exit code.
 vm_join() { wait "${vm_pid[$1]}"; }
 
-# vm_capture_start NAME NS IF: capture what IF sends (-Q out: not the decrypted packets
-# the kernel re-injects on it) into $PQB_VM_OUT/NAME.pcap. Written to tmpfs while it runs
+# vm_capture_start NAME NS IF [FILTER...]: capture what IF sends (-Q out: not the decrypted
+# packets the kernel re-injects on it) into $PQB_VM_OUT/NAME.pcap; a pcap FILTER (e.g.
+# "not esp") is applied in the kernel, so a busy stream it excludes costs tcpdump nothing. Written to tmpfs while it runs
 # (the 9p share is too slow for a busy capture) with a deep buffer and 256-byte snapshots:
 # a single emulated CPU runs the traffic and tcpdump by turns.
 vm_capture_start() {
   local name=$1 ns=$2 ifname=$3
+  shift 3
   mkdir -p /tmp/pqb-captures
   # -Z root: tcpdump would otherwise drop to its own user, who cannot write the results.
   vm_bg "$name" "$ns" tcpdump -Q out --immediate-mode -U -n -Z root -B 32768 -s 256 \
-    -i "$ifname" -w "/tmp/pqb-captures/$name.pcap"
+    -i "$ifname" -w "/tmp/pqb-captures/$name.pcap" "$@"
   vm_wait_log "$name" "listening on"
 }
 # vm_capture_stop NAME: end a capture (tcpdump writes its last packets on SIGINT); fails
@@ -204,7 +217,7 @@ vm_capture_contains() { if grep -aqF -- "$2" "$PQB_VM_OUT/$1.pcap"; then echo 1;
 
 # vm_ping_received NS SRC DST COUNT: send COUNT pings from SRC, print how many replies came.
 vm_ping_received() {
-  ip netns exec "$1" ping -n -q -c "$4" -i 0.2 -W 1 -I "$2" "$3" |
+  vm_ns "$1" ping -n -q -c "$4" -i 0.2 -W 1 -I "$2" "$3" |
     awk '/packets transmitted/ { print $4 }' || true
 }
 
@@ -215,7 +228,7 @@ vm_udp_stream() {
   local from=$1 to=$2 addr=$3 port=$4 rate=$5 count=$6 rc=0
   vm_bg udp-recv "$to" pqb-udp-stream recv --port "$port" --expect "$count" --timeout 5 --strict
   vm_wait_log udp-recv "listening"
-  ip netns exec "$from" pqb-udp-stream send --to "$addr:$port" --rate "$rate" --count "$count" ||
+  vm_ns "$from" pqb-udp-stream send --to "$addr:$port" --rate "$rate" --count "$count" ||
     vm_fail "pqb-udp-stream send failed"
   vm_join udp-recv || rc=$?
   grep -E '^pqb-udp-stream recv ' "$PQB_VM_OUT/udp-recv.log" || vm_log udp-recv
@@ -256,7 +269,7 @@ vm_key() {
 # vm_nl NS ARGS...: pqb-xfrm-driver ARGS in namespace NS (NetlinkKernel, not ip).
 vm_nl() {
   local ns=$1; shift
-  ip netns exec "$ns" pqb-xfrm-driver "$@"
+  vm_ns "$ns" pqb-xfrm-driver "$@"
 }
 
 # vm_nl_sa NS DST SPI FIELD: one field of the SA as get_sa reports it (packets, bytes,
