@@ -53,7 +53,7 @@ TEST(FaultHook, EveryActionHasItsName) {
 
 TEST(FaultHook, FiresExactlyBeforeTheNthActionOfItsKind) {
   int kills = 0;
-  FaultHook hook(FaultHook::Spec{"delete_sa", 2}, [&] { ++kills; });
+  FaultHook hook(FaultHook::Spec{"delete_sa", 2, false}, [&] { ++kills; });
   EXPECT_TRUE(hook.active());
   hook.before(AgentAction{DeleteSa{}});
   hook.before(AgentAction{AddSa{}});
@@ -61,6 +61,50 @@ TEST(FaultHook, FiresExactlyBeforeTheNthActionOfItsKind) {
   hook.before(AgentAction{DeleteSa{}});
   EXPECT_EQ(kills, 1);
   hook.before(AgentAction{DeleteSa{}});
+  EXPECT_EQ(kills, 1);
+}
+
+TEST(FaultHook, AfterPointsFireOnceTheActionWasPerformed) {
+  auto spec = FaultHook::parse("after_allocate_spi:2");
+  ASSERT_TRUE(spec);
+  EXPECT_EQ(spec->action, "allocate_spi");
+  EXPECT_EQ(spec->nth, 2U);
+  EXPECT_TRUE(spec->after);
+  EXPECT_FALSE(FaultHook::parse("after_"));
+  EXPECT_FALSE(FaultHook::parse("before_add_sa"));
+  int kills = 0;
+  FaultHook hook(*spec, [&] { ++kills; });
+  const AgentAction a{AllocateSpi{}};
+  hook.before(a);
+  hook.after(a);
+  hook.before(a);  // the second one: not before it ...
+  EXPECT_EQ(kills, 0);
+  hook.after(a);  // ... but once it was performed
+  EXPECT_EQ(kills, 1);
+}
+
+TEST(FaultHook, TheEdgeHasItsOwnActionNames) {
+  EXPECT_STREQ(action_name(EdgeAction{SendOffer{}}), "send_offer");
+  EXPECT_STREQ(action_name(EdgeAction{UpdatePeerPort{}}), "update_peer_port");
+  EXPECT_STREQ(action_name(EdgeAction{SaveEdgeState{}}), "save_edge_state");
+  EXPECT_STREQ(action_name(EdgeAction{AddSa{}}), "add_sa");
+  std::set<std::string> names;
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (names.insert(action_name(EdgeAction{std::in_place_index<I>})), ...);
+  }(std::make_index_sequence<std::variant_size_v<EdgeAction>>{});
+  EXPECT_EQ(names.size(), std::variant_size_v<EdgeAction>);
+  for (const std::string& n : names) {
+    EXPECT_TRUE(FaultHook::parse(n, FaultSide::edge)) << n;
+    EXPECT_TRUE(FaultHook::parse("after_" + n, FaultSide::edge)) << n;
+  }
+  // Names of the other program are refused: a typo must not arm nothing.
+  EXPECT_FALSE(FaultHook::parse("send_offer", FaultSide::agent));
+  EXPECT_FALSE(FaultHook::parse("send_ack", FaultSide::edge));
+  int kills = 0;
+  FaultHook hook(*FaultHook::parse("after_send_offer", FaultSide::edge), [&] { ++kills; });
+  hook.before(EdgeAction{SendOffer{}});
+  EXPECT_EQ(kills, 0);
+  hook.after(EdgeAction{SendOffer{}});
   EXPECT_EQ(kills, 1);
 }
 
