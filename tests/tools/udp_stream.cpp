@@ -2,19 +2,30 @@
 // none duplicated" (VM scenarios: ESP tunnels, SA switches). A test tool, not shipped.
 //
 //   pqb-udp-stream send --to ADDR:PORT --rate PPS --count N [--size BYTES] [--bind ADDR]
+//                       [--until-signal] [--burst N]
 //   pqb-udp-stream recv --port P --expect N [--timeout S] [--linger MS] [--bind ADDR] [--strict]
+//                       [--progress-ms MS] [--until-signal]
 //
 // send paces datagrams 0..N-1 on an absolute monotonic schedule (a late datagram is sent
 // at once, so the average rate holds) and gives up after twice the planned time + 10 s.
 // recv prints "pqb-udp-stream recv listening port=P" once bound (a test waits for that
 // line before sending), then counts until all N arrived (plus --linger ms for late
 // duplicates, default 200) or until --timeout seconds (default 5) pass without a datagram.
+// send --burst N wakes once per N datagrams and sends them back to back (same average
+// rate, N times fewer timer wake-ups: they dominate on an emulated CPU).
+// send --until-signal: SIGTERM or SIGINT ends the stream after the datagram in progress
+// (datagrams 0..sent-1 went out; exit 0 unless sendto failed), for tests whose length is
+// set by something else (N rotations). A receiver then checks unique == the sender's sent.
+// recv --until-signal: SIGTERM or SIGINT ends the count (else only --timeout does).
+// recv --progress-ms MS prints a progress line (format_progress) every MS while receiving.
 // Both print one summary line. Exit: 0 ok; 1 send errors, or with --strict any loss,
 // duplicate or foreign datagram; 2 usage or socket set-up error.
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <map>
@@ -43,6 +54,7 @@ constexpr int kUsage = 2;
 struct Args {
   std::map<std::string, std::string, std::less<>> values;
   bool strict = false;
+  bool until_signal = false;
 
   [[nodiscard]] std::optional<std::string> get(std::string_view key) const {
     const auto it = values.find(key);
@@ -57,6 +69,8 @@ std::optional<Args> parse_args(std::span<char*> argv) {
     const std::string_view a = argv[i];
     if (a == "--strict") {
       args.strict = true;
+    } else if (a == "--until-signal") {
+      args.until_signal = true;
     } else if (a.starts_with("--") && i + 1 < argv.size()) {
       args.values[std::string(a.substr(2))] = argv[++i];
     } else {
@@ -110,13 +124,24 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+volatile std::sig_atomic_t g_stop = 0;  // NOLINT: set by the signal handler
+extern "C" void on_stop_signal(int /*signal*/) {
+  g_stop = 1;
+}
+
+void stop_on_signals() {
+  std::signal(SIGTERM, on_stop_signal);
+  std::signal(SIGINT, on_stop_signal);
+}
+
 int run_send(const Args& args) {
   const auto to = parse_endpoint(args.get("to").value_or(""));
   const auto rate = number(args, "rate", 1, 1'000'000, std::nullopt);
   const auto count = number(args, "count", 1, 100'000'000, std::nullopt);
   const auto size = number(args, "size", kStreamHeaderSize, kStreamMaxDatagram, 64);
+  const auto burst = number(args, "burst", 1, 1000, 1);
   if (!to) fmt::print(stderr, "pqb-udp-stream: --to ADDR:PORT is required\n");
-  if (!to || !rate || !count || !size) return kUsage;
+  if (!to || !rate || !count || !size || !burst) return kUsage;
   const auto dest = make_sockaddr(to->address, to->port);
   if (!dest) {
     fmt::print(stderr, "pqb-udp-stream: bad address '{}'\n", to->address);
@@ -124,6 +149,7 @@ int run_send(const Args& args) {
   }
   auto fd = udp_socket(dest->family(), args.get("bind"), 0);
   if (!fd) return kUsage;
+  if (args.until_signal) stop_on_signals();
 
   const auto period = std::chrono::nanoseconds(1'000'000'000 / *rate);
   const auto limit =
@@ -132,10 +158,11 @@ int run_send(const Args& args) {
   std::uint64_t sent = 0;
   std::uint64_t errors = 0;
   std::string first_error;
-  for (std::uint64_t seq = 0; seq < *count; ++seq) {
+  std::uint64_t seq = 0;
+  for (; seq < *count && g_stop == 0; ++seq) {
     const auto due = start + period * seq;
-    if (Clock::now() < due) std::this_thread::sleep_until(due);
-    if (Clock::now() - start > limit) break;
+    if (seq % *burst == 0 && Clock::now() < due) std::this_thread::sleep_until(due);
+    if (Clock::now() - start > limit || g_stop != 0) break;
     const auto datagram = encode_datagram(seq, *size);
     if (::sendto(fd->get(), datagram.data(), datagram.size(), 0, dest->get(), dest->length) ==
         static_cast<ssize_t>(datagram.size())) {
@@ -148,7 +175,7 @@ int run_send(const Args& args) {
   fmt::print("pqb-udp-stream send sent={} errors={} seconds={:.3f} rate={:.1f}{}{}\n", sent, errors,
              secs, secs > 0 ? static_cast<double>(sent) / secs : 0.0,
              first_error.empty() ? "" : " first_error=", first_error);
-  return sent == *count ? 0 : 1;
+  return sent == (args.until_signal ? seq : *count) ? 0 : 1;
 }
 
 int run_recv(const Args& args) {
@@ -156,7 +183,8 @@ int run_recv(const Args& args) {
   const auto expect = number(args, "expect", 1, 100'000'000, std::nullopt);
   const auto timeout = number(args, "timeout", 1, 3600, 5);
   const auto linger = number(args, "linger", 0, 60'000, 200);
-  if (!port || !expect || !timeout || !linger) return kUsage;
+  const auto progress_ms = number(args, "progress-ms", 0, 60'000, 0);
+  if (!port || !expect || !timeout || !linger || !progress_ms) return kUsage;
   const auto bind_address = args.get("bind");
   const bool v6 = bind_address && bind_address->find(':') != std::string::npos;
   auto fd = udp_socket(v6 ? AF_INET6 : AF_INET, bind_address, static_cast<std::uint16_t>(*port));
@@ -170,29 +198,43 @@ int run_recv(const Args& args) {
   fmt::print("pqb-udp-stream recv listening port={}\n", *port);
   std::fflush(stdout);
 
+  if (args.until_signal) stop_on_signals();
+
   SequenceCounter counter(*expect);
   const auto start = Clock::now();
   auto deadline = start + std::chrono::seconds(*timeout);
   bool lingering = false;
+  const auto progress_every = std::chrono::milliseconds(*progress_ms);
+  auto next_progress = start + progress_every;
   std::array<std::uint8_t, 2048> buffer{};
-  for (;;) {
+  while (g_stop == 0) {
     const auto now = Clock::now();
     if (now >= deadline) break;
-    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(deadline - now);
+    const auto until = *progress_ms > 0 ? std::min(deadline, next_progress) : deadline;
+    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(until - now);
     pollfd p{fd->get(), POLLIN, 0};
-    const int ready = ::poll(&p, 1, static_cast<int>(wait.count()));
+    const int ready = ::poll(&p, 1, static_cast<int>(std::max<std::int64_t>(wait.count(), 0)));
     if (ready < 0 && errno != EINTR) {
       fmt::print(stderr, "pqb-udp-stream: {}\n", errno_text("poll"));
       return kUsage;
     }
-    if (ready <= 0) continue;
-    const ssize_t n = ::recv(fd->get(), buffer.data(), buffer.size(), 0);
-    if (n < 0) continue;
-    if (const auto seq = decode_datagram(std::span(buffer.data(), static_cast<std::size_t>(n)))) {
-      counter.record(*seq);
-    } else {
-      counter.record_malformed();
+    if (*progress_ms > 0 && Clock::now() >= next_progress) {
+      fmt::print("{}\n", format_progress(counter, seconds_since(start)));
+      std::fflush(stdout);
+      next_progress += progress_every;
     }
+    if (ready <= 0) continue;
+    // Drain what is queued before polling again (one poll per burst, not per datagram).
+    bool any = false;
+    for (ssize_t n = 0; (n = ::recv(fd->get(), buffer.data(), buffer.size(), MSG_DONTWAIT)) >= 0;) {
+      any = true;
+      if (const auto seq = decode_datagram(std::span(buffer.data(), static_cast<std::size_t>(n)))) {
+        counter.record(*seq);
+      } else {
+        counter.record_malformed();
+      }
+    }
+    if (!any) continue;
     if (!lingering) deadline = Clock::now() + std::chrono::seconds(*timeout);
     if (!lingering && counter.complete()) {
       lingering = true;

@@ -63,6 +63,17 @@ StreamSummary SequenceCounter::summary() const {
   return s;
 }
 
+std::uint64_t SequenceCounter::missing_so_far() const {
+  return highest_ ? *highest_ + 1 - unique_ : 0;
+}
+
+std::string format_progress(const SequenceCounter& c, double seconds) {
+  const StreamSummary s = c.summary();
+  return fmt::format(
+      "pqb-udp-stream recv progress received={} unique={} missing={} duplicates={} seconds={:.3f}",
+      s.received, s.unique, c.missing_so_far(), s.duplicates, seconds);
+}
+
 std::string format_summary(const StreamSummary& s, double seconds) {
   return fmt::format(
       "pqb-udp-stream recv expected={} received={} unique={} lost={} duplicates={} "

@@ -50,6 +50,9 @@ class SequenceCounter {
   // Every expected sequence number has arrived at least once.
   [[nodiscard]] bool complete() const { return unique_ == expected_; }
   [[nodiscard]] StreamSummary summary() const;
+  // Sequence numbers below the highest one seen that have not arrived: the loss so far of a
+  // stream still running (a reordered datagram counts until it arrives).
+  [[nodiscard]] std::uint64_t missing_so_far() const;
 
  private:
   std::uint64_t expected_;
@@ -65,6 +68,9 @@ class SequenceCounter {
 
 // One machine-readable line: "pqb-udp-stream recv expected=N received=N ... seconds=S".
 std::string format_summary(const StreamSummary& s, double seconds);
+// A progress line while the stream runs: "pqb-udp-stream recv progress received=N
+// unique=N missing=N duplicates=N seconds=S" (missing: SequenceCounter::missing_so_far).
+std::string format_progress(const SequenceCounter& c, double seconds);
 
 struct Endpoint {
   std::string address;  // IPv4 dotted quad or IPv6 (given as [addr]:port)

@@ -80,15 +80,21 @@ qemu=(qemu-system-x86_64 -nodefaults -no-user-config -machine q35 -accel tcg -cp
 # --- run ----------------------------------------------------------------------------------
 console="$results/console.log"
 t0=$(date +%s.%N)
-set +e
-if [[ "${PQB_VM_VERBOSE:-}" == 1 ]]; then
-  timeout -k 10 "$timeout_s" "${qemu[@]}" </dev/null 2>&1 | tee "$console"
-  qrc=${PIPESTATUS[0]}
+# qemu runs in the background so that Ctrl-C (SIGINT) or SIGTERM here stops it at once
+# (`timeout` puts it in a process group of its own, out of the terminal's reach).
+verbose=${PQB_VM_VERBOSE:-}
+if [[ "$verbose" == 1 ]]; then
+  timeout -k 10 "$timeout_s" "${qemu[@]}" </dev/null > >(tee "$console") 2>&1 &
 else
-  timeout -k 10 "$timeout_s" "${qemu[@]}" </dev/null >"$console" 2>&1
-  qrc=$?
+  timeout -k 10 "$timeout_s" "${qemu[@]}" </dev/null >"$console" 2>&1 &
 fi
+qpid=$!
+trap 'kill -TERM "$qpid" 2>/dev/null; wait "$qpid"; echo; echo "run-vm-test: interrupted; qemu stopped"; exit 130' INT TERM
+set +e
+wait "$qpid"
+qrc=$?
 set -e
+trap - INT TERM
 t1=$(date +%s.%N)
 
 # --- verdict ------------------------------------------------------------------------------
@@ -103,6 +109,7 @@ printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$name" "$total" "$boot_s" "$
   >>"$build/vm/timings.tsv"
 
 show_console() {
+  [[ "$verbose" == 1 ]] && return 0  # it was shown as it ran
   echo "---- console log ($console) ----"
   cat "$console"
   echo "---- end of console log ----"
@@ -117,7 +124,7 @@ fi
 rc=$(cat "$results/rc")
 if [[ -n "$expect" ]]; then
   if [[ "$rc" == "$expect" ]]; then
-    cat "$results/test.log"
+    [[ "$verbose" == 1 ]] || cat "$results/test.log"
     echo "run-vm-test: $name exited $rc as expected; $timing"
     exit 0
   fi
@@ -125,7 +132,7 @@ if [[ -n "$expect" ]]; then
   fail "$name: exit code $rc, expected $expect; $timing"
 fi
 if [[ "$rc" == 0 ]]; then
-  cat "$results/test.log"
+  [[ "$verbose" == 1 ]] || cat "$results/test.log"
   echo "run-vm-test: PASS $name; $timing; results in $results"
   exit 0
 fi

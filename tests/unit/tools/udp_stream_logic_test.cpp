@@ -103,6 +103,19 @@ TEST(SequenceCounter, SummaryLineIsMachineReadable) {
             "reordered=0 unexpected=0 malformed=0 seconds=1.500");
 }
 
+TEST(SequenceCounter, MissingSoFarCountsGapsBelowTheHighestSeen) {
+  SequenceCounter c(100);
+  EXPECT_EQ(c.missing_so_far(), 0U);
+  for (const std::uint64_t seq : {0, 1, 2, 5, 5, 7})
+    c.record(seq);
+  EXPECT_EQ(c.missing_so_far(), 3U);  // 3, 4 and 6; nothing above 7 counts yet
+  c.record(3);                        // a late arrival closes its gap
+  EXPECT_EQ(c.missing_so_far(), 2U);
+  EXPECT_EQ(format_progress(c, 1.5),
+            "pqb-udp-stream recv progress received=7 unique=6 missing=2 duplicates=1 "
+            "seconds=1.500");
+}
+
 TEST(Endpoint, ParsesV4AndBracketedV6AndRejectsTheRest) {
   const auto v4 = parse_endpoint("10.2.0.2:5001");
   ASSERT_TRUE(v4.has_value());

@@ -57,13 +57,15 @@ vm_expect_text() {
 }
 
 # vm_wait_for DESCRIPTION SECONDS COMMAND...: poll an observable condition until it holds,
-# failing after SECONDS. (Waiting on the condition itself, never a fixed sleep.)
+# failing after SECONDS. (Waiting on the condition itself, never a fixed sleep.) Polls every
+# VM_POLL_S seconds (default 0.05); long waits beside a busy stream poll slower, since each
+# check forks processes on the guest's one emulated CPU.
 vm_wait_for() {
   local desc=$1 secs=$2; shift 2
   local deadline=$(($(date +%s%N) + secs * 1000000000))
   until "$@" >/dev/null 2>&1; do
     (($(date +%s%N) < deadline)) || vm_fail "timed out after ${secs}s waiting for: $desc"
-    sleep 0.05
+    sleep "${VM_POLL_S:-0.05}"
   done
 }
 
@@ -160,16 +162,18 @@ vm_log_count() { grep -c -- "$2" "$PQB_VM_OUT/$1.log" || true; }
 # vm_join NAME: wait for a background job and return its exit code.
 vm_join() { wait "${vm_pid[$1]}"; }
 
-# vm_capture_start NAME NS IF: capture what IF sends (-Q out: not the decrypted packets
-# the kernel re-injects on it) into $PQB_VM_OUT/NAME.pcap. Written to tmpfs while it runs
+# vm_capture_start NAME NS IF [FILTER...]: capture what IF sends (-Q out: not the decrypted
+# packets the kernel re-injects on it) into $PQB_VM_OUT/NAME.pcap; a pcap FILTER (e.g.
+# "not esp") is applied in the kernel, so a busy stream it excludes costs tcpdump nothing. Written to tmpfs while it runs
 # (the 9p share is too slow for a busy capture) with a deep buffer and 256-byte snapshots:
 # a single emulated CPU runs the traffic and tcpdump by turns.
 vm_capture_start() {
   local name=$1 ns=$2 ifname=$3
+  shift 3
   mkdir -p /tmp/pqb-captures
   # -Z root: tcpdump would otherwise drop to its own user, who cannot write the results.
   vm_bg "$name" "$ns" tcpdump -Q out --immediate-mode -U -n -Z root -B 32768 -s 256 \
-    -i "$ifname" -w "/tmp/pqb-captures/$name.pcap"
+    -i "$ifname" -w "/tmp/pqb-captures/$name.pcap" "$@"
   vm_wait_log "$name" "listening on"
 }
 # vm_capture_stop NAME: end a capture (tcpdump writes its last packets on SIGINT); fails
