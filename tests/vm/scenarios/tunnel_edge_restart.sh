@@ -2,8 +2,7 @@
 # The edge-stub killed with SIGKILL and restarted while a sequence-numbered UDP stream
 # crosses and the agent rotates every 2 s: once at a random moment, then at steps of a
 # rotation chosen with its fault hook (PQB_FAULT_KILL_AT: inbound n+1 installed but not
-# offered; offer built but not sent; ack received but outbound n+1 not installed; outbound
-# n+1 installed next to n). Traffic keeps flowing on the current SAs throughout (zero lost,
+# offered; ack received but outbound n+1 not installed; outbound n+1 installed next to n). Traffic keeps flowing on the current SAs throughout (zero lost,
 # zero duplicated), rotation resumes after each restart (the edge adopts the kernel's SAs
 # and forces a new generation), and at the end both sides hold one consistent SA set.
 # vm-timeout: 300
@@ -13,15 +12,17 @@ source "$PQB_SOURCE_DIR/tests/vm/guest/tunnel_lib.sh"
 TUN_MODE=route
 TUN_INTERVAL=2s
 TUN_SIGALG=ecdsa # many handshakes on one emulated CPU; ML-DSA is shown by tunnel_policy/route
-points=(after_update_sa:1 send_offer:1 add_sa:1 after_add_sa:1)
+# Inbound n+1 installed but never offered (send_offer would leave the same); the ack
+# received but outbound n+1 not installed; outbound n+1 installed next to n.
+points=(after_update_sa:1 add_sa:1 after_add_sa:1)
 
-# restart_edge: start the edge-stub again and wait for two more rotations through it.
+# restart_edge: start the edge-stub again and wait for a rotation through it.
 restart_edge() {
   local g
   g=$(tun_log_generation)
   tun_start_edge
   tun_log_has edge "restored: generation" || vm_fail "the edge did not restore its site"
-  tun_wait_generation $((g + 2)) 40
+  tun_wait_generation $((g + 1)) 40
 }
 
 vm_step "agent and edge-stub, route mode, rotating every $TUN_INTERVAL; stream lan1 -> lan2"

@@ -14,9 +14,9 @@ TUN_INTERVAL=6s # below the soft lifetime; rotations fail once the edge is block
 TUN_SOFT_TIME=8s TUN_HARD_TIME=14s
 TUN_SIGALG=ecdsa
 
-# The agent's outbound SA (the edge's inbound one lives a grace period longer).
-agent_out_sas() { tun_sa_count "$TUN_NS_BR" out; }
-no_agent_out_sa() { (($(agent_out_sas) == 0)); }
+# The agent's outbound SAs with an SPI: the kernel's own ACQUIRE placeholder (SPI 0, made
+# when traffic hits a policy without an SA) is no SA of ours.
+agent_out_sas() { tun_sas "$TUN_NS_BR" | awk '$1 == "out" && $2 != "0x00000000"' | wc -l; }
 
 vm_step "agent and edge-stub, policy mode, lifetimes soft $TUN_SOFT_TIME hard $TUN_HARD_TIME"
 vm_modules nf_tables
@@ -27,12 +27,15 @@ vm_expect "ping replies through the tunnel" \
 
 vm_step "key service blocked: the agent retries, the SAs run out"
 ip netns exec "$TUN_NS_EDGE" nft -f - <<EOF
-table inet block { chain in { type filter hook input priority 0; tcp dport $TUN_PORT drop; } }
+table inet block {
+  chain in { type filter hook input priority 0; policy accept; tcp dport $TUN_PORT drop; }
+}
 EOF
 vm_capture_start wire "$TUN_NS_BR" wan0
 vm_bg ping "$TUN_NS_BLAN" ping -n -i 0.2 "$TUN_ELAN_ADDR"
-vm_wait_for "the agent's outbound SA to hard-expire" 40 no_agent_out_sa
-vm_wait_log agent "hard-expired: traffic is dropped"
+vm_wait_for "the agent's outbound SA to hard-expire" 40 \
+  tun_log_has agent "outbound SA of generation .* hard-expired: traffic is dropped"
+vm_expect "the agent's outbound SAs" "$(agent_out_sas)" -eq 0
 vm_wait_log agent "edge unreachable, retrying"
 vm_expect "the agent's policies are still there" \
   "$(ip -n "$TUN_NS_BR" xfrm policy list | grep -c "reqid $((TUN_REQID))" || true)" -eq 3
