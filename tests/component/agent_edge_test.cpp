@@ -83,6 +83,19 @@ class AgentEdge : public AgentEdgeFixture {
         << " violation(s), first: " << (violations_.empty() ? "" : violations_.front());
     EXPECT_EQ(lost_, 0U);
   }
+  // An agent that rotates once (interval 1 h) and whose first ack never leaves.
+  LossyTransport* start_agent_losing_first_ack() {
+    LossyTransport* lossy = nullptr;
+    AgentSetup setup;
+    setup.interval = std::chrono::hours(1);
+    setup.wrap = [&](AgentTransport& inner) -> AgentTransport& {
+      lossy = keep(std::make_unique<LossyTransport>(inner));
+      lossy->drop_ack_number = 1;
+      return *lossy;
+    };
+    start_agent(setup);
+    return lossy;
+  }
   std::size_t edge_inbound_updates() {
     std::size_t n = 0;
     for (const auto& l : edge_kernel_.log_lines())
@@ -164,15 +177,7 @@ TEST_F(AgentEdge, LostAcknowledgementHealsWhileTheEdgeStillSendsOnTheOldGenerati
 TEST_F(AgentEdge, LostAcknowledgementIsSentAgainUntilTheEdgeConfirmsIt) {
   move_counters_ = false;
   start_edge();
-  LossyTransport* lossy = nullptr;
-  AgentSetup setup;
-  setup.interval = std::chrono::hours(1);
-  setup.wrap = [&](AgentTransport& inner) -> AgentTransport& {
-    lossy = keep(std::make_unique<LossyTransport>(inner));
-    lossy->drop_ack_number = 1;
-    return *lossy;
-  };
-  start_agent(setup);
+  LossyTransport* lossy = start_agent_losing_first_ack();
   ASSERT_TRUE(run_until([&] { return lossy->dropped_ack; }));
   EXPECT_EQ(agent().rotation().generation(), 1U);
   EXPECT_EQ(edge_site1().pending(), 1U);
@@ -192,15 +197,7 @@ TEST_F(AgentEdge, LostAcknowledgementIsSentAgainUntilTheEdgeConfirmsIt) {
 TEST_F(AgentEdge, AcknowledgementTheRestartedEdgeNoLongerKnowsStartsANewGenerationAtOnce) {
   move_counters_ = false;
   start_edge();
-  LossyTransport* lossy = nullptr;
-  AgentSetup setup;
-  setup.interval = std::chrono::hours(1);
-  setup.wrap = [&](AgentTransport& inner) -> AgentTransport& {
-    lossy = keep(std::make_unique<LossyTransport>(inner));
-    lossy->drop_ack_number = 1;
-    return *lossy;
-  };
-  start_agent(setup);
+  LossyTransport* lossy = start_agent_losing_first_ack();
   ASSERT_TRUE(run_until([&] { return lossy->dropped_ack; }));
   const std::uint16_t port = edge_port();
   stop_edge();

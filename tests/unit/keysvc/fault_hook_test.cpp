@@ -10,6 +10,16 @@
 namespace pqbranch::keysvc {
 namespace {
 
+// The name of every alternative of an action variant.
+template <class Variant>
+std::set<std::string> all_names() {
+  std::set<std::string> names;
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (names.insert(action_name(Variant{std::in_place_index<I>})), ...);
+  }(std::make_index_sequence<std::variant_size_v<Variant>>{});
+  return names;
+}
+
 TEST(FaultHook, ParsesActionAndCount) {
   auto a = FaultHook::parse("add_sa");
   ASSERT_TRUE(a);
@@ -42,10 +52,7 @@ TEST(FaultHook, EveryActionHasItsName) {
   EXPECT_STREQ(action_name(AgentAction{SaveAgentState{}}), "save_agent_state");
   EXPECT_STREQ(action_name(AgentAction{Note{}}), "note");
   // Every name parses back: the documented list is the accepted list, one name per kind.
-  std::set<std::string> names;
-  [&]<std::size_t... I>(std::index_sequence<I...>) {
-    (names.insert(action_name(AgentAction{std::in_place_index<I>})), ...);
-  }(std::make_index_sequence<std::variant_size_v<AgentAction>>{});
+  const std::set<std::string> names = all_names<AgentAction>();
   EXPECT_EQ(names.size(), std::variant_size_v<AgentAction>);
   for (const std::string& n : names)
     EXPECT_TRUE(FaultHook::parse(n)) << n;
@@ -88,10 +95,7 @@ TEST(FaultHook, TheEdgeHasItsOwnActionNames) {
   EXPECT_STREQ(action_name(EdgeAction{UpdatePeerPort{}}), "update_peer_port");
   EXPECT_STREQ(action_name(EdgeAction{SaveEdgeState{}}), "save_edge_state");
   EXPECT_STREQ(action_name(EdgeAction{AddSa{}}), "add_sa");
-  std::set<std::string> names;
-  [&]<std::size_t... I>(std::index_sequence<I...>) {
-    (names.insert(action_name(EdgeAction{std::in_place_index<I>})), ...);
-  }(std::make_index_sequence<std::variant_size_v<EdgeAction>>{});
+  const std::set<std::string> names = all_names<EdgeAction>();
   EXPECT_EQ(names.size(), std::variant_size_v<EdgeAction>);
   for (const std::string& n : names) {
     EXPECT_TRUE(FaultHook::parse(n, FaultSide::edge)) << n;
