@@ -54,7 +54,7 @@ if [[ "$path" == auto ]]; then
 fi
 
 if [[ "$path" == direct ]]; then
-  echo "demo: this kernel has ESP: running directly in namespaces pqbd$$-*"
+  echo "demo: running directly in namespaces pqbd$$-* of this kernel"
   work=$(mktemp -d /tmp/pqb-demo.XXXXXX)
   # demo_view.sh's own EXIT trap removes the namespaces and processes; this removes the rest.
   trap 'rm -rf "$work"' EXIT

@@ -85,6 +85,9 @@ pqb_in_root() {
   local ccache; ccache="$(pqb_cache_dir)/ccache"; mkdir -p "$ccache"
   unshare --mount --propagation private -- /bin/bash -euc '
     root=$1 top=$2 ccache=$3; shift 3
+    # The root a mount point of its own: `ip netns exec` and `ip -n` make "/" a slave mount,
+    # which fails on a plain directory (the demo runs in namespaces inside the root).
+    mount --bind "$root" "$root"
     mount -t proc proc "$root/proc"
     mount -t sysfs sysfs "$root/sys"
     mount --rbind /dev "$root/dev"

@@ -2,12 +2,13 @@
 # Runs one test script inside Debian 13's kernel under qemu (software emulation) and exits
 # with the script's exit code, so CTest sees the guest's verdict. See docs/vm-harness.md.
 #
-#   run-vm-test.sh [--build-dir DIR] [--timeout SECONDS] [--expect-exit N] SCRIPT [ARGS...]
+#   run-vm-test.sh [--build-dir DIR] [--timeout SECONDS] [--expect-exit N] [--smp N] SCRIPT [ARGS...]
 #
 # SCRIPT runs in the guest as root (PID 1's child) with the source and build trees mounted
 # at their host paths; its output, artifacts ($PQB_VM_OUT) and the console log are kept
 # in BUILD_DIR/vm/results/<script name>/. --expect-exit N passes only if SCRIPT exits N
-# (how the harness tests that failures reach CTest).
+# (how the harness tests that failures reach CTest). --smp N gives the guest N emulated CPUs
+# (default 1; qemu runs them on N host threads).
 # Environment: PQB_VMROOT (root filesystem to boot; default /), PQB_VM_KERNEL (a vmlinuz
 # in it; default the newest), PQB_VM_VERBOSE=1 (stream the console while it runs).
 set -euo pipefail
@@ -16,11 +17,13 @@ src=$(cd "$here/../.." && pwd)
 build=${PQB_BUILD_DIR:-$src/build/asan}
 timeout_s=240
 expect=
+smp=1
 while (( $# )); do
   case "$1" in
     --build-dir) build=$2; shift 2 ;;
     --timeout) timeout_s=$2; shift 2 ;;
     --expect-exit) expect=$2; shift 2 ;;
+    --smp) smp=$2; shift 2 ;;
     --) shift; break ;;
     -*) echo "run-vm-test: unknown option $1" >&2; exit 2 ;;
     *) break ;;
@@ -60,7 +63,7 @@ guest_timeout=$(( timeout_s > 60 ? timeout_s - 30 : timeout_s / 2 ))
 {
   printf 'PQB_SOURCE_DIR=%q\nPQB_BUILD_DIR=%q\nPQB_VM_TEST=%q\n' "$src" "$build" "$script"
   printf 'PQB_VM_GUEST_TIMEOUT=%q\n' "$guest_timeout"
-  printf 'PQB_VM_ARGS=('; printf '%q ' "$@"; printf ')\n'
+  printf 'PQB_VM_ARGS=('; (( $# == 0 )) || printf '%q ' "$@"; printf ')\n'
 } >"$results/job.env"
 
 virtfs() {  # virtfs PATH TAG [readonly]
@@ -69,7 +72,7 @@ virtfs() {  # virtfs PATH TAG [readonly]
   printf '%s' "$o"
 }
 qemu=(qemu-system-x86_64 -nodefaults -no-user-config -machine q35 -accel tcg -cpu max
-  -smp 1 -m 1024 -display none -serial stdio -no-reboot
+  -smp "$smp" -m 1024 -display none -serial stdio -no-reboot
   -kernel "$kernel" -initrd "$initrd"
   -append "console=ttyS0 panic=-1 loglevel=4 mitigations=off"
   -virtfs "$(virtfs "$vmroot" rootfs ro)"

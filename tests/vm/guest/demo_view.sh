@@ -52,21 +52,29 @@ vm_step "UDP stream lan1 -> lan2 at ${rate}/s through ESP; one line per second u
 tx_before=$(vm_link_counter "$TUN_NS_BR" wan0 TX packets)
 vm_capture_start underlay "$TUN_NS_BR" wan0 not esp
 tun_stream_start "$rate"
-g_first=$(tun_generation)
+json=$(tun_status --json)
+group=$(tun_json_field "$json" group) sigalg=$(tun_json_field "$json" session_signature)
+g_first=$(tun_log_generation)
 t_first=$(date +%s)
-json=
+# Each line reads only the agent's log, the kernel's SA counters and the receiver's progress:
+# an exec of the (ASan) agent's status command takes seconds on an emulated CPU.
 while :; do
-  json=$(tun_status --json 2>/dev/null) || json=
-  gen=$(tun_json_field "$json" generation)
-  printf '[%4ss] gen %-4s %s/%s  SPI out %s in %s  ESP out %-7s stream recv %-7s lost %s\n' \
-    $(($(date +%s) - t_first)) "${gen:-?}" "$(tun_json_field "$json" group)" \
-    "$(tun_json_field "$json" session_signature)" \
-    "$(tun_hex_spi "$(tun_json_field "$json" outbound_spi)")" \
-    "$(tun_hex_spi "$(tun_json_field "$json" inbound_spi)")" \
-    "$(tun_esp_packets "$TUN_NS_BR" out)" "$(tun_stream_unique)" "$(tun_stream_missing)"
-  ((${gen:-0} >= g_first + rotations)) && break
+  # One awk per source: the newest "generation N installed (inbound SPI X, outbound SPI Y)"
+  # line of the agent, the receiver's newest progress line.
+  read -r gen spi_in spi_out <<<"$(awk '/ rotation: generation .* installed / {
+      for (i = 1; i <= NF; i++) { if ($i == "generation") g = $(i + 1); if ($i == "SPI") { s[++n % 2] = $(i + 1) } }
+      gi = g; si = s[1]; so = s[0] } END { gsub(/[,)]/, "", si); gsub(/[,)]/, "", so); print gi + 0, si, so }' \
+    "$PQB_VM_OUT/agent.log")"
+  read -r recv missing <<<"$(awk '/ progress / { for (i = 1; i <= NF; i++) { split($i, kv, "=");
+      if (kv[1] == "unique") u = kv[2]; if (kv[1] == "missing") m = kv[2] } } END { print u + 0, m + 0 }' \
+    "$PQB_VM_OUT/udp-recv.log")"
+  printf '[%4ss] gen %-4s %s/%s  SPI out %s in %s  ESP pkts (this SA) %-6s  stream recv %-7s lost %s\n' \
+    $(($(date +%s) - t_first)) "$gen" "$group" "$sigalg" "$spi_out" "$spi_in" \
+    "$(tun_esp_packets "$TUN_NS_BR" out)" "$recv" "$missing"
+  ((gen >= g_first + rotations)) && break
   sleep 1
 done
+json=$(tun_status --json)
 seconds=$(($(date +%s) - t_first))
 tun_stream_stop >/dev/null
 vm_capture_stop underlay >/dev/null

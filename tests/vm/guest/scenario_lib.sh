@@ -78,11 +78,20 @@ vm_modules() {
   modprobe -q aesni_intel || true
 }
 
+# vm_ns NS COMMAND...: run COMMAND in network namespace NS. nsenter rather than `ip netns
+# exec`, which also remounts /sys and fails in a chroot whose root is no mount point (the
+# demo's direct path runs in ./pqb's build root). Background jobs call nsenter themselves, so
+# that $! is the command's own pid (nsenter execs it).
+vm_ns() {
+  local ns=$1; shift
+  nsenter --net="/run/netns/$ns" -- "$@"
+}
+
 # vm_netns NAME: a namespace with lo up and IPv6 off (no router solicitations or
 # neighbour discovery on the wire, so a capture holds only what a test sent).
 vm_netns() {
   ip netns add "$1"
-  ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+  vm_ns "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
   ip -n "$1" link set lo up
 }
 
@@ -114,7 +123,7 @@ vm_branch_topology() {
   ip -n lan2 route add default via 10.2.0.1
   ip -n gw1 route add 10.2.0.0/24 via 192.0.2.2
   ip -n gw2 route add 10.1.0.0/24 via 192.0.2.1
-  for ns in gw1 gw2; do ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1; done
+  for ns in gw1 gw2; do vm_ns "$ns" sysctl -qw net.ipv4.ip_forward=1; done
 }
 
 # vm_random_key: a fresh rfc4106(gcm(aes)) key: 16 bytes of AES-128 key + 4 bytes of salt
@@ -135,7 +144,7 @@ vm_sa_counter() {
 }
 
 # vm_xfrm_stat NS NAME: a counter from the namespace's /proc/net/xfrm_stat.
-vm_xfrm_stat() { ip netns exec "$1" awk -v k="$2" '$1 == k { print $2 }' /proc/net/xfrm_stat; }
+vm_xfrm_stat() { vm_ns "$1" awk -v k="$2" '$1 == k { print $2 }' /proc/net/xfrm_stat; }
 
 # vm_link_counter NS IF RX|TX FIELD: a column of `ip -s link` (FIELD: bytes, packets,
 # errors, dropped, ...).
@@ -150,7 +159,7 @@ vm_link_counter() {
 declare -A vm_pid=()
 vm_bg() {
   local name=$1 ns=$2; shift 2
-  ip netns exec "$ns" "$@" >"$PQB_VM_OUT/$name.log" 2>&1 &
+  nsenter --net="/run/netns/$ns" -- "$@" >"$PQB_VM_OUT/$name.log" 2>&1 &
   vm_pid[$name]=$!
   vm_bg_pids+=("$!")
 }
@@ -208,7 +217,7 @@ vm_capture_contains() { if grep -aqF -- "$2" "$PQB_VM_OUT/$1.pcap"; then echo 1;
 
 # vm_ping_received NS SRC DST COUNT: send COUNT pings from SRC, print how many replies came.
 vm_ping_received() {
-  ip netns exec "$1" ping -n -q -c "$4" -i 0.2 -W 1 -I "$2" "$3" |
+  vm_ns "$1" ping -n -q -c "$4" -i 0.2 -W 1 -I "$2" "$3" |
     awk '/packets transmitted/ { print $4 }' || true
 }
 
@@ -219,7 +228,7 @@ vm_udp_stream() {
   local from=$1 to=$2 addr=$3 port=$4 rate=$5 count=$6 rc=0
   vm_bg udp-recv "$to" pqb-udp-stream recv --port "$port" --expect "$count" --timeout 5 --strict
   vm_wait_log udp-recv "listening"
-  ip netns exec "$from" pqb-udp-stream send --to "$addr:$port" --rate "$rate" --count "$count" ||
+  vm_ns "$from" pqb-udp-stream send --to "$addr:$port" --rate "$rate" --count "$count" ||
     vm_fail "pqb-udp-stream send failed"
   vm_join udp-recv || rc=$?
   grep -E '^pqb-udp-stream recv ' "$PQB_VM_OUT/udp-recv.log" || vm_log udp-recv
@@ -260,7 +269,7 @@ vm_key() {
 # vm_nl NS ARGS...: pqb-xfrm-driver ARGS in namespace NS (NetlinkKernel, not ip).
 vm_nl() {
   local ns=$1; shift
-  ip netns exec "$ns" pqb-xfrm-driver "$@"
+  vm_ns "$ns" pqb-xfrm-driver "$@"
 }
 
 # vm_nl_sa NS DST SPI FIELD: one field of the SA as get_sa reports it (packets, bytes,

@@ -35,9 +35,9 @@ tun_stream_stop
 vm_note "CPU time so far, busiest first: $(ps -eo comm=,cputimes= --sort=-cputimes | head -n 8 | awk '{ printf "%s %ss, ", $1, $2 }')"
 vm_capture_stop wire-out
 vm_capture_stop wire-in
+vm_note "xfrm error counters: $(tun_xfrm_errors | tr '\n' ' ')"
 tx=$(($(vm_link_counter "$TUN_NS_BR" wan0 TX packets) - tx_before))
 tun_stream_expect_clean
-vm_expect "sender's rate (datagrams/s)" "$(tun_stream_field send rate)" -ge "$min_rate"
 vm_expect "rotations during the stream" $((g_end - g_start)) -ge "$rotations"
 vm_expect "agent still running" "$(tun_alive agent && echo 1 || echo 0)" -eq 1
 vm_expect "edge-stub still running" "$(tun_alive edge && echo 1 || echo 0)" -eq 1
@@ -69,4 +69,7 @@ vm_expect "edge outbound SAs" "$(tun_sa_count "$TUN_NS_EDGE" out)" -eq 1
 vm_expect "edge errors logged" "$(tun_log_since_start edge | grep -c '\[error\]' || true)" -eq 0
 tun_stop_agent
 tun_stop_edge
+# Last, so that a run on an overloaded host still shows every other result: the sender's
+# rate is what the guest's one emulated CPU could give it beside two ASan programs rotating.
+vm_expect "sender's rate during the stream (datagrams/s)" "$(tun_stream_field send rate)" -ge "$min_rate"
 vm_step "pass"

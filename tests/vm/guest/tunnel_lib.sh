@@ -43,7 +43,8 @@
 #   tun_start_edge, tun_start_agent   start in the background (pid in vm_pid[edge|agent]);
 #                                 wait until the edge listens / the agent's status answers
 #   tun_stop_edge [SIG], tun_stop_agent [SIG]   signal (default TERM) and reap; SIGTERM must
-#                                 end it with exit 0, any other signal's exit is accepted
+#                                 end it with exit 0, any other signal's exit is accepted; a
+#                                 process already dead is only reaped; exit code in tun_exit[NAME]
 #   tun_up                        all of the above in order (topology, pki, configure, edge, agent)
 #   tun_status [--json]           `pqbranch-agent status --config` in the branch namespace
 #   tun_json_field JSON KEY       first "KEY": scalar in a JSON text (no jq in the build root)
@@ -69,6 +70,7 @@
 #   tun_stream_expect_clean       fail unless unique == sent, no duplicate, nothing foreign
 #   tun_stream_field SIDE KEY     a number from a finished stream's summary (SIDE send|recv),
 #                                 e.g. tun_stream_field send rate, tun_stream_field recv unique
+#   tun_xfrm_errors               non-zero /proc/net/xfrm_stat counters of both routers
 #   tun_down                      stop both programs, flush, delete the namespaces (the
 #                                 demo's direct path; the VM is thrown away anyway)
 # shellcheck shell=bash
@@ -109,7 +111,7 @@ tun_topology() {
     vm_link "$TUN_NS_BR" wan0 "$TUN_BR_ADDR/24" "$TUN_NS_NAT" in0 192.0.2.254/24
     vm_link "$TUN_NS_NAT" out0 198.51.100.254/24 "$TUN_NS_EDGE" wan0 "$edge/24"
     ip -n "$TUN_NS_BR" route add default via 192.0.2.254
-    ip netns exec "$TUN_NS_NAT" sysctl -qw net.ipv4.ip_forward=1
+    vm_ns "$TUN_NS_NAT" sysctl -qw net.ipv4.ip_forward=1
     if declare -F tun_nat_hook >/dev/null; then tun_nat_hook "$TUN_NS_NAT" in0 out0; fi
   else
     vm_link "$TUN_NS_BR" wan0 "$TUN_BR_ADDR/24" "$TUN_NS_EDGE" wan0 "$edge/24"
@@ -127,7 +129,7 @@ tun_topology() {
       ip -n "$TUN_NS_EDGE" route add "$TUN_BLAN_NET" via "$TUN_BR_ADDR"
     fi
   fi
-  for ns in "$TUN_NS_BR" "$TUN_NS_EDGE"; do ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1; done
+  for ns in "$TUN_NS_BR" "$TUN_NS_EDGE"; do vm_ns "$ns" sysctl -qw net.ipv4.ip_forward=1; done
 }
 
 tun_pki() {
@@ -199,7 +201,7 @@ interval = "$TUN_INTERVAL"
 jitter = "$TUN_JITTER"
 $(tun_lifetime_toml)
 EOF
-  ip netns exec "$TUN_NS_BR" "$(tun_agent_bin)" check-config --config "$TUN_DIR/agent.toml" \
+  vm_ns "$TUN_NS_BR" "$(tun_agent_bin)" check-config --config "$TUN_DIR/agent.toml" \
     >"$PQB_VM_OUT/check-config.log" 2>&1 || { cat "$PQB_VM_OUT/check-config.log"; vm_fail "agent.toml refused"; }
   "$(tun_edge_bin)" --check-config --config "$TUN_DIR/edge-stub.toml" \
     >>"$PQB_VM_OUT/check-config.log" 2>&1 || { cat "$PQB_VM_OUT/check-config.log"; vm_fail "edge-stub.toml refused"; }
@@ -214,7 +216,7 @@ tun_bg() {
   tun_starts[$name]=$((${tun_starts[$name]:-0} + 1))
   printf '=== tunnel_lib: start %d of %s at %ss\n' "${tun_starts[$name]}" "$name" "$(vm_elapsed)" \
     >>"$PQB_VM_OUT/$name.log"
-  ip netns exec "$ns" env "${envs[@]}" "$@" >>"$PQB_VM_OUT/$name.log" 2>&1 &
+  nsenter --net="/run/netns/$ns" -- env "${envs[@]}" "$@" >>"$PQB_VM_OUT/$name.log" 2>&1 &
   vm_pid[$name]=$!
   vm_bg_pids+=("$!")
 }
@@ -237,11 +239,15 @@ tun_start_agent() {
 tun_status_or_dead() { tun_status >/dev/null 2>&1 || ! tun_alive agent; }
 
 # tun_stop NAME [SIG]: signal and reap; with TERM the exit code must be 0.
+# A process that already ended (e.g. the fault hook's SIGKILL) is only reaped: its status
+# is in tun_exit[NAME] either way.
+declare -A tun_exit=()
 tun_stop() {
-  local name=$1 sig=${2:-TERM} rc=0
-  kill -s "$sig" "${vm_pid[$name]}" 2>/dev/null || true
+  local name=$1 sig=${2:-TERM} rc=0 alive=0
+  if tun_alive "$name"; then alive=1; kill -s "$sig" "${vm_pid[$name]}" 2>/dev/null || true; fi
   wait "${vm_pid[$name]}" || rc=$?
-  if [[ "$sig" == TERM ]] && ((rc != 0)); then
+  tun_exit[$name]=$rc
+  if ((alive)) && [[ "$sig" == TERM ]] && ((rc != 0)); then
     tail -n 20 "$PQB_VM_OUT/$name.log"
     vm_fail "$name exited $rc after SIGTERM"
   fi
@@ -258,7 +264,7 @@ tun_up() {
   tun_start_agent
 }
 
-tun_status() { ip netns exec "$TUN_NS_BR" "$(tun_agent_bin)" status --config "$TUN_DIR/agent.toml" "$@"; }
+tun_status() { vm_ns "$TUN_NS_BR" "$(tun_agent_bin)" status --config "$TUN_DIR/agent.toml" "$@"; }
 tun_json_field() { grep -o "\"$2\":\\(\"[^\"]*\"\\|[^,}]*\\)" <<<"$1" | head -n1 | sed 's/^[^:]*://; s/^"//; s/"$//'; }
 tun_generation() {
   local json
@@ -314,6 +320,14 @@ tun_expect_consistent() {
   done
   vm_note "ok: one consistent SA set (agent generation $(tun_generation))"
   tun_show_sas
+}
+# tun_xfrm_errors: the non-zero /proc/net/xfrm_stat counters of both routers (where a lost
+# packet was dropped: e.g. XfrmOutNoStates, XfrmInNoStates, XfrmOutStateInvalid).
+tun_xfrm_errors() {
+  local ns
+  for ns in "$TUN_NS_BR" "$TUN_NS_EDGE"; do
+    printf '%s: %s\n' "$ns" "$(vm_ns "$ns" awk '$2 != 0 { printf "%s=%s ", $1, $2 }' /proc/net/xfrm_stat)"
+  done
 }
 tun_show_sas() {
   vm_note "branch SAs (dir spi packets): $(tun_sas "$TUN_NS_BR" | tr '\n' ';')"
