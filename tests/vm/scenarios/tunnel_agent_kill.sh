@@ -6,7 +6,7 @@
 # the agent lies dead mid-rotation (make-before-break leaves a working SA pair each way).
 # Each kill hits the first rotation after a start: the reconcile adopts generation n and
 # rotates to n+1 at once, so every point below is mid-rotation from a working generation.
-# vm-timeout: 300
+# vm-timeout: 420
 source "$PQB_SOURCE_DIR/tests/vm/guest/scenario_lib.sh"
 source "$PQB_SOURCE_DIR/tests/vm/guest/tunnel_lib.sh"
 
@@ -54,6 +54,7 @@ for point in "${points[@]}"; do
   tun_start_agent
   vm_wait_for "the agent to die at $point" 30 bash -c "! kill -0 ${vm_pid[agent]} 2>/dev/null"
   tun_stop_agent KILL # reaps it
+  vm_expect "the agent's exit status (128 + SIGKILL)" "${tun_exit[agent]}" -eq 137
   tun_log_has agent "fault hook armed" || vm_fail "the fault hook was not armed"
   vm_expect "rotations the killed agent completed (it died mid-rotation)" \
     "$(tun_log_since_start agent | grep -c 'rotation: generation .* installed' || true)" -eq 0

@@ -5,7 +5,7 @@
 # offered; ack received but outbound n+1 not installed; outbound n+1 installed next to n). Traffic keeps flowing on the current SAs throughout (zero lost,
 # zero duplicated), rotation resumes after each restart (the edge adopts the kernel's SAs
 # and forces a new generation), and at the end both sides hold one consistent SA set.
-# vm-timeout: 300
+# vm-timeout: 420
 source "$PQB_SOURCE_DIR/tests/vm/guest/scenario_lib.sh"
 source "$PQB_SOURCE_DIR/tests/vm/guest/tunnel_lib.sh"
 
@@ -45,6 +45,7 @@ for point in "${points[@]}"; do
   tun_log_has edge "fault hook armed" || vm_fail "the fault hook was not armed"
   vm_wait_for "the edge-stub to die at $point" 40 bash -c "! kill -0 ${vm_pid[edge]} 2>/dev/null"
   tun_stop_edge KILL # reaps it
+  vm_expect "the edge-stub's exit status (128 + SIGKILL)" "${tun_exit[edge]}" -eq 137
   TUN_EDGE_ENV=()
   restart_edge
 done

@@ -5,7 +5,7 @@
 # underlay carries no plaintext (policy mode: the policies stay and drop it), while the
 # agent logs that it retries. Once the port is open again the agent gets a new generation
 # and traffic resumes without loss.
-# vm-timeout: 240
+# vm-timeout: 300
 source "$PQB_SOURCE_DIR/tests/vm/guest/scenario_lib.sh"
 source "$PQB_SOURCE_DIR/tests/vm/guest/tunnel_lib.sh"
 
