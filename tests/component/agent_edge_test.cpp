@@ -295,11 +295,11 @@ TEST_P(AgentKilledAt, RestartConvergesToOneConsistentGeneration) {
 
 INSTANTIATE_TEST_SUITE_P(EveryStep, AgentKilledAt,
                          ::testing::Values("allocate_spi:3", "after_allocate_spi:3",
-                                           "send_request:3", "after_send_request:3",
-                                           "update_sa:3", "after_update_sa:3", "add_sa:3",
-                                           "after_add_sa:3", "delete_sa:3", "after_delete_sa:3",
-                                           "send_ack:3", "after_send_ack:3",
-                                           "save_agent_state:12", "close_connection:3"),
+                                           "send_request:3", "after_send_request:3", "update_sa:3",
+                                           "after_update_sa:3", "add_sa:3", "after_add_sa:3",
+                                           "delete_sa:3", "after_delete_sa:3", "send_ack:3",
+                                           "after_send_ack:3", "save_agent_state:12",
+                                           "close_connection:3"),
                          [](const auto& param_info) {
                            std::string n = param_info.param;
                            std::replace(n.begin(), n.end(), ':', '_');
