@@ -24,6 +24,7 @@
 #include "pqbranch/core/metrics.hpp"
 #include "pqbranch/keysvc/edge_server.hpp"
 #include "pqbranch/keysvc/edge_site.hpp"
+#include "pqbranch/keysvc/fault_hook.hpp"
 #include "pqbranch/xfrm/netlink_kernel.hpp"
 #include "pqbranch/xfrm/route_table.hpp"
 
@@ -67,6 +68,12 @@ int serve(const config::EdgeConfig& cfg, const Args& args) {
   spdlog::info("pqbranch-edge-stub {} starting with {} ({} site(s))", PQB_VERSION,
                args.config.string(), cfg.sites.size());
 
+  auto fault = keysvc::FaultHook::from_environment(keysvc::FaultSide::edge);
+  if (!fault) {
+    spdlog::critical("{}", fault.error().detail);
+    return kUsageError;
+  }
+
   std::error_code dir_ec;
   std::filesystem::create_directories(cfg.state_directory, dir_ec);
   if (dir_ec) {
@@ -83,6 +90,7 @@ int serve(const config::EdgeConfig& cfg, const Args& args) {
   keysvc::EdgeExecutorOptions executor;
   executor.sites = keysvc::edge_sites(cfg);
   executor.nat_mode = cfg.nat_traversal.mode;
+  executor.fault = std::move(*fault);
   std::unique_ptr<xfrm::RouteTable> routes;
   for (const keysvc::EdgeSite& s : executor.sites) {
     if (!s.layout.route_mode || routes) continue;

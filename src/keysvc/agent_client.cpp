@@ -409,12 +409,15 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
                     endpoint_name(c.endpoint), decoded->generation,
                     decoded->edge_outbound_installed);
       metrics.add("agent_acks_answered_total");
+      deliver(AckAnswered{c.id, decoded->generation, decoded->edge_outbound_installed});
       co_return core::Result<void>{};
     }
     auto refusal = decode_refusal(res->body);
     spdlog::warn("key service {}: acknowledgement of generation {} answered HTTP {}: {}",
                  endpoint_name(c.endpoint), ack.generation, res->status,
                  refusal ? refusal->detail : refusal.error().message());
+    if (!refusal) co_return refusal.error();
+    deliver(RefusalReceived{c.id, std::move(*refusal)});
     co_return core::Result<void>{};
   }
 

@@ -87,6 +87,7 @@ struct AgentExecutor::Impl : std::enable_shared_from_this<AgentExecutor::Impl> {
       options.fault.before(a);
       std::visit([&](auto& x) { perform(x, results); }, a);
       if (options.observer) options.observer(a);
+      options.fault.after(a);
     }
     for (AgentEvent& e : results)
       queue.push_back(std::move(e));
@@ -101,6 +102,11 @@ struct AgentExecutor::Impl : std::enable_shared_from_this<AgentExecutor::Impl> {
     transport.send_request(a.conn, a.request);
   }
   void perform(SendAck& a, std::vector<AgentEvent>& /*results*/) {
+    if (a.resend) {
+      metrics.add("agent_acks_resent_total");
+      transport.send_ack(a.conn, a.ack);
+      return;
+    }
     ++rotations;
     metrics.add("agent_rotations_total");
     metrics.set("agent_generation", static_cast<std::int64_t>(a.ack.generation));

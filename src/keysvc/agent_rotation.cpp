@@ -240,17 +240,31 @@ void AgentRotation::on(const CountersRead& e, TimePoint now, Out& out) {
     note(out, NoteLevel::info,
          fmt::format("edge proven on generation {} (inbound counters moved)", where->generation));
   }
+  // The edge sends on it, so it has installed its outbound SA: the ack did its job.
+  if (ack_ && ledger_.peer_proven() >= ack_->ack.generation) ack_confirmed("inbound counters", out);
 }
 
 void AgentRotation::on(const KernelEvent& e, TimePoint now, Out& out) {
   if (const auto* x = std::get_if<xfrm::ExpireEvent>(&e.event)) expire(*x, now, out);
 }
 
-void AgentRotation::on(const Connected& e, TimePoint /*now*/, Out& /*out*/) {
+void AgentRotation::on(const Connected& e, TimePoint now, Out& out) {
   if (phase_ == Phase::connecting && e.conn == ex_.conn) phase_ = Phase::allocating;
+  if (ack_ && e.conn == ack_->conn && !ack_->sent) {
+    // The ack may be repeated on a new connection of the same site (key-service.md §3).
+    out.emplace_back(SendAck{e.conn, ack_->ack, true});
+    out.emplace_back(CloseConnection{e.conn});
+    ack_->sent = true;
+    ack_->deadline = now + config_.exchange_timeout;
+  }
 }
 
 void AgentRotation::on(const ConnectFailed& e, TimePoint now, Out& out) {
+  if (ack_ && e.conn == ack_->conn) {
+    ack_unconfirmed(fmt::format("connect to endpoint {}: {}", ack_->endpoint, e.error.message()),
+                    now, out);
+    return;
+  }
   if (phase_ != Phase::connecting || e.conn != ex_.conn) return;
   fail_attempt(fmt::format("connect to endpoint {}: {}", ex_.endpoint, e.error.message()), now,
                out);
@@ -268,6 +282,20 @@ void AgentRotation::on(OfferReceived& e, TimePoint /*now*/, Out& out) {
 }
 
 void AgentRotation::on(const RefusalReceived& e, TimePoint now, Out& out) {
+  if (ack_ && e.conn == ack_->conn) {
+    if (e.refusal.code != RefusalCode::generation_mismatch) {
+      ack_unconfirmed(fmt::format("{}: {}", to_string(e.refusal.code), e.refusal.detail), now, out);
+      return;
+    }
+    // The edge lost the pending generation's keys (it restarted): a request naming our
+    // generation makes it issue a new one (key-service.md §6).
+    const Generation g = ack_->ack.generation;
+    ack_.reset();
+    note(out, NoteLevel::warn,
+         fmt::format("the edge no longer knows generation {} (generation_mismatch)", g));
+    rotate_soon(fmt::format("the edge could not complete generation {}", g), now, out);
+    return;
+  }
   if (phase_ != Phase::requesting || e.conn != ex_.conn || ex_.offer) return;
   fail_attempt(core::make_error(errc::refused,
                                 fmt::format("{}: {}", to_string(e.refusal.code), e.refusal.detail))
@@ -275,10 +303,63 @@ void AgentRotation::on(const RefusalReceived& e, TimePoint now, Out& out) {
                now, out);
 }
 
-void AgentRotation::on(const ConnectionLost& e, TimePoint /*now*/, Out& /*out*/) {
-  // After the offer arrived the rotation completes without the connection (the edge heals a
-  // lost acknowledgement); before, the attempt fails (in pump, once no step is running).
+void AgentRotation::on(const AckAnswered& e, TimePoint now, Out& out) {
+  if (!ack_ || e.conn != ack_->conn || e.generation != ack_->ack.generation) return;
+  if (!e.edge_outbound_installed) {
+    ack_unconfirmed("the edge has not installed its outbound SA yet", now, out);
+    return;
+  }
+  if (ledger_.prove_peer(e.generation, now, config_.grace)) {
+    note(out, NoteLevel::info,
+         fmt::format("edge proven on generation {} (acknowledgement answered)", e.generation));
+  }
+  ack_confirmed("answer", out);
+}
+
+void AgentRotation::on(const ConnectionLost& e, TimePoint now, Out& out) {
+  if (ack_ && e.conn == ack_->conn) {
+    ack_unconfirmed("connection lost: " + e.error.message(), now, out);
+    return;
+  }
+  // After the offer arrived the rotation completes without the connection (the ack is
+  // confirmed or repeated separately); before, the attempt fails (in pump, once no step is
+  // running).
   if (e.conn == ex_.conn && in_exchange()) ex_.lost = e.error;
+}
+
+// --- the acknowledgement ---
+
+void AgentRotation::ack_unconfirmed(const std::string& why, TimePoint now, Out& out) {
+  ++ack_->attempts;
+  ack_->conn = 0;
+  ack_->sent = false;
+  ack_->endpoint = (ack_->endpoint + 1) % config_.endpoints;
+  const Duration delay = backoff(ack_->attempts);
+  ack_->retry_at = now + delay;
+  note(out, NoteLevel::warn,
+       fmt::format("acknowledgement of generation {} not confirmed ({}); sending it again in {}",
+                   ack_->ack.generation, why, seconds(delay)));
+}
+
+void AgentRotation::ack_confirmed(const std::string& how, Out& out) {
+  note(out, NoteLevel::debug,
+       fmt::format("acknowledgement of generation {} confirmed ({})", ack_->ack.generation, how));
+  ack_.reset();
+}
+
+void AgentRotation::pump_ack(TimePoint now, Out& out) {
+  if (!ack_) return;
+  if (ack_->conn != 0) {
+    if (now < ack_->deadline) return;
+    out.emplace_back(CloseConnection{ack_->conn});
+    ack_unconfirmed("no answer in time", now, out);
+    return;
+  }
+  // During an exchange the request itself names our generation, which confirms it.
+  if (phase_ != Phase::idle || now < ack_->retry_at) return;
+  ack_->conn = next_conn_++;
+  ack_->deadline = now + config_.exchange_timeout;
+  out.emplace_back(Connect{ack_->conn, ack_->endpoint});
 }
 
 // --- driving ---
@@ -299,6 +380,7 @@ void AgentRotation::pump(TimePoint now, Out& out) {
   if (!step_ && phase_ == Phase::requesting && ex_.offer) accept_offer(now, out);
   if (!step_) emit_exchange_step(out);
   if (!step_) emit_housekeeping_step(now, out);
+  pump_ack(now, out);
   if ((phase_ == Phase::idle && now >= next_rotation_) ||
       (phase_ == Phase::backoff && now >= retry_at_)) {
     begin_attempt(0, 0, now, out);
@@ -395,6 +477,9 @@ void AgentRotation::accept_offer(TimePoint now, Out& out) {
     note(out, NoteLevel::info,
          fmt::format("edge proven on generation {} (offer)", o.edge_generation));
   }
+  // The request named our generation: the edge completed it (rule 1) or, if it lost the
+  // keys, this new generation replaces it. Either way nothing is left to acknowledge.
+  if (ack_) ack_confirmed("superseded by the next exchange", out);
   const TunnelConfig& t = config_.tunnel;
   GenerationSas& sas = ledger_.at(o.generation);
   sas.inbound = {ex_.agent_spi, t.remote, t.local, SlotState::installing};
@@ -432,11 +517,7 @@ void AgentRotation::fail_attempt(const std::string& why, TimePoint now, Out& out
     return;
   }
   ++failures_;
-  Duration delay = config_.retry_initial;
-  for (unsigned i = 1; i < failures_ && delay < config_.retry_max; ++i)
-    delay *= 2;
-  delay = std::min(delay, config_.retry_max);
-  delay = delay / 2 + random_up_to(delay - delay / 2);
+  const Duration delay = backoff(failures_);
   retry_at_ = now + delay;
   phase_ = Phase::backoff;
   ex_ = Exchange{};
@@ -462,8 +543,18 @@ void AgentRotation::finish_rotation(TimePoint now, Out& out) {
   const GenerationOffer o = *ex_.offer;
   ledger_.prune();
   save(out);
+  ack_.reset();
   if (!ex_.old_outbound_stuck) {
-    out.emplace_back(SendAck{ex_.conn, {o.generation, o.agent_spi, o.edge_spi}});
+    const GenerationAck ack{o.generation, o.agent_spi, o.edge_spi};
+    out.emplace_back(SendAck{ex_.conn, ack, false});
+    // Until the edge answers (or proves it otherwise), the ack may have been lost.
+    ack_ = PendingAck{ack, ex_.conn, true, now + config_.exchange_timeout, {}, ex_.endpoint, 0};
+    if (ex_.lost) {
+      // The connection broke after the offer: this ack cannot leave, send it again at once.
+      ack_->conn = 0;
+      ack_->sent = false;
+      ack_->retry_at = now;
+    }
   }
   out.emplace_back(CloseConnection{ex_.conn});
   note(out, NoteLevel::info,
@@ -550,12 +641,23 @@ void AgentRotation::arm(TimePoint now, Out& out) {
   consider(ledger_.next_retirement());
   consider(ledger_.next_cleanup());
   if (ledger_.probe(false)) consider(next_poll_);
+  if (ack_ && ack_->conn != 0) consider(ack_->deadline);
+  if (ack_ && ack_->conn == 0 && phase_ == Phase::idle) consider(ack_->retry_at);
   if (!next) return;
   const TimePoint at = std::max(*next, now + milliseconds(1));
   if (armed_ != at) {
     armed_ = at;
     out.emplace_back(WakeAt{at});
   }
+}
+
+// initial * 2^(rounds-1) capped at max, then a uniform pick in [half, whole].
+Duration AgentRotation::backoff(unsigned rounds) {
+  Duration delay = config_.retry_initial;
+  for (unsigned i = 1; i < rounds && delay < config_.retry_max; ++i)
+    delay *= 2;
+  delay = std::min(delay, config_.retry_max);
+  return delay / 2 + random_up_to(delay - delay / 2);
 }
 
 StepId AgentRotation::begin_step(StepKind kind) {

@@ -49,7 +49,8 @@ struct EdgeExecutor::Impl {
         metrics(m),
         nat_mode(o.nat_mode),
         clock(o.clock != nullptr ? o.clock : &system_clock),
-        observer(std::move(o.observer)) {
+        observer(std::move(o.observer)),
+        fault(std::move(o.fault)) {
     sites.reserve(o.sites.size());
     for (EdgeSite& s : o.sites) {
       EdgeRotation machine(s.rotation);
@@ -64,6 +65,7 @@ struct EdgeExecutor::Impl {
   core::SystemClock system_clock;
   const core::Clock* clock;
   EdgeObserver observer;
+  FaultHook fault;
   std::vector<Site> sites;
   Exchange* exchange = nullptr;
 
@@ -87,9 +89,11 @@ struct EdgeExecutor::Impl {
 
   void perform_all(std::size_t i, std::vector<EdgeAction> actions, std::deque<EdgeEvent>& out) {
     for (EdgeAction& a : actions) {
+      fault.before(a);
       std::optional<core::Error> error;
       std::visit([&](auto& x) { perform(i, x, out, error); }, a);
       if (observer) observer(AppliedEdgeAction{i, &a, error});
+      fault.after(a);
     }
   }
 
@@ -113,6 +117,11 @@ struct EdgeExecutor::Impl {
   }
   void perform(std::size_t /*i*/, DeleteSa& a, Results& out, Failure& f) {
     auto r = kernel.delete_sa(a.id);
+    if (!r) f = r.error();
+    out.emplace_back(KernelDone{a.step, std::move(r)});
+  }
+  void perform(std::size_t /*i*/, UpdatePeerPort& a, Results& out, Failure& f) {
+    auto r = xfrm::update_peer_port(kernel, a.id, a.direction, a.port);
     if (!r) f = r.error();
     out.emplace_back(KernelDone{a.step, std::move(r)});
   }
@@ -356,12 +365,11 @@ void EdgeExecutor::kernel_events() {
     std::uint32_t reqid = 0;
     if (const auto* x = std::get_if<xfrm::ExpireEvent>(&event)) reqid = x->reqid;
     if (const auto* x = std::get_if<xfrm::MappingEvent>(&event)) {
-      // The outbound SA's port cannot be updated without its key, which the edge keeps only
-      // until promotion; the next rotation's NAT hello carries the new mapping.
-      spdlog::info("NAT mapping of SA {} changed to {}:{}; applied at the next rotation",
-                   xfrm::to_string(x->id), x->new_src.to_string(), x->new_sport);
+      // The site's machine moves its SAs to the new port (EdgeRotation).
+      spdlog::debug("NAT mapping of SA {} changed to {}:{}", xfrm::to_string(x->id),
+                    x->new_src.to_string(), x->new_sport);
       m.metrics.add("edge_nat_mapping_events_total");
-      continue;
+      reqid = x->reqid;
     }
     if (reqid == 0) continue;
     for (std::size_t i = 0; i < m.sites.size(); ++i) {

@@ -178,6 +178,17 @@ void EdgeRotation::on(KernelDone& e, TimePoint now, Out& out) {
     case StepKind::promotion:
       promotion_done(e.result, now, out);
       return;
+    case StepKind::mapping:
+      if (!mapping_updates_.empty()) {
+        if (!e.result && !not_found(e.result)) {
+          note(out, NoteLevel::warn,
+               fmt::format("site '{}': NAT mapping not applied to {}: {}", config_.site_id,
+                           xfrm::to_string(mapping_updates_.front().id),
+                           e.result.error().message()));
+        }
+        mapping_updates_.pop_front();
+      }
+      return;
     case StepKind::cleanup:
       ledger_.cleanup_done(e.result, now, config_.retry);
       return;
@@ -285,6 +296,10 @@ void EdgeRotation::on(const CountersRead& e, TimePoint now, Out& out) {
 }
 
 void EdgeRotation::on(const KernelEvent& e, TimePoint /*now*/, Out& out) {
+  if (const auto* m = std::get_if<xfrm::MappingEvent>(&e.event)) {
+    mapping_changed(*m, out);
+    return;
+  }
   const auto* x = std::get_if<xfrm::ExpireEvent>(&e.event);
   if (x == nullptr || !x->hard || x->reqid != config_.tunnel.reqid) return;  // the agent rotates
   if (ex_.larval && x->id.spi == ex_.edge_spi && x->id.dst == config_.tunnel.local) {
@@ -301,6 +316,53 @@ void EdgeRotation::on(const KernelEvent& e, TimePoint /*now*/, Out& out) {
   }
 }
 
+void EdgeRotation::mapping_changed(const xfrm::MappingEvent& m, Out& out) {
+  if (m.reqid != config_.tunnel.reqid) return;
+  const auto where = ledger_.locate(m.id);
+  if (!where || where->direction != xfrm::SaDirection::in) return;
+  const NatMapping to{m.new_src, m.new_sport};
+  // The kernel reports every packet from the new port until the inbound SA knows it.
+  if (applied_mapping_ == to) return;
+  if (m.new_src != m.old_src) {
+    note(out, NoteLevel::warn,
+         fmt::format("site '{}': NAT mapping moved to another address ({} -> {}:{}); SAs keep "
+                     "their addresses, the agent's next rotation brings the new one",
+                     config_.site_id, m.old_src.to_string(), m.new_src.to_string(), m.new_sport));
+    applied_mapping_ = to;
+    return;
+  }
+  applied_mapping_ = to;
+  std::size_t n = 0;
+  for (const auto& entry : ledger_.generations()) {
+    const GenerationSas& sas = entry.second;
+    if (sas.inbound.installed() && sas.inbound.src == m.old_src) {
+      mapping_updates_.push_back({0, ledger_.id_of(sas.inbound), xfrm::SaDirection::in, to.port});
+      ++n;
+    }
+    if (sas.outbound.installed() && sas.outbound.dst == m.old_src) {
+      mapping_updates_.push_back({0, ledger_.id_of(sas.outbound), xfrm::SaDirection::out, to.port});
+      ++n;
+    }
+  }
+  // The pending generation's outbound SA is installed at promotion from the offer.
+  if (pending_keys_ && pending_keys_->offer.encap &&
+      pending_keys_->offer.tunnel.agent_address == m.old_src) {
+    pending_keys_->offer.encap->dst_port = to.port;
+  }
+  note(out, NoteLevel::info,
+       fmt::format("site '{}': NAT mapping of the agent moved from {}:{} to port {}; updating {} "
+                   "SA(s)",
+                   config_.site_id, m.old_src.to_string(), m.old_sport, to.port, n));
+}
+
+bool EdgeRotation::emit_mapping_step(Out& out) {
+  if (mapping_updates_.empty()) return false;
+  UpdatePeerPort u = mapping_updates_.front();
+  u.step = begin_step(StepKind::mapping);
+  out.emplace_back(u);
+  return true;
+}
+
 void EdgeRotation::agent_on(Generation g, const char* how, TimePoint now, Out& out) {
   if (ledger_.prove_peer(g, now, config_.grace)) {
     note(out, NoteLevel::info,
@@ -311,6 +373,7 @@ void EdgeRotation::agent_on(Generation g, const char* how, TimePoint now, Out& o
 // --- driving ---
 
 void EdgeRotation::pump(TimePoint now, Out& out) {
+  if (!step_) emit_mapping_step(out);
   if (!step_) emit_promotion_step(now, out);
   // A request waits for a promotion its evidence made possible, so the offer reports the
   // outbound generation the edge really uses.

@@ -4,29 +4,44 @@
 #include <charconv>
 #include <csignal>
 #include <cstdlib>
+#include <span>
 
 #include <spdlog/spdlog.h>
 
 namespace pqbranch::keysvc {
 namespace {
 
-// In the order of the AgentAction variant.
-constexpr std::array<const char*, std::variant_size_v<AgentAction>> kNames{
+constexpr std::string_view kAfter = "after_";
+
+// In the order of the AgentAction and EdgeAction variants.
+constexpr std::array<const char*, std::variant_size_v<AgentAction>> kAgentNames{
     "connect",   "send_request", "send_ack",      "close_connection", "allocate_spi", "add_sa",
     "update_sa", "delete_sa",    "read_counters", "save_agent_state", "wake_at",      "note"};
+constexpr std::array<const char*, std::variant_size_v<EdgeAction>> kEdgeNames{
+    "send_offer", "send_refusal",     "derive_keys",   "allocate_spi",    "add_sa",  "update_sa",
+    "delete_sa",  "update_peer_port", "read_counters", "save_edge_state", "wake_at", "note"};
 
 core::Error invalid(std::string detail) {
   return core::Error{make_error_code(boost::system::errc::invalid_argument),
                      std::string(kFaultKillAtVariable) + ": " + std::move(detail)};
 }
 
+std::span<const char* const> names_of(FaultSide side) {
+  if (side == FaultSide::edge) return kEdgeNames;
+  return kAgentNames;
+}
+
 }  // namespace
 
 const char* action_name(const AgentAction& action) noexcept {
-  return kNames.at(action.index());
+  return kAgentNames.at(action.index());
 }
 
-core::Result<FaultHook::Spec> FaultHook::parse(std::string_view text) {
+const char* action_name(const EdgeAction& action) noexcept {
+  return kEdgeNames.at(action.index());
+}
+
+core::Result<FaultHook::Spec> FaultHook::parse(std::string_view text, FaultSide side) {
   Spec spec;
   std::string_view name = text;
   if (const auto colon = text.find(':'); colon != std::string_view::npos) {
@@ -37,7 +52,11 @@ core::Result<FaultHook::Spec> FaultHook::parse(std::string_view text) {
       return invalid("bad count '" + std::string(n) + "' (want a number >= 1)");
     }
   }
-  for (const char* known : kNames) {
+  if (name.starts_with(kAfter)) {
+    spec.after = true;
+    name.remove_prefix(kAfter.size());
+  }
+  for (const char* known : names_of(side)) {
     if (name == known) {
       spec.action = known;
       return spec;
@@ -46,21 +65,21 @@ core::Result<FaultHook::Spec> FaultHook::parse(std::string_view text) {
   return invalid("unknown action '" + std::string(name) + "'");
 }
 
-core::Result<FaultHook> FaultHook::from_environment() {
+core::Result<FaultHook> FaultHook::from_environment(FaultSide side) {
   const char* value = std::getenv(kFaultKillAtVariable);  // NOLINT(concurrency-mt-unsafe)
   if (value == nullptr || *value == '\0') return FaultHook{};
-  auto spec = parse(value);
+  auto spec = parse(value, side);
   if (!spec) return spec.error();
-  spdlog::warn("fault hook armed: SIGKILL before {} #{} ({})", spec->action, spec->nth,
-               kFaultKillAtVariable);
+  spdlog::warn("fault hook armed: SIGKILL {} {} #{} ({})", spec->after ? "after" : "before",
+               spec->action, spec->nth, kFaultKillAtVariable);
   return FaultHook(*spec);
 }
 
 FaultHook::FaultHook(Spec spec, std::function<void()> kill)
     : spec_(std::move(spec)), kill_(std::move(kill)) {}
 
-void FaultHook::before(const AgentAction& action) {
-  if (!spec_ || spec_->action != action_name(action)) return;
+void FaultHook::at(std::string_view action, bool after) {
+  if (!spec_ || spec_->after != after || spec_->action != action) return;
   if (++seen_ != spec_->nth) return;
   if (kill_) {
     kill_();

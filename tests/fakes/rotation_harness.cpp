@@ -237,8 +237,28 @@ void RotationHarness::perform(ks::AgentAction& action) {
             if (it == agent_sessions_.end() || !sessions_[it->second].open) return;
             const std::uint64_t s = it->second;
             const std::uint64_t edge_inc = sessions_[s].edge_incarnation;
-            send(Msg::ack,
-                 [this, s, edge_inc, ack = a.ack] { to_edge(edge_inc, ks::AckReceived{s, ack}); });
+            send(Msg::ack, [this, s, edge_inc, ack = a.ack] {
+              if (edge_inc != edge_incarnation_) return;
+              // As EdgeExecutor::ack: a generation the edge does not know with these SPIs
+              // is refused; otherwise the answer says whether the edge sends on it.
+              const ks::GenerationSas* sas = edge_->ledger().find(ack.generation);
+              const bool known = sas != nullptr && sas->outbound.spi == ack.agent_spi &&
+                                 sas->inbound.spi == ack.edge_spi;
+              if (known) to_edge(edge_inc, ks::AckReceived{s, ack});
+              send(Msg::ack_answer, [this, s, edge_inc, known, ack] {
+                if (edge_inc != edge_incarnation_) return;  // the connection broke with it
+                const Session& session = sessions_[s];
+                if (!known) {
+                  to_agent(session.agent_incarnation,
+                           ks::RefusalReceived{session.agent_conn,
+                                               {ks::RefusalCode::generation_mismatch, "unknown"}});
+                  return;
+                }
+                to_agent(session.agent_incarnation,
+                         ks::AckAnswered{session.agent_conn, ack.generation,
+                                         edge_->generation() >= ack.generation});
+              });
+            });
           },
           [&](const ks::CloseConnection& a) {
             auto it = agent_sessions_.find(a.conn);
@@ -313,6 +333,11 @@ void RotationHarness::perform(ks::EdgeAction& action) {
           [&](const ks::DeleteSa& a) {
             edge_events_.emplace_back(ks::KernelDone{a.step, edge_table_.delete_sa(a.id)});
           },
+          [&](const ks::UpdatePeerPort& a) {
+            // The simulated network has no NAT, so no mapping event ever asks for this.
+            violations_.emplace_back("edge updated a peer port without a NAT");
+            edge_events_.emplace_back(ks::KernelDone{a.step, {}});
+          },
           [&](const ks::ReadCounters& a) {
             edge_events_.emplace_back(ks::CountersRead{a.id, edge_table_.packets(a.id)});
           },
@@ -378,6 +403,9 @@ void RotationHarness::close_session(std::uint64_t session, bool tell_agent, bool
 
 void RotationHarness::drop_next(Msg m, int count) {
   faults_[m].drop += count;
+}
+void RotationHarness::heal(Msg m) {
+  faults_[m] = Fault{};
 }
 void RotationHarness::duplicate_next(Msg m, int count) {
   faults_[m].duplicate += count;

@@ -71,7 +71,7 @@ class RotationHarness {
  public:
   using TimePoint = keysvc::TimePoint;
   using Duration = keysvc::Duration;
-  enum class Msg { request, offer, ack, refusal };
+  enum class Msg { request, offer, ack, ack_answer, refusal };
 
   explicit RotationHarness(HarnessOptions options = {});
   ~RotationHarness();
@@ -90,6 +90,7 @@ class RotationHarness {
 
   // --- faults ---
   void drop_next(Msg m, int count = 1);
+  void heal(Msg m);  // clears the faults still pending for m
   void duplicate_next(Msg m, int count = 1);
   void delay_next(Msg m, Duration extra, int count = 1);
   // Down: connects fail, open connections to it break.

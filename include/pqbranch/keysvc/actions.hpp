@@ -40,6 +40,14 @@ struct DeleteSa {
   StepId step = 0;
   xfrm::SaId id;
 };
+// xfrm::update_peer_port (a NAT mapping change: the agent's translated port moved) ->
+// KernelDone. Needs no key: the kernel keeps the installed SA's key.
+struct UpdatePeerPort {
+  StepId step = 0;
+  xfrm::SaId id;
+  xfrm::SaDirection direction = xfrm::SaDirection::in;
+  std::uint16_t port = 0;
+};
 // Kernel::get_sa, then CountersRead with current.packets (not a step: whenever convenient).
 struct ReadCounters {
   xfrm::SaId id;
@@ -69,9 +77,11 @@ struct SendRequest {
   ConnectionId conn = 0;
   GenerationRequest request;
 };
+// The answer comes back as AckAnswered (or RefusalReceived / ConnectionLost).
 struct SendAck {
   ConnectionId conn = 0;
   GenerationAck ack;
+  bool resend = false;  // a repeat on a new connection (the first answer never came)
 };
 struct SendOffer {
   ConnectionId conn = 0;
@@ -108,7 +118,8 @@ struct Note {
 
 using AgentAction = std::variant<Connect, SendRequest, SendAck, CloseConnection, AllocateSpi, AddSa,
                                  UpdateSa, DeleteSa, ReadCounters, SaveAgentState, WakeAt, Note>;
-using EdgeAction = std::variant<SendOffer, SendRefusal, DeriveKeys, AllocateSpi, AddSa, UpdateSa,
-                                DeleteSa, ReadCounters, SaveEdgeState, WakeAt, Note>;
+using EdgeAction =
+    std::variant<SendOffer, SendRefusal, DeriveKeys, AllocateSpi, AddSa, UpdateSa, DeleteSa,
+                 UpdatePeerPort, ReadCounters, SaveEdgeState, WakeAt, Note>;
 
 }  // namespace pqbranch::keysvc

@@ -7,8 +7,12 @@
 //   connect (new TLS connection) -> ALLOCSPI (inbound n+1, larval) -> request(n, spi) ->
 //   offer(n+1) with its keys -> UPDSA inbound n+1 -> ADDSA outbound n+1 -> DELSA outbound n
 //   at once -> ack(n+1) -> close.
-// Inbound n stays until the edge is proven on n+1 (counters of inbound n+1 moved, or the next
-// offer's edge_generation) and a grace period passed. A failed step rolls back what is half
+// Inbound n stays until the edge is proven on n+1 (counters of inbound n+1 moved, the answer
+// to the ack, or the next offer's edge_generation) and a grace period passed. An ack whose
+// answer never came (lost, connection broken, no answer in time) is sent again on a new
+// connection with backoff until the edge confirms it, proves it otherwise, or the next
+// exchange supersedes it; generation_mismatch (the edge lost the pending keys) starts a new
+// rotation at once. A failed step rolls back what is half
 // done, so generation n keeps working; failed attempts move to the next endpoint, and after
 // a round in which all failed, retry with exponential backoff and jitter.
 
@@ -81,7 +85,22 @@ class AgentRotation {
   void on(const ConnectFailed& e, TimePoint now, Out& out);
   void on(OfferReceived& e, TimePoint now, Out& out);
   void on(const RefusalReceived& e, TimePoint now, Out& out);
+  void on(const AckAnswered& e, TimePoint now, Out& out);
   void on(const ConnectionLost& e, TimePoint now, Out& out);
+
+  // The acknowledgement of the current generation until the edge confirmed it.
+  struct PendingAck {
+    GenerationAck ack;
+    ConnectionId conn = 0;  // 0: none open; a new one at retry_at
+    bool sent = false;      // on conn
+    TimePoint deadline;     // for the connection and the answer
+    TimePoint retry_at;
+    std::size_t endpoint = 0;
+    unsigned attempts = 0;
+  };
+  void ack_unconfirmed(const std::string& why, TimePoint now, Out& out);
+  void ack_confirmed(const std::string& how, Out& out);
+  void pump_ack(TimePoint now, Out& out);
 
   void exchange_step_done(const core::Result<void>& r, TimePoint now, Out& out);
   void pump(TimePoint now, Out& out);
@@ -98,6 +117,7 @@ class AgentRotation {
   void arm(TimePoint now, Out& out);
   StepId begin_step(StepKind kind);
   Duration random_up_to(Duration max);
+  Duration backoff(unsigned rounds);
   [[nodiscard]] bool in_exchange() const noexcept;
   [[nodiscard]] const char* phase_name() const noexcept;
 
@@ -121,6 +141,7 @@ class AgentRotation {
   unsigned failures_ = 0;
   std::string last_error_;
   std::size_t last_endpoint_ = 0;  // of the current or last attempt (status)
+  std::optional<PendingAck> ack_;
 };
 
 }  // namespace pqbranch::keysvc

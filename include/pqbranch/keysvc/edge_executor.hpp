@@ -33,6 +33,7 @@
 #include "pqbranch/keysvc/actions.hpp"
 #include "pqbranch/keysvc/edge_rotation.hpp"
 #include "pqbranch/keysvc/edge_site.hpp"
+#include "pqbranch/keysvc/fault_hook.hpp"
 #include "pqbranch/xfrm/kernel.hpp"
 #include "pqbranch/xfrm/route_table.hpp"
 
@@ -55,6 +56,7 @@ struct EdgeExecutorOptions {
   config::NatMode nat_mode = config::NatMode::automatic;
   const core::Clock* clock = nullptr;  // nullptr: a SystemClock; steady_clock based
   EdgeObserver observer;
+  FaultHook fault;  // PQB_FAULT_KILL_AT (tests only)
 };
 
 // A generation request as it arrived on one connection.
@@ -107,7 +109,8 @@ class EdgeExecutor {
   void tick();
   // The earliest WakeAt of any site; nullopt: none armed.
   [[nodiscard]] std::optional<TimePoint> next_wake() const;
-  // Drains Kernel::read_events() and hands expire events to their sites (by reqid).
+  // Drains Kernel::read_events() and hands expire and NAT mapping events to their sites
+  // (by reqid).
   void kernel_events();
 
   [[nodiscard]] TimePoint now() const;

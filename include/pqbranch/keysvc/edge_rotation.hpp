@@ -13,8 +13,13 @@
 // Inbound n goes only after the agent is proven on a newer generation and a grace period.
 // After a restart the pending keys are gone: the edge keeps its outbound generation and
 // issues a fresh generation on the next request.
+// A NAT mapping change (XFRM_MSG_MAPPING on one of the site's inbound SAs: the agent's
+// translated port moved) is applied to every SA of the site towards that address and to
+// the pending generation's outbound SA-to-be; an address change cannot be (an SA's
+// addresses are fixed) and waits for the agent's next rotation, whose hello carries it.
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,7 +52,7 @@ class EdgeRotation {
  private:
   enum class Phase : std::uint8_t { idle, waiting, allocating, deriving, installing };
   enum class Promotion : std::uint8_t { none, adding, removing_old };
-  enum class StepKind : std::uint8_t { exchange, promotion, cleanup, retire };
+  enum class StepKind : std::uint8_t { exchange, promotion, mapping, cleanup, retire };
   struct Exchange {
     ConnectionId conn = 0;
     GenerationRequest request;
@@ -81,6 +86,8 @@ class EdgeRotation {
   void exchange_done(const core::Result<void>& r, TimePoint now, Out& out);
   void promotion_done(const core::Result<void>& r, TimePoint now, Out& out);
   void agent_on(Generation g, const char* how, TimePoint now, Out& out);
+  void mapping_changed(const xfrm::MappingEvent& m, Out& out);
+  bool emit_mapping_step(Out& out);
   void pump(TimePoint now, Out& out);
   bool emit_promotion_step(TimePoint now, Out& out);
   bool emit_exchange_step(Out& out);
@@ -108,6 +115,8 @@ class EdgeRotation {
   Generation pending_ = 0;
   std::optional<Pending> pending_keys_;
   std::optional<LastOffer> last_offer_;
+  std::deque<UpdatePeerPort> mapping_updates_;  // steps not issued yet (step ids unset)
+  std::optional<NatMapping> applied_mapping_;   // the agent's mapping the SAs were moved to
   std::uint32_t spi_high_water_ = 0;
   StepId next_step_ = 1;
   std::optional<StepId> step_;

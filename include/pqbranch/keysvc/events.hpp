@@ -58,6 +58,14 @@ struct RefusalReceived {
   ConnectionId conn = 0;
   Refusal refusal;
 };
+// The edge answered an acknowledgement: `edge_outbound_installed` = it sends on `generation`
+// (or a later one). A refusal of an acknowledgement (generation_mismatch) comes as
+// RefusalReceived on the acknowledgement's connection.
+struct AckAnswered {
+  ConnectionId conn = 0;
+  Generation generation = 0;
+  bool edge_outbound_installed = false;
+};
 // The connection failed or the peer closed it (either side).
 struct ConnectionLost {
   ConnectionId conn = 0;
@@ -82,7 +90,7 @@ struct AckReceived {
 
 using AgentEvent =
     std::variant<Tick, SpiAllocated, KernelDone, CountersRead, KernelEvent, Connected,
-                 ConnectFailed, OfferReceived, RefusalReceived, ConnectionLost>;
+                 ConnectFailed, OfferReceived, RefusalReceived, AckAnswered, ConnectionLost>;
 using EdgeEvent = std::variant<Tick, SpiAllocated, KernelDone, KeysDerived, CountersRead,
                                KernelEvent, RequestReceived, AckReceived, ConnectionLost>;
 

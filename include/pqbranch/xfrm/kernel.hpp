@@ -74,4 +74,15 @@ struct PairOptions {
 core::Result<void> install_pair(Kernel& kernel, const Sa& first, const Sa& second,
                                 PairOptions options = {});
 
+// Applies a NAT mapping change (XFRM_MSG_MAPPING; RFC 3948 §3.2: the peer's translated port
+// moved) to one installed ESP-in-UDP SA: the peer's port, i.e. the encapsulation's source
+// port of an inbound SA or its destination port of an outbound one, becomes `peer_port`.
+// Reads the SA (get_sa) and sends UPDSA with its own parameters. UPDSA of an installed SA
+// never changes its key (the kernel copies only encap, lifetimes and marks from the message,
+// see update_sa), so the message carries an all-zero placeholder key that is never used: the
+// caller needs no key material. Errors: not_found; invalid_parameter when the SA is larval,
+// has no UDP encapsulation or another direction.
+core::Result<void> update_peer_port(Kernel& kernel, const SaId& id, SaDirection direction,
+                                    std::uint16_t peer_port);
+
 }  // namespace pqbranch::xfrm

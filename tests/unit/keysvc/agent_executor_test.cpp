@@ -196,7 +196,7 @@ TEST_F(AgentExecutorTest, FaultHookStopsRightBeforeTheChosenStep) {
   std::size_t outbound_at_kill = 99;
   std::size_t inbound_at_kill = 99;
   Generation acked_at_kill = 99;
-  o.fault = FaultHook(FaultHook::Spec{"add_sa", 2}, [&] {
+  o.fault = FaultHook(FaultHook::Spec{"add_sa", 2, false}, [&] {
     killed = true;
     outbound_at_kill = sas(xfrm::SaDirection::out).size();
     inbound_at_kill = sas(xfrm::SaDirection::in).size();

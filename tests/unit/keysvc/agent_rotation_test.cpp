@@ -381,6 +381,83 @@ TEST_F(AgentRotationTest, ConnectionLostAfterTheOfferStillCompletesTheRotation) 
   EXPECT_EQ(agent_.generation(), 1U);
 }
 
+TEST_F(AgentRotationTest, AckWithoutAnAnswerIsSentAgainOnANewConnectionUntilConfirmed) {
+  rotate(1, 1, kAgentSpi, kEdgeSpi, 0);
+  now_ += 9s;
+  feed(Tick{});
+  EXPECT_EQ(first_of<CloseConnection>(last_), nullptr);  // the answer may still come
+  now_ += 1s;                                            // exchange_timeout after the ack
+  feed(Tick{});
+  ASSERT_NE(first_of<CloseConnection>(last_), nullptr);
+  EXPECT_EQ(first_of<CloseConnection>(last_)->conn, 1U);
+  EXPECT_EQ(first_of<Connect>(last_), nullptr);  // after a backoff of at most retry_initial
+  now_ += 1s;
+  feed(Tick{});
+  const Connect* c = first_of<Connect>(last_);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->endpoint, 1U);  // the next endpoint
+  const ConnectionId conn = c->conn;
+  feed(Connected{conn});
+  const SendAck* again = first_of<SendAck>(last_);
+  ASSERT_NE(again, nullptr);
+  EXPECT_TRUE(again->resend);
+  EXPECT_EQ(again->conn, conn);
+  EXPECT_EQ(again->ack, (GenerationAck{1, kAgentSpi, kEdgeSpi}));
+  EXPECT_FALSE(has_kernel_change(last_));
+  // "Not yet installed" is no confirmation either.
+  feed(AckAnswered{conn, 1, false});
+  now_ += 8s;
+  feed(Tick{});
+  ASSERT_NE(first_of<Connect>(last_), nullptr);
+  const ConnectionId third = first_of<Connect>(last_)->conn;
+  feed(Connected{third});
+  feed(AckAnswered{third, 1, true});
+  EXPECT_EQ(agent_.ledger().peer_proven(), 1U);
+  now_ += 120s;
+  feed(Tick{});
+  EXPECT_EQ(first_of<Connect>(last_), nullptr);  // confirmed: nothing more to send
+  EXPECT_EQ(agent_.generation(), 1U);
+}
+
+TEST_F(AgentRotationTest, AckTheEdgeNoLongerKnowsStartsANewRotationAtOnce) {
+  rotate(1, 1, kAgentSpi, kEdgeSpi, 0);
+  feed(RefusalReceived{1, {RefusalCode::generation_mismatch, "restarted"}});
+  const Connect* c = first_of<Connect>(last_);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(agent_.status().state, "connecting");
+  feed(Connected{c->conn});
+  feed(SpiAllocated{step(), kAgentSpi + 1});
+  const SendRequest* r = first_of<SendRequest>(last_);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->request.current_generation, 1U);  // the edge completes 1 or replaces it
+}
+
+TEST_F(AgentRotationTest, AckOnABrokenConnectionIsSentAgainAtOnce) {
+  to_requesting(1, kAgentSpi);
+  feed(OfferReceived{1, offer(1, kAgentSpi, kEdgeSpi), keys_of(0x10)});
+  const StepId inbound = step();
+  feed(ConnectionLost{1, core::make_error(errc::timeout)});  // the ack cannot leave on it
+  feed(KernelDone{inbound, {}});
+  ok();
+  ASSERT_NE(first_of<SendAck>(last_), nullptr);
+  const Connect* c = first_of<Connect>(last_);  // in the same breath, a new connection
+  ASSERT_NE(c, nullptr);
+  EXPECT_NE(c->conn, 1U);
+  feed(Connected{c->conn});
+  ASSERT_NE(first_of<SendAck>(last_), nullptr);
+  EXPECT_TRUE(first_of<SendAck>(last_)->resend);
+}
+
+TEST_F(AgentRotationTest, CountersOfTheNewInboundSaConfirmTheAck) {
+  rotate(1, 1, kAgentSpi, kEdgeSpi, 0);
+  // The edge sends on 1 (its answer to the ack got lost): that is confirmation enough.
+  feed(CountersRead{{kAgent, kAgentSpi, xfrm::Proto::esp, 0, 0}, std::uint64_t{3}});
+  EXPECT_EQ(agent_.ledger().peer_proven(), 1U);
+  now_ += 30s;
+  feed(Tick{});
+  EXPECT_EQ(first_of<Connect>(last_), nullptr);
+}
+
 TEST_F(AgentRotationTest, FailedOutboundAddRollsTheInboundBack) {
   to_requesting(1, kAgentSpi);
   feed(OfferReceived{1, offer(1, kAgentSpi, kEdgeSpi), keys_of(0x10)});

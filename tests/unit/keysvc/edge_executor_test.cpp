@@ -3,8 +3,10 @@
 
 #include "pqbranch/keysvc/edge_executor.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <unistd.h>
+#include <utility>
 
 #include <gtest/gtest.h>
 
@@ -72,6 +74,7 @@ class EdgeExecutorTest : public ::testing::Test {
     o.sites = edge_sites(config_);
     o.nat_mode = mode;
     o.clock = &clock_;
+    o.fault = std::exchange(fault_, FaultHook{});
     o.observer = [this](const AppliedEdgeAction& a) {
       ++applied_;
       if (a.error) ++failed_;
@@ -114,6 +117,7 @@ class EdgeExecutorTest : public ::testing::Test {
   test::ManualClock clock_;
   test::FakeKernel kernel_{clock_};
   core::Metrics metrics_;
+  FaultHook fault_;  // for the next make()
   int applied_ = 0;
   int failed_ = 0;
 };
@@ -251,6 +255,97 @@ TEST_F(EdgeExecutorTest, ARestartAdoptsTheKernelsSasAndForgetsThePendingKeys) {
   EXPECT_EQ(a.refusal->code, RefusalCode::generation_mismatch);
   // The next request brings a fresh number above everything issued.
   EXPECT_EQ(offered(*e, 0, incoming(4, 2, 0x1002)).generation, 3U);
+}
+
+// XFRM_MSG_MAPPING on an inbound SA of a site behind a NAT: the NAT gave the agent another
+// port. Every SA towards that address follows (keys untouched), and so does the pending
+// generation's outbound SA when the ack promotes it.
+TEST_F(EdgeExecutorTest, ANatMappingChangeMovesTheSitesSasAndThePendingGenerationToTheNewPort) {
+  auto e = make();
+  const NatMapping nat{kNat, 40001};
+  const auto o1 = offered(*e, 1, incoming(1, 0, 0x1000, 4500, nat, kNat));
+  ASSERT_FALSE(e->ack(1, 1, {1, o1.agent_spi, o1.edge_spi}).refusal);
+  const auto o2 = offered(*e, 1, incoming(2, 1, 0x1001, 4500, nat, kNat));  // pending
+  const xfrm::SaId in1{kEdge, o1.edge_spi, xfrm::Proto::esp, 0, 0};
+  const xfrm::SaId in2{kEdge, o2.edge_spi, xfrm::Proto::esp, 0, 0};
+  const xfrm::SaId out1{kNat, o1.agent_spi, xfrm::Proto::esp, 0, 0};
+  const core::SecureBytes key_out1 = kernel_.key_of(out1)->clone();
+  const core::SecureBytes key_in2 = kernel_.key_of(in2)->clone();
+
+  xfrm::MappingEvent m;
+  m.id = in2;
+  m.reqid = 0x70710002;
+  m.old_src = kNat;
+  m.old_sport = 40001;
+  m.new_src = kNat;
+  m.new_sport = 40002;
+  m.owned = true;
+  kernel_.inject_event(m);
+  kernel_.inject_event(m);  // the kernel repeats it for every packet until applied
+  e->kernel_events();
+  EXPECT_EQ(metrics_.value("edge_nat_mapping_events_total"), 2);
+  EXPECT_EQ(kernel_.get_sa(in1)->encap->src_port, 40002);
+  EXPECT_EQ(kernel_.get_sa(in2)->encap->src_port, 40002);
+  EXPECT_EQ(kernel_.get_sa(in2)->encap->dst_port, xfrm::kNatTPort);
+  EXPECT_EQ(kernel_.get_sa(out1)->encap->dst_port, 40002);
+  EXPECT_EQ(kernel_.get_sa(out1)->encap->src_port, xfrm::kNatTPort);
+  EXPECT_TRUE(kernel_.key_of(out1)->equals(key_out1.span()));  // placeholder never installed
+  EXPECT_TRUE(kernel_.key_of(in2)->equals(key_in2.span()));
+  std::size_t updates = 0;
+  for (const auto& l : kernel_.log_lines())
+    updates += l.starts_with("update SA") ? 1 : 0;
+  EXPECT_EQ(updates, 2U + 3U);  // two larval completions, three SAs moved once
+
+  ASSERT_FALSE(e->ack(1, 2, {2, o2.agent_spi, o2.edge_spi}).refusal);
+  const xfrm::SaId out2{kNat, o2.agent_spi, xfrm::Proto::esp, 0, 0};
+  ASSERT_TRUE(kernel_.get_sa(out2));
+  EXPECT_EQ(kernel_.get_sa(out2)->encap->dst_port, 40002);
+  EXPECT_EQ(failed_, 0);
+
+  // Another address cannot be followed (an SA's addresses are fixed): nothing changes.
+  m.new_src = ip("203.0.113.8");
+  m.new_sport = 40003;
+  kernel_.inject_event(m);
+  e->kernel_events();
+  EXPECT_EQ(kernel_.get_sa(out2)->encap->dst_port, 40002);
+}
+
+// Thrown by the fault hook: the executor stops dead, as with SIGKILL.
+struct EdgeKilled {};
+
+// Killed right after installing inbound 2, before answering: the agent never saw the offer
+// and asks again from generation 1. The restarted edge issues 3, and once the agent is on
+// it nothing of 1 or 2 is left.
+TEST_F(EdgeExecutorTest, KilledAfterTheInboundInstallTheRestartedEdgeConverges) {
+  fault_ = FaultHook(*FaultHook::parse("after_update_sa:2", FaultSide::edge),
+                     [] { throw EdgeKilled{}; });
+  {
+    auto e = make();
+    const auto o1 = offered(*e, 0, incoming(1, 0, 0x1000));
+    ASSERT_FALSE(e->ack(0, 1, {1, o1.agent_spi, o1.edge_spi}).refusal);
+    EXPECT_THROW((void)e->request(0, incoming(2, 1, 0x1001), fake_keys), EdgeKilled);
+  }
+  std::size_t inbound = 0;
+  for (const auto& sa : kernel_.sas())
+    inbound += sa.direction == xfrm::SaDirection::in ? 1 : 0;
+  EXPECT_EQ(inbound, 2U);  // 1 and the never-offered 2
+  auto e = make();
+  const auto o3 = offered(*e, 0, incoming(3, 1, 0x1002));
+  EXPECT_EQ(o3.generation, 3U);
+  EXPECT_EQ(o3.edge_generation, 1U);
+  ASSERT_TRUE(e->ack(0, 3, {3, o3.agent_spi, o3.edge_spi}).edge_outbound_installed);
+  for (int i = 0; i < 4 && e->next_wake(); ++i) {
+    clock_.advance(*e->next_wake() - clock_.now());
+    e->tick();
+  }
+  std::vector<std::uint32_t> left;
+  for (const auto& sa : kernel_.sas())
+    left.push_back(sa.spi);
+  std::vector<std::uint32_t> expected{o3.agent_spi, o3.edge_spi};
+  std::sort(left.begin(), left.end());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(left, expected);
+  EXPECT_EQ(failed_, 0);
 }
 
 TEST_F(EdgeExecutorTest, RouteModeSitesGetTheirInterfaceAndRoutesAndSasCarryTheIfId) {

@@ -10,6 +10,16 @@
 namespace pqbranch::keysvc {
 namespace {
 
+// The name of every alternative of an action variant.
+template <class Variant>
+std::set<std::string> all_names() {
+  std::set<std::string> names;
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (names.insert(action_name(Variant{std::in_place_index<I>})), ...);
+  }(std::make_index_sequence<std::variant_size_v<Variant>>{});
+  return names;
+}
+
 TEST(FaultHook, ParsesActionAndCount) {
   auto a = FaultHook::parse("add_sa");
   ASSERT_TRUE(a);
@@ -42,10 +52,7 @@ TEST(FaultHook, EveryActionHasItsName) {
   EXPECT_STREQ(action_name(AgentAction{SaveAgentState{}}), "save_agent_state");
   EXPECT_STREQ(action_name(AgentAction{Note{}}), "note");
   // Every name parses back: the documented list is the accepted list, one name per kind.
-  std::set<std::string> names;
-  [&]<std::size_t... I>(std::index_sequence<I...>) {
-    (names.insert(action_name(AgentAction{std::in_place_index<I>})), ...);
-  }(std::make_index_sequence<std::variant_size_v<AgentAction>>{});
+  const std::set<std::string> names = all_names<AgentAction>();
   EXPECT_EQ(names.size(), std::variant_size_v<AgentAction>);
   for (const std::string& n : names)
     EXPECT_TRUE(FaultHook::parse(n)) << n;
@@ -53,7 +60,7 @@ TEST(FaultHook, EveryActionHasItsName) {
 
 TEST(FaultHook, FiresExactlyBeforeTheNthActionOfItsKind) {
   int kills = 0;
-  FaultHook hook(FaultHook::Spec{"delete_sa", 2}, [&] { ++kills; });
+  FaultHook hook(FaultHook::Spec{"delete_sa", 2, false}, [&] { ++kills; });
   EXPECT_TRUE(hook.active());
   hook.before(AgentAction{DeleteSa{}});
   hook.before(AgentAction{AddSa{}});
@@ -61,6 +68,47 @@ TEST(FaultHook, FiresExactlyBeforeTheNthActionOfItsKind) {
   hook.before(AgentAction{DeleteSa{}});
   EXPECT_EQ(kills, 1);
   hook.before(AgentAction{DeleteSa{}});
+  EXPECT_EQ(kills, 1);
+}
+
+TEST(FaultHook, AfterPointsFireOnceTheActionWasPerformed) {
+  auto spec = FaultHook::parse("after_allocate_spi:2");
+  ASSERT_TRUE(spec);
+  EXPECT_EQ(spec->action, "allocate_spi");
+  EXPECT_EQ(spec->nth, 2U);
+  EXPECT_TRUE(spec->after);
+  EXPECT_FALSE(FaultHook::parse("after_"));
+  EXPECT_FALSE(FaultHook::parse("before_add_sa"));
+  int kills = 0;
+  FaultHook hook(*spec, [&] { ++kills; });
+  const AgentAction a{AllocateSpi{}};
+  hook.before(a);
+  hook.after(a);
+  hook.before(a);  // the second one: not before it ...
+  EXPECT_EQ(kills, 0);
+  hook.after(a);  // ... but once it was performed
+  EXPECT_EQ(kills, 1);
+}
+
+TEST(FaultHook, TheEdgeHasItsOwnActionNames) {
+  EXPECT_STREQ(action_name(EdgeAction{SendOffer{}}), "send_offer");
+  EXPECT_STREQ(action_name(EdgeAction{UpdatePeerPort{}}), "update_peer_port");
+  EXPECT_STREQ(action_name(EdgeAction{SaveEdgeState{}}), "save_edge_state");
+  EXPECT_STREQ(action_name(EdgeAction{AddSa{}}), "add_sa");
+  const std::set<std::string> names = all_names<EdgeAction>();
+  EXPECT_EQ(names.size(), std::variant_size_v<EdgeAction>);
+  for (const std::string& n : names) {
+    EXPECT_TRUE(FaultHook::parse(n, FaultSide::edge)) << n;
+    EXPECT_TRUE(FaultHook::parse("after_" + n, FaultSide::edge)) << n;
+  }
+  // Names of the other program are refused: a typo must not arm nothing.
+  EXPECT_FALSE(FaultHook::parse("send_offer", FaultSide::agent));
+  EXPECT_FALSE(FaultHook::parse("send_ack", FaultSide::edge));
+  int kills = 0;
+  FaultHook hook(*FaultHook::parse("after_send_offer", FaultSide::edge), [&] { ++kills; });
+  hook.before(EdgeAction{SendOffer{}});
+  EXPECT_EQ(kills, 0);
+  hook.after(EdgeAction{SendOffer{}});
   EXPECT_EQ(kills, 1);
 }
 

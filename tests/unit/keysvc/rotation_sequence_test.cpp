@@ -90,23 +90,47 @@ TEST(RotationSequence, LostAckHealsThroughTheInboundCounters) {
   expect_clean(h);
 }
 
-TEST(RotationSequence, LostAckWithoutTrafficHealsWithTheNextRequest) {
+TEST(RotationSequence, LostAckWithoutTrafficIsRepeatedAndHealsBeforeTheNextRotation) {
+  HarnessOptions o;
+  o.traffic = false;
+  o.interval = 3600s;
+  RotationHarness h(o);
+  h.start();
+  ASSERT_TRUE(
+      h.run_until([&] { return h.agent().generation() == 1 && h.edge().generation() == 1; }, 10s));
+  h.drop_next(Msg::ack);
+  h.restart_agent();  // rotates at once
+  ASSERT_TRUE(h.run_until([&] { return h.agent().generation() == 2; }, 10s));
+  EXPECT_EQ(h.edge().pending(), 2U);
+  // No answer within exchange_timeout: the ack goes again on a new connection.
+  ASSERT_TRUE(h.run_until([&] { return h.edge().generation() == 2; }, 10s)) << h.describe();
+  EXPECT_EQ(h.agent().generation(), 2U);
+  EXPECT_TRUE(h.agent_noted("acknowledgement of generation 2 not confirmed (no answer in time)"));
+  EXPECT_TRUE(noted(h.edge_notes(), "agent proven on generation 2 (acknowledgement)"));
+  ASSERT_TRUE(h.run_until([&] { return h.settled(); }, 30s)) << h.describe();
+  EXPECT_TRUE(h.agent_noted("edge proven on generation 2 (acknowledgement answered)"));
+  expect_clean(h);
+}
+
+TEST(RotationSequence, AcksThatNeverArriveHealWithTheNextRequest) {
   HarnessOptions o;
   o.traffic = false;
   RotationHarness h(o);
   h.start();
   ASSERT_TRUE(
       h.run_until([&] { return h.agent().generation() == 1 && h.edge().generation() == 1; }, 10s));
-  h.drop_next(Msg::ack);
+  h.drop_next(Msg::ack, 1000);  // the first and every repeat
   ASSERT_TRUE(h.run_until([&] { return h.agent().generation() == 2; }, 90s));
   h.run_for(30s);
   EXPECT_EQ(h.edge().generation(), 1U);  // nothing proves the agent moved
   EXPECT_EQ(h.edge().pending(), 2U);
+  EXPECT_GE(h.acks_sent(), 4U);  // the agent kept repeating it
   // The next request says current_generation = 2: the edge promotes 2 before offering 3.
   ASSERT_TRUE(h.run_until([&] { return h.agent().generation() == 3; }, 90s));
   EXPECT_TRUE(noted(h.edge_notes(), "agent proven on generation 2 (request)"));
   EXPECT_TRUE(noted(h.edge_notes(), "sending on generation 2"));
-  ASSERT_TRUE(h.run_until([&] { return h.edge().generation() == 3; }, 5s));
+  h.heal(Msg::ack);  // the next repeat of the ack of 3 gets through
+  ASSERT_TRUE(h.run_until([&] { return h.edge().generation() == 3; }, 30s));
   EXPECT_EQ(h.edge().saved_state().last_issued, 3U);
   expect_clean(h);
 }

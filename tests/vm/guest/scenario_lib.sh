@@ -159,6 +159,9 @@ vm_link_counter() {
 declare -A vm_pid=()
 vm_bg() {
   local name=$1 ns=$2; shift 2
+  # Emptied here, not only by the job's own redirection (which runs in the child, maybe
+  # after the caller's vm_wait_log): an earlier job's readiness line must not answer for it.
+  : >"$PQB_VM_OUT/$name.log"
   nsenter --net="/run/netns/$ns" -- "$@" >"$PQB_VM_OUT/$name.log" 2>&1 &
   vm_pid[$name]=$!
   vm_bg_pids+=("$!")
