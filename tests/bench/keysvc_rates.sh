@@ -1,0 +1,106 @@
+#!/bin/bash
+# Benchmark (label bench, not the gate): the edge key service's rotations per second over
+# loopback, full mutual-TLS X25519MLKEM768 handshakes, against `openssl s_server` +
+# `openssl s_time` with the same certificates, group and cipher suites (forced with an
+# OPENSSL_CONF file), with ECDSA P-256 and with ML-DSA-65 chains; then the same rotations
+# with psk_dhe_ke resumption against the full-handshake rate. Runs alternate (edge, s_time,
+# edge resumed, s_time -reuse) ROUNDS times, SECONDS each, so load changes hit all alike.
+#   keysvc_rates.sh BUILD_DIR [SECONDS (5)] [ROUNDS (3)] [ALG... (ecdsa mldsa65)]
+# Exits non-zero only if something does not work (a failed exchange, another group).
+set -euo pipefail
+PQB_SOURCE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+source "$PQB_SOURCE_DIR/tests/bench/bench_lib.sh"
+bench_enter_netns "$0" "$@"
+
+build=$(cd "$1" && pwd)
+seconds=${2:-5}
+rounds=${3:-3}
+if (( $# > 3 )); then algs=("${@:4}"); else algs=(ecdsa mldsa65); fi
+bench_tool=$build/tests/bench/pqb-keysvc-bench
+[[ -x "$bench_tool" ]] || bench_die "$bench_tool not built"
+
+edge_port=8443
+openssl_port=4433
+# The baseline's TLS settings, as pqbranch's contexts have them (docs/crypto.md).
+cat >"$bench_work/openssl.cnf" <<'CNF'
+openssl_conf = openssl_init
+[openssl_init]
+ssl_conf = ssl_module
+[ssl_module]
+system_default = tls_defaults
+[tls_defaults]
+MinProtocol = TLSv1.3
+Groups = X25519MLKEM768
+Ciphersuites = TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256
+CNF
+export OPENSSL_CONF=$bench_work/openssl.cnf
+
+# rate of `openssl s_time` ("N connections in T real seconds"), both numbers.
+s_time() {
+  local pki=$1; shift
+  openssl s_time -connect "127.0.0.1:$openssl_port" -www / -time "$seconds" \
+    -cert "$pki/branch-1.pem" -key "$pki/branch-1.key" -CAfile "$pki/ca.pem" "$@" 2>&1 |
+    awk '/connections in .* real seconds/ { print $1, $4; exit }'
+}
+# rotations and seconds of one edge run.
+rotate() {
+  local pki=$1; shift
+  local out
+  out=$("$bench_tool" rotate --port "$edge_port" --ca "$pki/ca.pem" --cert "$pki/branch-1.pem" \
+    --key "$pki/branch-1.key" --site branch-1 --seconds "$seconds" "$@") || bench_die "rotate failed"
+  [[ "$out" == *" group X25519MLKEM768 "* ]] || bench_die "not X25519MLKEM768: $out"
+  if [[ " $* " == *" --resume "* ]]; then
+    local n r
+    n=$(awk '{ print $2 }' <<<"$out"); r=$(awk '{ print $8 }' <<<"$out")
+    (( r >= n - 1 )) || bench_die "only $r of $n handshakes resumed: $out"
+  fi
+  awk '{ print $2, $4, $12 }' <<<"$out"
+}
+
+echo "bench: load before: $(bench_load); $(nproc) CPU(s); ${seconds}s per run, $rounds round(s)"
+for alg in "${algs[@]}"; do
+  pki=$bench_work/pki-$alg
+  bench_pki "$pki" "$alg"
+  bench_edge_config "$bench_work/edge-$alg.toml" "$pki" "$edge_port"
+  bench_start_edge "$bench_work/edge-$alg.toml" "$bench_work/edge-$alg.log"
+  edge_pid=${bench_pids[-1]}
+  openssl s_server -accept "127.0.0.1:$openssl_port" -cert "$pki/edge.test.pem" \
+    -key "$pki/edge.test.key" -CAfile "$pki/ca.pem" -Verify 1 -www -quiet \
+    >"$bench_work/s_server-$alg.log" 2>&1 &
+  bench_pids+=($!)
+  server_pid=$!
+  bench_wait_port "$openssl_port"
+  # The baseline really negotiates the same group with the same certificates.
+  brief=$(openssl s_client -connect "127.0.0.1:$openssl_port" -brief -cert "$pki/branch-1.pem" \
+    -key "$pki/branch-1.key" -CAfile "$pki/ca.pem" </dev/null 2>&1 || true)
+  [[ "$brief" == *X25519MLKEM768* ]] || bench_die "s_server did not negotiate X25519MLKEM768: $brief"
+
+  declare -A n=() t=()
+  for ((round = 1; round <= rounds; round++)); do
+    read -r a b sig < <(rotate "$pki")
+    n[edge]=$(( ${n[edge]:-0} + a )); t[edge]=$(awk -v x="${t[edge]:-0}" -v y="$b" 'BEGIN { print x + y }')
+    read -r a b < <(s_time "$pki" -new)
+    n[s_time]=$(( ${n[s_time]:-0} + a )); t[s_time]=$(awk -v x="${t[s_time]:-0}" -v y="$b" 'BEGIN { print x + y }')
+    read -r a b _ < <(rotate "$pki" --resume)
+    n[resumed]=$(( ${n[resumed]:-0} + a )); t[resumed]=$(awk -v x="${t[resumed]:-0}" -v y="$b" 'BEGIN { print x + y }')
+    read -r a b < <(s_time "$pki" -reuse)
+    n[s_time_reuse]=$(( ${n[s_time_reuse]:-0} + a )); t[s_time_reuse]=$(awk -v x="${t[s_time_reuse]:-0}" -v y="$b" 'BEGIN { print x + y }')
+    echo "bench: $alg round $round: load $(bench_load)"
+  done
+  rate() { awk -v n="${n[$1]}" -v t="${t[$1]}" 'BEGIN { printf "%.1f", n / t }'; }
+  ratio() { awk -v a="$(rate "$1")" -v b="$(rate "$2")" 'BEGIN { printf "%.2f", a / b }'; }
+  echo "bench: $alg chain (edge signature $sig), X25519MLKEM768, mutual TLS:"
+  echo "bench:   edge rotations/s, full handshakes      $(rate edge)"
+  echo "bench:   openssl s_time connections/s (-new)     $(rate s_time)"
+  echo "bench:   ratio edge / s_time                     $(ratio edge s_time)   (target >= 0.9)"
+  echo "bench:   edge rotations/s, psk_dhe_ke resumed    $(rate resumed)"
+  echo "bench:   ratio resumed / full                    $(ratio resumed edge)   (target >= 3)"
+  echo "bench:   openssl s_time connections/s (-reuse)   $(rate s_time_reuse)   (for reference)"
+  kill -TERM "$edge_pid" "$server_pid"
+  wait "$edge_pid" || bench_die "edge did not stop cleanly: $(tail -5 "$bench_work/edge-$alg.log")"
+  wait "$server_pid" 2>/dev/null || true
+  grep -E '^edge_(handshakes|offers|acks|refusals)_total' "$bench_work/edge-$alg.log" | sed 's/^/bench:   edge metric /'
+  bench_pids=()
+  unset n t
+done
+echo "bench: load after: $(bench_load)"
