@@ -53,7 +53,7 @@ int run_agent(const Args& args) {
   keysvc::AgentSettings settings = keysvc::agent_settings(*cfg);
   settings.client.bypass_tunnel = false;
   settings.client.resume_sessions = !args.flag("no-resume");
-  settings.rotation.interval = std::chrono::milliseconds(args.number("interval-ms", 10));
+  settings.rotation.interval = std::chrono::milliseconds(args.number("interval-ms", 200));
   settings.rotation.jitter = keysvc::Duration::zero();
   std::filesystem::create_directories(cfg->state_directory);
 

@@ -34,14 +34,20 @@ bench_wait_port() {
   bench_die "nothing listens on port $1 after 10 s"
 }
 
-# bench_pki DIR ALG: a CA, the edge's certificate (edge.test) and branch-1's.
+# bench_pki DIR ALG SITES: a CA, the edge's certificate (edge.test) and those of sites
+# branch-1 .. branch-SITES.
 bench_pki() {
-  "$PQB_SOURCE_DIR/scripts/test-pki.sh" "$1" "$2" edge.test branch-1 >/dev/null
+  local names=(edge.test) i
+  for ((i = 1; i <= $3; i++)); do names+=("branch-$i"); done
+  "$PQB_SOURCE_DIR/scripts/test-pki.sh" "$1" "$2" "${names[@]}" >/dev/null
 }
 
-# bench_edge_config FILE PKI PORT: edge-stub.toml with one site (branch-1), NAT off.
+# bench_edge_config FILE PKI PORT SITES: edge-stub.toml with sites branch-1 .. branch-SITES
+# (policy mode, NAT off), the edge's default limits and log level.
 bench_edge_config() {
-  cat >"$1" <<TOML
+  local i
+  {
+    cat <<TOML
 state_directory = "$2/edge-state"
 log_level = "info"
 listen = ["127.0.0.1:$3"]
@@ -51,15 +57,15 @@ private_key = "$2/edge.test.key"
 ca = "$2/ca.pem"
 [tunnel]
 local_address = "198.51.100.1"
-local_prefixes = ["10.9.0.0/16"]
+local_prefixes = ["172.16.0.0/16"]
 [nat_traversal]
 mode = "off"
-[[site]]
-id = "branch-1"
-remote_address = "192.0.2.1"
-prefixes = ["10.1.0.0/16"]
-reqid = 0x7071_0001
 TOML
+    for ((i = 1; i <= $4; i++)); do
+      printf '[[site]]\nid = "branch-%d"\nremote_address = "192.0.2.%d"\n' "$i" "$i"
+      printf 'prefixes = ["10.%d.0.0/16"]\nreqid = 0x%08x\n' "$i" $((0x70710000 + i))
+    done
+  } >"$1"
 }
 
 # bench_start_edge CONFIG LOG: the edge (FakeKernel) in the background; waits for it.

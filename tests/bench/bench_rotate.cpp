@@ -1,13 +1,19 @@
 // `pqb-keysvc-bench rotate`: a bounded load client doing complete generation exchanges one
 // after another, each on a new mutual-TLS connection, as an agent would: handshake
-// (X25519MLKEM768; with --resume a psk_dhe_ke resumption of the previous connection's
-// ticket), POST /v1/generation, the exporter keys for the offer, POST /v1/generation/ack.
+// (X25519MLKEM768; with --resume a psk_dhe_ke resumption of that site's previous ticket),
+// POST /v1/generation, the exporter keys for the offer, POST /v1/generation/ack.
+// The rotations go round-robin over --sites sites (branch-1 .. branch-N, certificates from
+// the --pki directory of scripts/test-pki.sh), as an edge serving many branches sees them:
+// one site rotating a hundred times a second would keep hundreds of its own inbound SAs in
+// their grace period, which no real site does.
 // Stops after --count rotations or --seconds, whichever comes first; prints the real-time
 // rate. Any failed exchange fails the run (exit 1).
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 #include <openssl/ssl.h>
@@ -78,26 +84,38 @@ core::Result<void> rotate_once(SSL_CTX* ctx, std::uint16_t port, const std::stri
 
 }  // namespace
 
+// One site's client: its certificate's context, its generation and its latest ticket.
+struct SiteClient {
+  std::string id;
+  crypto::SslCtx ctx;
+  keysvc::Generation current = 0;
+  Session session;
+};
+
 int run_rotate(const Args& args) {
-  crypto::TlsOptions tls;
-  tls.ca_file = args.get("ca");
-  tls.certificate_file = args.get("cert");
-  tls.private_key_file = args.get("key");
-  tls.peer_name = args.get("peer", "edge.test");
-  auto ctx = crypto::make_client_context(tls);
-  if (!ctx) {
-    std::fprintf(stderr, "tls: %s\n", ctx.error().message().c_str());
-    return 2;
+  const std::filesystem::path pki = args.get("pki");
+  const std::uint64_t sites = args.number("sites", 1);
+  std::vector<SiteClient> clients;
+  for (std::uint64_t i = 1; i <= sites; ++i) {
+    const std::string id = fmt::format("branch-{}", i);
+    crypto::TlsOptions tls;
+    tls.ca_file = pki / "ca.pem";
+    tls.certificate_file = pki / (id + ".pem");
+    tls.private_key_file = pki / (id + ".key");
+    tls.peer_name = args.get("peer", "edge.test");
+    auto ctx = crypto::make_client_context(tls);
+    if (!ctx) {
+      std::fprintf(stderr, "tls: %s\n", ctx.error().message().c_str());
+      return 2;
+    }
+    clients.push_back(SiteClient{id, std::move(*ctx), 0, Session()});
   }
   const auto port = static_cast<std::uint16_t>(args.number("port", 8443));
-  const std::string site = args.get("site", "branch-1");
   const std::uint64_t limit = args.number("count", 100000);
   const auto budget = std::chrono::seconds(args.number("seconds", 10));
   const bool resume = args.flag("resume");
 
   Tally tally;
-  Session session;
-  keysvc::Generation current = 0;
   // SPIs as ALLOCSPI would hand them out: fresh for every generation, and distinct from
   // those of an earlier run against the same edge (its older SAs stay for a grace period).
   const auto now = std::chrono::system_clock::now().time_since_epoch();
@@ -107,10 +125,11 @@ int run_rotate(const Args& args) {
   const auto start = std::chrono::steady_clock::now();
   auto elapsed = std::chrono::steady_clock::duration::zero();
   while (tally.rotations < limit && elapsed < budget) {
-    if (!resume) session = Session();
-    if (auto r = rotate_once(ctx->get(), port, site, current, spi++, session, tally); !r) {
-      std::fprintf(stderr, "rotation %llu failed: %s\n",
-                   static_cast<unsigned long long>(tally.rotations + 1),
+    SiteClient& c = clients[tally.rotations % clients.size()];
+    if (!resume) c.session = Session();
+    if (auto r = rotate_once(c.ctx.get(), port, c.id, c.current, spi++, c.session, tally); !r) {
+      std::fprintf(stderr, "rotation %llu (%s) failed: %s\n",
+                   static_cast<unsigned long long>(tally.rotations + 1), c.id.c_str(),
                    r.error().message().c_str());
       return 1;
     }

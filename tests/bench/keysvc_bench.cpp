@@ -2,8 +2,8 @@
 // tests/bench/keysvc_rates.sh and agent_footprint.sh).
 //
 //   pqb-keysvc-bench edge --config EDGE.toml [--ready-file PATH]
-//   pqb-keysvc-bench rotate --port P --ca CA --cert CERT --key KEY [--site ID] [--peer NAME]
-//                           [--count N] [--seconds S] [--resume]
+//   pqb-keysvc-bench rotate --port P --pki DIR [--sites N] [--peer NAME] [--count N]
+//                           [--seconds S] [--resume]
 //   pqb-keysvc-bench agent --config AGENT.toml [--rotations N] [--seconds S]
 //                          [--interval-ms MS] [--no-resume]
 
@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
     return a ? pqbranch::bench::run_edge(*a) : 2;
   }
   if (command == "rotate") {
-    auto a = Args::parse(rest, {"port", "ca", "cert", "key", "site", "peer", "count", "seconds"},
+    auto a = Args::parse(rest, {"port", "pki", "sites", "peer", "count", "seconds"},
                          {"resume"});
     return a ? pqbranch::bench::run_rotate(*a) : 2;
   }

@@ -3,7 +3,8 @@
 # loopback, full mutual-TLS X25519MLKEM768 handshakes, against `openssl s_server` +
 # `openssl s_time` with the same certificates, group and cipher suites (forced with an
 # OPENSSL_CONF file), with ECDSA P-256 and with ML-DSA-65 chains; then the same rotations
-# with psk_dhe_ke resumption against the full-handshake rate. Runs alternate (edge, s_time,
+# with psk_dhe_ke resumption against the full-handshake rate. The edge serves 32 sites and
+# the load client rotates them in turn (one connection at a time, like s_time). Runs alternate (edge, s_time,
 # edge resumed, s_time -reuse) ROUNDS times, SECONDS each, so load changes hit all alike.
 #   keysvc_rates.sh BUILD_DIR [SECONDS (5)] [ROUNDS (3)] [ALG... (ecdsa mldsa65)]
 # Exits non-zero only if something does not work (a failed exchange, another group).
@@ -20,6 +21,8 @@ bench_tool=$build/tests/bench/pqb-keysvc-bench
 [[ -x "$bench_tool" ]] || bench_die "$bench_tool not built"
 
 edge_port=8443
+# Rotations go round-robin over this many sites (see bench_rotate.cpp).
+sites=32
 openssl_port=4433
 # The baseline's TLS settings, as pqbranch's contexts have them (docs/crypto.md).
 cat >"$bench_work/openssl.cnf" <<'CNF'
@@ -46,13 +49,13 @@ s_time() {
 rotate() {
   local pki=$1; shift
   local out
-  out=$("$bench_tool" rotate --port "$edge_port" --ca "$pki/ca.pem" --cert "$pki/branch-1.pem" \
-    --key "$pki/branch-1.key" --site branch-1 --seconds "$seconds" "$@") || bench_die "rotate failed"
+  out=$("$bench_tool" rotate --port "$edge_port" --pki "$pki" --sites "$sites" \
+    --seconds "$seconds" "$@") || bench_die "rotate failed"
   [[ "$out" == *" group X25519MLKEM768 "* ]] || bench_die "not X25519MLKEM768: $out"
   if [[ " $* " == *" --resume "* ]]; then
     local n r
     n=$(awk '{ print $2 }' <<<"$out"); r=$(awk '{ print $8 }' <<<"$out")
-    (( r >= n - 1 )) || bench_die "only $r of $n handshakes resumed: $out"
+    (( r >= n - sites )) || bench_die "only $r of $n handshakes resumed: $out"
   fi
   awk '{ print $2, $4, $12 }' <<<"$out"
 }
@@ -60,8 +63,8 @@ rotate() {
 echo "bench: load before: $(bench_load); $(nproc) CPU(s); ${seconds}s per run, $rounds round(s)"
 for alg in "${algs[@]}"; do
   pki=$bench_work/pki-$alg
-  bench_pki "$pki" "$alg"
-  bench_edge_config "$bench_work/edge-$alg.toml" "$pki" "$edge_port"
+  bench_pki "$pki" "$alg" "$sites"
+  bench_edge_config "$bench_work/edge-$alg.toml" "$pki" "$edge_port" "$sites"
   bench_start_edge "$bench_work/edge-$alg.toml" "$bench_work/edge-$alg.log"
   edge_pid=${bench_pids[-1]}
   openssl s_server -accept "127.0.0.1:$openssl_port" -cert "$pki/edge.test.pem" \
@@ -99,7 +102,10 @@ for alg in "${algs[@]}"; do
   kill -TERM "$edge_pid" "$server_pid"
   wait "$edge_pid" || bench_die "edge did not stop cleanly: $(tail -5 "$bench_work/edge-$alg.log")"
   wait "$server_pid" 2>/dev/null || true
-  grep -E '^edge_(handshakes|offers|acks|refusals)_total' "$bench_work/edge-$alg.log" | sed 's/^/bench:   edge metric /'
+  grep -E '^edge_handshakes_total' "$bench_work/edge-$alg.log" | sed 's/^/bench:   edge metric /'
+  awk '/^edge_(offers|acks|refusals)_total/ { split($1, m, "{"); sum[m[1]] += $2 }
+       END { for (k in sum) printf "bench:   edge metric %s (all sites) %d\n", k, sum[k] }' \
+    "$bench_work/edge-$alg.log" | sort
   bench_pids=()
   unset n t
 done
