@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cctype>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -61,6 +63,22 @@ std::optional<PrivateMemory> private_memory(const std::string& pid) {
     if (key == "Private_Clean:") m.clean_kib = kib;
     if (key == "Private_Dirty:") m.dirty_kib = kib;
     if (key == "Rss:") m.rss_kib = kib;
+  }
+  // /proc/<pid>/smaps: a mapping's header line ends with its path; Rss follows it.
+  std::error_code ec;
+  const std::string exe = std::filesystem::read_symlink("/proc/" + pid + "/exe", ec).string();
+  std::ifstream maps("/proc/" + pid + "/smaps");
+  bool in_exe = false;
+  while (!exe.empty() && std::getline(maps, line)) {
+    std::istringstream fields(line);
+    std::string key;
+    std::uint64_t kib = 0;
+    if (!line.empty() && std::isxdigit(static_cast<unsigned char>(line[0])) != 0 &&
+        line.find('-') < line.find(' ')) {
+      in_exe = line.ends_with(exe);
+    } else if (in_exe && (fields >> key >> kib) && key == "Rss:") {
+      m.exe_rss_kib += kib;
+    }
   }
   return m;
 }

@@ -28,11 +28,15 @@ class Args {
 };
 
 // Private_Clean and Private_Dirty of /proc/<pid>/smaps_rollup, in KiB ("self" for this
-// process); nullopt if unreadable.
+// process), its whole Rss, and the resident pages of its own executable file: pages count
+// as private only while no other process maps them, and the bench's edge runs the same
+// binary, so exe_rss_kib is what the figure would gain if nothing shared it. nullopt if
+// unreadable.
 struct PrivateMemory {
   std::uint64_t clean_kib = 0;
   std::uint64_t dirty_kib = 0;
   std::uint64_t rss_kib = 0;
+  std::uint64_t exe_rss_kib = 0;
 };
 std::optional<PrivateMemory> private_memory(const std::string& pid = "self");
 
