@@ -46,7 +46,7 @@ mode = "off"
 TOML
 }
 
-echo "bench: load before: $(bench_load); $(nproc) CPU(s); $rotations rotations per run"
+echo "bench: load before: $(bench_load); $(nproc) CPU(s); $rotations rotations per run; nice $(nice)"
 for alg in "${algs[@]}"; do
   pki=$bench_work/pki-$alg
   bench_pki "$pki" "$alg" 1

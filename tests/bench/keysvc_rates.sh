@@ -60,7 +60,8 @@ rotate() {
   awk '{ print $2, $4, $12 }' <<<"$out"
 }
 
-echo "bench: load before: $(bench_load); $(nproc) CPU(s); ${seconds}s per run, $rounds round(s)"
+echo "bench: load before: $(bench_load); $(nproc) CPU(s); ${seconds}s per run, $rounds round(s);" \
+  "nice $(nice)"
 for alg in "${algs[@]}"; do
   pki=$bench_work/pki-$alg
   bench_pki "$pki" "$alg" "$sites"
@@ -81,14 +82,19 @@ for alg in "${algs[@]}"; do
   declare -A n=() t=()
   for ((round = 1; round <= rounds; round++)); do
     read -r a b sig < <(rotate "$pki")
+    a_full=$(awk -v n="$a" -v t="$b" 'BEGIN { printf "%.1f", n / t }')
     n[edge]=$(( ${n[edge]:-0} + a )); t[edge]=$(awk -v x="${t[edge]:-0}" -v y="$b" 'BEGIN { print x + y }')
     read -r a b < <(s_time "$pki" -new)
+    st_new=$(awk -v n="$a" -v t="$b" 'BEGIN { printf "%.1f", n / t }')
     n[s_time]=$(( ${n[s_time]:-0} + a )); t[s_time]=$(awk -v x="${t[s_time]:-0}" -v y="$b" 'BEGIN { print x + y }')
     read -r a b _ < <(rotate "$pki" --resume)
+    res=$(awk -v n="$a" -v t="$b" 'BEGIN { printf "%.1f", n / t }')
     n[resumed]=$(( ${n[resumed]:-0} + a )); t[resumed]=$(awk -v x="${t[resumed]:-0}" -v y="$b" 'BEGIN { print x + y }')
     read -r a b < <(s_time "$pki" -reuse)
+    st_reuse=$(awk -v n="$a" -v t="$b" 'BEGIN { printf "%.1f", n / t }')
     n[s_time_reuse]=$(( ${n[s_time_reuse]:-0} + a )); t[s_time_reuse]=$(awk -v x="${t[s_time_reuse]:-0}" -v y="$b" 'BEGIN { print x + y }')
-    echo "bench: $alg round $round: load $(bench_load)"
+    echo "bench: $alg round $round: edge $a_full full," \
+      "s_time $st_new, edge resumed $res, s_time -reuse $st_reuse /s; load $(bench_load)"
   done
   rate() { awk -v n="${n[$1]}" -v t="${t[$1]}" 'BEGIN { printf "%.1f", n / t }'; }
   ratio() { awk -v a="$(rate "$1")" -v b="$(rate "$2")" 'BEGIN { printf "%.2f", a / b }'; }
