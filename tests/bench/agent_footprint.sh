@@ -14,11 +14,9 @@ PQB_SOURCE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 source "$PQB_SOURCE_DIR/tests/bench/bench_lib.sh"
 bench_enter_netns "$0" "$@"
 
-build=$(cd "$1" && pwd)
+bench_use_build "$1"
 rotations=${2:-150}
 if (( $# > 2 )); then algs=("${@:3}"); else algs=(ecdsa mldsa65); fi
-bench_tool=$build/tests/bench/pqb-keysvc-bench
-[[ -x "$bench_tool" ]] || bench_die "$bench_tool not built"
 edge_port=8443
 
 # agent.toml for branch-1 (policy mode, NAT off, production log level).

@@ -37,8 +37,10 @@ void print_memory(const char* when) {
         "memory %s private_kib %llu private_clean_kib %llu private_dirty_kib %llu "
         "exe_rss_kib %llu rss_kib %llu\n",
         when, static_cast<unsigned long long>(m->clean_kib + m->dirty_kib),
-        static_cast<unsigned long long>(m->clean_kib), static_cast<unsigned long long>(m->dirty_kib),
-        static_cast<unsigned long long>(m->exe_rss_kib), static_cast<unsigned long long>(m->rss_kib));
+        static_cast<unsigned long long>(m->clean_kib),
+        static_cast<unsigned long long>(m->dirty_kib),
+        static_cast<unsigned long long>(m->exe_rss_kib),
+        static_cast<unsigned long long>(m->rss_kib));
   }
 }
 

@@ -36,7 +36,8 @@ int run_edge(const Args& args) {
   std::filesystem::create_directories(cfg->state_directory);
 
   core::SystemClock clock;
-  test::FakeKernel kernel(clock, test::FakeKernel::Options{.ownership = keysvc::edge_ownership(*cfg)});
+  test::FakeKernel kernel(clock,
+                          test::FakeKernel::Options{.ownership = keysvc::edge_ownership(*cfg)});
   keysvc::EdgeExecutorOptions executor;
   executor.sites = keysvc::edge_sites(*cfg);
   executor.nat_mode = cfg->nat_traversal.mode;

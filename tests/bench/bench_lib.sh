@@ -26,6 +26,12 @@ bench_cleanup() {
   rm -rf "$bench_work"
 }
 
+# bench_use_build BUILD_DIR: $bench_tool, the benchmark programs of that build tree.
+bench_use_build() {
+  bench_tool=$(cd "$1" && pwd)/tests/bench/pqb-keysvc-bench
+  [[ -x "$bench_tool" ]] || bench_die "$bench_tool not built"
+}
+
 bench_die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 
 # bench_wait_port PORT: the listener is up (at most 10 s; the processes give no other sign).

@@ -1,8 +1,8 @@
 #include "bench_util.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -17,7 +17,8 @@ std::optional<Args> Args::parse(const std::vector<std::string_view>& argv,
   Args args;
   for (std::size_t i = 0; i < argv.size(); ++i) {
     const std::string_view a = argv[i];
-    const bool is_flag = a.starts_with("--") && std::ranges::find(flags, a.substr(2)) != flags.end();
+    const bool is_flag =
+        a.starts_with("--") && std::ranges::find(flags, a.substr(2)) != flags.end();
     const bool is_option =
         a.starts_with("--") && std::ranges::find(options, a.substr(2)) != options.end();
     if (is_flag) {
@@ -86,7 +87,8 @@ std::optional<PrivateMemory> private_memory(const std::string& pid) {
 std::chrono::microseconds percentile(std::vector<std::chrono::microseconds> samples, double p) {
   if (samples.empty()) return std::chrono::microseconds{0};
   std::ranges::sort(samples);
-  const auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(samples.size())));
+  const auto rank =
+      static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(samples.size())));
   return samples[std::clamp<std::size_t>(rank, 1, samples.size()) - 1];
 }
 

@@ -27,8 +27,7 @@ int main(int argc, char** argv) {
     return a ? pqbranch::bench::run_edge(*a) : 2;
   }
   if (command == "rotate") {
-    auto a = Args::parse(rest, {"port", "pki", "sites", "peer", "count", "seconds"},
-                         {"resume"});
+    auto a = Args::parse(rest, {"port", "pki", "sites", "peer", "count", "seconds"}, {"resume"});
     return a ? pqbranch::bench::run_rotate(*a) : 2;
   }
   if (command == "agent") {

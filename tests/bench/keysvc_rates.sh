@@ -13,12 +13,10 @@ PQB_SOURCE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 source "$PQB_SOURCE_DIR/tests/bench/bench_lib.sh"
 bench_enter_netns "$0" "$@"
 
-build=$(cd "$1" && pwd)
+bench_use_build "$1"
 seconds=${2:-2}
 rounds=${3:-8}
 if (( $# > 3 )); then algs=("${@:4}"); else algs=(ecdsa mldsa65); fi
-bench_tool=$build/tests/bench/pqb-keysvc-bench
-[[ -x "$bench_tool" ]] || bench_die "$bench_tool not built"
 
 edge_port=8443
 # Rotations go round-robin over this many sites (see bench_rotate.cpp).

@@ -60,7 +60,7 @@ status() { "$PQB_BUILD_DIR/agent/pqbranch-agent" status --socket /tmp/agent-run/
 vm_wait_for "the agent on generation 1" 120 bash -c "$(declare -f status); status | grep -q '\"generation\":[1-9]'"
 vm_expect "ping replies lan1 -> lan2 through the tunnel" \
   "$(vm_ping_received lan1 10.1.0.2 10.2.0.2 5)" -eq 5
-vm_expect "ESP packets on gw1's outbound SA" "$(ip -n gw1 -s xfrm state | grep -c 'rfc4106')" -ge 2
+vm_expect "SAs at gw1 (inbound and outbound)" "$(ip -n gw1 xfrm state | grep -c rfc4106)" -ge 2
 
 # private_kib PID: Private_Clean + Private_Dirty, and the parts, of one process.
 memory() {
