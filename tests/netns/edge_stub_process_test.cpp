@@ -20,8 +20,8 @@
 #include "pqbranch/wire/nat_token.hpp"
 #include "pqbranch/wire/protocol.hpp"
 
-#include "fakes/key_service_client.hpp"
 #include "fakes/child_process.hpp"
+#include "fakes/key_service_client.hpp"
 #include "fakes/test_netns.hpp"
 #include "fakes/test_paths.hpp"
 #include "fakes/test_pki.hpp"
