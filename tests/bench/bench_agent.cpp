@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "pqbranch/config/agent_config.hpp"
@@ -33,14 +34,10 @@ namespace {
 
 void print_memory(const char* when) {
   if (auto m = private_memory()) {
-    std::printf(
-        "memory %s private_kib %llu private_clean_kib %llu private_dirty_kib %llu "
-        "exe_rss_kib %llu rss_kib %llu\n",
-        when, static_cast<unsigned long long>(m->clean_kib + m->dirty_kib),
-        static_cast<unsigned long long>(m->clean_kib),
-        static_cast<unsigned long long>(m->dirty_kib),
-        static_cast<unsigned long long>(m->exe_rss_kib),
-        static_cast<unsigned long long>(m->rss_kib));
+    fmt::print(
+        "memory {} private_kib {} private_clean_kib {} private_dirty_kib {} exe_rss_kib {} "
+        "rss_kib {}\n",
+        when, m->clean_kib + m->dirty_kib, m->clean_kib, m->dirty_kib, m->exe_rss_kib, m->rss_kib);
   }
 }
 
@@ -113,11 +110,9 @@ int run_agent(const Args& args) {
   for (const keysvc::RotationTiming& t : executor.timings()) {
     if (t.generation > 1) samples.push_back(t.latency);  // the first one is cold
   }
-  std::printf("latency rotations %zu p50_us %lld p99_us %lld max_us %lld%s\n", samples.size(),
-              static_cast<long long>(percentile(samples, 50).count()),
-              static_cast<long long>(percentile(samples, 99).count()),
-              static_cast<long long>(percentile(samples, 100).count()),
-              complete ? "" : " (time limit reached)");
+  fmt::print("latency rotations {} p50_us {} p99_us {} max_us {}{}\n", samples.size(),
+             percentile(samples, 50).count(), percentile(samples, 99).count(),
+             percentile(samples, 100).count(), complete ? "" : " (time limit reached)");
   return samples.empty() ? 1 : 0;
 }
 

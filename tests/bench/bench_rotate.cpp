@@ -128,20 +128,17 @@ int run_rotate(const Args& args) {
     SiteClient& c = clients[tally.rotations % clients.size()];
     if (!resume) c.session = Session();
     if (auto r = rotate_once(c.ctx.get(), port, c.id, c.current, spi++, c.session, tally); !r) {
-      std::fprintf(stderr, "rotation %llu (%s) failed: %s\n",
-                   static_cast<unsigned long long>(tally.rotations + 1), c.id.c_str(),
-                   r.error().message().c_str());
+      fmt::print(stderr, "rotation {} ({}) failed: {}\n", tally.rotations + 1, c.id,
+                 r.error().message());
       return 1;
     }
     ++tally.rotations;
     elapsed = std::chrono::steady_clock::now() - start;
   }
   const double seconds = std::chrono::duration<double>(elapsed).count();
-  std::printf("rotations %llu seconds %.3f rate %.1f resumed %llu group %s signature %s\n",
-              static_cast<unsigned long long>(tally.rotations), seconds,
-              static_cast<double>(tally.rotations) / seconds,
-              static_cast<unsigned long long>(tally.resumed), tally.group.c_str(),
-              tally.signature.c_str());
+  fmt::print("rotations {} seconds {:.3f} rate {:.1f} resumed {} group {} signature {}\n",
+             tally.rotations, seconds, static_cast<double>(tally.rotations) / seconds,
+             tally.resumed, tally.group, tally.signature);
   return 0;
 }
 
