@@ -1,14 +1,14 @@
 #include "agent_edge_fixture.hpp"
 
 #include <algorithm>
-#include <netinet/in.h>
 #include <random>
-#include <sys/socket.h>
 
 #include <fmt/format.h>
 
 #include "pqbranch/keysvc/edge_site.hpp"
 #include "pqbranch/keysvc/tunnel_setup.hpp"
+
+#include "fakes/loopback_udp.hpp"
 
 namespace pqbranch::test {
 namespace {
@@ -109,7 +109,7 @@ void AgentEdgeFixture::start_edge(std::uint16_t port) {
   if (edge_config_.nat_traversal.mode != config::NatMode::off && edge_nat_port_ == 0) {
     // The offer names the edge's configured port, so configure the one it will bind (a
     // free one, kept across restarts).
-    auto probe = plain_udp_socket(0);
+    auto probe = loopback_udp_socket({}, 0);
     ASSERT_TRUE(probe.has_value());
     edge_nat_port_ = xfrm::local_port(probe->get()).value();
   }
@@ -121,9 +121,7 @@ void AgentEdgeFixture::start_edge(std::uint16_t port) {
   options.io_timeout = std::chrono::seconds(3);
   options.nat_address = ip("127.0.0.1");
   options.nat_port = edge_nat_port_;
-  options.open_nat_socket = [](const core::IpAddress&, std::uint16_t p) {
-    return plain_udp_socket(p);
-  };
+  options.open_nat_socket = loopback_udp_socket;
   keysvc::EdgeExecutorOptions ex;
   ex.sites = keysvc::edge_sites(edge_config_);
   for (keysvc::EdgeSite& s : ex.sites) {
@@ -184,7 +182,7 @@ void AgentEdgeFixture::start_agent(AgentSetup setup) {
     n.edge_port = edge_->nat_port();
     n.keepalive = std::chrono::milliseconds(50);
     n.hello_gap = std::chrono::milliseconds(1);
-    n.open_socket = [](const core::IpAddress&, std::uint16_t p) { return plain_udp_socket(p); };
+    n.open_socket = loopback_udp_socket;
     co.nat = n;
   }
   if (setup.tweak) setup.tweak(co);
@@ -328,20 +326,6 @@ void AgentEdgeFixture::check(const std::string& after) {
   };
   send(agent_kernel_, edge_kernel_);
   send(edge_kernel_, agent_kernel_);
-}
-
-core::Result<xfrm::UniqueFd> plain_udp_socket(std::uint16_t port) {
-  xfrm::UniqueFd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  sockaddr_in self{};
-  self.sin_family = AF_INET;
-  self.sin_port = htons(port);
-  self.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (!fd.valid() ||
-      ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&self), sizeof self) != 0) {  // NOLINT
-    return core::Error{boost::system::error_code(errno, boost::system::system_category()),
-                       "test UDP socket"};
-  }
-  return fd;
 }
 
 }  // namespace pqbranch::test

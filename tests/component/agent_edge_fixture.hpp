@@ -40,10 +40,6 @@ namespace pqbranch::test {
 // actions, as SIGKILL would; caught by run_until, which then discards the agent.
 struct AgentKilled {};
 
-// A plain UDP socket on 127.0.0.1 stands in for the NAT-T socket (no ESP-in-UDP, no
-// bypass: component tests need no kernel IPsec support).
-core::Result<xfrm::UniqueFd> plain_udp_socket(std::uint16_t port);
-
 class AgentEdgeFixture : public ::testing::Test {
  protected:
   void SetUp() override;

@@ -1,30 +1,11 @@
 #include "edge_fixture.hpp"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <fmt/format.h>
 
-#include "pqbranch/xfrm/socket_bypass.hpp"
+#include "fakes/loopback_udp.hpp"
 
 namespace pqbranch::test {
 namespace {
-
-// A plain UDP socket on loopback stands in for the NAT-T socket (no ESP-in-UDP, no
-// bypass: component tests need no kernel IPsec support).
-core::Result<xfrm::UniqueFd> plain_udp(const core::IpAddress& /*local*/, std::uint16_t port) {
-  xfrm::UniqueFd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  sockaddr_in self{};
-  self.sin_family = AF_INET;
-  self.sin_port = htons(port);
-  self.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (!fd.valid() ||
-      ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&self), sizeof self) != 0) {  // NOLINT
-    return core::Error{boost::system::error_code(errno, boost::system::system_category()),
-                       "test NAT socket"};
-  }
-  return fd;
-}
 
 bool is_kernel_step(const keysvc::EdgeAction& a) {
   return std::holds_alternative<keysvc::AllocateSpi>(a) ||
@@ -68,7 +49,7 @@ void EdgeFixture::start(const std::function<void(keysvc::EdgeServerOptions&)>& t
   options_.bypass_policies = false;  // covered by the netns tests; needs xfrm in the kernel
   options_.nat_address = ip("127.0.0.1");
   options_.nat_port = 0;
-  options_.open_nat_socket = plain_udp;
+  options_.open_nat_socket = loopback_udp_socket;
   options_.io_timeout = std::chrono::seconds(3);
   options_.nat_hello_wait = std::chrono::milliseconds(2000);
   if (tweak) tweak(options_);

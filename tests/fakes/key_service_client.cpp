@@ -86,12 +86,14 @@ core::Result<xfrm::UniqueFd> KeyServiceClient::connect_tcp(std::uint16_t port) {
   return fd;
 }
 
-core::Result<KeyServiceClient> KeyServiceClient::connect(SSL_CTX* ctx, std::uint16_t port) {
+core::Result<KeyServiceClient> KeyServiceClient::connect(SSL_CTX* ctx, std::uint16_t port,
+                                                         SSL_SESSION* resume) {
   auto fd = connect_tcp(port);
   if (!fd) return fd.error();
   core::CHandle<SSL, SSL_free> ssl(SSL_new(ctx));
   if (!ssl) return protocol_error("SSL_new");
   SSL_set_fd(ssl.get(), fd->get());
+  if (resume != nullptr) SSL_set_session(ssl.get(), resume);
   const int ret = SSL_connect(ssl.get());
   if (ret != 1) return protocol_error(crypto::describe_client_failure(ssl.get(), ret));
   return KeyServiceClient(std::move(*fd), std::move(ssl));

@@ -25,9 +25,11 @@ struct HttpResponse {
 
 class KeyServiceClient {
  public:
-  // TCP to 127.0.0.1:port, then the TLS handshake with `ctx`. The error says what failed
-  // (TLS alerts in the words of crypto::describe_client_failure).
-  static core::Result<KeyServiceClient> connect(SSL_CTX* ctx, std::uint16_t port);
+  // TCP to 127.0.0.1:port, then the TLS handshake with `ctx`, offering `resume` (a
+  // session of an earlier connection) if given. The error says what failed (TLS alerts in
+  // the words of crypto::describe_client_failure).
+  static core::Result<KeyServiceClient> connect(SSL_CTX* ctx, std::uint16_t port,
+                                                SSL_SESSION* resume = nullptr);
   // TCP only, no TLS (for stalls before the handshake).
   static core::Result<xfrm::UniqueFd> connect_tcp(std::uint16_t port);
 

@@ -6,10 +6,7 @@
 
 #include <chrono>
 #include <csignal>
-#include <fcntl.h>
 #include <fstream>
-#include <spawn.h>
-#include <sstream>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <thread>
@@ -23,48 +20,16 @@
 #include "pqbranch/wire/nat_token.hpp"
 #include "pqbranch/wire/protocol.hpp"
 
+#include "fakes/child_process.hpp"
 #include "fakes/key_service_client.hpp"
 #include "fakes/test_netns.hpp"
 #include "fakes/test_paths.hpp"
 #include "fakes/test_pki.hpp"
 
-extern char** environ;  // NOLINT: POSIX
-
 namespace pqbranch::test {
 namespace {
 
 constexpr std::uint16_t kPort = 8443;
-
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::size_t count(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1)) {
-    ++n;
-  }
-  return n;
-}
-
-// Starts `argv` with the calling thread's network namespace; output into `log`.
-pid_t spawn(const std::vector<std::string>& args, const std::filesystem::path& log) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  std::vector<char*> argv;
-  for (const std::string& a : args)
-    argv.push_back(const_cast<char*>(a.c_str()));  // NOLINT
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  return rc == 0 ? pid : -1;
-}
 
 class EdgeStubProcess : public ::testing::Test {
  protected:

@@ -44,10 +44,6 @@ class io_context;
 
 namespace pqbranch::keysvc {
 
-// Opens the UDP encapsulation socket (the same shape as the edge server's factory).
-using NatSocketFactory =
-    std::function<core::Result<xfrm::UniqueFd>(const core::IpAddress& local, std::uint16_t port)>;
-
 struct NatOptions {
   core::IpAddress local_address;    // bind address of the encapsulation socket
   std::uint16_t local_port = 4500;  // 0: any free port (tests)
@@ -56,7 +52,7 @@ struct NatOptions {
   std::chrono::milliseconds keepalive{20000};  // RFC 3948 §4
   std::chrono::milliseconds hello_gap{50};     // between the two copies of a hello
   // Empty: xfrm::open_natt_socket (policy bypass and ESP-in-UDP, needs CAP_NET_ADMIN).
-  NatSocketFactory open_socket;
+  xfrm::NatSocketFactory open_socket;
 };
 
 struct AgentClientOptions {

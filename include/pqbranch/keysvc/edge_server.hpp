@@ -59,8 +59,7 @@ namespace detail {
 struct EdgeServerState;
 }  // namespace detail
 
-using NatSocketFactory =
-    std::function<core::Result<xfrm::UniqueFd>(const core::IpAddress& local, std::uint16_t port)>;
+using xfrm::NatSocketFactory;
 
 struct EdgeServerOptions {
   // Key-service listeners; port 0 picks a free port (see ports()).

@@ -6,6 +6,7 @@
 // Needs CAP_NET_ADMIN.
 
 #include <cstdint>
+#include <functional>
 #include <utility>
 
 #include "pqbranch/core/error.hpp"
@@ -47,6 +48,10 @@ core::Result<void> enable_esp_in_udp(int fd);
 // A UDP socket bound to local:port, with policy bypass and ESP-in-UDP enabled: the
 // NAT-T socket. Port 0 lets the kernel choose (tests).
 core::Result<UniqueFd> open_natt_socket(const core::IpAddress& local, std::uint16_t port = 4500);
+// Opens a NAT-T socket like open_natt_socket: the agent's and the edge's options take one
+// so tests can substitute a plain UDP socket.
+using NatSocketFactory =
+    std::function<core::Result<UniqueFd>(const core::IpAddress& local, std::uint16_t port)>;
 // The port a bound socket listens on (for port 0).
 core::Result<std::uint16_t> local_port(int fd);
 

@@ -1,0 +1,145 @@
+// `pqb-keysvc-bench rotate`: a bounded load client doing complete generation exchanges one
+// after another, each on a new mutual-TLS connection, as an agent would: handshake
+// (X25519MLKEM768; with --resume a psk_dhe_ke resumption of that site's previous ticket),
+// POST /v1/generation, the exporter keys for the offer, POST /v1/generation/ack.
+// The rotations go round-robin over --sites sites (branch-1 .. branch-N, certificates from
+// the --pki directory of scripts/test-pki.sh), as an edge serving many branches sees them:
+// one site rotating a hundred times a second would keep hundreds of its own inbound SAs in
+// their grace period, which no real site does.
+// Stops after --count rotations or --seconds, whichever comes first; prints the real-time
+// rate. Any failed exchange fails the run (exit 1).
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <openssl/ssl.h>
+
+#include "pqbranch/core/c_handle.hpp"
+#include "pqbranch/crypto/tls_context.hpp"
+#include "pqbranch/crypto/tls_handshake.hpp"
+#include "pqbranch/keysvc/session_keys.hpp"
+#include "pqbranch/keysvc/wire_mapping.hpp"
+#include "pqbranch/wire/protocol.hpp"
+
+#include "bench_commands.hpp"
+#include "fakes/key_service_client.hpp"
+
+namespace pqbranch::bench {
+namespace {
+
+using Session = core::CHandle<SSL_SESSION, SSL_SESSION_free>;
+
+core::Error failure(std::string what) {
+  return core::Error{boost::system::errc::make_error_code(boost::system::errc::protocol_error),
+                     std::move(what)};
+}
+
+struct Tally {
+  std::uint64_t rotations = 0;
+  std::uint64_t resumed = 0;
+  std::string group;
+  std::string signature;  // the edge's, from the last full handshake
+};
+
+// One generation on a new connection; the next connection's ticket in `session`.
+core::Result<void> rotate_once(SSL_CTX* ctx, std::uint16_t port, const std::string& site,
+                               keysvc::Generation& current, std::uint32_t agent_spi,
+                               Session& session, Tally& tally) {
+  auto client = test::KeyServiceClient::connect(ctx, port, session.get());
+  if (!client) return client.error();
+  auto info = crypto::inspect_handshake(client->ssl());
+  if (!info) return info.error();
+  tally.group = info->group;
+  if (info->resumed) ++tally.resumed;
+  if (!info->peer_signature.empty()) tally.signature = info->peer_signature;
+
+  const wire::Capabilities caps{.esn = true, .natt = false, .route = false, .policy = true};
+  auto r = client->request(
+      "POST", wire::kGenerationPath,
+      keysvc::encode_request(keysvc::GenerationRequest{current, agent_spi, std::nullopt}, "bench",
+                             caps));
+  if (!r) return r.error();
+  if (r->status != 200) return failure(fmt::format("offer: {} {}", r->status, r->body));
+  auto offer = keysvc::decode_offer(r->body);
+  if (!offer) return offer.error();
+  auto keys = keysvc::derive_generation_keys(client->ssl(), site, offer->generation,
+                                             offer->agent_spi, offer->edge_spi);
+  if (!keys) return keys.error();
+  auto ack = client->request("POST", wire::kGenerationAckPath,
+                             keysvc::encode_ack(keysvc::GenerationAck{
+                                 offer->generation, offer->agent_spi, offer->edge_spi}));
+  if (!ack) return ack.error();
+  if (ack->status != 200) return failure(fmt::format("ack: {} {}", ack->status, ack->body));
+  current = offer->generation;
+  // TLS 1.3 tickets follow the handshake; by the first response they have been read.
+  session = Session(SSL_get1_session(client->ssl()));
+  if (session && SSL_SESSION_is_resumable(session.get()) != 1) session = Session();
+  SSL_shutdown(client->ssl());  // close_notify, as the agent's stream does
+  return {};
+}
+
+}  // namespace
+
+// One site's client: its certificate's context, its generation and its latest ticket.
+struct SiteClient {
+  std::string id;
+  crypto::SslCtx ctx;
+  keysvc::Generation current = 0;
+  Session session;
+};
+
+int run_rotate(const Args& args) {
+  const std::filesystem::path pki = args.get("pki");
+  const std::uint64_t sites = args.number("sites", 1);
+  std::vector<SiteClient> clients;
+  for (std::uint64_t i = 1; i <= sites; ++i) {
+    const std::string id = fmt::format("branch-{}", i);
+    crypto::TlsOptions tls;
+    tls.ca_file = pki / "ca.pem";
+    tls.certificate_file = pki / (id + ".pem");
+    tls.private_key_file = pki / (id + ".key");
+    tls.peer_name = args.get("peer", "edge.test");
+    auto ctx = crypto::make_client_context(tls);
+    if (!ctx) {
+      std::fprintf(stderr, "tls: %s\n", ctx.error().message().c_str());
+      return 2;
+    }
+    clients.push_back(SiteClient{id, std::move(*ctx), 0, Session()});
+  }
+  const auto port = static_cast<std::uint16_t>(args.number("port", 8443));
+  const std::uint64_t limit = args.number("count", 100000);
+  const auto budget = std::chrono::seconds(args.number("seconds", 10));
+  const bool resume = args.flag("resume");
+
+  Tally tally;
+  // SPIs as ALLOCSPI would hand them out: fresh for every generation, and distinct from
+  // those of an earlier run against the same edge (its older SAs stay for a grace period).
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  const auto run_slot = static_cast<std::uint32_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(now).count() % 4000);
+  std::uint32_t spi = 0x10000 + run_slot * 1'000'000;
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed = std::chrono::steady_clock::duration::zero();
+  while (tally.rotations < limit && elapsed < budget) {
+    SiteClient& c = clients[tally.rotations % clients.size()];
+    if (!resume) c.session = Session();
+    if (auto r = rotate_once(c.ctx.get(), port, c.id, c.current, spi++, c.session, tally); !r) {
+      fmt::print(stderr, "rotation {} ({}) failed: {}\n", tally.rotations + 1, c.id,
+                 r.error().message());
+      return 1;
+    }
+    ++tally.rotations;
+    elapsed = std::chrono::steady_clock::now() - start;
+  }
+  const double seconds = std::chrono::duration<double>(elapsed).count();
+  fmt::print("rotations {} seconds {:.3f} rate {:.1f} resumed {} group {} signature {}\n",
+             tally.rotations, seconds, static_cast<double>(tally.rotations) / seconds,
+             tally.resumed, tally.group, tally.signature);
+  return 0;
+}
+
+}  // namespace pqbranch::bench
