@@ -192,6 +192,7 @@ void AgentRotation::exchange_step_done(const core::Result<void>& r, TimePoint no
         const GenerationSas* old = ledger_.find(ex_.old_generation);
         if (old != nullptr && ex_.old_generation != g && old->outbound.installed()) {
           phase_ = Phase::removing_old_outbound;
+          ex_.drain_until = now + config_.outbound_drain;
           return;
         }
         finish_rotation(now, out);
@@ -378,7 +379,7 @@ void AgentRotation::pump(TimePoint now, Out& out) {
         out);
   }
   if (!step_ && phase_ == Phase::requesting && ex_.offer) accept_offer(now, out);
-  if (!step_) emit_exchange_step(out);
+  if (!step_) emit_exchange_step(now, out);
   if (!step_) emit_housekeeping_step(now, out);
   pump_ack(now, out);
   if ((phase_ == Phase::idle && now >= next_rotation_) ||
@@ -392,7 +393,7 @@ void AgentRotation::pump(TimePoint now, Out& out) {
   arm(now, out);
 }
 
-void AgentRotation::emit_exchange_step(Out& out) {
+void AgentRotation::emit_exchange_step(TimePoint now, Out& out) {
   const TunnelConfig& t = config_.tunnel;
   switch (phase_) {
     case Phase::allocating:
@@ -421,6 +422,7 @@ void AgentRotation::emit_exchange_step(Out& out) {
       return;
     }
     case Phase::removing_old_outbound:
+      if (now < ex_.drain_until) return;  // arm() wakes us then
       out.emplace_back(DeleteSa{begin_step(StepKind::exchange),
                                 ledger_.id_of(ledger_.find(ex_.old_generation)->outbound)});
       return;
@@ -634,6 +636,9 @@ void AgentRotation::arm(TimePoint now, Out& out) {
     case Phase::allocating:
     case Phase::requesting:
       consider(ex_.deadline);
+      break;
+    case Phase::removing_old_outbound:
+      consider(ex_.drain_until);
       break;
     default:
       break;

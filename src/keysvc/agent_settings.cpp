@@ -16,6 +16,7 @@ AgentSettings agent_settings(const config::AgentConfig& c) {
   s.rotation.endpoints = c.edge.endpoints.size();
   s.rotation.interval = c.rotation.interval - c.rotation.jitter;
   s.rotation.jitter = 2 * c.rotation.jitter;
+  s.rotation.outbound_drain = kOutboundDrain;
   s.rotation.exchange_timeout = 2 * c.edge.connect_timeout;
   s.rotation.retry_initial = c.edge.backoff_initial;
   s.rotation.retry_max = c.edge.backoff_max;

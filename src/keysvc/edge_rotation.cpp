@@ -264,6 +264,7 @@ void EdgeRotation::promotion_done(const core::Result<void>& r, TimePoint now, Ou
       if (const GenerationSas* old = ledger_.find(promotion_old_);
           old != nullptr && promotion_old_ != current_ && old->outbound.installed()) {
         promotion_ = Promotion::removing_old;
+        drain_until_ = now + config_.outbound_drain;
         return;
       }
       break;
@@ -420,6 +421,7 @@ bool EdgeRotation::emit_promotion_step(TimePoint now, Out& out) {
         AddSa{begin_step(StepKind::promotion),
               detail::make_sa(config_.tunnel, spec, pending_keys_->outbound_key.clone())});
   } else {
+    if (now < drain_until_) return false;  // arm() wakes us then
     out.emplace_back(DeleteSa{begin_step(StepKind::promotion),
                               ledger_.id_of(ledger_.find(promotion_old_)->outbound)});
   }
@@ -524,7 +526,11 @@ void EdgeRotation::arm(TimePoint now, Out& out) {
   };
   consider(ledger_.next_retirement());
   consider(ledger_.next_cleanup());
-  if (pending_ != 0 && pending_keys_ && ledger_.peer_proven() >= pending_) consider(promote_after_);
+  if (promotion_ == Promotion::removing_old) consider(drain_until_);
+  if (promotion_ == Promotion::none && pending_ != 0 && pending_keys_ &&
+      ledger_.peer_proven() >= pending_) {
+    consider(promote_after_);
+  }
   if (ledger_.probe(pending_ != 0 && ledger_.peer_proven() < pending_)) consider(next_poll_);
   if (!next) return;
   const TimePoint at = std::max(*next, now + milliseconds(1));

@@ -57,6 +57,7 @@ std::vector<EdgeSite> edge_sites(const config::EdgeConfig& c) {
     EdgeSite site;
     EdgeSiteConfig& r = site.rotation;
     r.site_id = s.id;
+    r.outbound_drain = kOutboundDrain;
     r.tunnel.local = c.tunnel.local_address;
     if (s.remote_address) r.tunnel.remote = *s.remote_address;
     r.tunnel.reqid = s.reqid;

@@ -126,6 +126,7 @@ void AgentEdgeFixture::start_edge(std::uint16_t port) {
   ex.sites = keysvc::edge_sites(edge_config_);
   for (keysvc::EdgeSite& s : ex.sites) {
     s.rotation.grace = std::chrono::milliseconds(30);
+    s.rotation.outbound_drain = std::chrono::milliseconds(10);  // shorter than the grace
     s.rotation.counter_poll = std::chrono::milliseconds(10);
     s.rotation.retry = std::chrono::milliseconds(50);
   }
@@ -201,6 +202,7 @@ void AgentEdgeFixture::start_agent(AgentSetup setup) {
   eo.rotation.interval = setup.interval;
   eo.rotation.jitter = keysvc::Duration::zero();
   eo.rotation.grace = std::chrono::milliseconds(30);
+  eo.rotation.outbound_drain = std::chrono::milliseconds(10);
   eo.rotation.counter_poll = std::chrono::milliseconds(10);
   eo.rotation.exchange_timeout = std::chrono::seconds(3);
   eo.rotation.retry_initial = std::chrono::milliseconds(20);

@@ -56,6 +56,10 @@ void EdgeFixture::start(const std::function<void(keysvc::EdgeServerOptions&)>& t
 
   keysvc::EdgeExecutorOptions executor;
   executor.sites = keysvc::edge_sites(config_);
+  // These tests compare every kernel step right after each answer; the drain before the old
+  // outbound SA goes is covered by the rotation unit tests and the agent-edge tests.
+  for (keysvc::EdgeSite& s : executor.sites)
+    s.rotation.outbound_drain = keysvc::Duration::zero();
   executor.nat_mode = config_.nat_traversal.mode;
   executor.observer = [this](const keysvc::AppliedEdgeAction& a) {
     if (is_kernel_step(*a.action)) steps_.push_back(sa_summary());

@@ -71,6 +71,7 @@ class AgentRotation {
     std::optional<GenerationOffer> offer;
     GenerationKeys keys;
     Generation old_generation = 0;
+    TimePoint drain_until{};          // removing_old_outbound: not before (outbound_drain)
     bool old_outbound_stuck = false;  // its delete failed: no acknowledgement (see .cpp)
     std::string failure;              // why a rollback is running
   };
@@ -104,7 +105,7 @@ class AgentRotation {
 
   void exchange_step_done(const core::Result<void>& r, TimePoint now, Out& out);
   void pump(TimePoint now, Out& out);
-  void emit_exchange_step(Out& out);
+  void emit_exchange_step(TimePoint now, Out& out);
   bool emit_housekeeping_step(TimePoint now, Out& out);
   void accept_offer(TimePoint now, Out& out);
   void begin_attempt(std::size_t endpoint, int larval_retries, TimePoint now, Out& out);

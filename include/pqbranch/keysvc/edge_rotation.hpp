@@ -110,6 +110,7 @@ class EdgeRotation {
   Promotion promotion_ = Promotion::none;
   Generation promotion_old_ = 0;
   TimePoint promote_after_{};
+  TimePoint drain_until_{};  // Promotion::removing_old: not before (outbound_drain)
   Generation current_ = 0;
   Generation last_issued_ = 0;
   Generation pending_ = 0;

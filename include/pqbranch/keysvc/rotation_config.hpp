@@ -38,6 +38,10 @@ struct TunnelConfig {
   std::uint32_t spi_window = 4096;
 };
 
+// The programs' outbound drain (see AgentRotationConfig::outbound_drain): far longer than a
+// packet takes to pass xfrm_output, far shorter than the inbound grace period.
+inline constexpr Duration kOutboundDrain = std::chrono::milliseconds(100);
+
 struct AgentRotationConfig {
   TunnelConfig tunnel;
   // Endpoints of the same edge (replicas sharing its state), tried in this order; the I/O
@@ -56,6 +60,12 @@ struct AgentRotationConfig {
   // sender.
   Duration grace = std::chrono::seconds(5);
   Duration counter_poll = std::chrono::seconds(1);
+  // How long the old outbound SA stays after the new one is installed, before it is
+  // deleted. The kernel picks the new SA for every packet from then on, but a packet that
+  // another CPU already bound to the old SA is dropped (XfrmOutStateInvalid) if the old SA
+  // goes at once (seen in the VM with two CPUs). 0 (the machines' default, for tests that
+  // script every step) deletes at once; the programs use kOutboundDrain.
+  Duration outbound_drain{0};
   Duration cleanup_retry = std::chrono::seconds(5);
   // An SPI whose larval SA expired before completion is re-allocated at most this often in
   // a row before the attempt counts as failed.
@@ -70,6 +80,7 @@ struct EdgeSiteConfig {
   std::vector<xfrm::Selector> selectors;  // policy mode: what the offer says the tunnel carries
   Duration grace = std::chrono::seconds(5);
   Duration counter_poll = std::chrono::seconds(1);
+  Duration outbound_drain{0};                // as AgentRotationConfig::outbound_drain
   Duration retry = std::chrono::seconds(5);  // a failed promotion or cleanup is retried after
 };
 

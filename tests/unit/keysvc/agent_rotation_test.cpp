@@ -197,6 +197,36 @@ TEST_F(AgentRotationTest, NextRotationDeletesTheOldOutboundRightAfterAddingTheNe
   EXPECT_EQ(agent_.status().inbound_sas, 2U);  // inbound 1 stays: no proof yet
 }
 
+TEST_F(AgentRotationTest, WithADrainTheOldOutboundGoesOnlyWhenTheDrainEnds) {
+  AgentRotationConfig c = config();
+  c.outbound_drain = 100ms;
+  agent_ = AgentRotation(c, [this] { return rng_(); });
+  rotate(1, 1, kAgentSpi, kEdgeSpi, 0);
+  now_ = *agent_.status().next_rotation;
+  feed(Tick{});
+  feed(Connected{2});
+  feed(SpiAllocated{first_of<AllocateSpi>(last_)->step, kAgentSpi + 7});
+  feed(OfferReceived{2, offer(2, kAgentSpi + 7, kEdgeSpi + 9, 1), keys_of(0x20)});
+  ok();  // inbound 2
+  ASSERT_NE(first_of<AddSa>(last_), nullptr);
+  ok();  // outbound 2: the drain starts
+  EXPECT_EQ(first_of<DeleteSa>(last_), nullptr);
+  EXPECT_EQ(first_of<SendAck>(last_), nullptr);
+  const WakeAt* wake = first_of<WakeAt>(last_);
+  ASSERT_NE(wake, nullptr);
+  EXPECT_EQ(wake->at, now_ + 100ms);
+  now_ += 99ms;
+  feed(Tick{});
+  EXPECT_EQ(first_of<DeleteSa>(last_), nullptr);
+  now_ += 1ms;
+  feed(Tick{});
+  const DeleteSa* del = first_of<DeleteSa>(last_);
+  ASSERT_NE(del, nullptr);
+  EXPECT_EQ(del->id.spi, kEdgeSpi);  // outbound of generation 1
+  ok();
+  ASSERT_NE(first_of<SendAck>(last_), nullptr);
+}
+
 TEST_F(AgentRotationTest, InboundOfTheOldGenerationGoesOnlyAfterProofAndGrace) {
   rotate(1, 1, kAgentSpi, kEdgeSpi, 0);
   now_ = *agent_.status().next_rotation;

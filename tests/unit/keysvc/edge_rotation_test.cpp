@@ -204,6 +204,32 @@ TEST_F(EdgeRotationTest, PromotionDeletesTheOldOutboundRightAfterAddingTheNew) {
   EXPECT_EQ(retire->id.spi, 0x3000U);
 }
 
+TEST_F(EdgeRotationTest, WithADrainTheOldOutboundGoesOnlyWhenTheDrainEnds) {
+  EdgeSiteConfig c = config();
+  c.outbound_drain = 100ms;
+  edge_ = EdgeRotation(c);
+  start();
+  ack(1, offer(1, 0, 0x1000, 0x3000));
+  (void)offer(2, 1, 0x1001, 0x3001);
+  feed(AckReceived{2, {2, 0x1001, 0x3001}});
+  ASSERT_NE(first_of<AddSa>(last_), nullptr);
+  ok();  // outbound 2: the drain starts
+  EXPECT_EQ(first_of<DeleteSa>(last_), nullptr);
+  const WakeAt* wake = first_of<WakeAt>(last_);
+  ASSERT_NE(wake, nullptr);
+  EXPECT_LE(wake->at, now_ + 100ms);
+  now_ += 99ms;
+  feed(Tick{});
+  EXPECT_EQ(first_of<DeleteSa>(last_), nullptr);
+  now_ += 1ms;
+  feed(Tick{});
+  const DeleteSa* del = first_of<DeleteSa>(last_);
+  ASSERT_NE(del, nullptr);
+  EXPECT_EQ(del->id.spi, 0x1000U);
+  ok();
+  EXPECT_EQ(edge_.ledger().installed_outbound(), 1U);
+}
+
 TEST_F(EdgeRotationTest, RepeatedRequestOnTheSameConnectionGetsTheSameOffer) {
   start();
   const GenerationOffer o = offer(1, 0, 0x1000, 0x3000);

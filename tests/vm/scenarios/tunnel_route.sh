@@ -3,7 +3,9 @@
 # every second (TLS 1.3, X25519MLKEM768, ML-DSA-65 certificates) while a 1100/s UDP stream
 # crosses for >= 100 rotations (2-4 min on a busy 2-core host): zero lost or duplicated,
 # only ESP and the key service's TLS on the underlay, one consistent SA set at the end
-# (tests/vm/guest/tunnel_happy_path.sh).
+# (tests/vm/guest/tunnel_happy_path.sh). Two CPUs: the outbound switch must hold with packets
+# in flight on another CPU (kOutboundDrain), and the sender keeps its rate.
 # vm-timeout: 600
+# vm-smp: 2
 TUN_MODE=route
 source "$PQB_SOURCE_DIR/tests/vm/guest/tunnel_happy_path.sh"
