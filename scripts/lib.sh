@@ -68,11 +68,19 @@ pqb_make_root() {
       touch "$dir.tmp/.pqb-complete"
       mv "$dir.tmp" "$dir"
       pqb_log "$name root ready in $((SECONDS - t0)) s"
-      # Older roots of the same name are stale: remove them.
-      find "$cache" -maxdepth 1 -name "$name-*" ! -name "$name-$key" -type d -exec rm -rf {} + 2>/dev/null || true
+      # Roots of the same name under another key are stale once no command has used them
+      # for two days (a command of another checkout may still be running in a fresh one).
+      local old
+      for old in "$cache/$name"-*/; do
+        old=${old%/}
+        [[ "$old" == "$dir" || ! -f "$old/.pqb-complete" ]] && continue
+        [[ -n $(find "$old/.pqb-complete" "$old/.pqb-used" -maxdepth 0 -mmin -2880 2>/dev/null) ]] ||
+          rm -rf "$old"
+      done
     fi
     exec 9>&-
   fi
+  touch "$dir/.pqb-used" 2>/dev/null || true
   printf '%s' "$dir"
 }
 
