@@ -23,6 +23,9 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include "pqbranch/app/agent_settings.hpp"
+#include "pqbranch/app/agent_status.hpp"
+#include "pqbranch/app/status_server.hpp"
 #include "pqbranch/config/agent_config.hpp"
 #include "pqbranch/core/capabilities.hpp"
 #include "pqbranch/core/log.hpp"
@@ -32,11 +35,8 @@
 #include "pqbranch/ikev2/peer_wiring.hpp"
 #include "pqbranch/keysvc/agent_client.hpp"
 #include "pqbranch/keysvc/agent_executor.hpp"
-#include "pqbranch/keysvc/agent_settings.hpp"
-#include "pqbranch/keysvc/agent_status.hpp"
 #include "pqbranch/keysvc/fault_hook.hpp"
-#include "pqbranch/keysvc/status_server.hpp"
-#include "pqbranch/keysvc/tunnel_setup.hpp"
+#include "pqbranch/tunnel/tunnel_setup.hpp"
 #include "pqbranch/xfrm/netlink_kernel.hpp"
 #include "pqbranch/xfrm/route_table.hpp"
 
@@ -150,7 +150,7 @@ bool start_ikev2_peers(boost::asio::io_context& io, const config::AgentConfig& c
       }
       p.routes = std::move(*r);
     }
-    auto setup = keysvc::setup_tunnel(*p.kernel, p.routes.get(), layout);
+    auto setup = tunnel::setup_tunnel(*p.kernel, p.routes.get(), layout);
     if (!setup) {
       spdlog::critical("ikev2 {}: tunnel setup: {}", peer.name, setup.error().message());
       return false;
@@ -205,7 +205,7 @@ int run(const Args& args) {
   }
   if (!check_capabilities(*cfg)) return 1;
   if (!cfg->key_service) return run_ikev2_only(*cfg);
-  keysvc::AgentSettings settings = keysvc::agent_settings(*cfg);
+  app::AgentSettings settings = app::agent_settings(*cfg);
 
   std::error_code dir_ec;
   std::filesystem::create_directories(cfg->state_directory, dir_ec);
@@ -229,7 +229,7 @@ int run(const Args& args) {
     }
     routes = std::move(*r);
   }
-  auto setup = keysvc::setup_tunnel(**kernel, routes.get(), settings.layout);
+  auto setup = tunnel::setup_tunnel(**kernel, routes.get(), settings.layout);
   if (!setup) {
     spdlog::critical("tunnel setup: {}", setup.error().message());
     return 1;
@@ -263,12 +263,11 @@ int run(const Args& args) {
   std::vector<IkePeer> ike_peers;
   if (!start_ikev2_peers(io, *cfg, metrics, ike_peers)) return 1;
 
-  const keysvc::StatusContext context{settings.layout.route_mode ? "route" : "policy",
-                                      settings.layout.local_address.to_string(),
-                                      settings.layout.remote_address.to_string()};
-  auto status = keysvc::StatusServer::create(io, settings.status_socket, [&] {
-    return keysvc::to_json(
-        keysvc::collect_status(executor, client->get(), **kernel, metrics, context));
+  const app::StatusContext context{settings.layout.route_mode ? "route" : "policy",
+                                   settings.layout.local_address.to_string(),
+                                   settings.layout.remote_address.to_string()};
+  auto status = app::StatusServer::create(io, settings.status_socket, [&] {
+    return app::to_json(app::collect_status(executor, client->get(), **kernel, metrics, context));
   });
   if (!status) {
     // Rotation matters more than the status socket: go on without it.
@@ -297,7 +296,7 @@ int status(const Args& args) {
     if (!cfg) return kUsageError;
     socket = cfg->status_socket;
   }
-  auto text = keysvc::fetch_status(socket);
+  auto text = app::fetch_status(socket);
   if (!text) {
     std::fprintf(stderr, "pqbranch-agent status: %s\n", text.error().message().c_str());
     return 1;
@@ -306,7 +305,7 @@ int status(const Args& args) {
     std::fputs(text->c_str(), stdout);
     return 0;
   }
-  auto human = keysvc::render_status_text(*text);
+  auto human = app::render_status_text(*text);
   if (!human) {
     std::fprintf(stderr, "pqbranch-agent status: %s\n", human.error().message().c_str());
     return 1;
@@ -325,7 +324,7 @@ bool flush_ikev2_peers(const config::AgentConfig& cfg) {
     if (layout.route_mode) {
       if (auto r = xfrm::NetlinkRouteTable::create()) routes = std::move(*r);
     }
-    auto report = kernel ? keysvc::flush_tunnel(**kernel, routes.get(), layout)
+    auto report = kernel ? tunnel::flush_tunnel(**kernel, routes.get(), layout)
                          : core::Result<xfrm::FlushReport>(kernel.error());
     if (!report) {
       std::fprintf(stderr, "flush ikev2 %s: %s\n", peer.name.c_str(),
@@ -345,7 +344,7 @@ int flush(const Args& args) {
   core::init_logging({.name = "pqbranch-agent", .level = cfg->log_level, .journald = false});
   if (!flush_ikev2_peers(*cfg)) return 1;
   if (!cfg->key_service) return 0;
-  const keysvc::AgentSettings settings = keysvc::agent_settings(*cfg);
+  const app::AgentSettings settings = app::agent_settings(*cfg);
   auto kernel = xfrm::NetlinkKernel::create(settings.ownership);
   if (!kernel) {
     std::fprintf(stderr, "kernel: %s\n", kernel.error().message().c_str());
@@ -355,7 +354,7 @@ int flush(const Args& args) {
   if (settings.layout.route_mode) {
     if (auto r = xfrm::NetlinkRouteTable::create()) routes = std::move(*r);
   }
-  auto report = keysvc::flush_tunnel(**kernel, routes.get(), settings.layout);
+  auto report = tunnel::flush_tunnel(**kernel, routes.get(), settings.layout);
   if (!report) {
     std::fprintf(stderr, "flush: %s\n", report.error().message().c_str());
     return 1;
@@ -383,14 +382,14 @@ int check_config(const Args& args) {
                 cfg->ikev2_peers.size());
     return 0;
   }
-  const keysvc::AgentSettings settings = keysvc::agent_settings(*cfg);
+  const app::AgentSettings settings = app::agent_settings(*cfg);
   if (auto ctx = crypto::make_client_context(settings.client.tls); !ctx) {
     std::fprintf(stderr, "%s: tls: %s\n", args.config.c_str(), ctx.error().message().c_str());
     return 1;
   }
   std::printf("%s: OK (%s mode, %zu endpoint(s), %zu policies)\n", args.config.c_str(),
               settings.layout.route_mode ? "route" : "policy", settings.client.endpoints.size(),
-              keysvc::tunnel_policies(settings.layout).size());
+              tunnel::tunnel_policies(settings.layout).size());
   return 0;
 }
 

@@ -10,9 +10,20 @@ cd "$top"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/pqbranch-tidy"
 mkdir -p "$cache"
 hash() { sha256sum | cut -c1-32; }
-# What every result depends on: the checks and the compiler flags (set by the CMake files).
-flags=$( { cat .clang-tidy CMakePresets.json cmake/*.cmake; find . -name CMakeLists.txt \
-  -not -path './build/*' -print0 | sort -z | xargs -0 cat; } | hash)
+# What every result depends on: the checks and the tool; and per file, its compile command
+# (from compile_commands.json), so a CMake edit re-checks only the files whose flags it changed.
+checks=$( { cat .clang-tidy; clang-tidy-19 --version; } | hash)
+declare -A command
+while IFS=$'\t' read -r src cmd; do command[$src]=$cmd; done < <(
+  python3 -c '
+import hashlib, json, sys
+top = sys.argv[2].rstrip("/") + "/"
+for e in json.load(open(sys.argv[1])):
+    f = e["file"]
+    if f.startswith(top):
+        h = hashlib.sha256((e.get("command") or " ".join(e.get("arguments", []))).encode())
+        print(f[len(top):] + "\t" + h.hexdigest()[:32])
+' "$build/compile_commands.json" "$top")
 # A file the build has not compiled (no dependency record) depends on every project header.
 all_headers=$(find include src tests -name '*.hpp' -print0 | sort -z | xargs -0 cat | hash)
 
@@ -22,6 +33,9 @@ while IFS=$'\t' read -r src hdrs; do headers[$src]=$hdrs; done < <(
   ninja -C "$build" -t deps 2>/dev/null | awk -v top="$top/" '
     /^[^ ]/ { if (src != "") print src "\t" h; src = ""; h = ""; next }
     /^    / { p = $1
+              # A module's headers are seen through its include root in the build tree.
+              if (match(p, /\/module-include\/[a-z0-9_]+\/pqbranch\//))
+                p = top "include/pqbranch/" substr(p, RSTART + RLENGTH)
               if (index(p, top) != 1 || index(p, top "build/") == 1) next
               p = substr(p, length(top) + 1)
               if (src == "" && p ~ /\.cpp$/) src = p; else h = h " " p }
@@ -35,7 +49,7 @@ while IFS= read -r f; do
   else
     deps=$all_headers
   fi
-  key=$( { cat "$f"; printf '%s %s' "$flags" "$deps"; } | hash)
+  key=$( { cat "$f"; printf '%s %s %s' "$checks" "${command[$f]:-}" "$deps"; } | hash)
   [[ -f "$cache/$key" ]] || files+=("$f:$key")
 done < <(find src agent edge-stub tests/tools tests/vm/driver -name '*.cpp' | sort)
 echo "clang-tidy: ${#files[@]} file(s) to check"

@@ -3,9 +3,8 @@
 #include <algorithm>
 #include <new>
 #include <stdexcept>
+#include <string.h>  // explicit_bzero
 #include <utility>
-
-#include <openssl/crypto.h>
 
 namespace pqbranch::core {
 namespace {
@@ -29,11 +28,27 @@ std::uint8_t* allocate(std::size_t size) {
 
 void wipe_and_free(std::uint8_t* p, std::size_t size) noexcept {
   if (p == nullptr) return;
-  OPENSSL_cleanse(p, size);
+  secure_wipe(p, size);
   g_allocator.deallocate(p, size);
 }
 
 }  // namespace
+
+void secure_wipe(void* p, std::size_t size) noexcept {
+  if (p != nullptr) explicit_bzero(p, size);
+}
+
+bool constant_time_equal(std::span<const std::uint8_t> a,
+                         std::span<const std::uint8_t> b) noexcept {
+  if (a.size() != b.size()) return false;
+  // Every byte is read whatever the others hold; volatile keeps the compiler from ending the
+  // loop at the first difference.
+  volatile std::uint8_t diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    diff = static_cast<std::uint8_t>(diff | (a[i] ^ b[i]));
+  }
+  return diff == 0;
+}
 
 SecureAllocator set_secure_allocator(SecureAllocator a) noexcept {
   return std::exchange(g_allocator, a);
@@ -67,8 +82,7 @@ std::span<const std::uint8_t> SecureBytes::subspan(std::size_t offset, std::size
 }
 
 bool SecureBytes::equals(std::span<const std::uint8_t> other) const noexcept {
-  if (other.size() != size_) return false;
-  return size_ == 0 || CRYPTO_memcmp(data_, other.data(), size_) == 0;
+  return constant_time_equal(span(), other);
 }
 
 void SecureBytes::clear() noexcept {

@@ -18,8 +18,8 @@ SessionOptions session_options(const config::Ikev2PeerSettings& peer, InitiatorS
   return o;
 }
 
-keysvc::TunnelLayout tunnel_layout(const config::Ikev2PeerSettings& peer) {
-  keysvc::TunnelLayout l;
+tunnel::TunnelLayout tunnel_layout(const config::Ikev2PeerSettings& peer) {
+  tunnel::TunnelLayout l;
   l.route_mode = peer.mode == config::TunnelMode::route;
   l.local_address = peer.local_address;
   l.remote_address = peer.remote_address;

@@ -22,11 +22,11 @@
 
 #include "pqbranch/crypto/certificate_name.hpp"
 #include "pqbranch/crypto/tls_failure.hpp"
-#include "pqbranch/keysvc/errc.hpp"
+#include "pqbranch/keysvc/exporter_context.hpp"
 #include "pqbranch/keysvc/session_keys.hpp"
 #include "pqbranch/keysvc/wire_mapping.hpp"
+#include "pqbranch/rotation/errc.hpp"
 #include "pqbranch/wire/ack.hpp"
-#include "pqbranch/wire/exporter_context.hpp"
 #include "pqbranch/wire/nat_hello.hpp"
 #include "pqbranch/wire/nat_token.hpp"
 #include "pqbranch/wire/protocol.hpp"
@@ -70,8 +70,8 @@ bool is_address(const std::string& host) {
 struct Op {
   enum class Kind : std::uint8_t { request, ack, close };
   Kind kind = Kind::close;
-  GenerationRequest request;
-  GenerationAck ack;
+  rotation::GenerationRequest request;
+  rotation::GenerationAck ack;
 };
 
 struct Response {
@@ -86,7 +86,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
     Conn(asio::io_context& io, asio::ssl::context& ctx) : stream(io, ctx), signal(io) {
       signal.expires_at(asio::steady_timer::time_point::max());
     }
-    ConnectionId id = 0;
+    rotation::ConnectionId id = 0;
     std::size_t endpoint = 0;
     Stream stream;
     asio::steady_timer signal;  // cancelled to wake the connection's coroutine
@@ -112,7 +112,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
   core::Metrics& metrics;
   asio::ssl::context ctx;
   Sink sink;
-  std::map<ConnectionId, ConnPtr> conns;
+  std::map<rotation::ConnectionId, ConnPtr> conns;
   std::optional<HandshakeRecord> last;
   // Per endpoint: the latest resumable session, and the signature that authenticated it.
   struct Resumable {
@@ -125,7 +125,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
   bool down = false;
 
   // Events always arrive later, on the io_context (never inside the executor's call).
-  void deliver(AgentEvent e) {
+  void deliver(rotation::AgentEvent e) {
     asio::post(io, [self = shared_from_this(), ev = std::move(e)]() mutable {
       if (!self->down && self->sink) self->sink(std::move(ev));
     });
@@ -149,7 +149,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
                    });
   }
 
-  void push(ConnectionId id, const Op& op) {
+  void push(rotation::ConnectionId id, const Op& op) {
     auto it = conns.find(id);
     if (it == conns.end() || it->second->stopped) return;
     it->second->ops.push_back(op);
@@ -169,10 +169,10 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
       spdlog::warn("key service {}: {}", endpoint, r.error().detail);
       metrics.add("agent_connect_failures_total");
       forget(c);
-      deliver(ConnectFailed{c->id, r.error()});
+      deliver(rotation::ConnectFailed{c->id, r.error()});
       co_return;
     }
-    deliver(Connected{c->id});
+    deliver(rotation::Connected{c->id});
     while (!c->stopped) {
       if (c->ops.empty()) {
         co_await c->signal.async_wait(kTuple);
@@ -198,7 +198,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
         spdlog::warn("key service {}: {}", endpoint_name(c->endpoint), r.error().detail);
         beast::get_lowest_layer(c->stream).close();
         forget(c);
-        deliver(ConnectionLost{c->id, r.error()});
+        deliver(rotation::ConnectionLost{c->id, r.error()});
         co_return;
       }
     }
@@ -251,7 +251,8 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
     if (!info) co_return info.error();
     c.site_id = crypto::local_common_name(ssl);
     if (c.site_id.empty()) {
-      co_return core::make_error(errc::invalid_request, "our certificate has no subject CN");
+      co_return core::make_error(rotation::errc::invalid_request,
+                                 "our certificate has no subject CN");
     }
     metrics.add("agent_tls_handshakes_total");
     spdlog::debug("key service {}: TLS {} {} peer signature {}{}", name, info->group, info->cipher,
@@ -323,15 +324,16 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
       }
       if (res->status != 200) {
         co_return core::make_error(
-            errc::refused, fmt::format("GET {}: HTTP {}", wire::kNatTokenPath, res->status));
+            rotation::errc::refused,
+            fmt::format("GET {}: HTTP {}", wire::kNatTokenPath, res->status));
       }
       auto decoded = wire::decode_nat_token_response(res->body);
       if (!decoded) co_return decoded.error();
       token = decoded->token;
     }
     if (c.edge_nat_off) co_return core::Result<void>{};
-    const auto context = wire::nat_exporter_context(*token);
-    auto key = crypto::export_keying_material(c.stream.native_handle(), wire::kNatExporterLabel,
+    const auto context = keysvc::nat_exporter_context(*token);
+    auto key = crypto::export_keying_material(c.stream.native_handle(), keysvc::kNatExporterLabel,
                                               context, wire::kNatKeyBytes);
     if (!key) co_return key.error();
     auto datagram = wire::encode_nat_hello(*token, *key);
@@ -352,7 +354,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
     co_return core::Result<void>{};
   }
 
-  asio::awaitable<core::Result<void>> request(Conn& c, const GenerationRequest& request) {
+  asio::awaitable<core::Result<void>> request(Conn& c, const rotation::GenerationRequest& request) {
     std::optional<wire::NatToken> token;
     const bool with_nat = options.nat && request.nat_source_port;
     wire::Capabilities caps;
@@ -371,7 +373,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
         auto offer = decode_offer(res->body);
         if (!offer) co_return offer.error();
         // Keys only for an offer that answers this request; the machine checks the rest.
-        GenerationKeys keys;
+        rotation::GenerationKeys keys;
         if (offer->agent_spi == request.agent_spi) {
           auto derived =
               derive_generation_keys(c.stream.native_handle(), c.site_id, offer->generation,
@@ -379,27 +381,27 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
           if (!derived) co_return derived.error();
           keys = std::move(*derived);
         }
-        deliver(OfferReceived{c.id, std::move(*offer), std::move(keys)});
+        deliver(rotation::OfferReceived{c.id, std::move(*offer), std::move(keys)});
         co_return core::Result<void>{};
       }
       auto refusal = decode_refusal(res->body);
       if (!refusal) {
-        co_return core::make_error(
-            errc::refused, fmt::format("HTTP {} without a valid error body: {}", res->status,
-                                       refusal.error().message()));
+        co_return core::make_error(rotation::errc::refused,
+                                   fmt::format("HTTP {} without a valid error body: {}",
+                                               res->status, refusal.error().message()));
       }
-      if (refusal->code == RefusalCode::nat_hello_missing && with_nat && !c.edge_nat_off &&
-          attempt < kNatHelloTries) {
+      if (refusal->code == rotation::RefusalCode::nat_hello_missing && with_nat &&
+          !c.edge_nat_off && attempt < kNatHelloTries) {
         spdlog::info("key service {}: edge saw no NAT hello yet, sending it again",
                      endpoint_name(c.endpoint));
         continue;
       }
-      deliver(RefusalReceived{c.id, std::move(*refusal)});
+      deliver(rotation::RefusalReceived{c.id, std::move(*refusal)});
       co_return core::Result<void>{};
     }
   }
 
-  asio::awaitable<core::Result<void>> acknowledge(Conn& c, const GenerationAck& ack) {
+  asio::awaitable<core::Result<void>> acknowledge(Conn& c, const rotation::GenerationAck& ack) {
     auto res = co_await exchange(c, http::verb::post, wire::kGenerationAckPath, encode_ack(ack));
     if (!res) co_return res.error();
     if (res->status == 200) {
@@ -409,7 +411,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
                     endpoint_name(c.endpoint), decoded->generation,
                     decoded->edge_outbound_installed);
       metrics.add("agent_acks_answered_total");
-      deliver(AckAnswered{c.id, decoded->generation, decoded->edge_outbound_installed});
+      deliver(rotation::AckAnswered{c.id, decoded->generation, decoded->edge_outbound_installed});
       co_return core::Result<void>{};
     }
     auto refusal = decode_refusal(res->body);
@@ -417,7 +419,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
                  endpoint_name(c.endpoint), ack.generation, res->status,
                  refusal ? refusal->detail : refusal.error().message());
     if (!refusal) co_return refusal.error();
-    deliver(RefusalReceived{c.id, std::move(*refusal)});
+    deliver(rotation::RefusalReceived{c.id, std::move(*refusal)});
     co_return core::Result<void>{};
   }
 
@@ -469,7 +471,7 @@ core::Result<std::unique_ptr<AgentClient>> AgentClient::create(asio::io_context&
                                                                AgentClientOptions options,
                                                                core::Metrics& metrics) {
   if (options.endpoints.empty()) {
-    return core::make_error(errc::unreachable, "no key service endpoint configured");
+    return core::make_error(rotation::errc::unreachable, "no key service endpoint configured");
   }
   auto native = crypto::make_client_context(options.tls);
   if (!native) return native.error();
@@ -494,7 +496,7 @@ void AgentClient::set_sink(Sink sink) {
   impl_->sink = std::move(sink);
 }
 
-void AgentClient::connect(ConnectionId conn, std::size_t endpoint) {
+void AgentClient::connect(rotation::ConnectionId conn, std::size_t endpoint) {
   Impl& d = *impl_;
   if (d.down) return;
   auto c = std::make_shared<Impl::Conn>(d.io, d.ctx);
@@ -504,21 +506,22 @@ void AgentClient::connect(ConnectionId conn, std::size_t endpoint) {
   d.spawn(d.run(c), "connection " + std::to_string(conn));
 }
 
-void AgentClient::send_request(ConnectionId conn, const GenerationRequest& request) {
+void AgentClient::send_request(rotation::ConnectionId conn,
+                               const rotation::GenerationRequest& request) {
   Op op;
   op.kind = Op::Kind::request;
   op.request = request;
   impl_->push(conn, op);
 }
 
-void AgentClient::send_ack(ConnectionId conn, const GenerationAck& ack) {
+void AgentClient::send_ack(rotation::ConnectionId conn, const rotation::GenerationAck& ack) {
   Op op;
   op.kind = Op::Kind::ack;
   op.ack = ack;
   impl_->push(conn, op);
 }
 
-void AgentClient::close(ConnectionId conn) {
+void AgentClient::close(rotation::ConnectionId conn) {
   impl_->push(conn, Op{});
 }
 

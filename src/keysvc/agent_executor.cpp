@@ -23,15 +23,17 @@ namespace {
 
 constexpr std::size_t kMaxTimings = 1024;
 
-RandomSource default_random() {
+rotation::RandomSource default_random() {
   auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
   return [engine] { return (*engine)(); };
 }
 
 }  // namespace
 
-core::Result<std::optional<AgentState>> load_agent_state(const std::filesystem::path& file) {
-  return detail::load_state_file<AgentState>(file, kMaxStateFileBytes, decode_agent_state);
+core::Result<std::optional<rotation::AgentState>> load_agent_state(
+    const std::filesystem::path& file) {
+  return detail::load_state_file<rotation::AgentState>(file, kMaxStateFileBytes,
+                                                       rotation::decode_agent_state);
 }
 
 struct AgentExecutor::Impl : std::enable_shared_from_this<AgentExecutor::Impl> {
@@ -54,54 +56,54 @@ struct AgentExecutor::Impl : std::enable_shared_from_this<AgentExecutor::Impl> {
   AgentExecutorOptions options;
   core::SystemClock system_clock;
   const core::Clock* clock;
-  AgentRotation machine;
+  rotation::AgentRotation machine;
   asio::steady_timer timer;
   asio::posix::stream_descriptor events;
   std::uint64_t timer_generation = 0;
   bool running = false;
   bool applying = false;
-  std::deque<AgentEvent> queue;
-  std::map<ConnectionId, TimePoint> connect_times;
+  std::deque<rotation::AgentEvent> queue;
+  std::map<rotation::ConnectionId, rotation::TimePoint> connect_times;
   std::vector<RotationTiming> timings;
   std::uint64_t rotations = 0;
 
-  [[nodiscard]] TimePoint now() const { return clock->now(); }
+  [[nodiscard]] rotation::TimePoint now() const { return clock->now(); }
 
   // Feeds one event and performs what follows, including the results of steps; events that
   // arrive while a list is being performed wait in the queue (no reentrancy).
-  void feed(AgentEvent event) {
+  void feed(rotation::AgentEvent event) {
     queue.push_back(std::move(event));
     if (applying) return;
     applying = true;
     while (running && !queue.empty()) {
-      AgentEvent next = std::move(queue.front());
+      rotation::AgentEvent next = std::move(queue.front());
       queue.pop_front();
       perform_all(machine.handle(std::move(next), now()));
     }
     applying = false;
   }
 
-  void perform_all(std::vector<AgentAction> actions) {
-    std::vector<AgentEvent> results;
-    for (AgentAction& a : actions) {
+  void perform_all(std::vector<rotation::AgentAction> actions) {
+    std::vector<rotation::AgentEvent> results;
+    for (rotation::AgentAction& a : actions) {
       options.fault.before(a);
       std::visit([&](auto& x) { perform(x, results); }, a);
       if (options.observer) options.observer(a);
       options.fault.after(a);
     }
-    for (AgentEvent& e : results)
+    for (rotation::AgentEvent& e : results)
       queue.push_back(std::move(e));
   }
 
-  void perform(Connect& a, std::vector<AgentEvent>& /*results*/) {
+  void perform(rotation::Connect& a, std::vector<rotation::AgentEvent>& /*results*/) {
     connect_times[a.conn] = now();
     metrics.add("agent_connects_total");
     transport.connect(a.conn, a.endpoint);
   }
-  void perform(SendRequest& a, std::vector<AgentEvent>& /*results*/) {
+  void perform(rotation::SendRequest& a, std::vector<rotation::AgentEvent>& /*results*/) {
     transport.send_request(a.conn, a.request);
   }
-  void perform(SendAck& a, std::vector<AgentEvent>& /*results*/) {
+  void perform(rotation::SendAck& a, std::vector<rotation::AgentEvent>& /*results*/) {
     if (a.resend) {
       metrics.add("agent_acks_resent_total");
       transport.send_ack(a.conn, a.ack);
@@ -119,31 +121,31 @@ struct AgentExecutor::Impl : std::enable_shared_from_this<AgentExecutor::Impl> {
     }
     transport.send_ack(a.conn, a.ack);
   }
-  void perform(CloseConnection& a, std::vector<AgentEvent>& /*results*/) {
+  void perform(rotation::CloseConnection& a, std::vector<rotation::AgentEvent>& /*results*/) {
     connect_times.erase(a.conn);
     transport.close(a.conn);
   }
-  void perform(AllocateSpi& a, std::vector<AgentEvent>& results) {
-    results.emplace_back(SpiAllocated{a.step, kernel.allocate_spi(a.request)});
+  void perform(rotation::AllocateSpi& a, std::vector<rotation::AgentEvent>& results) {
+    results.emplace_back(rotation::SpiAllocated{a.step, kernel.allocate_spi(a.request)});
   }
-  void perform(AddSa& a, std::vector<AgentEvent>& results) {
-    results.emplace_back(KernelDone{a.step, kernel.add_sa(a.sa)});
+  void perform(rotation::AddSa& a, std::vector<rotation::AgentEvent>& results) {
+    results.emplace_back(rotation::KernelDone{a.step, kernel.add_sa(a.sa)});
     a.sa.aead_key.clear();  // the kernel has it now; nothing else needs it
   }
-  void perform(UpdateSa& a, std::vector<AgentEvent>& results) {
-    results.emplace_back(KernelDone{a.step, kernel.update_sa(a.sa)});
+  void perform(rotation::UpdateSa& a, std::vector<rotation::AgentEvent>& results) {
+    results.emplace_back(rotation::KernelDone{a.step, kernel.update_sa(a.sa)});
     a.sa.aead_key.clear();
   }
-  void perform(DeleteSa& a, std::vector<AgentEvent>& results) {
-    results.emplace_back(KernelDone{a.step, kernel.delete_sa(a.id)});
+  void perform(rotation::DeleteSa& a, std::vector<rotation::AgentEvent>& results) {
+    results.emplace_back(rotation::KernelDone{a.step, kernel.delete_sa(a.id)});
   }
-  void perform(ReadCounters& a, std::vector<AgentEvent>& results) {
+  void perform(rotation::ReadCounters& a, std::vector<rotation::AgentEvent>& results) {
     auto sa = kernel.get_sa(a.id);
     core::Result<std::uint64_t> packets = sa ? core::Result<std::uint64_t>(sa->current.packets)
                                              : core::Result<std::uint64_t>(sa.error());
-    results.emplace_back(CountersRead{a.id, std::move(packets)});
+    results.emplace_back(rotation::CountersRead{a.id, std::move(packets)});
   }
-  void perform(SaveAgentState& a, std::vector<AgentEvent>& /*results*/) {
+  void perform(rotation::SaveAgentState& a, std::vector<rotation::AgentEvent>& /*results*/) {
     if (auto r = core::write_file_atomically(options.state_file, encode(a.state), 0600); !r) {
       // Going on is safer than stopping: a restart removes every SA of the tunnel that the
       // (older) saved state does not name, and rotates at once.
@@ -151,19 +153,19 @@ struct AgentExecutor::Impl : std::enable_shared_from_this<AgentExecutor::Impl> {
       spdlog::error("saving the agent state failed: {}", r.error().message());
     }
   }
-  void perform(WakeAt& a, std::vector<AgentEvent>& /*results*/) { arm(a.at); }
-  void perform(Note& a, std::vector<AgentEvent>& /*results*/) {
+  void perform(rotation::WakeAt& a, std::vector<rotation::AgentEvent>& /*results*/) { arm(a.at); }
+  void perform(rotation::Note& a, std::vector<rotation::AgentEvent>& /*results*/) {
     spdlog::log(detail::log_level(a.level), "rotation: {}", a.text);
   }
 
-  void arm(TimePoint at) {
+  void arm(rotation::TimePoint at) {
     const std::uint64_t mine = ++timer_generation;
     timer.expires_at(at);
     // A completion may already be queued when the executor goes: hold it weakly.
     timer.async_wait([weak = weak_from_this(), mine](const boost::system::error_code& ec) {
       const auto self = weak.lock();
       if (ec || !self || mine != self->timer_generation || !self->running) return;
-      self->feed(Tick{});
+      self->feed(rotation::Tick{});
     });
   }
 
@@ -177,7 +179,7 @@ struct AgentExecutor::Impl : std::enable_shared_from_this<AgentExecutor::Impl> {
                           spdlog::warn("reading kernel events failed: {}", list.error().message());
                         } else {
                           for (const xfrm::Event& e : *list)
-                            self->feed(KernelEvent{e});
+                            self->feed(rotation::KernelEvent{e});
                         }
                         self->watch_events();
                       });
@@ -194,7 +196,7 @@ AgentExecutor::~AgentExecutor() {
 
 core::Result<void> AgentExecutor::start() {
   Impl& d = *impl_;
-  std::optional<AgentState> saved;
+  std::optional<rotation::AgentState> saved;
   if (auto loaded = load_agent_state(d.options.state_file); !loaded) {
     spdlog::error("ignoring the saved agent state: {}; every SA of the tunnel will be replaced",
                   loaded.error().message());
@@ -209,14 +211,14 @@ core::Result<void> AgentExecutor::start() {
                        "duplicate the kernel event descriptor"};
   }
   d.events.assign(fd);
-  d.transport.set_sink([this](AgentEvent e) {
+  d.transport.set_sink([this](rotation::AgentEvent e) {
     if (impl_->running) impl_->feed(std::move(e));
   });
   d.running = true;
   d.applying = true;
   d.perform_all(d.machine.start(saved, *sas, d.now()));
   d.applying = false;
-  d.feed(Tick{});  // performs the results queued by start's actions
+  d.feed(rotation::Tick{});  // performs the results queued by start's actions
   d.watch_events();
   return {};
 }
@@ -233,11 +235,11 @@ void AgentExecutor::stop() {
   d.transport.set_sink({});
 }
 
-const AgentRotation& AgentExecutor::rotation() const {
+const rotation::AgentRotation& AgentExecutor::rotation() const {
   return impl_->machine;
 }
 
-RotationStatus AgentExecutor::status() const {
+rotation::RotationStatus AgentExecutor::status() const {
   return impl_->machine.status();
 }
 

@@ -22,24 +22,24 @@ std::string_view to_string(HelloVerdict v) noexcept {
   return "?";
 }
 
-void EdgeConnections::open(ConnectionId conn) {
+void EdgeConnections::open(rotation::ConnectionId conn) {
   connections_.try_emplace(conn);
 }
 
-void EdgeConnections::close(ConnectionId conn) {
+void EdgeConnections::close(rotation::ConnectionId conn) {
   auto it = connections_.find(conn);
   if (it == connections_.end()) return;
   if (it->second.token) tokens_.erase(*it->second.token);
   connections_.erase(it);
 }
 
-EdgeConnections::Connection* EdgeConnections::find(ConnectionId conn) {
+EdgeConnections::Connection* EdgeConnections::find(rotation::ConnectionId conn) {
   auto it = connections_.find(conn);
   return it == connections_.end() ? nullptr : &it->second;
 }
 
-bool EdgeConnections::set_token(ConnectionId conn, const wire::NatToken& token,
-                                core::SecureBytes nat_key, TimePoint expires) {
+bool EdgeConnections::set_token(rotation::ConnectionId conn, const wire::NatToken& token,
+                                core::SecureBytes nat_key, rotation::TimePoint expires) {
   Connection* c = find(conn);
   if (c == nullptr) return false;
   if (auto it = tokens_.find(token); it != tokens_.end() && it->second != conn) return false;
@@ -51,8 +51,8 @@ bool EdgeConnections::set_token(ConnectionId conn, const wire::NatToken& token,
   return true;
 }
 
-HelloVerdict EdgeConnections::hello(const wire::NatHello& hello, const NatMapping& from,
-                                    TimePoint now, ConnectionId* conn_out) {
+HelloVerdict EdgeConnections::hello(const wire::NatHello& hello, const rotation::NatMapping& from,
+                                    rotation::TimePoint now, rotation::ConnectionId* conn_out) {
   auto it = tokens_.find(hello.token);
   if (it == tokens_.end()) return HelloVerdict::unknown_token;
   Connection& c = connections_.at(it->second);
@@ -66,7 +66,7 @@ HelloVerdict EdgeConnections::hello(const wire::NatHello& hello, const NatMappin
   return HelloVerdict::accepted;
 }
 
-void EdgeConnections::mark_requested(ConnectionId conn) {
+void EdgeConnections::mark_requested(rotation::ConnectionId conn) {
   if (Connection* c = find(conn)) c->requested = true;
 }
 

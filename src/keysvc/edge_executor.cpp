@@ -8,8 +8,8 @@
 #include <spdlog/spdlog.h>
 
 #include "pqbranch/core/atomic_file.hpp"
-#include "pqbranch/keysvc/errc.hpp"
-#include "pqbranch/keysvc/tunnel_setup.hpp"
+#include "pqbranch/rotation/errc.hpp"
+#include "pqbranch/tunnel/tunnel_setup.hpp"
 
 #include "executor_common.hpp"
 
@@ -22,23 +22,24 @@ std::string site_label(const EdgeSite& s) {
 
 }  // namespace
 
-core::Result<std::optional<EdgeSiteState>> load_edge_site_state(const std::filesystem::path& file) {
-  return detail::load_state_file<EdgeSiteState>(file, kMaxEdgeStateFileBytes,
-                                                decode_edge_site_state);
+core::Result<std::optional<rotation::EdgeSiteState>> load_edge_site_state(
+    const std::filesystem::path& file) {
+  return detail::load_state_file<rotation::EdgeSiteState>(file, kMaxEdgeStateFileBytes,
+                                                          rotation::decode_edge_site_state);
 }
 
 struct EdgeExecutor::Impl {
   struct Site {
     EdgeSite config;
-    EdgeRotation machine;
-    std::optional<TimePoint> wake;
+    rotation::EdgeRotation machine;
+    std::optional<rotation::TimePoint> wake;
     // Site without a configured address: the agent address its policies were set up for.
     std::optional<core::IpAddress> tunnel_remote;
   };
   // The connection a request() or ack() call is answering: what the machine sends to it is
   // the call's answer; anything for other connections is dropped (HTTP cannot push).
   struct Exchange {
-    ConnectionId conn = 0;
+    rotation::ConnectionId conn = 0;
     const KeyDeriver* derive = nullptr;
     std::optional<RequestAnswer> answer;
   };
@@ -53,7 +54,7 @@ struct EdgeExecutor::Impl {
         fault(std::move(o.fault)) {
     sites.reserve(o.sites.size());
     for (EdgeSite& s : o.sites) {
-      EdgeRotation machine(s.rotation);
+      rotation::EdgeRotation machine(s.rotation);
       sites.push_back(Site{std::move(s), std::move(machine), std::nullopt, std::nullopt});
     }
   }
@@ -69,26 +70,27 @@ struct EdgeExecutor::Impl {
   std::vector<Site> sites;
   Exchange* exchange = nullptr;
 
-  [[nodiscard]] TimePoint now() const { return clock->now(); }
+  [[nodiscard]] rotation::TimePoint now() const { return clock->now(); }
 
   // Feeds one event and performs what follows, then the step results it produced, in
   // order, until the machine waits for something from outside.
-  void feed(std::size_t i, EdgeEvent event) {
+  void feed(std::size_t i, rotation::EdgeEvent event) {
     run(i, sites[i].machine.handle(std::move(event), now()));
   }
 
-  void run(std::size_t i, std::vector<EdgeAction> actions) {
-    std::deque<EdgeEvent> queue;
+  void run(std::size_t i, std::vector<rotation::EdgeAction> actions) {
+    std::deque<rotation::EdgeEvent> queue;
     perform_all(i, std::move(actions), queue);
     while (!queue.empty()) {
-      EdgeEvent next = std::move(queue.front());
+      rotation::EdgeEvent next = std::move(queue.front());
       queue.pop_front();
       perform_all(i, sites[i].machine.handle(std::move(next), now()), queue);
     }
   }
 
-  void perform_all(std::size_t i, std::vector<EdgeAction> actions, std::deque<EdgeEvent>& out) {
-    for (EdgeAction& a : actions) {
+  void perform_all(std::size_t i, std::vector<rotation::EdgeAction> actions,
+                   std::deque<rotation::EdgeEvent>& out) {
+    for (rotation::EdgeAction& a : actions) {
       fault.before(a);
       std::optional<core::Error> error;
       std::visit([&](auto& x) { perform(i, x, out, error); }, a);
@@ -97,55 +99,55 @@ struct EdgeExecutor::Impl {
     }
   }
 
-  using Results = std::deque<EdgeEvent>;
+  using Results = std::deque<rotation::EdgeEvent>;
   using Failure = std::optional<core::Error>;
 
-  void perform(std::size_t /*i*/, AllocateSpi& a, Results& out, Failure& f) {
+  void perform(std::size_t /*i*/, rotation::AllocateSpi& a, Results& out, Failure& f) {
     auto r = kernel.allocate_spi(a.request);
     if (!r) f = r.error();
-    out.emplace_back(SpiAllocated{a.step, std::move(r)});
+    out.emplace_back(rotation::SpiAllocated{a.step, std::move(r)});
   }
-  void perform(std::size_t /*i*/, AddSa& a, Results& out, Failure& f) {
+  void perform(std::size_t /*i*/, rotation::AddSa& a, Results& out, Failure& f) {
     auto r = kernel.add_sa(a.sa);
     if (!r) f = r.error();
-    out.emplace_back(KernelDone{a.step, std::move(r)});
+    out.emplace_back(rotation::KernelDone{a.step, std::move(r)});
   }
-  void perform(std::size_t /*i*/, UpdateSa& a, Results& out, Failure& f) {
+  void perform(std::size_t /*i*/, rotation::UpdateSa& a, Results& out, Failure& f) {
     auto r = kernel.update_sa(a.sa);
     if (!r) f = r.error();
-    out.emplace_back(KernelDone{a.step, std::move(r)});
+    out.emplace_back(rotation::KernelDone{a.step, std::move(r)});
   }
-  void perform(std::size_t /*i*/, DeleteSa& a, Results& out, Failure& f) {
+  void perform(std::size_t /*i*/, rotation::DeleteSa& a, Results& out, Failure& f) {
     auto r = kernel.delete_sa(a.id);
     if (!r) f = r.error();
-    out.emplace_back(KernelDone{a.step, std::move(r)});
+    out.emplace_back(rotation::KernelDone{a.step, std::move(r)});
   }
-  void perform(std::size_t /*i*/, UpdatePeerPort& a, Results& out, Failure& f) {
+  void perform(std::size_t /*i*/, rotation::UpdatePeerPort& a, Results& out, Failure& f) {
     auto r = xfrm::update_peer_port(kernel, a.id, a.direction, a.port);
     if (!r) f = r.error();
-    out.emplace_back(KernelDone{a.step, std::move(r)});
+    out.emplace_back(rotation::KernelDone{a.step, std::move(r)});
   }
-  void perform(std::size_t /*i*/, ReadCounters& a, Results& out, Failure& f) {
+  void perform(std::size_t /*i*/, rotation::ReadCounters& a, Results& out, Failure& f) {
     auto sa = kernel.get_sa(a.id);
     if (!sa) {
       f = sa.error();
-      out.emplace_back(CountersRead{a.id, sa.error()});
+      out.emplace_back(rotation::CountersRead{a.id, sa.error()});
       return;
     }
-    out.emplace_back(CountersRead{a.id, sa->current.packets});
+    out.emplace_back(rotation::CountersRead{a.id, sa->current.packets});
   }
-  void perform(std::size_t i, DeriveKeys& a, Results& out, Failure& f) {
-    core::Result<GenerationKeys> keys =
-        core::make_error(errc::invalid_request,
+  void perform(std::size_t i, rotation::DeriveKeys& a, Results& out, Failure& f) {
+    core::Result<rotation::GenerationKeys> keys =
+        core::make_error(rotation::errc::invalid_request,
                          fmt::format("site '{}': connection {} is gone; keys cannot be derived",
                                      sites[i].config.rotation.site_id, a.conn));
     if (exchange != nullptr && exchange->conn == a.conn && exchange->derive != nullptr) {
       keys = (*exchange->derive)(a);
     }
     if (!keys) f = keys.error();
-    out.emplace_back(KeysDerived{a.step, std::move(keys)});
+    out.emplace_back(rotation::KeysDerived{a.step, std::move(keys)});
   }
-  void perform(std::size_t i, SaveEdgeState& a, Results& /*out*/, Failure& f) {
+  void perform(std::size_t i, rotation::SaveEdgeState& a, Results& /*out*/, Failure& f) {
     const Site& s = sites[i];
     auto r = core::write_file_atomically(s.config.state_file, encode(a.state), 0600);
     if (!r) {
@@ -156,11 +158,13 @@ struct EdgeExecutor::Impl {
       f = r.error();
     }
   }
-  void perform(std::size_t i, WakeAt& a, Results& /*out*/, Failure& /*f*/) { sites[i].wake = a.at; }
-  void perform(std::size_t /*i*/, Note& a, Results& /*out*/, Failure& /*f*/) {
+  void perform(std::size_t i, rotation::WakeAt& a, Results& /*out*/, Failure& /*f*/) {
+    sites[i].wake = a.at;
+  }
+  void perform(std::size_t /*i*/, rotation::Note& a, Results& /*out*/, Failure& /*f*/) {
     spdlog::log(detail::log_level(a.level), "{}", a.text);
   }
-  void perform(std::size_t i, SendOffer& a, Results& /*out*/, Failure& f) {
+  void perform(std::size_t i, rotation::SendOffer& a, Results& /*out*/, Failure& f) {
     Site& s = sites[i];
     if (!s.config.address_configured && s.tunnel_remote != a.offer.tunnel.agent_address) {
       if (auto r = set_up_learned_tunnel(s, a.offer.tunnel.agent_address); !r) f = r.error();
@@ -168,14 +172,14 @@ struct EdgeExecutor::Impl {
     metrics.add("edge_offers_total", 1, site_label(s.config));
     deliver(i, a.conn, a.offer);
   }
-  void perform(std::size_t i, SendRefusal& a, Results& /*out*/, Failure& /*f*/) {
+  void perform(std::size_t i, rotation::SendRefusal& a, Results& /*out*/, Failure& /*f*/) {
     metrics.add(
         "edge_refusals_total", 1,
         fmt::format("{},code=\"{}\"", site_label(sites[i].config), to_string(a.refusal.code)));
     deliver(i, a.conn, a.refusal);
   }
 
-  void deliver(std::size_t i, ConnectionId conn, RequestAnswer answer) {
+  void deliver(std::size_t i, rotation::ConnectionId conn, RequestAnswer answer) {
     if (exchange != nullptr && exchange->conn == conn && !exchange->answer) {
       exchange->answer = std::move(answer);
       return;
@@ -185,9 +189,9 @@ struct EdgeExecutor::Impl {
   }
 
   core::Result<void> set_up_learned_tunnel(Site& s, const core::IpAddress& remote) {
-    TunnelLayout layout = s.config.layout;
+    tunnel::TunnelLayout layout = s.config.layout;
     layout.remote_address = remote;
-    auto r = setup_tunnel(kernel, routes, layout);
+    auto r = tunnel::setup_tunnel(kernel, routes, layout);
     if (!r) {
       spdlog::error("site '{}': tunnel setup for agent address {} failed: {}",
                     s.config.rotation.site_id, remote.to_string(), r.error().message());
@@ -201,9 +205,9 @@ struct EdgeExecutor::Impl {
   }
 
   // The request as the machine sees it: the agent's address and encapsulation decided here.
-  [[nodiscard]] RequestReceived received(const Site& s, const IncomingRequest& in) const {
-    RequestReceived ev{in.conn, in.request, std::nullopt, std::nullopt};
-    const TunnelConfig& t = s.config.rotation.tunnel;
+  [[nodiscard]] rotation::RequestReceived received(const Site& s, const IncomingRequest& in) const {
+    rotation::RequestReceived ev{in.conn, in.request, std::nullopt, std::nullopt};
+    const rotation::TunnelConfig& t = s.config.rotation.tunnel;
     if (in.request.nat_source_port && in.hello && nat_mode != config::NatMode::off) {
       const bool translated = !s.config.address_configured || in.hello->address != t.remote ||
                               in.hello->port != *in.request.nat_source_port;
@@ -239,7 +243,7 @@ core::Result<void> EdgeExecutor::start() {
   Impl& m = *impl_;
   for (const Impl::Site& s : m.sites) {
     if (!s.config.address_configured) continue;
-    auto r = setup_tunnel(m.kernel, m.routes, s.config.layout);
+    auto r = tunnel::setup_tunnel(m.kernel, m.routes, s.config.layout);
     if (!r) {
       core::Error e = r.error();
       e.detail = fmt::format("site '{}': tunnel setup: {}", s.config.rotation.site_id, e.detail);
@@ -254,7 +258,7 @@ core::Result<void> EdgeExecutor::start() {
     if (!saved) {
       spdlog::error("site '{}': state file ignored: {}", s.config.rotation.site_id,
                     saved.error().message());
-      saved = std::optional<EdgeSiteState>{};
+      saved = std::optional<rotation::EdgeSiteState>{};
     }
     m.run(i, s.machine.start(*saved, *kernel_sas, m.now()));
   }
@@ -276,7 +280,7 @@ const EdgeSite& EdgeExecutor::site(std::size_t site) const {
   return impl_->sites.at(site).config;
 }
 
-const EdgeRotation& EdgeExecutor::rotation(std::size_t site) const {
+const rotation::EdgeRotation& EdgeExecutor::rotation(std::size_t site) const {
   return impl_->sites.at(site).machine;
 }
 
@@ -284,20 +288,21 @@ RequestAnswer EdgeExecutor::request(std::size_t site, const IncomingRequest& in,
                                     const KeyDeriver& derive) {
   Impl& m = *impl_;
   const Impl::Site& s = m.sites.at(site);
-  RequestReceived ev = m.received(s, in);
+  rotation::RequestReceived ev = m.received(s, in);
   const core::IpAddress agent = ev.nat             ? ev.nat->address
                                 : ev.agent_address ? *ev.agent_address
                                                    : s.config.rotation.tunnel.remote;
   if (agent.family() != s.config.rotation.tunnel.local.family()) {
-    return Refusal{
-        RefusalCode::bad_request,
+    return rotation::Refusal{
+        rotation::RefusalCode::bad_request,
         fmt::format("agent address {} is not of the edge's address family", agent.to_string())};
   }
   if (m.spi_taken_elsewhere(site, agent, in.request.agent_spi)) {
     m.metrics.add("edge_refusals_total", 1,
                   fmt::format("{},code=\"spi_conflict\"", site_label(s.config)));
-    return Refusal{RefusalCode::spi_conflict, fmt::format("SPI 0x{:08x} in use for {}",
-                                                          in.request.agent_spi, agent.to_string())};
+    return rotation::Refusal{
+        rotation::RefusalCode::spi_conflict,
+        fmt::format("SPI 0x{:08x} in use for {}", in.request.agent_spi, agent.to_string())};
   }
   Impl::Exchange exchange{in.conn, &derive, std::nullopt};
   m.exchange = &exchange;
@@ -305,49 +310,53 @@ RequestAnswer EdgeExecutor::request(std::size_t site, const IncomingRequest& in,
   m.exchange = nullptr;
   if (exchange.answer) return std::move(*exchange.answer);
   // The machine waits for something else (it never should with a synchronous kernel).
-  return Refusal{RefusalCode::busy, "the site's exchange did not complete; retry"};
+  return rotation::Refusal{rotation::RefusalCode::busy,
+                           "the site's exchange did not complete; retry"};
 }
 
-AckAnswer EdgeExecutor::ack(std::size_t site, ConnectionId conn, const GenerationAck& ack) {
+AckAnswer EdgeExecutor::ack(std::size_t site, rotation::ConnectionId conn,
+                            const rotation::GenerationAck& ack) {
   Impl& m = *impl_;
   Impl::Site& s = m.sites.at(site);
-  const GenerationSas* sas = s.machine.ledger().find(ack.generation);
+  const rotation::GenerationSas* sas = s.machine.ledger().find(ack.generation);
   const bool known =
       sas != nullptr && sas->outbound.spi == ack.agent_spi && sas->inbound.spi == ack.edge_spi;
   if (!known) {
     m.metrics.add("edge_refusals_total", 1,
                   fmt::format("{},code=\"generation_mismatch\"", site_label(s.config)));
-    return {Refusal{RefusalCode::generation_mismatch,
-                    fmt::format("generation {} with these SPIs is neither pending nor current",
-                                ack.generation)},
+    return {rotation::Refusal{
+                rotation::RefusalCode::generation_mismatch,
+                fmt::format("generation {} with these SPIs is neither pending nor current",
+                            ack.generation)},
             false};
   }
   Impl::Exchange exchange{conn, nullptr, std::nullopt};
   m.exchange = &exchange;
-  m.feed(site, AckReceived{conn, ack});
+  m.feed(site, rotation::AckReceived{conn, ack});
   m.exchange = nullptr;
   const bool installed = s.machine.generation() >= ack.generation;
   if (installed) m.metrics.add("edge_acks_total", 1, site_label(s.config));
   return {std::nullopt, installed};
 }
 
-void EdgeExecutor::connection_closed(std::size_t site, ConnectionId conn) {
-  impl_->feed(site, ConnectionLost{conn, core::make_error(errc::unreachable, "closed")});
+void EdgeExecutor::connection_closed(std::size_t site, rotation::ConnectionId conn) {
+  impl_->feed(site, rotation::ConnectionLost{
+                        conn, core::make_error(rotation::errc::unreachable, "closed")});
 }
 
 void EdgeExecutor::tick() {
   Impl& m = *impl_;
-  const TimePoint now = m.now();
+  const rotation::TimePoint now = m.now();
   for (std::size_t i = 0; i < m.sites.size(); ++i) {
     if (m.sites[i].wake && *m.sites[i].wake <= now) {
       m.sites[i].wake.reset();
-      m.feed(i, Tick{});
+      m.feed(i, rotation::Tick{});
     }
   }
 }
 
-std::optional<TimePoint> EdgeExecutor::next_wake() const {
-  std::optional<TimePoint> next;
+std::optional<rotation::TimePoint> EdgeExecutor::next_wake() const {
+  std::optional<rotation::TimePoint> next;
   for (const Impl::Site& s : impl_->sites) {
     if (s.wake && (!next || *s.wake < *next)) next = s.wake;
   }
@@ -374,14 +383,14 @@ void EdgeExecutor::kernel_events() {
     if (reqid == 0) continue;
     for (std::size_t i = 0; i < m.sites.size(); ++i) {
       if (m.sites[i].config.rotation.tunnel.reqid == reqid) {
-        m.feed(i, KernelEvent{event});
+        m.feed(i, rotation::KernelEvent{event});
         break;
       }
     }
   }
 }
 
-TimePoint EdgeExecutor::now() const {
+rotation::TimePoint EdgeExecutor::now() const {
   return impl_->now();
 }
 

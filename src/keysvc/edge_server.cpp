@@ -74,7 +74,7 @@ asio::awaitable<void> accept_loop(std::shared_ptr<EdgeServerState> s, tcp::accep
     // delayed ACK add tens of milliseconds to a handshake with large (ML-DSA) flights.
     boost::system::error_code nodelay_ec;
     socket.set_option(tcp::no_delay(true), nodelay_ec);
-    const ConnectionId conn = s->next_conn++;
+    const rotation::ConnectionId conn = s->next_conn++;
     asio::co_spawn(s->io, serve_connection(s, std::move(socket), conn),
                    log_failure(fmt::format("connection {}", conn)));
   }
@@ -95,8 +95,8 @@ asio::awaitable<void> nat_loop(std::shared_ptr<EdgeServerState> s) {
       s->metrics.add("edge_nat_hellos_total", 1, "verdict=\"malformed\"");
       continue;
     }
-    ConnectionId conn = 0;
-    const NatMapping mapping{to_ip(from.address()), from.port()};
+    rotation::ConnectionId conn = 0;
+    const rotation::NatMapping mapping{to_ip(from.address()), from.port()};
     const HelloVerdict v = s->connections.hello(*hello, mapping, s->executor.now(), &conn);
     s->metrics.add("edge_nat_hellos_total", 1, fmt::format("verdict=\"{}\"", to_string(v)));
     if (v != HelloVerdict::accepted) continue;

@@ -48,9 +48,9 @@ struct EdgeServerState : std::enable_shared_from_this<EdgeServerState> {
   std::uint64_t wake_generation = 0;
   // Live connections' sockets (closed by stop()) and the timers of requests waiting for
   // their NAT hello (cancelled when it arrives).
-  std::map<ConnectionId, boost::asio::ip::tcp::socket*> sockets;
-  std::map<ConnectionId, boost::asio::steady_timer*> hello_waits;
-  ConnectionId next_conn = 1;
+  std::map<rotation::ConnectionId, boost::asio::ip::tcp::socket*> sockets;
+  std::map<rotation::ConnectionId, boost::asio::steady_timer*> hello_waits;
+  rotation::ConnectionId next_conn = 1;
   bool started = false;
   bool stopping = false;
 
@@ -62,7 +62,7 @@ struct EdgeServerState : std::enable_shared_from_this<EdgeServerState> {
 // Serves one accepted connection to its end (edge_session.cpp).
 boost::asio::awaitable<void> serve_connection(std::shared_ptr<EdgeServerState> state,
                                               boost::asio::ip::tcp::socket socket,
-                                              ConnectionId conn);
+                                              rotation::ConnectionId conn);
 
 // The agent's address as Asio reports it, as ours (an IPv4-mapped IPv6 address as IPv4).
 core::IpAddress to_ip(const boost::asio::ip::address& address);

@@ -18,9 +18,9 @@
 #include "pqbranch/crypto/random.hpp"
 #include "pqbranch/crypto/tls_failure.hpp"
 #include "pqbranch/crypto/tls_handshake.hpp"
+#include "pqbranch/keysvc/exporter_context.hpp"
 #include "pqbranch/keysvc/session_keys.hpp"
 #include "pqbranch/keysvc/wire_mapping.hpp"
-#include "pqbranch/wire/exporter_context.hpp"
 #include "pqbranch/wire/nat_token.hpp"
 
 #include "edge_server_state.hpp"
@@ -44,11 +44,11 @@ struct Answer {
 };
 
 Answer error_answer(wire::ErrorCode code, std::string_view message, bool close = false) {
-  const Refusal r{from_wire(code), std::string(message)};
+  const rotation::Refusal r{from_wire(code), std::string(message)};
   return {static_cast<http::status>(wire::http_status(code)), encode_refusal(r), close};
 }
 
-Answer refusal_answer(const Refusal& r) {
+Answer refusal_answer(const rotation::Refusal& r) {
   return {static_cast<http::status>(http_status(r.code)), encode_refusal(r), false};
 }
 
@@ -61,7 +61,7 @@ Answer decode_error_answer(const core::Error& e) {
 // One connection: what its handlers need besides the shared state.
 struct Session {
   std::shared_ptr<EdgeServerState> s;
-  ConnectionId conn = 0;
+  rotation::ConnectionId conn = 0;
   std::string peer;  // "address:port", for logs
   core::IpAddress peer_address;
   SSL* ssl = nullptr;
@@ -78,8 +78,8 @@ struct Session {
     if (auto r = crypto::random_fill(response.token); !r) {
       co_return error_answer(wire::ErrorCode::internal, "random source failed");
     }
-    auto key = crypto::export_keying_material(ssl, wire::kNatExporterLabel,
-                                              wire::nat_exporter_context(response.token),
+    auto key = crypto::export_keying_material(ssl, keysvc::kNatExporterLabel,
+                                              keysvc::nat_exporter_context(response.token),
                                               wire::kNatKeyBytes);
     if (!key) co_return error_answer(wire::ErrorCode::internal, "exporter failed");
     const auto lifetime = options().nat_token_lifetime;
@@ -120,16 +120,16 @@ struct Session {
     IncomingRequest in{conn, *request, c != nullptr ? c->hello : std::nullopt, peer_address};
     const std::string id = site_id;
     SSL* const session_ssl = ssl;
-    const KeyDeriver derive = [session_ssl, id](const DeriveKeys& d) {
+    const KeyDeriver derive = [session_ssl, id](const rotation::DeriveKeys& d) {
       return derive_generation_keys(session_ssl, id, d.generation, d.agent_spi, d.edge_spi);
     };
     RequestAnswer answer = s->executor.request(*site, in, derive);
     s->rearm();
-    if (const auto* offer = std::get_if<GenerationOffer>(&answer)) {
+    if (const auto* offer = std::get_if<rotation::GenerationOffer>(&answer)) {
       const auto window = s->executor.site(*site).rotation.tunnel.replay_window;
       co_return Answer{http::status::ok, encode_offer(*offer, window), false};
     }
-    co_return refusal_answer(std::get<Refusal>(answer));
+    co_return refusal_answer(std::get<rotation::Refusal>(answer));
   }
 
   Answer acknowledgement(std::string_view body) {
@@ -260,7 +260,7 @@ struct Session {
 }  // namespace
 
 asio::awaitable<void> serve_connection(std::shared_ptr<EdgeServerState> state, tcp::socket socket,
-                                       ConnectionId conn) {
+                                       rotation::ConnectionId conn) {
   Session session{state, conn, {}, {}, nullptr, std::nullopt, {}};
   boost::system::error_code ec;
   const auto remote = socket.remote_endpoint(ec);

@@ -55,9 +55,9 @@ std::vector<EdgeSite> edge_sites(const config::EdgeConfig& c) {
   const bool nat = c.nat_traversal.mode != config::NatMode::off;
   for (const config::SiteSettings& s : c.sites) {
     EdgeSite site;
-    EdgeSiteConfig& r = site.rotation;
+    rotation::EdgeSiteConfig& r = site.rotation;
     r.site_id = s.id;
-    r.outbound_drain = kOutboundDrain;
+    r.outbound_drain = rotation::kOutboundDrain;
     r.tunnel.local = c.tunnel.local_address;
     if (s.remote_address) r.tunnel.remote = *s.remote_address;
     r.tunnel.reqid = s.reqid;
@@ -76,7 +76,7 @@ std::vector<EdgeSite> edge_sites(const config::EdgeConfig& c) {
         r.selectors.push_back(sel);
       }
     }
-    TunnelLayout& l = site.layout;
+    tunnel::TunnelLayout& l = site.layout;
     l.route_mode = s.if_id.has_value();
     l.local_address = c.tunnel.local_address;
     if (s.remote_address) l.remote_address = *s.remote_address;

@@ -11,19 +11,19 @@
 #include <spdlog/common.h>
 
 #include "pqbranch/core/atomic_file.hpp"
-#include "pqbranch/keysvc/actions.hpp"
+#include "pqbranch/rotation/actions.hpp"
 
 namespace pqbranch::keysvc::detail {
 
-inline spdlog::level::level_enum log_level(NoteLevel l) {
+inline spdlog::level::level_enum log_level(rotation::NoteLevel l) {
   switch (l) {
-    case NoteLevel::debug:
+    case rotation::NoteLevel::debug:
       return spdlog::level::debug;
-    case NoteLevel::info:
+    case rotation::NoteLevel::info:
       return spdlog::level::info;
-    case NoteLevel::warn:
+    case rotation::NoteLevel::warn:
       return spdlog::level::warn;
-    case NoteLevel::error:
+    case rotation::NoteLevel::error:
       return spdlog::level::err;
   }
   return spdlog::level::info;

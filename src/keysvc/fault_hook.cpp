@@ -14,10 +14,10 @@ namespace {
 constexpr std::string_view kAfter = "after_";
 
 // In the order of the AgentAction and EdgeAction variants.
-constexpr std::array<const char*, std::variant_size_v<AgentAction>> kAgentNames{
+constexpr std::array<const char*, std::variant_size_v<rotation::AgentAction>> kAgentNames{
     "connect",   "send_request", "send_ack",      "close_connection", "allocate_spi", "add_sa",
     "update_sa", "delete_sa",    "read_counters", "save_agent_state", "wake_at",      "note"};
-constexpr std::array<const char*, std::variant_size_v<EdgeAction>> kEdgeNames{
+constexpr std::array<const char*, std::variant_size_v<rotation::EdgeAction>> kEdgeNames{
     "send_offer", "send_refusal",     "derive_keys",   "allocate_spi",    "add_sa",  "update_sa",
     "delete_sa",  "update_peer_port", "read_counters", "save_edge_state", "wake_at", "note"};
 
@@ -33,11 +33,11 @@ std::span<const char* const> names_of(FaultSide side) {
 
 }  // namespace
 
-const char* action_name(const AgentAction& action) noexcept {
+const char* action_name(const rotation::AgentAction& action) noexcept {
   return kAgentNames.at(action.index());
 }
 
-const char* action_name(const EdgeAction& action) noexcept {
+const char* action_name(const rotation::EdgeAction& action) noexcept {
   return kEdgeNames.at(action.index());
 }
 
@@ -66,6 +66,11 @@ core::Result<FaultHook::Spec> FaultHook::parse(std::string_view text, FaultSide 
 }
 
 core::Result<FaultHook> FaultHook::from_environment(FaultSide side) {
+#if !PQB_FAULT_HOOK
+  // Release and package builds: the variable is not read and the hook never fires.
+  (void)side;
+  return FaultHook{};
+#else
   const char* value = std::getenv(kFaultKillAtVariable);  // NOLINT(concurrency-mt-unsafe)
   if (value == nullptr || *value == '\0') return FaultHook{};
   auto spec = parse(value, side);
@@ -73,6 +78,7 @@ core::Result<FaultHook> FaultHook::from_environment(FaultSide side) {
   spdlog::warn("fault hook armed: SIGKILL {} {} #{} ({})", spec->after ? "after" : "before",
                spec->action, spec->nth, kFaultKillAtVariable);
   return FaultHook(*spec);
+#endif
 }
 
 FaultHook::FaultHook(Spec spec, std::function<void()> kill)

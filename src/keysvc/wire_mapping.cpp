@@ -11,18 +11,18 @@
 namespace pqbranch::keysvc {
 namespace {
 
-constexpr std::array<std::pair<RefusalCode, wire::ErrorCode>, 11> kCodes{{
-    {RefusalCode::bad_request, wire::ErrorCode::bad_request},
-    {RefusalCode::busy, wire::ErrorCode::busy},
-    {RefusalCode::internal_error, wire::ErrorCode::internal},
-    {RefusalCode::unsupported_version, wire::ErrorCode::unsupported_version},
-    {RefusalCode::unknown_site, wire::ErrorCode::unknown_site},
-    {RefusalCode::not_found, wire::ErrorCode::not_found},
-    {RefusalCode::method_not_allowed, wire::ErrorCode::method_not_allowed},
-    {RefusalCode::spi_conflict, wire::ErrorCode::spi_conflict},
-    {RefusalCode::generation_mismatch, wire::ErrorCode::generation_mismatch},
-    {RefusalCode::nat_hello_missing, wire::ErrorCode::nat_hello_missing},
-    {RefusalCode::payload_too_large, wire::ErrorCode::payload_too_large},
+constexpr std::array<std::pair<rotation::RefusalCode, wire::ErrorCode>, 11> kCodes{{
+    {rotation::RefusalCode::bad_request, wire::ErrorCode::bad_request},
+    {rotation::RefusalCode::busy, wire::ErrorCode::busy},
+    {rotation::RefusalCode::internal_error, wire::ErrorCode::internal},
+    {rotation::RefusalCode::unsupported_version, wire::ErrorCode::unsupported_version},
+    {rotation::RefusalCode::unknown_site, wire::ErrorCode::unknown_site},
+    {rotation::RefusalCode::not_found, wire::ErrorCode::not_found},
+    {rotation::RefusalCode::method_not_allowed, wire::ErrorCode::method_not_allowed},
+    {rotation::RefusalCode::spi_conflict, wire::ErrorCode::spi_conflict},
+    {rotation::RefusalCode::generation_mismatch, wire::ErrorCode::generation_mismatch},
+    {rotation::RefusalCode::nat_hello_missing, wire::ErrorCode::nat_hello_missing},
+    {rotation::RefusalCode::payload_too_large, wire::ErrorCode::payload_too_large},
 }};
 
 // wire carries 0 for "no byte limit"; the kernel's spelling is XFRM_INF.
@@ -69,7 +69,8 @@ std::string safe_message(std::string_view text) {
 
 }  // namespace
 
-wire::GenerationRequest to_wire(const GenerationRequest& request, std::string_view agent_version,
+wire::GenerationRequest to_wire(const rotation::GenerationRequest& request,
+                                std::string_view agent_version,
                                 const wire::Capabilities& capabilities) {
   wire::GenerationRequest w;
   w.agent_version = std::string(agent_version);
@@ -80,22 +81,23 @@ wire::GenerationRequest to_wire(const GenerationRequest& request, std::string_vi
   return w;
 }
 
-GenerationRequest from_wire(const wire::GenerationRequest& request) {
-  GenerationRequest r;
+rotation::GenerationRequest from_wire(const wire::GenerationRequest& request) {
+  rotation::GenerationRequest r;
   r.current_generation = request.current_generation;
   r.agent_spi = request.agent_spi;
   if (request.nat) r.nat_source_port = request.nat->source_port;
   return r;
 }
 
-wire::GenerationResponse to_wire(const GenerationOffer& offer, std::uint32_t replay_window) {
+wire::GenerationResponse to_wire(const rotation::GenerationOffer& offer,
+                                 std::uint32_t replay_window) {
   wire::GenerationResponse w;
   w.generation = offer.generation;
   w.edge_generation = offer.edge_generation;
   w.agent_spi = offer.agent_spi;
   w.edge_spi = offer.edge_spi;
   w.lifetime = lifetime_to_wire(offer.lifetime);
-  const TunnelParams& t = offer.tunnel;
+  const rotation::TunnelParams& t = offer.tunnel;
   w.tunnel.mode = t.if_id != 0 ? wire::TunnelMode::route : wire::TunnelMode::policy;
   w.tunnel.agent_outer = t.agent_address;
   w.tunnel.edge_outer = t.edge_address;
@@ -110,8 +112,8 @@ wire::GenerationResponse to_wire(const GenerationOffer& offer, std::uint32_t rep
   return w;
 }
 
-GenerationOffer from_wire(const wire::GenerationResponse& response) {
-  GenerationOffer o;
+rotation::GenerationOffer from_wire(const wire::GenerationResponse& response) {
+  rotation::GenerationOffer o;
   o.generation = response.generation;
   o.edge_generation = response.edge_generation;
   o.agent_spi = response.agent_spi;
@@ -136,76 +138,76 @@ GenerationOffer from_wire(const wire::GenerationResponse& response) {
   return o;
 }
 
-wire::AckRequest to_wire(const GenerationAck& ack) {
+wire::AckRequest to_wire(const rotation::GenerationAck& ack) {
   return {ack.generation, ack.agent_spi, ack.edge_spi};
 }
 
-GenerationAck from_wire(const wire::AckRequest& ack) {
+rotation::GenerationAck from_wire(const wire::AckRequest& ack) {
   return {ack.generation, ack.agent_spi, ack.edge_spi};
 }
 
-wire::ErrorCode to_wire(RefusalCode code) noexcept {
+wire::ErrorCode to_wire(rotation::RefusalCode code) noexcept {
   for (const auto& [r, w] : kCodes) {
     if (r == code) return w;
   }
   return wire::ErrorCode::internal;
 }
 
-RefusalCode from_wire(wire::ErrorCode code) noexcept {
+rotation::RefusalCode from_wire(wire::ErrorCode code) noexcept {
   for (const auto& [r, w] : kCodes) {
     if (w == code) return r;
   }
-  return RefusalCode::internal_error;
+  return rotation::RefusalCode::internal_error;
 }
 
-unsigned http_status(RefusalCode code) noexcept {
+unsigned http_status(rotation::RefusalCode code) noexcept {
   return wire::http_status(to_wire(code));
 }
 
-wire::ErrorResponse to_wire(const Refusal& refusal) {
+wire::ErrorResponse to_wire(const rotation::Refusal& refusal) {
   return {to_wire(refusal.code), safe_message(refusal.detail)};
 }
 
-Refusal from_wire(const wire::ErrorResponse& error) {
+rotation::Refusal from_wire(const wire::ErrorResponse& error) {
   return {from_wire(error.code), error.message};
 }
 
-std::string encode_request(const GenerationRequest& request, std::string_view agent_version,
-                           const wire::Capabilities& capabilities) {
+std::string encode_request(const rotation::GenerationRequest& request,
+                           std::string_view agent_version, const wire::Capabilities& capabilities) {
   return wire::encode(to_wire(request, agent_version, capabilities));
 }
 
-std::string encode_offer(const GenerationOffer& offer, std::uint32_t replay_window) {
+std::string encode_offer(const rotation::GenerationOffer& offer, std::uint32_t replay_window) {
   return wire::encode(to_wire(offer, replay_window));
 }
 
-std::string encode_ack(const GenerationAck& ack) {
+std::string encode_ack(const rotation::GenerationAck& ack) {
   return wire::encode(to_wire(ack));
 }
 
-std::string encode_refusal(const Refusal& refusal) {
+std::string encode_refusal(const rotation::Refusal& refusal) {
   return wire::encode(to_wire(refusal));
 }
 
-core::Result<GenerationRequest> decode_request(std::string_view body) {
+core::Result<rotation::GenerationRequest> decode_request(std::string_view body) {
   auto w = wire::decode_generation_request(body);
   if (!w) return w.error();
   return from_wire(*w);
 }
 
-core::Result<GenerationOffer> decode_offer(std::string_view body) {
+core::Result<rotation::GenerationOffer> decode_offer(std::string_view body) {
   auto w = wire::decode_generation_response(body);
   if (!w) return w.error();
   return from_wire(*w);
 }
 
-core::Result<GenerationAck> decode_ack(std::string_view body) {
+core::Result<rotation::GenerationAck> decode_ack(std::string_view body) {
   auto w = wire::decode_ack_request(body);
   if (!w) return w.error();
   return from_wire(*w);
 }
 
-core::Result<Refusal> decode_refusal(std::string_view body) {
+core::Result<rotation::Refusal> decode_refusal(std::string_view body) {
   auto w = wire::decode_error_response(body);
   if (!w) return w.error();
   return from_wire(*w);

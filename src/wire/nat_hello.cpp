@@ -3,11 +3,9 @@
 #include <algorithm>
 #include <string>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-
+#include "pqbranch/core/secure_bytes.hpp"
+#include "pqbranch/crypto/hash.hpp"
 #include "pqbranch/wire/errc.hpp"
-#include "pqbranch/wire/exporter_context.hpp"
 
 namespace pqbranch::wire {
 namespace {
@@ -39,14 +37,12 @@ core::Result<NatHelloMac> hmac_sha256(const core::SecureBytes& key, const Signed
   if (key.size() != kNatKeyBytes) {
     return core::make_error(errc::bad_key, std::to_string(key.size()) + " bytes");
   }
-  NatHelloMac mac{};
-  std::size_t mac_len = 0;
-  // One-shot EVP_Q_mac: no context object to own.
-  if (EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.data(), key.size(), data.data(),
-                data.size(), mac.data(), mac.size(), &mac_len) == nullptr ||
-      mac_len != mac.size()) {
-    return core::make_error(errc::crypto_failure, "EVP_Q_mac(HMAC-SHA256)");
+  auto full = crypto::hmac(crypto::Hash::sha256, key.span(), data);
+  if (!full || full->size() != NatHelloMac{}.size()) {
+    return core::make_error(errc::crypto_failure, "HMAC-SHA256");
   }
+  NatHelloMac mac{};
+  std::copy_n(full->data(), mac.size(), mac.begin());
   return mac;
 }
 
@@ -94,7 +90,7 @@ core::Result<NatHello> decode_nat_hello(std::span<const std::uint8_t> datagram) 
 core::Result<void> verify_nat_hello(const NatHello& hello, const core::SecureBytes& key) {
   auto expected = hmac_sha256(key, signed_part(hello.token));
   if (!expected) return expected.error();
-  if (CRYPTO_memcmp(expected->data(), hello.mac.data(), hello.mac.size()) != 0) {
+  if (!core::constant_time_equal(*expected, hello.mac)) {
     return core::make_error(errc::bad_mac);
   }
   return {};

@@ -8,8 +8,8 @@
 #include <linux/xfrm.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
-#include <openssl/crypto.h>
 
+#include "pqbranch/core/secure_bytes.hpp"
 #include "pqbranch/xfrm/errc.hpp"
 #include "pqbranch/xfrm/validate.hpp"
 
@@ -177,7 +177,7 @@ core::Result<NetlinkMessage> build_policy(const Policy& p, int type, int flags, 
 
 void free_wiped(nl_msg* msg) noexcept {
   if (msg == nullptr) return;
-  OPENSSL_cleanse(nlmsg_hdr(msg), nlmsg_get_max_size(msg));
+  core::secure_wipe(nlmsg_hdr(msg), nlmsg_get_max_size(msg));
   nlmsg_free(msg);
 }
 

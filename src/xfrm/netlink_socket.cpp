@@ -8,7 +8,6 @@
 #include <linux/netlink.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
-#include <openssl/crypto.h>
 
 #include "pqbranch/xfrm/errc.hpp"
 
@@ -29,7 +28,7 @@ core::Error socket_error(const std::string& what, int err) {
 class WipeOnExit {
  public:
   WipeOnExit(core::SecureBytes& b, std::size_t n) : b_(b), n_(n) {}
-  ~WipeOnExit() { OPENSSL_cleanse(b_.data(), n_); }
+  ~WipeOnExit() { core::secure_wipe(b_.data(), n_); }
   WipeOnExit(const WipeOnExit&) = delete;
   WipeOnExit& operator=(const WipeOnExit&) = delete;
 
@@ -124,7 +123,7 @@ core::Result<std::size_t> NetlinkSocket::receive(bool blocking, const std::strin
       return socket_error(operation + ": receive", errno);
     }
     if ((mh.msg_flags & MSG_TRUNC) != 0) {
-      OPENSSL_cleanse(buffer_.data(), buffer_.size());
+      core::secure_wipe(buffer_.data(), buffer_.size());
       return core::make_error(errc::malformed_reply, operation + ": truncated datagram");
     }
     if (from.nl_pid != 0) continue;  // only the kernel speaks to us

@@ -16,15 +16,15 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "pqbranch/app/agent_settings.hpp"
+#include "pqbranch/app/agent_status.hpp"
+#include "pqbranch/app/status_server.hpp"
 #include "pqbranch/config/agent_config.hpp"
 #include "pqbranch/core/log.hpp"
 #include "pqbranch/core/metrics.hpp"
 #include "pqbranch/keysvc/agent_client.hpp"
 #include "pqbranch/keysvc/agent_executor.hpp"
-#include "pqbranch/keysvc/agent_settings.hpp"
-#include "pqbranch/keysvc/agent_status.hpp"
-#include "pqbranch/keysvc/status_server.hpp"
-#include "pqbranch/keysvc/tunnel_setup.hpp"
+#include "pqbranch/tunnel/tunnel_setup.hpp"
 
 #include "bench_commands.hpp"
 #include "fakes/fake_kernel.hpp"
@@ -50,16 +50,16 @@ int run_agent(const Args& args) {
     return 2;
   }
   core::init_logging({.name = "pqb-bench-agent", .level = cfg->log_level, .journald = false});
-  keysvc::AgentSettings settings = keysvc::agent_settings(*cfg);
+  app::AgentSettings settings = app::agent_settings(*cfg);
   settings.client.bypass_tunnel = false;
   settings.client.resume_sessions = !args.flag("no-resume");
   settings.rotation.interval = std::chrono::milliseconds(args.number("interval-ms", 200));
-  settings.rotation.jitter = keysvc::Duration::zero();
+  settings.rotation.jitter = rotation::Duration::zero();
   std::filesystem::create_directories(cfg->state_directory);
 
   core::SystemClock clock;
   test::FakeKernel kernel(clock, test::FakeKernel::Options{.ownership = settings.ownership});
-  if (auto setup = keysvc::setup_tunnel(kernel, nullptr, settings.layout); !setup) {
+  if (auto setup = tunnel::setup_tunnel(kernel, nullptr, settings.layout); !setup) {
     spdlog::critical("tunnel setup: {}", setup.error().message());
     return 1;
   }
@@ -73,7 +73,7 @@ int run_agent(const Args& args) {
   keysvc::AgentExecutorOptions options;
   options.rotation = settings.rotation;
   options.state_file = settings.state_file;
-  options.observer = [&kernel](const keysvc::AgentAction&) {
+  options.observer = [&kernel](const rotation::AgentAction&) {
     if (kernel.log().size() > 1024) kernel.clear_log();
   };
   keysvc::AgentExecutor executor(io, kernel, **client, metrics, std::move(options));
@@ -81,11 +81,10 @@ int run_agent(const Args& args) {
     spdlog::critical("start: {}", r.error().message());
     return 1;
   }
-  const keysvc::StatusContext context{"policy", settings.layout.local_address.to_string(),
-                                      settings.layout.remote_address.to_string()};
-  auto status = keysvc::StatusServer::create(io, settings.status_socket, [&] {
-    return keysvc::to_json(
-        keysvc::collect_status(executor, client->get(), kernel, metrics, context));
+  const app::StatusContext context{"policy", settings.layout.local_address.to_string(),
+                                   settings.layout.remote_address.to_string()};
+  auto status = app::StatusServer::create(io, settings.status_socket, [&] {
+    return app::to_json(app::collect_status(executor, client->get(), kernel, metrics, context));
   });
 
   const auto deadline =

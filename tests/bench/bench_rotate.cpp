@@ -47,7 +47,7 @@ struct Tally {
 
 // One generation on a new connection; the next connection's ticket in `session`.
 core::Result<void> rotate_once(SSL_CTX* ctx, std::uint16_t port, const std::string& site,
-                               keysvc::Generation& current, std::uint32_t agent_spi,
+                               rotation::Generation& current, std::uint32_t agent_spi,
                                Session& session, Tally& tally) {
   auto client = test::KeyServiceClient::connect(ctx, port, session.get());
   if (!client) return client.error();
@@ -60,7 +60,7 @@ core::Result<void> rotate_once(SSL_CTX* ctx, std::uint16_t port, const std::stri
   const wire::Capabilities caps{.esn = true, .natt = false, .route = false, .policy = true};
   auto r = client->request(
       "POST", wire::kGenerationPath,
-      keysvc::encode_request(keysvc::GenerationRequest{current, agent_spi, std::nullopt}, "bench",
+      keysvc::encode_request(rotation::GenerationRequest{current, agent_spi, std::nullopt}, "bench",
                              caps));
   if (!r) return r.error();
   if (r->status != 200) return failure(fmt::format("offer: {} {}", r->status, r->body));
@@ -70,7 +70,7 @@ core::Result<void> rotate_once(SSL_CTX* ctx, std::uint16_t port, const std::stri
                                              offer->agent_spi, offer->edge_spi);
   if (!keys) return keys.error();
   auto ack = client->request("POST", wire::kGenerationAckPath,
-                             keysvc::encode_ack(keysvc::GenerationAck{
+                             keysvc::encode_ack(rotation::GenerationAck{
                                  offer->generation, offer->agent_spi, offer->edge_spi}));
   if (!ack) return ack.error();
   if (ack->status != 200) return failure(fmt::format("ack: {} {}", ack->status, ack->body));
@@ -88,7 +88,7 @@ core::Result<void> rotate_once(SSL_CTX* ctx, std::uint16_t port, const std::stri
 struct SiteClient {
   std::string id;
   crypto::SslCtx ctx;
-  keysvc::Generation current = 0;
+  rotation::Generation current = 0;
   Session session;
 };
 

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "pqbranch/keysvc/edge_site.hpp"
-#include "pqbranch/keysvc/tunnel_setup.hpp"
+#include "pqbranch/tunnel/tunnel_setup.hpp"
 
 #include "fakes/loopback_udp.hpp"
 
@@ -149,7 +149,7 @@ void AgentEdgeFixture::stop_edge() {
   edge_.reset();
 }
 
-const keysvc::EdgeRotation& AgentEdgeFixture::edge_site1() {
+const rotation::EdgeRotation& AgentEdgeFixture::edge_site1() {
   auto& ex = edge_->executor();
   return ex.rotation(ex.find_site("branch-1").value());
 }
@@ -157,13 +157,13 @@ const keysvc::EdgeRotation& AgentEdgeFixture::edge_site1() {
 // --- agent ---
 
 void AgentEdgeFixture::start_agent(AgentSetup setup) {
-  keysvc::TunnelLayout layout;
+  tunnel::TunnelLayout layout;
   layout.local_address = kBranch1Outer;
   layout.remote_address = kEdgeOuter;
   layout.local_prefixes = {net("10.1.0.0/16")};
   layout.remote_prefixes = {net("10.9.0.0/16")};
   layout.reqid = kBranch1Reqid;
-  ASSERT_TRUE(keysvc::setup_tunnel(agent_kernel_, nullptr, layout));
+  ASSERT_TRUE(tunnel::setup_tunnel(agent_kernel_, nullptr, layout));
 
   const IssuedCert& cert = setup.certificate != nullptr ? *setup.certificate : branch1_;
   if (setup.ports.empty()) setup.ports = {edge_port_};
@@ -193,14 +193,14 @@ void AgentEdgeFixture::start_agent(AgentSetup setup) {
   keysvc::AgentTransport& transport = setup.wrap ? setup.wrap(*client_) : *client_;
 
   keysvc::AgentExecutorOptions eo;
-  keysvc::TunnelConfig& t = eo.rotation.tunnel;
+  rotation::TunnelConfig& t = eo.rotation.tunnel;
   t.local = kBranch1Outer;
   t.remote = kEdgeOuter;
   t.reqid = kBranch1Reqid;
   if (auto p = client_->nat_port()) t.nat_port = *p;
   eo.rotation.endpoints = setup.ports.size();
   eo.rotation.interval = setup.interval;
-  eo.rotation.jitter = keysvc::Duration::zero();
+  eo.rotation.jitter = rotation::Duration::zero();
   eo.rotation.grace = std::chrono::milliseconds(30);
   eo.rotation.outbound_drain = std::chrono::milliseconds(10);
   eo.rotation.counter_poll = std::chrono::milliseconds(10);
@@ -211,7 +211,7 @@ void AgentEdgeFixture::start_agent(AgentSetup setup) {
   eo.state_file = agent_state_ / keysvc::kAgentStateFileName;
   auto engine = std::make_shared<std::mt19937_64>(7);
   eo.random = [engine] { return (*engine)(); };
-  eo.observer = [this](const keysvc::AgentAction& a) {
+  eo.observer = [this](const rotation::AgentAction& a) {
     check(std::string("agent ") + keysvc::action_name(a));
   };
   eo.fault = std::move(setup.fault);
@@ -252,7 +252,7 @@ bool AgentEdgeFixture::run_until(const std::function<bool()>& done,
   return true;
 }
 
-bool AgentEdgeFixture::run_until_agent_generation(keysvc::Generation g) {
+bool AgentEdgeFixture::run_until_agent_generation(rotation::Generation g) {
   return run_until([&] { return executor_ && executor_->rotation().generation() >= g; });
 }
 

@@ -49,13 +49,13 @@ class AgentEdgeFixture : public ::testing::Test {
   void start_edge(std::uint16_t port = 0);
   void stop_edge();  // stop, let its coroutines finish, destroy; kernel and state stay
   [[nodiscard]] std::uint16_t edge_port() const { return edge_port_; }
-  [[nodiscard]] const keysvc::EdgeRotation& edge_site1();
+  [[nodiscard]] const rotation::EdgeRotation& edge_site1();
 
   // --- agent ---
   struct AgentSetup {
     const IssuedCert* certificate = nullptr;  // default: branch-1
     std::vector<std::uint16_t> ports;         // default: {edge_port()}
-    keysvc::Duration interval = std::chrono::milliseconds(20);
+    rotation::Duration interval = std::chrono::milliseconds(20);
     std::function<keysvc::AgentTransport&(keysvc::AgentTransport&)> wrap;  // decorators
     keysvc::FaultHook fault;
     bool nat = false;                // NAT traversal (the edge's nat_traversal must be on too)
@@ -72,7 +72,7 @@ class AgentEdgeFixture : public ::testing::Test {
   // ends the agent (destroyed without stop()) and counts in agent_kills_.
   bool run_until(const std::function<bool()>& done,
                  std::chrono::milliseconds limit = std::chrono::seconds(30));
-  bool run_until_agent_generation(keysvc::Generation g);
+  bool run_until_agent_generation(rotation::Generation g);
 
   // Both sides on one generation, one outbound SA each, crossing; nothing larval.
   [[nodiscard]] bool settled();

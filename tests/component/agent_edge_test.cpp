@@ -9,17 +9,17 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "pqbranch/app/agent_status.hpp"
 #include "pqbranch/crypto/tls_failure.hpp"
-#include "pqbranch/keysvc/agent_status.hpp"
 
 #include "agent_edge_fixture.hpp"
 
 namespace pqbranch::test {
 namespace {
 
-using keysvc::AgentEvent;
 using keysvc::AgentTransport;
-using keysvc::ConnectionId;
+using rotation::AgentEvent;
+using rotation::ConnectionId;
 
 // A transport between the executor and the real client that loses or repeats messages.
 class LossyTransport final : public AgentTransport {
@@ -40,10 +40,10 @@ class LossyTransport final : public AgentTransport {
       return;
     }
     inner_.set_sink([this, s = std::move(sink)](AgentEvent e) {
-      if (auto* offer = std::get_if<keysvc::OfferReceived>(&e)) {
+      if (auto* offer = std::get_if<rotation::OfferReceived>(&e)) {
         if (++offers == lose_offer_number) {
           // The answer is lost on the way: the agent sees the connection break instead.
-          s(keysvc::ConnectionLost{
+          s(rotation::ConnectionLost{
               offer->conn, core::make_error(boost::system::errc::io_error, "test: offer lost")});
           return;
         }
@@ -52,11 +52,11 @@ class LossyTransport final : public AgentTransport {
     });
   }
   void connect(ConnectionId conn, std::size_t endpoint) override { inner_.connect(conn, endpoint); }
-  void send_request(ConnectionId conn, const keysvc::GenerationRequest& r) override {
+  void send_request(ConnectionId conn, const rotation::GenerationRequest& r) override {
     inner_.send_request(conn, r);
     if (++requests == repeat_request_number) inner_.send_request(conn, r);
   }
-  void send_ack(ConnectionId conn, const keysvc::GenerationAck& a) override {
+  void send_ack(ConnectionId conn, const rotation::GenerationAck& a) override {
     if (++acks == drop_ack_number) {
       dropped_ack = true;
       return;
@@ -129,9 +129,9 @@ TEST_F(AgentEdge, FiftyRotationsNeverLeaveTrafficWithoutThePeersInboundSa) {
   EXPECT_TRUE(tls->info.resumed);
   EXPECT_EQ(tls->session_signature, "ecdsa_secp256r1_sha256");
   EXPECT_GE(agent_metrics_.value("agent_tls_resumed_total"), 40);
-  const keysvc::StatusContext ctx{"policy", "192.0.2.1", "198.51.100.1"};
-  auto text = keysvc::render_status_text(keysvc::to_json(
-      keysvc::collect_status(agent(), &client(), agent_kernel_, agent_metrics_, ctx)));
+  const app::StatusContext ctx{"policy", "192.0.2.1", "198.51.100.1"};
+  auto text = app::render_status_text(
+      app::to_json(app::collect_status(agent(), &client(), agent_kernel_, agent_metrics_, ctx)));
   ASSERT_TRUE(text);
   EXPECT_NE(text->find("X25519MLKEM768"), std::string::npos) << *text;
   EXPECT_NE(text->find("-- post-quantum"), std::string::npos);
@@ -265,8 +265,8 @@ TEST_F(AgentEdge, EdgeRestartedMidRotationConvergesAndKeepsBothDirectionsWorking
   ASSERT_TRUE(run_until([&] { return lossy->dropped_ack; }));
   // The edge dies with the agent's generation pending (its key for the outbound SA only in
   // memory) and still sending on the previous one.
-  const keysvc::Generation agent_gen = agent().rotation().generation();
-  const keysvc::Generation edge_gen = edge_site1().generation();
+  const rotation::Generation agent_gen = agent().rotation().generation();
+  const rotation::Generation edge_gen = edge_site1().generation();
   EXPECT_LT(edge_gen, agent_gen);
   EXPECT_EQ(edge_site1().pending(), agent_gen);
   const std::uint16_t port = edge_port();
@@ -289,7 +289,7 @@ TEST_P(AgentKilledAt, RestartConvergesToOneConsistentGeneration) {
   setup.fault = keysvc::FaultHook(*spec, [] { throw AgentKilled{}; });
   start_agent(setup);
   ASSERT_TRUE(run_until([&] { return agent_kills_ == 1; }));
-  const keysvc::Generation edge_before = edge_site1().generation();
+  const rotation::Generation edge_before = edge_site1().generation();
   start_agent();  // the restart: state file + what the kernel holds
   ASSERT_TRUE(run_until_agent_generation(edge_before + 2));
   ASSERT_TRUE(run_until([&] { return settled(); }));
@@ -366,7 +366,7 @@ TEST_F(AgentEdge, AnotherSitesCertificateGetsNothingOfThatSite) {
   ASSERT_TRUE(run_until_agent_generation(3));
   ASSERT_TRUE(run_until([&] { return settled(); }));
   stop_agent();
-  const keysvc::Generation before = edge_site1().generation();
+  const rotation::Generation before = edge_site1().generation();
   std::vector<std::uint32_t> branch1_spis;
   for (const auto& sa : edge_kernel_.sas())
     if (sa.reqid == 0x70710001) branch1_spis.push_back(sa.spi);

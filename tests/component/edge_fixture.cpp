@@ -7,10 +7,11 @@
 namespace pqbranch::test {
 namespace {
 
-bool is_kernel_step(const keysvc::EdgeAction& a) {
-  return std::holds_alternative<keysvc::AllocateSpi>(a) ||
-         std::holds_alternative<keysvc::AddSa>(a) || std::holds_alternative<keysvc::UpdateSa>(a) ||
-         std::holds_alternative<keysvc::DeleteSa>(a);
+bool is_kernel_step(const rotation::EdgeAction& a) {
+  return std::holds_alternative<rotation::AllocateSpi>(a) ||
+         std::holds_alternative<rotation::AddSa>(a) ||
+         std::holds_alternative<rotation::UpdateSa>(a) ||
+         std::holds_alternative<rotation::DeleteSa>(a);
 }
 
 }  // namespace
@@ -59,7 +60,7 @@ void EdgeFixture::start(const std::function<void(keysvc::EdgeServerOptions&)>& t
   // These tests compare every kernel step right after each answer; the drain before the old
   // outbound SA goes is covered by the rotation unit tests and the agent-edge tests.
   for (keysvc::EdgeSite& s : executor.sites)
-    s.rotation.outbound_drain = keysvc::Duration::zero();
+    s.rotation.outbound_drain = rotation::Duration::zero();
   executor.nat_mode = config_.nat_traversal.mode;
   executor.observer = [this](const keysvc::AppliedEdgeAction& a) {
     if (is_kernel_step(*a.action)) steps_.push_back(sa_summary());

@@ -11,11 +11,11 @@
 #include <gtest/gtest.h>
 
 #include "pqbranch/crypto/tls_handshake.hpp"
+#include "pqbranch/keysvc/exporter_context.hpp"
 #include "pqbranch/keysvc/session_keys.hpp"
 #include "pqbranch/keysvc/wire_mapping.hpp"
 #include "pqbranch/wire/ack.hpp"
 #include "pqbranch/wire/error_response.hpp"
-#include "pqbranch/wire/exporter_context.hpp"
 #include "pqbranch/wire/nat_hello.hpp"
 #include "pqbranch/wire/nat_token.hpp"
 
@@ -25,14 +25,14 @@
 namespace pqbranch::test {
 namespace {
 
-using keysvc::GenerationAck;
-using keysvc::GenerationKeys;
-using keysvc::GenerationOffer;
-using keysvc::GenerationRequest;
+using rotation::GenerationAck;
+using rotation::GenerationKeys;
+using rotation::GenerationOffer;
+using rotation::GenerationRequest;
 
 const wire::Capabilities kCaps{.esn = true, .natt = false, .route = false, .policy = true};
 
-std::string request_body(keysvc::Generation current, std::uint32_t agent_spi,
+std::string request_body(rotation::Generation current, std::uint32_t agent_spi,
                          std::optional<std::uint16_t> nat = std::nullopt) {
   return keysvc::encode_request(GenerationRequest{current, agent_spi, nat}, "0.1.0", kCaps);
 }
@@ -55,7 +55,7 @@ class EdgeServerTest : public EdgeFixture {
     GenerationKeys keys;
   };
   std::optional<Exchange> exchange(KeyServiceClient& client, const std::string& site,
-                                   keysvc::Generation current, std::uint32_t agent_spi) {
+                                   rotation::Generation current, std::uint32_t agent_spi) {
     auto r = client.request("POST", wire::kGenerationPath, request_body(current, agent_spi));
     EXPECT_TRUE(r.has_value()) << r.error().message();
     if (!r) return std::nullopt;
@@ -91,7 +91,7 @@ class EdgeServerTest : public EdgeFixture {
   std::vector<std::string> sas() {
     return on_io([&] { return sa_summary(); });
   }
-  keysvc::EdgeSiteState saved(const std::string& site) {
+  rotation::EdgeSiteState saved(const std::string& site) {
     const std::size_t i = site_index(site);
     return on_io([&] { return server_->executor().rotation(i).saved_state(); });
   }
@@ -423,8 +423,9 @@ std::optional<std::pair<wire::NatToken, core::SecureBytes>> nat_token(KeyService
   auto t = wire::decode_nat_token_response(r->body);
   EXPECT_TRUE(t.has_value()) << r->body;
   if (!t) return std::nullopt;
-  auto key = crypto::export_keying_material(
-      c.ssl(), wire::kNatExporterLabel, wire::nat_exporter_context(t->token), wire::kNatKeyBytes);
+  auto key =
+      crypto::export_keying_material(c.ssl(), keysvc::kNatExporterLabel,
+                                     keysvc::nat_exporter_context(t->token), wire::kNatKeyBytes);
   EXPECT_TRUE(key.has_value());
   if (!key) return std::nullopt;
   return std::make_pair(t->token, std::move(*key));

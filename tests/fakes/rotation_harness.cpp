@@ -6,13 +6,13 @@
 
 #include <fmt/format.h>
 
-#include "pqbranch/keysvc/persisted_state.hpp"
+#include "pqbranch/rotation/persisted_state.hpp"
 
 namespace pqbranch::test {
 namespace {
 
 using namespace std::chrono_literals;
-namespace ks = pqbranch::keysvc;
+namespace ks = pqbranch::rotation;
 
 template <class... F>
 struct Overloaded : F... {

@@ -30,8 +30,8 @@
 #include <string>
 #include <vector>
 
-#include "pqbranch/keysvc/agent_rotation.hpp"
-#include "pqbranch/keysvc/edge_rotation.hpp"
+#include "pqbranch/rotation/agent_rotation.hpp"
+#include "pqbranch/rotation/edge_rotation.hpp"
 
 #include "fakes/manual_clock.hpp"
 #include "fakes/mini_sa_table.hpp"
@@ -41,23 +41,23 @@ namespace pqbranch::test {
 struct HarnessOptions {
   std::uint64_t seed = 1;
   std::size_t endpoints = 2;
-  keysvc::Duration interval = std::chrono::seconds(60);
-  keysvc::Duration jitter = std::chrono::seconds(5);
-  keysvc::Duration grace = std::chrono::seconds(2);
-  keysvc::Duration exchange_timeout = std::chrono::seconds(5);
-  keysvc::Duration retry_initial = std::chrono::seconds(1);
-  keysvc::Duration retry_max = std::chrono::seconds(16);
-  keysvc::Duration counter_poll = std::chrono::seconds(1);
-  keysvc::Duration latency = std::chrono::milliseconds(20);         // messages, one way
-  keysvc::Duration packet_latency = std::chrono::milliseconds(30);  // ESP packets
+  rotation::Duration interval = std::chrono::seconds(60);
+  rotation::Duration jitter = std::chrono::seconds(5);
+  rotation::Duration grace = std::chrono::seconds(2);
+  rotation::Duration exchange_timeout = std::chrono::seconds(5);
+  rotation::Duration retry_initial = std::chrono::seconds(1);
+  rotation::Duration retry_max = std::chrono::seconds(16);
+  rotation::Duration counter_poll = std::chrono::seconds(1);
+  rotation::Duration latency = std::chrono::milliseconds(20);         // messages, one way
+  rotation::Duration packet_latency = std::chrono::milliseconds(30);  // ESP packets
   // When above packet_latency, each packet takes a random time in between (reordering).
-  keysvc::Duration packet_latency_max = std::chrono::milliseconds(30);
-  keysvc::Duration connect_failure_after = std::chrono::milliseconds(500);
-  keysvc::Duration step = std::chrono::milliseconds(100);
+  rotation::Duration packet_latency_max = std::chrono::milliseconds(30);
+  rotation::Duration connect_failure_after = std::chrono::milliseconds(500);
+  rotation::Duration step = std::chrono::milliseconds(100);
   std::chrono::seconds soft_lifetime{240};
   std::chrono::seconds hard_lifetime{300};
   bool traffic = true;
-  std::optional<keysvc::NatMapping> nat;  // what the edge's "hello" reports
+  std::optional<rotation::NatMapping> nat;  // what the edge's "hello" reports
   // The invariant covers every installed outbound SA (strict) or only the one the kernel
   // selects for traffic (a stale SA the machine is still trying to delete carries nothing).
   bool strict_invariant = true;
@@ -69,8 +69,8 @@ struct HarnessOptions {
 
 class RotationHarness {
  public:
-  using TimePoint = keysvc::TimePoint;
-  using Duration = keysvc::Duration;
+  using TimePoint = rotation::TimePoint;
+  using Duration = rotation::Duration;
   enum class Msg { request, offer, ack, ack_answer, refusal };
 
   explicit RotationHarness(HarnessOptions options = {});
@@ -86,7 +86,7 @@ class RotationHarness {
   // Steps until `done` holds (checked after every step); false if `limit` passed first.
   bool run_until(const std::function<bool()>& done, Duration limit);
   // Until the agent is on generation >= g and both sides settled().
-  bool run_until_generation(keysvc::Generation g, Duration limit);
+  bool run_until_generation(rotation::Generation g, Duration limit);
 
   // --- faults ---
   void drop_next(Msg m, int count = 1);
@@ -107,8 +107,8 @@ class RotationHarness {
   MiniSaTable& edge_table() { return edge_table_; }
 
   // --- observations ---
-  [[nodiscard]] keysvc::AgentRotation& agent() { return *agent_; }
-  [[nodiscard]] keysvc::EdgeRotation& edge() { return *edge_; }
+  [[nodiscard]] rotation::AgentRotation& agent() { return *agent_; }
+  [[nodiscard]] rotation::EdgeRotation& edge() { return *edge_; }
   [[nodiscard]] TimePoint now() const { return clock_.now(); }
   [[nodiscard]] const std::vector<std::string>& violations() const { return violations_; }
   [[nodiscard]] std::uint64_t delivered() const { return delivered_; }
@@ -134,15 +134,15 @@ class RotationHarness {
   [[nodiscard]] bool settled() const;
   [[nodiscard]] std::string describe() const;
   // The keys the "exporter" of connection `session` yields (what both ends derive).
-  [[nodiscard]] static keysvc::GenerationKeys derive_keys(std::uint64_t session,
-                                                          keysvc::Generation g,
-                                                          std::uint32_t agent_spi,
-                                                          std::uint32_t edge_spi);
+  [[nodiscard]] static rotation::GenerationKeys derive_keys(std::uint64_t session,
+                                                            rotation::Generation g,
+                                                            std::uint32_t agent_spi,
+                                                            std::uint32_t edge_spi);
 
  private:
   struct Session {
     std::size_t endpoint = 0;
-    keysvc::ConnectionId agent_conn = 0;
+    rotation::ConnectionId agent_conn = 0;
     std::uint64_t agent_incarnation = 0;
     std::uint64_t edge_incarnation = 0;
     bool open = true;
@@ -165,15 +165,15 @@ class RotationHarness {
     Duration delay{};
   };
 
-  void perform_agent(std::vector<keysvc::AgentAction> actions);
-  void perform_edge(std::vector<keysvc::EdgeAction> actions);
-  void perform(keysvc::AgentAction& a);
-  void perform(keysvc::EdgeAction& a);
+  void perform_agent(std::vector<rotation::AgentAction> actions);
+  void perform_edge(std::vector<rotation::EdgeAction> actions);
+  void perform(rotation::AgentAction& a);
+  void perform(rotation::EdgeAction& a);
   void dispatch();
   void schedule(Duration after, std::function<void()> run);
   void send(Msg m, const std::function<void()>& deliver);
-  void to_agent(std::uint64_t incarnation, keysvc::AgentEvent e);
-  void to_edge(std::uint64_t incarnation, keysvc::EdgeEvent e);
+  void to_agent(std::uint64_t incarnation, rotation::AgentEvent e);
+  void to_edge(std::uint64_t incarnation, rotation::EdgeEvent e);
   void close_session(std::uint64_t session, bool tell_agent, bool tell_edge);
   void restart_agent_now();
   void restart_edge_now();
@@ -185,20 +185,20 @@ class RotationHarness {
   ManualClock clock_;
   std::shared_ptr<std::mt19937_64> random_;
   std::mt19937_64 packet_random_;
-  keysvc::AgentRotationConfig agent_config_;
-  keysvc::EdgeSiteConfig edge_config_;
+  rotation::AgentRotationConfig agent_config_;
+  rotation::EdgeSiteConfig edge_config_;
   MiniSaTable agent_table_;
   MiniSaTable edge_table_;
-  std::unique_ptr<keysvc::AgentRotation> agent_;
-  std::unique_ptr<keysvc::EdgeRotation> edge_;
-  std::deque<keysvc::AgentEvent> agent_events_;
-  std::deque<keysvc::EdgeEvent> edge_events_;
+  std::unique_ptr<rotation::AgentRotation> agent_;
+  std::unique_ptr<rotation::EdgeRotation> edge_;
+  std::deque<rotation::AgentEvent> agent_events_;
+  std::deque<rotation::EdgeEvent> edge_events_;
   std::optional<TimePoint> agent_wake_;
   std::optional<TimePoint> edge_wake_;
   std::string agent_saved_;
   std::string edge_saved_;
   std::map<std::uint64_t, Session> sessions_;
-  std::map<keysvc::ConnectionId, std::uint64_t> agent_sessions_;
+  std::map<rotation::ConnectionId, std::uint64_t> agent_sessions_;
   std::uint64_t next_session_ = 1;
   std::uint64_t agent_incarnation_ = 1;
   std::uint64_t edge_incarnation_ = 1;

@@ -11,7 +11,6 @@
 
 #include "pqbranch/wire/ack.hpp"
 #include "pqbranch/wire/error_response.hpp"
-#include "pqbranch/wire/exporter_context.hpp"
 #include "pqbranch/wire/generation.hpp"
 #include "pqbranch/wire/nat_hello.hpp"
 #include "pqbranch/wire/nat_token.hpp"

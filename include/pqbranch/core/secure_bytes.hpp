@@ -1,5 +1,5 @@
 #pragma once
-// Key material lives only in SecureBytes: wiped (OPENSSL_cleanse) when freed or overwritten,
+// Key material lives only in SecureBytes: wiped (explicit_bzero) when freed or overwritten,
 // move-only, and never printable: there is no operator<<, and formatting it through fmt or
 // spdlog prints a redaction instead of the bytes.
 
@@ -10,6 +10,15 @@
 #include <fmt/format.h>
 
 namespace pqbranch::core {
+
+// Overwrites `size` bytes at `p` with zeros in a way the compiler may not elide
+// (explicit_bzero): for buffers that held key material outside a SecureBytes.
+void secure_wipe(void* p, std::size_t size) noexcept;
+
+// True when both spans have the same length and the same bytes, in time that does not depend
+// on where they differ: for MACs and other secret-derived values.
+[[nodiscard]] bool constant_time_equal(std::span<const std::uint8_t> a,
+                                       std::span<const std::uint8_t> b) noexcept;
 
 class SecureBytes {
  public:

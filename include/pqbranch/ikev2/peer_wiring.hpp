@@ -6,14 +6,14 @@
 
 #include "pqbranch/config/agent_config.hpp"
 #include "pqbranch/ikev2/initiator_session.hpp"
-#include "pqbranch/keysvc/tunnel_setup.hpp"
+#include "pqbranch/tunnel/tunnel_setup.hpp"
 #include "pqbranch/xfrm/ownership.hpp"
 
 namespace pqbranch::ikev2 {
 
 [[nodiscard]] SessionOptions session_options(const config::Ikev2PeerSettings& peer,
                                              InitiatorSettings settings);
-[[nodiscard]] keysvc::TunnelLayout tunnel_layout(const config::Ikev2PeerSettings& peer);
+[[nodiscard]] tunnel::TunnelLayout tunnel_layout(const config::Ikev2PeerSettings& peer);
 [[nodiscard]] xfrm::Ownership peer_ownership(const config::AgentConfig& config,
                                              const config::Ikev2PeerSettings& peer);
 

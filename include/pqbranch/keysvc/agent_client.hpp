@@ -93,10 +93,11 @@ class AgentClient final : public AgentTransport {
   AgentClient& operator=(const AgentClient&) = delete;
 
   void set_sink(Sink sink) override;
-  void connect(ConnectionId conn, std::size_t endpoint) override;
-  void send_request(ConnectionId conn, const GenerationRequest& request) override;
-  void send_ack(ConnectionId conn, const GenerationAck& ack) override;
-  void close(ConnectionId conn) override;
+  void connect(rotation::ConnectionId conn, std::size_t endpoint) override;
+  void send_request(rotation::ConnectionId conn,
+                    const rotation::GenerationRequest& request) override;
+  void send_ack(rotation::ConnectionId conn, const rotation::GenerationAck& ack) override;
+  void close(rotation::ConnectionId conn) override;
   void shutdown() override;
 
   [[nodiscard]] std::optional<HandshakeRecord> last_handshake() const;

@@ -19,11 +19,11 @@
 #include "pqbranch/core/clock.hpp"
 #include "pqbranch/core/error.hpp"
 #include "pqbranch/core/metrics.hpp"
-#include "pqbranch/keysvc/actions.hpp"
-#include "pqbranch/keysvc/agent_rotation.hpp"
 #include "pqbranch/keysvc/agent_transport.hpp"
 #include "pqbranch/keysvc/fault_hook.hpp"
-#include "pqbranch/keysvc/rotation_config.hpp"
+#include "pqbranch/rotation/actions.hpp"
+#include "pqbranch/rotation/agent_rotation.hpp"
+#include "pqbranch/rotation/rotation_config.hpp"
 #include "pqbranch/xfrm/kernel.hpp"
 
 namespace boost::asio {
@@ -36,13 +36,13 @@ inline constexpr const char* kAgentStateFileName = "agent-state.json";
 inline constexpr std::size_t kMaxStateFileBytes = std::size_t{64} * 1024;
 
 struct AgentExecutorOptions {
-  AgentRotationConfig rotation;
+  rotation::AgentRotationConfig rotation;
   // The state file (agent-state.json in config state_directory); its directory must exist.
   std::filesystem::path state_file;
-  RandomSource random;  // jitter; production: seeded from std::random_device
+  rotation::RandomSource random;  // jitter; production: seeded from std::random_device
   // Called after each action was performed (kernel step done, state saved, ...), before
   // step results are fed back: tests check the kernel's SA and policy sets here.
-  std::function<void(const AgentAction&)> observer;
+  std::function<void(const rotation::AgentAction&)> observer;
   FaultHook fault;
   // The clock whose now() the machine sees; must be steady_clock based (timers).
   const core::Clock* clock = nullptr;  // nullptr: a SystemClock
@@ -51,7 +51,7 @@ struct AgentExecutorOptions {
 // How long rotations took, from the Connect of the attempt that succeeded to its
 // acknowledgement (handshake, ALLOCSPI, request, offer, installs).
 struct RotationTiming {
-  Generation generation = 0;
+  rotation::Generation generation = 0;
   std::chrono::microseconds latency{0};
 };
 
@@ -70,8 +70,8 @@ class AgentExecutor {
   // Cancels the timer and the event watch and shuts the transport down. SAs stay.
   void stop();
 
-  [[nodiscard]] const AgentRotation& rotation() const;
-  [[nodiscard]] RotationStatus status() const;
+  [[nodiscard]] const rotation::AgentRotation& rotation() const;
+  [[nodiscard]] rotation::RotationStatus status() const;
   [[nodiscard]] std::uint64_t rotations() const noexcept;
   // The most recent timings (at most 1024).
   [[nodiscard]] const std::vector<RotationTiming>& timings() const noexcept;
@@ -83,6 +83,7 @@ class AgentExecutor {
 
 // Reads a state file: nullopt when absent; errors when unreadable or not what encode()
 // writes.
-core::Result<std::optional<AgentState>> load_agent_state(const std::filesystem::path& file);
+core::Result<std::optional<rotation::AgentState>> load_agent_state(
+    const std::filesystem::path& file);
 
 }  // namespace pqbranch::keysvc

@@ -11,24 +11,25 @@
 #include <cstddef>
 #include <functional>
 
-#include "pqbranch/keysvc/events.hpp"
-#include "pqbranch/keysvc/protocol.hpp"
+#include "pqbranch/rotation/events.hpp"
+#include "pqbranch/rotation/generation.hpp"
 
 namespace pqbranch::keysvc {
 
 class AgentTransport {
  public:
-  using Sink = std::function<void(AgentEvent)>;
+  using Sink = std::function<void(rotation::AgentEvent)>;
 
   virtual ~AgentTransport() = default;
 
   virtual void set_sink(Sink sink) = 0;
   // A new connection to endpoint `endpoint` (index into the configured list).
-  virtual void connect(ConnectionId conn, std::size_t endpoint) = 0;
-  virtual void send_request(ConnectionId conn, const GenerationRequest& request) = 0;
-  virtual void send_ack(ConnectionId conn, const GenerationAck& ack) = 0;
+  virtual void connect(rotation::ConnectionId conn, std::size_t endpoint) = 0;
+  virtual void send_request(rotation::ConnectionId conn,
+                            const rotation::GenerationRequest& request) = 0;
+  virtual void send_ack(rotation::ConnectionId conn, const rotation::GenerationAck& ack) = 0;
   // After the pending sends (and the answer to a pending acknowledgement) are done.
-  virtual void close(ConnectionId conn) = 0;
+  virtual void close(rotation::ConnectionId conn) = 0;
   // Drops every connection at once; no event is delivered afterwards.
   virtual void shutdown() = 0;
 };

@@ -12,8 +12,8 @@
 #include <string_view>
 
 #include "pqbranch/core/secure_bytes.hpp"
-#include "pqbranch/keysvc/protocol.hpp"
-#include "pqbranch/keysvc/rotation_config.hpp"
+#include "pqbranch/rotation/generation.hpp"
+#include "pqbranch/rotation/rotation_config.hpp"
 #include "pqbranch/wire/nat_hello.hpp"
 #include "pqbranch/wire/nat_token.hpp"
 
@@ -34,33 +34,33 @@ class EdgeConnections {
   struct Connection {
     std::optional<wire::NatToken> token;
     core::SecureBytes nat_key;  // K_nat, for the token's hellos
-    TimePoint token_expires{};
-    std::optional<NatMapping> hello;  // the agent's public address and port
-    bool requested = false;           // its generation request arrived
+    rotation::TimePoint token_expires{};
+    std::optional<rotation::NatMapping> hello;  // the agent's public address and port
+    bool requested = false;                     // its generation request arrived
   };
 
-  void open(ConnectionId conn);
+  void open(rotation::ConnectionId conn);
   // Forgets the connection and its token.
-  void close(ConnectionId conn);
-  [[nodiscard]] Connection* find(ConnectionId conn);
+  void close(rotation::ConnectionId conn);
+  [[nodiscard]] Connection* find(rotation::ConnectionId conn);
   [[nodiscard]] std::size_t size() const noexcept { return connections_.size(); }
 
   // Gives the connection `token` (replacing an earlier one of it), whose hellos are checked
   // with `nat_key`, valid until `expires`. False if the connection is unknown or another
   // connection holds the same token (16 random bytes: only by a broken random source).
-  bool set_token(ConnectionId conn, const wire::NatToken& token, core::SecureBytes nat_key,
-                 TimePoint expires);
+  bool set_token(rotation::ConnectionId conn, const wire::NatToken& token,
+                 core::SecureBytes nat_key, rotation::TimePoint expires);
 
   // A decoded hello from `from`. On `accepted`, `*conn_out` names the connection.
-  HelloVerdict hello(const wire::NatHello& hello, const NatMapping& from, TimePoint now,
-                     ConnectionId* conn_out = nullptr);
+  HelloVerdict hello(const wire::NatHello& hello, const rotation::NatMapping& from,
+                     rotation::TimePoint now, rotation::ConnectionId* conn_out = nullptr);
 
   // The connection's generation request arrived: later hellos are ignored.
-  void mark_requested(ConnectionId conn);
+  void mark_requested(rotation::ConnectionId conn);
 
  private:
-  std::map<ConnectionId, Connection> connections_;
-  std::map<wire::NatToken, ConnectionId> tokens_;
+  std::map<rotation::ConnectionId, Connection> connections_;
+  std::map<wire::NatToken, rotation::ConnectionId> tokens_;
 };
 
 }  // namespace pqbranch::keysvc

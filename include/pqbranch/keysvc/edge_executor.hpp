@@ -30,10 +30,10 @@
 #include "pqbranch/core/clock.hpp"
 #include "pqbranch/core/error.hpp"
 #include "pqbranch/core/metrics.hpp"
-#include "pqbranch/keysvc/actions.hpp"
-#include "pqbranch/keysvc/edge_rotation.hpp"
 #include "pqbranch/keysvc/edge_site.hpp"
 #include "pqbranch/keysvc/fault_hook.hpp"
+#include "pqbranch/rotation/actions.hpp"
+#include "pqbranch/rotation/edge_rotation.hpp"
 #include "pqbranch/xfrm/kernel.hpp"
 #include "pqbranch/xfrm/route_table.hpp"
 
@@ -44,7 +44,7 @@ inline constexpr std::size_t kMaxEdgeStateFileBytes = std::size_t{64} * 1024;
 // One action the executor performed, for the step observer.
 struct AppliedEdgeAction {
   std::size_t site = 0;
-  const EdgeAction* action = nullptr;
+  const rotation::EdgeAction* action = nullptr;
   std::optional<core::Error> error;  // the kernel step, derivation or save that failed
 };
 // Called after each action was performed, before its result is fed back: tests assert the
@@ -61,20 +61,21 @@ struct EdgeExecutorOptions {
 
 // A generation request as it arrived on one connection.
 struct IncomingRequest {
-  ConnectionId conn = 0;
-  GenerationRequest request;
-  std::optional<NatMapping> hello;  // the first valid NAT hello of this connection
-  core::IpAddress peer;             // the TCP peer's address
+  rotation::ConnectionId conn = 0;
+  rotation::GenerationRequest request;
+  std::optional<rotation::NatMapping> hello;  // the first valid NAT hello of this connection
+  core::IpAddress peer;                       // the TCP peer's address
 };
 
 // The connection's exporter, for DeriveKeys (derive_generation_keys on its SSL*).
-using KeyDeriver = std::function<core::Result<GenerationKeys>(const DeriveKeys&)>;
+using KeyDeriver =
+    std::function<core::Result<rotation::GenerationKeys>(const rotation::DeriveKeys&)>;
 
-using RequestAnswer = std::variant<GenerationOffer, Refusal>;
+using RequestAnswer = std::variant<rotation::GenerationOffer, rotation::Refusal>;
 
 struct AckAnswer {
-  std::optional<Refusal> refusal;        // generation_mismatch
-  bool edge_outbound_installed = false;  // the edge sends on the generation (or a later one)
+  std::optional<rotation::Refusal> refusal;  // generation_mismatch
+  bool edge_outbound_installed = false;      // the edge sends on the generation (or a later one)
 };
 
 class EdgeExecutor {
@@ -94,26 +95,26 @@ class EdgeExecutor {
   [[nodiscard]] std::optional<std::size_t> find_site(std::string_view site_id) const;
   [[nodiscard]] std::size_t site_count() const;
   [[nodiscard]] const EdgeSite& site(std::size_t site) const;
-  [[nodiscard]] const EdgeRotation& rotation(std::size_t site) const;
+  [[nodiscard]] const rotation::EdgeRotation& rotation(std::size_t site) const;
 
   // A generation request of `site` (from the client certificate). Runs the machine until
   // it answers this connection: an offer (its inbound SA installed) or a refusal.
   RequestAnswer request(std::size_t site, const IncomingRequest& in, const KeyDeriver& derive);
   // An acknowledgement. generation_mismatch unless the generation is one the site still
   // knows with exactly these SPIs (docs/key-service.md §6).
-  AckAnswer ack(std::size_t site, ConnectionId conn, const GenerationAck& ack);
+  AckAnswer ack(std::size_t site, rotation::ConnectionId conn, const rotation::GenerationAck& ack);
   // The connection closed (a repeated request can no longer be answered on it).
-  void connection_closed(std::size_t site, ConnectionId conn);
+  void connection_closed(std::size_t site, rotation::ConnectionId conn);
 
   // Delivers Tick to every site whose WakeAt time has come.
   void tick();
   // The earliest WakeAt of any site; nullopt: none armed.
-  [[nodiscard]] std::optional<TimePoint> next_wake() const;
+  [[nodiscard]] std::optional<rotation::TimePoint> next_wake() const;
   // Drains Kernel::read_events() and hands expire and NAT mapping events to their sites
   // (by reqid).
   void kernel_events();
 
-  [[nodiscard]] TimePoint now() const;
+  [[nodiscard]] rotation::TimePoint now() const;
 
  private:
   struct Impl;
@@ -122,6 +123,7 @@ class EdgeExecutor {
 
 // Reads a site's state file: nullopt when absent; errors when unreadable or not what
 // encode() writes.
-core::Result<std::optional<EdgeSiteState>> load_edge_site_state(const std::filesystem::path& file);
+core::Result<std::optional<rotation::EdgeSiteState>> load_edge_site_state(
+    const std::filesystem::path& file);
 
 }  // namespace pqbranch::keysvc

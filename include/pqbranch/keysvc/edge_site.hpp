@@ -9,18 +9,18 @@
 #include <vector>
 
 #include "pqbranch/config/edge_config.hpp"
-#include "pqbranch/keysvc/rotation_config.hpp"
-#include "pqbranch/keysvc/tunnel_setup.hpp"
+#include "pqbranch/rotation/rotation_config.hpp"
+#include "pqbranch/tunnel/tunnel_setup.hpp"
 #include "pqbranch/xfrm/ownership.hpp"
 
 namespace pqbranch::keysvc {
 
 struct EdgeSite {
-  EdgeSiteConfig rotation;
+  rotation::EdgeSiteConfig rotation;
   // local = the edge, remote = the site. Without a configured address (`[[site]]` has no
   // remote_address: the site sits behind a NAT or has a dynamic address) the layout's
   // remote_address is learned per exchange, and the tunnel is set up once an offer names it.
-  TunnelLayout layout;
+  tunnel::TunnelLayout layout;
   bool address_configured = false;
   std::filesystem::path state_file;
 };

@@ -10,7 +10,9 @@
 //          update_sa, delete_sa, read_counters, save_agent_state, wake_at, note;
 //   edge:  send_offer, send_refusal, derive_keys, allocate_spi, add_sa, update_sa,
 //          delete_sa, update_peer_port, read_counters, save_edge_state, wake_at, note.
-// docs/rotation.md lists which point is which step of a rotation.
+// docs/rotation.md lists which point is which step of a rotation. Only test builds read
+// the variable (CMake option PQB_FAULT_HOOK, on in the asan and debug presets); release and
+// package builds get a hook that never fires.
 
 #include <cstdint>
 #include <functional>
@@ -19,15 +21,15 @@
 #include <string_view>
 
 #include "pqbranch/core/error.hpp"
-#include "pqbranch/keysvc/actions.hpp"
+#include "pqbranch/rotation/actions.hpp"
 
 namespace pqbranch::keysvc {
 
 inline constexpr const char* kFaultKillAtVariable = "PQB_FAULT_KILL_AT";
 
 // "add_sa" for AddSa, ... (see above).
-[[nodiscard]] const char* action_name(const AgentAction& action) noexcept;
-[[nodiscard]] const char* action_name(const EdgeAction& action) noexcept;
+[[nodiscard]] const char* action_name(const rotation::AgentAction& action) noexcept;
+[[nodiscard]] const char* action_name(const rotation::EdgeAction& action) noexcept;
 
 // Whose action names a hook accepts.
 enum class FaultSide : std::uint8_t { agent, edge };
@@ -54,10 +56,10 @@ class FaultHook {
 
   [[nodiscard]] bool active() const noexcept { return spec_.has_value(); }
   // Call right before and right after performing `action`.
-  void before(const AgentAction& action) { at(action_name(action), false); }
-  void after(const AgentAction& action) { at(action_name(action), true); }
-  void before(const EdgeAction& action) { at(action_name(action), false); }
-  void after(const EdgeAction& action) { at(action_name(action), true); }
+  void before(const rotation::AgentAction& action) { at(action_name(action), false); }
+  void after(const rotation::AgentAction& action) { at(action_name(action), true); }
+  void before(const rotation::EdgeAction& action) { at(action_name(action), false); }
+  void after(const rotation::EdgeAction& action) { at(action_name(action), true); }
 
  private:
   void at(std::string_view action, bool after);

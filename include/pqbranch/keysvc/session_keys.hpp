@@ -9,14 +9,14 @@
 #include <openssl/types.h>
 
 #include "pqbranch/core/error.hpp"
-#include "pqbranch/keysvc/protocol.hpp"
+#include "pqbranch/rotation/generation.hpp"
 
 namespace pqbranch::keysvc {
 
 // 36 bytes per direction (AES-256 key || 4-byte salt, rfc4106(gcm(aes))).
-core::Result<GenerationKeys> derive_generation_keys(SSL* ssl, std::string_view site_id,
-                                                    std::uint64_t generation,
-                                                    std::uint32_t agent_spi,
-                                                    std::uint32_t edge_spi);
+core::Result<rotation::GenerationKeys> derive_generation_keys(SSL* ssl, std::string_view site_id,
+                                                              std::uint64_t generation,
+                                                              std::uint32_t agent_spi,
+                                                              std::uint32_t edge_spi);
 
 }  // namespace pqbranch::keysvc

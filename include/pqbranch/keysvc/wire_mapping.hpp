@@ -19,7 +19,7 @@
 #include <string_view>
 
 #include "pqbranch/core/error.hpp"
-#include "pqbranch/keysvc/protocol.hpp"
+#include "pqbranch/rotation/generation.hpp"
 #include "pqbranch/wire/ack.hpp"
 #include "pqbranch/wire/error_response.hpp"
 #include "pqbranch/wire/generation.hpp"
@@ -27,43 +27,44 @@
 namespace pqbranch::keysvc {
 
 // --- GenerationRequest <-> POST /v1/generation body ---
-[[nodiscard]] wire::GenerationRequest to_wire(const GenerationRequest& request,
+[[nodiscard]] wire::GenerationRequest to_wire(const rotation::GenerationRequest& request,
                                               std::string_view agent_version,
                                               const wire::Capabilities& capabilities);
-[[nodiscard]] GenerationRequest from_wire(const wire::GenerationRequest& request);
+[[nodiscard]] rotation::GenerationRequest from_wire(const wire::GenerationRequest& request);
 
 // --- GenerationOffer <-> its 200 response ---
 // Lifetimes: byte limits map kNoLimit <-> 0 ("none"); packet limits are not carried (an
 // offer always has none). Encap: xfrm src_port is the edge's port, dst_port the agent's.
-[[nodiscard]] wire::GenerationResponse to_wire(const GenerationOffer& offer,
+[[nodiscard]] wire::GenerationResponse to_wire(const rotation::GenerationOffer& offer,
                                                std::uint32_t replay_window);
-[[nodiscard]] GenerationOffer from_wire(const wire::GenerationResponse& response);
+[[nodiscard]] rotation::GenerationOffer from_wire(const wire::GenerationResponse& response);
 
 // --- GenerationAck <-> POST /v1/generation/ack body ---
-[[nodiscard]] wire::AckRequest to_wire(const GenerationAck& ack);
-[[nodiscard]] GenerationAck from_wire(const wire::AckRequest& ack);
+[[nodiscard]] wire::AckRequest to_wire(const rotation::GenerationAck& ack);
+[[nodiscard]] rotation::GenerationAck from_wire(const wire::AckRequest& ack);
 
 // --- Refusal <-> ErrorResponse (any non-2xx answer) ---
 // The detail becomes the message: printable ASCII only (other bytes become '?') and cut to
 // wire::kMaxErrorMessageBytes, so it always encodes to a body the peer accepts.
-[[nodiscard]] wire::ErrorResponse to_wire(const Refusal& refusal);
-[[nodiscard]] Refusal from_wire(const wire::ErrorResponse& error);
-[[nodiscard]] wire::ErrorCode to_wire(RefusalCode code) noexcept;
-[[nodiscard]] RefusalCode from_wire(wire::ErrorCode code) noexcept;
+[[nodiscard]] wire::ErrorResponse to_wire(const rotation::Refusal& refusal);
+[[nodiscard]] rotation::Refusal from_wire(const wire::ErrorResponse& error);
+[[nodiscard]] wire::ErrorCode to_wire(rotation::RefusalCode code) noexcept;
+[[nodiscard]] rotation::RefusalCode from_wire(wire::ErrorCode code) noexcept;
 // The HTTP status a refusal is answered with (docs/key-service.md §4).
-[[nodiscard]] unsigned http_status(RefusalCode code) noexcept;
+[[nodiscard]] unsigned http_status(rotation::RefusalCode code) noexcept;
 
 // --- bodies ---
-[[nodiscard]] std::string encode_request(const GenerationRequest& request,
+[[nodiscard]] std::string encode_request(const rotation::GenerationRequest& request,
                                          std::string_view agent_version,
                                          const wire::Capabilities& capabilities);
-[[nodiscard]] std::string encode_offer(const GenerationOffer& offer, std::uint32_t replay_window);
-[[nodiscard]] std::string encode_ack(const GenerationAck& ack);
-[[nodiscard]] std::string encode_refusal(const Refusal& refusal);
+[[nodiscard]] std::string encode_offer(const rotation::GenerationOffer& offer,
+                                       std::uint32_t replay_window);
+[[nodiscard]] std::string encode_ack(const rotation::GenerationAck& ack);
+[[nodiscard]] std::string encode_refusal(const rotation::Refusal& refusal);
 
-[[nodiscard]] core::Result<GenerationRequest> decode_request(std::string_view body);
-[[nodiscard]] core::Result<GenerationOffer> decode_offer(std::string_view body);
-[[nodiscard]] core::Result<GenerationAck> decode_ack(std::string_view body);
-[[nodiscard]] core::Result<Refusal> decode_refusal(std::string_view body);
+[[nodiscard]] core::Result<rotation::GenerationRequest> decode_request(std::string_view body);
+[[nodiscard]] core::Result<rotation::GenerationOffer> decode_offer(std::string_view body);
+[[nodiscard]] core::Result<rotation::GenerationAck> decode_ack(std::string_view body);
+[[nodiscard]] core::Result<rotation::Refusal> decode_refusal(std::string_view body);
 
 }  // namespace pqbranch::keysvc

@@ -35,6 +35,7 @@
 
 namespace pqbranch::wire {
 
+inline constexpr std::size_t kNatKeyBytes = 32;  // HMAC-SHA256 key of the NAT hello
 inline constexpr std::size_t kNatHelloSize = 60;
 inline constexpr std::size_t kNatHelloMacOffset = 28;
 inline constexpr std::uint8_t kNatHelloVersion = 1;

@@ -46,7 +46,7 @@ TEST(PeerWiring, PolicyModePeer) {
   EXPECT_EQ(l.remote_prefixes, peer.remote_ts);
   EXPECT_EQ(l.reqid, 0x7071'0101U);
   // One out/in/fwd triple per selector pair, all with the peer's reqid.
-  const auto policies = keysvc::tunnel_policies(l);
+  const auto policies = tunnel::tunnel_policies(l);
   EXPECT_EQ(policies.size(), 6U);
   for (const auto& p : policies)
     EXPECT_EQ(p.templates.at(0).reqid, 0x7071'0101U);

@@ -40,13 +40,14 @@ class ScriptedEdge final : public AgentTransport {
   explicit ScriptedEdge(boost::asio::io_context& io) : io_(io) {}
 
   void set_sink(Sink sink) override { sink_ = std::move(sink); }
-  void connect(ConnectionId conn, std::size_t /*endpoint*/) override {
+  void connect(rotation::ConnectionId conn, std::size_t /*endpoint*/) override {
     ++connects;
-    post(Connected{conn});
+    post(rotation::Connected{conn});
   }
-  void send_request(ConnectionId conn, const GenerationRequest& request) override {
+  void send_request(rotation::ConnectionId conn,
+                    const rotation::GenerationRequest& request) override {
     requests.push_back(request);
-    GenerationOffer o;
+    rotation::GenerationOffer o;
     o.generation = ++issued;
     o.edge_generation = acked;
     o.agent_spi = request.agent_spi;
@@ -56,26 +57,26 @@ class ScriptedEdge final : public AgentTransport {
     o.tunnel.agent_address = kAgent;
     o.tunnel.edge_address = kEdge;
     keys_to_edge[o.generation] = filled(static_cast<std::uint8_t>(o.generation));
-    GenerationKeys keys{keys_to_edge[o.generation].clone(),
-                        filled(static_cast<std::uint8_t>(100 + o.generation))};
-    post(OfferReceived{conn, o, std::move(keys)});
+    rotation::GenerationKeys keys{keys_to_edge[o.generation].clone(),
+                                  filled(static_cast<std::uint8_t>(100 + o.generation))};
+    post(rotation::OfferReceived{conn, o, std::move(keys)});
   }
-  void send_ack(ConnectionId /*conn*/, const GenerationAck& ack) override {
+  void send_ack(rotation::ConnectionId /*conn*/, const rotation::GenerationAck& ack) override {
     acked = ack.generation;
   }
-  void close(ConnectionId /*conn*/) override { ++closes; }
+  void close(rotation::ConnectionId /*conn*/) override { ++closes; }
   void shutdown() override { down = true; }
 
   int connects = 0;
   int closes = 0;
   bool down = false;
-  Generation issued = 0;
-  Generation acked = 0;
-  std::vector<GenerationRequest> requests;
-  std::map<Generation, core::SecureBytes> keys_to_edge;
+  rotation::Generation issued = 0;
+  rotation::Generation acked = 0;
+  std::vector<rotation::GenerationRequest> requests;
+  std::map<rotation::Generation, core::SecureBytes> keys_to_edge;
 
  private:
-  void post(AgentEvent e) {
+  void post(rotation::AgentEvent e) {
     boost::asio::post(io_, [this, ev = std::move(e)]() mutable {
       if (sink_) sink_(std::move(ev));
     });
@@ -98,7 +99,7 @@ class AgentExecutorTest : public ::testing::Test {
     o.rotation.tunnel.remote = kEdge;
     o.rotation.tunnel.reqid = test::kSampleReqid;
     o.rotation.interval = milliseconds(5);
-    o.rotation.jitter = Duration::zero();
+    o.rotation.jitter = rotation::Duration::zero();
     o.rotation.grace = milliseconds(1);
     o.state_file = dir_ / kAgentStateFileName;
     o.random = [] { return std::uint64_t{4}; };
@@ -135,7 +136,7 @@ TEST_F(AgentExecutorTest, RotatesThroughTheKernelAndSavesStateWithoutKeys) {
   ScriptedEdge edge(io_);
   std::vector<std::string> performed;
   auto o = options();
-  o.observer = [&](const AgentAction& a) { performed.emplace_back(action_name(a)); };
+  o.observer = [&](const rotation::AgentAction& a) { performed.emplace_back(action_name(a)); };
   AgentExecutor exec(io_, kernel_, edge, metrics_, o);
   ASSERT_TRUE(exec.start());
   ASSERT_TRUE(run_until([&] { return exec.rotations() >= 5; }));
@@ -143,7 +144,7 @@ TEST_F(AgentExecutorTest, RotatesThroughTheKernelAndSavesStateWithoutKeys) {
   // Exactly one outbound SA: the newest generation's, with the key the edge derived.
   const auto out = sas(xfrm::SaDirection::out);
   ASSERT_EQ(out.size(), 1U);
-  const Generation g = exec.rotation().generation();
+  const rotation::Generation g = exec.rotation().generation();
   EXPECT_EQ(out[0].spi, 0x5000U + g);
   const core::SecureBytes* key = kernel_.key_of(out[0].id());
   ASSERT_NE(key, nullptr);
@@ -195,7 +196,7 @@ TEST_F(AgentExecutorTest, FaultHookStopsRightBeforeTheChosenStep) {
   bool killed = false;
   std::size_t outbound_at_kill = 99;
   std::size_t inbound_at_kill = 99;
-  Generation acked_at_kill = 99;
+  rotation::Generation acked_at_kill = 99;
   o.fault = FaultHook(FaultHook::Spec{"add_sa", 2, false}, [&] {
     killed = true;
     outbound_at_kill = sas(xfrm::SaDirection::out).size();

@@ -2,14 +2,14 @@
 
 #include <gtest/gtest.h>
 
-#include "pqbranch/wire/exporter_context.hpp"
+#include "pqbranch/keysvc/exporter_context.hpp"
 
 namespace pqbranch::keysvc {
 namespace {
 
 using namespace std::chrono_literals;
 
-const TimePoint kT0{std::chrono::hours(1)};
+const rotation::TimePoint kT0{std::chrono::hours(1)};
 
 core::SecureBytes key(std::uint8_t fill) {
   core::SecureBytes k(wire::kNatKeyBytes);
@@ -29,14 +29,14 @@ wire::NatHello hello(const wire::NatToken& t, const core::SecureBytes& k) {
   return wire::decode_nat_hello(datagram).value();
 }
 
-const NatMapping kFrom{core::IpAddress::parse("203.0.113.5").value(), 40001};
-const NatMapping kOther{core::IpAddress::parse("203.0.113.6").value(), 40002};
+const rotation::NatMapping kFrom{core::IpAddress::parse("203.0.113.5").value(), 40001};
+const rotation::NatMapping kOther{core::IpAddress::parse("203.0.113.6").value(), 40002};
 
 TEST(EdgeConnections, TheFirstValidHelloOfALiveTokenWins) {
   EdgeConnections c;
   c.open(7);
   ASSERT_TRUE(c.set_token(7, token(1), key(0xaa), kT0 + 60s));
-  ConnectionId who = 0;
+  rotation::ConnectionId who = 0;
   EXPECT_EQ(c.hello(hello(token(1), key(0xbb)), kOther, kT0, &who), HelloVerdict::bad_mac);
   EXPECT_EQ(who, 0U);
   EXPECT_FALSE(c.find(7)->hello.has_value());

@@ -31,8 +31,9 @@ const core::IpAddress kBranch = ip("192.0.2.1");
 const core::IpAddress kNat = ip("203.0.113.7");
 
 // Stands in for the TLS exporter: distinct keys per generation and direction.
-core::Result<GenerationKeys> fake_keys(const DeriveKeys& d) {
-  GenerationKeys k{core::SecureBytes(xfrm::kAeadKeyBytes), core::SecureBytes(xfrm::kAeadKeyBytes)};
+core::Result<rotation::GenerationKeys> fake_keys(const rotation::DeriveKeys& d) {
+  rotation::GenerationKeys k{core::SecureBytes(xfrm::kAeadKeyBytes),
+                             core::SecureBytes(xfrm::kAeadKeyBytes)};
   for (std::size_t i = 0; i < xfrm::kAeadKeyBytes; ++i) {
     k.agent_to_edge.data()[i] = static_cast<std::uint8_t>(d.generation * 2);
     k.edge_to_agent.data()[i] = static_cast<std::uint8_t>(d.generation * 2 + 1);
@@ -85,18 +86,19 @@ class EdgeExecutorTest : public ::testing::Test {
     return e;
   }
 
-  static IncomingRequest incoming(ConnectionId conn, Generation current, std::uint32_t spi,
+  static IncomingRequest incoming(rotation::ConnectionId conn, rotation::Generation current,
+                                  std::uint32_t spi,
                                   std::optional<std::uint16_t> nat_port = std::nullopt,
-                                  std::optional<NatMapping> hello = std::nullopt,
+                                  std::optional<rotation::NatMapping> hello = std::nullopt,
                                   core::IpAddress peer = kBranch) {
-    return IncomingRequest{conn, GenerationRequest{current, spi, nat_port}, hello, peer};
+    return IncomingRequest{conn, rotation::GenerationRequest{current, spi, nat_port}, hello, peer};
   }
 
-  GenerationOffer offered(EdgeExecutor& e, std::size_t site, const IncomingRequest& in) {
+  rotation::GenerationOffer offered(EdgeExecutor& e, std::size_t site, const IncomingRequest& in) {
     RequestAnswer a = e.request(site, in, fake_keys);
-    const auto* o = std::get_if<GenerationOffer>(&a);
+    const auto* o = std::get_if<rotation::GenerationOffer>(&a);
     if (o == nullptr) {
-      ADD_FAILURE() << "refused: " << std::get<Refusal>(a).detail;
+      ADD_FAILURE() << "refused: " << std::get<rotation::Refusal>(a).detail;
       return {};
     }
     return *o;
@@ -137,11 +139,12 @@ TEST_F(EdgeExecutorTest, StartSetsUpTunnelsOfSitesWithAnAddressOnly) {
 TEST_F(EdgeExecutorTest, AutoModeEncapsulatesOnlyWhenTheHelloShowsANat) {
   auto e = make(config::NatMode::automatic);
   // From the site's own address and port: no NAT, plain ESP to the configured address.
-  const auto plain = offered(*e, 0, incoming(1, 0, 0x1000, 4500, NatMapping{kBranch, 4500}));
+  const auto plain =
+      offered(*e, 0, incoming(1, 0, 0x1000, 4500, rotation::NatMapping{kBranch, 4500}));
   EXPECT_FALSE(plain.encap.has_value());
   EXPECT_EQ(plain.tunnel.agent_address, kBranch);
   // Another port (or address) seen: a NAT; encapsulate towards what was seen.
-  const auto nat = offered(*e, 0, incoming(2, 0, 0x1001, 4500, NatMapping{kNat, 40001}));
+  const auto nat = offered(*e, 0, incoming(2, 0, 0x1001, 4500, rotation::NatMapping{kNat, 40001}));
   ASSERT_TRUE(nat.encap.has_value());
   EXPECT_EQ(nat.encap->dst_port, 40001);
   EXPECT_EQ(nat.tunnel.agent_address, kNat);
@@ -154,12 +157,13 @@ TEST_F(EdgeExecutorTest, AutoModeEncapsulatesOnlyWhenTheHelloShowsANat) {
 TEST_F(EdgeExecutorTest, ForceAlwaysAndOffNeverEncapsulate) {
   {
     auto e = make(config::NatMode::force);
-    const auto o = offered(*e, 0, incoming(1, 0, 0x1000, 4500, NatMapping{kBranch, 4500}));
+    const auto o =
+        offered(*e, 0, incoming(1, 0, 0x1000, 4500, rotation::NatMapping{kBranch, 4500}));
     EXPECT_TRUE(o.encap.has_value());
   }
   {
     auto e = make(config::NatMode::off);
-    const auto o = offered(*e, 0, incoming(2, 0, 0x2000, 4500, NatMapping{kNat, 40001}));
+    const auto o = offered(*e, 0, incoming(2, 0, 0x2000, 4500, rotation::NatMapping{kNat, 40001}));
     EXPECT_FALSE(o.encap.has_value());
     EXPECT_EQ(o.tunnel.agent_address, kBranch);
   }
@@ -184,17 +188,18 @@ TEST_F(EdgeExecutorTest, ASiteWithoutAnAddressGetsItsTunnelWithItsFirstOffer) {
 
 TEST_F(EdgeExecutorTest, TwoSitesBehindOneNatCannotShareAnSpi) {
   auto e = make();
-  const NatMapping nat{kNat, 40001};
+  const rotation::NatMapping nat{kNat, 40001};
   const auto o = offered(*e, 1, incoming(1, 0, 0x1000, 4500, nat, kNat));
   ASSERT_TRUE(o.encap.has_value());
   // branch-3 behind the same NAT picks the same SPI before branch-2 acknowledged.
-  const auto answer =
-      e->request(2, incoming(2, 0, 0x1000, 4500, NatMapping{kNat, 40002}, kNat), fake_keys);
-  ASSERT_TRUE(std::holds_alternative<Refusal>(answer));
-  EXPECT_EQ(std::get<Refusal>(answer).code, RefusalCode::spi_conflict);
+  const auto answer = e->request(
+      2, incoming(2, 0, 0x1000, 4500, rotation::NatMapping{kNat, 40002}, kNat), fake_keys);
+  ASSERT_TRUE(std::holds_alternative<rotation::Refusal>(answer));
+  EXPECT_EQ(std::get<rotation::Refusal>(answer).code, rotation::RefusalCode::spi_conflict);
   EXPECT_EQ(e->rotation(2).saved_state().last_issued, 0U);
   // Another SPI is fine.
-  EXPECT_EQ(offered(*e, 2, incoming(3, 0, 0x1001, 4500, NatMapping{kNat, 40002}, kNat)).generation,
+  EXPECT_EQ(offered(*e, 2, incoming(3, 0, 0x1001, 4500, rotation::NatMapping{kNat, 40002}, kNat))
+                .generation,
             1U);
 }
 
@@ -202,12 +207,13 @@ TEST_F(EdgeExecutorTest, AcksMustNameAKnownGenerationAndItsSpis) {
   auto e = make();
   const auto o = offered(*e, 0, incoming(1, 0, 0x1000));
   const auto sas_before = kernel_.sas().size();
-  for (const GenerationAck& wrong :
-       {GenerationAck{2, o.agent_spi, o.edge_spi}, GenerationAck{1, o.agent_spi + 1, o.edge_spi},
-        GenerationAck{1, o.agent_spi, o.edge_spi + 1}}) {
+  for (const rotation::GenerationAck& wrong :
+       {rotation::GenerationAck{2, o.agent_spi, o.edge_spi},
+        rotation::GenerationAck{1, o.agent_spi + 1, o.edge_spi},
+        rotation::GenerationAck{1, o.agent_spi, o.edge_spi + 1}}) {
     const AckAnswer a = e->ack(0, 1, wrong);
     ASSERT_TRUE(a.refusal.has_value());
-    EXPECT_EQ(a.refusal->code, RefusalCode::generation_mismatch);
+    EXPECT_EQ(a.refusal->code, rotation::RefusalCode::generation_mismatch);
   }
   EXPECT_EQ(kernel_.sas().size(), sas_before);
   EXPECT_EQ(e->rotation(0).generation(), 0U);
@@ -239,12 +245,13 @@ TEST_F(EdgeExecutorTest, ATimerRetiresTheOldInboundSaAfterTheGracePeriod) {
     e->tick();
   }
   EXPECT_EQ(kernel_.key_of(inbound1), nullptr);
-  EXPECT_GE(clock_.now() - start, EdgeSiteConfig{}.grace);  // edge_sites keeps the default
+  EXPECT_GE(clock_.now() - start,
+            rotation::EdgeSiteConfig{}.grace);  // edge_sites keeps the default
   EXPECT_EQ(failed_, 0);
 }
 
 TEST_F(EdgeExecutorTest, ARestartAdoptsTheKernelsSasAndForgetsThePendingKeys) {
-  GenerationOffer pending;
+  rotation::GenerationOffer pending;
   {
     auto e = make();
     const auto o1 = offered(*e, 0, incoming(1, 0, 0x1000));
@@ -258,7 +265,7 @@ TEST_F(EdgeExecutorTest, ARestartAdoptsTheKernelsSasAndForgetsThePendingKeys) {
   // The lost pending generation's ack cannot be honoured: its key died with the process.
   const AckAnswer a = e->ack(0, 3, {2, pending.agent_spi, pending.edge_spi});
   ASSERT_TRUE(a.refusal.has_value());
-  EXPECT_EQ(a.refusal->code, RefusalCode::generation_mismatch);
+  EXPECT_EQ(a.refusal->code, rotation::RefusalCode::generation_mismatch);
   // The next request brings a fresh number above everything issued.
   EXPECT_EQ(offered(*e, 0, incoming(4, 2, 0x1002)).generation, 3U);
 }
@@ -268,7 +275,7 @@ TEST_F(EdgeExecutorTest, ARestartAdoptsTheKernelsSasAndForgetsThePendingKeys) {
 // generation's outbound SA when the ack promotes it.
 TEST_F(EdgeExecutorTest, ANatMappingChangeMovesTheSitesSasAndThePendingGenerationToTheNewPort) {
   auto e = make();
-  const NatMapping nat{kNat, 40001};
+  const rotation::NatMapping nat{kNat, 40001};
   const auto o1 = offered(*e, 1, incoming(1, 0, 0x1000, 4500, nat, kNat));
   ASSERT_FALSE(e->ack(1, 1, {1, o1.agent_spi, o1.edge_spi}).refusal);
   const auto o2 = offered(*e, 1, incoming(2, 1, 0x1001, 4500, nat, kNat));  // pending

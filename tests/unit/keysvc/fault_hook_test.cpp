@@ -43,17 +43,17 @@ TEST(FaultHook, RefusesUnknownActionsAndBadCounts) {
 }
 
 TEST(FaultHook, EveryActionHasItsName) {
-  EXPECT_STREQ(action_name(AgentAction{Connect{}}), "connect");
-  EXPECT_STREQ(action_name(AgentAction{AllocateSpi{}}), "allocate_spi");
-  EXPECT_STREQ(action_name(AgentAction{UpdateSa{}}), "update_sa");
-  EXPECT_STREQ(action_name(AgentAction{AddSa{}}), "add_sa");
-  EXPECT_STREQ(action_name(AgentAction{DeleteSa{}}), "delete_sa");
-  EXPECT_STREQ(action_name(AgentAction{SendAck{}}), "send_ack");
-  EXPECT_STREQ(action_name(AgentAction{SaveAgentState{}}), "save_agent_state");
-  EXPECT_STREQ(action_name(AgentAction{Note{}}), "note");
+  EXPECT_STREQ(action_name(rotation::AgentAction{rotation::Connect{}}), "connect");
+  EXPECT_STREQ(action_name(rotation::AgentAction{rotation::AllocateSpi{}}), "allocate_spi");
+  EXPECT_STREQ(action_name(rotation::AgentAction{rotation::UpdateSa{}}), "update_sa");
+  EXPECT_STREQ(action_name(rotation::AgentAction{rotation::AddSa{}}), "add_sa");
+  EXPECT_STREQ(action_name(rotation::AgentAction{rotation::DeleteSa{}}), "delete_sa");
+  EXPECT_STREQ(action_name(rotation::AgentAction{rotation::SendAck{}}), "send_ack");
+  EXPECT_STREQ(action_name(rotation::AgentAction{rotation::SaveAgentState{}}), "save_agent_state");
+  EXPECT_STREQ(action_name(rotation::AgentAction{rotation::Note{}}), "note");
   // Every name parses back: the documented list is the accepted list, one name per kind.
-  const std::set<std::string> names = all_names<AgentAction>();
-  EXPECT_EQ(names.size(), std::variant_size_v<AgentAction>);
+  const std::set<std::string> names = all_names<rotation::AgentAction>();
+  EXPECT_EQ(names.size(), std::variant_size_v<rotation::AgentAction>);
   for (const std::string& n : names)
     EXPECT_TRUE(FaultHook::parse(n)) << n;
 }
@@ -62,12 +62,12 @@ TEST(FaultHook, FiresExactlyBeforeTheNthActionOfItsKind) {
   int kills = 0;
   FaultHook hook(FaultHook::Spec{"delete_sa", 2, false}, [&] { ++kills; });
   EXPECT_TRUE(hook.active());
-  hook.before(AgentAction{DeleteSa{}});
-  hook.before(AgentAction{AddSa{}});
+  hook.before(rotation::AgentAction{rotation::DeleteSa{}});
+  hook.before(rotation::AgentAction{rotation::AddSa{}});
   EXPECT_EQ(kills, 0);
-  hook.before(AgentAction{DeleteSa{}});
+  hook.before(rotation::AgentAction{rotation::DeleteSa{}});
   EXPECT_EQ(kills, 1);
-  hook.before(AgentAction{DeleteSa{}});
+  hook.before(rotation::AgentAction{rotation::DeleteSa{}});
   EXPECT_EQ(kills, 1);
 }
 
@@ -81,7 +81,7 @@ TEST(FaultHook, AfterPointsFireOnceTheActionWasPerformed) {
   EXPECT_FALSE(FaultHook::parse("before_add_sa"));
   int kills = 0;
   FaultHook hook(*spec, [&] { ++kills; });
-  const AgentAction a{AllocateSpi{}};
+  const rotation::AgentAction a{rotation::AllocateSpi{}};
   hook.before(a);
   hook.after(a);
   hook.before(a);  // the second one: not before it ...
@@ -91,12 +91,12 @@ TEST(FaultHook, AfterPointsFireOnceTheActionWasPerformed) {
 }
 
 TEST(FaultHook, TheEdgeHasItsOwnActionNames) {
-  EXPECT_STREQ(action_name(EdgeAction{SendOffer{}}), "send_offer");
-  EXPECT_STREQ(action_name(EdgeAction{UpdatePeerPort{}}), "update_peer_port");
-  EXPECT_STREQ(action_name(EdgeAction{SaveEdgeState{}}), "save_edge_state");
-  EXPECT_STREQ(action_name(EdgeAction{AddSa{}}), "add_sa");
-  const std::set<std::string> names = all_names<EdgeAction>();
-  EXPECT_EQ(names.size(), std::variant_size_v<EdgeAction>);
+  EXPECT_STREQ(action_name(rotation::EdgeAction{rotation::SendOffer{}}), "send_offer");
+  EXPECT_STREQ(action_name(rotation::EdgeAction{rotation::UpdatePeerPort{}}), "update_peer_port");
+  EXPECT_STREQ(action_name(rotation::EdgeAction{rotation::SaveEdgeState{}}), "save_edge_state");
+  EXPECT_STREQ(action_name(rotation::EdgeAction{rotation::AddSa{}}), "add_sa");
+  const std::set<std::string> names = all_names<rotation::EdgeAction>();
+  EXPECT_EQ(names.size(), std::variant_size_v<rotation::EdgeAction>);
   for (const std::string& n : names) {
     EXPECT_TRUE(FaultHook::parse(n, FaultSide::edge)) << n;
     EXPECT_TRUE(FaultHook::parse("after_" + n, FaultSide::edge)) << n;
@@ -106,9 +106,9 @@ TEST(FaultHook, TheEdgeHasItsOwnActionNames) {
   EXPECT_FALSE(FaultHook::parse("send_ack", FaultSide::edge));
   int kills = 0;
   FaultHook hook(*FaultHook::parse("after_send_offer", FaultSide::edge), [&] { ++kills; });
-  hook.before(EdgeAction{SendOffer{}});
+  hook.before(rotation::EdgeAction{rotation::SendOffer{}});
   EXPECT_EQ(kills, 0);
-  hook.after(EdgeAction{SendOffer{}});
+  hook.after(rotation::EdgeAction{rotation::SendOffer{}});
   EXPECT_EQ(kills, 1);
 }
 

@@ -24,8 +24,8 @@ xfrm::Selector flow(const char* agent, const char* edge) {
   return s;
 }
 
-GenerationOffer policy_offer() {
-  GenerationOffer o;
+rotation::GenerationOffer policy_offer() {
+  rotation::GenerationOffer o;
   o.generation = 42;
   o.edge_generation = 41;
   o.agent_spi = 0xc0ffee01;
@@ -43,8 +43,8 @@ GenerationOffer policy_offer() {
   return o;
 }
 
-GenerationOffer route_offer() {
-  GenerationOffer o;
+rotation::GenerationOffer route_offer() {
+  rotation::GenerationOffer o;
   o.generation = 1;
   o.edge_generation = 0;
   o.agent_spi = 0x100;
@@ -59,8 +59,9 @@ GenerationOffer route_offer() {
 
 TEST(WireMapping, RequestRoundTripsWithAndWithoutNat) {
   const wire::Capabilities caps{.esn = true, .natt = true, .route = false, .policy = true};
-  for (const GenerationRequest& request :
-       {GenerationRequest{41, 0xc0ffee01, 4500}, GenerationRequest{0, 0x100, std::nullopt}}) {
+  for (const rotation::GenerationRequest& request :
+       {rotation::GenerationRequest{41, 0xc0ffee01, 4500},
+        rotation::GenerationRequest{0, 0x100, std::nullopt}}) {
     const std::string body = encode_request(request, "0.1.0", caps);
     const auto w = wire::decode_generation_request(body);
     ASSERT_TRUE(w.has_value()) << w.error().message();
@@ -74,7 +75,7 @@ TEST(WireMapping, RequestRoundTripsWithAndWithoutNat) {
 }
 
 TEST(WireMapping, OfferRoundTripsInBothModes) {
-  for (const GenerationOffer& offer : {policy_offer(), route_offer()}) {
+  for (const rotation::GenerationOffer& offer : {policy_offer(), route_offer()}) {
     const auto back = decode_offer(encode_offer(offer, 2048));
     ASSERT_TRUE(back.has_value()) << back.error().message();
     EXPECT_EQ(*back, offer);
@@ -104,7 +105,7 @@ TEST(WireMapping, OfferFieldsLandWhereTheDocumentSays) {
 }
 
 TEST(WireMapping, AckRoundTrips) {
-  const GenerationAck ack{9, 0x1234, 0xfffffff0};
+  const rotation::GenerationAck ack{9, 0x1234, 0xfffffff0};
   const auto back = decode_ack(encode_ack(ack));
   ASSERT_TRUE(back.has_value()) << back.error().message();
   EXPECT_EQ(*back, ack);
@@ -112,9 +113,9 @@ TEST(WireMapping, AckRoundTrips) {
 
 TEST(WireMapping, EveryRefusalCodeMapsOneToOne) {
   std::set<wire::ErrorCode> seen;
-  for (auto c = static_cast<int>(RefusalCode::bad_request);
-       c <= static_cast<int>(RefusalCode::payload_too_large); ++c) {
-    const auto code = static_cast<RefusalCode>(c);
+  for (auto c = static_cast<int>(rotation::RefusalCode::bad_request);
+       c <= static_cast<int>(rotation::RefusalCode::payload_too_large); ++c) {
+    const auto code = static_cast<rotation::RefusalCode>(c);
     const wire::ErrorCode w = to_wire(code);
     EXPECT_TRUE(seen.insert(w).second) << to_string(code);
     EXPECT_EQ(from_wire(w), code) << to_string(code);
@@ -123,18 +124,18 @@ TEST(WireMapping, EveryRefusalCodeMapsOneToOne) {
                                       : std::string(to_string(code)));
   }
   EXPECT_EQ(seen.size(), 11U);  // every wire::ErrorCode
-  EXPECT_EQ(http_status(RefusalCode::busy), 503U);
-  EXPECT_EQ(http_status(RefusalCode::unknown_site), 403U);
-  EXPECT_EQ(http_status(RefusalCode::bad_request), 400U);
+  EXPECT_EQ(http_status(rotation::RefusalCode::busy), 503U);
+  EXPECT_EQ(http_status(rotation::RefusalCode::unknown_site), 403U);
+  EXPECT_EQ(http_status(rotation::RefusalCode::bad_request), 400U);
 }
 
 TEST(WireMapping, RefusalDetailIsMadeSafeForTheWire) {
-  const Refusal hostile{RefusalCode::internal_error,
-                        "kernel said \x1b[31m\n\xc3\xa9" + std::string(2000, 'x')};
+  const rotation::Refusal hostile{rotation::RefusalCode::internal_error,
+                                  "kernel said \x1b[31m\n\xc3\xa9" + std::string(2000, 'x')};
   const std::string body = encode_refusal(hostile);
   const auto back = decode_refusal(body);
   ASSERT_TRUE(back.has_value()) << back.error().message() << body;
-  EXPECT_EQ(back->code, RefusalCode::internal_error);
+  EXPECT_EQ(back->code, rotation::RefusalCode::internal_error);
   EXPECT_EQ(back->detail.size(), wire::kMaxErrorMessageBytes);
   EXPECT_EQ(back->detail.substr(0, 20), "kernel said ?[31m???");
 }

@@ -5,8 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "pqbranch/keysvc/exporter_context.hpp"
 #include "pqbranch/wire/errc.hpp"
-#include "pqbranch/wire/exporter_context.hpp"
 
 namespace pqbranch::wire {
 namespace {
@@ -101,11 +101,6 @@ TEST(NatHello, DecodeIsStrictAboutEveryHeaderOctet) {
     ASSERT_FALSE(r.has_value()) << offset;
     EXPECT_EQ(r.error().code, expected) << offset;
   }
-}
-
-TEST(NatHello, ItsKeyContextIsTheToken) {
-  const auto context = nat_exporter_context(sample_token());
-  EXPECT_EQ(hex(context), "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf");
 }
 
 }  // namespace

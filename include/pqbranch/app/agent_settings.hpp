@@ -1,0 +1,35 @@
+#pragma once
+// From agent.toml (config::AgentConfig) to what the agent's parts take: the rotation
+// machine's config, the key-service client's options, the tunnel layout, the ownership
+// rule for the kernel and the file paths. Pure, so the mapping is unit-tested.
+
+#include <filesystem>
+
+#include "pqbranch/config/agent_config.hpp"
+#include "pqbranch/keysvc/agent_client.hpp"
+#include "pqbranch/keysvc/agent_executor.hpp"
+#include "pqbranch/rotation/rotation_config.hpp"
+#include "pqbranch/tunnel/tunnel_setup.hpp"
+#include "pqbranch/xfrm/ownership.hpp"
+
+namespace pqbranch::app {
+
+struct AgentSettings {
+  rotation::AgentRotationConfig rotation;
+  keysvc::AgentClientOptions client;
+  tunnel::TunnelLayout layout;
+  xfrm::Ownership ownership;
+  std::filesystem::path state_file;
+  std::filesystem::path status_socket;
+};
+
+// - rotation every interval ± jitter (the machine draws uniformly in [interval - jitter,
+//   interval + jitter]); backoff from [edge]; one attempt (connect, ALLOCSPI, request,
+//   offer) may take twice connect_timeout;
+// - NAT traversal "auto" and "force" both send the hello and advertise UDP encapsulation:
+//   the edge, which sees the agent's public address, decides whether the offer
+//   encapsulates; "off" never does;
+// - route mode: SAs, policies and ownership carry tunnel.if_id; policy mode: if_id 0.
+[[nodiscard]] AgentSettings agent_settings(const config::AgentConfig& config);
+
+}  // namespace pqbranch::app

@@ -1,0 +1,65 @@
+#pragma once
+// What `pqbranch-agent status` shows: the rotation (generation, SPIs, state, last error,
+// next rotation, edge reachable, endpoint), the last TLS handshake (group, peer signature
+// algorithm, post-quantum or not), the SAs' counters (packets through ESP) and the metrics.
+// The agent serves it as one JSON object on its status socket (status_server.hpp); the CLI
+// renders it for humans. Never contains key material: SPIs, numbers and names only.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pqbranch/core/error.hpp"
+#include "pqbranch/core/metrics.hpp"
+#include "pqbranch/keysvc/agent_client.hpp"
+#include "pqbranch/keysvc/agent_executor.hpp"
+#include "pqbranch/rotation/status.hpp"
+#include "pqbranch/xfrm/kernel.hpp"
+
+namespace pqbranch::app {
+
+struct SaStatus {
+  rotation::Generation generation = 0;
+  bool inbound = false;
+  std::uint32_t spi = 0;
+  bool present = false;  // the kernel still holds it
+  std::uint64_t packets = 0;
+  std::uint64_t bytes = 0;
+};
+
+struct AgentStatusReport {
+  std::string agent_version;
+  std::string mode;  // "route" or "policy"
+  std::string local_address;
+  std::string remote_address;
+  rotation::RotationStatus rotation;
+  std::optional<std::chrono::milliseconds> next_rotation_in;
+  std::string endpoint;  // of the current or last attempt
+  std::optional<keysvc::HandshakeRecord> tls;
+  std::vector<SaStatus> sas;
+  std::uint64_t rotations = 0;
+  std::optional<std::chrono::microseconds> last_rotation_latency;
+  std::string metrics;  // Prometheus text (core::Metrics::render)
+};
+
+struct StatusContext {
+  std::string mode;
+  std::string local_address;
+  std::string remote_address;
+};
+
+// A snapshot: the machine's status, the client's last handshake and the kernel's counters
+// of every SA the machine accounts for (Kernel::get_sa).
+AgentStatusReport collect_status(const keysvc::AgentExecutor& executor,
+                                 const keysvc::AgentClient* client, xfrm::Kernel& kernel,
+                                 const core::Metrics& metrics, const StatusContext& context);
+
+[[nodiscard]] std::string to_json(const AgentStatusReport& report);
+// For humans: a few aligned lines. A classical key exchange (allow_classical) is shown as
+// "NOT post-quantum". Errors: not a status object.
+core::Result<std::string> render_status_text(std::string_view json);
+
+}  // namespace pqbranch::app

@@ -1,0 +1,228 @@
+#include "pqbranch/app/agent_status.hpp"
+
+#include <charconv>
+#include <sstream>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "pqbranch/rotation/errc.hpp"
+
+namespace pqbranch::app {
+namespace json = boost::json;
+
+namespace {
+
+json::object metrics_object(const std::string& text) {
+  json::object out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto space = line.rfind(' ');
+    if (space == std::string::npos) continue;
+    std::int64_t value = 0;
+    const char* first = line.data() + space + 1;
+    const char* last = line.data() + line.size();
+    const auto [end, ec] = std::from_chars(first, last, value);
+    if (ec == std::errc{} && end == last) out[line.substr(0, space)] = value;
+  }
+  return out;
+}
+
+// Reading our own document back: a missing or mistyped field shows as empty, never throws.
+const json::value* field(const json::object& o, std::string_view key) {
+  return o.if_contains(key);
+}
+std::string str(const json::object& o, std::string_view key) {
+  const json::value* v = field(o, key);
+  return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string{};
+}
+std::int64_t num(const json::object& o, std::string_view key) {
+  const json::value* v = field(o, key);
+  if (v == nullptr) return 0;
+  if (v->is_int64()) return v->get_int64();
+  if (v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
+  return 0;
+}
+bool flag(const json::object& o, std::string_view key) {
+  const json::value* v = field(o, key);
+  return v != nullptr && v->is_bool() && v->get_bool();
+}
+const json::object* obj(const json::object& o, std::string_view key) {
+  const json::value* v = field(o, key);
+  return v != nullptr && v->is_object() ? &v->get_object() : nullptr;
+}
+
+double as_double(std::int64_t v) {
+  return static_cast<double>(v);
+}
+
+std::string spi(std::int64_t v) {
+  return v == 0 ? std::string("-") : fmt::format("0x{:08x}", v);
+}
+
+}  // namespace
+
+AgentStatusReport collect_status(const keysvc::AgentExecutor& executor,
+                                 const keysvc::AgentClient* client, xfrm::Kernel& kernel,
+                                 const core::Metrics& metrics, const StatusContext& context) {
+  AgentStatusReport r;
+  r.agent_version = PQB_VERSION;
+  r.mode = context.mode;
+  r.local_address = context.local_address;
+  r.remote_address = context.remote_address;
+  r.rotation = executor.status();
+  if (r.rotation.next_rotation) {
+    const auto left = *r.rotation.next_rotation - std::chrono::steady_clock::now();
+    r.next_rotation_in = std::max(std::chrono::milliseconds(0),
+                                  std::chrono::duration_cast<std::chrono::milliseconds>(left));
+  }
+  if (client != nullptr) {
+    r.endpoint = client->endpoint_name(r.rotation.endpoint);
+    r.tls = client->last_handshake();
+  }
+  const rotation::SaLedger& ledger = executor.rotation().ledger();
+  for (const auto& [gen, sas] : ledger.generations()) {
+    for (const rotation::SaSlot* slot : {&sas.outbound, &sas.inbound}) {
+      if (!slot->installed()) continue;
+      SaStatus s;
+      s.generation = gen;
+      s.inbound = slot == &sas.inbound;
+      s.spi = slot->spi;
+      if (auto state = kernel.get_sa(ledger.id_of(*slot))) {
+        s.present = true;
+        s.packets = state->current.packets;
+        s.bytes = state->current.bytes;
+      }
+      r.sas.push_back(s);
+    }
+  }
+  r.rotations = executor.rotations();
+  if (!executor.timings().empty()) r.last_rotation_latency = executor.timings().back().latency;
+  r.metrics = metrics.render();
+  return r;
+}
+
+std::string to_json(const AgentStatusReport& r) {
+  json::object root;
+  root["agent_version"] = r.agent_version;
+  root["tunnel"] = {{"mode", r.mode}, {"local", r.local_address}, {"remote", r.remote_address}};
+  const rotation::RotationStatus& s = r.rotation;
+  json::object rot;
+  rot["state"] = s.state;
+  rot["generation"] = s.generation;
+  rot["pending_generation"] = s.pending_generation;
+  rot["peer_generation"] = s.peer_generation;
+  rot["outbound_spi"] = s.outbound_spi;
+  rot["inbound_spi"] = s.inbound_spi;
+  rot["inbound_sas"] = s.inbound_sas;
+  rot["last_error"] = s.last_error;
+  rot["next_rotation_ms"] =
+      r.next_rotation_in ? json::value(r.next_rotation_in->count()) : json::value(nullptr);
+  rot["consecutive_failures"] = s.consecutive_failures;
+  rot["edge_reachable"] = s.edge_reachable;
+  rot["endpoint"] = r.endpoint;
+  root["rotation"] = std::move(rot);
+  if (r.tls) {
+    const auto age = std::chrono::duration_cast<std::chrono::seconds>(
+        std::chrono::system_clock::now() - r.tls->at);
+    root["tls"] = {{"endpoint", r.tls->endpoint},
+                   {"group", r.tls->info.group},
+                   {"peer_signature", r.tls->info.peer_signature},
+                   {"session_signature", r.tls->session_signature},
+                   {"cipher", r.tls->info.cipher},
+                   {"version", r.tls->info.version},
+                   {"resumed", r.tls->info.resumed},
+                   {"post_quantum", r.tls->info.post_quantum},
+                   {"age_seconds", age.count()}};
+  } else {
+    root["tls"] = nullptr;
+  }
+  json::array sas;
+  for (const SaStatus& sa : r.sas) {
+    sas.push_back({{"generation", sa.generation},
+                   {"direction", sa.inbound ? "in" : "out"},
+                   {"spi", sa.spi},
+                   {"present", sa.present},
+                   {"packets", sa.packets},
+                   {"bytes", sa.bytes}});
+  }
+  root["sas"] = std::move(sas);
+  root["rotations"] = r.rotations;
+  root["last_rotation_latency_us"] = r.last_rotation_latency
+                                         ? json::value(r.last_rotation_latency->count())
+                                         : json::value(nullptr);
+  root["metrics"] = metrics_object(r.metrics);
+  return json::serialize(root);
+}
+
+core::Result<std::string> render_status_text(std::string_view text) {
+  boost::system::error_code ec;
+  const json::value doc = json::parse(text, ec);
+  if (ec || !doc.is_object()) {
+    return core::make_error(rotation::errc::bad_state, "the agent's status is not a JSON object");
+  }
+  const json::object& root = doc.get_object();
+  const json::object* rot = obj(root, "rotation");
+  const json::object* tun = obj(root, "tunnel");
+  if (rot == nullptr || tun == nullptr) {
+    return core::make_error(rotation::errc::bad_state,
+                            "the agent's status lacks rotation or tunnel");
+  }
+  std::string out;
+  auto line = [&](std::string_view label, const std::string& value) {
+    out += fmt::format("{:<15}{}\n", label, value);
+  };
+  line("agent", fmt::format("pqbranch-agent {}", str(root, "agent_version")));
+  line("tunnel", fmt::format("{} -> {} ({} mode)", str(*tun, "local"), str(*tun, "remote"),
+                             str(*tun, "mode")));
+  line("state", str(*rot, "state"));
+  line("generation", fmt::format("{} (outbound SPI {}, inbound SPI {}, {} inbound SA(s))",
+                                 num(*rot, "generation"), spi(num(*rot, "outbound_spi")),
+                                 spi(num(*rot, "inbound_spi")), num(*rot, "inbound_sas")));
+  line("edge", fmt::format("{}, endpoint {}, proven on generation {}",
+                           flag(*rot, "edge_reachable") ? "reachable" : "UNREACHABLE, retrying",
+                           str(*rot, "endpoint"), num(*rot, "peer_generation")));
+  if (const json::value* next = field(*rot, "next_rotation_ms");
+      next != nullptr && !next->is_null()) {
+    line("next rotation",
+         fmt::format("in {:.1f} s", as_double(num(*rot, "next_rotation_ms")) / 1000.0));
+  }
+  const json::value* latency = field(root, "last_rotation_latency_us");
+  const std::string took =
+      latency != nullptr && !latency->is_null()
+          ? fmt::format("{:.2f} ms", as_double(num(root, "last_rotation_latency_us")) / 1000.0)
+          : std::string("-");
+  line("rotations", fmt::format("{} (last took {})", num(root, "rotations"), took));
+  const std::string error = str(*rot, "last_error");
+  line("last error", error.empty() ? std::string("-") : error);
+  if (const json::object* tls = obj(root, "tls"); tls != nullptr) {
+    std::string sig = str(*tls, "session_signature");
+    if (sig.empty()) sig = str(*tls, "peer_signature");
+    if (sig.empty()) sig = "?";
+    if (flag(*tls, "resumed")) sig += " (resumed session, psk_dhe_ke)";
+    line("TLS", fmt::format("{}, {}, peer signature {} -- {}", str(*tls, "group"),
+                            str(*tls, "cipher"), sig,
+                            flag(*tls, "post_quantum")
+                                ? "post-quantum"
+                                : "NOT post-quantum (classical key exchange, allow_classical)"));
+  } else {
+    line("TLS", "no handshake yet");
+  }
+  if (const json::value* sas = field(root, "sas"); sas != nullptr && sas->is_array()) {
+    bool first = true;
+    for (const json::value& v : sas->get_array()) {
+      if (!v.is_object()) continue;
+      const json::object& sa = v.get_object();
+      line(first ? "SAs" : "",
+           fmt::format("gen {:<6} {:<3} SPI {}  {} packets, {} bytes{}", num(sa, "generation"),
+                       str(sa, "direction"), spi(num(sa, "spi")), num(sa, "packets"),
+                       num(sa, "bytes"), flag(sa, "present") ? "" : " (gone from the kernel)"));
+      first = false;
+    }
+    if (first) line("SAs", "none");
+  }
+  return out;
+}
+
+}  // namespace pqbranch::app

@@ -1,0 +1,177 @@
+#include "pqbranch/app/agent_status.hpp"
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <thread>
+#include <unistd.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "pqbranch/app/status_server.hpp"
+
+namespace pqbranch::app {
+namespace {
+
+AgentStatusReport sample(bool post_quantum) {
+  AgentStatusReport r;
+  r.agent_version = "0.1.0";
+  r.mode = "route";
+  r.local_address = "192.0.2.1";
+  r.remote_address = "198.51.100.2";
+  r.rotation.state = "idle";
+  r.rotation.generation = 42;
+  r.rotation.outbound_spi = 0x5002a;
+  r.rotation.inbound_spi = 0x1234;
+  r.rotation.inbound_sas = 2;
+  r.rotation.peer_generation = 42;
+  r.next_rotation_in = std::chrono::milliseconds(2500);
+  r.endpoint = "edge.example:8443";
+  keysvc::HandshakeRecord h;
+  h.endpoint = r.endpoint;
+  h.info.group = post_quantum ? "X25519MLKEM768" : "X25519";
+  h.info.peer_signature = "mldsa65";
+  h.info.cipher = "TLS_AES_256_GCM_SHA384";
+  h.info.version = "TLSv1.3";
+  h.info.post_quantum = post_quantum;
+  h.at = std::chrono::system_clock::now();
+  r.tls = h;
+  r.sas = {{42, false, 0x5002a, true, 1000, 150000}, {42, true, 0x1234, true, 990, 140000}};
+  r.rotations = 7;
+  r.last_rotation_latency = std::chrono::microseconds(1850);
+  r.metrics = "agent_rotations_total 7\ntls_classical_connections_total 0\n";
+  return r;
+}
+
+TEST(AgentStatus, JsonCarriesEverythingTheCliShows) {
+  const std::string text = to_json(sample(true));
+  const auto doc = boost::json::parse(text).as_object();
+  EXPECT_EQ(doc.at("rotation").at("generation").to_number<int>(), 42);
+  EXPECT_EQ(doc.at("rotation").at("outbound_spi").to_number<std::uint32_t>(), 0x5002aU);
+  EXPECT_EQ(doc.at("tls").at("group").as_string(), "X25519MLKEM768");
+  EXPECT_TRUE(doc.at("tls").at("post_quantum").as_bool());
+  EXPECT_EQ(doc.at("sas").as_array().size(), 2U);
+  EXPECT_EQ(doc.at("sas").at(0).at("packets").to_number<int>(), 1000);
+  EXPECT_EQ(doc.at("metrics").at("agent_rotations_total").to_number<int>(), 7);
+
+  auto human = render_status_text(text);
+  ASSERT_TRUE(human) << human.error().message();
+  EXPECT_NE(human->find("generation     42 (outbound SPI 0x0005002a, inbound SPI 0x00001234"),
+            std::string::npos)
+      << *human;
+  EXPECT_NE(human->find("X25519MLKEM768"), std::string::npos);
+  EXPECT_NE(human->find("-- post-quantum"), std::string::npos);
+  EXPECT_NE(human->find("peer signature mldsa65"), std::string::npos);
+  EXPECT_NE(human->find("1000 packets"), std::string::npos);
+  EXPECT_NE(human->find("in 2.5 s"), std::string::npos);
+  EXPECT_NE(human->find("last took 1.85 ms"), std::string::npos);
+}
+
+TEST(AgentStatus, ClassicalTunnelIsShownAsNotPostQuantum) {
+  auto human = render_status_text(to_json(sample(false)));
+  ASSERT_TRUE(human);
+  EXPECT_NE(human->find("NOT post-quantum"), std::string::npos) << *human;
+}
+
+TEST(AgentStatus, ResumedSessionNamesTheSignatureThatAuthenticatedIt) {
+  AgentStatusReport r = sample(true);
+  r.tls->info.resumed = true;
+  r.tls->info.peer_signature.clear();  // no CertificateVerify in a resumed handshake
+  r.tls->session_signature = "mldsa65";
+  auto human = render_status_text(to_json(r));
+  ASSERT_TRUE(human);
+  EXPECT_NE(human->find("peer signature mldsa65 (resumed session, psk_dhe_ke)"), std::string::npos)
+      << *human;
+}
+
+TEST(AgentStatus, UnreachableEdgeAndNoHandshakeAreSaid) {
+  AgentStatusReport r = sample(true);
+  r.rotation.edge_reachable = false;
+  r.rotation.last_error = "connect to endpoint 0: Connection refused";
+  r.tls.reset();
+  r.sas.clear();
+  auto human = render_status_text(to_json(r));
+  ASSERT_TRUE(human);
+  EXPECT_NE(human->find("UNREACHABLE, retrying"), std::string::npos) << *human;
+  EXPECT_NE(human->find("Connection refused"), std::string::npos);
+  EXPECT_NE(human->find("no handshake yet"), std::string::npos);
+  EXPECT_NE(human->find("SAs            none"), std::string::npos);
+}
+
+TEST(AgentStatus, RefusesWhatIsNotAStatus) {
+  EXPECT_FALSE(render_status_text("not json"));
+  EXPECT_FALSE(render_status_text("[1,2]"));
+  EXPECT_FALSE(render_status_text("{\"rotation\":{}}"));
+}
+
+class StatusSocketTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "pqb-status-XXXXXX").string();
+    dir_ = ::mkdtemp(tmpl.data());
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  void TearDown() override {
+    work_.reset();
+    io_.stop();
+    thread_.join();
+    std::filesystem::remove_all(dir_);
+  }
+  std::filesystem::path dir_;
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
+      io_.get_executor()};
+  std::thread thread_;
+};
+
+TEST_F(StatusSocketTest, AnswersEachConnectionWithTheDocumentOn0600Socket) {
+  const auto path = dir_ / "run" / "agent.sock";
+  int calls = 0;
+  auto server =
+      StatusServer::create(io_, path, [&] { return "{\"n\":" + std::to_string(++calls) + "}"; });
+  ASSERT_TRUE(server) << server.error().message();
+  struct stat st{};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0600U);
+  auto a = fetch_status(path);
+  ASSERT_TRUE(a) << a.error().message();
+  EXPECT_EQ(*a, "{\"n\":1}\n");
+  auto b = fetch_status(path);
+  ASSERT_TRUE(b);
+  EXPECT_EQ(*b, "{\"n\":2}\n");
+  // A second agent on the same socket is refused while the first answers.
+  EXPECT_FALSE(StatusServer::create(io_, path, [] { return std::string("{}"); }));
+  server->reset();
+  EXPECT_FALSE(std::filesystem::exists(path));
+  EXPECT_FALSE(fetch_status(path));
+}
+
+TEST_F(StatusSocketTest, ReplacesAStaleSocketButNeverAnotherFile) {
+  const auto path = dir_ / "agent.sock";
+  {
+    // A socket file nobody listens on: what a killed agent leaves.
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+    ASSERT_EQ(::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)), 0);  // NOLINT
+    ::close(fd);
+  }
+  auto server = StatusServer::create(io_, path, [] { return std::string("{}"); });
+  ASSERT_TRUE(server) << server.error().message();
+  server->reset();
+  const auto file = dir_ / "not-a-socket";
+  std::ofstream(file) << "precious";
+  EXPECT_FALSE(StatusServer::create(io_, file, [] { return std::string("{}"); }));
+  EXPECT_TRUE(std::filesystem::exists(file));
+}
+
+}  // namespace
+}  // namespace pqbranch::app
