@@ -16,7 +16,7 @@ for a in "$@"; do
 done
 t0=$SECONDS
 step() { printf '\n==== [%4d s] %s\n' $((SECONDS - t0)) "$*"; }
-ctest_log=$(mktemp); trap 'rm -f "$ctest_log"' EXIT
+ctest_log=$(mktemp)
 run_ctest() { ctest "$@" 2>&1 | tee -a "$ctest_log"; }
 sources() { find include src agent edge-stub tests -type f \( -name '*.cpp' -o -name '*.hpp' \) | sort; }
 
@@ -36,22 +36,48 @@ fi
 if (( ${#labels[@]} == 0 )); then
   labels=(unit component netns vm interop fuzz)
 fi
-want_fuzz=0 others=()
+want_fuzz=0 parallel=() serial=()
 for l in "${labels[@]}"; do
-  if [[ "$l" == fuzz ]]; then want_fuzz=1; else others+=("$l"); fi
+  case "$l" in
+    fuzz) want_fuzz=1 ;;
+    vm|interop) serial+=("$l") ;;
+    *) parallel+=("$l") ;;
+  esac
 done
-if (( ${#others[@]} )); then
-  regex="^($(IFS='|'; echo "${others[*]}"))\$"
-  step "ctest -L '$regex'"
-  run_ctest --test-dir build/asan -L "$regex" --output-on-failure --no-tests=ignore -j"$(nproc)" \
-    --timeout 1500
+label_regex() { printf '^(%s)$' "$(IFS='|'; echo "$*")"; }
+ctest_args=(--test-dir build/asan --output-on-failure --no-tests=ignore --timeout 1500)
+
+# The fuzzers need clang's libFuzzer: a second configuration that builds only them and the
+# modules they parse with. Built and run beside the VM tests, which keep one core busy
+# (one emulated CPU) and leave the other idle; niced so the VM keeps its core.
+fuzz_log=$(mktemp) fuzz_pid=
+trap '[[ -n "$fuzz_pid" ]] && kill -- "-$fuzz_pid" 2>/dev/null; rm -f "$ctest_log" "$fuzz_log"' EXIT
+run_fuzz() {
+  cmake --preset fuzz >/dev/null &&
+    CMAKE_BUILD_PARALLEL_LEVEL=1 cmake --build --preset fuzz --target pqb_fuzzers &&
+    ctest --test-dir build/fuzz -L '^fuzz$' --output-on-failure --no-tests=ignore
+}
+
+if (( ${#parallel[@]} )); then
+  step "ctest -L '$(label_regex "${parallel[@]}")'"
+  run_ctest "${ctest_args[@]}" -L "$(label_regex "${parallel[@]}")" -j"$(nproc)"
 fi
 if (( want_fuzz )); then
-  # The fuzzers need clang's libFuzzer: a second configuration that builds only them.
-  step "fuzz (preset fuzz, clang; each fuzzer at most 30 s)"
-  cmake --preset fuzz >/dev/null
-  cmake --build --preset fuzz --target pqb_fuzzers
-  run_ctest --test-dir build/fuzz -L '^fuzz$' --output-on-failure --no-tests=ignore
+  step "fuzz (preset fuzz, clang; each fuzzer at most 30 s) in the background"
+  setsid nice -n 10 bash -c "$(declare -f run_fuzz); run_fuzz" >"$fuzz_log" 2>&1 &
+  fuzz_pid=$!
+fi
+if (( ${#serial[@]} )); then
+  step "ctest -L '$(label_regex "${serial[@]}")' (one VM at a time)"
+  run_ctest "${ctest_args[@]}" -L "$(label_regex "${serial[@]}")"
+fi
+if [[ -n "$fuzz_pid" ]]; then
+  step "fuzz: waiting for the background build and run"
+  fuzz_rc=0
+  wait "$fuzz_pid" || fuzz_rc=$?
+  fuzz_pid=
+  cat "$fuzz_log"; cat "$fuzz_log" >>"$ctest_log"
+  (( fuzz_rc == 0 )) || { echo "fuzz: failed (exit $fuzz_rc)" >&2; exit "$fuzz_rc"; }
 fi
 # One closing line over every ctest run above ("N passed, N failed").
 total=$(grep -oE 'tests passed, [0-9]+ tests failed out of [0-9]+' "$ctest_log" |
