@@ -112,6 +112,21 @@ core::Result<std::vector<SaRecord>> decode_sas(const json::value& v) {
   return out;
 }
 
+// The fields both states have: the current generation, the SPI high-water mark, the SAs.
+template <typename State>
+core::Result<void> decode_shared_fields(const json::object& o, State& s) {
+  auto gen = get_uint(o, "generation", std::numeric_limits<Generation>::max());
+  if (!gen) return gen.error();
+  s.generation = *gen;
+  auto hw = get_uint(o, "spi_high_water", std::numeric_limits<std::uint32_t>::max());
+  if (!hw) return hw.error();
+  s.spi_high_water = static_cast<std::uint32_t>(*hw);
+  auto sas = decode_sas(o.at("sas"));
+  if (!sas) return sas.error();
+  s.sas = std::move(*sas);
+  return {};
+}
+
 }  // namespace
 
 std::string encode(const AgentState& s) {
@@ -142,15 +157,7 @@ core::Result<AgentState> decode_agent_state(std::string_view text) {
   }
   if (auto r = check_version(o); !r) return r.error();
   AgentState s;
-  auto gen = get_uint(o, "generation", std::numeric_limits<Generation>::max());
-  if (!gen) return gen.error();
-  s.generation = *gen;
-  auto hw = get_uint(o, "spi_high_water", std::numeric_limits<std::uint32_t>::max());
-  if (!hw) return hw.error();
-  s.spi_high_water = static_cast<std::uint32_t>(*hw);
-  auto sas = decode_sas(o.at("sas"));
-  if (!sas) return sas.error();
-  s.sas = std::move(*sas);
+  if (auto r = decode_shared_fields(o, s); !r) return r.error();
   return s;
 }
 
@@ -174,16 +181,8 @@ core::Result<EdgeSiteState> decode_edge_site_state(std::string_view text) {
   auto last = get_uint(o, "last_issued", std::numeric_limits<Generation>::max());
   if (!last) return last.error();
   s.last_issued = *last;
-  auto gen = get_uint(o, "generation", std::numeric_limits<Generation>::max());
-  if (!gen) return gen.error();
-  s.generation = *gen;
+  if (auto r = decode_shared_fields(o, s); !r) return r.error();
   if (s.generation > s.last_issued) return bad("generation above last_issued");
-  auto hw = get_uint(o, "spi_high_water", std::numeric_limits<std::uint32_t>::max());
-  if (!hw) return hw.error();
-  s.spi_high_water = static_cast<std::uint32_t>(*hw);
-  auto sas = decode_sas(o.at("sas"));
-  if (!sas) return sas.error();
-  s.sas = std::move(*sas);
   return s;
 }
 
