@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "pqbranch/core/ip_address.hpp"
+#include "pqbranch/core/ipsec.hpp"
 #include "pqbranch/core/secure_bytes.hpp"
 
 namespace pqbranch::xfrm {
@@ -45,8 +46,7 @@ inline constexpr std::uint32_t kIcvBits = 128;
 // caps the ESN bitmap at XFRMA_REPLAY_ESN_MAX / sizeof(__u32) / 8 = 128 words.
 inline constexpr std::uint32_t kMinReplayWindow = 1024;
 inline constexpr std::uint32_t kMaxReplayWindow = 4096;
-// SPIs 1..255 are reserved by IANA and 0 means "none" (RFC 4303 §2.1).
-inline constexpr std::uint32_t kMinSpi = 256;
+using core::kMinSpi;
 // UDP_ENCAP_ESPINUDP (RFC 3948), the only encapsulation pqbranch uses.
 inline constexpr std::uint16_t kEncapEspInUdp = 2;
 inline constexpr std::uint16_t kNatTPort = 4500;
@@ -116,7 +116,8 @@ struct Encap {
 
 // One SA to install (ADDSA) or complete/update (UPDSA). Move-only because of the key;
 // clone() makes the explicit copy.
-struct Sa {
+// Everything about an SA but its key: a plain value, copied as a whole.
+struct SaParameters {
   core::IpAddress src;
   core::IpAddress dst;
   std::uint32_t spi = 0;
@@ -124,8 +125,6 @@ struct Sa {
   std::uint32_t reqid = 0;
   Mode mode = Mode::tunnel;
   SaDirection direction = SaDirection::out;
-  // AEAD rfc4106(gcm(aes)): kAeadKeyBytes (key || salt). ICV is always kIcvBits.
-  core::SecureBytes aead_key;
   Lifetime lifetime;
   // Extended sequence numbers (RFC 4303 §2.2.1). Without ESN, lifetime.hard_packets must be
   // below 2^32 so the sequence number never wraps.
@@ -143,8 +142,25 @@ struct Sa {
 
   [[nodiscard]] core::Family family() const noexcept { return dst.family(); }
   [[nodiscard]] SaId id() const { return {dst, spi, proto, mark.value, mark.mask}; }
-  [[nodiscard]] Sa clone() const;
 };
+
+// An SA: its parameters and its key, which is move-only (SecureBytes) and so copied only on
+// request.
+struct Sa : SaParameters {
+  // AEAD rfc4106(gcm(aes)): kAeadKeyBytes (key || salt). ICV is always kIcvBits.
+  core::SecureBytes aead_key;
+
+  [[nodiscard]] Sa clone() const {
+    Sa copy;
+    static_cast<SaParameters&>(copy) = *this;
+    copy.aead_key = aead_key.clone();
+    return copy;
+  }
+};
+}
+[[nodiscard]] Sa clone() const;
+}
+;
 
 // ALLOCSPI parameters: the larval SA the kernel creates carries these, and the SA that
 // completes it (UPDSA) must repeat them (addresses, reqid, mode, if_id, mark, direction).
