@@ -114,8 +114,6 @@ struct Encap {
   friend bool operator==(const Encap&, const Encap&) = default;
 };
 
-// One SA to install (ADDSA) or complete/update (UPDSA). Move-only because of the key;
-// clone() makes the explicit copy.
 // Everything about an SA but its key: a plain value, copied as a whole.
 struct SaParameters {
   core::IpAddress src;
@@ -144,8 +142,9 @@ struct SaParameters {
   [[nodiscard]] SaId id() const { return {dst, spi, proto, mark.value, mark.mask}; }
 };
 
-// An SA: its parameters and its key, which is move-only (SecureBytes) and so copied only on
-// request.
+// One SA to install (ADDSA) or complete/update (UPDSA): its parameters and its key.
+// Move-only because of the key; clone() makes the explicit copy (the parameters as a whole,
+// so a new field cannot be forgotten there).
 struct Sa : SaParameters {
   // AEAD rfc4106(gcm(aes)): kAeadKeyBytes (key || salt). ICV is always kIcvBits.
   core::SecureBytes aead_key;
@@ -157,10 +156,6 @@ struct Sa : SaParameters {
     return copy;
   }
 };
-}
-[[nodiscard]] Sa clone() const;
-}
-;
 
 // ALLOCSPI parameters: the larval SA the kernel creates carries these, and the SA that
 // completes it (UPDSA) must repeat them (addresses, reqid, mode, if_id, mark, direction).
