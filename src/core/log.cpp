@@ -27,13 +27,4 @@ std::shared_ptr<spdlog::logger> init_logging(const LogOptions& options) {
   return logger;
 }
 
-spdlog::level::level_enum parse_log_level(const std::string& text) noexcept {
-  for (int i = 0; i < spdlog::level::n_levels; ++i) {
-    const auto level = static_cast<spdlog::level::level_enum>(i);
-    if (spdlog::level::to_string_view(level) == text) return level;
-  }
-  if (text == "warning") return spdlog::level::warn;
-  return spdlog::level::n_levels;
-}
-
 }  // namespace pqbranch::core

@@ -121,7 +121,8 @@ struct Session {
     const std::string id = site_id;
     SSL* const session_ssl = ssl;
     const KeyDeriver derive = [session_ssl, id](const rotation::DeriveKeys& d) {
-      return derive_generation_keys(session_ssl, id, d.generation, d.agent_spi, d.edge_spi);
+      return derive_generation_keys(crypto::TlsConnection(session_ssl), id, d.generation,
+                                    d.agent_spi, d.edge_spi);
     };
     RequestAnswer answer = s->executor.request(*site, in, derive);
     s->rearm();

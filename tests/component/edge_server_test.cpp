@@ -63,8 +63,9 @@ class EdgeServerTest : public EdgeFixture {
     auto offer = keysvc::decode_offer(r->body);
     EXPECT_TRUE(offer.has_value()) << r->body;
     if (!offer) return std::nullopt;
-    auto keys = keysvc::derive_generation_keys(client.ssl(), site, offer->generation,
-                                               offer->agent_spi, offer->edge_spi);
+    auto keys =
+        keysvc::derive_generation_keys(crypto::TlsConnection(client.ssl()), site, offer->generation,
+                                       offer->agent_spi, offer->edge_spi);
     EXPECT_TRUE(keys.has_value());
     if (!keys) return std::nullopt;
     return Exchange{std::move(*offer), std::move(*keys)};
@@ -191,8 +192,9 @@ TEST_F(EdgeServerTest, TheCertificateNotTheBodyChoosesTheSite) {
   EXPECT_EQ(g->offer.tunnel.selectors.at(0).src, net("10.2.0.0/16"));
   EXPECT_TRUE(has_key(kEdgeOuter, g->offer.edge_spi, g->keys.agent_to_edge));
   // Keys bound to branch-1's name would not match: the exporter context names the site.
-  auto as_branch1 = keysvc::derive_generation_keys(c->ssl(), "branch-1", g->offer.generation,
-                                                   g->offer.agent_spi, g->offer.edge_spi);
+  auto as_branch1 =
+      keysvc::derive_generation_keys(crypto::TlsConnection(c->ssl()), "branch-1",
+                                     g->offer.generation, g->offer.agent_spi, g->offer.edge_spi);
   ASSERT_TRUE(as_branch1.has_value());
   EXPECT_FALSE(has_key(kEdgeOuter, g->offer.edge_spi, as_branch1->agent_to_edge));
   EXPECT_EQ(ack(*c, g->offer).status, 200U);

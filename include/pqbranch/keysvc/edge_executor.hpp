@@ -67,7 +67,7 @@ struct IncomingRequest {
   core::IpAddress peer;                       // the TCP peer's address
 };
 
-// The connection's exporter, for DeriveKeys (derive_generation_keys on its SSL*).
+// The connection's exporter, for DeriveKeys (derive_generation_keys on its crypto::TlsConnection).
 using KeyDeriver =
     std::function<core::Result<rotation::GenerationKeys>(const rotation::DeriveKeys&)>;
 

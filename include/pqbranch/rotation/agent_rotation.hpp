@@ -6,7 +6,7 @@
 // One rotation to generation n+1 (make-before-break, see docs/rotation.md):
 //   connect (new TLS connection) -> ALLOCSPI (inbound n+1, larval) -> request(n, spi) ->
 //   offer(n+1) with its keys -> UPDSA inbound n+1 -> ADDSA outbound n+1 -> DELSA outbound n
-//   at once -> ack(n+1) -> close.
+//   after the outbound drain (AgentRotationConfig::outbound_drain) -> ack(n+1) -> close.
 // Inbound n stays until the edge is proven on n+1 (counters of inbound n+1 moved, the answer
 // to the ack, or the next offer's edge_generation) and a grace period passed. An ack whose
 // answer never came (lost, connection broken, no answer in time) is sent again on a new

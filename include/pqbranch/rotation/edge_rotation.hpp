@@ -9,7 +9,8 @@
 //   a new generation number (saved first) -> ALLOCSPI -> keys from the connection's
 //   exporter -> UPDSA inbound -> offer. The keys for the outbound SA stay in memory only.
 // On the acknowledgement (or when the inbound SA's counters or the next request prove the
-// agent is on the pending generation): ADDSA outbound, DELSA the old outbound at once.
+// agent is on the pending generation): ADDSA outbound, DELSA the old outbound after the
+// outbound drain (EdgeSiteConfig::outbound_drain).
 // Inbound n goes only after the agent is proven on a newer generation and a grace period.
 // After a restart the pending keys are gone: the edge keeps its outbound generation and
 // issues a fresh generation on the next request.
