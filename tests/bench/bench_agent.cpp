@@ -27,7 +27,7 @@
 #include "pqbranch/tunnel/tunnel_setup.hpp"
 
 #include "bench_commands.hpp"
-#include "fakes/fake_kernel.hpp"
+#include "fakes/xfrm/fake_kernel.hpp"
 
 namespace pqbranch::bench {
 namespace {

@@ -30,9 +30,9 @@
 #include "pqbranch/keysvc/agent_executor.hpp"
 #include "pqbranch/keysvc/edge_server.hpp"
 
-#include "fakes/fake_kernel.hpp"
 #include "fakes/log_capture.hpp"
 #include "fakes/test_pki.hpp"
+#include "fakes/xfrm/fake_kernel.hpp"
 
 namespace pqbranch::test {
 

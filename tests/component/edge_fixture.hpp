@@ -24,9 +24,9 @@
 #include "pqbranch/keysvc/edge_server.hpp"
 #include "pqbranch/keysvc/edge_site.hpp"
 
-#include "fakes/fake_kernel.hpp"
 #include "fakes/key_service_client.hpp"
 #include "fakes/test_pki.hpp"
+#include "fakes/xfrm/fake_kernel.hpp"
 
 namespace pqbranch::test {
 

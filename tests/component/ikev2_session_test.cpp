@@ -13,8 +13,8 @@
 #include "pqbranch/ikev2/initiator_session.hpp"
 
 #include "fakes/fake_ike_responder.hpp"
-#include "fakes/fake_kernel.hpp"
 #include "fakes/manual_clock.hpp"
+#include "fakes/xfrm/fake_kernel.hpp"
 
 namespace pqbranch::ikev2 {
 namespace {

@@ -10,9 +10,9 @@
 
 #include <gtest/gtest.h>
 
-#include "fakes/fake_kernel.hpp"
-#include "fakes/fake_route_table.hpp"
 #include "fakes/manual_clock.hpp"
+#include "fakes/xfrm/fake_kernel.hpp"
+#include "fakes/xfrm/fake_route_table.hpp"
 
 namespace pqbranch::keysvc {
 namespace {

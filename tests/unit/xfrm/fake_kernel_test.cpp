@@ -1,4 +1,4 @@
-#include "fakes/fake_kernel.hpp"
+#include "fakes/xfrm/fake_kernel.hpp"
 
 #include <cerrno>
 #include <poll.h>
@@ -8,7 +8,7 @@
 #include "pqbranch/xfrm/errc.hpp"
 
 #include "fakes/manual_clock.hpp"
-#include "fakes/xfrm_samples.hpp"
+#include "fakes/xfrm/xfrm_samples.hpp"
 
 namespace pqbranch::test {
 namespace {

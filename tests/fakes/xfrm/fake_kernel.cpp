@@ -1,4 +1,4 @@
-#include "fakes/fake_kernel.hpp"
+#include "fakes/xfrm/fake_kernel.hpp"
 
 #include <algorithm>
 #include <cerrno>
