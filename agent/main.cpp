@@ -89,7 +89,9 @@ int run(const config::AgentConfig& cfg, const Args& args) {
     }
   }
   boost::asio::io_context io;
-  auto agent = app::AgentAssembly::create(io, cfg, {}, {.fault = std::move(*fault)});
+  app::AgentAssemblyOptions options;
+  options.fault = std::move(*fault);
+  auto agent = app::AgentAssembly::create(io, cfg, {}, std::move(options));
   auto started = agent ? (*agent)->start() : core::Result<void>(agent.error());
   if (!started) {
     spdlog::critical("{}", started.error().message());

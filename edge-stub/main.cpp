@@ -75,7 +75,9 @@ int run(const config::EdgeConfig& cfg, const Args& args) {
     return 1;
   }
   boost::asio::io_context io;
-  auto edge = app::EdgeAssembly::create(io, cfg, {}, {.fault = std::move(*fault)});
+  app::EdgeAssemblyOptions options;
+  options.fault = std::move(*fault);
+  auto edge = app::EdgeAssembly::create(io, cfg, {}, std::move(options));
   auto started = edge ? (*edge)->start() : core::Result<void>(edge.error());
   if (!started) {
     spdlog::critical("{}", started.error().message());
