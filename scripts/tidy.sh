@@ -33,7 +33,7 @@ while IFS=$'\t' read -r src hdrs; do headers[$src]=$hdrs; done < <(
   ninja -C "$build" -t deps 2>/dev/null | awk -v top="$top/" '
     /^[^ ]/ { if (src != "") print src "\t" h; src = ""; h = ""; next }
     /^    / { p = $1
-              # A module's headers are seen through its include root in the build tree.
+              # Module headers are seen through their include roots in the build tree.
               if (match(p, /\/module-include\/[a-z0-9_]+\/pqbranch\//))
                 p = top "include/pqbranch/" substr(p, RSTART + RLENGTH)
               if (index(p, top) != 1 || index(p, top "build/") == 1) next
