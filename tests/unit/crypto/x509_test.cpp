@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "pqbranch/crypto/error.hpp"
 #include "pqbranch/crypto/hash.hpp"
 #include "pqbranch/crypto/signature.hpp"
 
