@@ -17,9 +17,9 @@
 #include "pqbranch/tunnel/tunnel_setup.hpp"
 #include "pqbranch/xfrm/errc.hpp"
 
-#include "fakes/xfrm/fake_kernel.hpp"
 #include "fakes/test_pki.hpp"
 #include "fakes/two_sites.hpp"
+#include "fakes/xfrm/fake_kernel.hpp"
 
 namespace pqbranch::test {
 namespace {
