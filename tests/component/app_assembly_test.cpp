@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <memory>
 #include <vector>
 
@@ -114,14 +115,19 @@ TEST_F(AssemblyTest, AgentFromConfigInstallsPoliciesAndRotatesAgainstTheEdgeAsse
   ASSERT_EQ(asked_.size(), 2U);  // the edge's kernel, then the agent's
   EXPECT_EQ(asked_[1].reqid_min, config.ownership.reqid_min);
   EXPECT_EQ(asked_[1].reqid_max, config.ownership.reqid_max);
-  EXPECT_EQ(asked_[1].if_id, 0U);  // policy mode
+  EXPECT_FALSE(asked_[1].if_id.has_value());  // policy mode: no interface id
 
   ASSERT_TRUE((*agent)->start().has_value());
   ASSERT_NE((*agent)->executor(), nullptr);
-  ASSERT_TRUE(run_until([&] { return (*agent)->executor()->rotation().generation() >= 3; }));
-  EXPECT_GE((*agent)->executor()->rotations(), 3U);
-  // The status socket serves what the CLI shows.
-  auto status = app::agent_status(config.status_socket, true);
+  ASSERT_TRUE(run_until([&] { return (*agent)->executor()->rotations() >= 3; }));
+  EXPECT_GE((*agent)->executor()->rotation().generation(), 3U);
+  // The status socket serves what the CLI shows; the CLI blocks, so it runs on its own
+  // thread while this one runs the programs.
+  auto fetch =
+      std::async(std::launch::async, [&] { return app::agent_status(config.status_socket, true); });
+  ASSERT_TRUE(run_until(
+      [&] { return fetch.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }));
+  auto status = fetch.get();
   ASSERT_TRUE(status.has_value()) << status.error().message();
   EXPECT_NE(status->find("\"generation\""), std::string::npos) << *status;
 
