@@ -6,15 +6,6 @@
 #include "pqbranch/app/agent_status.hpp"
 
 namespace pqbranch::app {
-namespace {
-
-core::Error prefixed(core::Error e, const char* what) {
-  e.detail = e.detail.empty() ? std::string(what) : std::string(what) + ": " + e.detail;
-  return e;
-}
-
-}  // namespace
-
 AgentAssembly::AgentAssembly(boost::asio::io_context& io, const config::AgentConfig& config,
                              AssemblyDeps deps, AgentAssemblyOptions options)
     : io_(io),
@@ -51,7 +42,7 @@ core::Result<void> AgentAssembly::build() {
           : std::string());
 
   auto client = keysvc::AgentClient::create(io_, settings_.client, *metrics_);
-  if (!client) return prefixed(client.error(), "key service client");
+  if (!client) return core::prefixed(client.error(), "key service client");
   client_ = std::move(*client);
   if (auto port = client_->nat_port()) settings_.rotation.tunnel.nat_port = *port;
   return {};
@@ -68,7 +59,7 @@ core::Result<void> AgentAssembly::start() {
     keysvc::AgentTransport& transport = deps_.transport ? deps_.transport(*client_) : *client_;
     executor_ = std::make_unique<keysvc::AgentExecutor>(io_, *tunnel_.kernel, transport, *metrics_,
                                                         std::move(options));
-    if (auto r = executor_->start(); !r) return prefixed(r.error(), "start");
+    if (auto r = executor_->start(); !r) return core::prefixed(r.error(), "start");
   }
   auto peers = start_ikev2_peers(io_, config_, deps_, *metrics_);
   if (!peers) return peers.error();

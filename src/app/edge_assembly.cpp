@@ -33,11 +33,7 @@ core::Result<std::unique_ptr<EdgeAssembly>> EdgeAssembly::create(boost::asio::io
 }
 
 core::Result<void> EdgeAssembly::start() {
-  if (auto r = server_->start(); !r) {
-    auto e = r.error();
-    e.detail = e.detail.empty() ? "start" : "start: " + e.detail;
-    return e;
-  }
+  if (auto r = server_->start(); !r) return core::prefixed(r.error(), "start");
   return {};
 }
 

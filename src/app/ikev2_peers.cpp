@@ -1,6 +1,7 @@
 #include "pqbranch/app/ikev2_peers.hpp"
 
 #include <ranges>
+#include <utility>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -12,8 +13,7 @@ namespace pqbranch::app {
 namespace {
 
 core::Error named(core::Error e, const std::string& peer) {
-  e.detail = e.detail.empty() ? "ikev2 " + peer : "ikev2 " + peer + ": " + e.detail;
-  return e;
+  return core::prefixed(std::move(e), "ikev2 " + peer);
 }
 
 }  // namespace

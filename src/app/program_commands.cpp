@@ -19,9 +19,7 @@ core::Result<std::string> check_agent_config(const config::AgentConfig& config) 
   }
   const AgentSettings settings = agent_settings(config);
   if (auto ctx = crypto::make_client_context(settings.client.tls); !ctx) {
-    auto e = ctx.error();
-    e.detail = e.detail.empty() ? "tls" : "tls: " + e.detail;
-    return e;
+    return core::prefixed(ctx.error(), "tls");
   }
   return fmt::format(
       "OK ({} mode, {} endpoint(s), {} policies)", settings.layout.route_mode ? "route" : "policy",

@@ -1,24 +1,15 @@
 #include "pqbranch/app/tunnel_stack.hpp"
 
 namespace pqbranch::app {
-namespace {
-
-core::Error prefixed(core::Error e, const char* what) {
-  e.detail = e.detail.empty() ? std::string(what) : std::string(what) + ": " + e.detail;
-  return e;
-}
-
-}  // namespace
-
 core::Result<TunnelStack> open_tunnel_stack(const AssemblyDeps& deps,
                                             const xfrm::Ownership& ownership, bool route_mode) {
   TunnelStack stack;
   auto kernel = kernel_factory(deps)(ownership);
-  if (!kernel) return prefixed(kernel.error(), "kernel");
+  if (!kernel) return core::prefixed(kernel.error(), "kernel");
   stack.kernel = std::move(*kernel);
   if (route_mode) {
     auto routes = route_table_factory(deps)();
-    if (!routes) return prefixed(routes.error(), "routes");
+    if (!routes) return core::prefixed(routes.error(), "routes");
     stack.routes = std::move(*routes);
   }
   return stack;
@@ -29,7 +20,7 @@ core::Result<BuiltTunnel> build_tunnel(const AssemblyDeps& deps, const xfrm::Own
   auto stack = open_tunnel_stack(deps, ownership, layout.route_mode);
   if (!stack) return stack.error();
   auto setup = tunnel::setup_tunnel(*stack->kernel, stack->routes.get(), layout);
-  if (!setup) return prefixed(setup.error(), "tunnel setup");
+  if (!setup) return core::prefixed(setup.error(), "tunnel setup");
   return BuiltTunnel{std::move(*stack), *setup};
 }
 

@@ -9,23 +9,19 @@
 #include "pqbranch/rotation/errc.hpp"
 #include "pqbranch/xfrm/errc.hpp"
 
+#include "machine_step.hpp"
 #include "sa_builder.hpp"
 
 namespace pqbranch::rotation {
 namespace {
 
-using std::chrono::milliseconds;
+using detail::not_found;
+using detail::note;
 
-void note(std::vector<AgentAction>& out, NoteLevel level, std::string text) {
-  out.emplace_back(Note{level, std::move(text)});
-}
+using std::chrono::milliseconds;
 
 std::string seconds(Duration d) {
   return fmt::format("{:.1f} s", std::chrono::duration<double>(d).count());
-}
-
-bool not_found(const core::Result<void>& r) {
-  return !r && r.error() == xfrm::errc::not_found;
 }
 
 // The agent's encapsulation mirrors the edge's: its own port as source, the edge's as
@@ -85,14 +81,9 @@ std::vector<AgentAction> AgentRotation::start(const std::optional<AgentState>& s
 }
 
 std::vector<AgentAction> AgentRotation::handle(AgentEvent event, TimePoint now) {
-  Out out;
-  if (!started_) {
-    note(out, NoteLevel::warn, "event before start ignored");
-    return out;
-  }
-  std::visit([&](auto& e) { on(e, now, out); }, event);
-  pump(now, out);
-  return out;
+  return detail::step<AgentAction>(
+      started_, event, [&](auto& e, Out& out) { on(e, now, out); },
+      [&](Out& out) { pump(now, out); });
 }
 
 // --- events ---

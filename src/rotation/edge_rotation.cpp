@@ -8,20 +8,16 @@
 
 #include "pqbranch/xfrm/errc.hpp"
 
+#include "machine_step.hpp"
 #include "sa_builder.hpp"
 
 namespace pqbranch::rotation {
 namespace {
 
+using detail::not_found;
+using detail::note;
+
 using std::chrono::milliseconds;
-
-void note(std::vector<EdgeAction>& out, NoteLevel level, std::string text) {
-  out.emplace_back(Note{level, std::move(text)});
-}
-
-bool not_found(const core::Result<void>& r) {
-  return !r && r.error() == xfrm::errc::not_found;
-}
 
 }  // namespace
 
@@ -61,14 +57,9 @@ std::vector<EdgeAction> EdgeRotation::start(const std::optional<EdgeSiteState>& 
 }
 
 std::vector<EdgeAction> EdgeRotation::handle(EdgeEvent event, TimePoint now) {
-  Out out;
-  if (!started_) {
-    note(out, NoteLevel::warn, "event before start ignored");
-    return out;
-  }
-  std::visit([&](auto& e) { on(e, now, out); }, event);
-  pump(now, out);
-  return out;
+  return detail::step<EdgeAction>(
+      started_, event, [&](auto& e, Out& out) { on(e, now, out); },
+      [&](Out& out) { pump(now, out); });
 }
 
 // --- events ---
