@@ -97,8 +97,8 @@ template <class Queue>
 void take_events(FakeKernel& kernel, Queue& queue) {
   auto events = kernel.read_events();
   if (!events) return;  // FakeKernel::read_events never fails
-  for (xfrm::Event& e : *events)
-    queue.emplace_back(ks::KernelEvent{std::move(e)});
+  for (const xfrm::Event& e : *events)
+    queue.emplace_back(ks::KernelEvent{e});
 }
 
 std::string describe_kernel(FakeKernel& kernel) {

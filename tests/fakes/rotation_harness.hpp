@@ -10,9 +10,9 @@
 // - Time is simulated (ManualClock, fixed steps, no sleeps); randomness is seeded.
 // - ESP "packets" flow both ways at every step on the SA the sender's kernel selects for
 //   the tunnel's outbound policy and are counted as delivered (the peer had an inbound SA
-//   with that SPI and key when the packet arrived; both SAs' counters move), lost (it did
-//   not) or dropped (the sender had no outbound SA: its policy drops them, never sent in
-//   clear).
+//   with that SPI and key when the packet arrived; that SA's packet counter moves), lost
+//   (it did not) or dropped (the sender had no outbound SA: its policy drops them, never
+//   sent in clear).
 // - After every single action of either machine (and every kernel expiry) the invariant is
 //   checked: each installed outbound SA (or, not strict, the one traffic uses) has the
 //   peer's inbound SA with the same SPI and key.
