@@ -4,8 +4,14 @@
 
 namespace pqbranch::test {
 
-FakeUnderTest::FakeUnderTest(const KernelSetup& setup)
-    : kernel_(clock_, FakeKernel::Options{setup.ownership, setup.larval_expiry, true}) {}
+FakeUnderTest::FakeUnderTest(const FakeKernel::Options& options) : kernel_(clock_, options) {}
+
+FakeKernel::Options FakeUnderTest::options(const KernelSetup& setup) {
+  FakeKernel::Options o;
+  o.ownership = setup.ownership;
+  o.acquire_expiry = setup.larval_expiry;
+  return o;
+}
 
 std::vector<xfrm::Event> FakeUnderTest::await_events(std::chrono::seconds limit) {
   for (std::chrono::seconds waited{0}; waited <= limit; ++waited) {

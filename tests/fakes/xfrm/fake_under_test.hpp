@@ -12,10 +12,13 @@ namespace pqbranch::test {
 
 class FakeUnderTest final : public KernelUnderTest {
  public:
-  explicit FakeUnderTest(const KernelSetup& setup);
+  explicit FakeUnderTest(const KernelSetup& setup) : FakeUnderTest(options(setup)) {}
+  explicit FakeUnderTest(const FakeKernel::Options& options);
   static std::unique_ptr<KernelUnderTest> make(const KernelSetup& setup) {
     return std::make_unique<FakeUnderTest>(setup);
   }
+  // The kernel's defaults with the setup's ownership and larval expiry.
+  static FakeKernel::Options options(const KernelSetup& setup);
 
   xfrm::Kernel& kernel() override { return kernel_; }
   [[nodiscard]] std::string lacks(KernelCapability) const override { return {}; }
