@@ -77,6 +77,7 @@ struct Op {
 struct Response {
   unsigned status = 0;
   std::string body;
+  std::optional<std::chrono::seconds> retry_after;  // a valid Retry-After header
 };
 
 }  // namespace
@@ -298,6 +299,9 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
     remember_session(c);
     Response r;
     r.status = parser.get().result_int();
+    if (auto it = parser.get().find(http::field::retry_after); it != parser.get().end()) {
+      r.retry_after = wire::parse_retry_after(it->value());
+    }
     r.body = std::move(parser.get().body());
     co_return r;
   }
@@ -398,6 +402,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
                      endpoint_name(c.endpoint));
         continue;
       }
+      refusal->retry_after = res->retry_after;
       deliver(rotation::RefusalReceived{c.id, std::move(*refusal)});
       co_return core::Result<void>{};
     }
@@ -421,6 +426,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
                  endpoint_name(c.endpoint), ack.generation, res->status,
                  refusal ? refusal->detail : refusal.error().message());
     if (!refusal) co_return refusal.error();
+    refusal->retry_after = res->retry_after;
     deliver(rotation::RefusalReceived{c.id, std::move(*refusal)});
     co_return core::Result<void>{};
   }

@@ -95,13 +95,16 @@ void AgentEdgeFixture::start_edge(std::uint16_t port) {
     options.nat_address = ip("127.0.0.1");
     options.nat_port = edge_nat_port_;
     options.open_nat_socket = loopback_udp_socket;
+    if (edge_tweak_) edge_tweak_(options);
   };
   assembly.executor = [this](keysvc::EdgeExecutorOptions& ex) {
     for (keysvc::EdgeSite& s : ex.sites) {
-      s.rotation.grace = std::chrono::milliseconds(30);
+      s.rotation.grace = grace_;
       s.rotation.outbound_drain = std::chrono::milliseconds(10);  // shorter than the grace
       s.rotation.counter_poll = std::chrono::milliseconds(10);
       s.rotation.retry = std::chrono::milliseconds(50);
+      // The agent here rotates every few milliseconds: no per-site rate limit.
+      s.rotation.limits.refill = rotation::Duration::zero();
     }
     ex.observer = [this](const keysvc::AppliedEdgeAction& a) {
       check(fmt::format("edge {}", a.action->index()));
@@ -169,7 +172,7 @@ void AgentEdgeFixture::start_agent(AgentSetup setup) {
     r.endpoints = setup.ports.size();
     r.interval = setup.interval;
     r.jitter = rotation::Duration::zero();
-    r.grace = std::chrono::milliseconds(30);
+    r.grace = grace_;
     r.outbound_drain = std::chrono::milliseconds(10);
     r.counter_poll = std::chrono::milliseconds(10);
     r.exchange_timeout = std::chrono::seconds(3);

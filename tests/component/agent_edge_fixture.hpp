@@ -51,6 +51,12 @@ class AgentEdgeFixture : public ::testing::Test {
 
   // --- edge ---
   void start_edge(std::uint16_t port = 0);
+  // Applied last to the edge's server options by start_edge (e.g. to restore a default
+  // the fixture shortens).
+  std::function<void(keysvc::EdgeServerOptions&)> edge_tweak_;
+  // Both sides' inbound grace period; the outbound drain is 10 ms, so a loop that runs
+  // handlers later than the difference needs more.
+  rotation::Duration grace_ = std::chrono::milliseconds(30);
   void stop_edge();  // stop, let its coroutines finish, destroy; kernel and state stay
   [[nodiscard]] std::uint16_t edge_port() const { return edge_port_; }
   [[nodiscard]] const rotation::EdgeRotation& edge_site1();

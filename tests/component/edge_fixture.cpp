@@ -92,13 +92,17 @@ core::Result<KeyServiceClient> EdgeFixture::connect(const crypto::SslCtx& ctx) c
   return KeyServiceClient::connect(ctx.get(), port_);
 }
 
-bool EdgeFixture::wait_until_no_connections() {
+bool EdgeFixture::wait_until(const std::function<bool()>& condition) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (std::chrono::steady_clock::now() < deadline) {
-    if (on_io([&] { return server_->open_connections(); }) == 0) return true;
+    if (on_io(condition)) return true;
     std::this_thread::yield();
   }
   return false;
+}
+
+bool EdgeFixture::wait_until_no_connections() {
+  return wait_until([&] { return server_->open_connections() == 0; });
 }
 
 std::size_t EdgeFixture::site_index(const std::string& id) {

@@ -61,6 +61,8 @@ class EdgeFixture : public ::testing::Test {
   // Waits until the server has finished serving every connection (at most 5 s): after a
   // client saw a refusal, the server's own bookkeeping of it may still be queued.
   bool wait_until_no_connections();
+  // Waits (at most 5 s) until `condition`, run on the server's thread, holds.
+  bool wait_until(const std::function<bool()>& condition);
 
   [[nodiscard]] std::uint16_t port() const { return port_; }
   [[nodiscard]] std::size_t site_index(const std::string& id);

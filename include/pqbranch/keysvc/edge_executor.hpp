@@ -87,9 +87,10 @@ class EdgeExecutor {
   EdgeExecutor& operator=(const EdgeExecutor&) = delete;
 
   // Sets up the tunnels of sites with a configured address, loads each site's state file
-  // (missing: a first start; unreadable or corrupt: logged, the site starts empty and
-  // removes its SAs), lists the kernel's SAs once and starts every machine (adopting what
-  // matches). Errors: the kernel could not be listed, or a tunnel could not be set up.
+  // (missing: a first start; unreadable or corrupt: logged, and the site keeps the SAs its
+  // tunnel holds until the next rotation replaces them), lists the kernel's SAs once and
+  // starts every machine (adopting what matches). Errors: the kernel could not be listed, or a
+  // tunnel could not be set up.
   core::Result<void> start();
 
   [[nodiscard]] std::optional<std::size_t> find_site(std::string_view site_id) const;

@@ -12,9 +12,9 @@
 // answer never came (lost, connection broken, no answer in time) is sent again on a new
 // connection with backoff until the edge confirms it, proves it otherwise, or the next
 // exchange supersedes it; generation_mismatch (the edge lost the pending keys) starts a new
-// rotation at once. A failed step rolls back what is half
-// done, so generation n keeps working; failed attempts move to the next endpoint, and after
-// a round in which all failed, retry with exponential backoff and jitter.
+// rotation at once. A refusal with a Retry-After (`busy`) is honoured, up to retry_max. A failed
+// step rolls back what is half done, so generation n keeps working; failed attempts move to the
+// next endpoint, and after a round in which all failed, retry with exponential backoff and jitter.
 
 #include <cstddef>
 #include <cstdint>
@@ -99,7 +99,9 @@ class AgentRotation {
     std::size_t endpoint = 0;
     unsigned attempts = 0;
   };
-  void ack_unconfirmed(const std::string& why, TimePoint now, Out& out);
+  // `not_before`: the edge's Retry-After (honoured up to retry_max).
+  void ack_unconfirmed(const std::string& why, TimePoint now, Out& out,
+                       std::optional<Duration> not_before = std::nullopt);
   void ack_confirmed(const std::string& how, Out& out);
   void pump_ack(TimePoint now, Out& out);
 
@@ -109,7 +111,11 @@ class AgentRotation {
   bool emit_housekeeping_step(TimePoint now, Out& out);
   void accept_offer(TimePoint now, Out& out);
   void begin_attempt(std::size_t endpoint, int larval_retries, TimePoint now, Out& out);
-  void fail_attempt(const std::string& why, TimePoint now, Out& out);
+  // `not_before` (the edge's Retry-After): the round ends here, no other endpoint is tried,
+  // and the next attempt waits at least that long (up to retry_max).
+  void fail_attempt(const std::string& why, TimePoint now, Out& out,
+                    std::optional<Duration> not_before = std::nullopt);
+  [[nodiscard]] Duration delay_after(unsigned rounds, std::optional<Duration> not_before);
   void retry_after_larval_expiry(TimePoint now, Out& out);
   void finish_rotation(TimePoint now, Out& out);
   void rotate_soon(const std::string& why, TimePoint now, Out& out);
