@@ -13,7 +13,8 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 out=$top/build/packages quiet=0 check=1
 while (( $# )); do
   case "$1" in
-    --out) out=$(realpath -m "$2"); shift 2 ;;
+    # A relative DIR is taken from the top of the tree (the build root runs this from /).
+    --out) case "$2" in /*) out=$(realpath -m "$2") ;; *) out=$(realpath -m "$top/$2") ;; esac; shift 2 ;;
     --quiet) quiet=1; shift ;;
     --no-lintian) check=0; shift ;;
     *) echo "usage: package.sh [--out DIR] [--quiet] [--no-lintian]" >&2; exit 2 ;;

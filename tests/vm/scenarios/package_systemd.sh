@@ -130,7 +130,7 @@ systemctl enable --now pqbranch-edge 2>"$PQB_VM_OUT/enable-edge.log" ||
   { journalctl -b -u pqbranch-edge --no-pager; vm_fail "pqbranch-edge did not start"; }
 vm_note "enable --now returned after $((SECONDS - t)) s (Type=notify: after READY=1)"
 vm_expect_text "edge state" "$(unit_show pqbranch-edge ActiveState)/$(unit_show pqbranch-edge SubState)" active/running
-vm_expect_text "edge status text" "$(unit_show pqbranch-edge StatusText)" "serving 1 site(s)"
+vm_expect_text "edge status text" "$(unit_show pqbranch-edge StatusText)" "serving 1 site(s), 0 open connection(s)"
 
 vm_step "agent: a key file its user cannot read stops the start (control)"
 if systemctl start pqbranch-agent 2>/dev/null; then vm_fail "the agent started with root's key file"; fi
