@@ -189,7 +189,7 @@ done
 
 vm_step "systemd-analyze security"
 for u in pqbranch-agent pqbranch-edge pqbranch-update; do
-  score=$(systemd-analyze security --no-pager "$u.service" 2>/dev/null | awk '/Overall exposure level/ { print $(NF-1), $NF }')
+  score=$(systemd-analyze security --no-pager "$u.service" 2>/dev/null | awk '/Overall exposure level/ { for (i = 1; i < NF; i++) if ($i ~ /^[0-9]+\.[0-9]+$/) print $i, $(i + 1) }')
   vm_note "$u.service: ${score:-?}"
 done
 
