@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "pqbranch/app/agent_status.hpp"
+#include "pqbranch/app/service_status.hpp"
 
 namespace pqbranch::app {
 AgentAssembly::AgentAssembly(boost::asio::io_context& io, const config::AgentConfig& config,
@@ -73,10 +74,22 @@ core::Result<void> AgentAssembly::start() {
       spdlog::error("status socket: {}", status.error().message());
     }
   }
+  notifier_ = std::make_unique<ServiceNotifier>(io_, service_manager(), [this] {
+    return executor_ ? agent_service_status(executor_->status(), executor_->rotations())
+                     : ikev2_service_status(peers_.size());
+  });
+  notifier_->ready();
   return {};
 }
 
+core::ServiceManager& AgentAssembly::service_manager() {
+  if (deps_.service_manager != nullptr) return *deps_.service_manager;
+  if (!own_service_manager_) own_service_manager_ = core::systemd_service_manager();
+  return *own_service_manager_;
+}
+
 void AgentAssembly::stop() {
+  if (notifier_) notifier_->stopping("stopping; SAs and policies stay in place");
   if (executor_) executor_->stop();
   for (auto& p : peers_)
     p.session->stop(false);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "pqbranch/app/service_status.hpp"
 #include "pqbranch/keysvc/edge_site.hpp"
 
 namespace pqbranch::app {
@@ -12,6 +13,12 @@ core::Result<std::unique_ptr<EdgeAssembly>> EdgeAssembly::create(boost::asio::io
                                                                  EdgeAssemblyOptions options) {
   std::unique_ptr<EdgeAssembly> a(new EdgeAssembly());
   if (deps.metrics != nullptr) a->metrics_ = deps.metrics;
+  a->sites_ = config.sites.size();
+  core::ServiceManager* manager = deps.service_manager;
+  if (manager == nullptr) {
+    a->own_service_manager_ = core::systemd_service_manager();
+    manager = a->own_service_manager_.get();
+  }
   keysvc::EdgeExecutorOptions executor;
   executor.sites = keysvc::edge_sites(config);
   executor.nat_mode = config.nat_traversal.mode;
@@ -29,15 +36,20 @@ core::Result<std::unique_ptr<EdgeAssembly>> EdgeAssembly::create(boost::asio::io
   a->server_ =
       std::make_unique<keysvc::EdgeServer>(io, *a->stack_.kernel, a->stack_.routes.get(),
                                            *a->metrics_, std::move(server), std::move(executor));
+  a->notifier_ = std::make_unique<ServiceNotifier>(io, *manager, [raw = a.get()] {
+    return edge_service_status(raw->sites_, raw->server_->open_connections());
+  });
   return a;
 }
 
 core::Result<void> EdgeAssembly::start() {
   if (auto r = server_->start(); !r) return core::prefixed(r.error(), "start");
+  notifier_->ready();
   return {};
 }
 
 void EdgeAssembly::stop() {
+  notifier_->stopping("stopping; SAs and policies stay in place");
   server_->stop();
 }
 

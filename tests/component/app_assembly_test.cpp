@@ -18,6 +18,7 @@
 #include "pqbranch/tunnel/tunnel_setup.hpp"
 #include "pqbranch/xfrm/errc.hpp"
 
+#include "fakes/fake_service_manager.hpp"
 #include "fakes/test_pki.hpp"
 #include "fakes/two_sites.hpp"
 #include "fakes/xfrm/fake_kernel.hpp"
@@ -91,11 +92,17 @@ TEST_F(AssemblyTest, AgentFromConfigInstallsPoliciesAndRotatesAgainstTheEdgeAsse
     o.tls = pki_->tls_options(edge_cert_);
     o.bypass_policies = false;  // needs xfrm; the netns tests cover it
   };
+  FakeServiceManager edge_manager;
+  auto edge_deps = deps(edge_kernel);
+  edge_deps.service_manager = &edge_manager;
   auto edge = app::EdgeAssembly::create(
-      io_, two_site_edge_config(pki_->dir() / "edge", config::NatMode::off), deps(edge_kernel),
+      io_, two_site_edge_config(pki_->dir() / "edge", config::NatMode::off), edge_deps,
       std::move(eo));
   ASSERT_TRUE(edge.has_value()) << edge.error().message();
+  EXPECT_TRUE(edge_manager.messages.empty());  // not ready before it serves
   ASSERT_TRUE((*edge)->start().has_value());
+  ASSERT_EQ(edge_manager.messages.size(), 1U);
+  EXPECT_EQ(edge_manager.messages[0], "READY=1\nSTATUS=serving 2 site(s), 0 open connection(s)");
   // Both sites' policies (3 each) once the edge has started.
   EXPECT_EQ(policies_with_reqid(edge_kernel, kBranch1Reqid), 3U);
   EXPECT_EQ(policies_with_reqid(edge_kernel, kBranch2Reqid), 3U);
@@ -108,7 +115,10 @@ TEST_F(AssemblyTest, AgentFromConfigInstallsPoliciesAndRotatesAgainstTheEdgeAsse
     s.rotation.jitter = rotation::Duration::zero();
   };
   const auto config = agent_config((*edge)->server().ports().at(0));
-  auto agent = app::AgentAssembly::create(io_, config, deps(agent_kernel), std::move(ao));
+  FakeServiceManager agent_manager;
+  auto agent_deps = deps(agent_kernel);
+  agent_deps.service_manager = &agent_manager;
+  auto agent = app::AgentAssembly::create(io_, config, agent_deps, std::move(ao));
   ASSERT_TRUE(agent.has_value()) << agent.error().message();
   // The tunnel is there before anything runs: fail closed.
   EXPECT_EQ(policies_with_reqid(agent_kernel, kBranch1Reqid), 3U);
@@ -117,8 +127,13 @@ TEST_F(AssemblyTest, AgentFromConfigInstallsPoliciesAndRotatesAgainstTheEdgeAsse
   EXPECT_EQ(asked_[1].reqid_max, config.ownership.reqid_max);
   EXPECT_FALSE(asked_[1].if_id.has_value());  // policy mode: no interface id
 
+  EXPECT_TRUE(agent_manager.messages.empty());
   ASSERT_TRUE((*agent)->start().has_value());
   ASSERT_NE((*agent)->executor(), nullptr);
+  // READY once the tunnel is set up and the executor runs, before its first generation.
+  ASSERT_EQ(agent_manager.count("READY=1"), 1U);
+  EXPECT_NE(agent_manager.messages[0].find("STATUS=no generation yet"), std::string::npos)
+      << agent_manager.messages[0];
   ASSERT_TRUE(run_until([&] { return (*agent)->executor()->rotations() >= 3; }));
   EXPECT_GE((*agent)->executor()->rotation().generation(), 3U);
   // The status socket serves what the CLI shows; the CLI blocks, so it runs on its own
@@ -135,6 +150,9 @@ TEST_F(AssemblyTest, AgentFromConfigInstallsPoliciesAndRotatesAgainstTheEdgeAsse
   (*edge)->stop();
   for (int i = 0; i < 100 && io_.poll() > 0; ++i) {
   }
+  EXPECT_EQ(agent_manager.messages.back(),
+            "STOPPING=1\nSTATUS=stopping; SAs and policies stay in place");
+  EXPECT_EQ(edge_manager.count("STOPPING=1"), 1U);
   // Stopped as on SIGTERM: the policies stay.
   EXPECT_EQ(policies_with_reqid(agent_kernel, kBranch1Reqid), 3U);
 }

@@ -15,6 +15,7 @@
 #include "pqbranch/app/agent_settings.hpp"
 #include "pqbranch/app/assembly_deps.hpp"
 #include "pqbranch/app/ikev2_peers.hpp"
+#include "pqbranch/app/service_notifier.hpp"
 #include "pqbranch/app/status_server.hpp"
 #include "pqbranch/app/tunnel_stack.hpp"
 #include "pqbranch/config/agent_config.hpp"
@@ -47,9 +48,10 @@ class AgentAssembly {
   AgentAssembly& operator=(const AgentAssembly&) = delete;
 
   // Starts the executor, the IKEv2 peers and the status socket (a status socket that cannot
-  // be opened is logged: rotation matters more).
+  // be opened is logged: rotation matters more); then tells the service manager READY=1 and
+  // keeps its watchdog and status line fed (service_notifier).
   core::Result<void> start();
-  // As on SIGTERM: the executor and sessions stop, SAs and policies stay.
+  // As on SIGTERM: STOPPING=1; the executor and sessions stop, SAs and policies stay.
   void stop();
 
   // Null when the config has no key-service tunnel.
@@ -65,6 +67,7 @@ class AgentAssembly {
   AgentAssembly(boost::asio::io_context& io, const config::AgentConfig& config, AssemblyDeps deps,
                 AgentAssemblyOptions options);
   core::Result<void> build();
+  core::ServiceManager& service_manager();
 
   boost::asio::io_context& io_;
   config::AgentConfig config_;
@@ -78,6 +81,8 @@ class AgentAssembly {
   std::unique_ptr<keysvc::AgentExecutor> executor_;
   std::vector<Ikev2Peer> peers_;
   std::unique_ptr<StatusServer> status_;
+  std::unique_ptr<core::ServiceManager> own_service_manager_;
+  std::unique_ptr<ServiceNotifier> notifier_;
 };
 
 }  // namespace pqbranch::app

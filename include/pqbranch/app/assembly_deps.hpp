@@ -1,8 +1,8 @@
 #pragma once
 // What a program assembly takes from outside: the kernel (one per ownership rule), the
-// route table, the key-service transport and the clock. The defaults are the real ones
-// (NetlinkKernel, NetlinkRouteTable, the AgentClient itself, the system clock); tests and the
-// benchmark agent inject FakeKernel, FakeRouteTable, decorators and a ManualClock.
+// route table, the key-service transport, the clock and the service manager. The defaults are the
+// real ones (NetlinkKernel, NetlinkRouteTable, the AgentClient itself, the system clock); tests and
+// the benchmark agent inject FakeKernel, FakeRouteTable, decorators and a ManualClock.
 
 #include <functional>
 #include <memory>
@@ -10,6 +10,7 @@
 #include "pqbranch/core/clock.hpp"
 #include "pqbranch/core/error.hpp"
 #include "pqbranch/core/metrics.hpp"
+#include "pqbranch/core/service_manager.hpp"
 #include "pqbranch/keysvc/agent_client.hpp"
 #include "pqbranch/xfrm/kernel.hpp"
 #include "pqbranch/xfrm/ownership.hpp"
@@ -32,6 +33,8 @@ struct AssemblyDeps {
   TransportWrapper transport;          // empty: the client itself
   const core::Clock* clock = nullptr;  // null: a SystemClock (steady_clock based)
   core::Metrics* metrics = nullptr;  // null: the assembly's own (a test keeps one across restarts)
+  // null: systemd's sd_notify (inactive outside a Type=notify unit)
+  core::ServiceManager* service_manager = nullptr;
 };
 
 // The real kernel and route table, for a deps struct whose factories are empty.

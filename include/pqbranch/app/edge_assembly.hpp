@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "pqbranch/app/assembly_deps.hpp"
+#include "pqbranch/app/service_notifier.hpp"
 #include "pqbranch/app/tunnel_stack.hpp"
 #include "pqbranch/config/edge_config.hpp"
 #include "pqbranch/core/error.hpp"
@@ -33,9 +34,11 @@ class EdgeAssembly {
                                                             const config::EdgeConfig& config,
                                                             AssemblyDeps deps = {},
                                                             EdgeAssemblyOptions options = {});
-  // Starts the server: tunnels, state, NAT socket, listeners.
+  // Starts the server: tunnels, state, NAT socket, listeners; then tells the service manager
+  // READY=1 and keeps its watchdog fed.
   core::Result<void> start();
-  // Closes listeners and connections; io.run() returns once the coroutines have finished.
+  // STOPPING=1; closes listeners and connections; io.run() returns once the coroutines have
+  // finished.
   void stop();
 
   [[nodiscard]] keysvc::EdgeServer& server() { return *server_; }
@@ -48,6 +51,9 @@ class EdgeAssembly {
   core::Metrics* metrics_ = &own_metrics_;
   TunnelStack stack_;
   std::unique_ptr<keysvc::EdgeServer> server_;
+  std::size_t sites_ = 0;
+  std::unique_ptr<core::ServiceManager> own_service_manager_;
+  std::unique_ptr<ServiceNotifier> notifier_;
 };
 
 }  // namespace pqbranch::app
