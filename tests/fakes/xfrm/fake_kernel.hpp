@@ -70,7 +70,7 @@ class FakeKernel final : public xfrm::Kernel {
     TieBreak outbound_tie = TieBreak::newest_first;
     // Unset: ALLOCSPI walks the range with a counter. Set: random SPIs in the range from
     // this seed, as xfrm_alloc_spi picks them (random tries, as many as the range holds).
-    std::optional<std::uint64_t> spi_seed;
+    std::optional<std::uint64_t> spi_seed{};
   };
 
   // One call, as the log records it: "add SA spi 0x00001000 dst 10.0.0.2 -> ok" or
