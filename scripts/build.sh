@@ -4,7 +4,8 @@ set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 preset=${1:-asan}
 cd "$top"
-# -j2 keeps a 2-core machine responsive; CMAKE_BUILD_PARALLEL_LEVEL overrides.
+# One compile job per core (nproc); CMAKE_BUILD_PARALLEL_LEVEL overrides, e.g. 1 to keep a busy
+# machine responsive.
 export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}
 cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset"

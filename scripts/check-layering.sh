@@ -2,7 +2,11 @@
 # Checks the module layering against docs/architecture.md ("Modules" table, column "uses"):
 #  1. the table's edges are exactly the USES lists of src/CMakeLists.txt's pqb_module() calls;
 #  2. every project include in include/pqbranch/<m>/ and src/<m>/ names <m> or a module that
-#     <m> may use (directly or through the modules it uses).
+#     <m> may use (directly or through the modules it uses);
+#  3. OpenSSL is used only in crypto: outside include/pqbranch/crypto and src/crypto, no file
+#     of include/, src/, agent/ or edge-stub/ includes <openssl/...> or names an OpenSSL
+#     identifier (SSL_*, EVP_*, X509*, PEM_*, BIO_*, ERR_*, OPENSSL_*, d2i_*, i2d_*) outside a
+#     comment. Other modules may hold an `SSL*` from Asio and hand it to crypto functions.
 # Prints each violation as file:line and exits 1 when there is one.
 #   check-layering.sh [SOURCE_TREE]
 set -euo pipefail
@@ -63,6 +67,20 @@ for mod in "${!cmake_uses[@]}"; do
   done < <(grep -rnE '^\s*#\s*include "pqbranch/[a-z0-9_]+/' "${dirs[@]}" || true)
 done
 
-(( fail == 0 )) && printf 'layering: %d modules, every include follows docs/architecture.md\n' \
+openssl='#[[:space:]]*include[[:space:]]*<openssl/|\<(SSL_|EVP_|X509|PEM_|BIO_|ERR_|OPENSSL_|d2i_|i2d_)'
+for d in "$top/include" "$top/src" "$top/agent" "$top/edge-stub"; do
+  [[ -d "$d" ]] || continue
+  while IFS= read -r -d '' file; do
+    # Comments out: // to the end of the line, /* ... */ on one line, and lines of a block
+    # comment that start with '*'.
+    while IFS=: read -r line text; do
+      complain "${file#"$top"/}:$line: OpenSSL outside crypto: $text"
+    done < <(sed -E 's://.*$::; s:/\*.*\*/::g; s:^[[:space:]]*\*.*$::' "$file" |
+      grep -nE "$openssl" || true)
+  done < <(find "$d" \( -path "$top/include/pqbranch/crypto" -o -path "$top/src/crypto" \) -prune \
+    -o -type f \( -name '*.hpp' -o -name '*.cpp' -o -name '*.h' \) -print0)
+done
+
+(( fail == 0 )) && printf 'layering: %d modules, every include follows docs/architecture.md, OpenSSL only in crypto\n' \
   "${#cmake_uses[@]}"
 exit "$fail"

@@ -94,19 +94,38 @@ pqb_peerroot() {
     --aptopt='Acquire::Check-Valid-Until "false"'
 }
 
-# True when the CTest labels a gate run selects (none = all) include interop.
-pqb_wants_interop() {
-  local a labels=0
+# The Debian 13 root booted with systemd as PID 1 by the VM tests that install pqbranch's
+# packages (docs/vm-harness.md, "systemd as PID 1"). Written at creation so every boot is
+# quick and the same: a machine id (no first-boot units), caches that would otherwise be
+# rebuilt on each boot (ldconfig, the journal catalog, hwdb), and no getty or timers.
+pqb_sysroot() {
+  pqb_make_root sysroot "$(pqb_top)/scripts/sysroot.packages" "$PQB_SUITE" \
+    --customize-hook='chroot "$1" systemd-machine-id-setup >/dev/null' \
+    --customize-hook='chroot "$1" ldconfig && chroot "$1" journalctl --update-catalog' \
+    --customize-hook='chroot "$1" systemd-hwdb update' \
+    --customize-hook='chroot "$1" systemctl --quiet mask serial-getty@.service getty@.service \
+      systemd-firstboot.service apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer \
+      fstrim.timer dpkg-db-backup.timer systemd-tmpfiles-clean.timer' \
+    --customize-hook='touch "$1/etc/.updated" "$1/var/.updated"'
+}
+
+# pqb_wants_label LABEL ARGS...: true when the CTest labels a gate run selects (none = all)
+# include LABEL.
+pqb_wants_label() {
+  local want=$1 a labels=0
+  shift
   for a in "$@"; do
     [[ "$a" == -* ]] && continue
     labels=1
-    [[ "$a" == interop ]] && return 0
+    [[ "$a" == "$want" ]] && return 0
   done
   (( labels == 0 ))
 }
+pqb_wants_interop() { pqb_wants_label interop "$@"; }
 
 # pqb_in_root ROOT COMMAND...: run COMMAND inside ROOT with the source tree at /pqbranch
-# (and, when PQB_PEERROOT names one, the strongSwan peer root at /run/peerroot).
+# (and, when PQB_PEERROOT names one, the strongSwan peer root at /run/peerroot; when
+# PQB_SYSROOT does, the systemd VM root at /run/sysroot).
 # A private mount namespace holds every mount, so they vanish with the command, and
 # several commands can use one root at once.
 pqb_in_root() {
@@ -114,7 +133,7 @@ pqb_in_root() {
   local top; top=$(pqb_top)
   local ccache; ccache="$(pqb_cache_dir)/ccache"; mkdir -p "$ccache"
   unshare --mount --propagation private -- /bin/bash -euc '
-    root=$1 top=$2 ccache=$3 peerroot=$4; shift 4
+    root=$1 top=$2 ccache=$3 peerroot=$4 sysroot=$5; shift 5
     # The root a mount point of its own: `ip netns exec` and `ip -n` make "/" a slave mount,
     # which fails on a plain directory (the demo runs in namespaces inside the root).
     mount --bind "$root" "$root"
@@ -137,9 +156,17 @@ pqb_in_root() {
       mount -o remount,bind,ro "$root/run/peerroot"
       peer=/run/peerroot
     fi
+    # The systemd VM root, read-only: each VM writes to an overlay of its own in the guest.
+    sys=
+    if [[ -n "$sysroot" ]]; then
+      mkdir -p "$root/run/sysroot"
+      mount --bind "$sysroot" "$root/run/sysroot"
+      mount -o remount,bind,ro "$root/run/sysroot"
+      sys=/run/sysroot
+    fi
     cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
     exec chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
       HOME=/root TERM="${TERM:-dumb}" CI="${CI:-}" PQB_IN_ROOT=1 CCACHE_DIR=/var/cache/ccache \
-      PQB_VMROOT=/run/vmroot PQB_PEERROOT="$peer" LANG=C.UTF-8 "$@"
-  ' pqb-root "$root" "$top" "$ccache" "${PQB_PEERROOT:-}" "$@"
+      PQB_VMROOT=/run/vmroot PQB_PEERROOT="$peer" PQB_SYSROOT="$sys" LANG=C.UTF-8 "$@"
+  ' pqb-root "$root" "$top" "$ccache" "${PQB_PEERROOT:-}" "${PQB_SYSROOT:-}" "$@"
 }

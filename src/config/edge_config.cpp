@@ -1,5 +1,7 @@
 #include "pqbranch/config/edge_config.hpp"
 
+#include <algorithm>
+
 #include "pqbranch/config/config_file.hpp"
 
 #include "section_readers.hpp"
@@ -9,13 +11,36 @@ namespace {
 
 LimitSettings read_limits(TableReader table) {
   LimitSettings l;
-  l.max_connections = table.get(
-      "max_connections", kind::Integer<std::uint32_t>{.min = 1, .max = 65536}, l.max_connections);
+  using Count = kind::Integer<std::uint32_t>;
+  constexpr std::uint32_t kMaxConnections = 65536;
+  const auto at_least_100ms = kind::Duration{.min = std::chrono::milliseconds{100}};
+  l.max_connections =
+      table.get("max_connections", Count{.min = 1, .max = kMaxConnections}, l.max_connections);
+  l.max_unauthenticated = table.get("max_unauthenticated", Count{.min = 1, .max = kMaxConnections},
+                                    std::max<std::uint32_t>(1, l.max_connections / 2));
+  l.max_handshakes = table.get("max_handshakes", Count{.min = 1, .max = kMaxConnections},
+                               std::min(l.max_handshakes, l.max_unauthenticated));
+  l.max_per_source = table.get("max_per_source", Count{.min = 1, .max = kMaxConnections},
+                               std::min(l.max_per_source, l.max_connections));
+  l.max_unauthenticated_per_source = table.get(
+      "max_unauthenticated_per_source", Count{.min = 1, .max = kMaxConnections},
+      std::min({l.max_unauthenticated_per_source, l.max_per_source, l.max_unauthenticated}));
   // A key-service message is small; a large bound only invites memory exhaustion.
   l.max_body_bytes = table.get(
       "max_body_bytes", kind::Size{.min = 1, .max = std::uint64_t{1024} * 1024}, l.max_body_bytes);
-  l.read_timeout = table.get("read_timeout", kind::Duration{.min = std::chrono::milliseconds{100}},
-                             l.read_timeout);
+  l.handshake_timeout = table.get("handshake_timeout", at_least_100ms, l.handshake_timeout);
+  l.read_timeout = table.get("read_timeout", at_least_100ms, l.read_timeout);
+  l.idle_timeout = table.get("idle_timeout", at_least_100ms, l.idle_timeout);
+  l.max_requests_per_connection = table.get(
+      "max_requests_per_connection", Count{.min = 1, .max = 1000}, l.max_requests_per_connection);
+  l.generation_burst =
+      table.get("generation_burst", Count{.min = 1, .max = 1000}, l.generation_burst);
+  l.generation_refill = table.get("generation_refill", kind::Duration{}, l.generation_refill);
+  l.max_outstanding_generations = table.get(
+      "max_outstanding_generations", Count{.min = 2, .max = 16}, l.max_outstanding_generations);
+  l.abandoned_generation_lifetime =
+      table.get("abandoned_generation_lifetime", kind::Duration{.min = std::chrono::seconds{30}},
+                l.abandoned_generation_lifetime);
   return l;
 }
 

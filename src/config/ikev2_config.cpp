@@ -51,7 +51,7 @@ core::Error bad_proposal(std::string_view text, const std::string& why) {
 }  // namespace
 
 bool is_ml_kem(KeMethod m) noexcept {
-  return m == KeMethod::mlkem768 || m == KeMethod::mlkem1024;
+  return m == KeMethod::mlkem512 || m == KeMethod::mlkem768 || m == KeMethod::mlkem1024;
 }
 
 std::string_view to_string(KeMethod m) noexcept {

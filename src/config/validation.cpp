@@ -4,6 +4,8 @@
 #include <set>
 #include <sys/un.h>
 
+#include "pqbranch/core/site_id.hpp"
+
 namespace pqbranch::config {
 namespace {
 
@@ -246,9 +248,20 @@ std::vector<Problem> validate(const EdgeConfig& c) {
     r.require(!repeated, indexed("listen", i), "is listed twice");
   }
   r.tls(c.tls);
-  r.require(c.limits.max_connections > 0, "limits.max_connections", "must be at least 1");
-  r.require(c.limits.max_body_bytes > 0, "limits.max_body_bytes", "must be at least 1");
-  r.require(c.limits.read_timeout.count() > 0, "limits.read_timeout", "must be longer than 0s");
+  const LimitSettings& l = c.limits;
+  r.require(l.max_connections > 0, "limits.max_connections", "must be at least 1");
+  r.require(l.max_unauthenticated <= l.max_connections, "limits.max_unauthenticated",
+            "must not exceed limits.max_connections");
+  r.require(l.max_handshakes <= l.max_unauthenticated, "limits.max_handshakes",
+            "must not exceed limits.max_unauthenticated");
+  r.require(l.max_per_source <= l.max_connections, "limits.max_per_source",
+            "must not exceed limits.max_connections");
+  r.require(l.max_unauthenticated_per_source <= l.max_per_source &&
+                l.max_unauthenticated_per_source <= l.max_unauthenticated,
+            "limits.max_unauthenticated_per_source",
+            "must not exceed limits.max_per_source and limits.max_unauthenticated");
+  r.require(l.max_body_bytes > 0, "limits.max_body_bytes", "must be at least 1");
+  r.require(l.read_timeout.count() > 0, "limits.read_timeout", "must be longer than 0s");
   r.prefixes(c.tunnel.local_prefixes, "tunnel.local_prefixes");
   r.lifetime(c.lifetime);
   r.ownership(c.ownership);
@@ -256,7 +269,8 @@ std::vector<Problem> validate(const EdgeConfig& c) {
   for (std::size_t i = 0; i < c.sites.size(); ++i) {
     const auto& s = c.sites[i];
     const auto key = indexed("site", i);
-    r.require(!s.id.empty(), key + ".id", "must be set");
+    r.require(!s.id.empty() && s.id.size() <= core::kMaxSiteIdBytes, key + ".id",
+              "must be 1.." + std::to_string(core::kMaxSiteIdBytes) + " bytes");
     r.prefixes(s.prefixes, key + ".prefixes");
     r.disjoint(s.prefixes, c.tunnel.local_prefixes, key + ".prefixes", " in tunnel.local_prefixes");
     r.owned_reqid(c.ownership, s.reqid, key + ".reqid");

@@ -9,6 +9,11 @@ std::string Error::message() const {
   return detail + ": " + code.message();
 }
 
+Error prefixed(Error e, std::string_view where) {
+  e.detail = e.detail.empty() ? std::string(where) : std::string(where) + ": " + e.detail;
+  return e;
+}
+
 void throw_exception_from_error(const Error& e, const boost::source_location& loc) {
   throw std::logic_error("unchecked error at " + std::string(loc.file_name()) + ":" +
                          std::to_string(loc.line()) + ": " + e.message());

@@ -113,21 +113,6 @@ core::Result<void> write_private_key(const PrivateKey& key, const std::filesyste
   return {};
 }
 
-core::Result<PublicKey> load_public_key(const std::filesystem::path& file) {
-  const detail::ErrorQueueScope scope;
-  auto bytes = detail::read_file(file, "public key file", detail::FileKind::certificate);
-  if (!bytes) return bytes.error();
-  Bio bio(BIO_new_mem_buf(bytes->data(), static_cast<int>(bytes->size())));
-  if (!bio) return detail::openssl_error(errc::backend, "BIO_new_mem_buf");
-  PkeyHandle key(
-      PEM_read_bio_PUBKEY_ex(bio.get(), nullptr, no_passphrase, nullptr, nullptr, nullptr));
-  if (!key) {
-    return detail::openssl_error(errc::bad_key,
-                                 "public key file " + file.string() + ": no PEM public key");
-  }
-  return PublicKey(std::move(key));
-}
-
 core::Result<std::vector<std::uint8_t>> public_key_der(const PublicKey& key) {
   const detail::ErrorQueueScope scope;
   unsigned char* der = nullptr;

@@ -83,6 +83,14 @@ core::Result<SignatureAlgorithm> signature_algorithm_of(EVP_PKEY* key) {
                                       type_of(key)));
 }
 
+core::Result<SignatureAlgorithm> signature_algorithm_of(const PrivateKey& key) {
+  return signature_algorithm_of(key.native());
+}
+
+core::Result<SignatureAlgorithm> signature_algorithm_of(const PublicKey& key) {
+  return signature_algorithm_of(key.native());
+}
+
 core::Result<std::vector<std::uint8_t>> sign(const PrivateKey& key,
                                              std::span<const std::uint8_t> message) {
   const detail::ErrorQueueScope scope;

@@ -221,6 +221,10 @@ void report_server_refusal(const HandshakeRefusal& refusal, std::string_view pee
                            core::Metrics& metrics) {
   spdlog::warn("TLS: refused handshake from {}: {}: {}", peer, to_string(refusal.reason),
                refusal.text);
+  count_server_refusal(refusal, metrics);
+}
+
+void count_server_refusal(const HandshakeRefusal& refusal, core::Metrics& metrics) {
   metrics.add("tls_handshake_refused_total", 1,
               fmt::format("reason=\"{}\"", to_string(refusal.reason)));
 }

@@ -15,7 +15,7 @@ constexpr std::string_view kKeyPad = "Key Pad for IKEv2";
 
 }  // namespace
 
-core::Result<std::vector<std::uint8_t>> auth_octets(PrfId prf_id, const AuthOctetsInput& in) {
+core::Result<std::vector<std::uint8_t>> auth_octets(IkePrf prf_id, const AuthOctetsInput& in) {
   if (in.id == nullptr) return detail::fail(errc::invalid_argument, "auth_octets without an ID");
   if (in.real_message.empty() || in.peer_nonce.empty() || in.sk_p.empty()) {
     return detail::fail(errc::invalid_argument, "auth_octets with an empty input");
@@ -35,7 +35,7 @@ core::Result<std::vector<std::uint8_t>> auth_octets(PrfId prf_id, const AuthOcte
   return out;
 }
 
-core::Result<core::SecureBytes> psk_auth(PrfId prf_id, std::span<const std::uint8_t> shared_secret,
+core::Result<core::SecureBytes> psk_auth(IkePrf prf_id, std::span<const std::uint8_t> shared_secret,
                                          std::span<const std::uint8_t> octets) {
   if (shared_secret.empty()) return detail::fail(errc::bad_key, "empty pre-shared key");
   const auto* pad = reinterpret_cast<const std::uint8_t*>(kKeyPad.data());
@@ -44,7 +44,7 @@ core::Result<core::SecureBytes> psk_auth(PrfId prf_id, std::span<const std::uint
   return prf(prf_id, key->span(), octets);
 }
 
-core::Result<void> verify_psk_auth(PrfId prf_id, std::span<const std::uint8_t> shared_secret,
+core::Result<void> verify_psk_auth(IkePrf prf_id, std::span<const std::uint8_t> shared_secret,
                                    std::span<const std::uint8_t> octets,
                                    std::span<const std::uint8_t> received) {
   auto expected = psk_auth(prf_id, shared_secret, octets);

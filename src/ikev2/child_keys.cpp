@@ -6,7 +6,7 @@
 
 namespace pqbranch::ikev2 {
 
-core::Result<ChildKeys> derive_child_keys(PrfId prf_id, std::span<const std::uint8_t> sk_d,
+core::Result<ChildKeys> derive_child_keys(IkePrf prf_id, std::span<const std::uint8_t> sk_d,
                                           std::span<const std::uint8_t> ni,
                                           std::span<const std::uint8_t> nr,
                                           std::span<const std::uint8_t> shared_secret,

@@ -10,7 +10,7 @@ core::Result<std::vector<std::uint8_t>> build_ike_intermediate(IkeSa& sa) {
   if (!sa.selected || !sa.selected->ke1) {
     return core::make_error(exchange_errc::unexpected_message, "no additional key exchange");
   }
-  const auto method = static_cast<KeMethod>(static_cast<std::uint16_t>(*sa.selected->ke1));
+  const auto method = *sa.selected->ke1;
   auto ke = KeyExchange::start(method);
   if (!ke) return ke.error();
   Message m;

@@ -10,7 +10,7 @@
 
 namespace pqbranch::ikev2 {
 
-core::Result<core::SecureBytes> initial_skeyseed(PrfId prf_id, std::span<const std::uint8_t> ni,
+core::Result<core::SecureBytes> initial_skeyseed(IkePrf prf_id, std::span<const std::uint8_t> ni,
                                                  std::span<const std::uint8_t> nr,
                                                  std::span<const std::uint8_t> shared_secret) {
   if (shared_secret.empty()) return detail::fail(errc::invalid_argument, "empty shared secret");
@@ -18,7 +18,7 @@ core::Result<core::SecureBytes> initial_skeyseed(PrfId prf_id, std::span<const s
   return prf(prf_id, key.span(), shared_secret);
 }
 
-core::Result<core::SecureBytes> additional_skeyseed(PrfId prf_id,
+core::Result<core::SecureBytes> additional_skeyseed(IkePrf prf_id,
                                                     std::span<const std::uint8_t> previous_sk_d,
                                                     std::span<const std::uint8_t> shared_secret,
                                                     std::span<const std::uint8_t> ni,
@@ -32,7 +32,7 @@ core::Result<core::SecureBytes> additional_skeyseed(PrfId prf_id,
   return prf(prf_id, previous_sk_d, data.span());
 }
 
-core::Result<IkeKeys> derive_ike_keys(PrfId prf_id, IkeKeySizes sizes,
+core::Result<IkeKeys> derive_ike_keys(IkePrf prf_id, IkeKeySizes sizes,
                                       std::span<const std::uint8_t> skeyseed,
                                       std::span<const std::uint8_t> ni,
                                       std::span<const std::uint8_t> nr, const Spi& spi_i,
@@ -61,7 +61,7 @@ core::Result<IkeKeys> derive_ike_keys(PrfId prf_id, IkeKeySizes sizes,
   return keys;
 }
 
-core::Result<IkeKeys> initial_ike_keys(PrfId prf_id, IkeKeySizes sizes,
+core::Result<IkeKeys> initial_ike_keys(IkePrf prf_id, IkeKeySizes sizes,
                                        std::span<const std::uint8_t> ni,
                                        std::span<const std::uint8_t> nr,
                                        std::span<const std::uint8_t> shared_secret,

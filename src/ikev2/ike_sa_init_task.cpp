@@ -19,13 +19,8 @@ core::Error unexpected(const std::string& why) {
   return core::make_error(exchange_errc::unexpected_message, "IKE_SA_INIT response: " + why);
 }
 
-KeMethod ike_method(config::KeMethod m) {
-  return static_cast<KeMethod>(static_cast<std::uint16_t>(m));
-}
-
 bool offers_ke(const InitiatorSettings& s, KeMethod m) {
-  return std::ranges::any_of(s.proposals,
-                             [&](const config::IkeProposal& p) { return ike_method(p.ke) == m; });
+  return std::ranges::any_of(s.proposals, [&](const config::IkeProposal& p) { return p.ke == m; });
 }
 
 bool any_addke(const InitiatorSettings& s) {
@@ -133,7 +128,7 @@ std::optional<config::IkeProposal> read_ike_proposal(const Proposal& p) {
         break;
       case TransformType::prf: {
         if (prf || t.id < 5 || t.id > 7) return std::nullopt;
-        out.prf = static_cast<config::IkePrf>(t.id);
+        out.prf = static_cast<IkePrf>(t.id);
         prf = true;
         break;
       }
@@ -141,9 +136,10 @@ std::optional<config::IkeProposal> read_ike_proposal(const Proposal& p) {
       case TransformType::addke1: {
         const bool first = t.type == TransformType::ke;
         if (!first && t.id == 0) break;  // ADDKE1 NONE (RFC 9370 §2.2.1): no extra exchange
-        const auto m = static_cast<config::KeMethod>(t.id);
-        const bool known = m == config::KeMethod::ecp256 || m == config::KeMethod::ecp384 ||
-                           m == config::KeMethod::x25519 || config::is_ml_kem(m);
+        const auto m = static_cast<KeMethod>(t.id);
+        const bool known = m == KeMethod::ecp256 || m == KeMethod::ecp384 ||
+                           m == KeMethod::x25519 || m == KeMethod::mlkem768 ||
+                           m == KeMethod::mlkem1024;
         if (!known || (first && ke) || (!first && out.ke1)) return std::nullopt;
         if (first) {
           out.ke = m;
@@ -246,7 +242,7 @@ core::Result<InitOutcome> process_ike_sa_init(IkeSa& sa, const InitiatorSettings
   if (h.spi_r == Spi{}) return unexpected("SPIr is zero");
   auto chosen = choose(*sa_payload, settings);
   if (!chosen) return chosen.error();
-  if (ike_method(chosen->ke) != sa.pending_ke->method() || ke->method != sa.pending_ke->method()) {
+  if (chosen->ke != sa.pending_ke->method() || ke->method != sa.pending_ke->method()) {
     return core::make_error(exchange_errc::no_acceptable_proposal,
                             "IKE_SA_INIT: the responder's KE method differs from the chosen one");
   }
@@ -259,7 +255,7 @@ core::Result<InitOutcome> process_ike_sa_init(IkeSa& sa, const InitiatorSettings
   }
   sa.nr = nonce->data;
   sa.selected = *chosen;
-  sa.prf = static_cast<PrfId>(static_cast<std::uint16_t>(chosen->prf));
+  sa.prf = chosen->prf;
   sa.intermediate_supported =
       find_notify(m->payloads, NotifyType::intermediate_exchange_supported) != nullptr;
   if (chosen->ke1 && !sa.intermediate_supported) {

@@ -214,8 +214,7 @@ struct InitiatorSession::Impl : std::enable_shared_from_this<InitiatorSession::I
   void begin_attempt() {
     retry_at.reset();
     auto a = std::make_unique<Attempt>(options.retransmit);
-    a->method =
-        static_cast<KeMethod>(static_cast<std::uint16_t>(options.settings.proposals.at(0).ke));
+    a->method = options.settings.proposals.at(0).ke;
     Attempt& ref = *a;
     (current && current->phase == Phase::established ? next : current) = std::move(a);
     send_init(ref);

@@ -6,7 +6,7 @@
 
 namespace pqbranch::ikev2 {
 
-core::Result<core::SecureBytes> int_auth_step(PrfId prf_id, std::span<const std::uint8_t> sk_p,
+core::Result<core::SecureBytes> int_auth_step(IkePrf prf_id, std::span<const std::uint8_t> sk_p,
                                               std::span<const std::uint8_t> previous,
                                               std::span<const std::uint8_t> octets) {
   const auto data = detail::secure_concat({previous, octets});

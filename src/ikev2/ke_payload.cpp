@@ -10,17 +10,17 @@ namespace pqbranch::ikev2 {
 
 std::optional<KeDataSizes> ke_data_sizes(KeMethod m) noexcept {
   switch (m) {
-    case KeMethod::ecp_256:
+    case KeMethod::ecp256:
       return KeDataSizes{64, 64};
-    case KeMethod::ecp_384:
+    case KeMethod::ecp384:
       return KeDataSizes{96, 96};
-    case KeMethod::curve25519:
+    case KeMethod::x25519:
       return KeDataSizes{32, 32};
-    case KeMethod::ml_kem_512:
+    case KeMethod::mlkem512:
       return KeDataSizes{800, 768};
-    case KeMethod::ml_kem_768:
+    case KeMethod::mlkem768:
       return KeDataSizes{1184, 1088};
-    case KeMethod::ml_kem_1024:
+    case KeMethod::mlkem1024:
       return KeDataSizes{1568, 1568};
     default:
       return std::nullopt;

@@ -13,11 +13,11 @@ namespace {
 
 std::optional<crypto::EcdhGroup> ecdh_group(KeMethod m) {
   switch (m) {
-    case KeMethod::ecp_256:
+    case KeMethod::ecp256:
       return crypto::EcdhGroup::p256;
-    case KeMethod::ecp_384:
+    case KeMethod::ecp384:
       return crypto::EcdhGroup::p384;
-    case KeMethod::curve25519:
+    case KeMethod::x25519:
       return crypto::EcdhGroup::x25519;
     default:
       return std::nullopt;
@@ -25,13 +25,13 @@ std::optional<crypto::EcdhGroup> ecdh_group(KeMethod m) {
 }
 
 std::optional<crypto::MlKem> ml_kem(KeMethod m) {
-  if (m == KeMethod::ml_kem_768) return crypto::MlKem::ml_kem_768;
-  if (m == KeMethod::ml_kem_1024) return crypto::MlKem::ml_kem_1024;
+  if (m == KeMethod::mlkem768) return crypto::MlKem::ml_kem_768;
+  if (m == KeMethod::mlkem1024) return crypto::MlKem::ml_kem_1024;
   return std::nullopt;
 }
 
 bool is_ecp(KeMethod m) {
-  return m == KeMethod::ecp_256 || m == KeMethod::ecp_384;
+  return m == KeMethod::ecp256 || m == KeMethod::ecp384;
 }
 
 core::Error unsupported(KeMethod m) {

@@ -12,13 +12,13 @@
 namespace pqbranch::ikev2 {
 namespace {
 
-crypto::Hash hash_of(PrfId id) noexcept {
+crypto::Hash hash_of(IkePrf id) noexcept {
   switch (id) {
-    case PrfId::hmac_sha2_384:
+    case IkePrf::hmac_sha384:
       return crypto::Hash::sha384;
-    case PrfId::hmac_sha2_512:
+    case IkePrf::hmac_sha512:
       return crypto::Hash::sha512;
-    case PrfId::hmac_sha2_256:
+    case IkePrf::hmac_sha256:
       break;
   }
   return crypto::Hash::sha256;
@@ -26,21 +26,21 @@ crypto::Hash hash_of(PrfId id) noexcept {
 
 }  // namespace
 
-std::size_t prf_size(PrfId prf) noexcept {
+std::size_t prf_size(IkePrf prf) noexcept {
   return crypto::digest_size(hash_of(prf));
 }
 
-core::Result<PrfId> check_prf(std::uint16_t transform_id) {
-  switch (static_cast<PrfId>(transform_id)) {
-    case PrfId::hmac_sha2_256:
-    case PrfId::hmac_sha2_384:
-    case PrfId::hmac_sha2_512:
-      return static_cast<PrfId>(transform_id);
+core::Result<IkePrf> check_prf(std::uint16_t transform_id) {
+  switch (static_cast<IkePrf>(transform_id)) {
+    case IkePrf::hmac_sha256:
+    case IkePrf::hmac_sha384:
+    case IkePrf::hmac_sha512:
+      return static_cast<IkePrf>(transform_id);
   }
   return detail::fail(errc::unsupported_algorithm, "PRF transform " + std::to_string(transform_id));
 }
 
-core::Result<core::SecureBytes> prf(PrfId id, std::span<const std::uint8_t> key,
+core::Result<core::SecureBytes> prf(IkePrf id, std::span<const std::uint8_t> key,
                                     std::span<const std::uint8_t> data) {
   if (auto ok = check_prf(static_cast<std::uint16_t>(id)); !ok) return ok.error();
   auto out = crypto::hmac(hash_of(id), key, data);
@@ -48,7 +48,7 @@ core::Result<core::SecureBytes> prf(PrfId id, std::span<const std::uint8_t> key,
   return out;
 }
 
-core::Result<core::SecureBytes> prf_plus(PrfId id, std::span<const std::uint8_t> key,
+core::Result<core::SecureBytes> prf_plus(IkePrf id, std::span<const std::uint8_t> key,
                                          std::span<const std::uint8_t> seed, std::size_t length) {
   const auto block = prf_size(id);
   if (length == 0 || length > 255 * block) {

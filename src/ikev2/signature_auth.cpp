@@ -9,8 +9,11 @@
 #include "byte_io.hpp"
 
 namespace pqbranch::ikev2 {
+namespace {
 
-core::Result<SignatureScheme> signature_scheme_of(EVP_PKEY* key) {
+// The signature scheme a key signs with in IKEv2.
+template <class Key>
+core::Result<SignatureScheme> signature_scheme_of(const Key& key) {
   auto alg = crypto::signature_algorithm_of(key);
   if (!alg) return detail::fail(errc::unsupported_algorithm, alg.error().message());
   switch (*alg) {
@@ -25,9 +28,11 @@ core::Result<SignatureScheme> signature_scheme_of(EVP_PKEY* key) {
                       std::string(crypto::to_string(*alg)) + " has no IKEv2 AUTH encoding here");
 }
 
+}  // namespace
+
 core::Result<AuthPayload> sign_auth(const crypto::PrivateKey& key,
                                     std::span<const std::uint8_t> octets) {
-  auto scheme = signature_scheme_of(key.native());
+  auto scheme = signature_scheme_of(key);
   if (!scheme) return scheme.error();
   auto sig = crypto::sign(key, octets);
   if (!sig) return detail::fail(errc::crypto_failure, sig.error().message());
@@ -43,7 +48,7 @@ core::Result<void> verify_auth_signature(const crypto::PublicKey& key, const Aut
   }
   auto received = parse_digital_signature(auth.data);
   if (!received) return received.error();
-  auto expected = signature_scheme_of(key.native());
+  auto expected = signature_scheme_of(key);
   if (!expected) return expected.error();
   if (received->scheme != *expected) {
     return detail::fail(errc::unsupported_algorithm, std::string(to_string(received->scheme)) +

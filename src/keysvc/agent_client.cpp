@@ -77,6 +77,7 @@ struct Op {
 struct Response {
   unsigned status = 0;
   std::string body;
+  std::optional<std::chrono::seconds> retry_after;  // a valid Retry-After header
 };
 
 }  // namespace
@@ -116,7 +117,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
   std::optional<HandshakeRecord> last;
   // Per endpoint: the latest resumable session, and the signature that authenticated it.
   struct Resumable {
-    core::CHandle<SSL_SESSION, SSL_SESSION_free> session;
+    crypto::TlsSession session;
     std::string signature;
   };
   std::map<std::size_t, Resumable> sessions;
@@ -241,7 +242,9 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
     }
     if (options.resume_sessions) {
       if (auto it = sessions.find(c.endpoint); it != sessions.end()) {
-        SSL_set_session(ssl, it->second.session.get());
+        if (auto o = crypto::TlsConnection(ssl).offer_session(it->second.session); !o) {
+          co_return o.error();
+        }
       }
     }
     lowest.expires_at(deadline);
@@ -296,6 +299,9 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
     remember_session(c);
     Response r;
     r.status = parser.get().result_int();
+    if (auto it = parser.get().find(http::field::retry_after); it != parser.get().end()) {
+      r.retry_after = wire::parse_retry_after(it->value());
+    }
     r.body = std::move(parser.get().body());
     co_return r;
   }
@@ -303,10 +309,10 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
   // TLS 1.3 tickets arrive after the handshake; by the first answer they have been read.
   void remember_session(const Conn& c) {
     if (!options.resume_sessions) return;
-    core::CHandle<SSL_SESSION, SSL_SESSION_free> s(
-        SSL_get1_session(const_cast<Stream&>(c.stream).native_handle()));  // NOLINT
-    if (!s || SSL_SESSION_is_resumable(s.get()) != 1) return;
-    sessions[c.endpoint] = Resumable{std::move(s), c.session_signature};
+    auto s = crypto::TlsConnection(const_cast<Stream&>(c.stream).native_handle())  // NOLINT
+                 .resumable_session();
+    if (!s) return;
+    sessions.insert_or_assign(c.endpoint, Resumable{std::move(*s), c.session_signature});
   }
 
   // GET /v1/nat-token, then the authenticated hello from the encapsulation socket, twice.
@@ -333,8 +339,8 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
     }
     if (c.edge_nat_off) co_return core::Result<void>{};
     const auto context = keysvc::nat_exporter_context(*token);
-    auto key = crypto::export_keying_material(c.stream.native_handle(), keysvc::kNatExporterLabel,
-                                              context, wire::kNatKeyBytes);
+    auto key = crypto::TlsConnection(c.stream.native_handle())
+                   .export_keying_material(keysvc::kNatExporterLabel, context, wire::kNatKeyBytes);
     if (!key) co_return key.error();
     auto datagram = wire::encode_nat_hello(*token, *key);
     if (!datagram) co_return datagram.error();
@@ -376,8 +382,8 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
         rotation::GenerationKeys keys;
         if (offer->agent_spi == request.agent_spi) {
           auto derived =
-              derive_generation_keys(c.stream.native_handle(), c.site_id, offer->generation,
-                                     request.agent_spi, offer->edge_spi);
+              derive_generation_keys(crypto::TlsConnection(c.stream.native_handle()), c.site_id,
+                                     offer->generation, request.agent_spi, offer->edge_spi);
           if (!derived) co_return derived.error();
           keys = std::move(*derived);
         }
@@ -396,6 +402,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
                      endpoint_name(c.endpoint));
         continue;
       }
+      refusal->retry_after = res->retry_after;
       deliver(rotation::RefusalReceived{c.id, std::move(*refusal)});
       co_return core::Result<void>{};
     }
@@ -419,6 +426,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
                  endpoint_name(c.endpoint), ack.generation, res->status,
                  refusal ? refusal->detail : refusal.error().message());
     if (!refusal) co_return refusal.error();
+    refusal->retry_after = res->retry_after;
     deliver(rotation::RefusalReceived{c.id, std::move(*refusal)});
     co_return core::Result<void>{};
   }

@@ -176,6 +176,10 @@ struct EdgeExecutor::Impl {
     metrics.add(
         "edge_refusals_total", 1,
         fmt::format("{},code=\"{}\"", site_label(sites[i].config), to_string(a.refusal.code)));
+    if (!a.limit.empty()) {
+      metrics.add("edge_site_limit_refusals_total", 1,
+                  fmt::format("{},limit=\"{}\"", site_label(sites[i].config), a.limit));
+    }
     deliver(i, a.conn, a.refusal);
   }
 
@@ -205,13 +209,22 @@ struct EdgeExecutor::Impl {
   }
 
   // The request as the machine sees it: the agent's address and encapsulation decided here.
+  // A configured address is never replaced by what a hello says: only its port is taken
+  // from a hello that came from that address (anyone who can send UDP could send another).
   [[nodiscard]] rotation::RequestReceived received(const Site& s, const IncomingRequest& in) const {
     rotation::RequestReceived ev{in.conn, in.request, std::nullopt, std::nullopt};
     const rotation::TunnelConfig& t = s.config.rotation.tunnel;
-    if (in.request.nat_source_port && in.hello && nat_mode != config::NatMode::off) {
-      const bool translated = !s.config.address_configured || in.hello->address != t.remote ||
-                              in.hello->port != *in.request.nat_source_port;
-      if (nat_mode == config::NatMode::force || translated) ev.nat = in.hello;
+    std::optional<rotation::NatMapping> hello = in.hello;
+    if (hello && s.config.address_configured && hello->address != t.remote) {
+      spdlog::debug("site '{}': NAT hello from {} ignored: the site's address is {}",
+                    s.config.rotation.site_id, hello->address.to_string(), t.remote.to_string());
+      metrics.add("edge_nat_hellos_ignored_total", 1, site_label(s.config));
+      hello.reset();
+    }
+    if (in.request.nat_source_port && hello && nat_mode != config::NatMode::off) {
+      const bool translated =
+          !s.config.address_configured || hello->port != *in.request.nat_source_port;
+      if (nat_mode == config::NatMode::force || translated) ev.nat = hello;
     }
     if (!ev.nat && !s.config.address_configured) ev.agent_address = in.peer;
     return ev;
@@ -223,10 +236,13 @@ struct EdgeExecutor::Impl {
                                          std::uint32_t spi) const {
     for (std::size_t j = 0; j < sites.size(); ++j) {
       if (j == i) continue;
-      for (const auto& [g, sas] : sites[j].machine.ledger().generations()) {
-        // Whatever the slot's state: a pending generation's outbound SA is not installed
-        // yet but will be, and a false alarm only costs the agent a new SPI.
-        if (sas.outbound.spi == spi && sas.outbound.dst == address) return true;
+      const rotation::EdgeRotation& other = sites[j].machine;
+      for (const auto& [g, sas] : other.ledger().generations()) {
+        // An outbound SA installed (or being installed), or the pending generation's, which
+        // will be; not an abandoned generation's, which never will (its keys are gone), so
+        // a site cannot keep another's SPIs reserved by asking and never acknowledging.
+        const bool held = sas.outbound.state != rotation::SlotState::empty || g == other.pending();
+        if (held && sas.outbound.spi == spi && sas.outbound.dst == address) return true;
       }
     }
     return false;
@@ -256,8 +272,10 @@ core::Result<void> EdgeExecutor::start() {
     Impl::Site& s = m.sites[i];
     auto saved = load_edge_site_state(s.config.state_file);
     if (!saved) {
-      spdlog::error("site '{}': state file ignored: {}", s.config.rotation.site_id,
-                    saved.error().message());
+      spdlog::error(
+          "site '{}': state file unreadable, keeping the SAs of its tunnel as the "
+          "kernel holds them: {}",
+          s.config.rotation.site_id, saved.error().message());
       saved = std::optional<rotation::EdgeSiteState>{};
     }
     m.run(i, s.machine.start(*saved, *kernel_sas, m.now()));

@@ -3,6 +3,7 @@
 // edge_session.cpp.
 #include "pqbranch/keysvc/edge_server.hpp"
 
+#include <algorithm>
 #include <array>
 #include <exception>
 #include <span>
@@ -51,6 +52,21 @@ core::Error net_error(const boost::system::error_code& ec, std::string what) {
   return core::Error{ec, std::move(what)};
 }
 
+// Options as given, with every bound at least 1 and no pool larger than the one it is part
+// of (a caller's mistake must not open a hole).
+EdgeServerOptions consistent(EdgeServerOptions o) {
+  AdmissionLimits& a = o.admission;
+  a.max_connections = std::max<std::size_t>(a.max_connections, 1);
+  a.max_unauthenticated = std::clamp<std::size_t>(a.max_unauthenticated, 1, a.max_connections);
+  a.max_handshakes = std::clamp<std::size_t>(a.max_handshakes, 1, a.max_unauthenticated);
+  a.max_per_source = std::clamp<std::size_t>(a.max_per_source, 1, a.max_connections);
+  a.max_unauthenticated_per_source =
+      std::clamp<std::size_t>(a.max_unauthenticated_per_source, 1, a.max_per_source);
+  o.max_requests = std::max<std::size_t>(o.max_requests, 1);
+  o.max_body_bytes = std::min(o.max_body_bytes, wire::kMaxBodyBytes);
+  return o;
+}
+
 asio::awaitable<void> accept_loop(std::shared_ptr<EdgeServerState> s, tcp::acceptor& acceptor) {
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(kTuple);
@@ -58,24 +74,33 @@ asio::awaitable<void> accept_loop(std::shared_ptr<EdgeServerState> s, tcp::accep
     if (ec) {
       if (ec == asio::error::operation_aborted) co_return;
       // EMFILE and the like: log, let the situation change, go on.
-      spdlog::warn("key service: accept failed: {}", ec.message());
+      s->log_refusal("accept_failed", spdlog::level::warn, "accept failed: " + ec.message());
       s->metrics.add("edge_accept_failures_total");
       continue;
     }
-    if (s->sockets.size() >= s->options.max_connections) {
-      // No TLS handshake for a connection we would only refuse: that is the work the limit
-      // is there to bound. The agent retries with backoff.
-      s->metrics.add("edge_connections_refused_total", 1, "reason=\"max_connections\"");
+    boost::system::error_code peer_ec;
+    const auto peer = socket.remote_endpoint(peer_ec);
+    if (peer_ec) continue;  // already gone
+    const core::IpAddress source = to_ip(peer.address());
+    const rotation::ConnectionId conn = s->next_conn++;
+    const Admission admitted = s->admission.admit(conn, source);
+    if (admitted.refused) {
+      // No TLS work for a connection we would only refuse: that is the work the limits are
+      // there to bound. A site's agent retries with backoff.
+      const std::string_view reason = to_string(*admitted.refused);
+      s->metrics.add("edge_connections_refused_total", 1, fmt::format("reason=\"{}\"", reason));
+      s->log_refusal(reason, spdlog::level::warn,
+                     fmt::format("connection from {} refused ({})", source.to_string(), reason));
       boost::system::error_code ignored;
       socket.close(ignored);
       continue;
     }
+    if (admitted.evict) s->evict(*admitted.evict, EvictionPool::unauthenticated);
     // Request/response in small TLS records: without TCP_NODELAY, Nagle and the peer's
     // delayed ACK add tens of milliseconds to a handshake with large (ML-DSA) flights.
     boost::system::error_code nodelay_ec;
     socket.set_option(tcp::no_delay(true), nodelay_ec);
-    const rotation::ConnectionId conn = s->next_conn++;
-    asio::co_spawn(s->io, serve_connection(s, std::move(socket), conn),
+    asio::co_spawn(s->io, serve_connection(s, std::move(socket), conn, source),
                    log_failure(fmt::format("connection {}", conn)));
   }
 }
@@ -143,6 +168,40 @@ void EdgeServerState::rearm() {
       });
 }
 
+void EdgeServerState::evict(rotation::ConnectionId conn, EvictionPool pool) {
+  admission.close(conn);  // already done by the admission; idempotent
+  const std::string_view name = to_string(pool);
+  metrics.add("edge_connections_evicted_total", 1, fmt::format("pool=\"{}\"", name));
+  log_refusal(
+      fmt::format("evicted_{}", name), spdlog::level::warn,
+      fmt::format("{} pool full: the oldest connection of the busiest source was closed", name));
+  if (auto it = sockets.find(conn); it != sockets.end()) {
+    boost::system::error_code ignored;
+    it->second->shutdown(tcp::socket::shutdown_both, ignored);
+    it->second->close(ignored);  // its pending operation ends; the session cleans up
+  }
+  update_gauges();
+}
+
+void EdgeServerState::log_refusal(std::string_view kind, spdlog::level::level_enum level,
+                                  const std::string& text) {
+  const auto held = refusal_log.allow(kind, executor.now());
+  if (!held) return;
+  if (*held == 0) {
+    spdlog::log(level, "key service: {}", text);
+  } else {
+    spdlog::log(level, "key service: {} ({} more like it in the last {}s not logged)", text, *held,
+                kRefusalLogInterval.count());
+  }
+}
+
+void EdgeServerState::update_gauges() {
+  metrics.set("edge_open_connections", static_cast<std::int64_t>(sockets.size()));
+  metrics.set("edge_unauthenticated_connections",
+              static_cast<std::int64_t>(admission.unauthenticated()));
+  metrics.set("edge_open_handshakes", static_cast<std::int64_t>(admission.handshakes()));
+}
+
 void EdgeServerState::stop() {
   if (stopping) return;
   stopping = true;
@@ -170,7 +229,8 @@ EdgeServer::EdgeServer(asio::io_context& io, xfrm::Kernel& kernel, xfrm::RouteTa
                        core::Metrics& metrics, EdgeServerOptions server,
                        EdgeExecutorOptions executor)
     : state_(std::make_shared<detail::EdgeServerState>(io, kernel, routes, metrics,
-                                                       std::move(server), std::move(executor))) {}
+                                                       detail::consistent(std::move(server)),
+                                                       std::move(executor))) {}
 
 EdgeServer::~EdgeServer() {
   state_->stop();
@@ -179,7 +239,6 @@ EdgeServer::~EdgeServer() {
 core::Result<void> EdgeServer::start() {
   detail::EdgeServerState& s = *state_;
   if (s.started) return {};
-  s.options.max_body_bytes = std::min(s.options.max_body_bytes, wire::kMaxBodyBytes);
   auto ctx = crypto::make_server_context(s.options.tls);
   if (!ctx) return ctx.error();
   s.tls.emplace(ctx->release());
@@ -280,10 +339,21 @@ EdgeServerOptions edge_server_options(const config::EdgeConfig& c) {
   o.tls.ca_file = c.tls.ca;
   o.tls.group_policy.groups = c.tls.groups;
   o.tls.group_policy.allow_classical = c.tls.allow_classical;
-  o.max_connections = c.limits.max_connections;
-  o.max_body_bytes = static_cast<std::size_t>(
-      std::min<std::uint64_t>(c.limits.max_body_bytes, wire::kMaxBodyBytes));
-  o.io_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(c.limits.read_timeout);
+  const config::LimitSettings& l = c.limits;
+  o.admission.max_connections = l.max_connections;
+  o.admission.max_unauthenticated = l.max_unauthenticated;
+  o.admission.max_handshakes = l.max_handshakes;
+  o.admission.max_per_source = l.max_per_source;
+  o.admission.max_unauthenticated_per_source = l.max_unauthenticated_per_source;
+  o.max_body_bytes =
+      static_cast<std::size_t>(std::min<std::uint64_t>(l.max_body_bytes, wire::kMaxBodyBytes));
+  const auto ms = [](config::Duration d) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(d);
+  };
+  o.handshake_timeout = ms(l.handshake_timeout);
+  o.io_timeout = ms(l.read_timeout);
+  o.idle_timeout = ms(l.idle_timeout);
+  o.max_requests = l.max_requests_per_connection;
   o.nat_mode = c.nat_traversal.mode;
   o.nat_address = c.tunnel.local_address;
   o.nat_port = c.nat_traversal.port;

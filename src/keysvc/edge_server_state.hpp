@@ -7,6 +7,8 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -16,8 +18,11 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
 
+#include "pqbranch/core/log_throttle.hpp"
 #include "pqbranch/core/metrics.hpp"
+#include "pqbranch/keysvc/edge_admission.hpp"
 #include "pqbranch/keysvc/edge_connections.hpp"
 #include "pqbranch/keysvc/edge_executor.hpp"
 #include "pqbranch/keysvc/edge_server.hpp"
@@ -32,6 +37,8 @@ struct EdgeServerState : std::enable_shared_from_this<EdgeServerState> {
         metrics(m),
         options(std::move(server)),
         executor(k, routes, m, std::move(executor_options)),
+        admission(options.admission),
+        refusal_log(kRefusalLogInterval),
         wake_timer(io_context) {}
 
   boost::asio::io_context& io;
@@ -40,6 +47,8 @@ struct EdgeServerState : std::enable_shared_from_this<EdgeServerState> {
   EdgeServerOptions options;
   EdgeExecutor executor;
   EdgeConnections connections;
+  EdgeAdmission admission;
+  core::LogThrottle refusal_log;
   std::optional<boost::asio::ssl::context> tls;
   std::vector<boost::asio::ip::tcp::acceptor> acceptors;
   std::optional<boost::asio::ip::udp::socket> nat_socket;
@@ -57,12 +66,21 @@ struct EdgeServerState : std::enable_shared_from_this<EdgeServerState> {
   // Arms the wake timer at the executor's next WakeAt (after every call into it).
   void rearm();
   void stop();
+  // Closes a connection the admission chose to make room (its coroutine then ends without
+  // a log line of its own); counts it.
+  void evict(rotation::ConnectionId conn, EvictionPool pool);
+  // A log line about a refused, evicted or timed-out connection: at most one per `kind`
+  // (a fixed name) every kRefusalLogInterval, saying how many were held back.
+  void log_refusal(std::string_view kind, spdlog::level::level_enum level, const std::string& text);
+  // The gauges of open, unauthenticated and handshaking connections.
+  void update_gauges();
 };
 
-// Serves one accepted connection to its end (edge_session.cpp).
+// Serves one admitted connection to its end (edge_session.cpp).
 boost::asio::awaitable<void> serve_connection(std::shared_ptr<EdgeServerState> state,
                                               boost::asio::ip::tcp::socket socket,
-                                              rotation::ConnectionId conn);
+                                              rotation::ConnectionId conn,
+                                              core::IpAddress peer_address);
 
 // The agent's address as Asio reports it, as ours (an IPv4-mapped IPv6 address as IPv4).
 core::IpAddress to_ip(const boost::asio::ip::address& address);

@@ -1,11 +1,13 @@
-// One key-service connection on the edge: TLS handshake with a deadline, the policy check,
-// the site from the client certificate, then HTTP/1.1 requests (keep-alive) until the
-// agent closes, a deadline passes or the server stops.
+// One key-service connection on the edge: its first bytes, a TLS handshake slot and the
+// handshake within one deadline, the policy check, the site from the client certificate,
+// then HTTP/1.1 requests (keep-alive, a bounded number) until the agent closes, a deadline
+// passes, the connection is evicted or the server stops.
 #include <array>
 #include <string>
 #include <utility>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -32,6 +34,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+using namespace asio::experimental::awaitable_operators;
 using Stream = beast::ssl_stream<beast::tcp_stream>;
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
@@ -40,16 +43,18 @@ constexpr std::size_t kMaxHeaderBytes = 8192;
 struct Answer {
   http::status status = http::status::ok;
   std::string body;
-  bool close = false;  // close the connection after answering
+  bool close = false;                               // close the connection after answering
+  std::optional<std::chrono::seconds> retry_after;  // busy: the Retry-After header
 };
 
 Answer error_answer(wire::ErrorCode code, std::string_view message, bool close = false) {
-  const rotation::Refusal r{from_wire(code), std::string(message)};
-  return {static_cast<http::status>(wire::http_status(code)), encode_refusal(r), close};
+  const rotation::Refusal r{from_wire(code), std::string(message), std::nullopt};
+  return {static_cast<http::status>(wire::http_status(code)), encode_refusal(r), close,
+          std::nullopt};
 }
 
 Answer refusal_answer(const rotation::Refusal& r) {
-  return {static_cast<http::status>(http_status(r.code)), encode_refusal(r), false};
+  return {static_cast<http::status>(http_status(r.code)), encode_refusal(r), false, r.retry_after};
 }
 
 // A body the decoder refused: its error code and the field it names, nothing else.
@@ -88,7 +93,7 @@ struct Session {
       co_return error_answer(wire::ErrorCode::internal, "token collision");
     }
     response.expires_seconds = static_cast<std::uint64_t>(lifetime.count());
-    co_return Answer{http::status::ok, wire::encode(response), false};
+    co_return Answer{http::status::ok, wire::encode(response), false, std::nullopt};
   }
 
   // Waits (bounded) for this connection's NAT hello; true once one was accepted.
@@ -114,20 +119,25 @@ struct Session {
       co_return error_answer(wire::ErrorCode::nat_hello_missing,
                              "no valid NAT hello for this connection's token");
     }
-    if (s->stopping) co_return error_answer(wire::ErrorCode::busy, "shutting down", true);
+    if (s->stopping) {
+      Answer a = error_answer(wire::ErrorCode::busy, "shutting down", true);
+      a.retry_after = std::chrono::seconds(1);
+      co_return a;
+    }
     s->connections.mark_requested(conn);
     const EdgeConnections::Connection* c = s->connections.find(conn);
     IncomingRequest in{conn, *request, c != nullptr ? c->hello : std::nullopt, peer_address};
     const std::string id = site_id;
     SSL* const session_ssl = ssl;
     const KeyDeriver derive = [session_ssl, id](const rotation::DeriveKeys& d) {
-      return derive_generation_keys(session_ssl, id, d.generation, d.agent_spi, d.edge_spi);
+      return derive_generation_keys(crypto::TlsConnection(session_ssl), id, d.generation,
+                                    d.agent_spi, d.edge_spi);
     };
     RequestAnswer answer = s->executor.request(*site, in, derive);
     s->rearm();
     if (const auto* offer = std::get_if<rotation::GenerationOffer>(&answer)) {
       const auto window = s->executor.site(*site).rotation.tunnel.replay_window;
-      co_return Answer{http::status::ok, encode_offer(*offer, window), false};
+      co_return Answer{http::status::ok, encode_offer(*offer, window), false, std::nullopt};
     }
     co_return refusal_answer(std::get<rotation::Refusal>(answer));
   }
@@ -139,7 +149,8 @@ struct Session {
     s->rearm();
     if (a.refusal) return refusal_answer(*a.refusal);
     return {http::status::ok,
-            wire::encode(wire::AckResponse{ack->generation, a.edge_outbound_installed}), false};
+            wire::encode(wire::AckResponse{ack->generation, a.edge_outbound_installed}), false,
+            std::nullopt};
   }
 
   asio::awaitable<Answer> route(const http::request<http::string_body>& req) {
@@ -162,35 +173,74 @@ struct Session {
     co_return acknowledgement(req.body());
   }
 
+  void handshake_timed_out() {
+    s->metrics.add("edge_timeouts_total", 1, "stage=\"handshake\"");
+    s->log_refusal("handshake_timeout", spdlog::level::info,
+                   fmt::format("{}: no TLS handshake within {} ms", peer,
+                               options().handshake_timeout.count()));
+  }
+
+  // Waits, until `deadline`, for the client's first bytes: an idle connection holds no
+  // handshake and costs no TLS work. False: the deadline passed, the connection closed or
+  // it was evicted.
+  asio::awaitable<bool> first_bytes(Stream& stream, asio::steady_timer::time_point deadline) {
+    asio::steady_timer timer(s->io);
+    timer.expires_at(deadline);
+    auto& socket = beast::get_lowest_layer(stream).socket();
+    auto first =
+        co_await (socket.async_wait(tcp::socket::wait_read, kTuple) || timer.async_wait(kTuple));
+    if (first.index() == 1) {
+      handshake_timed_out();
+      co_return false;
+    }
+    const auto [ec] = std::get<0>(first);
+    co_return !ec && !s->stopping && s->admission.contains(conn);
+  }
+
   // The handshake, the policy check and the site. False: the connection is done.
   asio::awaitable<bool> establish(Stream& stream) {
-    beast::get_lowest_layer(stream).expires_after(options().io_timeout);
+    const auto deadline = asio::steady_timer::clock_type::now() + options().handshake_timeout;
+    if (!co_await first_bytes(stream, deadline)) co_return false;
+    if (auto victim = s->admission.begin_handshake(conn)) {
+      s->evict(*victim, EvictionPool::handshakes);
+    }
+    s->update_gauges();
+    beast::get_lowest_layer(stream).expires_at(deadline);
     auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kTuple);
     if (ec) {
+      if (s->stopping || !s->admission.contains(conn)) co_return false;  // evicted
       if (ec.category() == asio::error::get_ssl_category()) {
-        crypto::report_server_refusal(
-            crypto::classify_server_error(static_cast<unsigned long>(ec.value())), peer,
-            s->metrics);
+        const crypto::HandshakeRefusal refusal =
+            crypto::classify_server_error(static_cast<unsigned long>(ec.value()));
+        crypto::count_server_refusal(refusal, s->metrics);
+        const std::string_view reason = crypto::to_string(refusal.reason);
+        s->log_refusal(
+            fmt::format("tls_{}", reason), spdlog::level::warn,
+            fmt::format("TLS: refused handshake from {}: {}: {}", peer, reason, refusal.text));
       } else if (ec == beast::error::timeout) {
-        spdlog::info("key service: {}: TLS handshake timed out", peer);
-        s->metrics.add("edge_timeouts_total", 1, "stage=\"handshake\"");
-      } else if (!s->stopping) {
-        spdlog::info("key service: {}: TLS handshake failed: {}", peer, ec.message());
+        handshake_timed_out();
+      } else {
+        s->log_refusal("handshake_failed", spdlog::level::info,
+                       fmt::format("{}: TLS handshake failed: {}", peer, ec.message()));
       }
       co_return false;
     }
     ssl = stream.native_handle();
     auto info = crypto::enforce_policy(ssl, options().tls.group_policy, s->metrics);
     if (!info) {
-      spdlog::warn("key service: {}: refused after the handshake: {}", peer,
-                   info.error().message());
+      s->log_refusal(
+          "policy", spdlog::level::warn,
+          fmt::format("{}: refused after the handshake: {}", peer, info.error().message()));
       co_return false;
     }
     site_id = info->peer_common_name;
     site = s->executor.find_site(site_id);
+    s->admission.handshake_done(conn, site.has_value());
+    s->update_gauges();
     if (!site) {
-      spdlog::warn("key service: {}: certificate CN '{}' is no configured site", peer,
-                   site_id.size() > 64 ? site_id.substr(0, 64) + "..." : site_id);
+      s->log_refusal("unknown_site", spdlog::level::warn,
+                     fmt::format("{}: certificate CN '{}' is no configured site", peer,
+                                 site_id.size() > 64 ? site_id.substr(0, 64) + "..." : site_id));
       s->metrics.add("edge_unknown_site_total");
     }
     spdlog::debug("key service: {}: site '{}', {} ({}){}", peer, site_id, info->group,
@@ -200,14 +250,21 @@ struct Session {
     co_return true;
   }
 
+  // The deadline for request `n` (1-based) to arrive complete. A connection that is no
+  // site's gets no more than it got for its handshake.
+  [[nodiscard]] std::chrono::milliseconds request_deadline(std::size_t n) const {
+    const auto d = n == 1 ? options().io_timeout : options().idle_timeout;
+    return site ? d : std::min(d, options().handshake_timeout);
+  }
+
   asio::awaitable<void> serve(Stream& stream) {
     beast::flat_buffer buffer;
-    for (;;) {
+    for (std::size_t n = 1;; ++n) {
       http::request_parser<http::string_body> parser;
       parser.header_limit(kMaxHeaderBytes);
       parser.body_limit(options().max_body_bytes);
-      beast::get_lowest_layer(stream).expires_after(options().io_timeout);
-      auto [ec, n] = co_await http::async_read(stream, buffer, parser, kTuple);
+      beast::get_lowest_layer(stream).expires_after(request_deadline(n));
+      auto [ec, read] = co_await http::async_read(stream, buffer, parser, kTuple);
       Answer answer;
       bool keep_alive = false;
       if (ec == http::error::body_limit) {
@@ -216,11 +273,15 @@ struct Session {
                               fmt::format("body over {} bytes", options().max_body_bytes), true);
       } else if (ec) {
         if (ec == beast::error::timeout) {
-          spdlog::info("key service: {}: read timed out", peer);
-          s->metrics.add("edge_timeouts_total", 1, "stage=\"read\"");
+          const char* stage = n == 1 ? "read" : "idle";
+          s->metrics.add("edge_timeouts_total", 1, fmt::format("stage=\"{}\"", stage));
+          s->log_refusal(fmt::format("timeout_{}", stage), spdlog::level::info,
+                         fmt::format("{}: no request within {} ms ({})", peer,
+                                     request_deadline(n).count(), stage));
         } else if (ec != http::error::end_of_stream && ec != asio::ssl::error::stream_truncated &&
-                   ec != asio::error::eof && !s->stopping) {
-          spdlog::info("key service: {}: {}", peer, ec.message());
+                   ec != asio::error::eof && !s->stopping && s->admission.contains(conn)) {
+          s->log_refusal("read_failed", spdlog::level::info,
+                         fmt::format("{}: {}", peer, ec.message()));
           if (ec.category() == http::make_error_code(http::error::bad_target).category()) {
             // Not HTTP: answer once, then close.
             s->metrics.add("edge_bad_requests_total", 1, "reason=\"http\"");
@@ -237,6 +298,11 @@ struct Session {
                          fmt::format("status=\"{}\"", static_cast<unsigned>(answer.status)));
         }
         keep_alive = req.keep_alive() && !answer.close && !s->stopping;
+        if (keep_alive && n >= options().max_requests) {
+          // Enough for any rotation (token, request and its repeats, ack): close after this.
+          s->metrics.add("edge_connections_closed_total", 1, "reason=\"max_requests\"");
+          keep_alive = false;
+        }
       }
       if (!co_await write(stream, answer, keep_alive) || !keep_alive) co_return;
     }
@@ -246,6 +312,9 @@ struct Session {
     http::response<http::string_body> res{answer.status, 11};
     res.set(http::field::content_type, wire::kContentType);
     res.keep_alive(keep_alive);
+    if (answer.retry_after) {
+      res.set(http::field::retry_after, wire::format_retry_after(*answer.retry_after));
+    }
     res.body() = answer.body;
     res.prepare_payload();
     beast::get_lowest_layer(stream).expires_after(options().io_timeout);
@@ -260,22 +329,22 @@ struct Session {
 }  // namespace
 
 asio::awaitable<void> serve_connection(std::shared_ptr<EdgeServerState> state, tcp::socket socket,
-                                       rotation::ConnectionId conn) {
-  Session session{state, conn, {}, {}, nullptr, std::nullopt, {}};
+                                       rotation::ConnectionId conn, core::IpAddress peer_address) {
+  // Evicted before this coroutine ran: its socket was not known yet to be closed.
+  if (!state->admission.contains(conn)) co_return;
+  Session session{state, conn, {}, peer_address, nullptr, std::nullopt, {}};
   boost::system::error_code ec;
   const auto remote = socket.remote_endpoint(ec);
-  if (ec) co_return;  // already gone
-  session.peer_address = to_ip(remote.address());
-  session.peer = fmt::format("{}:{}", session.peer_address.to_string(), remote.port());
+  session.peer = fmt::format("{}:{}", peer_address.to_string(), ec ? 0 : remote.port());
 
   Stream stream(std::move(socket), *state->tls);
   state->sockets[conn] = &beast::get_lowest_layer(stream).socket();
   state->connections.open(conn);
-  state->metrics.set("edge_open_connections", static_cast<std::int64_t>(state->sockets.size()));
+  state->update_gauges();
 
   if (co_await session.establish(stream)) {
     co_await session.serve(stream);
-    if (!state->stopping) {
+    if (!state->stopping && state->admission.contains(conn)) {
       beast::get_lowest_layer(stream).expires_after(state->options.io_timeout);
       co_await stream.async_shutdown(kTuple);  // close_notify; errors do not matter now
     }
@@ -284,11 +353,12 @@ asio::awaitable<void> serve_connection(std::shared_ptr<EdgeServerState> state, t
   beast::get_lowest_layer(stream).close();
   state->sockets.erase(conn);
   state->connections.close(conn);
+  state->admission.close(conn);
   if (session.site) {
     state->executor.connection_closed(*session.site, conn);
     state->rearm();
   }
-  state->metrics.set("edge_open_connections", static_cast<std::int64_t>(state->sockets.size()));
+  state->update_gauges();
 }
 
 }  // namespace pqbranch::keysvc::detail

@@ -58,6 +58,10 @@ std::vector<EdgeSite> edge_sites(const config::EdgeConfig& c) {
     rotation::EdgeSiteConfig& r = site.rotation;
     r.site_id = s.id;
     r.outbound_drain = rotation::kOutboundDrain;
+    r.limits.burst = c.limits.generation_burst;
+    r.limits.refill = c.limits.generation_refill;
+    r.limits.max_outstanding = c.limits.max_outstanding_generations;
+    r.limits.abandoned_lifetime = c.limits.abandoned_generation_lifetime;
     r.tunnel.local = c.tunnel.local_address;
     if (s.remote_address) r.tunnel.remote = *s.remote_address;
     r.tunnel.reqid = s.reqid;

@@ -9,6 +9,10 @@
 #include "pqbranch/wire/protocol.hpp"
 
 namespace pqbranch::keysvc {
+
+static_assert(rotation::kMaxGeneration == wire::kMaxJsonInteger,
+              "a generation is a wire integer (I-JSON): the edge must never issue a larger one");
+
 namespace {
 
 constexpr std::array<std::pair<rotation::RefusalCode, wire::ErrorCode>, 11> kCodes{{

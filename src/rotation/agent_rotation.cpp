@@ -9,23 +9,19 @@
 #include "pqbranch/rotation/errc.hpp"
 #include "pqbranch/xfrm/errc.hpp"
 
+#include "machine_step.hpp"
 #include "sa_builder.hpp"
 
 namespace pqbranch::rotation {
 namespace {
 
-using std::chrono::milliseconds;
+using detail::not_found;
+using detail::note;
 
-void note(std::vector<AgentAction>& out, NoteLevel level, std::string text) {
-  out.emplace_back(Note{level, std::move(text)});
-}
+using std::chrono::milliseconds;
 
 std::string seconds(Duration d) {
   return fmt::format("{:.1f} s", std::chrono::duration<double>(d).count());
-}
-
-bool not_found(const core::Result<void>& r) {
-  return !r && r.error() == xfrm::errc::not_found;
 }
 
 // The agent's encapsulation mirrors the edge's: its own port as source, the edge's as
@@ -85,14 +81,9 @@ std::vector<AgentAction> AgentRotation::start(const std::optional<AgentState>& s
 }
 
 std::vector<AgentAction> AgentRotation::handle(AgentEvent event, TimePoint now) {
-  Out out;
-  if (!started_) {
-    note(out, NoteLevel::warn, "event before start ignored");
-    return out;
-  }
-  std::visit([&](auto& e) { on(e, now, out); }, event);
-  pump(now, out);
-  return out;
+  return detail::step<AgentAction>(
+      started_, event, [&](auto& e, Out& out) { on(e, now, out); },
+      [&](Out& out) { pump(now, out); });
 }
 
 // --- events ---
@@ -283,9 +274,12 @@ void AgentRotation::on(OfferReceived& e, TimePoint /*now*/, Out& out) {
 }
 
 void AgentRotation::on(const RefusalReceived& e, TimePoint now, Out& out) {
+  const std::optional<Duration> not_before =
+      e.refusal.retry_after ? std::optional<Duration>(*e.refusal.retry_after) : std::nullopt;
   if (ack_ && e.conn == ack_->conn) {
     if (e.refusal.code != RefusalCode::generation_mismatch) {
-      ack_unconfirmed(fmt::format("{}: {}", to_string(e.refusal.code), e.refusal.detail), now, out);
+      ack_unconfirmed(fmt::format("{}: {}", to_string(e.refusal.code), e.refusal.detail), now, out,
+                      not_before);
       return;
     }
     // The edge lost the pending generation's keys (it restarted): a request naming our
@@ -301,7 +295,7 @@ void AgentRotation::on(const RefusalReceived& e, TimePoint now, Out& out) {
   fail_attempt(core::make_error(errc::refused,
                                 fmt::format("{}: {}", to_string(e.refusal.code), e.refusal.detail))
                    .message(),
-               now, out);
+               now, out, not_before);
 }
 
 void AgentRotation::on(const AckAnswered& e, TimePoint now, Out& out) {
@@ -330,12 +324,13 @@ void AgentRotation::on(const ConnectionLost& e, TimePoint now, Out& out) {
 
 // --- the acknowledgement ---
 
-void AgentRotation::ack_unconfirmed(const std::string& why, TimePoint now, Out& out) {
+void AgentRotation::ack_unconfirmed(const std::string& why, TimePoint now, Out& out,
+                                    std::optional<Duration> not_before) {
   ++ack_->attempts;
   ack_->conn = 0;
   ack_->sent = false;
   ack_->endpoint = (ack_->endpoint + 1) % config_.endpoints;
-  const Duration delay = backoff(ack_->attempts);
+  const Duration delay = delay_after(ack_->attempts, not_before);
   ack_->retry_at = now + delay;
   note(out, NoteLevel::warn,
        fmt::format("acknowledgement of generation {} not confirmed ({}); sending it again in {}",
@@ -502,7 +497,8 @@ void AgentRotation::begin_attempt(std::size_t endpoint, int larval_retries, Time
   out.emplace_back(Connect{ex_.conn, endpoint});
 }
 
-void AgentRotation::fail_attempt(const std::string& why, TimePoint now, Out& out) {
+void AgentRotation::fail_attempt(const std::string& why, TimePoint now, Out& out,
+                                 std::optional<Duration> not_before) {
   if (ex_.larval) {
     ledger_.queue_cleanup({config_.tunnel.local, ex_.agent_spi, xfrm::Proto::esp,
                            config_.tunnel.mark.value, config_.tunnel.mark.mask});
@@ -514,17 +510,18 @@ void AgentRotation::fail_attempt(const std::string& why, TimePoint now, Out& out
        fmt::format("rotation attempt on endpoint {} failed: {}", ex_.endpoint, why));
   save(out);
   const std::size_t next = ex_.endpoint + 1;
-  if (next < config_.endpoints) {
+  if (!not_before && next < config_.endpoints) {
     begin_attempt(next, 0, now, out);
     return;
   }
   ++failures_;
-  const Duration delay = backoff(failures_);
+  const Duration delay = delay_after(failures_, not_before);
   retry_at_ = now + delay;
   phase_ = Phase::backoff;
   ex_ = Exchange{};
   note(out, NoteLevel::warn,
-       fmt::format("edge unreachable, retrying in {} (failed rounds: {})", seconds(delay),
+       fmt::format("{}, retrying in {} (failed rounds: {})",
+                   not_before ? "edge busy (Retry-After)" : "edge unreachable", seconds(delay),
                    failures_));
 }
 
@@ -663,6 +660,16 @@ Duration AgentRotation::backoff(unsigned rounds) {
     delay *= 2;
   delay = std::min(delay, config_.retry_max);
   return delay / 2 + random_up_to(delay - delay / 2);
+}
+
+// The backoff, or the edge's Retry-After when that is longer: never before it asked, never
+// later than retry_max (a hostile edge cannot park the agent until its SAs expire), plus up
+// to a quarter of it at random so that agents told the same do not return together.
+Duration AgentRotation::delay_after(unsigned rounds, std::optional<Duration> not_before) {
+  const Duration delay = backoff(rounds);
+  if (!not_before || *not_before <= delay) return delay;
+  const Duration asked = std::min(*not_before, config_.retry_max);
+  return std::min(asked + random_up_to(asked / 4), std::max(asked, config_.retry_max));
 }
 
 StepId AgentRotation::begin_step(StepKind kind) {

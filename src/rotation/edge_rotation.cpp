@@ -8,19 +8,26 @@
 
 #include "pqbranch/xfrm/errc.hpp"
 
+#include "machine_step.hpp"
 #include "sa_builder.hpp"
 
 namespace pqbranch::rotation {
 namespace {
 
+using detail::not_found;
+using detail::note;
+
 using std::chrono::milliseconds;
 
-void note(std::vector<EdgeAction>& out, NoteLevel level, std::string text) {
-  out.emplace_back(Note{level, std::move(text)});
-}
+// A request may report a generation above the last one issued only when the edge lost its
+// state; no agent gets this far ahead (2^32 rotations), and refusing more keeps a site
+// from using up the number space of its own tunnel in a few requests.
+constexpr Generation kMaxGenerationJump = Generation{1} << 32;
 
-bool not_found(const core::Result<void>& r) {
-  return !r && r.error() == xfrm::errc::not_found;
+// Whole seconds for Retry-After, rounded up, at least one.
+std::chrono::seconds retry_seconds(Duration d) {
+  const auto s = std::chrono::ceil<std::chrono::seconds>(d);
+  return std::max(s, std::chrono::seconds(1));
 }
 
 }  // namespace
@@ -38,19 +45,42 @@ std::vector<EdgeAction> EdgeRotation::start(const std::optional<EdgeSiteState>& 
   }
   started_ = true;
   EdgeSiteState s;
+  std::size_t adopted = 0;
   if (saved && saved->site_id == config_.site_id) {
     s = *saved;
-  } else if (saved) {
-    note(out, NoteLevel::error,
-         fmt::format("saved state of site '{}' ignored for site '{}'", saved->site_id,
-                     config_.site_id));
+    adopted = ledger_.adopt(s.sas, kernel_sas);
+  } else {
+    if (saved) {
+      note(out, NoteLevel::error,
+           fmt::format("saved state of site '{}' ignored for site '{}'", saved->site_id,
+                       config_.site_id));
+    }
+    // No records (a first start, or a lost or corrupt file): what the kernel holds in the
+    // site's tunnel may be what the agent sends on, so it stays until a generation issued
+    // from now on replaces it. Deleting it would cut the tunnel until the next rotation.
+    adopted = ledger_.adopt_unrecorded(kernel_sas, kMaxSavedSas / 2);
+    for (const auto& [g, sas] : ledger_.generations()) {
+      if (sas.inbound.installed()) s.spi_high_water = std::max(s.spi_high_water, sas.inbound.spi);
+    }
+    if (adopted > 0) {
+      note(out, NoteLevel::warn,
+           fmt::format("site '{}': no saved state; {} SA(s) of its tunnel kept as they are until "
+                       "the agent's next rotation replaces them",
+                       config_.site_id, adopted));
+    }
   }
   spi_high_water_ = s.spi_high_water;
-  const std::size_t adopted = ledger_.adopt(s.sas, kernel_sas);
   current_ = std::max(ledger_.newest_outbound(), s.generation);
   // Never issue a number again, even one whose SAs are gone.
   last_issued_ = std::max({s.last_issued, current_, ledger_.newest()});
   ledger_.prune();
+  tokens_ = config_.limits.burst;
+  refilled_at_ = now;
+  // Inbound SAs above the outbound generation: their keys died with the last run, so they
+  // are abandoned now (an agent sending on one proves it by its counters).
+  for (const auto& [g, sas] : ledger_.generations()) {
+    if (g > current_ && sas.inbound.installed()) abandon(g, now);
+  }
   save(out);
   note(out, NoteLevel::info,
        fmt::format("site '{}' restored: generation {}, last issued {}, {} SA(s) adopted, {} to "
@@ -61,14 +91,9 @@ std::vector<EdgeAction> EdgeRotation::start(const std::optional<EdgeSiteState>& 
 }
 
 std::vector<EdgeAction> EdgeRotation::handle(EdgeEvent event, TimePoint now) {
-  Out out;
-  if (!started_) {
-    note(out, NoteLevel::warn, "event before start ignored");
-    return out;
-  }
-  std::visit([&](auto& e) { on(e, now, out); }, event);
-  pump(now, out);
-  return out;
+  return detail::step<EdgeAction>(
+      started_, event, [&](auto& e, Out& out) { on(e, now, out); },
+      [&](Out& out) { pump(now, out); });
 }
 
 // --- events ---
@@ -87,7 +112,8 @@ void EdgeRotation::on(const RequestReceived& e, TimePoint now, Out& out) {
   }
   if (phase_ != Phase::idle) {
     if (ex_.conn == e.conn && ex_.request == req) return;  // duplicate of the one in progress
-    out.emplace_back(SendRefusal{e.conn, {RefusalCode::busy, "another exchange is in progress"}});
+    out.emplace_back(SendRefusal{
+        e.conn, {RefusalCode::busy, "another exchange is in progress", std::chrono::seconds(1)}});
     return;
   }
   const bool spi_used =
@@ -100,19 +126,131 @@ void EdgeRotation::on(const RequestReceived& e, TimePoint now, Out& out) {
     out.emplace_back(SendRefusal{e.conn, {RefusalCode::bad_request, why}});
     return;
   }
+  // Evidence of what the agent sends on counts even when a limit refuses the request.
+  if (req.current_generation != 0) agent_on(req.current_generation, "request", now, out);
+  if (refused_by_limits(e, now, out)) return;
   if (req.current_generation > last_issued_) {
     note(out, NoteLevel::warn,
          fmt::format("site '{}': agent reports generation {} above the last issued {}",
                      config_.site_id, req.current_generation, last_issued_));
     last_issued_ = req.current_generation;
   }
-  if (req.current_generation != 0) agent_on(req.current_generation, "request", now, out);
   ex_ = Exchange{};
   ex_.conn = e.conn;
   ex_.request = req;
   ex_.nat = e.nat;
   ex_.address = e.agent_address;
   phase_ = Phase::waiting;
+}
+
+bool EdgeRotation::refused_by_limits(const RequestReceived& e, TimePoint now, Out& out) {
+  const GenerationLimits& l = config_.limits;
+  const Generation reported = e.request.current_generation;
+  auto refuse = [&](RefusalCode code, const std::string& why, std::string_view limit,
+                    std::optional<Duration> retry) {
+    // One line when a limit starts refusing, not one per refused request.
+    note(out, limited_ ? NoteLevel::debug : NoteLevel::warn,
+         fmt::format("site '{}': request refused: {}", config_.site_id, why));
+    limited_ = true;
+    Refusal r{code, why, std::nullopt};
+    if (retry) r.retry_after = retry_seconds(*retry);
+    out.emplace_back(SendRefusal{e.conn, std::move(r), limit});
+    return true;
+  };
+  if (std::max(last_issued_, reported) >= kMaxGeneration ||
+      (reported > last_issued_ && reported - last_issued_ > kMaxGenerationJump)) {
+    return refuse(RefusalCode::bad_request,
+                  fmt::format("current_generation {} leaves no generation number to issue "
+                              "(last issued {})",
+                              reported, last_issued_),
+                  "generation_space", std::nullopt);
+  }
+  // The state file must stay loadable: a new generation adds an inbound record, and its
+  // promotion an outbound one.
+  if (outstanding() >= l.max_outstanding || ledger_.records().size() + 2 > kMaxSavedSas) {
+    // Until an inbound SA goes: a retirement due, or an abandoned generation's end.
+    std::optional<TimePoint> first = ledger_.next_retirement();
+    for (const auto& [g, a] : abandoned_) {
+      const TimePoint at = a.counters_read ? a.retire_at : a.retire_at + config_.counter_poll;
+      if (!first || at < *first) first = at;
+    }
+    return refuse(RefusalCode::busy,
+                  fmt::format("{} generations offered and not acknowledged (at most {})",
+                              outstanding(), l.max_outstanding),
+                  "outstanding", first ? *first - now : l.abandoned_lifetime);
+  }
+  refill(now);
+  if (tokens_ == 0) {
+    return refuse(RefusalCode::busy,
+                  fmt::format("more than {} generations in a row; one more every {} ms", l.burst,
+                              std::chrono::duration_cast<milliseconds>(l.refill).count()),
+                  "rate", refilled_at_ + l.refill - now);
+  }
+  --tokens_;
+  limited_ = false;
+  return false;
+}
+
+void EdgeRotation::refill(TimePoint now) {
+  const GenerationLimits& l = config_.limits;
+  if (tokens_ >= l.burst || l.refill <= Duration::zero()) {
+    tokens_ = l.burst;
+    refilled_at_ = now;
+    return;
+  }
+  if (now <= refilled_at_) return;
+  const auto periods = (now - refilled_at_) / l.refill;
+  if (periods <= 0) return;
+  if (static_cast<std::uint64_t>(periods) >= l.burst - tokens_) {
+    tokens_ = l.burst;
+    refilled_at_ = now;
+    return;
+  }
+  tokens_ += static_cast<std::uint32_t>(periods);
+  refilled_at_ += periods * l.refill;
+}
+
+std::size_t EdgeRotation::outstanding() const {
+  const Generation floor = std::max(current_, ledger_.peer_proven());
+  return static_cast<std::size_t>(std::count_if(
+      ledger_.generations().begin(), ledger_.generations().end(), [&](const auto& kv) {
+        return kv.first > floor && kv.second.inbound.state != SlotState::empty;
+      }));
+}
+
+void EdgeRotation::abandon(Generation g, TimePoint now) {
+  abandoned_[g] = Abandoned{now + config_.limits.abandoned_lifetime, false};
+}
+
+// An abandoned generation the agent never sent on (no proof, counters at zero once its time
+// is up) is retired; the agent only installs an offer within its exchange deadline, and
+// one that did sends, acknowledges or names it well before abandoned_lifetime.
+void EdgeRotation::expire_abandoned(TimePoint now, Out& out) {
+  for (auto it = abandoned_.begin(); it != abandoned_.end();) {
+    const Generation g = it->first;
+    GenerationSas* sas = ledger_.find(g);
+    if (sas == nullptr || !sas->inbound.installed() || g <= ledger_.peer_proven()) {
+      it = abandoned_.erase(it);  // gone, or the normal retirement rules apply now
+      continue;
+    }
+    if (now < it->second.retire_at) {
+      ++it;
+      continue;
+    }
+    if (!it->second.counters_read) {
+      out.emplace_back(ReadCounters{ledger_.id_of(sas->inbound)});
+      it->second.counters_read = true;
+      it->second.retire_at = now + config_.counter_poll;
+      ++it;
+      continue;
+    }
+    note(out, NoteLevel::info,
+         fmt::format("site '{}': generation {} was abandoned and never used; retiring its "
+                     "inbound SA",
+                     config_.site_id, g));
+    if (!sas->retire_inbound_at || *sas->retire_inbound_at > now) sas->retire_inbound_at = now;
+    it = abandoned_.erase(it);
+  }
 }
 
 void EdgeRotation::on(const AckReceived& e, TimePoint now, Out& out) {
@@ -374,6 +512,7 @@ void EdgeRotation::agent_on(Generation g, const char* how, TimePoint now, Out& o
 // --- driving ---
 
 void EdgeRotation::pump(TimePoint now, Out& out) {
+  expire_abandoned(now, out);
   if (!step_) emit_mapping_step(out);
   if (!step_) emit_promotion_step(now, out);
   // A request waits for a promotion its evidence made possible, so the offer reports the
@@ -428,7 +567,7 @@ bool EdgeRotation::emit_promotion_step(TimePoint now, Out& out) {
   return true;
 }
 
-void EdgeRotation::issue(TimePoint /*now*/, Out& out) {
+void EdgeRotation::issue(TimePoint now, Out& out) {
   // A pending generation that was not promoted is abandoned: its keys are dropped so its
   // number can never carry other keys; its inbound SA stays until the agent is proven past
   // it (the agent might be sending on it).
@@ -436,6 +575,7 @@ void EdgeRotation::issue(TimePoint /*now*/, Out& out) {
     note(out, NoteLevel::info,
          fmt::format("site '{}': generation {} abandoned (not acknowledged)", config_.site_id,
                      pending_));
+    abandon(pending_, now);
     pending_ = 0;
     pending_keys_.reset();
   }
@@ -532,6 +672,8 @@ void EdgeRotation::arm(TimePoint now, Out& out) {
     consider(promote_after_);
   }
   if (ledger_.probe(pending_ != 0 && ledger_.peer_proven() < pending_)) consider(next_poll_);
+  for (const auto& [g, a] : abandoned_)
+    consider(a.retire_at);
   if (!next) return;
   const TimePoint at = std::max(*next, now + milliseconds(1));
   if (armed_ != at) {

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "pqbranch/core/site_id.hpp"
 #include "pqbranch/rotation/errc.hpp"
 
 namespace pqbranch::rotation {
@@ -15,7 +16,6 @@ namespace json = boost::json;
 
 constexpr std::int64_t kVersion = 1;
 constexpr std::size_t kMaxTextBytes = std::size_t{16} * 1024;
-constexpr std::size_t kMaxSiteIdBytes = 256;
 
 core::Error bad(const std::string& why) {
   return core::make_error(errc::bad_state, why);
@@ -174,7 +174,7 @@ core::Result<EdgeSiteState> decode_edge_site_state(std::string_view text) {
   if (auto r = check_version(o); !r) return r.error();
   EdgeSiteState s;
   const json::string* site = o.at("site_id").if_string();
-  if (site == nullptr || site->empty() || site->size() > kMaxSiteIdBytes) {
+  if (site == nullptr || site->empty() || site->size() > core::kMaxSiteIdBytes) {
     return bad("\"site_id\" must be a non-empty string");
   }
   s.site_id = std::string(*site);

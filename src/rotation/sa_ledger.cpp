@@ -165,23 +165,33 @@ std::vector<SaRecord> SaLedger::records() const {
   return out;
 }
 
+std::optional<xfrm::SaDirection> SaLedger::adoptable(const xfrm::SaState& sa) {
+  if (sa.reqid != reqid_ || (if_id_ != 0 && sa.if_id != if_id_)) return std::nullopt;  // not ours
+  const xfrm::SaDirection dir =
+      sa.direction.value_or(sa.dst == local_ ? xfrm::SaDirection::in : xfrm::SaDirection::out);
+  const bool local_matches = dir == xfrm::SaDirection::in ? sa.dst == local_ : sa.src == local_;
+  if (sa.larval || !local_matches || sa.mark != mark_) {
+    queue_cleanup(sa.id());
+    return std::nullopt;
+  }
+  return dir;
+}
+
 std::size_t SaLedger::adopt(const std::vector<SaRecord>& records,
                             const std::vector<xfrm::SaState>& kernel) {
   std::size_t adopted = 0;
   for (const xfrm::SaState& sa : kernel) {
-    if (sa.reqid != reqid_ || (if_id_ != 0 && sa.if_id != if_id_)) continue;  // not this tunnel
-    const xfrm::SaDirection dir =
-        sa.direction.value_or(sa.dst == local_ ? xfrm::SaDirection::in : xfrm::SaDirection::out);
-    const bool local_matches = dir == xfrm::SaDirection::in ? sa.dst == local_ : sa.src == local_;
+    const auto dir = adoptable(sa);
+    if (!dir) continue;
     auto record = std::find_if(records.begin(), records.end(), [&](const SaRecord& r) {
-      return r.spi == sa.spi && r.direction == dir && r.generation != 0;
+      return r.spi == sa.spi && r.direction == *dir && r.generation != 0;
     });
-    if (sa.larval || !local_matches || record == records.end() || sa.mark != mark_) {
+    if (record == records.end()) {
       queue_cleanup(sa.id());
       continue;
     }
     GenerationSas& sas = at(record->generation);
-    SaSlot& slot = dir == xfrm::SaDirection::in ? sas.inbound : sas.outbound;
+    SaSlot& slot = *dir == xfrm::SaDirection::in ? sas.inbound : sas.outbound;
     slot = {sa.spi, sa.src, sa.dst, SlotState::installed};
     ++adopted;
   }
@@ -194,6 +204,38 @@ std::size_t SaLedger::adopt(const std::vector<SaRecord>& records,
     }
   }
   return adopted;
+}
+
+std::size_t SaLedger::adopt_unrecorded(const std::vector<xfrm::SaState>& kernel, std::size_t max) {
+  std::vector<const xfrm::SaState*> inbound;
+  const xfrm::SaState* outbound = nullptr;
+  for (const xfrm::SaState& sa : kernel) {
+    const auto dir = adoptable(sa);
+    if (!dir) continue;
+    if (*dir == xfrm::SaDirection::in) {
+      inbound.push_back(&sa);
+    } else if (outbound == nullptr || sa.spi > outbound->spi) {
+      if (outbound != nullptr) queue_cleanup(outbound->id());
+      outbound = &sa;
+    } else {
+      queue_cleanup(sa.id());
+    }
+  }
+  std::sort(inbound.begin(), inbound.end(),
+            [](const xfrm::SaState* a, const xfrm::SaState* b) { return a->spi < b->spi; });
+  const std::size_t room = max - std::min<std::size_t>(max, outbound != nullptr ? 1 : 0);
+  while (inbound.size() > room) {
+    queue_cleanup(inbound.front()->id());
+    inbound.erase(inbound.begin());
+  }
+  Generation g = 0;
+  for (const xfrm::SaState* sa : inbound)
+    at(++g).inbound = {sa->spi, sa->src, sa->dst, SlotState::installed};
+  if (outbound != nullptr) {
+    at(++g).outbound = {outbound->spi, outbound->src, outbound->dst, SlotState::installed};
+  }
+  peer_proven_ = std::max(peer_proven_, g);
+  return inbound.size() + (outbound != nullptr ? 1 : 0);
 }
 
 }  // namespace pqbranch::rotation

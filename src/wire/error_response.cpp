@@ -3,6 +3,7 @@
 
 #include "pqbranch/wire/error_response.hpp"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -55,8 +56,9 @@ CodeInfo info(ErrorCode code) noexcept {
       return {413, false};
     case ErrorCode::internal:
       return {500, true};
+    // RFC 6585 §4: too many requests, with Retry-After.
     case ErrorCode::busy:
-      return {503, true};
+      return {429, true};
   }
   return {500, true};
 }
@@ -82,6 +84,25 @@ ErrorCode error_code_for(const core::Error& decode_error) noexcept {
   if (decode_error.code == errc::unsupported_version) return ErrorCode::unsupported_version;
   if (decode_error.code == errc::body_too_large) return ErrorCode::payload_too_large;
   return ErrorCode::bad_request;
+}
+
+std::string format_retry_after(std::chrono::seconds delay) {
+  return std::to_string(std::clamp(delay, std::chrono::seconds(0), kMaxRetryAfter).count());
+}
+
+std::optional<std::chrono::seconds> parse_retry_after(std::string_view value) {
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+    value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+    value.remove_suffix(1);
+  if (value.empty() || value.size() > 9) return std::nullopt;
+  std::int64_t n = 0;
+  for (const char c : value) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + (c - '0');
+  }
+  if (std::chrono::seconds(n) > kMaxRetryAfter) return std::nullopt;
+  return std::chrono::seconds(n);
 }
 
 std::string encode(const ErrorResponse& response) {

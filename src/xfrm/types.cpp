@@ -79,25 +79,4 @@ PolicyId id_of(const Policy& p) {
   return {p.selector, p.direction, p.if_id, p.mark};
 }
 
-Sa Sa::clone() const {
-  Sa c;
-  c.src = src;
-  c.dst = dst;
-  c.spi = spi;
-  c.proto = proto;
-  c.reqid = reqid;
-  c.mode = mode;
-  c.direction = direction;
-  c.aead_key = aead_key.clone();
-  c.lifetime = lifetime;
-  c.esn = esn;
-  c.replay_window = replay_window;
-  c.encap = encap;
-  c.if_id = if_id;
-  c.mark = mark;
-  c.output_mark = output_mark;
-  c.selector = selector;
-  return c;
-}
-
 }  // namespace pqbranch::xfrm

@@ -1,5 +1,5 @@
-// `pqb-keysvc-bench agent`: the agent wired as pqbranch-agent wires it (its config file,
-// agent_settings, tunnel setup, AgentClient, AgentExecutor, status socket, one io_context),
+// `pqb-keysvc-bench agent`: the agent as pqbranch-agent assembles it (app::AgentAssembly from
+// its config file: tunnel setup, AgentClient, AgentExecutor, status socket, one io_context),
 // but with a FakeKernel (this host's kernel has no ESP) and without the per-socket bypass
 // (it needs xfrm). Against a running edge it
 // - measures its private memory once generation 1 is installed (one tunnel), and
@@ -10,24 +10,21 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "pqbranch/app/agent_settings.hpp"
-#include "pqbranch/app/agent_status.hpp"
-#include "pqbranch/app/status_server.hpp"
+#include "pqbranch/app/agent_assembly.hpp"
 #include "pqbranch/config/agent_config.hpp"
 #include "pqbranch/core/log.hpp"
 #include "pqbranch/core/metrics.hpp"
-#include "pqbranch/keysvc/agent_client.hpp"
 #include "pqbranch/keysvc/agent_executor.hpp"
-#include "pqbranch/tunnel/tunnel_setup.hpp"
 
 #include "bench_commands.hpp"
-#include "fakes/fake_kernel.hpp"
+#include "fakes/xfrm/fake_kernel.hpp"
 
 namespace pqbranch::bench {
 namespace {
@@ -50,42 +47,36 @@ int run_agent(const Args& args) {
     return 2;
   }
   core::init_logging({.name = "pqb-bench-agent", .level = cfg->log_level, .journald = false});
-  app::AgentSettings settings = app::agent_settings(*cfg);
-  settings.client.bypass_tunnel = false;
-  settings.client.resume_sessions = !args.flag("no-resume");
-  settings.rotation.interval = std::chrono::milliseconds(args.number("interval-ms", 200));
-  settings.rotation.jitter = rotation::Duration::zero();
   std::filesystem::create_directories(cfg->state_directory);
 
   core::SystemClock clock;
-  test::FakeKernel kernel(clock, test::FakeKernel::Options{.ownership = settings.ownership});
-  if (auto setup = tunnel::setup_tunnel(kernel, nullptr, settings.layout); !setup) {
-    spdlog::critical("tunnel setup: {}", setup.error().message());
-    return 1;
-  }
-  boost::asio::io_context io;
-  core::Metrics metrics;
-  auto client = keysvc::AgentClient::create(io, settings.client, metrics);
-  if (!client) {
-    spdlog::critical("key service client: {}", client.error().message());
-    return 1;
-  }
-  keysvc::AgentExecutorOptions options;
-  options.rotation = settings.rotation;
-  options.state_file = settings.state_file;
-  options.observer = [&kernel](const rotation::AgentAction&) {
-    if (kernel.log().size() > 1024) kernel.clear_log();
+  std::unique_ptr<test::FakeKernel> kernel;
+  app::AssemblyDeps deps;
+  deps.kernel = [&](const xfrm::Ownership& ownership) {
+    kernel = std::make_unique<test::FakeKernel>(clock,
+                                                test::FakeKernel::Options{.ownership = ownership});
+    return core::Result<std::shared_ptr<xfrm::Kernel>>(app::borrowed<xfrm::Kernel>(*kernel));
   };
-  keysvc::AgentExecutor executor(io, kernel, **client, metrics, std::move(options));
-  if (auto r = executor.start(); !r) {
-    spdlog::critical("start: {}", r.error().message());
+  app::AgentAssemblyOptions options;
+  options.settings = [&](app::AgentSettings& s) {
+    s.client.bypass_tunnel = false;
+    s.client.resume_sessions = !args.flag("no-resume");
+    s.rotation.interval = std::chrono::milliseconds(args.number("interval-ms", 200));
+    s.rotation.jitter = rotation::Duration::zero();
+  };
+  options.executor = [&kernel](keysvc::AgentExecutorOptions& o) {
+    o.observer = [&kernel](const rotation::AgentAction&) {
+      if (kernel->log().size() > 1024) kernel->clear_log();
+    };
+  };
+  boost::asio::io_context io;
+  auto agent = app::AgentAssembly::create(io, *cfg, deps, std::move(options));
+  auto started = agent ? (*agent)->start() : core::Result<void>(agent.error());
+  if (!started) {
+    spdlog::critical("{}", started.error().message());
     return 1;
   }
-  const app::StatusContext context{"policy", settings.layout.local_address.to_string(),
-                                   settings.layout.remote_address.to_string()};
-  auto status = app::StatusServer::create(io, settings.status_socket, [&] {
-    return app::to_json(app::collect_status(executor, client->get(), kernel, metrics, context));
-  });
+  keysvc::AgentExecutor& executor = *(*agent)->executor();
 
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(args.number("seconds", 30));

@@ -20,7 +20,7 @@
 #include "pqbranch/keysvc/edge_site.hpp"
 
 #include "bench_commands.hpp"
-#include "fakes/fake_kernel.hpp"
+#include "fakes/xfrm/fake_kernel.hpp"
 
 namespace pqbranch::bench {
 

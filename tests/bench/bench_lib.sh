@@ -53,7 +53,8 @@ bench_pki() {
 }
 
 # bench_edge_config FILE PKI PORT SITES: edge-stub.toml with sites branch-1 .. branch-SITES
-# (policy mode, NAT off), the edge's default limits and log level.
+# (policy mode, NAT off), the edge's default limits (but no per-site generation rate) and
+# log level.
 bench_edge_config() {
   local i
   {
@@ -70,6 +71,9 @@ local_address = "198.51.100.1"
 local_prefixes = ["172.16.0.0/16"]
 [nat_traversal]
 mode = "off"
+[limits]
+# A benchmark rotates as fast as it can: no per-site rate limit.
+generation_refill = "0s"
 TOML
     for ((i = 1; i <= $4; i++)); do
       printf '[[site]]\nid = "branch-%d"\nremote_address = "192.0.2.%d"\n' "$i" "$i"

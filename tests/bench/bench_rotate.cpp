@@ -66,8 +66,8 @@ core::Result<void> rotate_once(SSL_CTX* ctx, std::uint16_t port, const std::stri
   if (r->status != 200) return failure(fmt::format("offer: {} {}", r->status, r->body));
   auto offer = keysvc::decode_offer(r->body);
   if (!offer) return offer.error();
-  auto keys = keysvc::derive_generation_keys(client->ssl(), site, offer->generation,
-                                             offer->agent_spi, offer->edge_spi);
+  auto keys = keysvc::derive_generation_keys(crypto::TlsConnection(client->ssl()), site,
+                                             offer->generation, offer->agent_spi, offer->edge_spi);
   if (!keys) return keys.error();
   auto ack = client->request("POST", wire::kGenerationAckPath,
                              keysvc::encode_ack(rotation::GenerationAck{

@@ -6,24 +6,11 @@
 #include <fmt/format.h>
 
 #include "pqbranch/keysvc/edge_site.hpp"
-#include "pqbranch/tunnel/tunnel_setup.hpp"
 
 #include "fakes/loopback_udp.hpp"
 
 namespace pqbranch::test {
 namespace {
-
-core::IpAddress ip(const char* text) {
-  return core::IpAddress::parse(text).value();
-}
-core::IpPrefix net(const char* text) {
-  return core::IpPrefix::parse(text).value();
-}
-
-const core::IpAddress kEdgeOuter = ip("198.51.100.1");
-const core::IpAddress kBranch1Outer = ip("192.0.2.1");
-constexpr std::uint32_t kBranch1Reqid = 0x70710001;
-constexpr std::uint32_t kBranch2Reqid = 0x70710002;
 
 bool ours(const xfrm::SaState& sa) {
   return !sa.larval && sa.reqid == kBranch1Reqid;
@@ -78,26 +65,11 @@ void AgentEdgeFixture::SetUp() {
   std::filesystem::create_directories(edge_state_);
   std::filesystem::create_directories(agent_state_);
 
-  edge_config_.state_directory = edge_state_;
-  edge_config_.tunnel.local_address = kEdgeOuter;
-  edge_config_.tunnel.local_prefixes = {net("10.9.0.0/16")};
-  edge_config_.nat_traversal.mode = config::NatMode::off;
-  config::SiteSettings b1;
-  b1.id = "branch-1";
-  b1.remote_address = kBranch1Outer;
-  b1.prefixes = {net("10.1.0.0/16")};
-  b1.reqid = kBranch1Reqid;
-  config::SiteSettings b2 = b1;
-  b2.id = "branch-2";
-  b2.remote_address = ip("192.0.2.2");
-  b2.prefixes = {net("10.2.0.0/16")};
-  b2.reqid = kBranch2Reqid;
-  edge_config_.sites = {b1, b2};
+  edge_config_ = two_site_edge_config(edge_state_, config::NatMode::off);
 }
 
 void AgentEdgeFixture::TearDown() {
-  executor_.reset();
-  client_.reset();
+  drop_agent();
   if (edge_) stop_edge();
   for (int i = 0; i < 100 && io_.poll() > 0; ++i) {
   }
@@ -114,29 +86,40 @@ void AgentEdgeFixture::start_edge(std::uint16_t port) {
     edge_nat_port_ = xfrm::local_port(probe->get()).value();
   }
   if (edge_nat_port_ != 0) edge_config_.nat_traversal.port = edge_nat_port_;
-  auto options = keysvc::edge_server_options(edge_config_);
-  options.listen = {config::SocketAddress{ip("127.0.0.1"), port}};
-  options.tls = pki_->tls_options(edge_cert_);
-  options.bypass_policies = false;  // the netns tests cover the bypass
-  options.io_timeout = std::chrono::seconds(3);
-  options.nat_address = ip("127.0.0.1");
-  options.nat_port = edge_nat_port_;
-  options.open_nat_socket = loopback_udp_socket;
-  keysvc::EdgeExecutorOptions ex;
-  ex.sites = keysvc::edge_sites(edge_config_);
-  for (keysvc::EdgeSite& s : ex.sites) {
-    s.rotation.grace = std::chrono::milliseconds(30);
-    s.rotation.outbound_drain = std::chrono::milliseconds(10);  // shorter than the grace
-    s.rotation.counter_poll = std::chrono::milliseconds(10);
-    s.rotation.retry = std::chrono::milliseconds(50);
-  }
-  ex.nat_mode = edge_config_.nat_traversal.mode;
-  ex.observer = [this](const keysvc::AppliedEdgeAction& a) {
-    check(fmt::format("edge {}", a.action->index()));
+  app::EdgeAssemblyOptions assembly;
+  assembly.server = [&](keysvc::EdgeServerOptions& options) {
+    options.listen = {config::SocketAddress{ip("127.0.0.1"), port}};
+    options.tls = pki_->tls_options(edge_cert_);
+    options.bypass_policies = false;  // the netns tests cover the bypass
+    options.io_timeout = std::chrono::seconds(3);
+    options.nat_address = ip("127.0.0.1");
+    options.nat_port = edge_nat_port_;
+    options.open_nat_socket = loopback_udp_socket;
+    if (edge_tweak_) edge_tweak_(options);
   };
-  edge_ = std::make_unique<keysvc::EdgeServer>(io_, edge_kernel_, nullptr, edge_metrics_, options,
-                                               std::move(ex));
-  auto started = edge_->start();
+  assembly.executor = [this](keysvc::EdgeExecutorOptions& ex) {
+    for (keysvc::EdgeSite& s : ex.sites) {
+      s.rotation.grace = grace_;
+      s.rotation.outbound_drain = std::chrono::milliseconds(10);  // shorter than the grace
+      s.rotation.counter_poll = std::chrono::milliseconds(10);
+      s.rotation.retry = std::chrono::milliseconds(50);
+      // The agent here rotates every few milliseconds: no per-site rate limit.
+      s.rotation.limits.refill = rotation::Duration::zero();
+    }
+    ex.observer = [this](const keysvc::AppliedEdgeAction& a) {
+      check(fmt::format("edge {}", a.action->index()));
+    };
+  };
+  app::AssemblyDeps deps;
+  deps.kernel = [this](const xfrm::Ownership&) {
+    return core::Result<std::shared_ptr<xfrm::Kernel>>(app::borrowed<xfrm::Kernel>(edge_kernel_));
+  };
+  deps.metrics = &edge_metrics_;
+  auto built = app::EdgeAssembly::create(io_, edge_config_, deps, std::move(assembly));
+  ASSERT_TRUE(built.has_value()) << built.error().message();
+  edge_assembly_ = std::move(*built);
+  edge_ = &edge_assembly_->server();
+  auto started = edge_assembly_->start();
   ASSERT_TRUE(started.has_value()) << started.error().message();
   edge_port_ = edge_->ports().at(0);
 }
@@ -146,7 +129,8 @@ void AgentEdgeFixture::stop_edge() {
   // Let the server's coroutines see the cancellation before it goes.
   for (int i = 0; i < 100 && io_.poll() > 0; ++i) {
   }
-  edge_.reset();
+  edge_ = nullptr;
+  edge_assembly_.reset();
 }
 
 const rotation::EdgeRotation& AgentEdgeFixture::edge_site1() {
@@ -157,80 +141,80 @@ const rotation::EdgeRotation& AgentEdgeFixture::edge_site1() {
 // --- agent ---
 
 void AgentEdgeFixture::start_agent(AgentSetup setup) {
-  tunnel::TunnelLayout layout;
-  layout.local_address = kBranch1Outer;
-  layout.remote_address = kEdgeOuter;
-  layout.local_prefixes = {net("10.1.0.0/16")};
-  layout.remote_prefixes = {net("10.9.0.0/16")};
-  layout.reqid = kBranch1Reqid;
-  ASSERT_TRUE(tunnel::setup_tunnel(agent_kernel_, nullptr, layout));
-
   const IssuedCert& cert = setup.certificate != nullptr ? *setup.certificate : branch1_;
   if (setup.ports.empty()) setup.ports = {edge_port_};
-  keysvc::AgentClientOptions co;
-  for (std::uint16_t p : setup.ports)
-    co.endpoints.push_back(config::Endpoint{setup.host, p});
-  co.tls = pki_->tls_options(cert);
-  co.tls.peer_name.clear();  // connecting by address: the chain to the CA is checked
-  co.connect_timeout = std::chrono::seconds(2);
-  co.io_timeout = std::chrono::seconds(2);
-  co.bypass_tunnel = false;  // the netns tests cover the bypass
-  if (setup.nat) {
-    keysvc::NatOptions n;
-    n.local_address = ip("127.0.0.1");
-    n.local_port = 0;
-    n.edge_address = ip("127.0.0.1");
-    n.edge_port = edge_->nat_port();
-    n.keepalive = std::chrono::milliseconds(50);
-    n.hello_gap = std::chrono::milliseconds(1);
-    n.open_socket = loopback_udp_socket;
-    co.nat = n;
-  }
-  if (setup.tweak) setup.tweak(co);
-  auto client = keysvc::AgentClient::create(io_, co, agent_metrics_);
-  ASSERT_TRUE(client.has_value()) << client.error().message();
-  client_ = std::move(*client);
-  keysvc::AgentTransport& transport = setup.wrap ? setup.wrap(*client_) : *client_;
-
-  keysvc::AgentExecutorOptions eo;
-  rotation::TunnelConfig& t = eo.rotation.tunnel;
-  t.local = kBranch1Outer;
-  t.remote = kEdgeOuter;
-  t.reqid = kBranch1Reqid;
-  if (auto p = client_->nat_port()) t.nat_port = *p;
-  eo.rotation.endpoints = setup.ports.size();
-  eo.rotation.interval = setup.interval;
-  eo.rotation.jitter = rotation::Duration::zero();
-  eo.rotation.grace = std::chrono::milliseconds(30);
-  eo.rotation.outbound_drain = std::chrono::milliseconds(10);
-  eo.rotation.counter_poll = std::chrono::milliseconds(10);
-  eo.rotation.exchange_timeout = std::chrono::seconds(3);
-  eo.rotation.retry_initial = std::chrono::milliseconds(20);
-  eo.rotation.retry_max = std::chrono::milliseconds(100);
-  eo.rotation.cleanup_retry = std::chrono::milliseconds(50);
-  eo.state_file = agent_state_ / keysvc::kAgentStateFileName;
-  auto engine = std::make_shared<std::mt19937_64>(7);
-  eo.random = [engine] { return (*engine)(); };
-  eo.observer = [this](const rotation::AgentAction& a) {
-    check(std::string("agent ") + keysvc::action_name(a));
+  app::AgentAssemblyOptions assembly;
+  assembly.status_socket = false;
+  assembly.fault = std::move(setup.fault);
+  assembly.settings = [&](app::AgentSettings& s) {
+    keysvc::AgentClientOptions& co = s.client;
+    co.endpoints.clear();
+    for (std::uint16_t p : setup.ports)
+      co.endpoints.push_back(config::Endpoint{setup.host, p});
+    co.tls = pki_->tls_options(cert);
+    co.tls.peer_name.clear();  // connecting by address: the chain to the CA is checked
+    co.connect_timeout = std::chrono::seconds(2);
+    co.io_timeout = std::chrono::seconds(2);
+    co.bypass_tunnel = false;  // the netns tests cover the bypass
+    if (setup.nat) {
+      keysvc::NatOptions n;
+      n.local_address = ip("127.0.0.1");
+      n.local_port = 0;
+      n.edge_address = ip("127.0.0.1");
+      n.edge_port = edge_->nat_port();
+      n.keepalive = std::chrono::milliseconds(50);
+      n.hello_gap = std::chrono::milliseconds(1);
+      n.open_socket = loopback_udp_socket;
+      co.nat = n;
+    }
+    if (setup.tweak) setup.tweak(co);
+    rotation::AgentRotationConfig& r = s.rotation;
+    r.endpoints = setup.ports.size();
+    r.interval = setup.interval;
+    r.jitter = rotation::Duration::zero();
+    r.grace = grace_;
+    r.outbound_drain = std::chrono::milliseconds(10);
+    r.counter_poll = std::chrono::milliseconds(10);
+    r.exchange_timeout = std::chrono::seconds(3);
+    r.retry_initial = std::chrono::milliseconds(20);
+    r.retry_max = std::chrono::milliseconds(100);
+    r.cleanup_retry = std::chrono::milliseconds(50);
   };
-  eo.fault = std::move(setup.fault);
-  executor_ = std::make_unique<keysvc::AgentExecutor>(io_, agent_kernel_, transport, agent_metrics_,
-                                                      std::move(eo));
+  assembly.executor = [this](keysvc::AgentExecutorOptions& eo) {
+    auto engine = std::make_shared<std::mt19937_64>(7);
+    eo.random = [engine] { return (*engine)(); };
+    eo.observer = [this](const rotation::AgentAction& a) {
+      check(std::string("agent ") + keysvc::action_name(a));
+    };
+  };
+  app::AssemblyDeps deps;
+  deps.kernel = [this](const xfrm::Ownership&) {
+    return core::Result<std::shared_ptr<xfrm::Kernel>>(app::borrowed<xfrm::Kernel>(agent_kernel_));
+  };
+  deps.metrics = &agent_metrics_;
+  if (setup.wrap) deps.transport = setup.wrap;
+  auto built = app::AgentAssembly::create(io_, branch1_agent_config(agent_state_), deps,
+                                          std::move(assembly));
+  ASSERT_TRUE(built.has_value()) << built.error().message();
+  agent_ = std::move(*built);
   try {
-    auto started = executor_->start();
+    auto started = agent_->start();
+    executor_ = agent_->executor();
     ASSERT_TRUE(started.has_value()) << started.error().message();
   } catch (const AgentKilled&) {
     ++agent_kills_;
-    executor_.reset();
-    client_.reset();
+    drop_agent();
   }
 }
 
+void AgentEdgeFixture::drop_agent() {
+  executor_ = nullptr;
+  agent_.reset();
+}
+
 void AgentEdgeFixture::stop_agent() {
-  if (executor_) executor_->stop();
-  executor_.reset();
-  client_.reset();
+  if (agent_) agent_->stop();
+  drop_agent();
 }
 
 bool AgentEdgeFixture::run_until(const std::function<bool()>& done,
@@ -245,8 +229,7 @@ bool AgentEdgeFixture::run_until(const std::function<bool()>& done,
       // As after SIGKILL: whatever the agent did is in the kernel and the state file;
       // its sockets close (the edge sees the connection drop).
       ++agent_kills_;
-      executor_.reset();
-      client_.reset();
+      drop_agent();
     }
   }
   return true;
@@ -305,7 +288,7 @@ void AgentEdgeFixture::check(const std::string& after) {
   verify(agent_kernel_, edge_kernel_, "agent");
   verify(edge_kernel_, agent_kernel_, "edge");
   // Policies are installed once and never removed (fail closed).
-  if (policies_of_branch1(agent_kernel_) != 3 && executor_) {
+  if (policies_of_branch1(agent_kernel_) != 3 && agent_) {
     violations_.push_back("after " + after + ": agent policies changed");
   }
   if (edge_ && policies_of_branch1(edge_kernel_) != 3) {

@@ -1,9 +1,10 @@
 #pragma once
-// The agent (AgentClient + AgentExecutor) and the edge key service (EdgeServer) in one
-// process, on ONE io_context driven by the test thread, over loopback TLS 1.3
-// (X25519MLKEM768, mutual TLS), each with its own FakeKernel and a rotation interval of a
-// few milliseconds. Both executors' step observers run check() after every action, so the
-// SA and policy sets of both kernels are checked at every single step of make-before-break:
+// The agent (app::AgentAssembly: AgentClient + AgentExecutor) and the edge key service
+// (app::EdgeAssembly: EdgeServer) in one process, as the programs build them, on ONE io_context
+// driven by the test thread, over loopback TLS 1.3 (X25519MLKEM768, mutual TLS), each with its own
+// FakeKernel and a rotation interval of a few milliseconds. Both executors' step observers run
+// check() after every action, so the SA and policy sets of both kernels are checked at every single
+// step of make-before-break:
 // - every installed outbound SA of either side has the peer's inbound SA with the same SPI
 //   and the same key (FakeKernel::key_of), so no packet in flight ever meets a missing SA;
 // - one "packet" each way goes through the SA the kernel would select (select_outbound on
@@ -24,15 +25,18 @@
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
+#include "pqbranch/app/agent_assembly.hpp"
+#include "pqbranch/app/edge_assembly.hpp"
 #include "pqbranch/config/edge_config.hpp"
 #include "pqbranch/core/metrics.hpp"
 #include "pqbranch/keysvc/agent_client.hpp"
 #include "pqbranch/keysvc/agent_executor.hpp"
 #include "pqbranch/keysvc/edge_server.hpp"
 
-#include "fakes/fake_kernel.hpp"
 #include "fakes/log_capture.hpp"
 #include "fakes/test_pki.hpp"
+#include "fakes/two_sites.hpp"
+#include "fakes/xfrm/fake_kernel.hpp"
 
 namespace pqbranch::test {
 
@@ -47,6 +51,12 @@ class AgentEdgeFixture : public ::testing::Test {
 
   // --- edge ---
   void start_edge(std::uint16_t port = 0);
+  // Applied last to the edge's server options by start_edge (e.g. to restore a default
+  // the fixture shortens).
+  std::function<void(keysvc::EdgeServerOptions&)> edge_tweak_;
+  // Both sides' inbound grace period; the outbound drain is 10 ms, so a loop that runs
+  // handlers later than the difference needs more.
+  rotation::Duration grace_ = std::chrono::milliseconds(30);
   void stop_edge();  // stop, let its coroutines finish, destroy; kernel and state stay
   [[nodiscard]] std::uint16_t edge_port() const { return edge_port_; }
   [[nodiscard]] const rotation::EdgeRotation& edge_site1();
@@ -65,8 +75,9 @@ class AgentEdgeFixture : public ::testing::Test {
   void start_agent(AgentSetup setup);
   void start_agent() { start_agent(AgentSetup{}); }
   void stop_agent();  // as a SIGTERM would: SAs and policies stay
+  void drop_agent();  // destroyed without stop(), as after SIGKILL
   [[nodiscard]] keysvc::AgentExecutor& agent() { return *executor_; }
-  [[nodiscard]] keysvc::AgentClient& client() { return *client_; }
+  [[nodiscard]] keysvc::AgentClient& client() { return *agent_->client(); }
 
   // Runs the loop until `done`; false after `limit`. An AgentKilled thrown by a fault hook
   // ends the agent (destroyed without stop()) and counts in agent_kills_.
@@ -105,11 +116,12 @@ class AgentEdgeFixture : public ::testing::Test {
   core::Metrics edge_metrics_;
   core::Metrics agent_metrics_;
   std::vector<std::unique_ptr<keysvc::AgentTransport>> transports_;  // test decorators
-  std::unique_ptr<keysvc::EdgeServer> edge_;
+  std::unique_ptr<app::EdgeAssembly> edge_assembly_;
+  keysvc::EdgeServer* edge_ = nullptr;  // edge_assembly_'s
   std::uint16_t edge_port_ = 0;
   std::uint16_t edge_nat_port_ = 0;
-  std::unique_ptr<keysvc::AgentClient> client_;
-  std::unique_ptr<keysvc::AgentExecutor> executor_;
+  std::unique_ptr<app::AgentAssembly> agent_;
+  keysvc::AgentExecutor* executor_ = nullptr;  // agent_'s
   int agent_kills_ = 0;
   // Keys of every SA seen (clones), to prove none reached a log line.
   std::vector<core::SecureBytes> keys_seen_;

@@ -435,7 +435,10 @@ TEST_F(AgentEdge, AnotherSitesCertificateGetsNothingOfThatSite) {
 }
 
 TEST_F(AgentEdge, NatTraversalSendsTheHelloAndBothSidesEncapsulate) {
-  edge_config_.nat_traversal.mode = config::NatMode::automatic;
+  // The site's address is where its hellos come from (a hello from elsewhere is ignored);
+  // loopback has no NAT to detect, so encapsulation is forced.
+  edge_config_.nat_traversal.mode = config::NatMode::force;
+  edge_config_.sites[0].remote_address = core::IpAddress::parse("127.0.0.1").value();
   start_edge();
   AgentSetup setup;
   setup.nat = true;

@@ -26,25 +26,41 @@ void EdgeFixture::SetUp() {
   state_dir_ = pki_->dir() / "state";
   std::filesystem::create_directories(state_dir_);
 
-  config_.state_directory = state_dir_;
-  config_.tunnel.local_address = kEdgeOuter;
-  config_.tunnel.local_prefixes = {net("10.9.0.0/16")};
-  config_.nat_traversal.mode = config::NatMode::automatic;
-  config::SiteSettings b1;
-  b1.id = "branch-1";
-  b1.remote_address = kBranch1Outer;
-  b1.prefixes = {net("10.1.0.0/16")};
-  b1.reqid = kBranch1Reqid;
-  config::SiteSettings b2 = b1;
-  b2.id = "branch-2";
-  b2.remote_address = kBranch2Outer;
-  b2.prefixes = {net("10.2.0.0/16")};
-  b2.reqid = kBranch2Reqid;
-  config_.sites = {b1, b2};
+  config_ = two_site_edge_config(state_dir_, config::NatMode::automatic);
 }
 
 void EdgeFixture::start(const std::function<void(keysvc::EdgeServerOptions&)>& tweak) {
-  options_ = keysvc::edge_server_options(config_);
+  app::EdgeAssemblyOptions assembly;
+  assembly.server = [&](keysvc::EdgeServerOptions& options) {
+    options_ = options;
+    fill_options(tweak);
+    options = options_;
+  };
+  assembly.executor = [this](keysvc::EdgeExecutorOptions& executor) {
+    // These tests compare every kernel step right after each answer; the drain before the
+    // old outbound SA goes is covered by the rotation unit tests and the agent-edge tests.
+    for (keysvc::EdgeSite& s : executor.sites)
+      s.rotation.outbound_drain = rotation::Duration::zero();
+    executor.observer = [this](const keysvc::AppliedEdgeAction& a) {
+      if (is_kernel_step(*a.action)) steps_.push_back(sa_summary());
+    };
+  };
+  app::AssemblyDeps deps;
+  deps.kernel = [this](const xfrm::Ownership&) {
+    return core::Result<std::shared_ptr<xfrm::Kernel>>(app::borrowed<xfrm::Kernel>(kernel_));
+  };
+  deps.metrics = &metrics_;
+  auto assembly_or = app::EdgeAssembly::create(io_, config_, deps, std::move(assembly));
+  ASSERT_TRUE(assembly_or.has_value()) << assembly_or.error().message();
+  assembly_ = std::move(*assembly_or);
+  server_ = &assembly_->server();
+  auto started = assembly_->start();
+  ASSERT_TRUE(started.has_value()) << started.error().message();
+  port_ = server_->ports().at(0);
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+void EdgeFixture::fill_options(const std::function<void(keysvc::EdgeServerOptions&)>& tweak) {
   options_.listen = {config::SocketAddress{ip("127.0.0.1"), 0}};
   options_.tls = pki_->tls_options(server_cert_);
   options_.bypass_policies = false;  // covered by the netns tests; needs xfrm in the kernel
@@ -54,30 +70,14 @@ void EdgeFixture::start(const std::function<void(keysvc::EdgeServerOptions&)>& t
   options_.io_timeout = std::chrono::seconds(3);
   options_.nat_hello_wait = std::chrono::milliseconds(2000);
   if (tweak) tweak(options_);
-
-  keysvc::EdgeExecutorOptions executor;
-  executor.sites = keysvc::edge_sites(config_);
-  // These tests compare every kernel step right after each answer; the drain before the old
-  // outbound SA goes is covered by the rotation unit tests and the agent-edge tests.
-  for (keysvc::EdgeSite& s : executor.sites)
-    s.rotation.outbound_drain = rotation::Duration::zero();
-  executor.nat_mode = config_.nat_traversal.mode;
-  executor.observer = [this](const keysvc::AppliedEdgeAction& a) {
-    if (is_kernel_step(*a.action)) steps_.push_back(sa_summary());
-  };
-  server_ = std::make_unique<keysvc::EdgeServer>(io_, kernel_, nullptr, metrics_, options_,
-                                                 std::move(executor));
-  auto started = server_->start();
-  ASSERT_TRUE(started.has_value()) << started.error().message();
-  port_ = server_->ports().at(0);
-  thread_ = std::thread([this] { io_.run(); });
 }
 
 void EdgeFixture::stop() {
   if (!thread_.joinable()) return;
   boost::asio::post(io_, [this] { server_->stop(); });
   thread_.join();  // io_.run() returns once every coroutine of the server has finished
-  server_.reset();
+  server_ = nullptr;
+  assembly_.reset();
 }
 
 crypto::SslCtx EdgeFixture::client_context(const IssuedCert* cert) const {
@@ -92,13 +92,17 @@ core::Result<KeyServiceClient> EdgeFixture::connect(const crypto::SslCtx& ctx) c
   return KeyServiceClient::connect(ctx.get(), port_);
 }
 
-bool EdgeFixture::wait_until_no_connections() {
+bool EdgeFixture::wait_until(const std::function<bool()>& condition) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (std::chrono::steady_clock::now() < deadline) {
-    if (on_io([&] { return server_->open_connections(); }) == 0) return true;
+    if (on_io(condition)) return true;
     std::this_thread::yield();
   }
   return false;
+}
+
+bool EdgeFixture::wait_until_no_connections() {
+  return wait_until([&] { return server_->open_connections() == 0; });
 }
 
 std::size_t EdgeFixture::site_index(const std::string& id) {

@@ -1,5 +1,6 @@
 #pragma once
-// An in-process edge key service for component tests: EdgeServer on its own io_context
+// An in-process edge key service for component tests: app::EdgeAssembly (as the
+// edge-stub builds it) on its own io_context
 // thread with a FakeKernel, a throw-away PKI (edge server certificate, site certificates
 // "branch-1" and "branch-2"), two policy-mode sites and a state directory that is removed
 // afterwards. The server's objects belong to its thread: tests look at them through
@@ -18,30 +19,19 @@
 #include <boost/asio/post.hpp>
 #include <gtest/gtest.h>
 
+#include "pqbranch/app/edge_assembly.hpp"
 #include "pqbranch/config/edge_config.hpp"
 #include "pqbranch/core/metrics.hpp"
 #include "pqbranch/crypto/tls_context.hpp"
 #include "pqbranch/keysvc/edge_server.hpp"
 #include "pqbranch/keysvc/edge_site.hpp"
 
-#include "fakes/fake_kernel.hpp"
 #include "fakes/key_service_client.hpp"
 #include "fakes/test_pki.hpp"
+#include "fakes/two_sites.hpp"
+#include "fakes/xfrm/fake_kernel.hpp"
 
 namespace pqbranch::test {
-
-inline core::IpAddress ip(const char* text) {
-  return core::IpAddress::parse(text).value();
-}
-inline core::IpPrefix net(const char* text) {
-  return core::IpPrefix::parse(text).value();
-}
-
-inline const core::IpAddress kEdgeOuter = ip("198.51.100.1");
-inline const core::IpAddress kBranch1Outer = ip("192.0.2.1");
-inline const core::IpAddress kBranch2Outer = ip("192.0.2.2");
-inline constexpr std::uint32_t kBranch1Reqid = 0x70710001;
-inline constexpr std::uint32_t kBranch2Reqid = 0x70710002;
 
 class EdgeFixture : public ::testing::Test {
  protected:
@@ -54,6 +44,7 @@ class EdgeFixture : public ::testing::Test {
   // Starts the server and its thread. `tweak` adjusts the server options last.
   void start(const std::function<void(keysvc::EdgeServerOptions&)>& tweak = {});
   void stop();
+  void fill_options(const std::function<void(keysvc::EdgeServerOptions&)>& tweak);
 
   template <class F>
   auto on_io(F f) -> decltype(f()) {
@@ -70,6 +61,8 @@ class EdgeFixture : public ::testing::Test {
   // Waits until the server has finished serving every connection (at most 5 s): after a
   // client saw a refusal, the server's own bookkeeping of it may still be queued.
   bool wait_until_no_connections();
+  // Waits (at most 5 s) until `condition`, run on the server's thread, holds.
+  bool wait_until(const std::function<bool()>& condition);
 
   [[nodiscard]] std::uint16_t port() const { return port_; }
   [[nodiscard]] std::size_t site_index(const std::string& id);
@@ -89,7 +82,8 @@ class EdgeFixture : public ::testing::Test {
   FakeKernel kernel_{clock_};
   core::Metrics metrics_;
   boost::asio::io_context io_;
-  std::unique_ptr<keysvc::EdgeServer> server_;
+  std::unique_ptr<app::EdgeAssembly> assembly_;
+  keysvc::EdgeServer* server_ = nullptr;  // the assembly's
   std::thread thread_;
   std::uint16_t port_ = 0;
   // Filled on the io thread by the step observer: the SA summary after each kernel step.

@@ -2,6 +2,7 @@
 // both ends, the site taken from the certificate only, and everything a hostile or broken
 // client can do without changing state.
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <span>
@@ -63,8 +64,9 @@ class EdgeServerTest : public EdgeFixture {
     auto offer = keysvc::decode_offer(r->body);
     EXPECT_TRUE(offer.has_value()) << r->body;
     if (!offer) return std::nullopt;
-    auto keys = keysvc::derive_generation_keys(client.ssl(), site, offer->generation,
-                                               offer->agent_spi, offer->edge_spi);
+    auto keys =
+        keysvc::derive_generation_keys(crypto::TlsConnection(client.ssl()), site, offer->generation,
+                                       offer->agent_spi, offer->edge_spi);
     EXPECT_TRUE(keys.has_value());
     if (!keys) return std::nullopt;
     return Exchange{std::move(*offer), std::move(*keys)};
@@ -191,8 +193,9 @@ TEST_F(EdgeServerTest, TheCertificateNotTheBodyChoosesTheSite) {
   EXPECT_EQ(g->offer.tunnel.selectors.at(0).src, net("10.2.0.0/16"));
   EXPECT_TRUE(has_key(kEdgeOuter, g->offer.edge_spi, g->keys.agent_to_edge));
   // Keys bound to branch-1's name would not match: the exporter context names the site.
-  auto as_branch1 = keysvc::derive_generation_keys(c->ssl(), "branch-1", g->offer.generation,
-                                                   g->offer.agent_spi, g->offer.edge_spi);
+  auto as_branch1 =
+      keysvc::derive_generation_keys(crypto::TlsConnection(c->ssl()), "branch-1",
+                                     g->offer.generation, g->offer.agent_spi, g->offer.edge_spi);
   ASSERT_TRUE(as_branch1.has_value());
   EXPECT_FALSE(has_key(kEdgeOuter, g->offer.edge_spi, as_branch1->agent_to_edge));
   EXPECT_EQ(ack(*c, g->offer).status, 200U);
@@ -275,7 +278,8 @@ TEST_F(EdgeServerTest, ACertificateFromAnotherCaIsRefusedAtTls) {
 }
 
 TEST_F(EdgeServerTest, BadRequestsGetErrorsAndChangeNothing) {
-  start();
+  // All on one connection: more requests than a rotation needs.
+  start([](keysvc::EdgeServerOptions& o) { o.max_requests = 32; });
   const auto ctx = client_context(&branch1_);
   auto c = connect(ctx);
   ASSERT_TRUE(c.has_value()) << c.error().message();
@@ -360,7 +364,10 @@ TEST_F(EdgeServerTest, AnInstalledGenerationSurvivesMalformedTraffic) {
 }
 
 TEST_F(EdgeServerTest, AStalledClientHitsTheDeadline) {
-  start([](keysvc::EdgeServerOptions& o) { o.io_timeout = std::chrono::milliseconds(300); });
+  start([](keysvc::EdgeServerOptions& o) {
+    o.io_timeout = std::chrono::milliseconds(300);
+    o.handshake_timeout = std::chrono::milliseconds(300);
+  });
   // After the handshake: no request.
   auto c = connect(client_context(&branch1_));
   ASSERT_TRUE(c.has_value());
@@ -377,18 +384,141 @@ TEST_F(EdgeServerTest, AStalledClientHitsTheDeadline) {
 }
 
 TEST_F(EdgeServerTest, ConnectionsBeyondTheLimitAreClosedAtOnce) {
-  start([](keysvc::EdgeServerOptions& o) { o.max_connections = 2; });
+  start([](keysvc::EdgeServerOptions& o) { o.admission.max_connections = 2; });
   const auto ctx = client_context(&branch1_);
   auto a = connect(ctx);
   auto b = connect(ctx);
   ASSERT_TRUE(a.has_value() && b.has_value());
-  // Both are being served (their handshakes completed), so the third is over the limit.
-  EXPECT_EQ(on_io([&] { return server_->open_connections(); }), 2U);
+  // Both are a site's (the server finished their handshakes), so the third is over the
+  // limit and nothing can make room for it.
+  ASSERT_TRUE(wait_until([&] {
+    return server_->open_connections() == 2 &&
+           metrics_.value("edge_unauthenticated_connections") == 0;
+  }));
   auto c = connect(ctx);
   EXPECT_FALSE(c.has_value());
   EXPECT_EQ(metric("edge_connections_refused_total", "reason=\"max_connections\""), 1);
   // The two admitted ones still work.
   EXPECT_TRUE(exchange(*a, "branch-1", 0, 0x1000).has_value());
+}
+
+// A compromised site (its own certificate) asking again and again on one connection, each
+// time with a new agent SPI, as fast as it can: the site's limits answer 429 busy with a
+// Retry-After once too many generations are outstanding, so the edge holds a bounded number
+// of inbound SAs for it; another site is not affected; and no request makes the edge issue
+// a generation number above what the wire carries.
+TEST_F(EdgeServerTest, RepeatedGenerationRequestsAreLimitedPerSite) {
+  start();
+  const auto ctx = client_context(&branch1_);
+  auto c = connect(ctx);
+  ASSERT_TRUE(c.has_value());
+  int offers = 0;
+  std::optional<HttpResponse> busy;
+  for (std::uint32_t i = 0; i < 30; ++i) {
+    auto r = c->request("POST", wire::kGenerationPath, request_body(0, 0x1000 + i));
+    ASSERT_TRUE(r.has_value()) << r.error().message();
+    if (!r->keep_alive) {
+      c = connect(ctx);  // the edge closed it (its request cap): the site comes back
+      ASSERT_TRUE(c.has_value());
+    }
+    if (r->status == 200U) {
+      ++offers;
+    } else if (!busy) {
+      busy = *r;
+    }
+  }
+  ASSERT_TRUE(busy.has_value()) << offers << " offers and no refusal";
+  EXPECT_EQ(busy->status, 429U) << busy->body;
+  EXPECT_EQ(error_code(*busy), "busy");
+  ASSERT_TRUE(busy->retry_after.has_value());
+  EXPECT_GE(std::stoi(*busy->retry_after), 1);
+  const auto all = sas();
+  const auto inbound = std::count_if(all.begin(), all.end(),
+                                     [](const std::string& s) { return s.starts_with("in:"); });
+  EXPECT_LE(inbound, 8);  // [limits] max_outstanding_generations, by default
+  EXPECT_EQ(offers, static_cast<int>(inbound));
+  EXPECT_GE(metric("edge_site_limit_refusals_total", "site=\"branch-1\",limit=\"outstanding\""), 1);
+
+  // The other site rotates as usual.
+  auto other = connect(client_context(&branch2_));
+  ASSERT_TRUE(other.has_value());
+  EXPECT_TRUE(exchange(*other, "branch-2", 0, 0x5000).has_value());
+
+  // current_generation 2^53 - 1 would make the edge issue 2^53, which no agent accepts.
+  c = connect(ctx);
+  ASSERT_TRUE(c.has_value());
+  auto top = c->request("POST", wire::kGenerationPath, request_body(wire::kMaxJsonInteger, 0x2000));
+  ASSERT_TRUE(top.has_value());
+  EXPECT_EQ(top->status, 400U) << top->body;
+  EXPECT_EQ(error_code(*top), "bad_request");
+  EXPECT_LT(saved("branch-1").last_issued, wire::kMaxJsonInteger);
+}
+
+TEST_F(EdgeServerTest, AKeptAliveConnectionIsClosedAfterItsIdleTimeAndItsRequestCap) {
+  start([](keysvc::EdgeServerOptions& o) {
+    o.idle_timeout = std::chrono::milliseconds(200);
+    o.max_requests = 2;
+  });
+  const auto ctx = client_context(&branch1_);
+  auto idle = connect(ctx);
+  ASSERT_TRUE(idle.has_value());
+  ASSERT_TRUE(exchange(*idle, "branch-1", 0, 0x1000).has_value());
+  EXPECT_TRUE(idle->wait_closed());  // no second request within the idle time
+  auto busy = connect(ctx);
+  ASSERT_TRUE(busy.has_value());
+  ASSERT_TRUE(exchange(*busy, "branch-1", 0, 0x1001).has_value());
+  auto second = busy->request("POST", wire::kGenerationPath, request_body(0, 0x1002));
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->status, 200U);
+  EXPECT_FALSE(second->keep_alive);  // the second of at most two: "Connection: close"
+  EXPECT_TRUE(busy->wait_closed());
+  ASSERT_TRUE(wait_until_no_connections());
+  EXPECT_EQ(metric("edge_timeouts_total", "stage=\"idle\""), 1);
+  EXPECT_EQ(metric("edge_connections_closed_total", "reason=\"max_requests\""), 1);
+}
+
+TEST_F(EdgeServerTest, AFullUnauthenticatedPoolMakesRoomForASite) {
+  start([](keysvc::EdgeServerOptions& o) {
+    o.admission.max_unauthenticated = 3;
+    o.admission.max_unauthenticated_per_source = 4;
+  });
+  std::vector<xfrm::UniqueFd> idle;
+  for (int i = 0; i < 3; ++i) {
+    auto fd = KeyServiceClient::connect_tcp(port());
+    ASSERT_TRUE(fd.has_value());
+    idle.push_back(std::move(*fd));
+    ASSERT_TRUE(wait_until([&] { return server_->open_connections() == idle.size(); }));
+  }
+  // A site's agent finds the unauthenticated pool full: the oldest idle socket of the
+  // busiest address (here the only one) is closed, and the agent is served.
+  auto site = connect(client_context(&branch1_));
+  ASSERT_TRUE(site.has_value()) << site.error().message();
+  EXPECT_TRUE(exchange(*site, "branch-1", 0, 0x1000).has_value());
+  char byte = 0;
+  EXPECT_EQ(::recv(idle[0].get(), &byte, 1, 0), 0) << "the oldest idle socket was closed";
+  EXPECT_EQ(metric("edge_connections_evicted_total", "pool=\"unauthenticated\""), 1);
+}
+
+TEST_F(EdgeServerTest, OneAddressHoldsAtMostItsShareOfUnauthenticatedConnections) {
+  start([](keysvc::EdgeServerOptions& o) { o.admission.max_unauthenticated_per_source = 2; });
+  std::vector<xfrm::UniqueFd> idle;
+  for (int i = 0; i < 2; ++i) {
+    auto fd = KeyServiceClient::connect_tcp(port());
+    ASSERT_TRUE(fd.has_value());
+    idle.push_back(std::move(*fd));
+    ASSERT_TRUE(wait_until([&] { return server_->open_connections() == idle.size(); }));
+  }
+  auto extra = KeyServiceClient::connect_tcp(port());
+  ASSERT_TRUE(extra.has_value());
+  char byte = 0;
+  EXPECT_EQ(::recv(extra->get(), &byte, 1, 0), 0) << "closed at once, before any TLS";
+  EXPECT_EQ(metric("edge_connections_refused_total", "reason=\"per_source_unauthenticated\""), 1);
+  // Once one of them goes, the address may connect again.
+  idle.pop_back();
+  ASSERT_TRUE(wait_until([&] { return server_->open_connections() == 1; }));
+  auto site = connect(client_context(&branch1_));
+  ASSERT_TRUE(site.has_value()) << site.error().message();
+  EXPECT_TRUE(exchange(*site, "branch-1", 0, 0x1000).has_value());
 }
 
 // A UDP socket on loopback, as the agent's NAT-T socket would send from.
@@ -432,6 +562,7 @@ std::optional<std::pair<wire::NatToken, core::SecureBytes>> nat_token(KeyService
 }
 
 TEST_F(EdgeServerTest, TheNatHelloGivesThePublicAddressAndPort) {
+  config_.sites[0].remote_address.reset();  // behind a NAT: the address comes from the hello
   start();
   const std::uint16_t nat_port = on_io([&] { return server_->nat_port(); });
   ASSERT_NE(nat_port, 0);
@@ -449,8 +580,8 @@ TEST_F(EdgeServerTest, TheNatHelloGivesThePublicAddressAndPort) {
   ASSERT_TRUE(r.has_value());
   ASSERT_EQ(r->status, 200U) << r->body;
   const GenerationOffer offer = keysvc::decode_offer(r->body).value();
-  // The hello came from 127.0.0.1:<udp.port>, not from the site's address and port 4500:
-  // a NAT, so the generation is encapsulated towards what the edge saw.
+  // The hello came from 127.0.0.1:<udp.port>, not from port 4500: a NAT, so the generation
+  // is encapsulated towards what the edge saw.
   EXPECT_EQ(offer.tunnel.agent_address, ip("127.0.0.1"));
   ASSERT_TRUE(offer.encap.has_value());
   EXPECT_EQ(offer.encap->dst_port, udp.port);

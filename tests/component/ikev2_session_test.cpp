@@ -13,8 +13,8 @@
 #include "pqbranch/ikev2/initiator_session.hpp"
 
 #include "fakes/fake_ike_responder.hpp"
-#include "fakes/fake_kernel.hpp"
 #include "fakes/manual_clock.hpp"
+#include "fakes/xfrm/fake_kernel.hpp"
 
 namespace pqbranch::ikev2 {
 namespace {
@@ -291,7 +291,8 @@ TEST_F(Ikev2SessionTest, ContinuityReplacesTheIkeSaAndChildSa) {
   for (const auto& sa : sas) {
     EXPECT_TRUE(sa.spi == s->status().inbound_spi || sa.spi == s->status().outbound_spi);
   }
-  (void)first_out;
+  // The replacement Child SA carries traffic under a new outbound SPI.
+  EXPECT_NE(s->status().outbound_spi, first_out);
   s->stop(true);
   EXPECT_TRUE(installed().empty());
 }

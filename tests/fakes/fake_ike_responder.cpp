@@ -19,10 +19,6 @@ core::Error bad(const std::string& why) {
   return core::make_error(errc::bad_value, "fake responder: " + why);
 }
 
-KeMethod method_of(config::KeMethod m) {
-  return static_cast<KeMethod>(static_cast<std::uint16_t>(m));
-}
-
 AuthOctetsInput octets(std::span<const std::uint8_t> message, std::span<const std::uint8_t> nonce,
                        std::span<const std::uint8_t> sk_p, const IdPayload& id,
                        const IntAuth& int_auth, std::uint32_t mid) {
@@ -96,8 +92,8 @@ core::Result<std::vector<std::uint8_t>> FakeIkeResponder::ike_sa_init(
     break;
   }
   if (!selected) return plain_error(m->header, make_notify(NotifyType::no_proposal_chosen));
-  if (ke->method != method_of(chosen_->ke)) {
-    return plain_error(m->header, make_invalid_ke(method_of(chosen_->ke)));
+  if (ke->method != chosen_->ke) {
+    return plain_error(m->header, make_invalid_ke(chosen_->ke));
   }
   auto reply = respond(ke->method, ke->data);
   if (!reply) return reply.error();
@@ -107,7 +103,7 @@ core::Result<std::vector<std::uint8_t>> FakeIkeResponder::ike_sa_init(
   if (!own_nonce) return own_nonce.error();
   ni_ = nonce->data;
   nr_ = own_nonce->data;
-  prf_ = static_cast<PrfId>(static_cast<std::uint16_t>(chosen_->prf));
+  prf_ = chosen_->prf;
 
   Message out;
   out.header = m->header;
@@ -154,7 +150,7 @@ core::Result<std::vector<std::uint8_t>> FakeIkeResponder::seal_response(
 core::Result<std::vector<std::uint8_t>> FakeIkeResponder::intermediate(
     const OpenedMessage& request) {
   const auto* ke = find_payload<KePayload>(request.message.payloads);
-  if (ke == nullptr || !chosen_ || !chosen_->ke1 || ke->method != method_of(*chosen_->ke1)) {
+  if (ke == nullptr || !chosen_ || !chosen_->ke1 || ke->method != *chosen_->ke1) {
     return bad("IKE_INTERMEDIATE without the ADDKE1 KE");
   }
   auto reply = respond(ke->method, ke->data);

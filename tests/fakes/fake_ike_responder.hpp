@@ -80,9 +80,9 @@ class FakeIkeResponder {
   std::vector<std::uint8_t> init_request_;
   std::vector<std::uint8_t> init_response_;
   std::optional<config::IkeProposal> chosen_;
-  ikev2::PrfId prf_ = ikev2::PrfId::hmac_sha2_384;
+  ikev2::IkePrf prf_ = ikev2::IkePrf::hmac_sha384;
   ikev2::IkeKeys keys_;
-  ikev2::IntAuth int_auth_{ikev2::PrfId::hmac_sha2_384};
+  ikev2::IntAuth int_auth_{ikev2::IkePrf::hmac_sha384};
   std::uint64_t iv_ = 1000;
   std::uint32_t own_request_id_ = 0;
   bool established_ = false;

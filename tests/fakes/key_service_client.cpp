@@ -147,6 +147,7 @@ core::Result<HttpResponse> KeyServiceClient::read_response() {
     std::from_chars(cl->data(), cl->data() + cl->size(), length);
   }
   if (auto conn = header(head, "Connection"); conn && *conn == "close") r.keep_alive = false;
+  if (auto retry = header(head, "Retry-After")) r.retry_after = std::string(*retry);
   const std::size_t body_start = head_end + 4;
   while (buffer_.size() < body_start + length) {
     auto n = read_some();

@@ -20,7 +20,8 @@ namespace pqbranch::test {
 struct HttpResponse {
   unsigned status = 0;
   std::string body;
-  bool keep_alive = true;  // no "Connection: close"
+  bool keep_alive = true;                  // no "Connection: close"
+  std::optional<std::string> retry_after;  // the Retry-After header, as sent
 };
 
 class KeyServiceClient {

@@ -52,14 +52,75 @@ core::Error network_error(const char* what) {
   return core::make_error(boost::system::errc::connection_reset, what);
 }
 
+FakeKernel::Options kernel_options(const HarnessOptions& o, std::uint64_t side) {
+  FakeKernel::Options k;
+  k.outbound_tie = o.prefer_oldest_on_tie ? FakeKernel::TieBreak::oldest_first
+                                          : FakeKernel::TieBreak::newest_first;
+  k.spi_seed = o.seed * 31 + side;  // random SPIs, as the kernel picks them
+  return k;
+}
+
+// The tunnel's outbound policy on one side: its template selects the SA traffic uses.
+xfrm::Policy outbound_policy(const core::IpAddress& local, const core::IpAddress& remote) {
+  xfrm::Policy p;
+  p.direction = xfrm::PolicyDirection::out;
+  p.templates.push_back(
+      xfrm::PolicyTemplate{local, remote, xfrm::Proto::esp, kReqid, xfrm::Mode::tunnel, {}});
+  return p;
+}
+
+// The key of the inbound SA an ESP packet to `dst` with this SPI is processed by, if any.
+const core::SecureBytes* inbound_key(FakeKernel& kernel, const core::IpAddress& dst,
+                                     std::uint32_t spi) {
+  const xfrm::SaId id{dst, spi, xfrm::Proto::esp, 0, 0};
+  return kernel.select_inbound(id) ? kernel.key_of(id) : nullptr;
+}
+
+bool same_key(const core::SecureBytes* a, const core::SecureBytes* b) {
+  return a != nullptr && b != nullptr && a->equals(b->span());
+}
+
+std::size_t larval_count(FakeKernel& kernel) {
+  const auto all = kernel.sas();
+  return static_cast<std::size_t>(
+      std::count_if(all.begin(), all.end(), [](const xfrm::SaState& s) { return s.larval; }));
+}
+
+core::Result<std::uint64_t> packets_of(FakeKernel& kernel, const xfrm::SaId& id) {
+  auto state = kernel.get_sa(id);
+  if (!state) return state.error();
+  return state->current.packets;
+}
+
+// Hands the kernel's queued events (expiries) to a machine's event queue.
+template <class Queue>
+void take_events(FakeKernel& kernel, Queue& queue) {
+  auto events = kernel.read_events();
+  if (!events) return;  // FakeKernel::read_events never fails
+  for (const xfrm::Event& e : *events)
+    queue.emplace_back(ks::KernelEvent{e});
+}
+
+std::string describe_kernel(FakeKernel& kernel) {
+  std::string s;
+  for (const xfrm::SaState& e : kernel.sas()) {
+    s += fmt::format("  {} {} spi 0x{:08x} dst {}{} packets {}\n", e.larval ? "larval" : "sa",
+                     e.direction ? xfrm::to_string(*e.direction) : "-", e.spi, e.dst,
+                     e.encap ? " encap" : "", e.current.packets);
+  }
+  return s;
+}
+
 }  // namespace
 
 RotationHarness::RotationHarness(HarnessOptions options)
     : o_(std::move(options)),
       random_(std::make_shared<std::mt19937_64>(o_.seed)),
       packet_random_(o_.seed + 7),
-      agent_table_(o_.seed * 31 + 1),
-      edge_table_(o_.seed * 31 + 2),
+      agent_kernel_(clock_, kernel_options(o_, 1)),
+      edge_kernel_(clock_, kernel_options(o_, 2)),
+      agent_out_(outbound_policy(kAgentAddress, kEdgeAddress)),
+      edge_out_(outbound_policy(kEdgeAddress, o_.nat ? o_.nat->address : kAgentAddress)),
       endpoint_up_(o_.endpoints, true) {
   ks::TunnelConfig agent_tunnel;
   agent_tunnel.local = kAgentAddress;
@@ -76,8 +137,6 @@ RotationHarness::RotationHarness(HarnessOptions options)
   agent_config_.grace = o_.grace;
   agent_config_.counter_poll = o_.counter_poll;
   agent_config_.cleanup_retry = 2s;
-  agent_table_.prefer_oldest_on_tie(o_.prefer_oldest_on_tie);
-  edge_table_.prefer_oldest_on_tie(o_.prefer_oldest_on_tie);
 
   ks::TunnelConfig edge_tunnel = agent_tunnel;
   edge_tunnel.local = kEdgeAddress;
@@ -95,10 +154,10 @@ RotationHarness::~RotationHarness() = default;
 
 void RotationHarness::start() {
   edge_ = std::make_unique<ks::EdgeRotation>(edge_config_);
-  perform_edge(edge_->start(std::nullopt, edge_table_.list(), now()));
+  perform_edge(edge_->start(std::nullopt, edge_kernel_.sas(), now()));
   auto rng = random_;
   agent_ = std::make_unique<ks::AgentRotation>(agent_config_, [rng] { return (*rng)(); });
-  perform_agent(agent_->start(std::nullopt, agent_table_.list(), now()));
+  perform_agent(agent_->start(std::nullopt, agent_kernel_.sas(), now()));
   dispatch();
 }
 
@@ -266,19 +325,19 @@ void RotationHarness::perform(ks::AgentAction& action) {
           },
           [&](const ks::AllocateSpi& a) {
             agent_events_.emplace_back(
-                ks::SpiAllocated{a.step, agent_table_.allocate_spi(a.request, now())});
+                ks::SpiAllocated{a.step, agent_kernel_.allocate_spi(a.request)});
           },
           [&](const ks::AddSa& a) {
-            agent_events_.emplace_back(ks::KernelDone{a.step, agent_table_.add_sa(a.sa, now())});
+            agent_events_.emplace_back(ks::KernelDone{a.step, agent_kernel_.add_sa(a.sa)});
           },
           [&](const ks::UpdateSa& a) {
-            agent_events_.emplace_back(ks::KernelDone{a.step, agent_table_.update_sa(a.sa, now())});
+            agent_events_.emplace_back(ks::KernelDone{a.step, agent_kernel_.update_sa(a.sa)});
           },
           [&](const ks::DeleteSa& a) {
-            agent_events_.emplace_back(ks::KernelDone{a.step, agent_table_.delete_sa(a.id)});
+            agent_events_.emplace_back(ks::KernelDone{a.step, agent_kernel_.delete_sa(a.id)});
           },
           [&](const ks::ReadCounters& a) {
-            agent_events_.emplace_back(ks::CountersRead{a.id, agent_table_.packets(a.id)});
+            agent_events_.emplace_back(ks::CountersRead{a.id, packets_of(agent_kernel_, a.id)});
           },
           [&](const ks::SaveAgentState& a) {
             agent_saved_ = ks::encode(a.state);
@@ -322,16 +381,16 @@ void RotationHarness::perform(ks::EdgeAction& action) {
           },
           [&](const ks::AllocateSpi& a) {
             edge_events_.emplace_back(
-                ks::SpiAllocated{a.step, edge_table_.allocate_spi(a.request, now())});
+                ks::SpiAllocated{a.step, edge_kernel_.allocate_spi(a.request)});
           },
           [&](const ks::AddSa& a) {
-            edge_events_.emplace_back(ks::KernelDone{a.step, edge_table_.add_sa(a.sa, now())});
+            edge_events_.emplace_back(ks::KernelDone{a.step, edge_kernel_.add_sa(a.sa)});
           },
           [&](const ks::UpdateSa& a) {
-            edge_events_.emplace_back(ks::KernelDone{a.step, edge_table_.update_sa(a.sa, now())});
+            edge_events_.emplace_back(ks::KernelDone{a.step, edge_kernel_.update_sa(a.sa)});
           },
           [&](const ks::DeleteSa& a) {
-            edge_events_.emplace_back(ks::KernelDone{a.step, edge_table_.delete_sa(a.id)});
+            edge_events_.emplace_back(ks::KernelDone{a.step, edge_kernel_.delete_sa(a.id)});
           },
           [&](const ks::UpdatePeerPort& a) {
             // The simulated network has no NAT, so no mapping event ever asks for this.
@@ -339,7 +398,7 @@ void RotationHarness::perform(ks::EdgeAction& action) {
             edge_events_.emplace_back(ks::KernelDone{a.step, {}});
           },
           [&](const ks::ReadCounters& a) {
-            edge_events_.emplace_back(ks::CountersRead{a.id, edge_table_.packets(a.id)});
+            edge_events_.emplace_back(ks::CountersRead{a.id, packets_of(edge_kernel_, a.id)});
           },
           [&](const ks::SaveEdgeState& a) {
             edge_saved_ = ks::encode(a.state);
@@ -448,7 +507,7 @@ void RotationHarness::restart_agent_now() {
   if (!agent_saved_.empty()) saved = ks::decode_agent_state(agent_saved_).value();
   auto rng = random_;
   agent_ = std::make_unique<ks::AgentRotation>(agent_config_, [rng] { return (*rng)(); });
-  perform_agent(agent_->start(saved, agent_table_.list(), now()));
+  perform_agent(agent_->start(saved, agent_kernel_.sas(), now()));
 }
 
 void RotationHarness::restart_edge_now() {
@@ -462,34 +521,30 @@ void RotationHarness::restart_edge_now() {
   std::optional<ks::EdgeSiteState> saved;
   if (!edge_saved_.empty()) saved = ks::decode_edge_site_state(edge_saved_).value();
   edge_ = std::make_unique<ks::EdgeRotation>(edge_config_);
-  perform_edge(edge_->start(saved, edge_table_.list(), now()));
+  perform_edge(edge_->start(saved, edge_kernel_.sas(), now()));
 }
 
 // --- kernel and traffic ---
 
 void RotationHarness::expire_sas() {
-  for (const xfrm::ExpireEvent& e : agent_table_.expire(now())) {
-    agent_events_.emplace_back(ks::KernelEvent{e});
-  }
-  for (const xfrm::ExpireEvent& e : edge_table_.expire(now())) {
-    edge_events_.emplace_back(ks::KernelEvent{e});
-  }
+  take_events(agent_kernel_, agent_events_);
+  take_events(edge_kernel_, edge_events_);
   check_invariant("kernel expiry");
 }
 
 void RotationHarness::traffic() {
+  constexpr std::uint64_t kPacketBytes = 100;
   const TimePoint t = now();
   for (auto it = packets_.begin(); it != packets_.end();) {
     if (it->at > t) {
       ++it;
       continue;
     }
-    MiniSaTable& receiver = it->to_edge ? edge_table_ : agent_table_;
+    FakeKernel& receiver = it->to_edge ? edge_kernel_ : agent_kernel_;
     const core::IpAddress& dst = it->to_edge ? kEdgeAddress : kAgentAddress;
-    MiniSaTable::Entry* sa = receiver.find({dst, it->spi, xfrm::Proto::esp, 0, 0});
-    if (sa != nullptr && !sa->larval && sa->direction == xfrm::SaDirection::in &&
-        sa->key.equals(it->key.span())) {
-      ++sa->packets;
+    const core::SecureBytes* key = inbound_key(receiver, dst, it->spi);
+    if (key != nullptr && key->equals(it->key.span()) &&
+        receiver.account_traffic({dst, it->spi, xfrm::Proto::esp, 0, 0}, kPacketBytes, 1)) {
       ++delivered_;
     } else {
       ++lost_;
@@ -502,8 +557,11 @@ void RotationHarness::traffic() {
   }
   if (!o_.traffic) return;
   for (const bool to_edge : {true, false}) {
-    const MiniSaTable::Entry* out = (to_edge ? agent_table_ : edge_table_).selected_outbound();
-    if (out == nullptr) {
+    FakeKernel& sender = to_edge ? agent_kernel_ : edge_kernel_;
+    const std::optional<xfrm::SaState> out =
+        sender.select_outbound(to_edge ? agent_out_ : edge_out_);
+    const core::SecureBytes* key = out ? sender.key_of(out->id()) : nullptr;
+    if (key == nullptr) {
       ++dropped_;  // the policy has no SA: dropped, never sent in clear
       continue;
     }
@@ -513,38 +571,42 @@ void RotationHarness::traffic() {
                                                         o_.packet_latency_max.count());
       latency = Duration(pick(packet_random_));
     }
-    packets_.push_back({t + latency, to_edge, out->id.spi, out->key.clone()});
+    packets_.push_back({t + latency, to_edge, out->spi, key->clone()});
   }
 }
 
 void RotationHarness::check_invariant(const std::string& after) {
+  agent_kernel_.tick();
+  edge_kernel_.tick();
   for (const bool agent_side : {true, false}) {
-    const MiniSaTable& sender = agent_side ? agent_table_ : edge_table_;
-    const MiniSaTable& receiver = agent_side ? edge_table_ : agent_table_;
+    FakeKernel& sender = agent_side ? agent_kernel_ : edge_kernel_;
+    FakeKernel& receiver = agent_side ? edge_kernel_ : agent_kernel_;
     const core::IpAddress& dst = agent_side ? kEdgeAddress : kAgentAddress;
-    max_inbound_seen_ = std::max(max_inbound_seen_, sender.installed(xfrm::SaDirection::in).size());
     bool& had = had_outbound_.at(agent_side ? 0 : 1);
-    const bool has = sender.selected_outbound() != nullptr;
-    if (had && !has && o_.continuous_outbound && violations_.size() < kMaxViolations) {
+    const std::optional<xfrm::SaState> used =
+        sender.select_outbound(agent_side ? agent_out_ : edge_out_);
+    if (had && !used && o_.continuous_outbound && violations_.size() < kMaxViolations) {
       violations_.push_back(fmt::format("after {}: the {} has no outbound SA any more\n{}", after,
                                         agent_side ? "agent" : "edge", describe()));
     }
-    had = had || has;
-    std::vector<const MiniSaTable::Entry*> checked = sender.installed(xfrm::SaDirection::out);
-    if (!o_.strict_invariant) {
-      checked.clear();
-      if (const MiniSaTable::Entry* used = sender.selected_outbound()) checked.push_back(used);
-    }
-    for (const MiniSaTable::Entry* out : checked) {
-      const MiniSaTable::Entry* in = receiver.find({dst, out->id.spi, xfrm::Proto::esp, 0, 0});
-      const bool ok = in != nullptr && !in->larval && in->direction == xfrm::SaDirection::in &&
-                      in->key.equals(out->key.span());
-      if (!ok && violations_.size() < kMaxViolations) {
-        violations_.push_back(fmt::format(
-            "after {}: the {}'s outbound SPI 0x{:08x} has no inbound SA with its key on the "
-            "peer\n{}",
-            after, agent_side ? "agent" : "edge", out->id.spi, describe()));
-      }
+    had = had || used;
+    // Each installed outbound SA (or, not strict, the one traffic uses) needs the peer's
+    // inbound SA with its SPI and key.
+    std::size_t inbound = 0;
+    std::vector<std::uint32_t> unmatched;
+    sender.visit_sas([&](const xfrm::Sa& sa, bool larval) {
+      if (larval) return;
+      if (sa.direction == xfrm::SaDirection::in) ++inbound;
+      if (sa.direction != xfrm::SaDirection::out) return;
+      if (!o_.strict_invariant && (!used || used->id() != sa.id())) return;
+      if (!same_key(inbound_key(receiver, dst, sa.spi), &sa.aead_key)) unmatched.push_back(sa.spi);
+    });
+    max_inbound_seen_ = std::max(max_inbound_seen_, inbound);
+    for (const std::uint32_t spi : unmatched) {
+      if (violations_.size() >= kMaxViolations) break;
+      violations_.push_back(fmt::format(
+          "after {}: the {}'s outbound SPI 0x{:08x} has no inbound SA with its key on the peer\n{}",
+          after, agent_side ? "agent" : "edge", spi, describe()));
     }
   }
 }
@@ -556,33 +618,43 @@ bool RotationHarness::agent_noted(const std::string& needle) const {
                      [&](const std::string& n) { return n.find(needle) != std::string::npos; });
 }
 
-bool RotationHarness::settled() const {
-  const auto ao = agent_table_.installed(xfrm::SaDirection::out);
-  const auto ai = agent_table_.installed(xfrm::SaDirection::in);
-  const auto eo = edge_table_.installed(xfrm::SaDirection::out);
-  const auto ei = edge_table_.installed(xfrm::SaDirection::in);
+bool RotationHarness::settled() {
+  const auto ao = installed(agent_kernel_, xfrm::SaDirection::out);
+  const auto ai = installed(agent_kernel_, xfrm::SaDirection::in);
+  const auto eo = installed(edge_kernel_, xfrm::SaDirection::out);
+  const auto ei = installed(edge_kernel_, xfrm::SaDirection::in);
   if (ao.size() != 1 || ai.size() != 1 || eo.size() != 1 || ei.size() != 1) return false;
-  if (agent_table_.larval_count() != 0 || edge_table_.larval_count() != 0) return false;
+  if (larval_count(agent_kernel_) != 0 || larval_count(edge_kernel_) != 0) return false;
   if (agent_->generation() == 0 || agent_->generation() != edge_->generation()) return false;
   if (edge_->pending() != 0) return false;
-  return ao[0]->id.spi == ei[0]->id.spi && ao[0]->key.equals(ei[0]->key.span()) &&
-         eo[0]->id.spi == ai[0]->id.spi && eo[0]->key.equals(ai[0]->key.span());
+  return ao[0].spi == ei[0].spi &&
+         same_key(agent_kernel_.key_of(ao[0].id()), edge_kernel_.key_of(ei[0].id())) &&
+         eo[0].spi == ai[0].spi &&
+         same_key(edge_kernel_.key_of(eo[0].id()), agent_kernel_.key_of(ai[0].id()));
 }
 
-std::string RotationHarness::describe() const {
+std::string RotationHarness::describe() {
   const ks::RotationStatus a = agent_->status();
   const ks::RotationStatus e = edge_->status();
   return fmt::format(
       "agent: {} gen {} (pending {}, peer {}) last error '{}'\n{}edge: {} gen {} (pending {}, "
       "peer {})\n{}",
       a.state, a.generation, a.pending_generation, a.peer_generation, a.last_error,
-      agent_table_.describe(), e.state, e.generation, e.pending_generation, e.peer_generation,
-      edge_table_.describe());
+      describe_kernel(agent_kernel_), e.state, e.generation, e.pending_generation,
+      e.peer_generation, describe_kernel(edge_kernel_));
 }
 
 ks::GenerationKeys RotationHarness::derive_keys(std::uint64_t session, ks::Generation g,
                                                 std::uint32_t agent_spi, std::uint32_t edge_spi) {
   return {derive(session, g, agent_spi, edge_spi, 1), derive(session, g, agent_spi, edge_spi, 2)};
+}
+
+std::vector<xfrm::SaState> installed(FakeKernel& kernel, xfrm::SaDirection d) {
+  std::vector<xfrm::SaState> out;
+  for (xfrm::SaState& s : kernel.sas()) {
+    if (!s.larval && s.direction == d) out.push_back(std::move(s));
+  }
+  return out;
 }
 
 }  // namespace pqbranch::test

@@ -2,14 +2,17 @@
 // A tiny executor-independent simulator for the rotation state machines: one AgentRotation
 // and one EdgeRotation (one site) run against each other over an in-memory network whose
 // messages can be dropped, duplicated or delayed (which reorders them), each side applying
-// its kernel actions to its own MiniSaTable.
+// its kernel actions to its own FakeKernel (the in-memory kernel the kernel contract checks
+// against the real one), whose expire events reach the machines once per step.
 // - Keys stand in for the TLS exporter: derived deterministically from the connection (a
 //   session number), the generation, both SPIs and the direction, so the two ends agree
 //   only when they used the same connection and parameters.
 // - Time is simulated (ManualClock, fixed steps, no sleeps); randomness is seeded.
-// - ESP "packets" flow both ways at every step and are counted as delivered (the peer had
-//   an inbound SA with that SPI and key when the packet arrived), lost (it did not) or
-//   dropped (the sender had no outbound SA: its policy drops them, never sent in clear).
+// - ESP "packets" flow both ways at every step on the SA the sender's kernel selects for
+//   the tunnel's outbound policy and are counted as delivered (the peer had an inbound SA
+//   with that SPI and key when the packet arrived; that SA's packet counter moves), lost
+//   (it did not) or dropped (the sender had no outbound SA: its policy drops them, never
+//   sent in clear).
 // - After every single action of either machine (and every kernel expiry) the invariant is
 //   checked: each installed outbound SA (or, not strict, the one traffic uses) has the
 //   peer's inbound SA with the same SPI and key.
@@ -34,7 +37,7 @@
 #include "pqbranch/rotation/edge_rotation.hpp"
 
 #include "fakes/manual_clock.hpp"
-#include "fakes/mini_sa_table.hpp"
+#include "fakes/xfrm/fake_kernel.hpp"
 
 namespace pqbranch::test {
 
@@ -61,7 +64,9 @@ struct HarnessOptions {
   // The invariant covers every installed outbound SA (strict) or only the one the kernel
   // selects for traffic (a stale SA the machine is still trying to delete carries nothing).
   bool strict_invariant = true;
-  bool prefer_oldest_on_tie = false;  // MiniSaTable's outbound selection on an add-time tie
+  // The kernels' outbound selection on an add-time tie picks the oldest SA instead of the
+  // kernel's newest (FakeKernel::TieBreak): rotation must not depend on either.
+  bool prefer_oldest_on_tie = false;
   // Once a side has an outbound SA it always has one (make-before-break); off for tests
   // where lifetimes run out or state is thrown away.
   bool continuous_outbound = true;
@@ -103,8 +108,9 @@ class RotationHarness {
   // The agent's saved state is lost (the next restart starts without it).
   void forget_agent_state() { agent_saved_.clear(); }
   void set_traffic(bool on) { o_.traffic = on; }
-  MiniSaTable& agent_table() { return agent_table_; }
-  MiniSaTable& edge_table() { return edge_table_; }
+  // Each side's kernel: fault injection (fail_nth), stray SAs, inspection.
+  FakeKernel& agent_kernel() { return agent_kernel_; }
+  FakeKernel& edge_kernel() { return edge_kernel_; }
 
   // --- observations ---
   [[nodiscard]] rotation::AgentRotation& agent() { return *agent_; }
@@ -131,8 +137,8 @@ class RotationHarness {
   // Steady state: one outbound and one inbound SA per side, crossing (each outbound SPI and
   // key installed inbound on the peer), both on the same generation, nothing larval,
   // nothing pending.
-  [[nodiscard]] bool settled() const;
-  [[nodiscard]] std::string describe() const;
+  [[nodiscard]] bool settled();
+  [[nodiscard]] std::string describe();
   // The keys the "exporter" of connection `session` yields (what both ends derive).
   [[nodiscard]] static rotation::GenerationKeys derive_keys(std::uint64_t session,
                                                             rotation::Generation g,
@@ -187,8 +193,10 @@ class RotationHarness {
   std::mt19937_64 packet_random_;
   rotation::AgentRotationConfig agent_config_;
   rotation::EdgeSiteConfig edge_config_;
-  MiniSaTable agent_table_;
-  MiniSaTable edge_table_;
+  FakeKernel agent_kernel_;
+  FakeKernel edge_kernel_;
+  xfrm::Policy agent_out_;  // each side's outbound policy (what selects its traffic's SA)
+  xfrm::Policy edge_out_;
   std::unique_ptr<rotation::AgentRotation> agent_;
   std::unique_ptr<rotation::EdgeRotation> edge_;
   std::deque<rotation::AgentEvent> agent_events_;
@@ -226,5 +234,8 @@ class RotationHarness {
   std::vector<std::string> agent_notes_;
   std::vector<std::string> edge_notes_;
 };
+
+// The installed (not larval) SAs of one direction in a kernel, in insertion order.
+[[nodiscard]] std::vector<xfrm::SaState> installed(FakeKernel& kernel, xfrm::SaDirection d);
 
 }  // namespace pqbranch::test

@@ -31,4 +31,15 @@ tree "$work/upward" a " USES a" b
 expect "a lower module including a higher one fails" 1 "src/a/a.cpp:1: module 'a' includes 'b'" "$work/upward"
 tree "$work/drift" "—" " USES a" a
 expect "a table that disagrees with CMake fails" 1 "module 'b' uses" "$work/drift"
-echo "check_layering_selftest: 3 cases passed"
+tree "$work/openssl" a " USES a" a
+mkdir -p "$work/openssl/src/crypto" "$work/openssl/include/pqbranch/crypto"
+printf '#include <openssl/evp.h>\nEVP_PKEY* k;\n' >"$work/openssl/src/crypto/k.cpp"
+printf '// SSL_CTX_new in a comment is fine\n#include <openssl/types.h>\n' \
+  >"$work/openssl/include/pqbranch/crypto/k.hpp"
+expect "OpenSSL inside crypto and in comments passes" 0 "OpenSSL only in crypto" "$work/openssl"
+printf 'int f(X509* c) { return X509_check_host(c, "a", 1, 0, nullptr); }\n' >>"$work/openssl/src/a/a.cpp"
+expect "an OpenSSL call outside crypto fails" 1 "src/a/a.cpp:2: OpenSSL outside crypto" "$work/openssl"
+printf '#include <openssl/ssl.h>\n' >"$work/openssl/include/pqbranch/b/z.hpp"
+expect "an OpenSSL header outside crypto fails" 1 "include/pqbranch/b/z.hpp:1: OpenSSL outside crypto" \
+  "$work/openssl"
+echo "check_layering_selftest: 6 cases passed"

@@ -15,7 +15,7 @@
 #include "pqbranch/xfrm/errc.hpp"
 
 #include "fakes/test_netns.hpp"
-#include "fakes/xfrm_samples.hpp"
+#include "fakes/xfrm/xfrm_samples.hpp"
 
 namespace pqbranch::xfrm {
 namespace {
@@ -49,46 +49,6 @@ class NetlinkKernelNetns : public ::testing::Test {
   std::unique_ptr<TestNetns> ns_;
   std::unique_ptr<NetlinkKernel> kernel_;
 };
-
-TEST_F(NetlinkKernelNetns, AllocSpiInstallsALarvalSaThatIpSees) {
-  SpiRequest r = test::sample_spi_request(SaDirection::in);
-  r.if_id = 7;
-  const auto spi = kernel_->allocate_spi(r);
-  ASSERT_TRUE(spi.has_value()) << spi.error().message();
-  EXPECT_GE(*spi, r.min_spi);
-  EXPECT_LE(*spi, r.max_spi);
-  const std::string state = ip("xfrm state");
-  EXPECT_TRUE(contains(state, fmt::format("spi 0x{:08x} reqid {} mode tunnel", *spi, r.reqid)))
-      << state;
-  EXPECT_TRUE(contains(state, "if_id 0x7")) << state;
-
-  const SaId id{r.dst, *spi, Proto::esp, 0, 0};
-  const auto got = kernel_->get_sa(id);
-  ASSERT_TRUE(got.has_value()) << got.error().message();
-  EXPECT_TRUE(got->larval);
-  EXPECT_TRUE(got->owned);
-  EXPECT_EQ(got->src, r.src);
-  EXPECT_EQ(got->reqid, r.reqid);
-  EXPECT_EQ(got->if_id, 7U);
-  EXPECT_EQ(got->direction, SaDirection::in);
-  EXPECT_GT(got->current.add_time.time_since_epoch().count(), 0);
-
-  // A second allocation gets another SPI: the first is reserved by its larval SA.
-  const auto spi2 = kernel_->allocate_spi(r);
-  ASSERT_TRUE(spi2.has_value());
-  EXPECT_NE(*spi2, *spi);
-  const auto listed = kernel_->list_sas();
-  ASSERT_TRUE(listed.has_value()) << listed.error().message();
-  EXPECT_EQ(listed->size(), 2U);
-
-  ASSERT_TRUE(kernel_->delete_sa(id).has_value());
-  const auto gone = kernel_->get_sa(id);
-  ASSERT_FALSE(gone.has_value());
-  EXPECT_EQ(gone.error().code, errc::not_found);
-  EXPECT_EQ(gone.error().detail,
-            fmt::format("get SA spi 0x{:08x} dst 192.0.2.1: No such process", *spi));
-  EXPECT_FALSE(contains(ip("xfrm state"), fmt::format("spi 0x{:08x}", *spi)));
-}
 
 TEST_F(NetlinkKernelNetns, AesGcmSaAddFailsAsIpDoesWithATypedError) {
   const Sa sa = test::sample_sa(SaDirection::out, 0x4242);
@@ -211,30 +171,6 @@ TEST_F(NetlinkKernelNetns, XfrmInterfaceFailsAsIpDoesAndOnlyXfrmDevicesAreDelete
   EXPECT_EQ(kernel_->delete_xfrm_interface("nosuchdev").error().code, errc::not_found);
   const auto missing = kernel_->create_xfrm_interface(XfrmInterface{"pqb1", 43, "nosuchdev"});
   EXPECT_EQ(missing.error().code, errc::not_found);
-}
-
-TEST_F(NetlinkKernelNetns, LarvalExpiryArrivesAsAHardExpireEvent) {
-  const auto sysctl = ns_->sh("sysctl -qw net.core.xfrm_acq_expires=1");
-  ASSERT_EQ(sysctl.status, 0) << sysctl.output;
-  const auto spi = kernel_->allocate_spi(test::sample_spi_request(SaDirection::in));
-  ASSERT_TRUE(spi.has_value());
-  std::vector<Event> events;
-  // The kernel's timer fires about a second later: wait on the fd, with a deadline.
-  for (int round = 0; round < 10 && events.empty(); ++round) {
-    pollfd p{kernel_->event_fd(), POLLIN, 0};
-    ASSERT_GE(::poll(&p, 1, 1000), 0);
-    auto e = kernel_->read_events();
-    ASSERT_TRUE(e.has_value()) << e.error().message();
-    events = std::move(*e);
-  }
-  ASSERT_EQ(events.size(), 1U);
-  const auto* x = std::get_if<ExpireEvent>(&events[0]);
-  ASSERT_NE(x, nullptr);
-  EXPECT_TRUE(x->hard);
-  EXPECT_EQ(x->id.spi, *spi);
-  EXPECT_EQ(x->reqid, test::kSampleReqid);
-  EXPECT_TRUE(x->owned);
-  EXPECT_EQ(kernel_->get_sa(x->id).error().code, errc::not_found);
 }
 
 TEST_F(NetlinkKernelNetns, TrafficWithoutAnSaRaisesAnAcquireEvent) {

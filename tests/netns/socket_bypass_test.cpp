@@ -16,7 +16,7 @@
 #include "pqbranch/xfrm/netlink_kernel.hpp"
 
 #include "fakes/test_netns.hpp"
-#include "fakes/xfrm_samples.hpp"
+#include "fakes/xfrm/xfrm_samples.hpp"
 
 namespace pqbranch::xfrm {
 namespace {

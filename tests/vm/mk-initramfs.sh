@@ -21,7 +21,8 @@ fi
 # The modules /init loads, in dependency order. modprobe resolves one name per call
 # (extra names would be read as module options).
 modules=()
-for name in 9pnet_virtio 9p; do
+# overlay: the writable root of a guest that boots systemd (guest/init, pqb.init=systemd).
+for name in 9pnet_virtio 9p overlay; do
   while read -r verb path _; do
     [[ "$verb" == insmod ]] || continue
     path=${path#"$vmroot"}; path=/${path#/}

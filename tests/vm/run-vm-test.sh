@@ -3,7 +3,7 @@
 # with the script's exit code, so CTest sees the guest's verdict. See docs/vm-harness.md.
 #
 #   run-vm-test.sh [--build-dir DIR] [--timeout SECONDS] [--expect-exit N] [--smp N]
-#                  [--peerroot] SCRIPT [ARGS...]
+#                  [--peerroot] [--systemd] SCRIPT [ARGS...]
 #
 # SCRIPT runs in the guest as root (PID 1's child) with the source and build trees mounted
 # at their host paths; its output, artifacts ($PQB_VM_OUT) and the console log are kept
@@ -11,9 +11,12 @@
 # (how the harness tests that failures reach CTest). --peerroot: the script needs the
 # strongSwan peer root (interop tests): shared read-only at /run/peerroot in the guest.
 # --smp N gives the guest N emulated CPUs (default 1; qemu runs them on N host threads).
+# --systemd boots the systemd root (PQB_SYSROOT, scripts/sysroot.packages) with systemd as
+# PID 1 over a writable overlay, and runs SCRIPT as a unit of the boot.
 # Environment: PQB_VMROOT (root filesystem to boot; default /), PQB_VM_KERNEL (a vmlinuz
 # in it; default the newest), PQB_VM_VERBOSE=1 (stream the console while it runs),
-# PQB_PEERROOT (the strongSwan peer root; ./pqb binds it at /run/peerroot).
+# PQB_PEERROOT (the strongSwan peer root; ./pqb binds it at /run/peerroot), PQB_SYSROOT
+# (the systemd root; ./pqb binds it at /run/sysroot).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/../.." && pwd)
@@ -21,6 +24,7 @@ build=${PQB_BUILD_DIR:-$src/build/asan}
 timeout_s=240
 expect=
 peer=0
+systemd=0
 smp=1
 while (( $# )); do
   case "$1" in
@@ -28,13 +32,14 @@ while (( $# )); do
     --timeout) timeout_s=$2; shift 2 ;;
     --expect-exit) expect=$2; shift 2 ;;
     --peerroot) peer=1; shift ;;
+    --systemd) systemd=1; shift ;;
     --smp) smp=$2; shift 2 ;;
     --) shift; break ;;
     -*) echo "run-vm-test: unknown option $1" >&2; exit 2 ;;
     *) break ;;
   esac
 done
-(( $# )) || { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+(( $# )) || { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 script=$(realpath "$1"); shift
 build=$(realpath "$build")
 name=$(basename "$script" .sh)
@@ -43,6 +48,11 @@ fail() { echo "run-vm-test: FAIL: $*"; exit 1; }
 
 # --- what to boot -------------------------------------------------------------------------
 vmroot=${PQB_VMROOT:-/}
+if (( systemd )); then
+  vmroot=${PQB_SYSROOT:-}
+  [[ -n "$vmroot" && -x "$vmroot/lib/systemd/systemd" ]] ||
+    fail "no systemd VM root (PQB_SYSROOT='$vmroot'): './pqb test vm' creates it"
+fi
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed (package qemu-system-x86)"
 kernels=("$vmroot"/boot/vmlinuz-*)
 kernel=${PQB_VM_KERNEL:-$(printf '%s\n' "${kernels[@]}" | sort -V | tail -n1)}
@@ -81,6 +91,25 @@ guest_timeout=$(( timeout_s > 60 ? timeout_s - 30 : timeout_s / 2 ))
   printf 'PQB_VM_ARGS=('; (( $# == 0 )) || printf '%q ' "$@"; printf ')\n'
 } >"$results/job.env"
 
+# With systemd as PID 1 the scenario is a oneshot unit of the boot (guest/init installs it).
+append="console=ttyS0 panic=-1 loglevel=4 mitigations=off"
+if (( systemd )); then
+  append+=" pqb.init=systemd systemd.show_status=error"
+  cat >"$results/pqb-vm-test.service" <<UNIT
+[Unit]
+Description=pqbranch VM test $name
+After=multi-user.target
+
+[Service]
+Type=oneshot
+TimeoutStartSec=infinity
+ExecStart=/bin/bash $here/guest/systemd_job.sh
+StandardOutput=tty
+StandardError=inherit
+TTYPath=/dev/ttyS0
+UNIT
+fi
+
 virtfs() {  # virtfs PATH TAG [readonly]
   local o="local,path=$1,mount_tag=$2,security_model=none,multidevs=remap"
   [[ "${3:-}" == ro ]] && o+=",readonly=on"
@@ -89,7 +118,7 @@ virtfs() {  # virtfs PATH TAG [readonly]
 qemu=(qemu-system-x86_64 -nodefaults -no-user-config -machine q35 -accel tcg -cpu max
   -smp "$smp" -m 1024 -display none -serial stdio -no-reboot
   -kernel "$kernel" -initrd "$initrd"
-  -append "console=ttyS0 panic=-1 loglevel=4 mitigations=off"
+  -append "$append"
   -virtfs "$(virtfs "$vmroot" rootfs ro)"
   -virtfs "$(virtfs "$results" share)"
   -virtfs "$(virtfs "$src" src ro)")

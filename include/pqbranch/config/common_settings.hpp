@@ -11,6 +11,7 @@
 
 #include "pqbranch/config/groups.hpp"
 #include "pqbranch/config/units.hpp"
+#include "pqbranch/core/ipsec.hpp"
 
 namespace pqbranch::config {
 
@@ -42,8 +43,7 @@ struct OwnershipSettings {
   std::uint32_t reqid_max = kDefaultReqidMax;
 };
 
-// "route": xfrm interface + routes; "policy": selectors.
-enum class TunnelMode { route, policy };
+using core::TunnelMode;  // "route": xfrm interface + routes; "policy": selectors
 
 // [nat_traversal]: UDP encapsulation of ESP (RFC 3948).
 enum class NatMode { off, automatic, force };  // "off", "auto", "force"

@@ -18,11 +18,26 @@ namespace pqbranch::config {
 inline constexpr std::string_view kDefaultEdgeConfigPath = "/etc/pqbranch/edge-stub.toml";
 inline constexpr std::uint16_t kDefaultKeyServicePort = 8443;
 
-// [limits]: bounds on what one client can make the key service hold.
+// [limits]: bounds on what one client can make the key service hold or do (docs/config.md;
+// why each exists: docs/security.md). Defaults that depend on another key are resolved when
+// the file is read.
 struct LimitSettings {
   std::uint32_t max_connections = 256;
+  std::uint32_t max_unauthenticated = 128;           // default: max_connections / 2
+  std::uint32_t max_handshakes = 16;                 // default: at most max_unauthenticated
+  std::uint32_t max_per_source = 32;                 // default: at most max_connections
+  std::uint32_t max_unauthenticated_per_source = 8;  // default: at most both above
   std::uint64_t max_body_bytes = std::uint64_t{16} * 1024;
-  Duration read_timeout = std::chrono::seconds{10};  // per read, including the TLS handshake
+  Duration handshake_timeout = std::chrono::seconds{5};  // accept to the end of the handshake
+  Duration read_timeout = std::chrono::seconds{10};      // the first request; each write
+  Duration idle_timeout = std::chrono::seconds{5};       // each later request (keep-alive)
+  std::uint32_t max_requests_per_connection = 8;
+  // Per site: generations back to back, one more per refill; outstanding ones; how long
+  // an abandoned one keeps its inbound SA.
+  std::uint32_t generation_burst = 20;
+  Duration generation_refill = std::chrono::milliseconds{500};
+  std::uint32_t max_outstanding_generations = 8;
+  Duration abandoned_generation_lifetime = std::chrono::minutes{5};
 };
 
 // [tunnel]: the edge's own side of every site's tunnel.

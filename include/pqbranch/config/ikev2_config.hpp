@@ -15,22 +15,13 @@
 #include <vector>
 
 #include "pqbranch/config/common_settings.hpp"
+#include "pqbranch/config/ike_transforms.hpp"
 #include "pqbranch/config/units.hpp"
 #include "pqbranch/core/error.hpp"
 #include "pqbranch/core/ip_address.hpp"
 
 namespace pqbranch::config {
 
-// Transform Type 2 (PRF), RFC 7296 §3.3.2 / RFC 4868.
-enum class IkePrf : std::uint16_t { hmac_sha256 = 5, hmac_sha384 = 6, hmac_sha512 = 7 };
-// Transform Type 4 (Key Exchange Method) and 6..12 (ADDKEn).
-enum class KeMethod : std::uint16_t {
-  ecp256 = 19,     // RFC 5903
-  ecp384 = 20,     // RFC 5903
-  x25519 = 31,     // RFC 8031
-  mlkem768 = 36,   // draft-ietf-ipsecme-ikev2-mlkem
-  mlkem1024 = 37,  // draft-ietf-ipsecme-ikev2-mlkem
-};
 [[nodiscard]] bool is_ml_kem(KeMethod m) noexcept;
 [[nodiscard]] std::string_view to_string(KeMethod m) noexcept;  // "ecp384", "mlkem768"
 

@@ -33,6 +33,9 @@ Error make_error(Code code, std::string detail = {}) {
   return Error{make_error_code(code), std::move(detail)};
 }
 
+// The same error, said to have happened in `where`: "where: detail" (or "where").
+Error prefixed(Error e, std::string_view where);
+
 // A category for one module's errc enum. `Enum` needs a `describe(Enum)` found by ADL
 // returning a static string.
 template <class Enum>

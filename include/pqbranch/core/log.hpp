@@ -20,7 +20,4 @@ struct LogOptions {
 // Installs the default logger and returns it.
 std::shared_ptr<spdlog::logger> init_logging(const LogOptions& options);
 
-// Parses "trace".."critical"/"off"; nullopt-like error as spdlog::level::n_levels.
-spdlog::level::level_enum parse_log_level(const std::string& text) noexcept;
-
 }  // namespace pqbranch::core

@@ -56,9 +56,6 @@ core::Result<PrivateKey> load_private_key(const std::filesystem::path& file);
 // file is an error, never overwritten.
 core::Result<void> write_private_key(const PrivateKey& key, const std::filesystem::path& file);
 
-// A PEM public key (SubjectPublicKeyInfo) from a file.
-core::Result<PublicKey> load_public_key(const std::filesystem::path& file);
-
 // DER SubjectPublicKeyInfo, the algorithm-independent way to store or send a public key.
 core::Result<std::vector<std::uint8_t>> public_key_der(const PublicKey& key);
 core::Result<PublicKey> public_key_from_der(std::span<const std::uint8_t> der);

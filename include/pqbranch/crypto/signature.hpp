@@ -22,6 +22,8 @@ core::Result<PrivateKey> generate_signing_key(SignatureAlgorithm a);
 
 // The algorithm a key signs with (errc::bad_key for keys of other types or curves).
 core::Result<SignatureAlgorithm> signature_algorithm_of(EVP_PKEY* key);
+core::Result<SignatureAlgorithm> signature_algorithm_of(const PrivateKey& key);
+core::Result<SignatureAlgorithm> signature_algorithm_of(const PublicKey& key);
 
 core::Result<std::vector<std::uint8_t>> sign(const PrivateKey& key,
                                              std::span<const std::uint8_t> message);

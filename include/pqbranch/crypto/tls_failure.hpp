@@ -45,6 +45,8 @@ struct HandshakeRefusal {
 // tls_handshake_refused_total{reason="..."}.
 void report_server_refusal(const HandshakeRefusal& refusal, std::string_view peer,
                            core::Metrics& metrics);
+// Only counts it: for a server that logs refusals itself, at a bounded rate.
+void count_server_refusal(const HandshakeRefusal& refusal, core::Metrics& metrics);
 
 // After any SSL call on a client returned `ret` <= 0 (in TLS 1.3 a refused client
 // certificate shows on the first SSL_read, not in SSL_connect). Drains the error queue.

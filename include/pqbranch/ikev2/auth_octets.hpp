@@ -35,15 +35,15 @@ struct AuthOctetsInput {
 
 // The signed octets for the side whose id and sk_p are given (the verifier computes the
 // peer's with the peer's message, nonce, SK_p and ID). Not secret but not for logs either.
-core::Result<std::vector<std::uint8_t>> auth_octets(PrfId prf, const AuthOctetsInput& in);
+core::Result<std::vector<std::uint8_t>> auth_octets(IkePrf prf, const AuthOctetsInput& in);
 
 // AUTH data for method 2.
-core::Result<core::SecureBytes> psk_auth(PrfId prf, std::span<const std::uint8_t> shared_secret,
+core::Result<core::SecureBytes> psk_auth(IkePrf prf, std::span<const std::uint8_t> shared_secret,
                                          std::span<const std::uint8_t> octets);
 
 // Recomputes method-2 AUTH and compares in constant time; errc::integrity_check_failed when
 // it differs (the exchange answers AUTHENTICATION_FAILED).
-core::Result<void> verify_psk_auth(PrfId prf, std::span<const std::uint8_t> shared_secret,
+core::Result<void> verify_psk_auth(IkePrf prf, std::span<const std::uint8_t> shared_secret,
                                    std::span<const std::uint8_t> octets,
                                    std::span<const std::uint8_t> received);
 

@@ -7,17 +7,13 @@
 #include <span>
 #include <vector>
 
-#include <openssl/x509.h>
-
-#include "pqbranch/core/c_handle.hpp"
 #include "pqbranch/core/error.hpp"
 #include "pqbranch/crypto/keys.hpp"
+#include "pqbranch/crypto/x509.hpp"
 #include "pqbranch/ikev2/certreq_payload.hpp"
 #include "pqbranch/ikev2/id_payload.hpp"
 
 namespace pqbranch::ikev2 {
-
-using X509Handle = core::CHandle<X509, X509_free>;
 
 // A PEM certificate file as DER (for the CERT payload, encoding 4).
 core::Result<std::vector<std::uint8_t>> load_certificate_der(const std::filesystem::path& file);
@@ -36,9 +32,9 @@ class CertificateAuthority {
                                                        const IdPayload& id) const;
 
  private:
-  CertificateAuthority(X509Handle cert, const CaHash& hash)
+  CertificateAuthority(crypto::Certificate cert, const CaHash& hash)
       : cert_(std::move(cert)), key_hash_(hash) {}
-  X509Handle cert_;
+  crypto::Certificate cert_;
   CaHash key_hash_{};
 };
 

@@ -25,7 +25,7 @@ struct ChildKeys {
 };
 
 // `shared_secret` is empty unless a CREATE_CHILD_SA carried a key exchange.
-core::Result<ChildKeys> derive_child_keys(PrfId prf, std::span<const std::uint8_t> sk_d,
+core::Result<ChildKeys> derive_child_keys(IkePrf prf, std::span<const std::uint8_t> sk_d,
                                           std::span<const std::uint8_t> ni,
                                           std::span<const std::uint8_t> nr,
                                           std::span<const std::uint8_t> shared_secret = {},

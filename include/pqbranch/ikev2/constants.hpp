@@ -5,6 +5,8 @@
 
 #include <cstdint>
 
+#include "pqbranch/config/ike_transforms.hpp"
+
 namespace pqbranch::ikev2 {
 
 // RFC 7296 §3.1; IKE_INTERMEDIATE RFC 9242 §3; IKE_FOLLOWUP_KE RFC 9370 §2.
@@ -57,30 +59,14 @@ enum class TransformType : std::uint8_t {
   addke6 = 11,
   addke7 = 12,
 };
-// ADDKEn for n in 1..7.
-[[nodiscard]] constexpr TransformType addke(unsigned n) noexcept {
-  return static_cast<TransformType>(5U + n);
-}
-[[nodiscard]] constexpr bool is_key_exchange(TransformType t) noexcept {
-  return t == TransformType::ke || (t >= TransformType::addke1 && t <= TransformType::addke7);
-}
 
 // Transform IDs for type 1 (RFC 7296 §3.3.2; AES-GCM with 16-octet ICV RFC 5282 §7).
 enum class EncrId : std::uint16_t { aes_cbc = 12, aes_gcm_16 = 20 };
-// Type 2 (RFC 4868).
-enum class PrfId : std::uint16_t { hmac_sha2_256 = 5, hmac_sha2_384 = 6, hmac_sha2_512 = 7 };
+// Types 2 (PRF) and 4, 6..12 (key exchange): config::IkePrf and config::KeMethod.
+using config::IkePrf;
+using config::KeMethod;
 // Type 3; NONE is sent with an AEAD only for ESP, where it may be omitted.
 enum class IntegId : std::uint16_t { none = 0, hmac_sha2_256_128 = 12 };
-// Types 4 and 6..12: RFC 5903 (ECP), RFC 8031 (Curve25519), draft-ietf-ipsecme-ikev2-mlkem.
-enum class KeMethod : std::uint16_t {
-  none = 0,
-  ecp_256 = 19,
-  ecp_384 = 20,
-  curve25519 = 31,
-  ml_kem_512 = 35,
-  ml_kem_768 = 36,
-  ml_kem_1024 = 37,
-};
 // Type 5.
 enum class EsnId : std::uint16_t { no_esn = 0, esn = 1 };
 

@@ -28,7 +28,7 @@ struct IkeKeySizes {
 };
 
 struct IkeKeys {
-  PrfId prf = PrfId::hmac_sha2_256;
+  IkePrf prf = IkePrf::hmac_sha256;
   core::SecureBytes sk_d;
   core::SecureBytes sk_ai;
   core::SecureBytes sk_ar;
@@ -39,26 +39,26 @@ struct IkeKeys {
 };
 
 // SKEYSEED = prf(Ni | Nr, g^ir) (§2.14).
-core::Result<core::SecureBytes> initial_skeyseed(PrfId prf, std::span<const std::uint8_t> ni,
+core::Result<core::SecureBytes> initial_skeyseed(IkePrf prf, std::span<const std::uint8_t> ni,
                                                  std::span<const std::uint8_t> nr,
                                                  std::span<const std::uint8_t> shared_secret);
 
 // SKEYSEED(n) = prf(SK_d(n-1), SK(n) | Ni | Nr) (RFC 9370 §2.2.2).
-core::Result<core::SecureBytes> additional_skeyseed(PrfId prf,
+core::Result<core::SecureBytes> additional_skeyseed(IkePrf prf,
                                                     std::span<const std::uint8_t> previous_sk_d,
                                                     std::span<const std::uint8_t> shared_secret,
                                                     std::span<const std::uint8_t> ni,
                                                     std::span<const std::uint8_t> nr);
 
 // The seven keys from SKEYSEED (§2.14). The SPIs are those of the IKE SA being created.
-core::Result<IkeKeys> derive_ike_keys(PrfId prf, IkeKeySizes sizes,
+core::Result<IkeKeys> derive_ike_keys(IkePrf prf, IkeKeySizes sizes,
                                       std::span<const std::uint8_t> skeyseed,
                                       std::span<const std::uint8_t> ni,
                                       std::span<const std::uint8_t> nr, const Spi& spi_i,
                                       const Spi& spi_r);
 
 // initial_skeyseed then derive_ike_keys.
-core::Result<IkeKeys> initial_ike_keys(PrfId prf, IkeKeySizes sizes,
+core::Result<IkeKeys> initial_ike_keys(IkePrf prf, IkeKeySizes sizes,
                                        std::span<const std::uint8_t> ni,
                                        std::span<const std::uint8_t> nr,
                                        std::span<const std::uint8_t> shared_secret,

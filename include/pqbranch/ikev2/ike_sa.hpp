@@ -43,9 +43,9 @@ struct IkeSa {
   std::vector<std::uint8_t> ni;
   std::vector<std::uint8_t> nr;
   std::optional<config::IkeProposal> selected;
-  PrfId prf = PrfId::hmac_sha2_384;
+  IkePrf prf = IkePrf::hmac_sha384;
   IkeKeys keys;
-  IntAuth int_auth{PrfId::hmac_sha2_384};
+  IntAuth int_auth{IkePrf::hmac_sha384};
   std::vector<std::uint8_t> init_request;      // RealMessage1, the last one sent
   std::vector<std::uint8_t> init_response;     // RealMessage2
   std::optional<KeyExchange> pending_ke;       // ours, until the response completes it

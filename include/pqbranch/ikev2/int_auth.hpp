@@ -21,7 +21,7 @@ namespace pqbranch::ikev2 {
 
 class IntAuth {
  public:
-  explicit IntAuth(PrfId prf) noexcept : prf_(prf) {}
+  explicit IntAuth(IkePrf prf) noexcept : prf_(prf) {}
 
   // The initiator's IKE_INTERMEDIATE request (sent or received), with that exchange's SK_pi.
   core::Result<void> add_initiator_message(std::span<const std::uint8_t> sk_pi,
@@ -36,13 +36,13 @@ class IntAuth {
   [[nodiscard]] std::span<const std::uint8_t> responder() const noexcept { return r_.span(); }
 
  private:
-  PrfId prf_;
+  IkePrf prf_;
   core::SecureBytes i_;
   core::SecureBytes r_;
 };
 
 // One chain step: prf(sk_p, previous | octets); `previous` empty for the first message.
-core::Result<core::SecureBytes> int_auth_step(PrfId prf, std::span<const std::uint8_t> sk_p,
+core::Result<core::SecureBytes> int_auth_step(IkePrf prf, std::span<const std::uint8_t> sk_p,
                                               std::span<const std::uint8_t> previous,
                                               std::span<const std::uint8_t> octets);
 

@@ -68,7 +68,7 @@ struct SaPayload {
   friend bool operator==(const SaPayload&, const SaPayload&) = default;
 };
 
-// Limits we enforce on receipt and on building (small explicit proposals, issue 6).
+// Limits we enforce on receipt and on building (our proposals are few and explicit).
 inline constexpr std::size_t kMaxProposals = 16;
 inline constexpr std::size_t kMaxTransformsPerProposal = 32;
 

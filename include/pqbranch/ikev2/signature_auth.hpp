@@ -12,9 +12,6 @@
 
 namespace pqbranch::ikev2 {
 
-// The signature scheme a key signs with in IKEv2.
-core::Result<SignatureScheme> signature_scheme_of(EVP_PKEY* key);
-
 // Signs `octets` and wraps the signature as AUTH method 14 data.
 core::Result<AuthPayload> sign_auth(const crypto::PrivateKey& key,
                                     std::span<const std::uint8_t> octets);

@@ -67,7 +67,7 @@ struct IncomingRequest {
   core::IpAddress peer;                       // the TCP peer's address
 };
 
-// The connection's exporter, for DeriveKeys (derive_generation_keys on its SSL*).
+// The connection's exporter, for DeriveKeys (derive_generation_keys on its crypto::TlsConnection).
 using KeyDeriver =
     std::function<core::Result<rotation::GenerationKeys>(const rotation::DeriveKeys&)>;
 
@@ -87,9 +87,10 @@ class EdgeExecutor {
   EdgeExecutor& operator=(const EdgeExecutor&) = delete;
 
   // Sets up the tunnels of sites with a configured address, loads each site's state file
-  // (missing: a first start; unreadable or corrupt: logged, the site starts empty and
-  // removes its SAs), lists the kernel's SAs once and starts every machine (adopting what
-  // matches). Errors: the kernel could not be listed, or a tunnel could not be set up.
+  // (missing: a first start; unreadable or corrupt: logged, and the site keeps the SAs its
+  // tunnel holds until the next rotation replaces them), lists the kernel's SAs once and
+  // starts every machine (adopting what matches). Errors: the kernel could not be listed, or a
+  // tunnel could not be set up.
   core::Result<void> start();
 
   [[nodiscard]] std::optional<std::size_t> find_site(std::string_view site_id) const;

@@ -6,9 +6,16 @@
 //   after the handshake crypto::enforce_policy; a refused handshake is classified, logged
 //   and counted (crypto::report_server_refusal). The site is the client certificate's CN,
 //   never a body: a CN that is no configured site gets 403 unknown_site.
-// - Deadlines: the handshake, every read and every write get `io_timeout`; a stalled client
-//   is dropped. Bodies over max_body_bytes are refused from their Content-Length (413)
-//   before they are read. At most max_connections at a time: the next is closed at once.
+// - Admission (edge_admission.hpp): per-source caps, a pool of unauthenticated connections
+//   and of handshakes in progress, the oldest of the busiest source evicted when one is
+//   full, the rest of max_connections kept for sites (docs/security.md). A connection's
+//   TLS work starts only once its first bytes arrived.
+// - Deadlines: the TLS handshake must end within handshake_timeout of the accept; the first
+//   request within io_timeout of the handshake, each later one within idle_timeout of the
+//   previous answer; every write within io_timeout. At most max_requests per connection.
+//   Bodies over max_body_bytes are refused from their Content-Length (413) before they are
+//   read. Refusals, evictions and timeouts are counted and logged at most once per kind
+//   every kRefusalLogInterval.
 // - HTTP/1.1 keep-alive, so a request and its ack share a connection. Routes:
 //   POST /v1/generation, POST /v1/generation/ack, GET /v1/nat-token. A malformed body gets
 //   an error response and never reaches the machine (no installed SA is touched).
@@ -43,6 +50,7 @@
 #include "pqbranch/core/error.hpp"
 #include "pqbranch/core/metrics.hpp"
 #include "pqbranch/crypto/tls_context.hpp"
+#include "pqbranch/keysvc/edge_admission.hpp"
 #include "pqbranch/keysvc/edge_executor.hpp"
 #include "pqbranch/wire/protocol.hpp"
 #include "pqbranch/xfrm/kernel.hpp"
@@ -59,15 +67,23 @@ namespace detail {
 struct EdgeServerState;
 }  // namespace detail
 
+// Lines about refused, evicted or timed-out connections: at most one per kind this often.
+inline constexpr std::chrono::seconds kRefusalLogInterval{10};
+
 using xfrm::NatSocketFactory;
 
 struct EdgeServerOptions {
   // Key-service listeners; port 0 picks a free port (see ports()).
   std::vector<config::SocketAddress> listen;
   crypto::TlsOptions tls;
-  std::size_t max_connections = 256;
-  std::size_t max_body_bytes = wire::kMaxBodyBytes;  // capped at wire::kMaxBodyBytes
-  std::chrono::milliseconds io_timeout{10'000};      // handshake, each read, each write
+  // Pools and per-source caps; start() makes them consistent (no pool above the one that
+  // holds it).
+  AdmissionLimits admission;
+  std::size_t max_body_bytes = wire::kMaxBodyBytes;    // capped at wire::kMaxBodyBytes
+  std::chrono::milliseconds handshake_timeout{5'000};  // accept to the end of the handshake
+  std::chrono::milliseconds io_timeout{10'000};        // the first request; each write
+  std::chrono::milliseconds idle_timeout{5'000};       // each later request (keep-alive)
+  std::size_t max_requests = 8;                        // per connection; then it is closed
   // Per-socket bypass of the tunnels' policies on the listeners (accepted connections
   // inherit it). Needs CAP_NET_ADMIN.
   bool bypass_policies = true;

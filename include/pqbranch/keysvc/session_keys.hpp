@@ -6,15 +6,15 @@
 #include <cstdint>
 #include <string_view>
 
-#include <openssl/types.h>
-
 #include "pqbranch/core/error.hpp"
+#include "pqbranch/crypto/tls_connection.hpp"
 #include "pqbranch/rotation/generation.hpp"
 
 namespace pqbranch::keysvc {
 
 // 36 bytes per direction (AES-256 key || 4-byte salt, rfc4106(gcm(aes))).
-core::Result<rotation::GenerationKeys> derive_generation_keys(SSL* ssl, std::string_view site_id,
+core::Result<rotation::GenerationKeys> derive_generation_keys(const crypto::TlsConnection& tls,
+                                                              std::string_view site_id,
                                                               std::uint64_t generation,
                                                               std::uint32_t agent_spi,
                                                               std::uint32_t edge_spi);

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <variant>
 
 #include "pqbranch/rotation/generation.hpp"
@@ -90,6 +91,9 @@ struct SendOffer {
 struct SendRefusal {
   ConnectionId conn = 0;
   Refusal refusal;
+  // The site limit that refused it ("rate", "outstanding", "generation_space"), for the
+  // metrics; empty: none.
+  std::string_view limit{};
 };
 // Close after pending sends are flushed; sends on a closed connection are dropped.
 struct CloseConnection {

@@ -6,15 +6,15 @@
 // One rotation to generation n+1 (make-before-break, see docs/rotation.md):
 //   connect (new TLS connection) -> ALLOCSPI (inbound n+1, larval) -> request(n, spi) ->
 //   offer(n+1) with its keys -> UPDSA inbound n+1 -> ADDSA outbound n+1 -> DELSA outbound n
-//   at once -> ack(n+1) -> close.
+//   after the outbound drain (AgentRotationConfig::outbound_drain) -> ack(n+1) -> close.
 // Inbound n stays until the edge is proven on n+1 (counters of inbound n+1 moved, the answer
 // to the ack, or the next offer's edge_generation) and a grace period passed. An ack whose
 // answer never came (lost, connection broken, no answer in time) is sent again on a new
 // connection with backoff until the edge confirms it, proves it otherwise, or the next
 // exchange supersedes it; generation_mismatch (the edge lost the pending keys) starts a new
-// rotation at once. A failed step rolls back what is half
-// done, so generation n keeps working; failed attempts move to the next endpoint, and after
-// a round in which all failed, retry with exponential backoff and jitter.
+// rotation at once. A refusal with a Retry-After (`busy`) is honoured, up to retry_max. A failed
+// step rolls back what is half done, so generation n keeps working; failed attempts move to the
+// next endpoint, and after a round in which all failed, retry with exponential backoff and jitter.
 
 #include <cstddef>
 #include <cstdint>
@@ -99,7 +99,9 @@ class AgentRotation {
     std::size_t endpoint = 0;
     unsigned attempts = 0;
   };
-  void ack_unconfirmed(const std::string& why, TimePoint now, Out& out);
+  // `not_before`: the edge's Retry-After (honoured up to retry_max).
+  void ack_unconfirmed(const std::string& why, TimePoint now, Out& out,
+                       std::optional<Duration> not_before = std::nullopt);
   void ack_confirmed(const std::string& how, Out& out);
   void pump_ack(TimePoint now, Out& out);
 
@@ -109,7 +111,11 @@ class AgentRotation {
   bool emit_housekeeping_step(TimePoint now, Out& out);
   void accept_offer(TimePoint now, Out& out);
   void begin_attempt(std::size_t endpoint, int larval_retries, TimePoint now, Out& out);
-  void fail_attempt(const std::string& why, TimePoint now, Out& out);
+  // `not_before` (the edge's Retry-After): the round ends here, no other endpoint is tried,
+  // and the next attempt waits at least that long (up to retry_max).
+  void fail_attempt(const std::string& why, TimePoint now, Out& out,
+                    std::optional<Duration> not_before = std::nullopt);
+  [[nodiscard]] Duration delay_after(unsigned rounds, std::optional<Duration> not_before);
   void retry_after_larval_expiry(TimePoint now, Out& out);
   void finish_rotation(TimePoint now, Out& out);
   void rotate_soon(const std::string& why, TimePoint now, Out& out);

@@ -9,10 +9,16 @@
 //   a new generation number (saved first) -> ALLOCSPI -> keys from the connection's
 //   exporter -> UPDSA inbound -> offer. The keys for the outbound SA stay in memory only.
 // On the acknowledgement (or when the inbound SA's counters or the next request prove the
-// agent is on the pending generation): ADDSA outbound, DELSA the old outbound at once.
+// agent is on the pending generation): ADDSA outbound, DELSA the old outbound after the
+// outbound drain (EdgeSiteConfig::outbound_drain).
 // Inbound n goes only after the agent is proven on a newer generation and a grace period.
 // After a restart the pending keys are gone: the edge keeps its outbound generation and
 // issues a fresh generation on the next request.
+// Limits (GenerationLimits): a request that would issue a generation is refused `busy`
+// (with a Retry-After) above the site's rate or when too many generations are outstanding,
+// and `bad_request` when its current_generation leaves no number the agent would accept.
+// An abandoned generation's inbound SA is retired once abandoned_lifetime passed and its
+// counters show no packet from the agent.
 // A NAT mapping change (XFRM_MSG_MAPPING on one of the site's inbound SAs: the agent's
 // translated port moved) is applied to every SA of the site towards that address and to
 // the pending generation's outbound SA-to-be; an address change cannot be (an SA's
@@ -20,6 +26,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,6 +55,8 @@ class EdgeRotation {
   [[nodiscard]] Generation generation() const noexcept { return current_; }
   [[nodiscard]] Generation pending() const noexcept { return pending_; }
   [[nodiscard]] const SaLedger& ledger() const noexcept { return ledger_; }
+  // Generations above the outbound one with an inbound SA, the agent not proven on them.
+  [[nodiscard]] std::size_t outstanding() const;
 
  private:
   enum class Phase : std::uint8_t { idle, waiting, allocating, deriving, installing };
@@ -71,6 +80,10 @@ class EdgeRotation {
     ConnectionId conn = 0;
     GenerationOffer offer;
   };
+  struct Abandoned {
+    TimePoint retire_at;
+    bool counters_read = false;  // once read without a packet, the inbound SA goes
+  };
   using Out = std::vector<EdgeAction>;
 
   void on(const Tick& e, TimePoint now, Out& out);
@@ -93,6 +106,10 @@ class EdgeRotation {
   bool emit_exchange_step(Out& out);
   bool emit_housekeeping_step(TimePoint now, Out& out);
   void issue(TimePoint now, Out& out);
+  bool refused_by_limits(const RequestReceived& e, TimePoint now, Out& out);
+  void refill(TimePoint now);
+  void abandon(Generation g, TimePoint now);
+  void expire_abandoned(TimePoint now, Out& out);
   void refuse(RefusalCode code, const std::string& why, Out& out);
   void abort_exchange(const std::string& why, Out& out);
   void save(Out& out) const;
@@ -116,6 +133,10 @@ class EdgeRotation {
   Generation pending_ = 0;
   std::optional<Pending> pending_keys_;
   std::optional<LastOffer> last_offer_;
+  std::uint32_t tokens_ = 0;  // generations the site may still ask for at once
+  TimePoint refilled_at_{};
+  bool limited_ = false;  // the last request was refused by a limit (logged once)
+  std::map<Generation, Abandoned> abandoned_;
   std::deque<UpdatePeerPort> mapping_updates_;  // steps not issued yet (step ids unset)
   std::optional<NatMapping> applied_mapping_;   // the agent's mapping the SAs were moved to
   std::uint32_t spi_high_water_ = 0;

@@ -5,6 +5,7 @@
 // so keys enter the state machines from the I/O layer as GenerationKeys and never appear in
 // a message. The wire module maps these values to and from JSON.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,6 +20,10 @@ namespace pqbranch::rotation {
 // Key generation number: issued by the edge, strictly increasing per site, never reused
 // with other keys. 0 means "none yet".
 using Generation = std::uint64_t;
+// The largest generation number: what the wire carries (I-JSON integers, at most 2^53 - 1;
+// docs/key-service.md §3). The edge never issues a number above it, so an agent never
+// receives one it must refuse.
+inline constexpr Generation kMaxGeneration = (Generation{1} << 53) - 1;
 // One TLS connection = one exchange = one generation's keys. Numbered by the side that
 // tracks it (the agent for its outgoing connections, the edge's I/O layer for incoming).
 using ConnectionId = std::uint64_t;
@@ -76,7 +81,7 @@ struct GenerationAck {
 // edge's exact reason; the machines themselves issue only the first three.
 enum class RefusalCode : std::uint8_t {
   bad_request = 1,      // the request breaks a rule (SPI reused, ...)
-  busy,                 // another exchange of this site is in progress
+  busy,                 // over a limit of the site or the edge; retry after retry_after
   internal_error,       // the edge failed (kernel step); retry later
   unsupported_version,  // the peer speaks another protocol version
   unknown_site,         // the client certificate names no configured site
@@ -93,6 +98,8 @@ const char* to_string(RefusalCode c) noexcept;
 struct Refusal {
   RefusalCode code = RefusalCode::internal_error;
   std::string detail;
+  // busy: not before this (HTTP Retry-After, RFC 9110 §10.2.3); unset: the agent's backoff.
+  std::optional<std::chrono::seconds> retry_after{};
 
   friend bool operator==(const Refusal&, const Refusal&) = default;
 };

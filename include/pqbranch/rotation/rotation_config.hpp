@@ -72,6 +72,22 @@ struct AgentRotationConfig {
   int max_larval_retries = 3;
 };
 
+// What one site may ask of the edge (docs/security.md, "A compromised site"). Above a
+// limit a generation request gets `busy` with a Retry-After; acknowledgements are never
+// limited.
+struct GenerationLimits {
+  // A token bucket: `burst` generations back to back, then one more every `refill`.
+  std::uint32_t burst = 20;
+  Duration refill = std::chrono::milliseconds(500);  // 0: no rate limit
+  // Generations above the edge's outbound one with an inbound SA while the agent is not
+  // proven on them (the pending one and abandoned ones): a request that would make more
+  // is refused until one goes.
+  std::uint32_t max_outstanding = 8;
+  // An abandoned generation's inbound SA is retired this long after it was abandoned,
+  // unless its counters show the agent sending on it (docs/rotation.md).
+  Duration abandoned_lifetime = std::chrono::minutes(5);
+};
+
 // One site as the edge serves it.
 struct EdgeSiteConfig {
   std::string site_id;
@@ -82,6 +98,7 @@ struct EdgeSiteConfig {
   Duration counter_poll = std::chrono::seconds(1);
   Duration outbound_drain{0};                // as AgentRotationConfig::outbound_drain
   Duration retry = std::chrono::seconds(5);  // a failed promotion or cleanup is retried after
+  GenerationLimits limits;
 };
 
 }  // namespace pqbranch::rotation

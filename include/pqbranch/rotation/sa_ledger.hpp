@@ -105,12 +105,24 @@ class SaLedger {
   // and the others are queued too (the peer has inbound SAs for all of them).
   // Returns how many SAs were adopted.
   std::size_t adopt(const std::vector<SaRecord>& records, const std::vector<xfrm::SaState>& kernel);
+  // Restart without usable records (the state file is missing or corrupt): adopts every
+  // installed SA of this tunnel anyway, so that traffic the peer may still send on keeps
+  // flowing. Their generations are unknown: the inbound SAs get placeholder numbers 1..n
+  // (by SPI), the outbound SA with the highest SPI the number above (other outbound SAs
+  // are queued for cleanup), and the peer counts as proven on the highest placeholder, so
+  // that only a generation issued later can retire them. At most `max` SAs are adopted (the
+  // inbound SAs with the lowest SPIs go first). Returns how many were adopted.
+  std::size_t adopt_unrecorded(const std::vector<xfrm::SaState>& kernel, std::size_t max);
 
  private:
   struct Cleanup {
     xfrm::SaId id;
     TimePoint not_before;
   };
+
+  // The direction of a kernel SA that belongs to this tunnel and can be adopted; nullopt
+  // for others, after queueing this tunnel's unadoptable ones (larval, foreign) for cleanup.
+  std::optional<xfrm::SaDirection> adoptable(const xfrm::SaState& sa);
 
   std::uint32_t reqid_;
   std::uint32_t if_id_;

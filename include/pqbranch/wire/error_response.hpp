@@ -2,7 +2,9 @@
 // The body of every non-2xx answer: {"version":1,"error":{"code":"...","message":"..."}}.
 // The code is for programs, the message for operators' logs (printable, bounded).
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,7 +24,7 @@ enum class ErrorCode : std::uint8_t {
   nat_hello_missing,    // 409: "nat" given but no valid hello seen; resend it and retry
   payload_too_large,    // 413: body over kMaxBodyBytes
   internal,             // 500: the edge failed (e.g. the kernel refused an SA)
-  busy,                 // 503: overloaded; retry with backoff
+  busy,                 // 429: over a limit; retry after Retry-After (or with backoff)
 };
 
 std::string_view to_string(ErrorCode code) noexcept;
@@ -31,6 +33,13 @@ unsigned http_status(ErrorCode code) noexcept;
 bool is_retryable(ErrorCode code) noexcept;
 // The code an endpoint answers with when decoding the request failed with `decode_error`.
 ErrorCode error_code_for(const core::Error& decode_error) noexcept;
+
+// The Retry-After header of a `busy` answer (RFC 9110 §10.2.3), as delay-seconds only: we
+// never send an HTTP-date, and one that arrives is ignored (nullopt), as are values with
+// anything but digits or above kMaxRetryAfter (the caller falls back to its backoff).
+inline constexpr std::chrono::seconds kMaxRetryAfter{24 * 3600};
+[[nodiscard]] std::string format_retry_after(std::chrono::seconds delay);
+[[nodiscard]] std::optional<std::chrono::seconds> parse_retry_after(std::string_view value);
 
 struct ErrorResponse {
   ErrorCode code = ErrorCode::internal;

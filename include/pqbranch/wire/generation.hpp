@@ -11,6 +11,7 @@
 
 #include "pqbranch/core/error.hpp"
 #include "pqbranch/core/ip_address.hpp"
+#include "pqbranch/core/ipsec.hpp"
 #include "pqbranch/wire/errc.hpp"
 
 namespace pqbranch::wire {
@@ -51,7 +52,7 @@ struct Lifetime {
   friend bool operator==(const Lifetime&, const Lifetime&) = default;
 };
 
-enum class TunnelMode : std::uint8_t { route, policy };
+using core::TunnelMode;
 std::string_view to_string(TunnelMode mode) noexcept;
 
 // One pair of inner prefixes (same family within a pair).

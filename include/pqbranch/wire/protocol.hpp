@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "pqbranch/core/ipsec.hpp"
+
 namespace pqbranch::wire {
 
 inline constexpr std::uint64_t kProtocolVersion = 1;
@@ -29,8 +31,7 @@ inline constexpr std::size_t kMaxErrorMessageBytes = 512;
 // implementation reads them without loss (I-JSON, RFC 7493 §2.2).
 inline constexpr std::uint64_t kMaxJsonInteger = (std::uint64_t{1} << 53) - 1;
 
-// SPIs 1..255 are reserved by IANA and 0 means "no SA" (RFC 4303 §2.1).
-inline constexpr std::uint32_t kMinSpi = 0x100;
+using core::kMinSpi;
 
 // ESN replay window: at least 1024 packets (our rule), at most what the kernel's
 // XFRMA_REPLAY_ESN_VAL bitmap accepts (XFRMA_REPLAY_ESN_MAX = 4096 bits, linux/xfrm.h).

@@ -1,7 +1,7 @@
 #pragma once
 // Route mode needs more than XFRM: the xfrm interface must be up and the remote prefixes
 // routed into it. A tiny interface over NETLINK_ROUTE for exactly that (libnl-route), so
-// tests can replace it (tests/fakes/fake_route_table.hpp) and the agent never shells out
+// tests can replace it (tests/fakes/xfrm/fake_route_table.hpp) and the agent never shells out
 // to `ip`. Errors use xfrm::errc (not_found, already_exists, permission_denied, rejected)
 // with the device and prefix named in the detail.
 

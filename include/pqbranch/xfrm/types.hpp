@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "pqbranch/core/ip_address.hpp"
+#include "pqbranch/core/ipsec.hpp"
 #include "pqbranch/core/secure_bytes.hpp"
 
 namespace pqbranch::xfrm {
@@ -45,8 +46,7 @@ inline constexpr std::uint32_t kIcvBits = 128;
 // caps the ESN bitmap at XFRMA_REPLAY_ESN_MAX / sizeof(__u32) / 8 = 128 words.
 inline constexpr std::uint32_t kMinReplayWindow = 1024;
 inline constexpr std::uint32_t kMaxReplayWindow = 4096;
-// SPIs 1..255 are reserved by IANA and 0 means "none" (RFC 4303 §2.1).
-inline constexpr std::uint32_t kMinSpi = 256;
+using core::kMinSpi;
 // UDP_ENCAP_ESPINUDP (RFC 3948), the only encapsulation pqbranch uses.
 inline constexpr std::uint16_t kEncapEspInUdp = 2;
 inline constexpr std::uint16_t kNatTPort = 4500;
@@ -114,9 +114,8 @@ struct Encap {
   friend bool operator==(const Encap&, const Encap&) = default;
 };
 
-// One SA to install (ADDSA) or complete/update (UPDSA). Move-only because of the key;
-// clone() makes the explicit copy.
-struct Sa {
+// Everything about an SA but its key: a plain value, copied as a whole.
+struct SaParameters {
   core::IpAddress src;
   core::IpAddress dst;
   std::uint32_t spi = 0;
@@ -124,8 +123,6 @@ struct Sa {
   std::uint32_t reqid = 0;
   Mode mode = Mode::tunnel;
   SaDirection direction = SaDirection::out;
-  // AEAD rfc4106(gcm(aes)): kAeadKeyBytes (key || salt). ICV is always kIcvBits.
-  core::SecureBytes aead_key;
   Lifetime lifetime;
   // Extended sequence numbers (RFC 4303 §2.2.1). Without ESN, lifetime.hard_packets must be
   // below 2^32 so the sequence number never wraps.
@@ -143,7 +140,21 @@ struct Sa {
 
   [[nodiscard]] core::Family family() const noexcept { return dst.family(); }
   [[nodiscard]] SaId id() const { return {dst, spi, proto, mark.value, mark.mask}; }
-  [[nodiscard]] Sa clone() const;
+};
+
+// One SA to install (ADDSA) or complete/update (UPDSA): its parameters and its key.
+// Move-only because of the key; clone() makes the explicit copy (the parameters as a whole,
+// so a new field cannot be forgotten there).
+struct Sa : SaParameters {
+  // AEAD rfc4106(gcm(aes)): kAeadKeyBytes (key || salt). ICV is always kIcvBits.
+  core::SecureBytes aead_key;
+
+  [[nodiscard]] Sa clone() const {
+    Sa copy;
+    static_cast<SaParameters&>(copy) = *this;
+    copy.aead_key = aead_key.clone();
+    return copy;
+  }
 };
 
 // ALLOCSPI parameters: the larval SA the kernel creates carries these, and the SA that

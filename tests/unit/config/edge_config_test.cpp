@@ -66,6 +66,55 @@ TEST(EdgeConfig, ReadsListenAndLimits) {
   EXPECT_EQ(c->limits.max_connections, 8U);
   EXPECT_EQ(c->limits.max_body_bytes, 4096U);
   EXPECT_EQ(c->limits.read_timeout, std::chrono::seconds{2});
+  // Pools that depend on max_connections follow it when not given.
+  EXPECT_EQ(c->limits.max_unauthenticated, 4U);
+  EXPECT_EQ(c->limits.max_handshakes, 4U);
+  EXPECT_EQ(c->limits.max_per_source, 8U);
+  EXPECT_EQ(c->limits.max_unauthenticated_per_source, 4U);
+}
+
+TEST(EdgeConfig, FloodAndSiteLimitsHaveSafeDefaultsAndCanBeSet) {
+  const auto d = parse_edge_config(kMinimal, "edge.toml");
+  ASSERT_TRUE(d.has_value()) << d.error().message();
+  EXPECT_EQ(d->limits.max_unauthenticated, 128U);
+  EXPECT_EQ(d->limits.max_handshakes, 16U);
+  EXPECT_EQ(d->limits.max_per_source, 32U);
+  EXPECT_EQ(d->limits.max_unauthenticated_per_source, 8U);
+  EXPECT_EQ(d->limits.handshake_timeout, std::chrono::seconds{5});
+  EXPECT_EQ(d->limits.idle_timeout, std::chrono::seconds{5});
+  EXPECT_EQ(d->limits.max_requests_per_connection, 8U);
+  EXPECT_EQ(d->limits.generation_burst, 20U);
+  EXPECT_EQ(d->limits.generation_refill, std::chrono::milliseconds{500});
+  EXPECT_EQ(d->limits.max_outstanding_generations, 8U);
+  EXPECT_EQ(d->limits.abandoned_generation_lifetime, std::chrono::minutes{5});
+  const auto c =
+      parse_edge_config(with("[limits]\nmax_unauthenticated = 64\nmax_handshakes = 4\n"
+                             "max_per_source = 10\nmax_unauthenticated_per_source = 2\n"
+                             "handshake_timeout = \"2s\"\nidle_timeout = \"1s\"\n"
+                             "max_requests_per_connection = 4\ngeneration_burst = 5\n"
+                             "generation_refill = \"0s\"\nmax_outstanding_generations = 3\n"
+                             "abandoned_generation_lifetime = \"1m\"\n"),
+                        "edge.toml");
+  ASSERT_TRUE(c.has_value()) << c.error().message();
+  EXPECT_EQ(c->limits.max_unauthenticated, 64U);
+  EXPECT_EQ(c->limits.max_handshakes, 4U);
+  EXPECT_EQ(c->limits.max_per_source, 10U);
+  EXPECT_EQ(c->limits.max_unauthenticated_per_source, 2U);
+  EXPECT_EQ(c->limits.handshake_timeout, std::chrono::seconds{2});
+  EXPECT_EQ(c->limits.idle_timeout, std::chrono::seconds{1});
+  EXPECT_EQ(c->limits.max_requests_per_connection, 4U);
+  EXPECT_EQ(c->limits.generation_burst, 5U);
+  EXPECT_EQ(c->limits.generation_refill, std::chrono::seconds{0});
+  EXPECT_EQ(c->limits.max_outstanding_generations, 3U);
+  EXPECT_EQ(c->limits.abandoned_generation_lifetime, std::chrono::minutes{1});
+  // A pool larger than the one it is part of is an error.
+  const auto bad = parse_edge_config(
+      with("[limits]\nmax_unauthenticated = 8\nmax_handshakes = 9\n"), "edge.toml");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().detail.find("limits.max_handshakes: must not exceed "
+                                    "limits.max_unauthenticated"),
+            std::string::npos)
+      << bad.error().detail;
 }
 
 struct BadCase {
@@ -129,6 +178,10 @@ INSTANTIATE_TEST_SUITE_P(
                 errc::classical_group_not_allowed,
                 "edge.toml:2:11: tls.groups[0]: \"secp256r1\" is a classical group, not "
                 "post-quantum; it is refused unless tls.allow_classical = true"},
+        BadCase{"site_id_too_long",
+                std::string(kMinimal).replace(std::string(kMinimal).find("branch-001"), 10,
+                                              std::string(257, 'b')),
+                errc::invalid_value, "edge.toml:9:6: site[0].id: must be 1..256 bytes"},
         BadCase{"reqid_outside_ownership",
                 with("[ownership]\nreqid_min = 0x100\nreqid_max = 0x1ff\n"), errc::invalid_value,
                 "edge.toml:11:9: site[0].reqid: 0x70710001 is outside the owned range "

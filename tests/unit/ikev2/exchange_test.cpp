@@ -47,7 +47,7 @@ Pair psk_pair(std::vector<config::IkeProposal> ours, std::vector<config::IkeProp
 
 // Runs IKE_SA_INIT (with retries) and returns its last outcome's error, if any.
 core::Result<void> run_init(IkeSa& sa, Pair& p, test::FakeIkeResponder& r) {
-  KeMethod method = static_cast<KeMethod>(static_cast<std::uint16_t>(p.settings.proposals[0].ke));
+  KeMethod method = p.settings.proposals[0].ke;
   for (int i = 0; i < 3; ++i) {
     auto request = build_ike_sa_init(sa, p.settings, p.endpoints, method);
     if (!request) return request.error();
@@ -166,13 +166,13 @@ TEST(IkeExchange, InvalidKePayloadRetriesWithTheWantedMethod) {
   auto p = psk_pair({first, second}, {second});
   test::FakeIkeResponder r(p.responder);
   IkeSa sa;
-  auto request = build_ike_sa_init(sa, p.settings, p.endpoints, KeMethod::ecp_384);
+  auto request = build_ike_sa_init(sa, p.settings, p.endpoints, KeMethod::ecp384);
   ASSERT_TRUE(request.has_value());
   const Spi spi = sa.spi_i;
   auto outcome = process_ike_sa_init(sa, p.settings, p.endpoints, r.handle(*request).value());
   ASSERT_TRUE(outcome.has_value()) << outcome.error().message();
   ASSERT_TRUE(std::holds_alternative<InitRetry>(*outcome));
-  EXPECT_EQ(std::get<InitRetry>(*outcome).method, KeMethod::curve25519);
+  EXPECT_EQ(std::get<InitRetry>(*outcome).method, KeMethod::x25519);
   ASSERT_TRUE(run_init(sa, p, r).has_value());
   EXPECT_EQ(sa.spi_i, spi);
   EXPECT_EQ(sa.selected, second);
@@ -224,7 +224,7 @@ TEST(IkeExchange, MalformedOrForeignResponsesAreDropErrors) {
   auto p = psk_pair({proposal(text)}, {proposal(text)});
   test::FakeIkeResponder r(p.responder);
   IkeSa sa;
-  auto request = build_ike_sa_init(sa, p.settings, p.endpoints, KeMethod::curve25519).value();
+  auto request = build_ike_sa_init(sa, p.settings, p.endpoints, KeMethod::x25519).value();
   auto response = r.handle(request).value();
   // Every truncation of the IKE_SA_INIT response is dropped, and the state is untouched.
   for (std::size_t n = 0; n < response.size(); n += 7) {

@@ -49,7 +49,7 @@ std::map<std::string, std::vector<std::uint8_t>> seeds() {
   out["sealed_all_payloads"] = seal_message(auth, kFuzzSkE, 1).value().bytes;
   Message intermediate{samples::sample_header(ExchangeType::ike_intermediate), {}};
   intermediate.payloads.emplace_back(
-      KePayload{KeMethod::ml_kem_768, std::vector<std::uint8_t>(1184, 3)});
+      KePayload{KeMethod::mlkem768, std::vector<std::uint8_t>(1184, 3)});
   out["sealed_intermediate"] = seal_message(intermediate, kFuzzSkE, 2).value().bytes;
   Message del{samples::sample_header(ExchangeType::informational),
               {DeletePayload{ProtocolId::ike, {}}}};

@@ -33,7 +33,7 @@ const Spi kSpiI{1, 2, 3, 4, 5, 6, 7, 8};
 const Spi kSpiR{0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18};
 
 TEST(Prf, HmacSha512MatchesRfc4231TestCase2) {
-  auto out = prf(PrfId::hmac_sha2_512, as_bytes("Jefe"), as_bytes("what do ya want for nothing?"));
+  auto out = prf(IkePrf::hmac_sha512, as_bytes("Jefe"), as_bytes("what do ya want for nothing?"));
   ASSERT_TRUE(out);
   EXPECT_EQ(to_hex(out->span()),
             "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea250554"
@@ -42,29 +42,29 @@ TEST(Prf, HmacSha512MatchesRfc4231TestCase2) {
 
 TEST(Prf, UnknownTransformIsRefused) {
   EXPECT_EQ(check_prf(2).error(), errc::unsupported_algorithm);  // HMAC-SHA1
-  EXPECT_EQ(check_prf(6).value(), PrfId::hmac_sha2_384);
-  EXPECT_EQ(prf(static_cast<PrfId>(99), kKey, kKey).error(), errc::unsupported_algorithm);
+  EXPECT_EQ(check_prf(6).value(), IkePrf::hmac_sha384);
+  EXPECT_EQ(prf(static_cast<IkePrf>(99), kKey, kKey).error(), errc::unsupported_algorithm);
 }
 
 struct PrfPlusVector {
-  PrfId prf;
+  IkePrf prf;
   std::size_t length;
   const char* expected;
 };
 
 TEST(PrfPlus, MatchesOpensslForEachHash) {
   const PrfPlusVector vectors[] = {
-      {PrfId::hmac_sha2_256, 100,
+      {IkePrf::hmac_sha256, 100,
        "32ae4c3322e239eb019e22c2a06749c492f5076dac69be8c320908571d51842b"
        "e06bd928185b7f2d1981180289a054908397a5f2633ac4c2be82e276b10401ad"
        "4cb5edccaf6521f462558468f32ecb7c5d50fe73ae09c6a3a3453a370533adb7"
        "891f29b1"},
-      {PrfId::hmac_sha2_384, 100,
+      {IkePrf::hmac_sha384, 100,
        "c1f7a4c0b43f7dd323183bb8c754b95dc33720cf7da7e7792210daf771918535"
        "90426bb2f39b2ed4ac170b337f0d0565e59003bbda4a4df10ae5a4813a7874bf"
        "4a2a8dbeda5a92d021a540be462bd69433c132b3a6cc6a5700ded4b55d8e3a92"
        "adf12c94"},
-      {PrfId::hmac_sha2_512, 130,
+      {IkePrf::hmac_sha512, 130,
        "24108c4bdf78187ec1acf31a0c53a559ebe37adb7196ad98514fe98da9974059"
        "80163d5b2ffe815a1ce3253d29a3108b047fae8ce73c03a200dd0d634019417d"
        "2aeb152fc7bcd733a7d21e4c31bb3c5e61f4cfd4959345f8d92f36781fd44bae"
@@ -79,27 +79,27 @@ TEST(PrfPlus, MatchesOpensslForEachHash) {
 }
 
 TEST(PrfPlus, ShorterOutputIsAPrefix) {
-  auto full = prf_plus(PrfId::hmac_sha2_256, kKey, as_bytes(kSeed), 100);
-  auto part = prf_plus(PrfId::hmac_sha2_256, kKey, as_bytes(kSeed), 33);
+  auto full = prf_plus(IkePrf::hmac_sha256, kKey, as_bytes(kSeed), 100);
+  auto part = prf_plus(IkePrf::hmac_sha256, kKey, as_bytes(kSeed), 33);
   ASSERT_TRUE(full && part);
   EXPECT_EQ(to_hex(part->span()), to_hex(full->subspan(0, 33)));
 }
 
 TEST(PrfPlus, LengthLimits) {
   // RFC 7296 §2.13: at most 255 iterations.
-  EXPECT_TRUE(prf_plus(PrfId::hmac_sha2_256, kKey, kKey, 255 * 32));
-  EXPECT_EQ(prf_plus(PrfId::hmac_sha2_256, kKey, kKey, 255 * 32 + 1).error(),
+  EXPECT_TRUE(prf_plus(IkePrf::hmac_sha256, kKey, kKey, 255 * 32));
+  EXPECT_EQ(prf_plus(IkePrf::hmac_sha256, kKey, kKey, 255 * 32 + 1).error(),
             errc::invalid_argument);
-  EXPECT_EQ(prf_plus(PrfId::hmac_sha2_256, kKey, kKey, 0).error(), errc::invalid_argument);
+  EXPECT_EQ(prf_plus(IkePrf::hmac_sha256, kKey, kKey, 0).error(), errc::invalid_argument);
 }
 
 TEST(IkeKeys, InitialKeysMatchOpenssl) {
-  auto skeyseed = initial_skeyseed(PrfId::hmac_sha2_384, kNi, kNr, kGir);
+  auto skeyseed = initial_skeyseed(IkePrf::hmac_sha384, kNi, kNr, kGir);
   ASSERT_TRUE(skeyseed);
   EXPECT_EQ(to_hex(skeyseed->span()),
             "0b1b5be0ed9880626be9c6e041408227daee68342f01684ca0fd5c756f3f224c"
             "53987d486265169c1340519933a090b0");
-  auto keys = initial_ike_keys(PrfId::hmac_sha2_384, IkeKeySizes{}, kNi, kNr, kGir, kSpiI, kSpiR);
+  auto keys = initial_ike_keys(IkePrf::hmac_sha384, IkeKeySizes{}, kNi, kNr, kGir, kSpiI, kSpiR);
   ASSERT_TRUE(keys);
   EXPECT_EQ(to_hex(keys->sk_d.span()),
             "13d2f33a7b76fbc6ce38771c886057ae41b9458b3ec682a55c6786b173b315fa170badc85f1cf42c2a9b80"
@@ -119,9 +119,9 @@ TEST(IkeKeys, InitialKeysMatchOpenssl) {
 }
 
 TEST(IkeKeys, Rfc9370UpdateMatchesOpenssl) {
-  auto keys = initial_ike_keys(PrfId::hmac_sha2_384, IkeKeySizes{}, kNi, kNr, kGir, kSpiI, kSpiR);
+  auto keys = initial_ike_keys(IkePrf::hmac_sha384, IkeKeySizes{}, kNi, kNr, kGir, kSpiI, kSpiR);
   ASSERT_TRUE(keys);
-  auto skeyseed1 = additional_skeyseed(PrfId::hmac_sha2_384, keys->sk_d.span(), kSs1, kNi, kNr);
+  auto skeyseed1 = additional_skeyseed(IkePrf::hmac_sha384, keys->sk_d.span(), kSs1, kNi, kNr);
   ASSERT_TRUE(skeyseed1);
   EXPECT_EQ(to_hex(skeyseed1->span()),
             "fffc66f6446a23269b53add13968b93a9e5b62742be791f60af0aad7ae204324"
@@ -146,7 +146,7 @@ TEST(IkeKeys, Rfc9370UpdateMatchesOpenssl) {
 TEST(IkeKeys, IntegrityKeysAreCarvedWhenRequested) {
   // A non-AEAD suite: SK_ai / SK_ar sit between SK_d and SK_ei (RFC 7296 §2.14).
   auto keys =
-      initial_ike_keys(PrfId::hmac_sha2_384, IkeKeySizes{32, 32}, kNi, kNr, kGir, kSpiI, kSpiR);
+      initial_ike_keys(IkePrf::hmac_sha384, IkeKeySizes{32, 32}, kNi, kNr, kGir, kSpiI, kSpiR);
   ASSERT_TRUE(keys);
   EXPECT_EQ(keys->sk_ai.size(), 32U);
   EXPECT_EQ(keys->sk_ei.size(), 32U);
@@ -156,14 +156,14 @@ TEST(IkeKeys, IntegrityKeysAreCarvedWhenRequested) {
 }
 
 TEST(IkeKeys, RefusesEmptySecretAndWrongSkd) {
-  EXPECT_EQ(initial_skeyseed(PrfId::hmac_sha2_384, kNi, kNr, {}).error(), errc::invalid_argument);
-  EXPECT_EQ(additional_skeyseed(PrfId::hmac_sha2_384, kKey, kSs1, kNi, kNr).error(), errc::bad_key);
+  EXPECT_EQ(initial_skeyseed(IkePrf::hmac_sha384, kNi, kNr, {}).error(), errc::invalid_argument);
+  EXPECT_EQ(additional_skeyseed(IkePrf::hmac_sha384, kKey, kSs1, kNi, kNr).error(), errc::bad_key);
 }
 
 TEST(ChildKeys, SplitMatchesOpenssl) {
-  auto keys = initial_ike_keys(PrfId::hmac_sha2_384, IkeKeySizes{}, kNi, kNr, kGir, kSpiI, kSpiR);
+  auto keys = initial_ike_keys(IkePrf::hmac_sha384, IkeKeySizes{}, kNi, kNr, kGir, kSpiI, kSpiR);
   ASSERT_TRUE(keys);
-  auto child = derive_child_keys(PrfId::hmac_sha2_384, keys->sk_d.span(), kNi, kNr);
+  auto child = derive_child_keys(IkePrf::hmac_sha384, keys->sk_d.span(), kNi, kNr);
   ASSERT_TRUE(child);
   EXPECT_EQ(to_hex(child->initiator_to_responder.span()),
             "102a64c3129364db95bbd38034f24310431e09616d4bd85028950743ca6eb75f175d8d75");
@@ -172,8 +172,8 @@ TEST(ChildKeys, SplitMatchesOpenssl) {
 }
 
 TEST(ChildKeys, NewSharedSecretChangesKeymat) {
-  auto plain = derive_child_keys(PrfId::hmac_sha2_384, kKey, kNi, kNr);
-  auto pfs = derive_child_keys(PrfId::hmac_sha2_384, kKey, kNi, kNr, kSs1);
+  auto plain = derive_child_keys(IkePrf::hmac_sha384, kKey, kNi, kNr);
+  auto pfs = derive_child_keys(IkePrf::hmac_sha384, kKey, kNi, kNr, kSs1);
   ASSERT_TRUE(plain && pfs);
   EXPECT_NE(to_hex(plain->initiator_to_responder.span()),
             to_hex(pfs->initiator_to_responder.span()));
@@ -197,16 +197,16 @@ TEST(NatDetection, MatchesOpensslSha1) {
 }
 
 TEST(IntAuth, ChainsPreviousValue) {
-  IntAuth chain(PrfId::hmac_sha2_256);
+  IntAuth chain(IkePrf::hmac_sha256);
   EXPECT_TRUE(chain.empty());
   ASSERT_TRUE(chain.add_initiator_message(kKey, as_bytes("first")));
-  auto first = prf(PrfId::hmac_sha2_256, kKey, as_bytes("first"));
+  auto first = prf(IkePrf::hmac_sha256, kKey, as_bytes("first"));
   EXPECT_EQ(to_hex(chain.initiator()), to_hex(first->span()));
   ASSERT_TRUE(chain.add_initiator_message(kKey, as_bytes("second")));
   std::vector<std::uint8_t> input(first->span().begin(), first->span().end());
   const auto second_bytes = as_bytes("second");
   input.insert(input.end(), second_bytes.begin(), second_bytes.end());
-  auto second = prf(PrfId::hmac_sha2_256, kKey, input);
+  auto second = prf(IkePrf::hmac_sha256, kKey, input);
   EXPECT_EQ(to_hex(chain.initiator()), to_hex(second->span()));
   EXPECT_TRUE(chain.responder().empty());
   EXPECT_FALSE(chain.empty());
@@ -217,17 +217,17 @@ TEST(AuthOctets, PlainAndWithIntAuth) {
   const auto message = from_hex("aabbcc");
   const auto nonce = from_hex("ddeeff");
   AuthOctetsInput in{message, nonce, kKey, &id, nullptr, 0};
-  auto plain = auth_octets(PrfId::hmac_sha2_256, in);
+  auto plain = auth_octets(IkePrf::hmac_sha256, in);
   ASSERT_TRUE(plain);
-  auto maced = prf(PrfId::hmac_sha2_256, kKey, id_body(id));
+  auto maced = prf(IkePrf::hmac_sha256, kKey, id_body(id));
   EXPECT_EQ(to_hex(*plain), "aabbccddeeff" + to_hex(maced->span()));
 
-  IntAuth chain(PrfId::hmac_sha2_256);
+  IntAuth chain(IkePrf::hmac_sha256);
   ASSERT_TRUE(chain.add_initiator_message(kKey, as_bytes("request")));
   ASSERT_TRUE(chain.add_responder_message(kKey, as_bytes("response")));
   in.int_auth = &chain;
   in.ike_auth_message_id = 2;
-  auto bound = auth_octets(PrfId::hmac_sha2_256, in);
+  auto bound = auth_octets(IkePrf::hmac_sha256, in);
   ASSERT_TRUE(bound);
   EXPECT_EQ(to_hex(*bound),
             to_hex(*plain) + to_hex(chain.initiator()) + to_hex(chain.responder()) + "00000002");
@@ -235,15 +235,15 @@ TEST(AuthOctets, PlainAndWithIntAuth) {
 
 TEST(AuthOctets, PskAuthAndVerification) {
   const auto octets = as_bytes("signed octets");
-  auto a = psk_auth(PrfId::hmac_sha2_256, as_bytes("secret"), octets);
+  auto a = psk_auth(IkePrf::hmac_sha256, as_bytes("secret"), octets);
   ASSERT_TRUE(a);
-  auto pad_key = prf(PrfId::hmac_sha2_256, as_bytes("secret"), as_bytes("Key Pad for IKEv2"));
-  auto expected = prf(PrfId::hmac_sha2_256, pad_key->span(), octets);
+  auto pad_key = prf(IkePrf::hmac_sha256, as_bytes("secret"), as_bytes("Key Pad for IKEv2"));
+  auto expected = prf(IkePrf::hmac_sha256, pad_key->span(), octets);
   EXPECT_EQ(to_hex(a->span()), to_hex(expected->span()));
-  EXPECT_TRUE(verify_psk_auth(PrfId::hmac_sha2_256, as_bytes("secret"), octets, a->span()));
-  EXPECT_EQ(verify_psk_auth(PrfId::hmac_sha2_256, as_bytes("other"), octets, a->span()).error(),
+  EXPECT_TRUE(verify_psk_auth(IkePrf::hmac_sha256, as_bytes("secret"), octets, a->span()));
+  EXPECT_EQ(verify_psk_auth(IkePrf::hmac_sha256, as_bytes("other"), octets, a->span()).error(),
             errc::integrity_check_failed);
-  EXPECT_EQ(psk_auth(PrfId::hmac_sha2_256, {}, octets).error(), errc::bad_key);
+  EXPECT_EQ(psk_auth(IkePrf::hmac_sha256, {}, octets).error(), errc::bad_key);
 }
 
 }  // namespace

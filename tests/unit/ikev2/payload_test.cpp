@@ -121,14 +121,14 @@ TEST(KePayload, RoundTripsAndChecksSizes) {
   EXPECT_EQ(parse_ke_payload(body(ke)).value(), ke);
   expect_every_prefix_refused(body(ke), parse_ke_payload);
   // ML-KEM-768: 1184 from the initiator, 1088 from the responder; nothing else.
-  KePayload ek{KeMethod::ml_kem_768, std::vector<std::uint8_t>(1184)};
-  KePayload ct{KeMethod::ml_kem_768, std::vector<std::uint8_t>(1088)};
-  KePayload odd{KeMethod::ml_kem_768, std::vector<std::uint8_t>(1100)};
+  KePayload ek{KeMethod::mlkem768, std::vector<std::uint8_t>(1184)};
+  KePayload ct{KeMethod::mlkem768, std::vector<std::uint8_t>(1088)};
+  KePayload odd{KeMethod::mlkem768, std::vector<std::uint8_t>(1100)};
   EXPECT_TRUE(verify(ek));
   EXPECT_TRUE(verify(ct));
   EXPECT_EQ(verify(odd).error(), errc::bad_length);
-  EXPECT_EQ(ke_data_sizes(KeMethod::ml_kem_1024)->initiator, 1568U);
-  EXPECT_EQ(ke_data_sizes(KeMethod::ecp_256)->responder, 64U);
+  EXPECT_EQ(ke_data_sizes(KeMethod::mlkem1024)->initiator, 1568U);
+  EXPECT_EQ(ke_data_sizes(KeMethod::ecp256)->responder, 64U);
   // Unknown methods: any non-empty data (the exchange refuses the method itself).
   EXPECT_TRUE(verify(KePayload{static_cast<KeMethod>(99), {1}}));
   EXPECT_EQ(verify(KePayload{static_cast<KeMethod>(99), {}}).error(), errc::bad_length);
@@ -229,10 +229,10 @@ TEST(NotifyPayload, RoundTripsWithAndWithoutSpi) {
 }
 
 TEST(NotifyPayload, InvalidKeAndSignatureHashes) {
-  const auto invalid = make_invalid_ke(KeMethod::ecp_384);
+  const auto invalid = make_invalid_ke(KeMethod::ecp384);
   EXPECT_EQ(to_hex(body(invalid)), "000000110014");
   EXPECT_EQ(invalid_ke_method(parse_notify_payload(body(invalid)).value()).value(),
-            KeMethod::ecp_384);
+            KeMethod::ecp384);
   EXPECT_EQ(parse_notify_payload(from_hex("0000001100")).error(), errc::bad_length);
   EXPECT_EQ(invalid_ke_method(make_notify(NotifyType::no_proposal_chosen)).error(),
             errc::bad_value);

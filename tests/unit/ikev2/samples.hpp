@@ -10,17 +10,17 @@ namespace pqbranch::ikev2::samples {
 
 inline SaPayload sample_sa() {
   // AES-GCM-16-256 / PRF-HMAC-SHA2-384 / ECP-384 + ADDKE1 ML-KEM-1024, then Curve25519 +
-  // ML-KEM-768 (issue 6's defaults).
+  // ML-KEM-768 (the default proposals, config::kDefaultIkeProposals).
   Proposal p1{1, ProtocolId::ike, {}, {}};
   p1.transforms = {
       {TransformType::encr, static_cast<std::uint16_t>(EncrId::aes_gcm_16), 256, false},
-      {TransformType::prf, static_cast<std::uint16_t>(PrfId::hmac_sha2_384), {}, false},
-      {TransformType::ke, static_cast<std::uint16_t>(KeMethod::ecp_384), {}, false},
-      {TransformType::addke1, static_cast<std::uint16_t>(KeMethod::ml_kem_1024), {}, false}};
+      {TransformType::prf, static_cast<std::uint16_t>(IkePrf::hmac_sha384), {}, false},
+      {TransformType::ke, static_cast<std::uint16_t>(KeMethod::ecp384), {}, false},
+      {TransformType::addke1, static_cast<std::uint16_t>(KeMethod::mlkem1024), {}, false}};
   Proposal p2 = p1;
   p2.number = 2;
-  p2.transforms[2].id = static_cast<std::uint16_t>(KeMethod::curve25519);
-  p2.transforms[3].id = static_cast<std::uint16_t>(KeMethod::ml_kem_768);
+  p2.transforms[2].id = static_cast<std::uint16_t>(KeMethod::x25519);
+  p2.transforms[3].id = static_cast<std::uint16_t>(KeMethod::mlkem768);
   return SaPayload{{p1, p2}};
 }
 
@@ -32,7 +32,7 @@ inline SaPayload sample_esp_sa() {
 }
 
 inline KePayload sample_ke() {
-  return KePayload{KeMethod::curve25519, std::vector<std::uint8_t>(32, 0x42)};
+  return KePayload{KeMethod::x25519, std::vector<std::uint8_t>(32, 0x42)};
 }
 
 inline TsPayload sample_ts(bool initiator) {

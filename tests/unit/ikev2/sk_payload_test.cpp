@@ -149,7 +149,7 @@ TEST(SkPayload, BadPadLengthRefused) {
 TEST(SkPayload, IntAuthOctetsHaveAdjustedLengths) {
   Message m{samples::sample_header(ExchangeType::ike_intermediate), {}};
   m.header.message_id = 1;
-  m.payloads.emplace_back(KePayload{KeMethod::ml_kem_768, std::vector<std::uint8_t>(1184, 7)});
+  m.payloads.emplace_back(KePayload{KeMethod::mlkem768, std::vector<std::uint8_t>(1184, 7)});
   auto sealed = seal_message(m, key(7), 1);
   ASSERT_TRUE(sealed);
   const auto& a = sealed->int_auth_octets;

@@ -60,7 +60,7 @@ class Vector {
   std::map<std::string, std::string> values_;
 };
 
-constexpr PrfId kPrf = PrfId::hmac_sha2_384;  // every case: PRF_HMAC_SHA2_384
+constexpr IkePrf kPrf = IkePrf::hmac_sha384;  // every case: PRF_HMAC_SHA2_384
 
 void expect_keys(const IkeKeys& k, const Vector& v, const std::string& set) {
   EXPECT_EQ(to_hex(k.sk_d.span()), v.hex(set + ".sk_d"));

@@ -15,9 +15,9 @@
 
 #include "pqbranch/core/atomic_file.hpp"
 
-#include "fakes/fake_kernel.hpp"
 #include "fakes/log_capture.hpp"
-#include "fakes/xfrm_samples.hpp"
+#include "fakes/xfrm/fake_kernel.hpp"
+#include "fakes/xfrm/xfrm_samples.hpp"
 
 namespace pqbranch::keysvc {
 namespace {

@@ -5,14 +5,15 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <unistd.h>
 #include <utility>
 
 #include <gtest/gtest.h>
 
-#include "fakes/fake_kernel.hpp"
-#include "fakes/fake_route_table.hpp"
 #include "fakes/manual_clock.hpp"
+#include "fakes/xfrm/fake_kernel.hpp"
+#include "fakes/xfrm/fake_route_table.hpp"
 
 namespace pqbranch::keysvc {
 namespace {
@@ -143,11 +144,12 @@ TEST_F(EdgeExecutorTest, AutoModeEncapsulatesOnlyWhenTheHelloShowsANat) {
       offered(*e, 0, incoming(1, 0, 0x1000, 4500, rotation::NatMapping{kBranch, 4500}));
   EXPECT_FALSE(plain.encap.has_value());
   EXPECT_EQ(plain.tunnel.agent_address, kBranch);
-  // Another port (or address) seen: a NAT; encapsulate towards what was seen.
-  const auto nat = offered(*e, 0, incoming(2, 0, 0x1001, 4500, rotation::NatMapping{kNat, 40001}));
+  // Another port seen: a NAT in front of the configured address; encapsulate to that port.
+  const auto nat =
+      offered(*e, 0, incoming(2, 0, 0x1001, 4500, rotation::NatMapping{kBranch, 40001}));
   ASSERT_TRUE(nat.encap.has_value());
   EXPECT_EQ(nat.encap->dst_port, 40001);
-  EXPECT_EQ(nat.tunnel.agent_address, kNat);
+  EXPECT_EQ(nat.tunnel.agent_address, kBranch);
   // No hello at all (the server refuses such a request when NAT-T was asked for; here the
   // executor alone): plain ESP.
   const auto none = offered(*e, 0, incoming(3, 0, 0x1002, 4500));
@@ -201,6 +203,42 @@ TEST_F(EdgeExecutorTest, TwoSitesBehindOneNatCannotShareAnSpi) {
   EXPECT_EQ(offered(*e, 2, incoming(3, 0, 0x1001, 4500, rotation::NatMapping{kNat, 40002}, kNat))
                 .generation,
             1U);
+}
+
+// A hello from another address never replaces a site's configured address: whoever can
+// send UDP to the edge could otherwise point a site's ESP elsewhere.
+TEST_F(EdgeExecutorTest, AConfiguredAddressIsNeverTakenFromAHello) {
+  std::uint32_t spi = 0x1000;
+  for (const auto mode : {config::NatMode::automatic, config::NatMode::force}) {
+    auto e = make(mode);
+    const auto o = offered(*e, 0, incoming(spi, 0, spi, 4500, rotation::NatMapping{kNat, 40001}));
+    ++spi;
+    EXPECT_EQ(o.tunnel.agent_address, kBranch);
+    EXPECT_FALSE(o.encap.has_value());  // no usable hello: plain ESP
+  }
+  for (const auto& sa : kernel_.sas()) {
+    EXPECT_NE(sa.src, kNat);
+    EXPECT_NE(sa.dst, kNat);
+  }
+  EXPECT_EQ(metrics_.value("edge_nat_hellos_ignored_total", "site=\"branch-1\""), 2);
+}
+
+// A site that asks for generations and never acknowledges them holds no SPI reservation
+// against another site behind the same NAT: an abandoned generation's outbound SA will
+// never be installed.
+TEST_F(EdgeExecutorTest, AnAbandonedGenerationReservesNoSpiOfAnotherSite) {
+  auto e = make();
+  const rotation::NatMapping nat{kNat, 40001};
+  offered(*e, 1, incoming(1, 0, 0x1000, 4500, nat, kNat));
+  offered(*e, 1, incoming(2, 0, 0x1001, 4500, nat, kNat));  // generation 1 abandoned
+  // branch-3 behind the same NAT may use 0x1000; 0x1001 (branch-2's pending) it may not.
+  EXPECT_EQ(offered(*e, 2, incoming(3, 0, 0x1000, 4500, rotation::NatMapping{kNat, 40002}, kNat))
+                .generation,
+            1U);
+  const auto answer = e->request(
+      2, incoming(4, 1, 0x1001, 4500, rotation::NatMapping{kNat, 40002}, kNat), fake_keys);
+  ASSERT_TRUE(std::holds_alternative<rotation::Refusal>(answer));
+  EXPECT_EQ(std::get<rotation::Refusal>(answer).code, rotation::RefusalCode::spi_conflict);
 }
 
 TEST_F(EdgeExecutorTest, AcksMustNameAKnownGenerationAndItsSpis) {
@@ -268,6 +306,40 @@ TEST_F(EdgeExecutorTest, ARestartAdoptsTheKernelsSasAndForgetsThePendingKeys) {
   EXPECT_EQ(a.refusal->code, rotation::RefusalCode::generation_mismatch);
   // The next request brings a fresh number above everything issued.
   EXPECT_EQ(offered(*e, 0, incoming(4, 2, 0x1002)).generation, 3U);
+}
+
+// A corrupt (or lost) state file: the site's SAs in the kernel are what the agent may be
+// sending on, so they stay, and the agent's next rotation replaces them by the usual rules.
+// (Before, the site's SAs were deleted at start: the tunnel was down until that rotation.)
+TEST_F(EdgeExecutorTest, ACorruptStateFileKeepsTheSitesSasUntilTheNextRotationReplacesThem) {
+  rotation::GenerationOffer o1;
+  {
+    auto e = make();
+    o1 = offered(*e, 0, incoming(1, 0, 0x1000));
+    ASSERT_FALSE(e->ack(0, 1, {1, o1.agent_spi, o1.edge_spi}).refusal);
+  }
+  const std::filesystem::path file = dir_ / "site-branch-1.json";
+  std::ofstream(file, std::ios::trunc) << R"({"version":1,"site_id":)";
+  const xfrm::SaId inbound1{kEdge, o1.edge_spi, xfrm::Proto::esp, 0, 0};
+  const xfrm::SaId outbound1{kBranch, o1.agent_spi, xfrm::Proto::esp, 0, 0};
+  auto e = make();
+  EXPECT_NE(kernel_.key_of(inbound1), nullptr) << "kept";
+  EXPECT_NE(kernel_.key_of(outbound1), nullptr) << "kept";
+  ASSERT_TRUE(load_edge_site_state(file).has_value()) << "saved again, loadable";
+  // The agent, still on its generation 1, rotates: the edge issues a number above it.
+  const auto o2 = offered(*e, 0, incoming(2, 1, 0x1001));
+  EXPECT_GT(o2.generation, 1U);
+  EXPECT_GT(o2.edge_spi, o1.edge_spi);  // SPIs still only go up
+  ASSERT_FALSE(e->ack(0, 2, {o2.generation, o2.agent_spi, o2.edge_spi}).refusal);
+  for (int i = 0; i < 5 && kernel_.key_of(inbound1) != nullptr; ++i) {
+    const auto wake = e->next_wake();
+    ASSERT_TRUE(wake.has_value());
+    clock_.advance(*wake - clock_.now());
+    e->tick();
+  }
+  EXPECT_EQ(kernel_.key_of(outbound1), nullptr) << "replaced by the new generation's";
+  EXPECT_EQ(kernel_.key_of(inbound1), nullptr) << "retired once the agent was on the new one";
+  EXPECT_EQ(failed_, 0);
 }
 
 // XFRM_MSG_MAPPING on an inbound SA of a site behind a NAT: the NAT gave the agent another

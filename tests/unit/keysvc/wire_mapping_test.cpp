@@ -124,7 +124,7 @@ TEST(WireMapping, EveryRefusalCodeMapsOneToOne) {
                                       : std::string(to_string(code)));
   }
   EXPECT_EQ(seen.size(), 11U);  // every wire::ErrorCode
-  EXPECT_EQ(http_status(rotation::RefusalCode::busy), 503U);
+  EXPECT_EQ(http_status(rotation::RefusalCode::busy), 429U);
   EXPECT_EQ(http_status(rotation::RefusalCode::unknown_site), 403U);
   EXPECT_EQ(http_status(rotation::RefusalCode::bad_request), 400U);
 }

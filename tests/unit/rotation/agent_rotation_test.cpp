@@ -314,6 +314,46 @@ TEST_F(AgentRotationTest, RefusalFailsTheAttemptAndTriesTheNextEndpoint) {
   EXPECT_NE(agent_.status().last_error.find("refused by the edge"), std::string::npos);
 }
 
+// The edge's Retry-After (a `busy` over a site limit): no other endpoint in this round, no
+// attempt before the time it asked for, and never longer than retry_max.
+TEST_F(AgentRotationTest, BusyWithRetryAfterWaitsThatLongAndTriesNoOtherEndpoint) {
+  to_requesting(1, kAgentSpi);
+  feed(RefusalReceived{1, {RefusalCode::busy, "rate", 5s}});
+  EXPECT_EQ(first_of<Connect>(last_), nullptr);
+  if (first_of<DeleteSa>(last_) != nullptr) ok();  // the larval SA of the attempt
+  const WakeAt* wake = first_of<WakeAt>(last_);
+  ASSERT_NE(wake, nullptr);
+  const TimePoint at = wake->at;
+  EXPECT_GE(at - now_, 5s);
+  EXPECT_LE(at - now_, 5s + 5s / 4);
+  now_ = at - 1ms;
+  feed(Tick{});
+  EXPECT_EQ(first_of<Connect>(last_), nullptr);
+  now_ = at;
+  feed(Tick{});
+  ASSERT_NE(first_of<Connect>(last_), nullptr);
+  EXPECT_EQ(first_of<Connect>(last_)->endpoint, 0U);
+}
+
+TEST_F(AgentRotationTest, RetryAfterIsHonouredOnlyUpToRetryMax) {
+  to_requesting(1, kAgentSpi);
+  feed(RefusalReceived{1, {RefusalCode::busy, "outstanding", 3600s}});
+  if (first_of<DeleteSa>(last_) != nullptr) ok();
+  ASSERT_NE(first_of<WakeAt>(last_), nullptr);
+  EXPECT_EQ(first_of<WakeAt>(last_)->at - now_, 8s);  // retry_max, not an hour
+}
+
+TEST_F(AgentRotationTest, BusyAnswerToAnAcknowledgementIsRepeatedNoEarlierThanRetryAfter) {
+  rotate(1, 1, kAgentSpi, kEdgeSpi, 0);
+  feed(RefusalReceived{1, {RefusalCode::busy, "shutting down", 6s}});
+  now_ += 6s - 1ms;
+  feed(Tick{});
+  EXPECT_EQ(first_of<Connect>(last_), nullptr);
+  now_ += 1500ms + 1ms;  // the most jitter: a quarter of it
+  feed(Tick{});
+  EXPECT_NE(first_of<Connect>(last_), nullptr);
+}
+
 TEST_F(AgentRotationTest, BackoffGrowsExponentiallyWithJitterUpToTheCap) {
   AgentRotation agent(config(1), [this] { return rng_(); });
   last_ = agent.start(std::nullopt, {}, now_);

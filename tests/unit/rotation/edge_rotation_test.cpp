@@ -2,6 +2,9 @@
 
 #include "pqbranch/rotation/edge_rotation.hpp"
 
+#include <iostream>
+#include <random>
+
 #include <gtest/gtest.h>
 
 #include "pqbranch/xfrm/errc.hpp"
@@ -400,6 +403,223 @@ TEST_F(EdgeRotationTest, NatMappingFromTheHelloAddressesTheAgentsPublicPort) {
   ASSERT_TRUE(sent->offer.encap);
   EXPECT_EQ(sent->offer.encap->dst_port, 40000);
   EXPECT_EQ(sent->offer.tunnel.agent_address, nat.address);
+}
+
+// --- the site's limits (docs/security.md, "A compromised site") ---
+
+class EdgeRotationLimits : public EdgeRotationTest {
+ protected:
+  void start_with(const GenerationLimits& limits) {
+    EdgeSiteConfig c = config();
+    c.counter_poll = 1s;
+    c.limits = limits;
+    edge_ = EdgeRotation(c);
+    start();
+  }
+  const SendRefusal* refused(ConnectionId conn, Generation current, std::uint32_t agent_spi) {
+    feed(RequestReceived{conn, {current, agent_spi, std::nullopt}, std::nullopt, std::nullopt});
+    EXPECT_FALSE(has_kernel_change(last_));
+    EXPECT_EQ(first_of<SaveEdgeState>(last_), nullptr);  // nothing used up, no fsync
+    return first_of<SendRefusal>(last_);
+  }
+};
+
+TEST_F(EdgeRotationLimits, AboveTheSiteRateARequestGetsBusyWithRetryAfterUntilItRefills) {
+  start_with({.burst = 3, .refill = 2s, .max_outstanding = 8, .abandoned_lifetime = 5min});
+  Generation g = 0;
+  for (std::uint32_t i = 0; i < 3; ++i) {
+    const GenerationOffer o = offer(i + 1, g, 0x1000 + i, 0x3000 + i);
+    ack(i + 1, o);
+    g = o.generation;
+  }
+  const SendRefusal* r = refused(4, g, 0x1003);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->refusal.code, RefusalCode::busy);
+  EXPECT_EQ(r->refusal.retry_after, 2s);
+  EXPECT_EQ(r->limit, "rate");
+  EXPECT_EQ(edge_.saved_state().last_issued, 3U);
+  now_ += 1500ms;
+  r = refused(5, g, 0x1003);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->refusal.retry_after, 1s);  // 500 ms, rounded up
+  now_ += 500ms;                          // one more generation now, and only one
+  EXPECT_EQ(offer(6, g, 0x1003, 0x3003).generation, 4U);
+  ASSERT_NE(refused(7, 3, 0x1004), nullptr);
+}
+
+TEST_F(EdgeRotationLimits, AcknowledgementsAreNeverLimited) {
+  start_with({.burst = 1, .refill = 1h, .max_outstanding = 8, .abandoned_lifetime = 5min});
+  const GenerationOffer o = offer(1, 0, 0x1000, 0x3000);
+  ASSERT_NE(refused(2, 0, 0x1001), nullptr);
+  ack(1, o);
+  EXPECT_EQ(edge_.generation(), 1U);
+}
+
+TEST_F(EdgeRotationLimits, OutstandingGenerationsAreCappedUntilAbandonedOnesExpireUnused) {
+  start_with({.burst = 100, .refill = 1s, .max_outstanding = 3, .abandoned_lifetime = 60s});
+  // Three offers the agent never acknowledges (lost answers): 1 and 2 abandoned, 3 pending.
+  for (std::uint32_t i = 0; i < 3; ++i)
+    offer(i + 1, 0, 0x1000 + i, 0x3000 + i);
+  EXPECT_EQ(edge_.outstanding(), 3U);
+  EXPECT_EQ(edge_.ledger().installed_inbound(), 3U);
+  const SendRefusal* r = refused(4, 0, 0x1003);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->refusal.code, RefusalCode::busy);
+  EXPECT_EQ(r->limit, "outstanding");
+  EXPECT_EQ(r->refusal.retry_after, 61s);  // the lifetime and one counter poll
+  // The lifetime ends: the counters are read first...
+  now_ += 60s;
+  feed(Tick{});
+  const auto polls = all_of<ReadCounters>(last_);
+  ASSERT_GE(polls.size(), 2U);  // (and the pending generation's, polled as always)
+  const xfrm::SaId first = polls[0]->id;
+  const xfrm::SaId second = polls[1]->id;
+  EXPECT_EQ(first.spi, 0x3000U);
+  EXPECT_EQ(second.spi, 0x3001U);
+  feed(CountersRead{first, std::uint64_t{0}});
+  EXPECT_EQ(first_of<DeleteSa>(last_), nullptr);  // ...and only then does one go
+  feed(CountersRead{second, std::uint64_t{0}});
+  now_ += 1s;
+  feed(Tick{});
+  ASSERT_NE(first_of<DeleteSa>(last_), nullptr);
+  EXPECT_EQ(first_of<DeleteSa>(last_)->id.spi, 0x3000U);
+  ok();
+  ASSERT_NE(first_of<DeleteSa>(last_), nullptr);
+  EXPECT_EQ(first_of<DeleteSa>(last_)->id.spi, 0x3001U);
+  ok();
+  EXPECT_EQ(edge_.outstanding(), 1U);  // the pending one
+  // The site is served again.
+  EXPECT_EQ(offer(5, 0, 0x1004, 0x3004).generation, 4U);
+}
+
+TEST_F(EdgeRotationLimits, AnAbandonedGenerationWhoseCountersMovedIsKept) {
+  start_with({.burst = 100, .refill = 1s, .max_outstanding = 8, .abandoned_lifetime = 60s});
+  offer(1, 0, 0x1000, 0x3000);
+  offer(2, 0, 0x1001, 0x3001);  // a stale request: 1 is abandoned, yet the agent is on it
+  now_ += 60s;
+  feed(Tick{});
+  const auto polls = all_of<ReadCounters>(last_);
+  ASSERT_FALSE(polls.empty());
+  const xfrm::SaId abandoned = polls[0]->id;
+  EXPECT_EQ(abandoned.spi, 0x3000U);
+  feed(CountersRead{abandoned, std::uint64_t{7}});
+  EXPECT_TRUE(noted(last_, "agent proven on generation 1"));
+  now_ += 10s;
+  feed(Tick{});
+  for (const DeleteSa* d : all_of<DeleteSa>(last_))
+    EXPECT_NE(d->id.spi, 0x3000U);
+  EXPECT_NE(edge_.ledger().find(1), nullptr);
+  EXPECT_TRUE(edge_.ledger().find(1)->inbound.installed());
+}
+
+TEST_F(EdgeRotationLimits, TheGenerationNumberNeverGoesWhereTheAgentCannotFollow) {
+  start_with({});
+  // No number above what the wire carries (2^53 - 1), and no jump of more than 2^32.
+  for (const Generation reported :
+       {kMaxGeneration, kMaxGeneration - 1, (Generation{1} << 32) + 1}) {
+    const SendRefusal* r = refused(1, reported, 0x1000);
+    ASSERT_NE(r, nullptr) << reported;
+    EXPECT_EQ(r->refusal.code, RefusalCode::bad_request);
+    EXPECT_EQ(r->limit, "generation_space");
+    EXPECT_EQ(edge_.saved_state().last_issued, 0U);
+  }
+  feed(RequestReceived{2, {Generation{1} << 32, 0x1000, std::nullopt}, std::nullopt, std::nullopt});
+  EXPECT_EQ(first_of<SaveEdgeState>(last_)->state.last_issued, (Generation{1} << 32) + 1);
+
+  // An edge whose last number is the largest one issues nothing more.
+  EdgeSiteState saved;
+  saved.site_id = "branch-1";
+  saved.last_issued = kMaxGeneration - 1;
+  EdgeRotation high(config());
+  last_ = high.start(saved, {}, now_);
+  last_ =
+      high.handle(RequestReceived{3, {0, 0x1000, std::nullopt}, std::nullopt, std::nullopt}, now_);
+  EXPECT_EQ(first_of<SaveEdgeState>(last_)->state.last_issued, kMaxGeneration);
+  EdgeRotation top(config());
+  saved.last_issued = kMaxGeneration;
+  last_ = top.start(saved, {}, now_);
+  last_ =
+      top.handle(RequestReceived{4, {0, 0x1000, std::nullopt}, std::nullopt, std::nullopt}, now_);
+  ASSERT_NE(first_of<SendRefusal>(last_), nullptr);
+  EXPECT_EQ(first_of<AllocateSpi>(last_), nullptr);
+}
+
+// Whatever a site sends (requests naming any generation, acknowledgements, lost answers) and
+// however time passes, every state the machine saves decodes again: the edge never writes a
+// state file that it would refuse at its next start.
+TEST_F(EdgeRotationLimits, WhateverASiteDoesEverySavedStateLoadsAgain) {
+  start_with({.burst = 1000, .refill = 0s, .max_outstanding = 16, .abandoned_lifetime = 30s});
+  std::mt19937_64 rng(3);
+  std::uint32_t edge_spi = 0x3000;
+  std::uint32_t agent_spi = 0x1000;
+  ConnectionId conn = 1;
+  std::vector<GenerationOffer> offers;
+  std::size_t saves = 0;
+  std::size_t most = 0;
+  const auto check = [&] {
+    for (const SaveEdgeState* save : all_of<SaveEdgeState>(last_)) {
+      ++saves;
+      most = std::max(most, save->state.sas.size());
+      const auto back = decode_edge_site_state(encode(save->state));
+      ASSERT_TRUE(back.has_value())
+          << back.error().message() << " (" << save->state.sas.size() << " records)";
+    }
+    if (const SendOffer* o = first_of<SendOffer>(last_)) offers.push_back(o->offer);
+  };
+  // Answers every step the machine asks for; kernel steps succeed.
+  const auto settle = [&] {
+    check();
+    for (int i = 0; i < 64; ++i) {
+      if (const AllocateSpi* a = first_of<AllocateSpi>(last_)) {
+        feed(SpiAllocated{a->step, edge_spi++});
+      } else if (const DeriveKeys* d = first_of<DeriveKeys>(last_)) {
+        feed(KeysDerived{d->step, keys_of(1)});
+      } else if (first_of<UpdateSa>(last_) != nullptr || first_of<AddSa>(last_) != nullptr ||
+                 first_of<DeleteSa>(last_) != nullptr) {
+        ok();
+      } else {
+        break;
+      }
+      check();
+    }
+  };
+  for (int i = 0; i < 3000; ++i) {
+    const auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+    // Mostly requests, in bursts faster than abandoned generations expire.
+    const std::size_t roll = pick(20);
+    const int what = roll < 10 ? 0 : roll < 13 ? 1 : roll < 15 ? 2 : 3;
+    switch (what) {
+      case 0: {
+        const Generation current =
+            offers.empty() || pick(3) == 0 ? Generation{0} : offers[pick(offers.size())].generation;
+        feed(RequestReceived{
+            conn++, {current, agent_spi++, std::nullopt}, std::nullopt, std::nullopt});
+        break;
+      }
+      case 1:
+        if (!offers.empty()) {
+          const GenerationOffer& o = offers[pick(offers.size())];
+          feed(AckReceived{conn++, {o.generation, o.agent_spi, o.edge_spi}});
+        }
+        break;
+      case 2:
+        now_ += std::chrono::seconds(pick(4));
+        feed(Tick{});
+        break;
+      default:
+        for (const auto& [g, sas] : edge_.ledger().generations()) {
+          if (sas.inbound.installed() && pick(4) == 0) {
+            feed(CountersRead{edge_.ledger().id_of(sas.inbound), std::uint64_t{pick(2)}});
+            break;
+          }
+        }
+        break;
+    }
+    settle();
+  }
+  EXPECT_GT(saves, 1000U);
+  EXPECT_LE(most, kMaxSavedSas);
+  std::cout << "saved states: " << saves << ", the most SA records in one: " << most << "\n";
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "pqbranch/core/site_id.hpp"
 #include "pqbranch/rotation/errc.hpp"
 
 namespace pqbranch::rotation {
@@ -91,6 +92,23 @@ TEST(PersistedState, TooManyRecordsOrTooLongTextIsRejected) {
     s.sas.push_back({1, D::in, 300 + i});
   EXPECT_FALSE(decode_agent_state(encode(s)));
   EXPECT_FALSE(decode_agent_state(std::string(20000, ' ')));
+}
+
+// The largest state the edge can write (the longest site id, every byte escaped; the most
+// records; the largest numbers) loads again: the writer and the loader share their limits.
+TEST(PersistedState, TheLargestEdgeStateLoadsAgain) {
+  EdgeSiteState s;
+  s.site_id = std::string(core::kMaxSiteIdBytes, '\x01');
+  s.last_issued = kMaxGeneration;
+  s.generation = kMaxGeneration;
+  s.spi_high_water = 0xffffffff;
+  for (std::size_t i = 0; i < kMaxSavedSas; ++i) {
+    s.sas.push_back({kMaxGeneration - i, i % 2 == 0 ? D::in : D::out,
+                     static_cast<std::uint32_t>(0xffffffff - i)});
+  }
+  const auto back = decode_edge_site_state(encode(s));
+  ASSERT_TRUE(back.has_value()) << back.error().message();
+  EXPECT_EQ(*back, s);
 }
 
 TEST(PersistedState, EdgeSiteStateChecksItsOwnFields) {

@@ -3,6 +3,8 @@
 // endpoint down for a while. Whatever happens, the invariant holds after every action,
 // no packet is lost, and the two sides converge to one generation once the trouble stops.
 
+#include <array>
+#include <cerrno>
 #include <random>
 #include <string>
 
@@ -14,15 +16,19 @@ namespace pqbranch::rotation {
 namespace {
 
 using namespace std::chrono_literals;
+using test::FakeKernel;
 using test::HarnessOptions;
-using test::MiniSaTable;
 using test::RotationHarness;
 using Msg = RotationHarness::Msg;
+
+constexpr std::array kSaOps{FakeKernel::Op::allocate_spi, FakeKernel::Op::add_sa,
+                            FakeKernel::Op::update_sa, FakeKernel::Op::delete_sa};
 
 void inject_trouble(RotationHarness& h, std::mt19937_64& rng) {
   const auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<std::uint64_t>(n)); };
   const Msg msg = static_cast<Msg>(pick(4));
-  switch (pick(9)) {
+  const int kind = pick(9);
+  switch (kind) {
     case 0:
       h.drop_next(msg);
       break;
@@ -39,13 +45,13 @@ void inject_trouble(RotationHarness& h, std::mt19937_64& rng) {
       h.crash_edge_after(1 + pick(30));
       break;
     case 5:
-      h.agent_table().fail_nth(static_cast<MiniSaTable::Op>(pick(4)), xfrm::errc::rejected,
-                               1 + pick(3));
+    case 6: {
+      // One of the SA operations fails (EINVAL: a refusal) at one of its next three calls.
+      FakeKernel& kernel = kind == 5 ? h.agent_kernel() : h.edge_kernel();
+      const FakeKernel::Op op = kSaOps.at(static_cast<std::size_t>(pick(4)));
+      kernel.fail_nth(op, 1 + pick(3), EINVAL);
       break;
-    case 6:
-      h.edge_table().fail_nth(static_cast<MiniSaTable::Op>(pick(4)), xfrm::errc::rejected,
-                              1 + pick(3));
-      break;
+    }
     case 7:
       h.set_endpoint_up(static_cast<std::size_t>(pick(2)), false);
       break;

@@ -3,6 +3,7 @@
 // only after proof plus grace.
 
 #include <algorithm>
+#include <cerrno>
 #include <string>
 #include <vector>
 
@@ -14,11 +15,12 @@ namespace pqbranch::rotation {
 namespace {
 
 using namespace std::chrono_literals;
+using test::FakeKernel;
 using test::HarnessOptions;
-using test::MiniSaTable;
+using test::installed;
 using test::RotationHarness;
 using Msg = RotationHarness::Msg;
-using Op = MiniSaTable::Op;
+using Op = FakeKernel::Op;
 
 bool noted(const std::vector<std::string>& notes, const std::string& needle) {
   return std::any_of(notes.begin(), notes.end(),
@@ -150,8 +152,8 @@ TEST(RotationFailure, HardExpiryWithTheEdgeUnreachableDropsTrafficUntilItReturns
   h.run_for(70s);
   // The SAs are gone, nothing is sent (the policies stay: the machines have no action that
   // removes one); the agent keeps retrying and says why.
-  EXPECT_TRUE(h.agent_table().installed(xfrm::SaDirection::out).empty());
-  EXPECT_TRUE(h.edge_table().installed(xfrm::SaDirection::out).empty());
+  EXPECT_TRUE(installed(h.agent_kernel(), xfrm::SaDirection::out).empty());
+  EXPECT_TRUE(installed(h.edge_kernel(), xfrm::SaDirection::out).empty());
   EXPECT_GT(h.dropped(), dropped + 50);
   EXPECT_TRUE(h.agent_noted("hard-expired: traffic is dropped (policies stay)"));
   EXPECT_EQ(h.agent().status().state, "edge unreachable, retrying");
@@ -174,13 +176,13 @@ TEST(RotationFailure, FailedOutboundAddRollsBackAndKeepsTheOldGeneration) {
   h.start();
   ASSERT_TRUE(h.run_until_generation(2, 90s));
   const std::uint32_t out2 = h.agent().status().outbound_spi;
-  h.agent_table().fail_nth(Op::add_sa, xfrm::errc::rejected);
+  h.agent_kernel().fail_nth(Op::add_sa, 1, EINVAL);
   ASSERT_TRUE(h.run_until([&] { return h.agent_noted("rolling back"); }, 90s));
   // The inbound SA of the failed generation is gone again; generation 2 untouched.
   EXPECT_EQ(h.agent().generation(), 2U);
-  EXPECT_EQ(h.agent_table().installed(xfrm::SaDirection::in).size(), 1U);
-  ASSERT_EQ(h.agent_table().installed(xfrm::SaDirection::out).size(), 1U);
-  EXPECT_EQ(h.agent_table().installed(xfrm::SaDirection::out)[0]->id.spi, out2);
+  EXPECT_EQ(installed(h.agent_kernel(), xfrm::SaDirection::in).size(), 1U);
+  ASSERT_EQ(installed(h.agent_kernel(), xfrm::SaDirection::out).size(), 1U);
+  EXPECT_EQ(installed(h.agent_kernel(), xfrm::SaDirection::out)[0].spi, out2);
   // The next attempt (next endpoint) brings a fresh generation; 3 is never used.
   ASSERT_TRUE(h.run_until_generation(4, 30s)) << h.describe();
   EXPECT_EQ(h.edge().saved_state().last_issued, 4U);
@@ -191,7 +193,7 @@ TEST(RotationFailure, FailedInboundCompletionRemovesTheLarvalSaAndRetries) {
   RotationHarness h;
   h.start();
   ASSERT_TRUE(h.run_until_generation(1, 10s));
-  h.agent_table().fail_nth(Op::update_sa, xfrm::errc::rejected);
+  h.agent_kernel().fail_nth(Op::update_sa, 1, EINVAL);
   ASSERT_TRUE(h.run_until_generation(3, 90s)) << h.describe();  // settled: no larval left
   EXPECT_TRUE(h.agent_noted("install inbound SA of generation 2"));
   expect_clean(h);
@@ -207,7 +209,7 @@ TEST(RotationFailure, FailedDeleteOfTheOldOutboundGoesForwardWithoutAcknowledgin
     h.start();
     ASSERT_TRUE(h.run_until_generation(2, 90s));
     const std::size_t acks = h.acks_sent();
-    h.agent_table().fail_nth(Op::delete_sa, xfrm::errc::rejected);  // the old outbound
+    h.agent_kernel().fail_nth(Op::delete_sa, 1, EINVAL);  // the old outbound
     ASSERT_TRUE(h.run_until([&] { return h.agent().generation() == 3; }, 90s));
     EXPECT_EQ(h.acks_sent(), acks);  // no acknowledgement while the old SA remains
     EXPECT_TRUE(h.agent_noted("delete outbound SA of generation 2 failed, will retry"));
@@ -222,7 +224,7 @@ TEST(RotationFailure, EdgeFailingToInstallItsInboundSaRefusesAndTheAgentRetries)
   RotationHarness h;
   h.start();
   ASSERT_TRUE(h.run_until_generation(1, 10s));
-  h.edge_table().fail_nth(Op::update_sa, xfrm::errc::rejected);
+  h.edge_kernel().fail_nth(Op::update_sa, 1, EINVAL);
   ASSERT_TRUE(h.run_until_generation(3, 90s)) << h.describe();
   EXPECT_TRUE(h.agent_noted("refused by the edge"));
   EXPECT_TRUE(noted(h.edge_notes(), "exchange failed: install inbound SA of generation 2"));
@@ -233,7 +235,7 @@ TEST(RotationFailure, EdgeFailingToSwitchItsOutboundKeepsTheOldAndRetries) {
   RotationHarness h;
   h.start();
   ASSERT_TRUE(h.run_until_generation(1, 10s));
-  h.edge_table().fail_nth(Op::add_sa, xfrm::errc::rejected);
+  h.edge_kernel().fail_nth(Op::add_sa, 1, EINVAL);
   ASSERT_TRUE(h.run_until([&] { return h.agent().generation() == 2; }, 90s));
   h.run_for(1s);
   EXPECT_EQ(h.edge().generation(), 1U);
@@ -246,7 +248,7 @@ TEST(RotationFailure, ExpiredLarvalSpiIsAllocatedAgain) {
   RotationHarness h;
   h.start();
   ASSERT_TRUE(h.run_until_generation(1, 10s));
-  h.agent_table().fail_nth(Op::update_sa, xfrm::errc::not_found);
+  h.agent_kernel().fail_nth(Op::update_sa, 1, ESRCH);
   ASSERT_TRUE(h.run_until_generation(3, 90s)) << h.describe();
   EXPECT_TRUE(h.agent_noted("expired before completion; allocating a new one"));
   EXPECT_FALSE(h.agent_noted("edge unreachable"));  // not counted as a failed round
@@ -284,22 +286,22 @@ TEST(RotationFailure, InboundSaIsRetiredOnlyAfterProofAndGraceNeverOnATimerAlone
   const auto proof = h.now();
   EXPECT_TRUE(noted(h.edge_notes(), "agent proven on generation 2 (acknowledgement)"));
   h.run_until([&] { return h.now() >= proof + 4s; }, 5s);
-  EXPECT_EQ(h.edge_table().installed(xfrm::SaDirection::in).size(), 2U);
+  EXPECT_EQ(installed(h.edge_kernel(), xfrm::SaDirection::in).size(), 2U);
   h.run_for(2s);
-  EXPECT_EQ(h.edge_table().installed(xfrm::SaDirection::in).size(), 1U);
+  EXPECT_EQ(installed(h.edge_kernel(), xfrm::SaDirection::in).size(), 1U);
 
   // The agent has no proof that the edge sends on 2 (it keeps repeating the ack, whose
   // answers are lost): a long time changes nothing.
   h.run_for(600s);
-  EXPECT_EQ(h.agent_table().installed(xfrm::SaDirection::in).size(), 2U);
+  EXPECT_EQ(installed(h.agent_kernel(), xfrm::SaDirection::in).size(), 2U);
   // Traffic from the edge on generation 2 is the proof; then the grace period still runs.
   h.set_traffic(true);
   ASSERT_TRUE(h.run_until([&] { return h.agent_noted("edge proven on generation 2"); }, 3s));
   const auto agent_proof = h.now();
   h.run_until([&] { return h.now() >= agent_proof + 4s; }, 5s);
-  EXPECT_EQ(h.agent_table().installed(xfrm::SaDirection::in).size(), 2U);
+  EXPECT_EQ(installed(h.agent_kernel(), xfrm::SaDirection::in).size(), 2U);
   h.run_for(2s);
-  EXPECT_EQ(h.agent_table().installed(xfrm::SaDirection::in).size(), 1U);
+  EXPECT_EQ(installed(h.agent_kernel(), xfrm::SaDirection::in).size(), 1U);
   EXPECT_TRUE(h.settled()) << h.describe();
   expect_clean(h);
 }

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "pqbranch/xfrm/errc.hpp"
+
 #include "fakes/rotation_harness.hpp"
 
 namespace pqbranch::rotation {
@@ -13,7 +15,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using test::HarnessOptions;
-using test::MiniSaTable;
 using test::RotationHarness;
 using Msg = RotationHarness::Msg;
 
@@ -112,17 +113,17 @@ TEST(RotationRestart, AgentRestartAdoptsItsSasRemovesTheRestAndRotatesAtOnce) {
   stray.reqid = 0x70710001;
   stray.direction = xfrm::SaDirection::in;
   stray.aead_key = core::SecureBytes(xfrm::kAeadKeyBytes);
-  ASSERT_TRUE(h.agent_table().add_sa(stray, h.now()));
+  ASSERT_TRUE(h.agent_kernel().add_sa(stray));
   xfrm::SpiRequest larval;
   larval.src = stray.src;
   larval.dst = stray.dst;
   larval.reqid = stray.reqid;
-  ASSERT_TRUE(h.agent_table().allocate_spi(larval, h.now()));
+  ASSERT_TRUE(h.agent_kernel().allocate_spi(larval));
   // A foreign SA (another reqid) is not ours to touch.
   xfrm::Sa foreign = stray.clone();
   foreign.spi = 0x0f0f0f0f;
   foreign.reqid = 7;
-  ASSERT_TRUE(h.agent_table().add_sa(foreign, h.now()));
+  ASSERT_TRUE(h.agent_kernel().add_sa(foreign));
 
   const std::uint32_t out_before = h.agent().status().outbound_spi;
   h.restart_agent();
@@ -130,9 +131,9 @@ TEST(RotationRestart, AgentRestartAdoptsItsSasRemovesTheRestAndRotatesAtOnce) {
   EXPECT_EQ(h.agent().status().outbound_spi, out_before);  // adopted, not reinstalled
   EXPECT_TRUE(h.agent_noted("2 SA(s) adopted, 2 to remove; rotating now"));
   h.run_for(1s);
-  EXPECT_EQ(h.agent_table().find(stray.id()), nullptr);
-  EXPECT_NE(h.agent_table().find(foreign.id()), nullptr);
-  ASSERT_TRUE(h.agent_table().delete_sa(foreign.id()));         // out of the way of settled()
+  EXPECT_EQ(h.agent_kernel().get_sa(stray.id()).error().code, xfrm::errc::not_found);
+  EXPECT_TRUE(h.agent_kernel().get_sa(foreign.id()).has_value());
+  ASSERT_TRUE(h.agent_kernel().delete_sa(foreign.id()));        // out of the way of settled()
   ASSERT_TRUE(h.run_until_generation(3, 10s)) << h.describe();  // at once, not at the interval
   EXPECT_TRUE(h.violations().empty()) << h.violations().front();
   EXPECT_EQ(h.lost(), 0U);

@@ -11,6 +11,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using test::HarnessOptions;
+using test::installed;
 using test::RotationHarness;
 using Msg = RotationHarness::Msg;
 
@@ -46,8 +47,8 @@ TEST(RotationSequence, FiftyRotationsNeverLeaveTrafficWithoutThePeersInboundSa) 
     EXPECT_GT(s.inbound_spi, previous_in);
     previous_out = s.outbound_spi;
     previous_in = s.inbound_spi;
-    EXPECT_EQ(h.agent_table().installed(xfrm::SaDirection::out).size(), 1U);
-    EXPECT_EQ(h.edge_table().installed(xfrm::SaDirection::out).size(), 1U);
+    EXPECT_EQ(installed(h.agent_kernel(), xfrm::SaDirection::out).size(), 1U);
+    EXPECT_EQ(installed(h.edge_kernel(), xfrm::SaDirection::out).size(), 1U);
   }
   expect_clean(h);
   EXPECT_LE(h.max_inbound_seen(), 2U);
@@ -210,19 +211,19 @@ TEST(RotationSequence, NatTraversalInstallsEncapsulationOnBothSides) {
   RotationHarness h(o);
   h.start();
   ASSERT_TRUE(h.run_until_generation(2, 90s)) << h.describe();
-  const auto edge_out = h.edge_table().installed(xfrm::SaDirection::out);
+  const auto edge_out = installed(h.edge_kernel(), xfrm::SaDirection::out);
   ASSERT_EQ(edge_out.size(), 1U);
-  EXPECT_EQ(edge_out[0]->id.dst, o.nat->address);
-  ASSERT_TRUE(edge_out[0]->encap);
-  EXPECT_EQ(edge_out[0]->encap->src_port, xfrm::kNatTPort);
-  EXPECT_EQ(edge_out[0]->encap->dst_port, 40000);
-  const auto edge_in = h.edge_table().installed(xfrm::SaDirection::in);
-  ASSERT_TRUE(edge_in[0]->encap);
-  EXPECT_EQ(edge_in[0]->encap->src_port, 40000);  // arriving packets: agent's port -> ours
-  const auto agent_out = h.agent_table().installed(xfrm::SaDirection::out);
-  ASSERT_TRUE(agent_out[0]->encap);
-  EXPECT_EQ(agent_out[0]->encap->src_port, xfrm::kNatTPort);
-  EXPECT_EQ(agent_out[0]->encap->dst_port, xfrm::kNatTPort);
+  EXPECT_EQ(edge_out[0].dst, o.nat->address);
+  ASSERT_TRUE(edge_out[0].encap);
+  EXPECT_EQ(edge_out[0].encap->src_port, xfrm::kNatTPort);
+  EXPECT_EQ(edge_out[0].encap->dst_port, 40000);
+  const auto edge_in = installed(h.edge_kernel(), xfrm::SaDirection::in);
+  ASSERT_TRUE(edge_in[0].encap);
+  EXPECT_EQ(edge_in[0].encap->src_port, 40000);  // arriving packets: agent's port -> ours
+  const auto agent_out = installed(h.agent_kernel(), xfrm::SaDirection::out);
+  ASSERT_TRUE(agent_out[0].encap);
+  EXPECT_EQ(agent_out[0].encap->src_port, xfrm::kNatTPort);
+  EXPECT_EQ(agent_out[0].encap->dst_port, xfrm::kNatTPort);
   expect_clean(h);
 }
 

@@ -88,5 +88,40 @@ TEST(SaLedger, RecordsAndLocate) {
   EXPECT_EQ(l.installed_inbound(), 0U);
 }
 
+TEST(SaLedger, WithoutRecordsEveryInstalledSaOfTheTunnelIsKeptUnderPlaceholders) {
+  SaLedger l(edge_tunnel());
+  auto sa = [](std::uint32_t spi, D d, std::uint32_t reqid = kReqid, bool larval = false) {
+    xfrm::SaState s;
+    s.src = d == D::in ? kAgent : kEdge;
+    s.dst = d == D::in ? kEdge : kAgent;
+    s.spi = spi;
+    s.reqid = reqid;
+    s.direction = d;
+    s.larval = larval;
+    return s;
+  };
+  const std::vector<xfrm::SaState> kernel{sa(0x3001, D::in),
+                                          sa(0x1000, D::out),
+                                          sa(0x3000, D::in),
+                                          sa(0x0fff, D::out),
+                                          sa(0x3002, D::in, kReqid, true),
+                                          sa(0x4000, D::in, 7)};
+  EXPECT_EQ(l.adopt_unrecorded(kernel, 8), 3U);
+  EXPECT_EQ(l.find(1)->inbound.spi, 0x3000U);
+  EXPECT_EQ(l.find(2)->inbound.spi, 0x3001U);
+  EXPECT_EQ(l.find(3)->outbound.spi, 0x1000U);  // the newest (highest SPI) outbound
+  EXPECT_EQ(l.newest_outbound(), 3U);
+  // A request naming any of these numbers proves nothing: the agent's numbers are others.
+  EXPECT_EQ(l.peer_proven(), 3U);
+  EXPECT_FALSE(l.prove_peer(2, kT0, 5s));
+  // The larval SA and the older outbound SA are removed; another tunnel's is not touched.
+  EXPECT_EQ(l.cleanup_pending(), 2U);
+  // At most `max`: the inbound SAs with the lowest SPIs go first.
+  SaLedger small(edge_tunnel());
+  EXPECT_EQ(small.adopt_unrecorded(kernel, 2), 2U);
+  EXPECT_EQ(small.find(1)->inbound.spi, 0x3001U);
+  EXPECT_EQ(small.find(2)->outbound.spi, 0x1000U);
+}
+
 }  // namespace
 }  // namespace pqbranch::rotation

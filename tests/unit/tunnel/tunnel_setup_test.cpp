@@ -6,11 +6,11 @@
 
 #include "pqbranch/xfrm/errc.hpp"
 
-#include "fakes/fake_kernel.hpp"
-#include "fakes/fake_route_table.hpp"
 #include "fakes/manual_clock.hpp"
 #include "fakes/test_paths.hpp"
-#include "fakes/xfrm_samples.hpp"
+#include "fakes/xfrm/fake_kernel.hpp"
+#include "fakes/xfrm/fake_route_table.hpp"
+#include "fakes/xfrm/xfrm_samples.hpp"
 
 namespace pqbranch::tunnel {
 namespace {

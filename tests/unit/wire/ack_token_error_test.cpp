@@ -83,7 +83,7 @@ TEST(ErrorResponse, EveryCodeRoundTripsWithItsStatus) {
       {ErrorCode::nat_hello_missing, 409},
       {ErrorCode::payload_too_large, 413},
       {ErrorCode::internal, 500},
-      {ErrorCode::busy, 503},
+      {ErrorCode::busy, 429},
   };
   for (const auto& [code, status] : codes) {
     EXPECT_EQ(http_status(code), status) << to_string(code);
@@ -98,6 +98,22 @@ TEST(ErrorResponse, EveryCodeRoundTripsWithItsStatus) {
   EXPECT_TRUE(is_retryable(ErrorCode::busy));
   EXPECT_FALSE(is_retryable(ErrorCode::unknown_site));
   EXPECT_FALSE(is_retryable(ErrorCode::bad_request));
+}
+
+TEST(ErrorResponse, RetryAfterIsDelaySecondsOnly) {
+  using std::chrono::seconds;
+  EXPECT_EQ(format_retry_after(seconds(7)), "7");
+  EXPECT_EQ(format_retry_after(seconds(-3)), "0");
+  EXPECT_EQ(format_retry_after(seconds(10'000'000)), "86400");  // kMaxRetryAfter
+  EXPECT_EQ(parse_retry_after("7"), seconds(7));
+  EXPECT_EQ(parse_retry_after(" 120 "), seconds(120));
+  EXPECT_EQ(parse_retry_after("0"), seconds(0));
+  EXPECT_EQ(parse_retry_after("86400"), seconds(86400));
+  // An HTTP-date, a sign, a fraction, junk, too long or too large: ignored.
+  for (const char* bad : {"Fri, 31 Dec 1999 23:59:59 GMT", "-1", "+5", "1.5", "", " ", "5s", "0x10",
+                          "86401", "9999999999"}) {
+    EXPECT_FALSE(parse_retry_after(bad).has_value()) << bad;
+  }
 }
 
 TEST(ErrorResponse, EncodeKeepsTheMessagePrintableAndBounded) {

@@ -1,14 +1,16 @@
-#include "fakes/fake_kernel.hpp"
+#include "fakes/xfrm/fake_kernel.hpp"
 
 #include <cerrno>
 #include <poll.h>
+#include <set>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include "pqbranch/xfrm/errc.hpp"
 
 #include "fakes/manual_clock.hpp"
-#include "fakes/xfrm_samples.hpp"
+#include "fakes/xfrm/xfrm_samples.hpp"
 
 namespace pqbranch::test {
 namespace {
@@ -183,6 +185,67 @@ TEST_F(FakeKernelTest, OutboundSelectionTieBreakAndCandidates) {
   other = out;
   other.mark = xfrm::Mark{7, 0xff};
   EXPECT_EQ(kernel_.select_outbound(other)->spi, 0x1004U);
+}
+
+TEST(FakeKernel, OldestFirstTieBreakReversesOnlyTheTie) {
+  ManualClock clock;
+  FakeKernel::Options o;
+  o.outbound_tie = FakeKernel::TieBreak::oldest_first;
+  FakeKernel k(clock, o);
+  const xfrm::Policy out = sample_policy(xfrm::PolicyDirection::out);
+  ASSERT_TRUE(k.add_sa(sample_sa(SaDirection::out, 0x1001)).has_value());
+  ASSERT_TRUE(k.add_sa(sample_sa(SaDirection::out, 0x1002)).has_value());
+  EXPECT_EQ(k.select_outbound(out)->spi, 0x1001U);  // same second: the oldest here
+  // A later add second still wins, and non-dying still beats dying: only the tie changes.
+  clock.advance(1s);
+  xfrm::Sa later = sample_sa(SaDirection::out, 0x1003);
+  later.lifetime.soft_add = 2s;
+  ASSERT_TRUE(k.add_sa(later).has_value());
+  EXPECT_EQ(k.select_outbound(out)->spi, 0x1003U);
+  clock.advance(2s);
+  EXPECT_EQ(k.select_outbound(out)->spi, 0x1001U);
+}
+
+TEST(FakeKernel, SeededSpisAreRandomInTheRangeAndReproducible) {
+  const auto allocate = [](std::uint64_t seed) {
+    ManualClock clock;
+    FakeKernel::Options o;
+    o.spi_seed = seed;
+    FakeKernel k(clock, o);
+    std::vector<std::uint32_t> spis;
+    for (int i = 0; i < 8; ++i) {
+      const auto spi = k.allocate_spi(sample_spi_request(SaDirection::in));
+      EXPECT_TRUE(spi.has_value());
+      if (spi) spis.push_back(*spi);
+    }
+    return spis;
+  };
+  const std::vector<std::uint32_t> a = allocate(7);
+  ASSERT_EQ(a.size(), 8U);
+  EXPECT_EQ(allocate(7), a);
+  EXPECT_NE(allocate(8), a);
+  for (const std::uint32_t spi : a) {
+    EXPECT_GE(spi, 0x1000U);
+    EXPECT_LE(spi, 0x1fffU);
+  }
+  EXPECT_EQ(std::set<std::uint32_t>(a.begin(), a.end()).size(), a.size());  // all distinct
+  // Not the counter's walk from the bottom of the range.
+  EXPECT_NE(a, (std::vector<std::uint32_t>{0x1000, 0x1001, 0x1002, 0x1003, 0x1004, 0x1005, 0x1006,
+                                           0x1007}));
+}
+
+TEST(FakeKernel, SeededSpisStillSayWhenTheRangeIsFull) {
+  ManualClock clock;
+  FakeKernel::Options o;
+  o.spi_seed = 1;
+  FakeKernel k(clock, o);
+  xfrm::SpiRequest r = sample_spi_request(SaDirection::in);
+  r.min_spi = 0x3000;
+  r.max_spi = 0x3000;
+  ASSERT_EQ(k.allocate_spi(r).value(), 0x3000U);
+  const auto full = k.allocate_spi(r);
+  ASSERT_FALSE(full.has_value());
+  EXPECT_EQ(full.error().code, errc::spi_exhausted);
 }
 
 TEST_F(FakeKernelTest, FlowSelectionFollowsPolicyPriority) {

@@ -19,7 +19,7 @@
 
 #include "pqbranch/xfrm/errc.hpp"
 
-#include "fakes/xfrm_samples.hpp"
+#include "fakes/xfrm/xfrm_samples.hpp"
 
 namespace pqbranch::xfrm {
 namespace {

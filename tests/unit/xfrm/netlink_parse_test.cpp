@@ -12,8 +12,8 @@
 #include "pqbranch/xfrm/errc.hpp"
 #include "pqbranch/xfrm/netlink_messages.hpp"
 
-#include "fakes/netlink_writer.hpp"
-#include "fakes/xfrm_samples.hpp"
+#include "fakes/xfrm/netlink_writer.hpp"
+#include "fakes/xfrm/xfrm_samples.hpp"
 
 namespace pqbranch::xfrm {
 namespace {

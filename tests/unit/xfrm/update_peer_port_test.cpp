@@ -5,9 +5,9 @@
 #include "pqbranch/xfrm/errc.hpp"
 #include "pqbranch/xfrm/kernel.hpp"
 
-#include "fakes/fake_kernel.hpp"
 #include "fakes/manual_clock.hpp"
-#include "fakes/xfrm_samples.hpp"
+#include "fakes/xfrm/fake_kernel.hpp"
+#include "fakes/xfrm/xfrm_samples.hpp"
 
 namespace pqbranch::test {
 namespace {

@@ -7,7 +7,7 @@
 #include "pqbranch/xfrm/errc.hpp"
 #include "pqbranch/xfrm/ownership.hpp"
 
-#include "fakes/xfrm_samples.hpp"
+#include "fakes/xfrm/xfrm_samples.hpp"
 
 namespace pqbranch::xfrm {
 namespace {

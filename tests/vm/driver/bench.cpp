@@ -14,7 +14,7 @@
 #include "commands.hpp"
 #include "fakes/hex.hpp"
 #include "fakes/test_netns.hpp"
-#include "fakes/xfrm_samples.hpp"
+#include "fakes/xfrm/xfrm_samples.hpp"
 
 namespace pqbranch::driver {
 namespace {

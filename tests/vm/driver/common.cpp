@@ -6,7 +6,7 @@
 
 #include "commands.hpp"
 #include "fakes/test_netns.hpp"
-#include "fakes/xfrm_samples.hpp"
+#include "fakes/xfrm/xfrm_samples.hpp"
 
 namespace pqbranch::driver {
 

@@ -25,7 +25,7 @@
 #include "pqbranch/crypto/random.hpp"
 
 #include "commands.hpp"
-#include "fakes/xfrm_samples.hpp"
+#include "fakes/xfrm/xfrm_samples.hpp"
 
 namespace pqbranch::driver {
 namespace {

@@ -28,29 +28,7 @@ echo 4 >/proc/sys/kernel/printk
 hostname pqb-vm
 ip link set lo up
 
-# job.env (written by run-vm-test.sh): PQB_SOURCE_DIR, PQB_BUILD_DIR, PQB_VM_TEST,
-# PQB_VM_GUEST_TIMEOUT, the array PQB_VM_ARGS and, with --peerroot, PQB_PEERROOT.
-# shellcheck source=/dev/null
-source "$share/job.env"
-export PQB_SOURCE_DIR PQB_BUILD_DIR PQB_VM_TEST
-# Set only for a test that asked for the strongSwan peer root (run-vm-test.sh --peerroot).
-[[ -z "${PQB_PEERROOT:-}" ]] || export PQB_PEERROOT
-export PQB_VM_OUT="$share/out"  # artifacts the host keeps (captures, logs)
-export PATH="$PQB_BUILD_DIR/tests/tools:$PATH"
-mkdir -p "$PQB_VM_OUT"
-
-read -r up _ </proc/uptime
-printf '%s\n' "$up" >"$share/uptime-at-test-start"
-echo "pqb-vm: kernel $(uname -r), test starts at uptime ${up}s: $PQB_VM_TEST ${PQB_VM_ARGS[*]}"
-cd "$PQB_VM_OUT" || poweroff_now
-start=$(date +%s.%N)
-# The guest's own deadline ends a stuck scenario with a proper exit code (124) and its
-# logs; run-vm-test.sh's host-side timeout is the backstop for a stuck kernel.
-timeout -k 5 "$PQB_VM_GUEST_TIMEOUT" /bin/bash "$PQB_VM_TEST" "${PQB_VM_ARGS[@]}" 2>&1 |
-  tee "$share/test.log"
-rc=${PIPESTATUS[0]}
-end=$(date +%s.%N)
-awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f\n", b - a }' >"$share/test-seconds"
-echo "pqb-vm: test exited with $rc"
-printf '%s\n' "$rc" >"$share/rc"
+# shellcheck source=tests/vm/guest/run_job.sh
+source "$(dirname "${BASH_SOURCE[0]}")/run_job.sh"
+pqb_run_job
 poweroff_now

@@ -35,7 +35,7 @@ SS_PSK=${SS_PSK:-pqbranch-interop-test-psk-not-secret}
 SS_PLUGINS="random nonce openssl pem pkcs1 pkcs8 x509 pubkey revocation constraints kdf"
 SS_PLUGINS+=" kernel-netlink socket-default vici updown"
 
-# The interop matrix's key-exchange cases (issue 6): strongSwan's proposal keyword and the
+# The interop matrix's key-exchange cases: strongSwan's proposal keyword and the
 # name charon logs and lists once it selected it. "classical" is the negative control.
 declare -A SS_PROPOSAL=(
   [ecp256_mlkem768]=aes256gcm16-prfsha384-ecp256-ke1_mlkem768

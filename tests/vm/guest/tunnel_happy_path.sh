@@ -8,7 +8,7 @@ source "$PQB_SOURCE_DIR/tests/vm/guest/scenario_lib.sh"
 source "$PQB_SOURCE_DIR/tests/vm/guest/tunnel_lib.sh"
 
 rotations=${TUN_ROTATIONS:-100}
-rate=${TUN_RATE:-1100} min_rate=${TUN_MIN_RATE:-1000}
+rate=${TUN_RATE:-1100} min_rate=${TUN_MIN_RATE:-700}
 
 vm_step "topology, test PKI ($TUN_SIGALG), agent and edge-stub ($TUN_MODE mode, interval $TUN_INTERVAL)"
 vm_modules
@@ -70,6 +70,8 @@ vm_expect "edge errors logged" "$(tun_log_since_start edge | grep -c '\[error\]'
 tun_stop_agent
 tun_stop_edge
 # Last, so that a run on an overloaded host still shows every other result: the sender's
-# rate is what the guest's one emulated CPU could give it beside two ASan programs rotating.
+# rate is what the guest's one emulated CPU could give it beside two ASan programs rotating
+# (~1,090/s on a quiet host, 973/s with the host's two cores at load 10). The floor keeps the
+# stream dense enough (a datagram every 1.4 ms or less) that a switch losing packets shows.
 vm_expect "sender's rate during the stream (datagrams/s)" "$(tun_stream_field send rate)" -ge "$min_rate"
 vm_step "pass"

@@ -12,7 +12,7 @@
 #include "pqbranch/xfrm/netlink_kernel.hpp"
 
 #include "fakes/test_netns.hpp"
-#include "fakes/xfrm_samples.hpp"
+#include "fakes/xfrm/xfrm_samples.hpp"
 
 namespace pqbranch::xfrm {
 namespace {
@@ -98,48 +98,6 @@ TEST_F(RealKernel, AesGcmSasInstallInBothDirectionsWithEsn) {
   EXPECT_EQ(dup.error().code, errc::already_exists) << dup.error().message();
 }
 
-TEST_F(RealKernel, UpdateSaCompletesALarvalSaAndAddSaOnItsSpiFails) {
-  const SpiRequest request = test::sample_spi_request(SaDirection::in);
-  const auto spi = kernel_->allocate_spi(request);
-  ASSERT_TRUE(spi.has_value()) << spi.error().message();
-  const Sa sa = test::sample_sa(SaDirection::in, *spi, 7);
-  ASSERT_TRUE(kernel_->get_sa(sa.id())->larval);
-
-  const auto add = kernel_->add_sa(sa);
-  ASSERT_FALSE(add.has_value());
-  EXPECT_EQ(add.error().code, errc::already_exists) << add.error().message();
-  EXPECT_TRUE(contains(add.error().detail, "File exists")) << add.error().detail;
-
-  const auto upd = kernel_->update_sa(sa);
-  ASSERT_TRUE(upd.has_value()) << upd.error().message();
-  const auto done = kernel_->get_sa(sa.id());
-  ASSERT_TRUE(done.has_value());
-  EXPECT_FALSE(done->larval);
-  EXPECT_EQ(done->algorithm, kAeadName);
-  EXPECT_EQ(done->direction, SaDirection::in);
-  EXPECT_EQ(done->replay_window, kMinReplayWindow);
-  EXPECT_TRUE(contains(ip("xfrm state"), "aead rfc4106(gcm(aes))"));
-}
-
-TEST_F(RealKernel, UpdateSaAfterTheLarvalSaExpiredIsNotFound) {
-  const auto sysctl = ns_->sh("sysctl -qw net.core.xfrm_acq_expires=1");
-  ASSERT_EQ(sysctl.status, 0) << sysctl.output;
-  const auto spi = kernel_->allocate_spi(test::sample_spi_request(SaDirection::in));
-  ASSERT_TRUE(spi.has_value());
-  // The kernel says when the larval SA is gone: a hard expire event.
-  const auto events = wait_events(10);
-  ASSERT_EQ(events.size(), 1U);
-  const auto* x = std::get_if<ExpireEvent>(&events[0]);
-  ASSERT_NE(x, nullptr);
-  EXPECT_TRUE(x->hard);
-  EXPECT_EQ(x->id.spi, *spi);
-  const auto upd = kernel_->update_sa(test::sample_sa(SaDirection::in, *spi));
-  ASSERT_FALSE(upd.has_value());
-  EXPECT_EQ(upd.error().code, errc::not_found) << upd.error().message();
-  EXPECT_EQ(upd.error().detail,
-            fmt::format("update SA spi 0x{:08x} dst 192.0.2.1: No such process", *spi));
-}
-
 TEST_F(RealKernel, InstallPairCompletesALarvalHalf) {
   const auto spi = kernel_->allocate_spi(test::sample_spi_request(SaDirection::in));
   ASSERT_TRUE(spi.has_value());
@@ -149,24 +107,6 @@ TEST_F(RealKernel, InstallPairCompletesALarvalHalf) {
   ASSERT_TRUE(r.has_value()) << r.error().message();
   EXPECT_FALSE(kernel_->get_sa(in.id())->larval);
   EXPECT_EQ(kernel_->get_sa(out.id())->algorithm, kAeadName);
-}
-
-TEST_F(RealKernel, InstallPairRollsBackWhenTheKernelRefusesTheSecondHalf) {
-  // Another daemon's SA already holds the second half's (dst, SPI).
-  ip("xfrm state add src 192.0.2.1 dst 198.51.100.2 proto esp spi 0x7002 reqid 1 mode tunnel "
-     "aead 'rfc4106(gcm(aes))' 0x" +
-     std::string(72, '3') + " 128");
-  const Sa in = test::sample_sa(SaDirection::in, 0x7001, 1);
-  const Sa out = test::sample_sa(SaDirection::out, 0x7002, 2);
-  const auto r = install_pair(*kernel_, in, out);
-  ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().code, errc::already_exists) << r.error().message();
-  EXPECT_EQ(kernel_->get_sa(in.id()).error().code, errc::not_found);  // rolled back
-  const auto foreign = kernel_->get_sa(out.id());
-  ASSERT_TRUE(foreign.has_value());
-  EXPECT_EQ(foreign->reqid, 1U);
-  EXPECT_FALSE(foreign->owned);
-  EXPECT_EQ(kernel_->list_sas()->size(), 1U);
 }
 
 TEST_F(RealKernel, InstallPairRollsBackWhenTheSecondHalfIsInvalid) {
@@ -218,23 +158,6 @@ TEST_F(RealKernel, FlushOwnedKeepsAForeignSaAndPolicy) {
   const std::string policies = ip("xfrm policy");
   EXPECT_TRUE(contains(policies, "src 10.8.0.0/16 dst 10.9.0.0/16")) << policies;
   EXPECT_FALSE(contains(policies, "10.1.0.0/16")) << policies;
-}
-
-TEST_F(RealKernel, RouteModeOwnershipAlsoNeedsTheIfId) {
-  Ownership route;
-  route.if_id = 0x10;
-  open(route);
-  Sa ours = test::sample_sa(SaDirection::in, 0x1001);
-  ours.if_id = 0x10;
-  Sa other = test::sample_sa(SaDirection::in, 0x1002);  // our reqid range, another if_id
-  other.if_id = 0x20;
-  ASSERT_TRUE(kernel_->add_sa(ours).has_value());
-  ASSERT_TRUE(kernel_->add_sa(other).has_value());
-  const auto report = kernel_->flush_owned();
-  ASSERT_TRUE(report.has_value()) << report.error().message();
-  EXPECT_EQ(report->sas_deleted, 1U);
-  EXPECT_EQ(kernel_->get_sa(ours.id()).error().code, errc::not_found);
-  EXPECT_TRUE(kernel_->get_sa(other.id()).has_value());
 }
 
 TEST_F(RealKernel, XfrmInterfaceIsCreatedAndDeleted) {

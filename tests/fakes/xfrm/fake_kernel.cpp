@@ -1,4 +1,4 @@
-#include "fakes/fake_kernel.hpp"
+#include "fakes/xfrm/fake_kernel.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -78,7 +78,10 @@ const char* FakeKernel::to_string(Op op) noexcept {
 }
 
 FakeKernel::FakeKernel(const core::Clock& clock, Options options)
-    : clock_(clock), options_(options), event_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
+    : clock_(clock),
+      options_(options),
+      event_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
+      spi_random_(options.spi_seed.value_or(0)) {}
 
 FakeKernel::~FakeKernel() {
   if (event_fd_ >= 0) ::close(event_fd_);
@@ -205,6 +208,29 @@ void FakeKernel::check_counters(std::vector<Entry>::iterator it) {
   }
 }
 
+std::optional<std::uint32_t> FakeKernel::free_spi(const xfrm::SpiRequest& r) {
+  const auto taken = [&](std::uint32_t spi) {
+    return std::any_of(sas_.begin(), sas_.end(), [&](const Entry& e) {
+      return e.sa.dst == r.dst && e.sa.spi == spi && e.sa.proto == r.proto;
+    });
+  };
+  const std::uint64_t range = std::uint64_t{r.max_spi} - r.min_spi + 1;
+  if (options_.spi_seed) {
+    std::uniform_int_distribution<std::uint32_t> pick(r.min_spi, r.max_spi);
+    for (std::uint64_t tries = 0; tries < range; ++tries) {
+      const std::uint32_t spi = pick(spi_random_);
+      if (!taken(spi)) return spi;
+    }
+    return std::nullopt;
+  }
+  // A counter walks the range; taken SPIs (per dst, proto) are skipped.
+  for (std::uint64_t tries = 0; tries < std::min<std::uint64_t>(range, sas_.size() + 1); ++tries) {
+    const auto spi = static_cast<std::uint32_t>(r.min_spi + (next_spi_++ % range));
+    if (!taken(spi)) return spi;
+  }
+  return std::nullopt;
+}
+
 // --- Kernel ---
 
 core::Result<std::uint32_t> FakeKernel::allocate_spi(const xfrm::SpiRequest& r) {
@@ -213,37 +239,28 @@ core::Result<std::uint32_t> FakeKernel::allocate_spi(const xfrm::SpiRequest& r) 
   const auto run = [&]() -> core::Result<std::uint32_t> {
     if (auto f = take_fault(Op::allocate_spi, what)) return *f;
     if (auto v = xfrm::validate(r); !v) return v.error();
-    // Deterministic: a counter walks the range; taken SPIs (per dst, proto) are skipped.
-    const std::uint64_t range = std::uint64_t{r.max_spi} - r.min_spi + 1;
-    for (std::uint64_t tries = 0; tries < std::min<std::uint64_t>(range, sas_.size() + 1);
-         ++tries) {
-      const auto spi = static_cast<std::uint32_t>(r.min_spi + (next_spi_++ % range));
-      const bool taken = std::any_of(sas_.begin(), sas_.end(), [&](const Entry& e) {
-        return e.sa.dst == r.dst && e.sa.spi == spi && e.sa.proto == r.proto;
-      });
-      if (taken) continue;
-      Entry e;
-      e.sa.src = r.src;
-      e.sa.dst = r.dst;
-      e.sa.spi = spi;
-      e.sa.proto = r.proto;
-      e.sa.reqid = r.reqid;
-      e.sa.mode = r.mode;
-      e.sa.direction = r.direction;
-      e.sa.if_id = r.if_id;
-      e.sa.mark = r.mark;
-      // As the kernel's xfrm_find_acq does: a host-to-host selector.
-      const auto host = [](const core::IpAddress& a) {
-        return *core::IpPrefix::make(a, static_cast<std::uint8_t>(a.bytes().size() * 8));
-      };
-      e.sa.selector = xfrm::Selector{host(r.src), host(r.dst), 0, 0, 0};
-      e.larval = true;
-      e.added = clock_.now();
-      e.add_time = whole_seconds(clock_.wall_now());
-      sas_.push_back(std::move(e));
-      return spi;
-    }
-    return core::make_error(errc::spi_exhausted, what + ": no free SPI in the range");
+    const std::optional<std::uint32_t> spi = free_spi(r);
+    if (!spi) return core::make_error(errc::spi_exhausted, what + ": no free SPI in the range");
+    Entry e;
+    e.sa.src = r.src;
+    e.sa.dst = r.dst;
+    e.sa.spi = *spi;
+    e.sa.proto = r.proto;
+    e.sa.reqid = r.reqid;
+    e.sa.mode = r.mode;
+    e.sa.direction = r.direction;
+    e.sa.if_id = r.if_id;
+    e.sa.mark = r.mark;
+    // As the kernel's xfrm_find_acq does: a host-to-host selector.
+    const auto host = [](const core::IpAddress& a) {
+      return *core::IpPrefix::make(a, static_cast<std::uint8_t>(a.bytes().size() * 8));
+    };
+    e.sa.selector = xfrm::Selector{host(r.src), host(r.dst), 0, 0, 0};
+    e.larval = true;
+    e.added = clock_.now();
+    e.add_time = whole_seconds(clock_.wall_now());
+    sas_.push_back(std::move(e));
+    return *spi;
   };
   auto result = run();
   record<void>(Op::allocate_spi, result ? fmt::format("{} = 0x{:08x}", what, *result) : what,
@@ -458,6 +475,7 @@ core::Result<void> FakeKernel::delete_xfrm_interface(const std::string& name) {
 
 core::Result<std::vector<xfrm::Event>> FakeKernel::read_events() {
   tick();
+  if (events_.empty()) return std::vector<xfrm::Event>{};  // nothing queued: fd not readable
   std::uint64_t count = 0;
   [[maybe_unused]] const ssize_t n = ::read(event_fd_, &count, sizeof(count));  // resets readiness
   std::vector<xfrm::Event> out(std::make_move_iterator(events_.begin()),
@@ -487,22 +505,27 @@ std::optional<xfrm::SaState> FakeKernel::select(const xfrm::PolicyTemplate& t, s
                                                 const xfrm::Selector* flow) {
   const std::uint32_t m = mark.value & mark.mask;
   const Entry* best = nullptr;
-  // Newest insertion first: the order the kernel's hash chain is walked in.
-  for (auto it = sas_.rbegin(); it != sas_.rend(); ++it) {
-    const Entry& e = *it;
+  const auto consider = [&](const Entry& e) {
     const xfrm::Sa& sa = e.sa;
-    if (e.larval || sa.direction == xfrm::SaDirection::in) continue;
+    if (e.larval || sa.direction == xfrm::SaDirection::in) return;
     if (sa.family() != t.dst.family() || sa.reqid != t.reqid || sa.if_id != if_id ||
         !mark_matches(m, sa.mark) || sa.mode != t.mode || sa.proto != t.proto) {
-      continue;
+      return;
     }
-    if (t.mode == xfrm::Mode::tunnel && (sa.dst != t.dst || sa.src != t.src)) continue;
-    if (t.spi && sa.spi != *t.spi) continue;
-    if (flow != nullptr && sa.selector && !covers(*sa.selector, *flow)) continue;
+    if (t.mode == xfrm::Mode::tunnel && (sa.dst != t.dst || sa.src != t.src)) return;
+    if (t.spi && sa.spi != *t.spi) return;
+    if (flow != nullptr && sa.selector && !covers(*sa.selector, *flow)) return;
+    // Only a strictly better SA replaces the first found: the walk order breaks ties.
     if (best == nullptr || (best->dying && !e.dying) ||
         (best->dying == e.dying && e.add_time > best->add_time)) {
       best = &e;
     }
+  };
+  if (options_.outbound_tie == TieBreak::newest_first) {
+    // Newest insertion first: the order the kernel's hash chain is walked in.
+    std::for_each(sas_.rbegin(), sas_.rend(), consider);
+  } else {
+    std::for_each(sas_.begin(), sas_.end(), consider);
   }
   if (best == nullptr) return std::nullopt;
   return state_of(*best);

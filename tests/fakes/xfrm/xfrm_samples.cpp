@@ -1,4 +1,4 @@
-#include "fakes/xfrm_samples.hpp"
+#include "fakes/xfrm/xfrm_samples.hpp"
 
 #include <array>
 

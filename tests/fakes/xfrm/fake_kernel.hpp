@@ -9,7 +9,10 @@
 //   (XFRMA_SA_DIR=in) or larval SA; non-dying first, then the newest add time in whole
 //   seconds, then the first found. The kernel inserts new SAs at the head of their hash
 //   bucket, so the first found is the most recently added (a hash resize may reorder:
-//   code must never rely on the tie-break), and so it is here.
+//   code must never rely on the tie-break), and so it is here by default;
+//   Options::outbound_tie = oldest_first reverses it to show that code does not rely on it.
+// - ALLOCSPI: by default a counter walks the range (predictable SPIs); with
+//   Options::spi_seed, random SPIs in the range as the kernel picks them, reproducibly.
 // - Inbound lookup by (dst, SPI, proto) within the mark, as xfrm_state_lookup does.
 // - UPDSA of an installed SA changes lifetimes (clearing "dying"), encap (same type only),
 //   output mark and if_id; never keys or selector. UPDSA of a larval SA must repeat the
@@ -26,6 +29,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -53,10 +57,20 @@ class FakeKernel final : public xfrm::Kernel {
   };
   static const char* to_string(Op op) noexcept;
 
+  // Which of several equally good outbound SAs (same dying state, same add second) wins.
+  enum class TieBreak {
+    newest_first,  // the kernel's hash-chain order (new SAs go to the head of the bucket)
+    oldest_first,  // the reverse, for tests showing that code never relies on the order
+  };
+
   struct Options {
     xfrm::Ownership ownership;
     std::chrono::seconds acquire_expiry{30};  // net.core.xfrm_acq_expires
     bool xfrm_interfaces_supported = true;
+    TieBreak outbound_tie = TieBreak::newest_first;
+    // Unset: ALLOCSPI walks the range with a counter. Set: random SPIs in the range from
+    // this seed, as xfrm_alloc_spi picks them (random tries, as many as the range holds).
+    std::optional<std::uint64_t> spi_seed{};
   };
 
   // One call, as the log records it: "add SA spi 0x00001000 dst 10.0.0.2 -> ok" or
@@ -124,6 +138,14 @@ class FakeKernel final : public xfrm::Kernel {
   // The key an installed SA carries (nullptr if none/larval): lets tests check that both
   // ends installed the same key without the key ever leaving SecureBytes.
   [[nodiscard]] const core::SecureBytes* key_of(const xfrm::SaId& id) const;
+  // Calls f(sa, larval) for each SA as stored, in insertion order, keys included and
+  // nothing copied (a larval SA holds its ALLOCSPI parameters and no key); for simulators
+  // that inspect the whole set after every step. Does not tick(): call it first.
+  template <class F>
+  void visit_sas(F&& f) const {
+    for (const Entry& e : sas_)
+      f(e.sa, e.larval);
+  }
 
  private:
   struct Entry {
@@ -143,6 +165,8 @@ class FakeKernel final : public xfrm::Kernel {
   };
 
   std::vector<Entry>::iterator find(const xfrm::SaId& id);
+  // A free SPI for this request as Options say (counter or seeded random); nullopt = none.
+  std::optional<std::uint32_t> free_spi(const xfrm::SpiRequest& r);
   [[nodiscard]] std::vector<Entry>::const_iterator find(const xfrm::SaId& id) const;
   [[nodiscard]] xfrm::SaState state_of(const Entry& e) const;
   // A pending injected fault for this call of `op`, as an error.
@@ -166,6 +190,7 @@ class FakeKernel final : public xfrm::Kernel {
   std::vector<Fault> faults_;
   std::vector<LogEntry> log_;
   std::uint32_t next_spi_ = 0;
+  std::mt19937_64 spi_random_;
   std::uint32_t next_policy_index_ = 8;
 };
 

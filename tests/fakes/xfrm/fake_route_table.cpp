@@ -1,4 +1,4 @@
-#include "fakes/fake_route_table.hpp"
+#include "fakes/xfrm/fake_route_table.hpp"
 
 #include "pqbranch/xfrm/errc.hpp"
 

@@ -12,7 +12,7 @@
 
 #include "pqbranch/xfrm/netlink_messages.hpp"
 
-#include "fakes/xfrm_samples.hpp"
+#include "fakes/xfrm/xfrm_samples.hpp"
 
 namespace pqbranch::test {
 

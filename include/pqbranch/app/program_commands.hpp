@@ -1,0 +1,31 @@
+#pragma once
+// The programs' commands besides `run`, as library calls that return what to print:
+// check-config (the errors run would report, without touching the kernel), flush (the
+// agent's tunnels and state) and status (fetch the agent's JSON, render it).
+
+#include <filesystem>
+#include <string>
+
+#include "pqbranch/app/assembly_deps.hpp"
+#include "pqbranch/config/agent_config.hpp"
+#include "pqbranch/config/edge_config.hpp"
+#include "pqbranch/core/error.hpp"
+
+namespace pqbranch::app {
+
+// "OK (route mode, 2 endpoint(s), 3 policies)" or an error naming the section.
+core::Result<std::string> check_agent_config(const config::AgentConfig& config);
+core::Result<std::string> check_edge_config(const config::EdgeConfig& config);
+
+struct FlushOutcome {
+  std::string text;  // one line per tunnel flushed or failed
+  bool ok = true;
+};
+// Removes the IKEv2 peers' and the key-service tunnel's SAs and policies (route mode: routes
+// and the interface) and the agent's state file.
+FlushOutcome flush_agent(const config::AgentConfig& config, const AssemblyDeps& deps = {});
+
+// The status document from `socket`: the JSON as served, or rendered for humans.
+core::Result<std::string> agent_status(const std::filesystem::path& socket, bool json);
+
+}  // namespace pqbranch::app

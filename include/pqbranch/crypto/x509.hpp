@@ -1,0 +1,52 @@
+#pragma once
+// X.509 certificates (RFC 5280) as the other modules need them: read from a PEM file or from
+// DER off the wire, written as DER, checked against a CA, matched against an identity (a
+// host name, an RFC 822 address, an IP address) and asked for their public key or the SHA-1
+// of their SubjectPublicKeyInfo. The backend's object never leaves this module.
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "pqbranch/core/error.hpp"
+#include "pqbranch/crypto/keys.hpp"
+
+namespace pqbranch::crypto {
+
+class Certificate {
+ public:
+  // The first certificate of a PEM file (errc::file_unreadable, errc::bad_certificate).
+  static core::Result<Certificate> load_pem(const std::filesystem::path& file);
+  // Exactly one DER certificate, no trailing bytes (errc::bad_certificate).
+  static core::Result<Certificate> from_der(std::span<const std::uint8_t> der);
+
+  [[nodiscard]] core::Result<std::vector<std::uint8_t>> der() const;
+  // SHA-1 over the DER SubjectPublicKeyInfo (what an IKEv2 CERTREQ names, RFC 7296 §3.7).
+  [[nodiscard]] core::Result<std::array<std::uint8_t, 20>> key_sha1() const;
+  [[nodiscard]] core::Result<PublicKey> public_key() const;
+
+  // Whether the certificate names the identity: a dNSName (no partial wildcards), an
+  // rfc822Name, or an iPAddress of 4 or 16 bytes.
+  [[nodiscard]] bool names_host(std::string_view host) const;
+  [[nodiscard]] bool names_email(std::string_view address) const;
+  [[nodiscard]] bool names_ip(std::span<const std::uint8_t> address) const;
+
+  // Success when `ca` issued this certificate and both are valid now; otherwise
+  // errc::bad_certificate with the verifier's reason.
+  [[nodiscard]] core::Result<void> verify_issued_by(const Certificate& ca) const;
+
+  Certificate(Certificate&&) noexcept;
+  Certificate& operator=(Certificate&&) noexcept;
+  ~Certificate();
+
+ private:
+  struct Impl;
+  explicit Certificate(std::unique_ptr<Impl> impl) noexcept;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pqbranch::crypto

@@ -1,0 +1,106 @@
+#include "pqbranch/app/agent_assembly.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "pqbranch/app/agent_status.hpp"
+#include "pqbranch/app/service_status.hpp"
+
+namespace pqbranch::app {
+AgentAssembly::AgentAssembly(boost::asio::io_context& io, const config::AgentConfig& config,
+                             AssemblyDeps deps, AgentAssemblyOptions options)
+    : io_(io),
+      config_(config),
+      deps_(std::move(deps)),
+      options_(std::move(options)),
+      metrics_(deps_.metrics != nullptr ? deps_.metrics : &own_metrics_) {}
+
+AgentAssembly::~AgentAssembly() = default;
+
+core::Result<std::unique_ptr<AgentAssembly>> AgentAssembly::create(
+    boost::asio::io_context& io, const config::AgentConfig& config, AssemblyDeps deps,
+    AgentAssemblyOptions options) {
+  std::unique_ptr<AgentAssembly> a(
+      new AgentAssembly(io, config, std::move(deps), std::move(options)));
+  if (auto r = a->build(); !r) return r.error();
+  return a;
+}
+
+core::Result<void> AgentAssembly::build() {
+  if (!config_.key_service) return {};
+  settings_ = agent_settings(config_);
+  if (options_.settings) options_.settings(settings_);
+  const tunnel::TunnelLayout& layout = settings_.layout;
+  auto built = build_tunnel(deps_, settings_.ownership, layout);
+  if (!built) return built.error();
+  tunnel_ = std::move(built->stack);
+  spdlog::info(
+      "tunnel {} -> {} ({} mode): {} policies{}", layout.local_address, layout.remote_address,
+      layout.route_mode ? "route" : "policy", built->setup.policies,
+      layout.route_mode
+          ? fmt::format(", interface {} ({}), {} route(s)", layout.interface,
+                        built->setup.interface_created ? "created" : "adopted", built->setup.routes)
+          : std::string());
+
+  auto client = keysvc::AgentClient::create(io_, settings_.client, *metrics_);
+  if (!client) return core::prefixed(client.error(), "key service client");
+  client_ = std::move(*client);
+  if (auto port = client_->nat_port()) settings_.rotation.tunnel.nat_port = *port;
+  return {};
+}
+
+core::Result<void> AgentAssembly::start() {
+  if (client_) {
+    keysvc::AgentExecutorOptions options;
+    options.rotation = settings_.rotation;
+    options.state_file = settings_.state_file;
+    options.fault = std::move(options_.fault);
+    options.clock = deps_.clock;
+    if (options_.executor) options_.executor(options);
+    keysvc::AgentTransport& transport = deps_.transport ? deps_.transport(*client_) : *client_;
+    executor_ = std::make_unique<keysvc::AgentExecutor>(io_, *tunnel_.kernel, transport, *metrics_,
+                                                        std::move(options));
+    if (auto r = executor_->start(); !r) return core::prefixed(r.error(), "start");
+  }
+  auto peers = start_ikev2_peers(io_, config_, deps_, *metrics_);
+  if (!peers) return peers.error();
+  peers_ = std::move(*peers);
+  if (executor_ && options_.status_socket) {
+    auto status =
+        StatusServer::create(io_, settings_.status_socket, [this] { return status_json(); });
+    if (status) {
+      status_ = std::move(*status);
+    } else {
+      spdlog::error("status socket: {}", status.error().message());
+    }
+  }
+  notifier_ = std::make_unique<ServiceNotifier>(io_, service_manager(), [this] {
+    return executor_ ? agent_service_status(executor_->status(), executor_->rotations())
+                     : ikev2_service_status(peers_.size());
+  });
+  notifier_->ready();
+  return {};
+}
+
+core::ServiceManager& AgentAssembly::service_manager() {
+  if (deps_.service_manager != nullptr) return *deps_.service_manager;
+  if (!own_service_manager_) own_service_manager_ = core::systemd_service_manager();
+  return *own_service_manager_;
+}
+
+void AgentAssembly::stop() {
+  if (notifier_) notifier_->stopping("stopping; SAs and policies stay in place");
+  if (executor_) executor_->stop();
+  for (auto& p : peers_)
+    p.session->stop(false);
+  status_.reset();
+}
+
+std::string AgentAssembly::status_json() {
+  const StatusContext context{settings_.layout.route_mode ? "route" : "policy",
+                              settings_.layout.local_address.to_string(),
+                              settings_.layout.remote_address.to_string()};
+  return to_json(collect_status(*executor_, client_.get(), *tunnel_.kernel, *metrics_, context));
+}
+
+}  // namespace pqbranch::app

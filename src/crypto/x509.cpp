@@ -1,0 +1,116 @@
+#include "pqbranch/crypto/x509.hpp"
+
+#include <cstring>
+#include <string>
+
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "pqbranch/core/c_handle.hpp"
+#include "pqbranch/crypto/hash.hpp"
+
+#include "openssl_error.hpp"
+
+namespace pqbranch::crypto {
+namespace {
+
+using X509Handle = core::CHandle<X509, X509_free>;
+using Bio = core::CHandle<BIO, BIO_free>;
+using Store = core::CHandle<X509_STORE, X509_STORE_free>;
+using StoreCtx = core::CHandle<X509_STORE_CTX, X509_STORE_CTX_free>;
+
+core::Error bad(const std::string& why) {
+  return detail::openssl_error(errc::bad_certificate, why);
+}
+
+}  // namespace
+
+struct Certificate::Impl {
+  X509Handle cert;
+};
+
+Certificate::Certificate(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(impl)) {}
+Certificate::Certificate(Certificate&&) noexcept = default;
+Certificate& Certificate::operator=(Certificate&&) noexcept = default;
+Certificate::~Certificate() = default;
+
+core::Result<Certificate> Certificate::load_pem(const std::filesystem::path& file) {
+  const detail::ErrorQueueScope scope;
+  Bio bio(BIO_new_file(file.c_str(), "r"));
+  if (!bio)
+    return detail::openssl_error(errc::file_unreadable, file.string() + ": cannot be opened");
+  X509Handle cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  if (!cert) return bad(file.string() + ": is not a PEM certificate");
+  return Certificate(std::make_unique<Impl>(Impl{std::move(cert)}));
+}
+
+core::Result<Certificate> Certificate::from_der(std::span<const std::uint8_t> der) {
+  const detail::ErrorQueueScope scope;
+  const unsigned char* p = der.data();
+  X509Handle cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  if (!cert || p != der.data() + der.size()) return bad("not a DER certificate");
+  return Certificate(std::make_unique<Impl>(Impl{std::move(cert)}));
+}
+
+core::Result<std::vector<std::uint8_t>> Certificate::der() const {
+  const detail::ErrorQueueScope scope;
+  const int size = i2d_X509(impl_->cert.get(), nullptr);
+  if (size <= 0) return bad("cannot be encoded");
+  std::vector<std::uint8_t> out(static_cast<std::size_t>(size));
+  unsigned char* p = out.data();
+  if (i2d_X509(impl_->cert.get(), &p) != size) return bad("cannot be encoded");
+  return out;
+}
+
+core::Result<std::array<std::uint8_t, 20>> Certificate::key_sha1() const {
+  const detail::ErrorQueueScope scope;
+  const X509_PUBKEY* spki = X509_get_X509_PUBKEY(impl_->cert.get());
+  unsigned char* der = nullptr;
+  const int size = spki != nullptr ? i2d_X509_PUBKEY(spki, &der) : -1;
+  if (size <= 0) return bad("has no public key");
+  auto hash = sha1_digest({der, static_cast<std::size_t>(size)});
+  OPENSSL_free(der);
+  return hash;
+}
+
+core::Result<PublicKey> Certificate::public_key() const {
+  const detail::ErrorQueueScope scope;
+  PkeyHandle key(X509_get_pubkey(impl_->cert.get()));
+  if (!key) return bad("no public key");
+  return PublicKey(std::move(key));
+}
+
+bool Certificate::names_host(std::string_view host) const {
+  const detail::ErrorQueueScope scope;
+  return X509_check_host(impl_->cert.get(), host.data(), host.size(),
+                         X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, nullptr) == 1;
+}
+
+bool Certificate::names_email(std::string_view address) const {
+  const detail::ErrorQueueScope scope;
+  return X509_check_email(impl_->cert.get(), address.data(), address.size(), 0) == 1;
+}
+
+bool Certificate::names_ip(std::span<const std::uint8_t> address) const {
+  const detail::ErrorQueueScope scope;
+  if (address.size() != 4 && address.size() != 16) return false;
+  return X509_check_ip(impl_->cert.get(), address.data(), address.size(), 0) == 1;
+}
+
+core::Result<void> Certificate::verify_issued_by(const Certificate& ca) const {
+  const detail::ErrorQueueScope scope;
+  Store store(X509_STORE_new());
+  StoreCtx ctx(X509_STORE_CTX_new());
+  if (!store || !ctx || X509_STORE_add_cert(store.get(), ca.impl_->cert.get()) != 1 ||
+      X509_STORE_CTX_init(ctx.get(), store.get(), impl_->cert.get(), nullptr) != 1) {
+    return detail::openssl_error(errc::backend, "X509 store setup failed");
+  }
+  if (X509_verify_cert(ctx.get()) != 1) {
+    return core::make_error(errc::bad_certificate,
+                            X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get())));
+  }
+  return {};
+}
+
+}  // namespace pqbranch::crypto

@@ -1,0 +1,40 @@
+#pragma once
+// What both rotation machines do around each event (internal to rotation): an event before
+// start() is refused with a note, any other goes to the machine's handler, then the machine
+// runs its pump so that every action the new state allows comes out of this one call.
+
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "pqbranch/core/error.hpp"
+#include "pqbranch/rotation/actions.hpp"
+#include "pqbranch/xfrm/errc.hpp"
+
+namespace pqbranch::rotation::detail {
+
+template <class Action>
+void note(std::vector<Action>& out, NoteLevel level, std::string text) {
+  out.emplace_back(Note{level, std::move(text)});
+}
+
+// A delete or update that found nothing: the SA is already gone, which is what was wanted.
+inline bool not_found(const core::Result<void>& r) {
+  return !r && r.error() == xfrm::errc::not_found;
+}
+
+// `on(event_alternative, out)` handles the event, `pump(out)` emits what follows from it.
+template <class Action, class Event, class On, class Pump>
+std::vector<Action> step(bool started, Event& event, On&& on, Pump&& pump) {
+  std::vector<Action> out;
+  if (!started) {
+    note(out, NoteLevel::warn, "event before start ignored");
+    return out;
+  }
+  std::visit([&](auto& e) { on(e, out); }, event);
+  pump(out);
+  return out;
+}
+
+}  // namespace pqbranch::rotation::detail

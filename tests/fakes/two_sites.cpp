@@ -1,0 +1,40 @@
+#include "fakes/two_sites.hpp"
+
+namespace pqbranch::test {
+
+config::EdgeConfig two_site_edge_config(const std::filesystem::path& state_directory,
+                                        config::NatMode nat) {
+  config::EdgeConfig c;
+  c.state_directory = state_directory;
+  c.tunnel.local_address = kEdgeOuter;
+  c.tunnel.local_prefixes = {net("10.9.0.0/16")};
+  c.nat_traversal.mode = nat;
+  config::SiteSettings b1;
+  b1.id = "branch-1";
+  b1.remote_address = kBranch1Outer;
+  b1.prefixes = {net("10.1.0.0/16")};
+  b1.reqid = kBranch1Reqid;
+  config::SiteSettings b2 = b1;
+  b2.id = "branch-2";
+  b2.remote_address = kBranch2Outer;
+  b2.prefixes = {net("10.2.0.0/16")};
+  b2.reqid = kBranch2Reqid;
+  c.sites = {b1, b2};
+  return c;
+}
+
+config::AgentConfig branch1_agent_config(const std::filesystem::path& state_directory) {
+  config::AgentConfig c;
+  c.state_directory = state_directory;
+  c.status_socket = state_directory / "agent.sock";
+  c.tunnel.mode = config::TunnelMode::policy;
+  c.tunnel.local_address = kBranch1Outer;
+  c.tunnel.remote_address = kEdgeOuter;
+  c.tunnel.local_prefixes = {net("10.1.0.0/16")};
+  c.tunnel.remote_prefixes = {net("10.9.0.0/16")};
+  c.tunnel.reqid = kBranch1Reqid;
+  c.nat_traversal.mode = config::NatMode::off;
+  return c;
+}
+
+}  // namespace pqbranch::test

@@ -1,0 +1,89 @@
+#include "pqbranch/crypto/x509.hpp"
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "pqbranch/crypto/error.hpp"
+#include "pqbranch/crypto/hash.hpp"
+#include "pqbranch/crypto/signature.hpp"
+
+#include "fakes/test_pki.hpp"
+
+namespace pqbranch::crypto {
+namespace {
+
+struct Pki {
+  test::TestPki pki;
+  test::IssuedCert leaf;
+};
+
+Pki make_pki(const std::string& ca_name = "pqbranch test CA") {
+  auto pki = test::TestPki::create(test::PkiAlgorithm::ecdsa_p256, ca_name);
+  EXPECT_TRUE(pki.has_value()) << pki.error().message();
+  auto leaf = pki->issue("edge.pqb.test", test::CertRole::server);
+  EXPECT_TRUE(leaf.has_value()) << leaf.error().message();
+  return Pki{std::move(*pki), *leaf};
+}
+
+TEST(X509, DerRoundTripKeepsTheCertificate) {
+  auto p = make_pki();
+  auto cert = Certificate::load_pem(p.leaf.certificate);
+  ASSERT_TRUE(cert.has_value()) << cert.error().message();
+  auto der = cert->der().value();
+  auto again = Certificate::from_der(der);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->der().value(), der);
+  EXPECT_EQ(again->key_sha1().value(), cert->key_sha1().value());
+}
+
+TEST(X509, KeyHashIsTheSha1OfTheSubjectPublicKeyInfo) {
+  auto p = make_pki();
+  auto cert = Certificate::load_pem(p.leaf.certificate).value();
+  auto key = cert.public_key();
+  ASSERT_TRUE(key.has_value());
+  EXPECT_EQ(signature_algorithm_of(*key).value(), SignatureAlgorithm::ecdsa_p256_sha256);
+  EXPECT_EQ(cert.key_sha1().value(), sha1_digest(public_key_der(*key).value()).value());
+}
+
+TEST(X509, NamesOnlyTheIdentityInItsSubjectAltName) {
+  auto p = make_pki();
+  auto cert = Certificate::load_pem(p.leaf.certificate).value();
+  EXPECT_TRUE(cert.names_host("edge.pqb.test"));
+  EXPECT_FALSE(cert.names_host("other.pqb.test"));
+  EXPECT_FALSE(cert.names_email("edge@pqb.test"));
+  const std::array<std::uint8_t, 4> v4{192, 0, 2, 1};
+  EXPECT_FALSE(cert.names_ip(v4));
+  const std::array<std::uint8_t, 3> odd{1, 2, 3};
+  EXPECT_FALSE(cert.names_ip(odd));
+}
+
+TEST(X509, VerifiesAgainstItsIssuerOnly) {
+  auto p = make_pki();
+  auto stranger = make_pki("another CA");
+  auto leaf = Certificate::load_pem(p.leaf.certificate).value();
+  auto ca = Certificate::load_pem(p.pki.ca_file()).value();
+  auto other_ca = Certificate::load_pem(stranger.pki.ca_file()).value();
+  EXPECT_TRUE(leaf.verify_issued_by(ca).has_value());
+  auto refused = leaf.verify_issued_by(other_ca);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, errc::bad_certificate);
+  EXPECT_FALSE(refused.error().detail.empty());
+}
+
+TEST(X509, RefusesWhatIsNotACertificate) {
+  const std::vector<std::uint8_t> junk{0x30, 0x03, 0x02, 0x01, 0x00};
+  EXPECT_EQ(Certificate::from_der(junk).error().code, errc::bad_certificate);
+  auto p = make_pki();
+  auto der = Certificate::load_pem(p.leaf.certificate).value().der().value();
+  der.push_back(0);  // trailing byte
+  EXPECT_EQ(Certificate::from_der(der).error().code, errc::bad_certificate);
+  EXPECT_EQ(Certificate::load_pem(p.pki.dir() / "missing.pem").error().code, errc::file_unreadable);
+  EXPECT_EQ(Certificate::load_pem(p.leaf.private_key).error().code, errc::bad_certificate);
+}
+
+}  // namespace
+}  // namespace pqbranch::crypto
