@@ -4,13 +4,18 @@
 // (it needs xfrm). Against a running edge it
 // - measures its private memory once generation 1 is installed (one tunnel), and
 // - rotates every --interval-ms until --rotations or --seconds, then prints the latency
-//   of each rotation as the executor times it (RotationTiming: from the Connect of the
-//   attempt that succeeded to its acknowledgement), without the first (cold) one.
+//   of each rotation without the first (cold) one, twice: `keys_in_use` from the Connect of
+//   the attempt that succeeded to the new outbound SA being installed (the key exchange
+//   and both installs: what the target is for), and `ack` as the executor times it
+//   (RotationTiming: to the acknowledgement), which adds the programs' outbound drain
+//   (rotation::kOutboundDrain) on purpose: the ack promises the old outbound SA is gone.
 
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <variant>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -22,6 +27,8 @@
 #include "pqbranch/core/log.hpp"
 #include "pqbranch/core/metrics.hpp"
 #include "pqbranch/keysvc/agent_executor.hpp"
+#include "pqbranch/rotation/actions.hpp"
+#include "pqbranch/rotation/rotation_config.hpp"
 
 #include "bench_commands.hpp"
 #include "fakes/xfrm/fake_kernel.hpp"
@@ -64,8 +71,18 @@ int run_agent(const Args& args) {
     s.rotation.interval = std::chrono::milliseconds(args.number("interval-ms", 200));
     s.rotation.jitter = rotation::Duration::zero();
   };
-  options.executor = [&kernel](keysvc::AgentExecutorOptions& o) {
-    o.observer = [&kernel](const rotation::AgentAction&) {
+  // keys_in_use samples: the last Connect (the attempt that then installs) to AddSa(out).
+  using Steady = std::chrono::steady_clock;
+  std::optional<Steady::time_point> last_connect;
+  std::vector<std::chrono::microseconds> keys_in_use;
+  options.executor = [&](keysvc::AgentExecutorOptions& o) {
+    o.observer = [&](const rotation::AgentAction& a) {
+      if (std::holds_alternative<rotation::Connect>(a)) last_connect = Steady::now();
+      const auto* add = std::get_if<rotation::AddSa>(&a);
+      if (add != nullptr && add->sa.direction == xfrm::SaDirection::out && last_connect) {
+        keys_in_use.push_back(
+            std::chrono::duration_cast<std::chrono::microseconds>(Steady::now() - *last_connect));
+      }
       if (kernel->log().size() > 1024) kernel->clear_log();
     };
   };
@@ -100,10 +117,18 @@ int run_agent(const Args& args) {
   for (const keysvc::RotationTiming& t : executor.timings()) {
     if (t.generation > 1) samples.push_back(t.latency);  // the first one is cold
   }
-  fmt::print("latency rotations {} p50_us {} p99_us {} max_us {}{}\n", samples.size(),
-             percentile(samples, 50).count(), percentile(samples, 99).count(),
-             percentile(samples, 100).count(), complete ? "" : " (time limit reached)");
-  return samples.empty() ? 1 : 0;
+  if (!keys_in_use.empty()) keys_in_use.erase(keys_in_use.begin());  // generation 1, cold
+  const char* limit = complete ? "" : " (time limit reached)";
+  fmt::print("latency keys_in_use rotations {} p50_us {} p99_us {} max_us {}{}\n",
+             keys_in_use.size(), percentile(keys_in_use, 50).count(),
+             percentile(keys_in_use, 99).count(), percentile(keys_in_use, 100).count(), limit);
+  fmt::print(
+      "latency ack rotations {} p50_us {} p99_us {} max_us {} (outbound drain {} ms){}\n",
+      samples.size(), percentile(samples, 50).count(), percentile(samples, 99).count(),
+      percentile(samples, 100).count(),
+      std::chrono::duration_cast<std::chrono::milliseconds>(rotation::kOutboundDrain).count(),
+      limit);
+  return samples.empty() || keys_in_use.empty() ? 1 : 0;
 }
 
 }  // namespace pqbranch::bench

@@ -3,7 +3,7 @@
 # loopback, full mutual-TLS X25519MLKEM768 handshakes, against `openssl s_server` +
 # `openssl s_time` with the same certificates, group and cipher suites (forced with an
 # OPENSSL_CONF file), with ECDSA P-256 and with ML-DSA-65 chains; then the same rotations
-# with psk_dhe_ke resumption against the full-handshake rate. The edge serves 32 sites and
+# with psk_dhe_ke resumption against the full-handshake rate. The edge serves 128 sites and
 # the load client rotates them in turn (one connection at a time, like s_time). Runs alternate (edge, s_time,
 # edge resumed, s_time -reuse) ROUNDS times, SECONDS each, so load changes hit all alike.
 #   keysvc_rates.sh BUILD_DIR [SECONDS (2)] [ROUNDS (8)] [ALG... (ecdsa mldsa65)]
@@ -19,8 +19,10 @@ rounds=${3:-8}
 if (( $# > 3 )); then algs=("${@:4}"); else algs=(ecdsa mldsa65); fi
 
 edge_port=8443
-# Rotations go round-robin over this many sites (see bench_rotate.cpp).
-sites=32
+# Rotations go round-robin over this many sites (see bench_rotate.cpp). Enough that at
+# ~500 rotations/s no site keeps more old inbound SAs in their 5-second grace period than
+# its state file may hold (64 records): 128 sites is ~4 rotations/s, ~20 in grace, each.
+sites=128
 openssl_port=4433
 # The baseline's TLS settings, as pqbranch's contexts have them (docs/crypto.md).
 cat >"$bench_work/openssl.cnf" <<'CNF'
