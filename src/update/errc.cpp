@@ -40,6 +40,10 @@ const char* describe(errc e) noexcept {
       return "this version failed its health gate before";
     case errc::bad_time_zone:
       return "unknown time zone";
+    case errc::bad_install_request:
+      return "install request the root updater would refuse";
+    case errc::malformed_updater_result:
+      return "malformed root updater result";
   }
   return "unknown update error";
 }

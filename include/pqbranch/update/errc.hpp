@@ -31,6 +31,9 @@ enum class errc {
   pinned,          // the operator pinned another version
   failed_before,   // this version failed its health gate here once; never retried
   bad_time_zone,   // a window names a zone the tz database lacks
+  // The files shared with the root updater
+  bad_install_request,       // a request the updater would refuse (path, version, hash)
+  malformed_updater_result,  // the updater's result file is not in its format
 };
 
 const char* describe(errc e) noexcept;

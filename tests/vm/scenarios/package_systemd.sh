@@ -5,11 +5,12 @@
 # service user and network namespace; `systemctl enable --now` returns once each sent
 # READY=1; the agent completes rotations against the edge and pings cross as ESP. A key
 # file the service user cannot read (root's) makes the start fail: the control that the
-# agent does not run as root. `systemctl stop` keeps the SAs (traffic goes on).
-# Not here yet: the root updater's steps (install request, refused hash, kill and resume,
-# rollback) and removal/purge; see docs/updates.md.
+# agent does not run as root. The root updater's steps (guest/package_update_steps.sh:
+# refused hash, an upgrade with the updater killed at every step, a stream across ESP that
+# loses nothing, a rollback). `systemctl stop` keeps the SAs (traffic goes on).
+# Not here yet: removal and purge.
 # vm-root: systemd
-# vm-timeout: 900
+# vm-timeout: 1200
 source "$PQB_SOURCE_DIR/tests/vm/guest/scenario_lib.sh"
 
 version=$(sed -nE 's/^project\(pqbranch VERSION ([0-9.]+).*/\1/p' "$PQB_SOURCE_DIR/CMakeLists.txt")
@@ -190,6 +191,9 @@ for u in pqbranch-agent pqbranch-edge pqbranch-update; do
   score=$(systemd-analyze security --no-pager "$u.service" 2>/dev/null | awk '/Overall exposure level/ { for (i = 1; i < NF; i++) if ($i ~ /^[0-9]+\.[0-9]+$/) print $i, $(i + 1) }')
   vm_note "$u.service: ${score:-?}"
 done
+
+# shellcheck source=tests/vm/guest/package_update_steps.sh
+source "$PQB_SOURCE_DIR/tests/vm/guest/package_update_steps.sh"
 
 vm_step "stop keeps the SAs: traffic goes on"
 vm_expect "branch policies before stop" "$(pqb_policy_count branch)" -ge 2
