@@ -8,6 +8,11 @@
 # updater killed in both rollback steps; the outcome published for the agent.
 # Sourced by package_systemd.sh: uses its agent_deb, unit_show and the namespaces.
 
+# The stream helpers (tun_stream_*) of the tunnel library, on this scenario's LAN hosts.
+TUN_NS_BLAN=blan TUN_NS_ELAN=elan
+# shellcheck source=tests/vm/guest/tunnel_lib.sh
+source "$PQB_SOURCE_DIR/tests/vm/guest/tunnel_lib.sh"
+
 upd=/var/lib/pqbranch/update
 kept=/var/lib/pqbranch-update/packages
 state=/var/lib/pqbranch-update/state
@@ -37,11 +42,16 @@ request() {
 }
 step_of() { sed -n 's/^step=//p' "$state" 2>/dev/null; }
 updater_idle() { [[ "$(systemctl show -P ActiveState pqbranch-update.service)" != activating ]]; }
+stopped_at() { updater_idle && grep -qx "step=$1" "$state"; }
+# The updater's journal, with monotonic times, for the record (and on a failure).
+save_journal() { journalctl -b -u pqbranch-update -u pqbranch-agent -o short-monotonic --no-pager \
+  >"$PQB_VM_OUT/updater-journal.log" 2>&1 || true; }
 # wait_step STEP SECONDS: the updater ran (started by the path unit) and stopped at STEP.
 wait_step() {
-  vm_wait_for "updater stopped at step $1" "$2" bash -c \
-    "[[ \$(systemctl show -P ActiveState pqbranch-update.service) != activating ]] &&
-     grep -qx 'step=$1' $state"
+  if ! vm_wait_for_quietly "$2" stopped_at "$1"; then
+    save_journal
+    vm_fail "updater not stopped at step $1 after $2 s (state: $(tr '\n' ' ' <"$state"))"
+  fi
 }
 # resume_at KILL_STEP: start the updater again, as the boot would, killed after KILL_STEP
 # (empty: not killed); systemctl start returns when the oneshot unit has ended.
@@ -76,9 +86,6 @@ vm_expect_text "result published for the agent" "$(result_field step)" refused
 vm_expect_text "result file owner" "$(stat -c %U "$upd/result")" pqbranch
 
 vm_step "N -> N+1, the updater killed after each apply step, a UDP stream across ESP"
-TUN_NS_BLAN=blan TUN_NS_ELAN=elan
-# shellcheck source=tests/vm/guest/tunnel_lib.sh
-source "$PQB_SOURCE_DIR/tests/vm/guest/tunnel_lib.sh"
 tun_stream_start 200
 vm_wait_for "the stream reaches the far LAN" 20 tun_stream_caught_up 50
 t=$SECONDS
@@ -105,7 +112,7 @@ vm_step "N+1 -> N+2 fails its health gate: rolled back to N+1, killed in both ro
 t=$SECONDS
 resume_at rolling-back
 request /root/broken.deb "$v2"
-wait_step rolling-back 120
+wait_step rolling-back 400
 vm_note "health gate failed after $((SECONDS - t)) s (deadline 30 s)"
 resume_at rollback-check
 vm_expect_text "killed after recording" "$(step_of)" rollback-check
@@ -119,3 +126,4 @@ vm_expect_text "result step" "$(result_field step)" rolled-back
 vm_note "N+2 to rolled back: $((SECONDS - t)) s; result: $(result_field result)"
 vm_expect "ping replies lan to lan after the rollback" "$(vm_ping_received blan 10.1.0.2 10.2.0.2 3)" -eq 3
 printf 'PQB_UPDATE_HEALTH_DEADLINE=30\n' >/etc/default/pqbranch-update
+save_journal
