@@ -200,6 +200,19 @@ TEST_F(ReleaseTest, APackageOfSeveralMiBIsDownloadedByteExactAsAPrivateFile) {
   }));
 }
 
+TEST_F(ReleaseTest, AStalePartialFileOrALinkInItsPlaceIsReplacedNotFollowed) {
+  const fs::path outside = pki_->dir() / "outside";
+  write_file(outside, "must stay");
+  fs::create_symlink(outside, downloads_ / (std::string(".") + kPackage + ".partial"));
+  start();
+  auto r = download(agent(branch1_), transfer(wire::kMaxPackageBytes));
+  ASSERT_TRUE(r.value.has_value()) << r.value.error().message();
+  EXPECT_EQ(sha256(read_file(r.value->path)), sha256(package_));
+  EXPECT_EQ(read_file(outside), "must stay");
+  EXPECT_FALSE(fs::is_symlink(r.value->path));
+  EXPECT_EQ(std::distance(fs::directory_iterator(downloads_), fs::directory_iterator()), 1);
+}
+
 TEST_F(ReleaseTest, AMissingFileOrChannelIsNotFoundAndLeavesNoFile) {
   start();
   keysvc::AgentClient& c = agent(branch1_);
@@ -334,7 +347,9 @@ TEST_F(ReleaseTest, AnOversizedBodyWithoutALengthIsCutAtTheBoundAndLeavesNoFile)
   EXPECT_EQ(r.value.error(), make_error_code(errc::release_too_large)) << r.value.error().message();
   EXPECT_TRUE(downloads_empty());
   // The client stopped reading near the bound, far from the 64 MiB the server had.
-  server.reset();  // joins: the server has seen the client go
+  server->stop();
+  EXPECT_TRUE(server->client_closed_first());
+  EXPECT_LT(server->body_bytes_sent(), std::uint64_t{16} * 1024 * 1024);
 }
 
 TEST_F(ReleaseTest, AnAnnouncedOversizedBodyIsRefusedBeforeReadingIt) {
@@ -363,7 +378,8 @@ TEST_F(ReleaseTest, AStalledBodyHitsTheIdleDeadlineAndLeavesNoFile) {
   EXPECT_EQ(r.value.error(), make_error_code(errc::release_timeout)) << r.value.error().message();
   EXPECT_LT(took, seconds(4));
   EXPECT_TRUE(downloads_empty());
-  server.reset();
+  server->stop();
+  EXPECT_TRUE(server->client_closed_first());  // the client gave up; the server never ended
 }
 
 TEST_F(ReleaseTest, AServerThatNeverAnswersHitsTheOverallDeadline) {

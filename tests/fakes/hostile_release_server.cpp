@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <arpa/inet.h>
+#include <cerrno>
 #include <csignal>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -60,9 +61,13 @@ HostileReleaseServer::HostileReleaseServer(SSL_CTX* ctx, Misbehaviour m, std::ui
 }
 
 HostileReleaseServer::~HostileReleaseServer() {
+  stop();
+}
+
+void HostileReleaseServer::stop() {
   stopping_ = true;
   ::shutdown(listener_.get(), SHUT_RDWR);  // wakes the blocked accept()
-  thread_.join();
+  if (thread_.joinable()) thread_.join();
 }
 
 void HostileReleaseServer::run() {
@@ -92,11 +97,17 @@ bool HostileReleaseServer::write_all(SSL* ssl, const std::string& bytes) {
 
 void HostileReleaseServer::wait_for_close(SSL* ssl) {
   char byte = 0;
+  errno = 0;
   const int n = SSL_read(ssl, &byte, 1);  // returns when the client closes, or after 5 s
+  const int read_errno = errno;
   if (n <= 0) {
+    // The socket timeout shows as WANT_READ or as a SYSCALL error with EAGAIN; anything else
+    // (close_notify, EOF, reset) is the client going away.
     const int err = SSL_get_error(ssl, n);
-    client_closed_ = err == SSL_ERROR_ZERO_RETURN ||
-                     (err == SSL_ERROR_SYSCALL && errno != EAGAIN && errno != EWOULDBLOCK);
+    const bool timed_out =
+        err == SSL_ERROR_WANT_READ ||
+        (err == SSL_ERROR_SYSCALL && (read_errno == EAGAIN || read_errno == EWOULDBLOCK));
+    client_closed_ = !timed_out;
   }
 }
 
@@ -108,7 +119,6 @@ void HostileReleaseServer::serve(SSL* ssl) {
     if (n <= 0 || head.size() > kMaxHeadBytes) return;
     head.append(buf, static_cast<std::size_t>(n));
   }
-  ++requests_;
   const std::string length_head = fmt::format(
       "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\n\r\n",
       body_bytes_);

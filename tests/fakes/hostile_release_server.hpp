@@ -31,14 +31,16 @@ class HostileReleaseServer {
   // Listens on 127.0.0.1, any port; `ctx` (a server context) must outlive the server.
   static core::Result<std::unique_ptr<HostileReleaseServer>> start(SSL_CTX* ctx, Misbehaviour m,
                                                                    std::uint64_t body_bytes);
-  ~HostileReleaseServer();
+  ~HostileReleaseServer();  // stop()s
   HostileReleaseServer(const HostileReleaseServer&) = delete;
   HostileReleaseServer& operator=(const HostileReleaseServer&) = delete;
 
   [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
-  // Requests whose head arrived, and whether the client closed while the server waited for
+  // Stops accepting and waits for the connection being served to end (the client gone, or
+  // the 5 s socket timeout). Afterwards the counters below are final. Idempotent.
+  void stop();
+  // Whether the client closed while the server still had more to send or was waiting for
   // it (stall, announce_too_much, chunked_too_much, slow_headers).
-  [[nodiscard]] int requests() const noexcept { return requests_.load(); }
   [[nodiscard]] bool client_closed_first() const noexcept { return client_closed_.load(); }
   // Body bytes written before the server stopped.
   [[nodiscard]] std::uint64_t body_bytes_sent() const noexcept { return sent_.load(); }
@@ -57,7 +59,6 @@ class HostileReleaseServer {
   xfrm::UniqueFd listener_;
   std::uint16_t port_;
   std::atomic<bool> stopping_{false};
-  std::atomic<int> requests_{0};
   std::atomic<bool> client_closed_{false};
   std::atomic<std::uint64_t> sent_{0};
   std::thread thread_;
