@@ -44,6 +44,16 @@ LimitSettings read_limits(TableReader table) {
   return l;
 }
 
+ReleaseSettings read_releases(TableReader table) {
+  ReleaseSettings r;
+  r.directory = table.optional("directory", kind::Path{});
+  r.max_downloads = table.get("max_downloads", kind::Integer<std::uint32_t>{.min = 1, .max = 1024},
+                              r.max_downloads);
+  r.transfer_timeout = table.get("transfer_timeout", kind::Duration{.min = std::chrono::seconds{1}},
+                                 r.transfer_timeout);
+  return r;
+}
+
 EdgeTunnelSettings read_tunnel(TableReader table) {
   EdgeTunnelSettings t;
   t.local_address = table.required("local_address", kind::Address{});
@@ -68,6 +78,7 @@ EdgeConfig read_edge(TableReader root) {
   c.listen = root.array("listen", kind::SocketAddress{}, c.listen);
   c.tls = detail::read_tls(root.table("tls"));
   c.limits = read_limits(root.table("limits"));
+  c.releases = read_releases(root.table("releases"));
   c.tunnel = read_tunnel(root.table("tunnel"));
   c.nat_traversal = detail::read_nat(root.table("nat_traversal"));
   c.lifetime = detail::read_lifetime(root.table("lifetime"));

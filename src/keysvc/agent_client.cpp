@@ -22,6 +22,7 @@
 
 #include "pqbranch/crypto/certificate_name.hpp"
 #include "pqbranch/crypto/tls_failure.hpp"
+#include "pqbranch/keysvc/errc.hpp"
 #include "pqbranch/keysvc/exporter_context.hpp"
 #include "pqbranch/keysvc/session_keys.hpp"
 #include "pqbranch/keysvc/wire_mapping.hpp"
@@ -30,7 +31,11 @@
 #include "pqbranch/wire/nat_hello.hpp"
 #include "pqbranch/wire/nat_token.hpp"
 #include "pqbranch/wire/protocol.hpp"
+#include "pqbranch/wire/release_path.hpp"
 #include "pqbranch/xfrm/socket_bypass.hpp"
+
+#include "partial_file.hpp"
+#include "release_transfer.hpp"
 
 namespace pqbranch::keysvc {
 namespace asio = boost::asio;
@@ -205,11 +210,15 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
     }
   }
 
-  asio::awaitable<core::Result<void>> establish(Conn& c) {
+  // Connect and handshake within connect_timeout (and by `limit` when given).
+  asio::awaitable<core::Result<void>> establish(
+      Conn& c,
+      std::chrono::steady_clock::time_point limit = std::chrono::steady_clock::time_point::max()) {
     const config::Endpoint& ep = options.endpoints.at(c.endpoint);
     const std::string name = ep.to_string();
     auto& lowest = beast::get_lowest_layer(c.stream);
-    const auto deadline = std::chrono::steady_clock::now() + options.connect_timeout;
+    const auto deadline =
+        std::min(std::chrono::steady_clock::now() + options.connect_timeout, limit);
     tcp::resolver resolver(io);
     auto [rec, results] = co_await resolver.async_resolve(ep.host, std::to_string(ep.port), kTuple);
     if (rec) co_return net_error(rec, nullptr, "resolve " + name);
@@ -438,6 +447,119 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
     lowest.close();
   }
 
+  // --- release transfers (docs/key-service.md §9): one new connection each ---
+
+  std::map<std::uint64_t, ConnPtr> transfers;
+  std::uint64_t next_transfer = 1;
+
+  template <class T>
+  void reply(std::function<void(ReleaseReply<T>)> done, ReleaseReply<T> r) {
+    asio::post(io, [d = std::move(done), rep = std::move(r)]() mutable { d(std::move(rep)); });
+  }
+
+  // Connects, runs the exchange, closes. Errors before the exchange are release_timeout
+  // (past the deadline) or release_unavailable.
+  asio::awaitable<core::Result<void>> transfer(std::size_t endpoint, detail::ReleaseExchange x,
+                                               detail::BodySink body_sink,
+                                               std::optional<std::chrono::seconds>* retry_after) {
+    if (down) co_return core::make_error(errc::release_unavailable, "the client is shut down");
+    auto c = std::make_shared<Conn>(io, ctx);
+    c->endpoint = endpoint < options.endpoints.size() ? endpoint : 0;
+    const std::uint64_t id = next_transfer++;
+    transfers[id] = c;
+    core::Result<void> r = co_await establish(*c, x.deadline);
+    if (!r) {
+      const bool late = std::chrono::steady_clock::now() >= x.deadline;
+      r = core::make_error(late ? errc::release_timeout : errc::release_unavailable,
+                           fmt::format("{} {}: {}", x.method, x.target, r.error().detail));
+    } else {
+      x.host = options.endpoints.at(c->endpoint).to_string();
+      r = co_await detail::run_release_exchange(c->stream, c->buffer, x, body_sink, retry_after);
+      if (r) co_await shut(*c);
+    }
+    beast::get_lowest_layer(c->stream).close();
+    transfers.erase(id);
+    if (!r) metrics.add("agent_release_failures_total");
+    co_return r;
+  }
+
+  detail::ReleaseExchange exchange_for(const ReleaseTransfer& t, std::string method,
+                                       std::string target, std::uint64_t bound) const {
+    detail::ReleaseExchange x;
+    x.method = std::move(method);
+    x.target = std::move(target);
+    x.user_agent = "pqbranch-agent/" + options.agent_version;
+    x.max_bytes = std::min(t.max_bytes, bound);
+    x.deadline = std::chrono::steady_clock::now() + t.deadline;
+    x.idle_timeout = t.idle_timeout;
+    return x;
+  }
+
+  asio::awaitable<void> fetch_manifest(std::string channel, ReleaseTransfer t,
+                                       ManifestHandler done) {
+    const wire::ReleaseTarget target{channel, wire::ReleaseResource::manifest, {}};
+    auto x = exchange_for(t, "GET", wire::release_target(target), wire::kMaxManifestBytes);
+    std::string manifest;
+    const detail::BodySink to_body = [&manifest](std::span<const std::uint8_t> bytes) {
+      manifest.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());  // NOLINT
+      return core::Result<void>{};
+    };
+    ReleaseReply<std::string> rep{std::string(), std::nullopt};
+    auto r = co_await transfer(t.endpoint, std::move(x), to_body, &rep.retry_after);
+    if (r) {
+      metrics.add("agent_release_bytes_total", static_cast<std::int64_t>(manifest.size()));
+      rep.value = std::move(manifest);
+    } else {
+      rep.value = r.error();
+    }
+    reply(std::move(done), std::move(rep));
+  }
+
+  asio::awaitable<void> download(std::string channel, std::string file,
+                                 std::filesystem::path directory, ReleaseTransfer t,
+                                 PackageHandler done) {
+    ReleaseReply<DownloadedPackage> rep{DownloadedPackage{}, std::nullopt};
+    auto partial = detail::PartialFile::create(directory, file);
+    if (!partial) {
+      rep.value = partial.error();
+      reply(std::move(done), std::move(rep));
+      co_return;
+    }
+    const wire::ReleaseTarget target{channel, wire::ReleaseResource::package, file};
+    auto x = exchange_for(t, "GET", wire::release_target(target), wire::kMaxPackageBytes);
+    detail::PartialFile& out = **partial;
+    const detail::BodySink to_body = [&out](std::span<const std::uint8_t> bytes) {
+      return out.write(bytes);
+    };
+    auto r = co_await transfer(t.endpoint, std::move(x), to_body, &rep.retry_after);
+    if (r) {
+      auto path = out.commit();
+      if (path) {
+        metrics.add("agent_release_bytes_total", static_cast<std::int64_t>(out.size()));
+        rep.value = DownloadedPackage{std::move(*path), out.size()};
+      } else {
+        rep.value = path.error();
+      }
+    } else {
+      rep.value = r.error();
+    }
+    partial->reset();  // not committed: the partial file is removed here
+    reply(std::move(done), std::move(rep));
+  }
+
+  asio::awaitable<void> report(std::string channel, wire::ReleaseReport report, ReleaseTransfer t,
+                               ReportHandler done) {
+    const wire::ReleaseTarget target{channel, wire::ReleaseResource::report, {}};
+    auto x = exchange_for(t, "POST", wire::release_target(target), wire::kMaxBodyBytes);
+    x.body = wire::encode(report);
+    const detail::BodySink ignore = [](std::span<const std::uint8_t>) {
+      return core::Result<void>{};
+    };
+    ReleaseReply<void> rep{core::Result<void>{}, std::nullopt};
+    rep.value = co_await transfer(t.endpoint, std::move(x), ignore, &rep.retry_after);
+    reply(std::move(done), std::move(rep));
+  }
+
   // --- NAT traversal ---
 
   asio::awaitable<void> keepalives() {
@@ -543,9 +665,60 @@ void AgentClient::shutdown() {
     c->signal.cancel();
   }
   d.conns.clear();
+  for (auto& [id, c] : d.transfers)
+    beast::get_lowest_layer(c->stream).close();  // each transfer ends with an error
   d.keepalive.cancel();
   boost::system::error_code ignored;
   d.nat_socket.close(ignored);
+}
+
+namespace {
+
+template <class T, class Handler>
+bool refuse_names(asio::io_context& io, bool valid, const std::string& what, Handler& done) {
+  if (valid) return false;
+  asio::post(io, [d = std::move(done), w = what]() mutable {
+    d(ReleaseReply<T>{core::make_error(errc::release_bad_name, w), std::nullopt});
+  });
+  return true;
+}
+
+}  // namespace
+
+void AgentClient::fetch_release_manifest(const std::string& channel, ReleaseTransfer transfer,
+                                         ManifestHandler done) {
+  Impl& d = *impl_;
+  if (refuse_names<std::string>(d.io, wire::is_channel_name(channel),
+                                "channel '" + channel.substr(0, 40) + "'", done)) {
+    return;
+  }
+  d.spawn(d.fetch_manifest(channel, transfer, std::move(done)), "release manifest");
+}
+
+void AgentClient::download_release_package(const std::string& channel, const std::string& file,
+                                           const std::filesystem::path& directory,
+                                           ReleaseTransfer transfer, PackageHandler done) {
+  Impl& d = *impl_;
+  const bool valid = wire::is_channel_name(channel) && wire::is_package_name(file);
+  if (refuse_names<DownloadedPackage>(
+          d.io, valid,
+          "channel '" + channel.substr(0, 40) + "', file '" + file.substr(0, 140) + "'", done)) {
+    return;
+  }
+  d.spawn(d.download(channel, file, directory, transfer, std::move(done)), "release package");
+}
+
+void AgentClient::send_release_report(const std::string& channel, const wire::ReleaseReport& report,
+                                      ReleaseTransfer transfer, ReportHandler done) {
+  Impl& d = *impl_;
+  const bool valid = wire::is_channel_name(channel) && wire::is_release_version(report.version);
+  if (refuse_names<void>(
+          d.io, valid,
+          "channel '" + channel.substr(0, 40) + "', version '" + report.version.substr(0, 70) + "'",
+          done)) {
+    return;
+  }
+  d.spawn(d.report(channel, report, transfer, std::move(done)), "release report");
 }
 
 std::optional<HandshakeRecord> AgentClient::last_handshake() const {

@@ -64,6 +64,7 @@ EdgeServerOptions consistent(EdgeServerOptions o) {
       std::clamp<std::size_t>(a.max_unauthenticated_per_source, 1, a.max_per_source);
   o.max_requests = std::max<std::size_t>(o.max_requests, 1);
   o.max_body_bytes = std::min(o.max_body_bytes, wire::kMaxBodyBytes);
+  o.releases.max_downloads = std::max<std::size_t>(o.releases.max_downloads, 1);
   return o;
 }
 
@@ -357,6 +358,9 @@ EdgeServerOptions edge_server_options(const config::EdgeConfig& c) {
   o.nat_mode = c.nat_traversal.mode;
   o.nat_address = c.tunnel.local_address;
   o.nat_port = c.nat_traversal.port;
+  o.releases.directory = c.releases.directory;
+  o.releases.max_downloads = c.releases.max_downloads;
+  o.releases.transfer_timeout = ms(c.releases.transfer_timeout);
   return o;
 }
 

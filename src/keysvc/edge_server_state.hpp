@@ -60,6 +60,7 @@ struct EdgeServerState : std::enable_shared_from_this<EdgeServerState> {
   std::map<rotation::ConnectionId, boost::asio::ip::tcp::socket*> sockets;
   std::map<rotation::ConnectionId, boost::asio::steady_timer*> hello_waits;
   rotation::ConnectionId next_conn = 1;
+  std::size_t active_downloads = 0;  // release files being sent (options.releases)
   bool started = false;
   bool stopping = false;
 

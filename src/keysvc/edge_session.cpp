@@ -20,11 +20,16 @@
 #include "pqbranch/crypto/random.hpp"
 #include "pqbranch/crypto/tls_failure.hpp"
 #include "pqbranch/crypto/tls_handshake.hpp"
+#include "pqbranch/keysvc/errc.hpp"
 #include "pqbranch/keysvc/exporter_context.hpp"
+#include "pqbranch/keysvc/release_files.hpp"
 #include "pqbranch/keysvc/session_keys.hpp"
 #include "pqbranch/keysvc/wire_mapping.hpp"
 #include "pqbranch/wire/nat_token.hpp"
+#include "pqbranch/wire/release_path.hpp"
+#include "pqbranch/wire/release_report.hpp"
 
+#include "edge_file_response.hpp"
 #include "edge_server_state.hpp"
 
 namespace pqbranch::keysvc::detail {
@@ -35,7 +40,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using namespace asio::experimental::awaitable_operators;
-using Stream = beast::ssl_stream<beast::tcp_stream>;
+using Stream = TlsStream;
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kMaxHeaderBytes = 8192;
@@ -45,16 +50,18 @@ struct Answer {
   std::string body;
   bool close = false;                               // close the connection after answering
   std::optional<std::chrono::seconds> retry_after;  // busy: the Retry-After header
+  std::optional<ReleaseFile> file;                  // set: send this file instead of `body`
 };
 
 Answer error_answer(wire::ErrorCode code, std::string_view message, bool close = false) {
   const rotation::Refusal r{from_wire(code), std::string(message), std::nullopt};
   return {static_cast<http::status>(wire::http_status(code)), encode_refusal(r), close,
-          std::nullopt};
+          std::nullopt, std::nullopt};
 }
 
 Answer refusal_answer(const rotation::Refusal& r) {
-  return {static_cast<http::status>(http_status(r.code)), encode_refusal(r), false, r.retry_after};
+  return {static_cast<http::status>(http_status(r.code)), encode_refusal(r), false, r.retry_after,
+          std::nullopt};
 }
 
 // A body the decoder refused: its error code and the field it names, nothing else.
@@ -93,7 +100,7 @@ struct Session {
       co_return error_answer(wire::ErrorCode::internal, "token collision");
     }
     response.expires_seconds = static_cast<std::uint64_t>(lifetime.count());
-    co_return Answer{http::status::ok, wire::encode(response), false, std::nullopt};
+    co_return Answer{http::status::ok, wire::encode(response), false, std::nullopt, std::nullopt};
   }
 
   // Waits (bounded) for this connection's NAT hello; true once one was accepted.
@@ -137,7 +144,8 @@ struct Session {
     s->rearm();
     if (const auto* offer = std::get_if<rotation::GenerationOffer>(&answer)) {
       const auto window = s->executor.site(*site).rotation.tunnel.replay_window;
-      co_return Answer{http::status::ok, encode_offer(*offer, window), false, std::nullopt};
+      co_return Answer{http::status::ok, encode_offer(*offer, window), false, std::nullopt,
+                       std::nullopt};
     }
     co_return refusal_answer(std::get<rotation::Refusal>(answer));
   }
@@ -150,11 +158,85 @@ struct Session {
     if (a.refusal) return refusal_answer(*a.refusal);
     return {http::status::ok,
             wire::encode(wire::AckResponse{ack->generation, a.edge_outbound_installed}), false,
-            std::nullopt};
+            std::nullopt, std::nullopt};
+  }
+
+  void count_release(std::string_view kind, http::status status) {
+    s->metrics.add("edge_release_requests_total", 1,
+                   fmt::format("kind=\"{}\",status=\"{}\"", kind, static_cast<unsigned>(status)));
+  }
+
+  // POST /v1/releases/<channel>/report: logged (every field is checked, so printable and
+  // short) and counted; nothing else acts on it.
+  Answer release_report(const wire::ReleaseTarget& target, std::string_view body) {
+    auto report = wire::decode_release_report(body);
+    if (!report) {
+      Answer a = decode_error_answer(report.error());
+      count_release("report", a.status);
+      return a;
+    }
+    const std::string_view result = wire::to_string(report->result);
+    spdlog::info("key service: release report from site '{}': channel {}, version {}, {}", site_id,
+                 target.channel, report->version, result);
+    s->metrics.add("edge_release_reports_total", 1, fmt::format("result=\"{}\"", result));
+    count_release("report", http::status::ok);
+    return {http::status::ok, R"({"version":1})", false, std::nullopt, std::nullopt};
+  }
+
+  // A release route, for a site's connection (docs/key-service.md §9). Names are checked
+  // before anything touches the file system.
+  Answer release(const http::request<http::string_body>& req) {
+    auto target = wire::parse_release_target(req.target());
+    if (!target) {
+      count_release("invalid", http::status::bad_request);
+      return error_answer(wire::ErrorCode::bad_request, target.error().message());
+    }
+    if (target->resource == wire::ReleaseResource::report) {
+      if (req.method() != http::verb::post) {
+        return error_answer(wire::ErrorCode::method_not_allowed, "use POST");
+      }
+      return release_report(*target, req.body());
+    }
+    const std::string_view kind =
+        target->resource == wire::ReleaseResource::manifest ? "manifest" : "package";
+    if (req.method() != http::verb::get) {
+      return error_answer(wire::ErrorCode::method_not_allowed, "use GET");
+    }
+    const ReleaseServing& serving = options().releases;
+    if (!serving.directory) {
+      count_release(kind, http::status::not_found);
+      return error_answer(wire::ErrorCode::not_found, "this edge serves no releases");
+    }
+    if (s->active_downloads >= serving.max_downloads) {
+      count_release(kind, http::status::too_many_requests);
+      Answer a = error_answer(wire::ErrorCode::busy, "release downloads at their limit");
+      a.retry_after = kReleaseBusyRetryAfter;
+      return a;
+    }
+    auto file = open_release_file(*serving.directory, *target);
+    if (!file) {
+      const bool missing = file.error() == errc::release_not_found;
+      s->log_refusal(missing ? "release_not_found" : "release_unreadable",
+                     missing ? spdlog::level::info : spdlog::level::warn,
+                     fmt::format("{}: site '{}': {}", peer, site_id, file.error().message()));
+      const auto code = missing ? wire::ErrorCode::not_found : wire::ErrorCode::internal;
+      Answer a = error_answer(code, missing ? "no such release file" : "release file unavailable");
+      count_release(kind, a.status);
+      return a;
+    }
+    count_release(kind, http::status::ok);
+    return {http::status::ok, {}, false, std::nullopt, std::move(*file)};
   }
 
   asio::awaitable<Answer> route(const http::request<http::string_body>& req) {
     const std::string_view target = req.target();
+    if (wire::is_release_target(target)) {
+      if (!site) {
+        co_return error_answer(wire::ErrorCode::unknown_site,
+                               "the client certificate names no configured site", true);
+      }
+      co_return release(req);
+    }
     const bool get = req.method() == http::verb::get;
     const bool post = req.method() == http::verb::post;
     const bool known = target == wire::kGenerationPath || target == wire::kGenerationAckPath ||
@@ -309,6 +391,7 @@ struct Session {
   }
 
   asio::awaitable<bool> write(Stream& stream, const Answer& answer, bool keep_alive) {
+    if (answer.file) co_return co_await write_file(stream, *answer.file, keep_alive);
     http::response<http::string_body> res{answer.status, 11};
     res.set(http::field::content_type, wire::kContentType);
     res.keep_alive(keep_alive);
@@ -323,6 +406,26 @@ struct Session {
       s->metrics.add("edge_timeouts_total", 1, "stage=\"write\"");
     }
     co_return !ec;
+  }
+
+  asio::awaitable<bool> write_file(Stream& stream, const ReleaseFile& file, bool keep_alive) {
+    const ReleaseServing& serving = options().releases;
+    ++s->active_downloads;
+    const FileSendResult r = co_await send_file_response(
+        stream, file, keep_alive, options().io_timeout,
+        std::chrono::steady_clock::now() + serving.transfer_timeout, s->metrics);
+    --s->active_downloads;
+    if (r == FileSendResult::write_timeout || r == FileSendResult::transfer_timeout) {
+      const char* stage = r == FileSendResult::write_timeout ? "release_write" : "release_transfer";
+      s->metrics.add("edge_timeouts_total", 1, fmt::format("stage=\"{}\"", stage));
+      s->log_refusal(
+          fmt::format("timeout_{}", stage), spdlog::level::info,
+          fmt::format("{}: site '{}' too slow for a release file ({})", peer, site_id, stage));
+    } else if (r == FileSendResult::read_failed) {
+      s->log_refusal("release_read_failed", spdlog::level::warn,
+                     fmt::format("{}: a release file could not be read to its end", peer));
+    }
+    co_return r == FileSendResult::sent;
   }
 };
 

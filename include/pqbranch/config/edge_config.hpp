@@ -40,6 +40,14 @@ struct LimitSettings {
   Duration abandoned_generation_lifetime = std::chrono::minutes{5};
 };
 
+// [releases]: the release files the key service serves to authenticated sites
+// (docs/key-service.md §9). No directory: no releases (404).
+struct ReleaseSettings {
+  std::optional<std::filesystem::path> directory;        // <directory>/<channel>/{manifest,*.deb}
+  std::uint32_t max_downloads = 4;                       // concurrent manifest/package answers
+  Duration transfer_timeout = std::chrono::minutes{30};  // one file's whole answer
+};
+
 // [tunnel]: the edge's own side of every site's tunnel.
 struct EdgeTunnelSettings {
   core::IpAddress local_address;               // required: the edge's outer address
@@ -62,6 +70,7 @@ struct EdgeConfig {
       SocketAddress{core::IpAddress::v4({0, 0, 0, 0}), kDefaultKeyServicePort}};
   TlsSettings tls;  // tls.ca issued the sites' client certificates
   LimitSettings limits;
+  ReleaseSettings releases;
   EdgeTunnelSettings tunnel;
   NatSettings nat_traversal;
   LifetimeSettings lifetime;  // offered to the sites

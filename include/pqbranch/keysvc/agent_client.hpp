@@ -23,6 +23,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -36,6 +37,8 @@
 #include "pqbranch/crypto/tls_context.hpp"
 #include "pqbranch/crypto/tls_handshake.hpp"
 #include "pqbranch/keysvc/agent_transport.hpp"
+#include "pqbranch/keysvc/release_fetch.hpp"
+#include "pqbranch/wire/release_report.hpp"
 #include "pqbranch/xfrm/socket_bypass.hpp"
 
 namespace boost::asio {
@@ -99,6 +102,21 @@ class AgentClient final : public AgentTransport {
   void send_ack(rotation::ConnectionId conn, const rotation::GenerationAck& ack) override;
   void close(rotation::ConnectionId conn) override;
   void shutdown() override;
+
+  // Release transfers (docs/key-service.md §9), each on its own new connection. `done` is
+  // called exactly once, later, on the io_context's thread (also after shutdown(), with an
+  // error). Names are checked first (errc::release_bad_name without any connection).
+  // The manifest's bytes, at most min(transfer.max_bytes, wire::kMaxManifestBytes).
+  void fetch_release_manifest(const std::string& channel, ReleaseTransfer transfer,
+                              ManifestHandler done);
+  // The package into <directory>/<file> (see DownloadedPackage); on any failure nothing is
+  // left under either that name or the partial one.
+  void download_release_package(const std::string& channel, const std::string& file,
+                                const std::filesystem::path& directory, ReleaseTransfer transfer,
+                                PackageHandler done);
+  // POST .../report; success once the edge answered 200.
+  void send_release_report(const std::string& channel, const wire::ReleaseReport& report,
+                           ReleaseTransfer transfer, ReportHandler done);
 
   [[nodiscard]] std::optional<HandshakeRecord> last_handshake() const;
   // The bound port of the encapsulation socket; nullopt without NAT traversal.

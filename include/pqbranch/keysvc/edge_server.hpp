@@ -19,6 +19,10 @@
 // - HTTP/1.1 keep-alive, so a request and its ack share a connection. Routes:
 //   POST /v1/generation, POST /v1/generation/ack, GET /v1/nat-token. A malformed body gets
 //   an error response and never reaches the machine (no installed SA is touched).
+// - Releases (options.releases, docs/key-service.md §9): GET /v1/releases/<channel>/manifest
+//   and /<package>.deb for sites only, streamed from the file in chunks, each chunk's write
+//   within io_timeout, the whole file within transfer_timeout, at most max_downloads at
+//   once (then 429 busy); POST /v1/releases/<channel>/report is logged and counted.
 // - NAT traversal: a UDP socket (xfrm::open_natt_socket in production: bypass + ESP-in-UDP)
 //   receives NAT hellos, checked against the token of a live connection and its K_nat.
 //   A request asking for encapsulation waits up to nat_hello_wait for its hello, then gets
@@ -41,8 +45,10 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "pqbranch/config/common_settings.hpp"
@@ -72,6 +78,15 @@ inline constexpr std::chrono::seconds kRefusalLogInterval{10};
 
 using xfrm::NatSocketFactory;
 
+// Release files (docs/key-service.md §9) on the same connections as the keys.
+struct ReleaseServing {
+  std::optional<std::filesystem::path> directory;  // none: every release route is 404
+  std::size_t max_downloads = 4;  // manifests and packages being sent at once; then 429 busy
+  // One file's whole answer (each chunk's write has io_timeout on its own).
+  std::chrono::milliseconds transfer_timeout{std::chrono::minutes(30)};
+};
+inline constexpr std::chrono::seconds kReleaseBusyRetryAfter{5};
+
 struct EdgeServerOptions {
   // Key-service listeners; port 0 picks a free port (see ports()).
   std::vector<config::SocketAddress> listen;
@@ -94,6 +109,7 @@ struct EdgeServerOptions {
   NatSocketFactory open_nat_socket;  // empty: xfrm::open_natt_socket
   std::chrono::milliseconds nat_hello_wait{1000};
   std::chrono::seconds nat_token_lifetime{60};
+  ReleaseServing releases;
 };
 
 class EdgeServer {

@@ -46,6 +46,29 @@ TEST(EdgeConfig, MinimalFileGetsTheDocumentedDefaults) {
   EXPECT_EQ(c->sites[0].reqid, 0x7071'0001U);
 }
 
+TEST(EdgeConfig, ReleasesAreOffUnlessADirectoryIsGiven) {
+  const auto off = parse_edge_config(kMinimal, "edge.toml");
+  ASSERT_TRUE(off.has_value()) << off.error().message();
+  EXPECT_FALSE(off->releases.directory.has_value());
+  EXPECT_EQ(off->releases.max_downloads, 4U);
+  EXPECT_EQ(off->releases.transfer_timeout, std::chrono::minutes{30});
+
+  const auto on = parse_edge_config(with("[releases]\ndirectory = \"/srv/pqbranch/releases\"\n"
+                                         "max_downloads = 2\ntransfer_timeout = \"5m\"\n"),
+                                    "edge.toml");
+  ASSERT_TRUE(on.has_value()) << on.error().message();
+  EXPECT_EQ(on->releases.directory, std::filesystem::path("/srv/pqbranch/releases"));
+  EXPECT_EQ(on->releases.max_downloads, 2U);
+  EXPECT_EQ(on->releases.transfer_timeout, std::chrono::minutes{5});
+}
+
+TEST(EdgeConfig, ReleaseBoundsOutOfRangeOrUnknownKeysAreErrors) {
+  EXPECT_FALSE(parse_edge_config(with("[releases]\nmax_downloads = 0\n"), "e.toml").has_value());
+  EXPECT_FALSE(
+      parse_edge_config(with("[releases]\ntransfer_timeout = \"10ms\"\n"), "e.toml").has_value());
+  EXPECT_FALSE(parse_edge_config(with("[releases]\ndir = \"/srv\"\n"), "e.toml").has_value());
+}
+
 TEST(EdgeConfig, SampleInPackagingLoads) {
   const auto c = load_edge_config(test::source_dir() / "packaging" / "edge-stub.toml");
   ASSERT_TRUE(c.has_value()) << c.error().message();
