@@ -44,6 +44,8 @@ const char* describe(errc e) noexcept {
       return "install request the root updater would refuse";
     case errc::malformed_updater_result:
       return "malformed root updater result";
+    case errc::bad_update_state:
+      return "malformed agent update state";
   }
   return "unknown update error";
 }

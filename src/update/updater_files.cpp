@@ -1,6 +1,5 @@
 #include "pqbranch/update/updater_files.hpp"
 
-#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <utility>
@@ -10,40 +9,17 @@
 #include "pqbranch/core/atomic_file.hpp"
 #include "pqbranch/update/errc.hpp"
 
+#include "release_fields.hpp"
+
 namespace pqbranch::update {
 namespace {
 
+using detail::printable;
+using detail::valid_sha256;
+using detail::valid_version;
+
 constexpr std::size_t kMaxResultBytes = 4096;
 constexpr std::size_t kMaxDetail = 1024;
-
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-bool is_alnum(char c) {
-  return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-bool in(std::string_view set, char c) {
-  return set.find(c) != std::string_view::npos;
-}
-
-// The updater's own patterns (packaging/pqbranch-update, take_request).
-bool valid_version(std::string_view v) {
-  return !v.empty() && v.size() <= 64 && is_digit(v.front()) &&
-         std::ranges::all_of(v, [](char c) { return is_alnum(c) || in(".+~-", c); });
-}
-bool valid_sha256(std::string_view h) {
-  return h.size() == 64 &&
-         std::ranges::all_of(h, [](char c) { return is_digit(c) || (c >= 'a' && c <= 'f'); });
-}
-bool valid_package(std::string_view p, std::string_view dir) {
-  return p.size() >= 6 && p.size() <= 256 && p.front() == '/' && p.ends_with(".deb") &&
-         p.find("..") == std::string_view::npos && p.starts_with(dir) && p.size() > dir.size() &&
-         p[dir.size()] == '/' &&
-         std::ranges::all_of(p, [](char c) { return is_alnum(c) || in("._/+~-", c); });
-}
-bool printable(std::string_view s) {
-  return std::ranges::all_of(s, [](char c) { return c >= 0x20 && c < 0x7f; });
-}
 
 core::Error malformed(std::string detail) {
   return core::make_error(errc::malformed_updater_result, std::move(detail));
@@ -72,7 +48,7 @@ core::Result<std::string> format_install_request(const InstallRequest& r,
   if (!valid_version(r.version)) {
     return core::make_error(errc::bad_install_request, fmt::format("version '{}'", r.version));
   }
-  if (!valid_package(package, dir)) {
+  if (!detail::valid_package_path(package, dir)) {
     return core::make_error(errc::bad_install_request,
                             fmt::format("package '{}' (must be a .deb inside {})", package, dir));
   }

@@ -34,6 +34,8 @@ enum class errc {
   // The files shared with the root updater
   bad_install_request,       // a request the updater would refuse (path, version, hash)
   malformed_updater_result,  // the updater's result file is not in its format
+  // The agent's own state
+  bad_update_state,  // the agent's update state file is not in its format
 };
 
 const char* describe(errc e) noexcept;

@@ -1,0 +1,47 @@
+#include "release_fields.hpp"
+
+#include <algorithm>
+
+namespace pqbranch::update::detail {
+namespace {
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_alnum(char c) {
+  return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool in(std::string_view set, char c) {
+  return set.find(c) != std::string_view::npos;
+}
+
+}  // namespace
+
+bool valid_version(std::string_view v) {
+  return !v.empty() && v.size() <= 64 && is_digit(v.front()) &&
+         std::ranges::all_of(v, [](char c) { return is_alnum(c) || in(".+~-", c); });
+}
+
+bool valid_sha256(std::string_view h) {
+  return h.size() == 64 &&
+         std::ranges::all_of(h, [](char c) { return is_digit(c) || (c >= 'a' && c <= 'f'); });
+}
+
+bool valid_package_name(std::string_view name) {
+  return name.size() > 4 && name.size() <= 200 && name.ends_with(".deb") && name.front() != '.' &&
+         name.find("..") == std::string_view::npos &&
+         std::ranges::all_of(name, [](char c) { return is_alnum(c) || in("._+~-", c); });
+}
+
+bool valid_package_path(std::string_view p, std::string_view dir) {
+  return p.size() >= 6 && p.size() <= 256 && p.front() == '/' && p.ends_with(".deb") &&
+         p.find("..") == std::string_view::npos && p.starts_with(dir) && p.size() > dir.size() &&
+         p[dir.size()] == '/' &&
+         std::ranges::all_of(p, [](char c) { return is_alnum(c) || in("._/+~-", c); });
+}
+
+bool printable(std::string_view s) {
+  return std::ranges::all_of(s, [](char c) { return c >= 0x20 && c < 0x7f; });
+}
+
+}  // namespace pqbranch::update::detail
