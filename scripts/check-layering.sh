@@ -4,7 +4,7 @@
 #  2. every project include in include/pqbranch/<m>/ and src/<m>/ names <m> or a module that
 #     <m> may use (directly or through the modules it uses);
 #  3. OpenSSL is used only in crypto: outside include/pqbranch/crypto and src/crypto, no file
-#     of include/, src/, agent/ or edge-stub/ includes <openssl/...> or names an OpenSSL
+#     of include/, src/, agent/, edge-stub/ or release/ includes <openssl/...> or names an OpenSSL
 #     identifier (SSL_*, EVP_*, X509*, PEM_*, BIO_*, ERR_*, OPENSSL_*, d2i_*, i2d_*) outside a
 #     comment. Other modules may hold an `SSL*` from Asio and hand it to crypto functions.
 # Prints each violation as file:line and exits 1 when there is one.
@@ -68,7 +68,7 @@ for mod in "${!cmake_uses[@]}"; do
 done
 
 openssl='#[[:space:]]*include[[:space:]]*<openssl/|\<(SSL_|EVP_|X509|PEM_|BIO_|ERR_|OPENSSL_|d2i_|i2d_)'
-for d in "$top/include" "$top/src" "$top/agent" "$top/edge-stub"; do
+for d in "$top/include" "$top/src" "$top/agent" "$top/edge-stub" "$top/release"; do
   [[ -d "$d" ]] || continue
   while IFS= read -r -d '' file; do
     # Comments out: // to the end of the line, /* ... */ on one line, and lines of a block

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <fcntl.h>
 #include <string>
+#include <sys/stat.h>
 #include <system_error>
 #include <unistd.h>
 
@@ -35,6 +36,43 @@ core::Result<PkeyHandle> der_round_trip_public(EVP_PKEY* key) {
   OPENSSL_free(der);
   if (!pub) return detail::openssl_error(errc::bad_key, "decoding public key");
   return pub;
+}
+
+// Writes a memory BIO's bytes to a new file with `mode`. O_EXCL: never follow a planted
+// symlink or reuse a file with looser permissions.
+core::Result<void> write_new_file(BIO* mem, const std::filesystem::path& file,
+                                  std::string_view what, mode_t mode) {
+  const std::string name = std::string(what) + " " + file.string();
+  char* data = nullptr;
+  const long len = BIO_get_mem_data(mem, &data);
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) {
+    return core::make_error(
+        errc::file_unreadable,
+        name + ": " + std::error_code(errno, std::generic_category()).message());
+  }
+  // The umask may have narrowed the mode; a public key must stay readable.
+  if (::fchmod(fd, mode) != 0) {
+    const int e = errno;
+    ::close(fd);
+    return core::make_error(errc::file_unreadable,
+                            name + ": " + std::error_code(e, std::generic_category()).message());
+  }
+  long done = 0;
+  while (done < len) {
+    const ssize_t n = ::write(fd, data + done, static_cast<std::size_t>(len - done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int e = errno;
+      ::close(fd);
+      return core::make_error(
+          errc::file_unreadable,
+          "writing " + name + ": " + std::error_code(e, std::generic_category()).message());
+    }
+    done += n;
+  }
+  if (::close(fd) != 0) return core::make_error(errc::file_unreadable, "closing " + name);
+  return {};
 }
 
 }  // namespace
@@ -85,32 +123,32 @@ core::Result<void> write_private_key(const PrivateKey& key, const std::filesyste
       1) {
     return detail::openssl_error(errc::bad_key, "encoding private key for " + file.string());
   }
-  char* data = nullptr;
-  const long len = BIO_get_mem_data(mem.get(), &data);
-  // O_EXCL: never follow a planted symlink or reuse a file with looser permissions.
-  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return core::make_error(errc::file_unreadable,
-                            "key file " + file.string() + ": " +
-                                std::error_code(errno, std::generic_category()).message());
+  return write_new_file(mem.get(), file, "key file", 0600);
+}
+
+core::Result<PublicKey> load_public_key(const std::filesystem::path& file) {
+  const detail::ErrorQueueScope scope;
+  auto bytes = detail::read_file(file, "public key file", detail::FileKind::certificate);
+  if (!bytes) return bytes.error();
+  Bio bio(BIO_new_mem_buf(bytes->data(), static_cast<int>(bytes->size())));
+  if (!bio) return detail::openssl_error(errc::backend, "BIO_new_mem_buf");
+  PkeyHandle key(
+      PEM_read_bio_PUBKEY_ex(bio.get(), nullptr, no_passphrase, nullptr, nullptr, nullptr));
+  if (!key) {
+    return detail::openssl_error(errc::bad_key,
+                                 "public key file " + file.string() + ": no PEM public key");
   }
-  long done = 0;
-  while (done < len) {
-    const ssize_t n = ::write(fd, data + done, static_cast<std::size_t>(len - done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int e = errno;
-      ::close(fd);
-      return core::make_error(errc::file_unreadable,
-                              "writing key file " + file.string() + ": " +
-                                  std::error_code(e, std::generic_category()).message());
-    }
-    done += n;
+  return PublicKey(std::move(key));
+}
+
+core::Result<void> write_public_key(const PublicKey& key, const std::filesystem::path& file) {
+  const detail::ErrorQueueScope scope;
+  Bio mem(BIO_new(BIO_s_mem()));
+  if (!mem) return detail::openssl_error(errc::backend, "BIO_new");
+  if (PEM_write_bio_PUBKEY(mem.get(), key.native()) != 1) {
+    return detail::openssl_error(errc::bad_key, "encoding public key for " + file.string());
   }
-  if (::close(fd) != 0) {
-    return core::make_error(errc::file_unreadable, "closing key file " + file.string());
-  }
-  return {};
+  return write_new_file(mem.get(), file, "public key file", 0644);
 }
 
 core::Result<std::vector<std::uint8_t>> public_key_der(const PublicKey& key) {

@@ -2,10 +2,12 @@
 
 #include <array>
 #include <cstring>
+#include <optional>
 
 #include <fmt/format.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 
 #include "pqbranch/core/c_handle.hpp"
 #include "pqbranch/crypto/error.hpp"
@@ -20,6 +22,44 @@ using MdCtx = core::CHandle<EVP_MD_CTX, EVP_MD_CTX_free>;
 // ECDSA hashes the message first; ML-DSA and Ed25519 sign the message itself.
 const char* digest_for(SignatureAlgorithm a) noexcept {
   return a == SignatureAlgorithm::ecdsa_p256_sha256 ? "SHA256" : nullptr;
+}
+
+// The signature parameters for a context string: none without one; FIPS 204's ctx for
+// ML-DSA; for Ed25519 also the instance, Ed25519ctx (RFC 8032 §5.1). `params` must outlive
+// the init call that reads it.
+using ContextParams = std::array<OSSL_PARAM, 3>;
+
+core::Result<const OSSL_PARAM*> context_params(SignatureAlgorithm alg,
+                                               const std::optional<SignatureContext>& context,
+                                               ContextParams& params) {
+  if (!context) return nullptr;
+  const auto& c = context->value;
+  if (c.empty() || c.size() > kMaxSignatureContextBytes) {
+    return core::make_error(errc::invalid_argument,
+                            fmt::format("signature context of {} bytes (1 to {})", c.size(),
+                                        kMaxSignatureContextBytes));
+  }
+  // OpenSSL takes non-const pointers but only reads these.
+  void* bytes = const_cast<char*>(c.data());  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+  static constexpr char kInstance[] = "Ed25519ctx";
+  char* instance = const_cast<char*>(kInstance);  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+  switch (alg) {
+    case SignatureAlgorithm::ml_dsa_65:
+      params = {
+          OSSL_PARAM_construct_octet_string(OSSL_SIGNATURE_PARAM_CONTEXT_STRING, bytes, c.size()),
+          OSSL_PARAM_construct_end(), OSSL_PARAM_construct_end()};
+      return params.data();
+    case SignatureAlgorithm::ed25519:
+      params = {
+          OSSL_PARAM_construct_utf8_string(OSSL_SIGNATURE_PARAM_INSTANCE, instance, 0),
+          OSSL_PARAM_construct_octet_string(OSSL_SIGNATURE_PARAM_CONTEXT_STRING, bytes, c.size()),
+          OSSL_PARAM_construct_end()};
+      return params.data();
+    case SignatureAlgorithm::ecdsa_p256_sha256:
+      break;
+  }
+  return core::make_error(errc::invalid_argument,
+                          fmt::format("{} has no context string", to_string(alg)));
 }
 
 std::string_view type_of(EVP_PKEY* key) noexcept {
@@ -91,14 +131,20 @@ core::Result<SignatureAlgorithm> signature_algorithm_of(const PublicKey& key) {
   return signature_algorithm_of(key.native());
 }
 
-core::Result<std::vector<std::uint8_t>> sign(const PrivateKey& key,
-                                             std::span<const std::uint8_t> message) {
+namespace {
+
+core::Result<std::vector<std::uint8_t>> sign_with(const PrivateKey& key,
+                                                  std::span<const std::uint8_t> message,
+                                                  const std::optional<SignatureContext>& context) {
   const detail::ErrorQueueScope scope;
   auto alg = signature_algorithm_of(key.native());
   if (!alg) return alg.error();
+  ContextParams storage{};
+  auto params = context_params(*alg, context, storage);
+  if (!params) return params.error();
   const MdCtx ctx(EVP_MD_CTX_new());
   if (!ctx || EVP_DigestSignInit_ex(ctx.get(), nullptr, digest_for(*alg), nullptr, nullptr,
-                                    key.native(), nullptr) != 1) {
+                                    key.native(), *params) != 1) {
     return detail::openssl_error(errc::backend, fmt::format("{} sign init", to_string(*alg)));
   }
   std::size_t len = 0;
@@ -113,14 +159,18 @@ core::Result<std::vector<std::uint8_t>> sign(const PrivateKey& key,
   return sig;
 }
 
-core::Result<void> verify(const PublicKey& key, std::span<const std::uint8_t> message,
-                          std::span<const std::uint8_t> signature) {
+core::Result<void> verify_with(const PublicKey& key, std::span<const std::uint8_t> message,
+                               std::span<const std::uint8_t> signature,
+                               const std::optional<SignatureContext>& context) {
   const detail::ErrorQueueScope scope;
   auto alg = signature_algorithm_of(key.native());
   if (!alg) return alg.error();
+  ContextParams storage{};
+  auto params = context_params(*alg, context, storage);
+  if (!params) return params.error();
   const MdCtx ctx(EVP_MD_CTX_new());
   if (!ctx || EVP_DigestVerifyInit_ex(ctx.get(), nullptr, digest_for(*alg), nullptr, nullptr,
-                                      key.native(), nullptr) != 1) {
+                                      key.native(), *params) != 1) {
     return detail::openssl_error(errc::backend, fmt::format("{} verify init", to_string(*alg)));
   }
   if (EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), message.data(),
@@ -130,6 +180,29 @@ core::Result<void> verify(const PublicKey& key, std::span<const std::uint8_t> me
                             fmt::format("{} signature does not verify", to_string(*alg)));
   }
   return {};
+}
+
+}  // namespace
+
+core::Result<std::vector<std::uint8_t>> sign(const PrivateKey& key,
+                                             std::span<const std::uint8_t> message) {
+  return sign_with(key, message, std::nullopt);
+}
+
+core::Result<std::vector<std::uint8_t>> sign(const PrivateKey& key,
+                                             std::span<const std::uint8_t> message,
+                                             SignatureContext context) {
+  return sign_with(key, message, context);
+}
+
+core::Result<void> verify(const PublicKey& key, std::span<const std::uint8_t> message,
+                          std::span<const std::uint8_t> signature) {
+  return verify_with(key, message, signature, std::nullopt);
+}
+
+core::Result<void> verify(const PublicKey& key, std::span<const std::uint8_t> message,
+                          std::span<const std::uint8_t> signature, SignatureContext context) {
+  return verify_with(key, message, signature, context);
 }
 
 }  // namespace pqbranch::crypto

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -29,6 +30,27 @@ enum class Hash { sha256, sha384, sha512 };
 
 // The digest of `data` (not secret).
 core::Result<std::vector<std::uint8_t>> digest(Hash h, std::span<const std::uint8_t> data);
+
+// A digest over data that arrives in pieces (a package read from disk or the network), so it
+// never has to be held whole. Move-only; `finish` ends it (a later update or finish is
+// errc::invalid_argument).
+class HashStream {
+ public:
+  static core::Result<HashStream> create(Hash h);
+  HashStream(HashStream&&) noexcept;
+  HashStream& operator=(HashStream&&) noexcept;
+  HashStream(const HashStream&) = delete;
+  HashStream& operator=(const HashStream&) = delete;
+  ~HashStream();
+
+  core::Result<void> update(std::span<const std::uint8_t> data);
+  core::Result<std::vector<std::uint8_t>> finish();
+
+ private:
+  struct State;
+  explicit HashStream(std::unique_ptr<State> state) noexcept;
+  std::unique_ptr<State> state_;
+};
 
 // HMAC(key, data); the output is treated as key material.
 core::Result<core::SecureBytes> hmac(Hash h, std::span<const std::uint8_t> key,

@@ -56,6 +56,14 @@ core::Result<PrivateKey> load_private_key(const std::filesystem::path& file);
 // file is an error, never overwritten.
 core::Result<void> write_private_key(const PrivateKey& key, const std::filesystem::path& file);
 
+// Loads a PEM public key (SubjectPublicKeyInfo, "BEGIN PUBLIC KEY"). Public keys are not
+// secret: no permission check, but the file must be a regular file of at most 1 MiB.
+core::Result<PublicKey> load_public_key(const std::filesystem::path& file);
+
+// Writes `key` as PEM SubjectPublicKeyInfo to a new file created with mode 0644; an existing
+// file is an error, never overwritten.
+core::Result<void> write_public_key(const PublicKey& key, const std::filesystem::path& file);
+
 // DER SubjectPublicKeyInfo, the algorithm-independent way to store or send a public key.
 core::Result<std::vector<std::uint8_t>> public_key_der(const PublicKey& key);
 core::Result<PublicKey> public_key_from_der(std::span<const std::uint8_t> der);

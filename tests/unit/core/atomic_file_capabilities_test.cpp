@@ -7,23 +7,12 @@
 #include "pqbranch/core/atomic_file.hpp"
 #include "pqbranch/core/capabilities.hpp"
 
+#include "fakes/temp_dir.hpp"
+
 namespace pqbranch::core {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "pqb-atomic-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using test::TempDir;
 
 mode_t mode_of(const std::filesystem::path& p) {
   struct stat st{};
