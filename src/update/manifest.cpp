@@ -205,19 +205,6 @@ std::string sha256_hex(const std::array<std::uint8_t, 32>& digest) {
   return out;
 }
 
-bool is_channel_name(std::string_view name) noexcept {
-  return !name.empty() && name.size() <= kMaxChannelBytes &&
-         std::ranges::all_of(name, [](char c) { return is_lower_alnum(c) || c == '-'; });
-}
-
-bool is_package_file_name(std::string_view name) noexcept {
-  constexpr std::string_view kSymbols = ".+~_-";
-  return name.size() > 4 && name.size() <= kMaxPackageNameBytes && is_lower_alnum(name[0]) &&
-         name.ends_with(".deb") && std::ranges::all_of(name, [&](char c) {
-           return is_lower_alnum(c) || kSymbols.find(c) != std::string_view::npos;
-         });
-}
-
 core::Result<SignedManifest> parse_signed_manifest(std::string_view file) {
   if (file.size() > kMaxManifestBytes) {
     return core::make_error(errc::manifest_too_large,

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "pqbranch/core/release_names.hpp"
+
 namespace pqbranch::update::detail {
 namespace {
 
@@ -28,9 +30,7 @@ bool valid_sha256(std::string_view h) {
 }
 
 bool valid_package_name(std::string_view name) {
-  return name.size() > 4 && name.size() <= 200 && name.ends_with(".deb") && name.front() != '.' &&
-         name.find("..") == std::string_view::npos &&
-         std::ranges::all_of(name, [](char c) { return is_alnum(c) || in("._+~-", c); });
+  return core::is_package_file_name(name);
 }
 
 bool valid_package_path(std::string_view p, std::string_view dir) {

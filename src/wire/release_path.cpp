@@ -7,30 +7,12 @@
 namespace pqbranch::wire {
 namespace {
 
-bool lower_or_digit(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
 core::Result<ReleaseTarget> bad(std::string_view what, std::string_view text) {
   return core::make_error(errc::bad_value,
                           std::string(what) + ": '" + detail::printable(text) + "'");
 }
 
 }  // namespace
-
-bool is_channel_name(std::string_view name) noexcept {
-  return !name.empty() && name.size() <= kMaxChannelBytes &&
-         std::ranges::all_of(name, [](char c) { return lower_or_digit(c) || c == '-'; });
-}
-
-bool is_package_name(std::string_view name) noexcept {
-  constexpr std::string_view kSuffix = ".deb";
-  if (name.size() <= kSuffix.size() || name.size() > kMaxPackageNameBytes) return false;
-  if (!lower_or_digit(name.front()) || !name.ends_with(kSuffix)) return false;
-  return std::ranges::all_of(name, [](char c) {
-    return lower_or_digit(c) || c == '.' || c == '+' || c == '~' || c == '_' || c == '-';
-  });
-}
 
 bool is_release_target(std::string_view target) noexcept {
   return target.starts_with(kReleasesPrefix);

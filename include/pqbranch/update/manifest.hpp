@@ -14,15 +14,19 @@
 #include <vector>
 
 #include "pqbranch/core/error.hpp"
+#include "pqbranch/core/release_names.hpp"
 #include "pqbranch/update/utc_time.hpp"
 #include "pqbranch/update/version.hpp"
 
 namespace pqbranch::update {
 
-inline constexpr std::size_t kMaxManifestBytes = 16 * 1024;
-inline constexpr std::uint64_t kMaxPackageBytes = std::uint64_t{256} * 1024 * 1024;
-inline constexpr std::size_t kMaxChannelBytes = 32;
-inline constexpr std::size_t kMaxPackageNameBytes = 128;
+// The names and bounds the key service shares (core/release_names.hpp).
+using core::is_channel_name;
+using core::is_package_file_name;
+using core::kMaxChannelBytes;
+using core::kMaxManifestBytes;
+using core::kMaxPackageBytes;
+using core::kMaxPackageNameBytes;
 inline constexpr std::string_view kManifestHeader = "pqbranch-release 1";
 
 struct Manifest {
@@ -65,11 +69,5 @@ struct SignedManifest {
 
 // 64 lowercase hex digits, as the manifest spells a SHA-256.
 [[nodiscard]] std::string sha256_hex(const std::array<std::uint8_t, 32>& digest);
-
-// [a-z0-9-]{1,32}
-[[nodiscard]] bool is_channel_name(std::string_view name) noexcept;
-// [a-z0-9][a-z0-9.+~_-]* of at most 128 characters, ending in ".deb" (so never "." or "..",
-// never a path).
-[[nodiscard]] bool is_package_file_name(std::string_view name) noexcept;
 
 }  // namespace pqbranch::update

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "pqbranch/core/error.hpp"
+#include "pqbranch/core/release_names.hpp"
 #include "pqbranch/wire/errc.hpp"
 
 namespace pqbranch::wire {
@@ -18,17 +19,17 @@ inline constexpr std::string_view kReleasesPrefix = "/v1/releases/";
 inline constexpr std::string_view kManifestName = "manifest";
 inline constexpr std::string_view kReportName = "report";
 
-// Bounds: a channel name, a package file name, the manifest, a package, a report body.
-inline constexpr std::size_t kMaxChannelBytes = 32;
-inline constexpr std::size_t kMaxPackageNameBytes = 128;
-inline constexpr std::uint64_t kMaxManifestBytes = std::uint64_t{16} * 1024;
-inline constexpr std::uint64_t kMaxPackageBytes = std::uint64_t{256} * 1024 * 1024;
+// Names and bounds of a release, shared with the agent's checks (core/release_names.hpp);
+// and the bound of a report body.
+using core::is_channel_name;
+using core::kMaxChannelBytes;
+using core::kMaxManifestBytes;
+using core::kMaxPackageBytes;
+using core::kMaxPackageNameBytes;
 inline constexpr std::size_t kMaxReportBodyBytes = 256;
-
-// [a-z0-9-]{1,32}
-[[nodiscard]] bool is_channel_name(std::string_view name) noexcept;
-// [a-z0-9][a-z0-9.+~_-]{0,127}, ending in ".deb" (so never "." or "..").
-[[nodiscard]] bool is_package_name(std::string_view name) noexcept;
+[[nodiscard]] inline bool is_package_name(std::string_view name) noexcept {
+  return core::is_package_file_name(name);
+}
 
 enum class ReleaseResource : std::uint8_t { manifest, package, report };
 
