@@ -55,18 +55,20 @@ struct TimeZoneKind {  // an IANA name the tz database has
   }
 };
 
-const kind::Choice<std::chrono::weekday> kWeekday{{{"mon", std::chrono::Monday},
-                                                   {"tue", std::chrono::Tuesday},
-                                                   {"wed", std::chrono::Wednesday},
-                                                   {"thu", std::chrono::Thursday},
-                                                   {"fri", std::chrono::Friday},
-                                                   {"sat", std::chrono::Saturday},
-                                                   {"sun", std::chrono::Sunday}}};
+kind::Choice<std::chrono::weekday> weekday_kind() {
+  return {{{"mon", std::chrono::Monday},
+           {"tue", std::chrono::Tuesday},
+           {"wed", std::chrono::Wednesday},
+           {"thu", std::chrono::Thursday},
+           {"fri", std::chrono::Friday},
+           {"sat", std::chrono::Saturday},
+           {"sun", std::chrono::Sunday}}};
+}
 
 UpdateWindowSettings read_window(TableReader t) {
   using std::chrono::hours;
   UpdateWindowSettings w;
-  w.days = t.required_array("days", kWeekday);
+  w.days = t.required_array("days", weekday_kind());
   w.start_hour = t.required("start_hour", kind::Integer<std::uint8_t>{.min = 0, .max = 23});
   w.duration = t.required("duration", kind::Duration{.min = hours{1}, .max = hours{24}});
   w.time_zone = t.required("time_zone", TimeZoneKind{});
