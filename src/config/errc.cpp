@@ -36,6 +36,10 @@ const char* describe(errc e) noexcept {
       return "classical group not allowed";
     case errc::invalid_value:
       return "invalid setting";
+    case errc::unknown_time_zone:
+      return "unknown time zone";
+    case errc::bad_date:
+      return "bad date";
   }
   return "unknown config error";
 }

@@ -8,6 +8,7 @@
 #include "pqbranch/config/common_settings.hpp"
 #include "pqbranch/config/ikev2_config.hpp"
 #include "pqbranch/config/toml_reader.hpp"
+#include "pqbranch/config/update_config.hpp"
 #include "pqbranch/config/validation.hpp"
 
 namespace pqbranch::config::detail {
@@ -18,6 +19,8 @@ OwnershipSettings read_ownership(TableReader table);
 NatSettings read_nat(TableReader table);
 // [ikev2] with its [[ikev2.peer]] tables (ikev2_reader.cpp).
 std::vector<Ikev2PeerSettings> read_ikev2(TableReader table);
+// [update] with its [[update.window]] tables (update_reader.cpp).
+UpdateSettings read_update(TableReader table);
 spdlog::level::level_enum read_log_level(TableReader& table, spdlog::level::level_enum fallback);
 
 // Syntax, then reading (types, values, unknown keys), then validation: each stage runs only

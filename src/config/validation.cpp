@@ -221,6 +221,58 @@ void ikev2_peer(Rules& r, const AgentConfig& c, std::size_t i) {
   }
 }
 
+// Channel names travel in the manifest's URL and name: lower-case letters, digits, '-'.
+bool is_channel_name(std::string_view name) {
+  return !name.empty() && name.size() <= kMaxChannelBytes && std::ranges::all_of(name, [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';
+  });
+}
+
+void update_window(Rules& r, const UpdateSettings& u, std::size_t i) {
+  const auto& w = u.windows[i];
+  const auto key = indexed("update.window", i);
+  r.require(!w.days.empty(), key + ".days", "must name at least one day");
+  for (std::size_t j = 0; j < w.days.size(); ++j) {
+    const bool repeated = std::find(w.days.begin(), w.days.begin() + static_cast<long>(j),
+                                    w.days[j]) != w.days.begin() + static_cast<long>(j);
+    r.require(!repeated, indexed(key + ".days", j), "is listed twice");
+  }
+  r.require(w.start_hour <= 23, key + ".start_hour", "must be 0..23");
+  r.require(w.duration >= std::chrono::hours{1} && w.duration <= std::chrono::hours{24},
+            key + ".duration", "must be 1h..24h");
+  r.require(w.time_zone != nullptr, key + ".time_zone", "must be set");
+  // A window shorter than an install could never start one.
+  r.require(w.duration >= u.install_time, key + ".duration",
+            "must be at least update.install_time (" + format_duration(w.duration) + " < " +
+                format_duration(u.install_time) + ")");
+}
+
+void update(Rules& r, const UpdateSettings& u) {
+  r.require(is_channel_name(u.channel), "update.channel",
+            "must be 1.." + std::to_string(kMaxChannelBytes) + " characters of a-z, 0-9 and '-'");
+  if (u.enabled) {
+    r.require(!u.ml_dsa_65_key.empty(), "update.ml_dsa_65_key",
+              "must be set (the pinned ML-DSA-65 release key) when updates are enabled");
+    r.require(!u.ed25519_key.empty(), "update.ed25519_key",
+              "must be set (the pinned Ed25519 release key) when updates are enabled");
+  }
+  r.require(
+      u.check_interval >= std::chrono::minutes{1} && u.check_interval <= std::chrono::hours{24},
+      "update.check_interval", "must be 1m..24h");
+  r.require(u.install_time >= std::chrono::minutes{1} && u.install_time <= std::chrono::hours{4},
+            "update.install_time", "must be 1m..4h");
+  r.require(u.embargo_dates.size() <= kMaxEmbargoDates, "update.embargo_dates",
+            "must list at most " + std::to_string(kMaxEmbargoDates) + " dates");
+  for (std::size_t i = 0; i < u.embargo_dates.size(); ++i) {
+    r.require(u.embargo_dates[i].ok(), indexed("update.embargo_dates", i),
+              "must be a calendar date");
+  }
+  r.require(u.windows.size() <= kMaxUpdateWindows, "update.window",
+            "must list at most " + std::to_string(kMaxUpdateWindows) + " windows");
+  for (std::size_t i = 0; i < u.windows.size(); ++i)
+    update_window(r, u, i);
+}
+
 }  // namespace
 
 std::vector<Problem> validate(const AgentConfig& c) {
@@ -235,6 +287,7 @@ std::vector<Problem> validate(const AgentConfig& c) {
   for (std::size_t i = 0; i < c.ikev2_peers.size(); ++i)
     ikev2_peer(r, c, i);
   r.lifetime(c.lifetime);
+  update(r, c.update);
   return r.take();
 }
 

@@ -10,6 +10,7 @@
 #include "pqbranch/config/common_settings.hpp"
 #include "pqbranch/config/endpoint.hpp"
 #include "pqbranch/config/ikev2_config.hpp"
+#include "pqbranch/config/update_config.hpp"
 #include "pqbranch/core/error.hpp"
 #include "pqbranch/core/ip_address.hpp"
 
@@ -56,6 +57,8 @@ struct AgentConfig {
   OwnershipSettings ownership;
   // [[ikev2.peer]]: IKEv2 responders the agent keeps tunnels to as initiator.
   std::vector<Ikev2PeerSettings> ikev2_peers;
+  // [update]: signed releases and the interrupt windows they may be installed in.
+  UpdateSettings update;
   // The key-service tunnel ([edge], [tls], [tunnel], [rotation]). Off only when the file has
   // IKEv2 peers and no [edge] section.
   bool key_service = true;

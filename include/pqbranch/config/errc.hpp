@@ -21,7 +21,9 @@ enum class errc {
   bad_endpoint,
   unknown_group,
   classical_group_not_allowed,
-  invalid_value,  // a rule between settings is broken (e.g. soft lifetime >= hard lifetime)
+  invalid_value,      // a rule between settings is broken (e.g. soft lifetime >= hard lifetime)
+  unknown_time_zone,  // not in the tz database (or the database is unreadable)
+  bad_date,           // not a real calendar date "YYYY-MM-DD"
 };
 const char* describe(errc e) noexcept;
 PQB_ERROR_ENUM(errc, "pqbranch.config")
