@@ -212,7 +212,9 @@ TEST_F(TlsLoopback, ServerCertificateForAnotherNameIsRejectedByTheClient) {
   const auto out = run_tls_loopback(server_end(sctx, so), client_end(cctx, co));
 
   EXPECT_FALSE(out.client.handshake_ok);
-  EXPECT_EQ(out.client.failure, "edge certificate rejected: hostname mismatch");
+  EXPECT_EQ(out.client.failure,
+            "edge certificate rejected: it does not carry the expected edge name (hostname "
+            "mismatch)");
   expect_server_refused(out, RefusalReason::bad_certificate);
 }
 
@@ -225,7 +227,9 @@ TEST_F(TlsLoopback, PerConnectionServerNameOverridesTheContext) {
   auto client = client_end(cctx, co);
   client.server_name = "wrong.example";
   auto out = run_tls_loopback(server_end(sctx, so), client);
-  EXPECT_EQ(out.client.failure, "edge certificate rejected: hostname mismatch");
+  EXPECT_EQ(out.client.failure,
+            "edge certificate rejected: it does not carry the expected edge name (hostname "
+            "mismatch)");
   client.server_name = "edge.example";
   out = run_tls_loopback(server_end(sctx, so), client);
   EXPECT_TRUE(out.client.data_ok) << out.client.failure;
