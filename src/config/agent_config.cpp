@@ -10,7 +10,13 @@ namespace {
 EdgeSettings read_edge(TableReader table) {
   EdgeSettings e;
   const kind::Duration positive{.min = std::chrono::milliseconds{1}};
-  e.endpoints = table.required_array("endpoints", kind::Endpoint{});
+  const auto addresses = table.required_array("endpoints", kind::Endpoint{});
+  const auto name = table.optional("name", kind::PeerName{});
+  for (const auto& address : addresses) {
+    // Empty for an address without `name`: validation names the endpoint.
+    const std::string fallback = address.host_is_address() ? "" : address.host;
+    e.endpoints.push_back(EdgeEndpoint{address, name.value_or(fallback)});
+  }
   e.connect_timeout = table.get("connect_timeout", positive, e.connect_timeout);
   e.backoff_initial = table.get("backoff_initial", positive, e.backoff_initial);
   e.backoff_max = table.get("backoff_max", positive, e.backoff_max);

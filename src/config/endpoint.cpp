@@ -75,6 +75,15 @@ core::Result<Endpoint> Endpoint::parse(std::string_view text) {
   return Endpoint{std::string(host), static_cast<std::uint16_t>(port)};
 }
 
+bool Endpoint::host_is_address() const {
+  return static_cast<bool>(core::IpAddress::parse(host));
+}
+
+core::Result<std::string> parse_peer_name(std::string_view text) {
+  if (core::IpAddress::parse(text) || is_host_name(text)) return std::string(text);
+  return bad(text, "is neither a DNS name nor an IP address");
+}
+
 std::string Endpoint::to_string() const {
   const bool v6 = host.find(':') != std::string::npos;
   return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);

@@ -142,6 +142,10 @@ core::Result<config::Endpoint> Endpoint::parse(const toml::node& node) const {
   return parse_string_with(node, config::Endpoint::parse);
 }
 
+core::Result<std::string> PeerName::parse(const toml::node& node) const {
+  return parse_string_with(node, config::parse_peer_name);
+}
+
 core::Result<config::SocketAddress> SocketAddress::parse(const toml::node& node) const {
   return parse_string_with(node, config::SocketAddress::parse);
 }

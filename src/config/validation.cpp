@@ -116,6 +116,18 @@ bool is_interface_name(std::string_view name) {
 void key_service(Rules& r, const AgentConfig& c) {
   r.tls(c.tls);
   r.require(!c.edge.endpoints.empty(), "edge.endpoints", "must list at least one endpoint");
+  for (std::size_t i = 0; i < c.edge.endpoints.size(); ++i) {
+    const auto& e = c.edge.endpoints[i];
+    if (e.name.empty()) {
+      r.add(errc::missing_key, indexed("edge.endpoints", i),
+            in_quotes(e.to_string()) +
+                " is an IP address, so the edge's certificate cannot be checked against it: "
+                "set edge.name to the DNS name (or IP address) the edge's certificate carries");
+    } else if (!parse_peer_name(e.name)) {
+      r.add(errc::bad_endpoint, "edge.name",
+            in_quotes(e.name) + " is neither a DNS name nor an IP address");
+    }
+  }
   r.require(c.edge.connect_timeout.count() > 0, "edge.connect_timeout", "must be longer than 0s");
   r.require(c.edge.backoff_initial.count() > 0, "edge.backoff_initial", "must be longer than 0s");
   r.require(c.edge.backoff_initial <= c.edge.backoff_max, "edge.backoff_initial",

@@ -13,6 +13,7 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include "pqbranch/core/ip_address.hpp"
 #include "pqbranch/crypto/error.hpp"
 #include "pqbranch/crypto/keys.hpp"
 
@@ -132,6 +133,30 @@ core::Result<void> load_identity(SSL_CTX* ctx, const TlsOptions& o) {
   return {};
 }
 
+// The certificate must carry `name`: an IP literal as an iPAddress SAN, anything else as a
+// dNSName SAN (RFC 6125 §6.4.4: not the subject CN; no partial wildcards). Setting one kind
+// clears the other, so a name set per connection replaces the context's.
+core::Result<void> expect_name(X509_VERIFY_PARAM* param, const std::string& name) {
+  const auto fail = [&] {
+    return detail::openssl_error(errc::invalid_argument, fmt::format("peer name '{}'", name));
+  };
+  if (name.empty()) return fail();
+  if (core::IpAddress::parse(name)) {
+    if (X509_VERIFY_PARAM_set1_host(param, nullptr, 0) != 1 ||
+        X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str()) != 1) {
+      return fail();
+    }
+    return {};
+  }
+  X509_VERIFY_PARAM_set_hostflags(
+      param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
+  if (X509_VERIFY_PARAM_set1_ip(param, nullptr, 0) != 1 ||
+      X509_VERIFY_PARAM_set1_host(param, name.c_str(), name.size()) != 1) {
+    return fail();
+  }
+  return {};
+}
+
 core::Result<SslCtx> make_context(const TlsOptions& o, bool server) {
   const detail::ErrorQueueScope scope;
   if (auto ok = validate(o.group_policy); !ok) return ok.error();
@@ -185,12 +210,7 @@ core::Result<SslCtx> make_context(const TlsOptions& o, bool server) {
       return detail::openssl_error(errc::backend, "client verification settings");
     }
     if (!o.peer_name.empty()) {
-      X509_VERIFY_PARAM* param = SSL_CTX_get0_param(c);
-      X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-      if (X509_VERIFY_PARAM_set1_host(param, o.peer_name.c_str(), o.peer_name.size()) != 1) {
-        return detail::openssl_error(errc::invalid_argument,
-                                     fmt::format("peer name '{}'", o.peer_name));
-      }
+      if (auto ok = expect_name(SSL_CTX_get0_param(c), o.peer_name); !ok) return ok.error();
     }
   }
   return ctx;
@@ -246,11 +266,11 @@ core::Result<SslCtx> make_server_context(const TlsOptions& options) {
   return make_context(options, true);
 }
 
-core::Result<void> set_server_name(SSL* ssl, std::string_view name) {
+core::Result<void> set_peer_name(SSL* ssl, std::string_view name) {
   const detail::ErrorQueueScope scope;
   const std::string n(name);
-  if (n.empty() || SSL_set_tlsext_host_name(ssl, n.c_str()) != 1 ||
-      SSL_set1_host(ssl, n.c_str()) != 1) {
+  if (auto ok = expect_name(SSL_get0_param(ssl), n); !ok) return ok.error();
+  if (!core::IpAddress::parse(n) && SSL_set_tlsext_host_name(ssl, n.c_str()) != 1) {
     return detail::openssl_error(errc::invalid_argument, fmt::format("server name '{}'", n));
   }
   return {};

@@ -52,11 +52,22 @@ bool is_bad_certificate_alert(int alert) {
   }
 }
 
-std::string verify_text(const SSL* ssl) {
+// What OpenSSL's verification found, with the usual causes spelled out for an operator.
+// `required_usage` is the extendedKeyUsage this end requires of the peer.
+std::string verify_text(const SSL* ssl, std::string_view required_usage) {
   if (ssl == nullptr) return {};
   const long v = SSL_get_verify_result(ssl);
   if (v == X509_V_OK) return {};
-  return X509_verify_cert_error_string(v);
+  const std::string openssl = X509_verify_cert_error_string(v);
+  switch (v) {
+    case X509_V_ERR_HOSTNAME_MISMATCH:
+    case X509_V_ERR_IP_ADDRESS_MISMATCH:
+      return fmt::format("it does not carry the expected edge name ({})", openssl);
+    case X509_V_ERR_INVALID_PURPOSE:
+      return fmt::format("its extendedKeyUsage does not allow {} ({})", required_usage, openssl);
+    default:
+      return openssl;
+  }
 }
 
 // The codes on the queue, oldest first; the queue is left empty.
@@ -93,7 +104,7 @@ HandshakeRefusal classify_code(const SSL* ssl, unsigned long e) {
         return {RefusalReason::no_client_certificate,
                 fmt::format("client sent no certificate ({})", openssl)};
       case SSL_R_CERTIFICATE_VERIFY_FAILED: {
-        const std::string v = verify_text(ssl);
+        const std::string v = verify_text(ssl, "clientAuth");
         return {RefusalReason::bad_certificate,
                 v.empty() ? fmt::format("client certificate rejected ({})", openssl)
                           : fmt::format("client certificate rejected: {}", v)};
@@ -158,7 +169,7 @@ std::string describe_client_code(const SSL* ssl, unsigned long e) {
   if (ERR_GET_LIB(e) == ERR_LIB_SSL) {
     switch (ERR_GET_REASON(e)) {
       case SSL_R_CERTIFICATE_VERIFY_FAILED: {
-        const std::string v = verify_text(ssl);
+        const std::string v = verify_text(ssl, "serverAuth");
         return fmt::format("edge certificate rejected: {}", v.empty() ? openssl : v);
       }
       case SSL_R_UNSUPPORTED_PROTOCOL:
@@ -212,9 +223,9 @@ HandshakeRefusal classify_server_failure(const SSL* ssl, int ret) {
   return {RefusalReason::other, fmt::format("handshake failed (SSL_get_error {})", kind)};
 }
 
-HandshakeRefusal classify_server_error(unsigned long openssl_error) {
+HandshakeRefusal classify_server_error(unsigned long openssl_error, const SSL* ssl) {
   if (openssl_error == 0) return {RefusalReason::other, "handshake failed"};
-  return classify_code(nullptr, openssl_error);
+  return classify_code(ssl, openssl_error);
 }
 
 void report_server_refusal(const HandshakeRefusal& refusal, std::string_view peer,
@@ -227,6 +238,21 @@ void report_server_refusal(const HandshakeRefusal& refusal, std::string_view pee
 void count_server_refusal(const HandshakeRefusal& refusal, core::Metrics& metrics) {
   metrics.add("tls_handshake_refused_total", 1,
               fmt::format("reason=\"{}\"", to_string(refusal.reason)));
+}
+
+std::string_view peer_certificate_refusal(const SSL* ssl) {
+  if (ssl == nullptr) return "";
+  switch (SSL_get_verify_result(ssl)) {
+    case X509_V_OK:
+      return "";
+    case X509_V_ERR_HOSTNAME_MISMATCH:
+    case X509_V_ERR_IP_ADDRESS_MISMATCH:
+      return "name";
+    case X509_V_ERR_INVALID_PURPOSE:
+      return "purpose";
+    default:
+      return "chain";
+  }
 }
 
 std::string describe_client_failure(const SSL* ssl, int ret) {

@@ -68,10 +68,6 @@ core::Error net_error(const boost::system::error_code& ec, const SSL* ssl, std::
   return core::Error{ec, fmt::format("{}: {}", what, describe(ec, ssl))};
 }
 
-bool is_address(const std::string& host) {
-  return static_cast<bool>(core::IpAddress::parse(host));
-}
-
 struct Op {
   enum class Kind : std::uint8_t { request, ack, close };
   Kind kind = Kind::close;
@@ -214,7 +210,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
   asio::awaitable<core::Result<void>> establish(
       Conn& c,
       std::chrono::steady_clock::time_point limit = std::chrono::steady_clock::time_point::max()) {
-    const config::Endpoint& ep = options.endpoints.at(c.endpoint);
+    const config::Endpoint& ep = options.endpoints.at(c.endpoint).address;
     const std::string name = ep.to_string();
     auto& lowest = beast::get_lowest_layer(c.stream);
     const auto deadline =
@@ -246,9 +242,8 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
     boost::system::error_code nodelay;
     lowest.socket().set_option(tcp::no_delay(true), nodelay);
     SSL* ssl = c.stream.native_handle();
-    if (!is_address(ep.host)) {
-      if (auto s = crypto::set_server_name(ssl, ep.host); !s) co_return s.error();
-    }
+    const std::string& edge_name = options.endpoints.at(c.endpoint).name;
+    if (auto s = crypto::set_peer_name(ssl, edge_name); !s) co_return s.error();
     if (options.resume_sessions) {
       if (auto it = sessions.find(c.endpoint); it != sessions.end()) {
         if (auto o = crypto::TlsConnection(ssl).offer_session(it->second.session); !o) {
@@ -258,7 +253,12 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
     }
     lowest.expires_at(deadline);
     auto [hec] = co_await c.stream.async_handshake(asio::ssl::stream_base::client, kTuple);
-    if (hec) co_return net_error(hec, ssl, "TLS with " + name);
+    if (hec) {
+      if (const auto why = crypto::peer_certificate_refusal(ssl); !why.empty()) {
+        metrics.add("agent_edge_certificate_refused_total", 1, fmt::format("reason=\"{}\"", why));
+      }
+      co_return net_error(hec, ssl, fmt::format("TLS with {} as {}", name, edge_name));
+    }
     auto info = crypto::enforce_policy(ssl, options.tls.group_policy, metrics);
     if (!info) co_return info.error();
     c.site_id = crypto::local_common_name(ssl);
@@ -283,7 +283,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
 
   asio::awaitable<core::Result<Response>> exchange(Conn& c, http::verb verb,
                                                    std::string_view target, std::string body) {
-    const config::Endpoint& ep = options.endpoints.at(c.endpoint);
+    const config::Endpoint& ep = options.endpoints.at(c.endpoint).address;
     const std::string what = fmt::format("{} {}", std::string_view(http::to_string(verb)), target);
     http::request<http::string_body> req{verb, target, 11};
     req.set(http::field::host, ep.to_string());
@@ -602,6 +602,13 @@ core::Result<std::unique_ptr<AgentClient>> AgentClient::create(asio::io_context&
                                                                core::Metrics& metrics) {
   if (options.endpoints.empty()) {
     return core::make_error(rotation::errc::unreachable, "no key service endpoint configured");
+  }
+  for (const auto& e : options.endpoints) {
+    if (e.name.empty()) {
+      return core::make_error(config::errc::missing_key,
+                              "key service endpoint " + e.to_string() +
+                                  " has no edge name to check the edge's certificate against");
+    }
   }
   auto native = crypto::make_client_context(options.tls);
   if (!native) return native.error();

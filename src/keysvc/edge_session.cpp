@@ -292,8 +292,8 @@ struct Session {
     if (ec) {
       if (s->stopping || !s->admission.contains(conn)) co_return false;  // evicted
       if (ec.category() == asio::error::get_ssl_category()) {
-        const crypto::HandshakeRefusal refusal =
-            crypto::classify_server_error(static_cast<unsigned long>(ec.value()));
+        const crypto::HandshakeRefusal refusal = crypto::classify_server_error(
+            static_cast<unsigned long>(ec.value()), stream.native_handle());
         crypto::count_server_refusal(refusal, s->metrics);
         const std::string_view reason = crypto::to_string(refusal.reason);
         s->log_refusal(

@@ -45,10 +45,6 @@ std::string shown(std::string_view s) {
   return out;
 }
 
-bool is_lower_alnum(char c) noexcept {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
 std::optional<std::uint64_t> parse_size(std::string_view s) noexcept {
   if (s.empty() || s.size() > 9 || s[0] == '0') return std::nullopt;
   std::uint64_t v = 0;

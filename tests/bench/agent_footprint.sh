@@ -32,6 +32,7 @@ private_key = "$pki/branch-1.key"
 ca = "$pki/ca.pem"
 [edge]
 endpoints = ["127.0.0.1:$edge_port"]
+name = "edge.test"
 [tunnel]
 mode = "policy"
 local_address = "192.0.2.1"

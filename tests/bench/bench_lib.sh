@@ -47,8 +47,8 @@ bench_wait_port() {
 # bench_pki DIR ALG SITES: a CA, the edge's certificate (edge.test) and those of sites
 # branch-1 .. branch-SITES.
 bench_pki() {
-  local names=(edge.test) i
-  for ((i = 1; i <= $3; i++)); do names+=("branch-$i"); done
+  local names=(edge:edge.test) i
+  for ((i = 1; i <= $3; i++)); do names+=("site:branch-$i"); done
   "$PQB_SOURCE_DIR/scripts/test-pki.sh" "$1" "$2" "${names[@]}" >/dev/null
 }
 

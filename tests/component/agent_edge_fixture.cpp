@@ -150,9 +150,8 @@ void AgentEdgeFixture::start_agent(AgentSetup setup) {
     keysvc::AgentClientOptions& co = s.client;
     co.endpoints.clear();
     for (std::uint16_t p : setup.ports)
-      co.endpoints.push_back(config::Endpoint{setup.host, p});
+      co.endpoints.push_back(config::EdgeEndpoint{config::Endpoint{setup.host, p}, setup.name});
     co.tls = pki_->tls_options(cert);
-    co.tls.peer_name.clear();  // connecting by address: the chain to the CA is checked
     co.connect_timeout = std::chrono::seconds(2);
     co.io_timeout = std::chrono::seconds(2);
     co.bypass_tunnel = false;  // the netns tests cover the bypass

@@ -70,6 +70,7 @@ class AgentEdgeFixture : public ::testing::Test {
     keysvc::FaultHook fault;
     bool nat = false;                // NAT traversal (the edge's nat_traversal must be on too)
     std::string host = "127.0.0.1";  // of every endpoint; a DNS name is sent as SNI
+    std::string name = "edge.test";  // the edge name every endpoint expects
     std::function<void(keysvc::AgentClientOptions&)> tweak;  // last word on the client
   };
   void start_agent(AgentSetup setup);

@@ -375,9 +375,8 @@ TEST_F(AgentEdge, AnotherSitesCertificateGetsNothingOfThatSite) {
   FakeKernel impostor_kernel(clock_);
   core::Metrics impostor_metrics;
   keysvc::AgentClientOptions co;
-  co.endpoints = {config::Endpoint{"127.0.0.1", edge_port()}};
+  co.endpoints = {config::EdgeEndpoint{config::Endpoint{"127.0.0.1", edge_port()}, "edge.test"}};
   co.tls = pki_->tls_options(branch2_);
-  co.tls.peer_name.clear();
   co.bypass_tunnel = false;
   auto impostor_client = keysvc::AgentClient::create(io_, co, impostor_metrics);
   ASSERT_TRUE(impostor_client.has_value());
@@ -413,7 +412,6 @@ TEST_F(AgentEdge, AnotherSitesCertificateGetsNothingOfThatSite) {
   // A certificate whose CN is no site gets refused outright and nothing is installed.
   FakeKernel stranger_kernel(clock_);
   co.tls = pki_->tls_options(stranger_);
-  co.tls.peer_name.clear();
   auto stranger_client = keysvc::AgentClient::create(io_, co, impostor_metrics);
   ASSERT_TRUE(stranger_client.has_value());
   eo.state_file = agent_state_ / "stranger.json";
@@ -507,6 +505,7 @@ TEST_F(AgentEdge, DnsNameEndpointIsSentAsSniAndMustMatchTheEdgeCertificate) {
   start_edge();
   AgentSetup setup;
   setup.host = "localhost";
+  setup.name = "localhost";  // what [edge] makes of a DNS endpoint without a name
   start_agent(setup);
   ASSERT_TRUE(run_until_agent_generation(2));
   EXPECT_EQ(client().last_handshake()->endpoint, fmt::format("localhost:{}", edge_port()));
@@ -520,6 +519,89 @@ TEST_F(AgentEdge, DnsNameEndpointIsSentAsSniAndMustMatchTheEdgeCertificate) {
   start_agent(setup);
   ASSERT_TRUE(run_until([&] { return agent().status().consecutive_failures >= 1; }));
   EXPECT_TRUE(logs_->contains("edge certificate rejected")) << agent().status().last_error;
+}
+
+// What an agent connecting by address must not accept: an edge on the endpoint's address
+// whose certificate chains to the CA but is not the edge's. The agent refuses it at TLS,
+// says why, counts it, and sends that server no request.
+struct ImpostorCase {
+  const char* test_name;
+  const char* cn;
+  const char* san;
+  CertRole role;
+  const char* label;  // agent_edge_certificate_refused_total{reason}
+  const char* log;
+};
+
+class EdgeIdentity : public AgentEdge, public ::testing::WithParamInterface<ImpostorCase> {};
+
+TEST_P(EdgeIdentity, AnEdgeOnTheEndpointsAddressWithoutTheEdgesCertificateIsRefused) {
+  const ImpostorCase& c = GetParam();
+  edge_cert_ = pki_->issue(c.cn, c.role, {c.san}).value();
+  start_edge();
+  start_agent();  // 127.0.0.1, expecting "edge.test"
+  ASSERT_TRUE(run_until([&] { return agent().status().consecutive_failures >= 2; }));
+  EXPECT_TRUE(logs_->contains(c.log)) << agent().status().last_error;
+  EXPECT_NE(agent().status().last_error.find("as edge.test"), std::string::npos)
+      << agent().status().last_error;
+  EXPECT_GE(agent_metrics_.value("agent_edge_certificate_refused_total",
+                                 fmt::format("reason=\"{}\"", c.label)),
+            2);
+  EXPECT_FALSE(client().last_handshake());
+  // The impostor got no request: it issued nothing and the agent installed nothing.
+  EXPECT_EQ(edge_site1().generation(), 0U);
+  for (FakeKernel* k : {&agent_kernel_, &edge_kernel_}) {
+    for (const auto& sa : k->sas())
+      EXPECT_TRUE(sa.larval) << "installed SA 0x" << std::hex << sa.spi;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    AgentEdge, EdgeIdentity,
+    ::testing::Values(
+        // Another site's certificate, with both usages as scripts/test-pki.sh issued them.
+        ImpostorCase{"AnotherSitesCertificate", "branch-3", "DNS:branch-3",
+                     CertRole::client_and_server, "name", "does not carry the expected edge name"},
+        // The right chain and usage, another name.
+        ImpostorCase{"ACertificateForAnotherName", "edge.other", "DNS:edge.other", CertRole::server,
+                     "name", "does not carry the expected edge name"},
+        // The edge's name, but a client certificate (extendedKeyUsage clientAuth only).
+        ImpostorCase{"TheEdgesNameWithoutServerAuth", "edge-client", "DNS:edge.test",
+                     CertRole::client, "purpose", "extendedKeyUsage does not allow serverAuth"}),
+    [](const auto& param_info) { return std::string(param_info.param.test_name); });
+
+// An edge name that is an IP address is matched against the certificate's iPAddress SANs:
+// a DNS SAN of the same text does not do.
+TEST_F(AgentEdge, AnAddressAsEdgeNameMatchesOnlyAnIpAddressSan) {
+  edge_cert_ = pki_->issue("edge-by-address", CertRole::server, {"IP:127.0.0.1"}).value();
+  start_edge();
+  AgentSetup setup;
+  setup.name = "127.0.0.1";
+  start_agent(setup);
+  ASSERT_TRUE(run_until_agent_generation(2));
+  stop_agent();
+
+  const std::uint16_t port = edge_port();
+  stop_edge();
+  edge_cert_ = pki_->issue("edge-by-dns", CertRole::server, {"DNS:127.0.0.1"}).value();
+  start_edge(port);
+  start_agent(setup);
+  ASSERT_TRUE(run_until([&] { return agent().status().consecutive_failures >= 1; }));
+  EXPECT_TRUE(logs_->contains("does not carry the expected edge name"))
+      << agent().status().last_error;
+  EXPECT_GE(agent_metrics_.value("agent_edge_certificate_refused_total", "reason=\"name\""), 1);
+}
+
+TEST(AgentClientOptions, AnEndpointWithoutAnEdgeNameIsRefused) {
+  boost::asio::io_context io;
+  core::Metrics metrics;
+  keysvc::AgentClientOptions o;
+  o.endpoints = {config::EdgeEndpoint{config::Endpoint{"127.0.0.1", 8443}, ""}};
+  auto client = keysvc::AgentClient::create(io, o, metrics);
+  ASSERT_FALSE(client.has_value());
+  EXPECT_EQ(client.error(), config::errc::missing_key);
+  EXPECT_NE(client.error().message().find("127.0.0.1:8443 has no edge name"), std::string::npos)
+      << client.error().message();
 }
 
 }  // namespace

@@ -48,7 +48,8 @@ class AssemblyTest : public ::testing::Test {
 
   config::AgentConfig agent_config(std::uint16_t edge_port) {
     auto c = branch1_agent_config(pki_->dir() / "agent");
-    c.edge.endpoints = {config::Endpoint{"127.0.0.1", edge_port}};
+    c.edge.endpoints = {
+        config::EdgeEndpoint{config::Endpoint{"127.0.0.1", edge_port}, "edge.test"}};
     c.tls.certificate = branch1_.certificate;
     c.tls.private_key = branch1_.private_key;
     c.tls.ca = pki_->ca_file();
@@ -109,7 +110,6 @@ TEST_F(AssemblyTest, AgentFromConfigInstallsPoliciesAndRotatesAgainstTheEdgeAsse
 
   app::AgentAssemblyOptions ao;
   ao.settings = [](app::AgentSettings& s) {
-    s.client.tls.peer_name.clear();  // by address: the chain is checked
     s.client.bypass_tunnel = false;
     s.rotation.interval = std::chrono::milliseconds(20);
     s.rotation.jitter = rotation::Duration::zero();

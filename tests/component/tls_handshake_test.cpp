@@ -212,7 +212,9 @@ TEST_F(TlsLoopback, ServerCertificateForAnotherNameIsRejectedByTheClient) {
   const auto out = run_tls_loopback(server_end(sctx, so), client_end(cctx, co));
 
   EXPECT_FALSE(out.client.handshake_ok);
-  EXPECT_EQ(out.client.failure, "edge certificate rejected: hostname mismatch");
+  EXPECT_EQ(out.client.failure,
+            "edge certificate rejected: it does not carry the expected edge name (hostname "
+            "mismatch)");
   expect_server_refused(out, RefusalReason::bad_certificate);
 }
 
@@ -225,7 +227,9 @@ TEST_F(TlsLoopback, PerConnectionServerNameOverridesTheContext) {
   auto client = client_end(cctx, co);
   client.server_name = "wrong.example";
   auto out = run_tls_loopback(server_end(sctx, so), client);
-  EXPECT_EQ(out.client.failure, "edge certificate rejected: hostname mismatch");
+  EXPECT_EQ(out.client.failure,
+            "edge certificate rejected: it does not carry the expected edge name (hostname "
+            "mismatch)");
   client.server_name = "edge.example";
   out = run_tls_loopback(server_end(sctx, so), client);
   EXPECT_TRUE(out.client.data_ok) << out.client.failure;
@@ -367,36 +371,76 @@ TEST_F(TlsLoopback, ResumptionStillRunsTheHybridKeyExchange) {
   EXPECT_FALSE(resumed.client.exported[0].equals(full.client.exported[0].span()));
 }
 
-// scripts/test-pki.sh issues chains our contexts accept, for both algorithms.
-class TestPkiScript : public ::testing::TestWithParam<std::string> {};
+// scripts/test-pki.sh issues chains our contexts accept, for both algorithms, and each
+// certificate only for its role.
+class TestPkiScript : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    const std::string cmd = (source_dir() / "scripts/test-pki.sh").string() + " " + dir_.string() +
+                            " " + GetParam() +
+                            " edge:edge.example,127.0.0.1 site:site-9 >/dev/null";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  }
+  // TLS options presenting NAME's certificate.
+  [[nodiscard]] crypto::TlsOptions as(const std::string& name) const {
+    crypto::TlsOptions o;
+    o.ca_file = dir_ / "ca.pem";
+    o.certificate_file = dir_ / (name + ".pem");
+    o.private_key_file = dir_ / (name + ".key");
+    return o;
+  }
+  // A handshake with `server` serving and `client` connecting.
+  static LoopbackOutcome connect(const crypto::TlsOptions& so, const crypto::TlsOptions& co) {
+    auto sctx = crypto::make_server_context(so);
+    auto cctx = crypto::make_client_context(co);
+    EXPECT_TRUE(sctx) << sctx.error().message();
+    EXPECT_TRUE(cctx) << cctx.error().message();
+    if (!sctx || !cctx) return {};
+    core::Metrics metrics;
+    return run_tls_loopback({sctx->get(), so.group_policy, &metrics, {}, {}},
+                            {cctx->get(), co.group_policy, &metrics, {}, {}});
+  }
+
+  TestPki scratch_ = TestPki::create(PkiAlgorithm::ecdsa_p256).value();  // for its temp dir
+  std::filesystem::path dir_ = scratch_.dir() / "script";
+};
 
 TEST_P(TestPkiScript, IssuesChainsThatNegotiateTheHybridGroup) {
-  const auto scratch = TestPki::create(PkiAlgorithm::ecdsa_p256).value();  // for its temp dir
-  const auto dir = scratch.dir() / "script";
-  const std::string cmd = (source_dir() / "scripts/test-pki.sh").string() + " " + dir.string() +
-                          " " + GetParam() + " edge.example site-9 >/dev/null";
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-
-  crypto::TlsOptions so;
-  so.ca_file = dir / "ca.pem";
-  so.certificate_file = dir / "edge.example.pem";
-  so.private_key_file = dir / "edge.example.key";
-  crypto::TlsOptions co = so;
-  co.certificate_file = dir / "site-9.pem";
-  co.private_key_file = dir / "site-9.key";
+  crypto::TlsOptions co = as("site-9");
   co.peer_name = "edge.example";
-  auto sctx = crypto::make_server_context(so);
-  auto cctx = crypto::make_client_context(co);
-  ASSERT_TRUE(sctx) << sctx.error().message();
-  ASSERT_TRUE(cctx) << cctx.error().message();
-  core::Metrics metrics;
-  const auto out = run_tls_loopback({sctx->get(), so.group_policy, &metrics, {}, {}},
-                                    {cctx->get(), co.group_policy, &metrics, {}, {}});
+  const auto out = connect(as("edge.example"), co);
   ASSERT_TRUE(out.client.info.has_value()) << out.client.failure;
   EXPECT_EQ(out.client.info->group, "X25519MLKEM768");
   EXPECT_EQ(out.server.info->peer_common_name, "site-9");
   EXPECT_EQ(out.client.info->peer_signature,
             GetParam() == "mldsa65" ? "mldsa65" : "ecdsa_secp256r1_sha256");
+}
+
+TEST_P(TestPkiScript, TheEdgesCertificateCarriesItsAddressAndRolesDoNotSwap) {
+  crypto::TlsOptions by_address = as("site-9");
+  by_address.peer_name = "127.0.0.1";
+  const auto ok = connect(as("edge.example"), by_address);
+  EXPECT_TRUE(ok.client.info.has_value()) << ok.client.failure;
+
+  // A site's certificate serving: the client refuses it (no serverAuth).
+  crypto::TlsOptions to_site = as("edge.example");
+  to_site.peer_name = "site-9";
+  const auto site_serving = connect(as("site-9"), to_site);
+  EXPECT_FALSE(site_serving.client.info.has_value());
+  EXPECT_NE(site_serving.client.failure.find("extendedKeyUsage does not allow serverAuth"),
+            std::string::npos)
+      << site_serving.client.failure;
+
+  // The edge's certificate as a client's: the server refuses it (no clientAuth).
+  crypto::TlsOptions edge_as_client = as("edge.example");
+  edge_as_client.peer_name = "edge.example";
+  const auto edge_client = connect(as("edge.example"), edge_as_client);
+  EXPECT_FALSE(edge_client.server.handshake_ok);
+  ASSERT_TRUE(edge_client.server.refusal.has_value());
+  EXPECT_EQ(edge_client.server.refusal->reason, crypto::RefusalReason::bad_certificate);
+  EXPECT_NE(edge_client.server.refusal->text.find("extendedKeyUsage does not allow clientAuth"),
+            std::string::npos)
+      << edge_client.server.refusal->text;
 }
 
 INSTANTIATE_TEST_SUITE_P(Algorithms, TestPkiScript, ::testing::Values("mldsa65", "ecdsa"),

@@ -95,7 +95,7 @@ void connect_client(std::uint16_t port, const TlsEnd& end, SSL_SESSION* resume,
   }
   const crypto::Ssl ssl(SSL_new(end.ctx));
   SSL_set_fd(ssl.get(), sock.fd);
-  if (!end.server_name.empty()) (void)crypto::set_server_name(ssl.get(), end.server_name);
+  if (!end.server_name.empty()) (void)crypto::set_peer_name(ssl.get(), end.server_name);
   if (resume != nullptr) SSL_set_session(ssl.get(), resume);
   const int ret = SSL_connect(ssl.get());
   if (ret != 1) {

@@ -46,7 +46,20 @@ struct CertSpec {
   std::string name;
   bool ca = false;
   CertRole role = CertRole::server;
+  std::vector<std::string> alt_names;
 };
+
+std::string usages_of(CertRole role) {
+  switch (role) {
+    case CertRole::server:
+      return "serverAuth";
+    case CertRole::client:
+      return "clientAuth";
+    case CertRole::client_and_server:
+      return "serverAuth,clientAuth";
+  }
+  return "clientAuth";
+}
 
 // Builds and signs one certificate; a null issuer means self-signed.
 core::Result<X509Handle> make_cert(const CertSpec& spec, EVP_PKEY* subject_key, X509* issuer,
@@ -86,12 +99,12 @@ core::Result<X509Handle> make_cert(const CertSpec& spec, EVP_PKEY* subject_key, 
             {NID_key_usage, "critical,digitalSignature"},
             {NID_subject_key_identifier, "hash"},
             {NID_authority_key_identifier, "keyid:always"}};
-    if (spec.role == CertRole::server) {
-      exts.emplace_back(NID_ext_key_usage, "serverAuth");
-      exts.emplace_back(NID_subject_alt_name, "DNS:" + spec.name);
-    } else {
-      exts.emplace_back(NID_ext_key_usage, "clientAuth");
-    }
+    exts.emplace_back(NID_ext_key_usage, usages_of(spec.role));
+    std::string alt_names;
+    for (const auto& n : spec.alt_names)
+      alt_names += (alt_names.empty() ? "" : ",") + n;
+    if (alt_names.empty() && spec.role != CertRole::client) alt_names = "DNS:" + spec.name;
+    if (!alt_names.empty()) exts.emplace_back(NID_subject_alt_name, alt_names);
   }
   for (const auto& [nid, value] : exts) {
     if (auto ok = add_ext(cert.get(), signer, nid, value); !ok) return ok.error();
@@ -137,21 +150,24 @@ core::Result<TestPki> TestPki::create(PkiAlgorithm algorithm, const std::string&
   const std::filesystem::path dir(templ);
   auto key = crypto::generate_signing_key(signature_of(algorithm));
   if (!key) return key.error();
-  auto cert = make_cert({ca_name, true, CertRole::server}, key->native(), nullptr, key->native(),
-                        algorithm);
+  auto cert = make_cert({ca_name, true, CertRole::server, {}}, key->native(), nullptr,
+                        key->native(), algorithm);
   if (!cert) return cert.error();
   TestPki pki(dir, algorithm, std::move(*key), std::move(*cert));
   if (auto ok = write_cert(pki.ca_cert_.get(), pki.ca_file()); !ok) return ok.error();
   return pki;
 }
 
-core::Result<IssuedCert> TestPki::issue(const std::string& name, CertRole role) {
+core::Result<IssuedCert> TestPki::issue(const std::string& name, CertRole role,
+                                        const std::vector<std::string>& alt_names,
+                                        const std::string& file_stem) {
   auto key = crypto::generate_signing_key(signature_of(algorithm_));
   if (!key) return key.error();
-  auto cert =
-      make_cert({name, false, role}, key->native(), ca_cert_.get(), ca_key_.native(), algorithm_);
+  auto cert = make_cert({name, false, role, alt_names}, key->native(), ca_cert_.get(),
+                        ca_key_.native(), algorithm_);
   if (!cert) return cert.error();
-  IssuedCert out{dir_ / (name + ".pem"), dir_ / (name + ".key")};
+  const std::string stem = file_stem.empty() ? name : file_stem;
+  IssuedCert out{dir_ / (stem + ".pem"), dir_ / (stem + ".key")};
   if (auto ok = write_cert(cert->get(), out.certificate); !ok) return ok.error();
   if (auto ok = crypto::write_private_key(*key, out.private_key); !ok) return ok.error();
   return out;

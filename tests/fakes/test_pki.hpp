@@ -1,11 +1,13 @@
 #pragma once
 // A throw-away PKI for tests, made with the OpenSSL API: a CA and leaf certificates
-// (ML-DSA-65 or ECDSA P-256; CN = the name, e.g. a site id; server certificates carry the
-// name as a DNS SAN) written into a private temporary directory that is removed when the
-// TestPki goes. Key files are created with mode 0600.
+// (ML-DSA-65 or ECDSA P-256; CN = the name, e.g. a site id) written into a private
+// temporary directory that is removed when the TestPki goes. Key files are created with
+// mode 0600. As scripts/test-pki.sh: a server (edge) certificate has extendedKeyUsage
+// serverAuth only and the name as a DNS SAN, a client (site) certificate clientAuth only.
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <openssl/x509.h>
 
@@ -17,7 +19,9 @@
 namespace pqbranch::test {
 
 enum class PkiAlgorithm { ml_dsa_65, ecdsa_p256 };
-enum class CertRole { server, client };
+// client_and_server: both usages, as any TLS end (what test-pki.sh once issued for every
+// name), for tests of the name check alone.
+enum class CertRole { server, client, client_and_server };
 
 struct IssuedCert {
   std::filesystem::path certificate;  // <dir>/<name>.pem
@@ -36,8 +40,13 @@ class TestPki {
   TestPki& operator=(const TestPki&) = delete;
   ~TestPki();  // removes the directory and everything in it
 
-  // A leaf certificate signed by the CA, valid from an hour ago for 30 days.
-  core::Result<IssuedCert> issue(const std::string& name, CertRole role);
+  // A leaf certificate signed by the CA, valid from an hour ago for 30 days. Its SANs are
+  // `alt_names` in OpenSSL's syntax ("DNS:edge.test", "IP:127.0.0.1") if any, else
+  // "DNS:<name>" for a server role and none for a client. `file_stem` names the files
+  // (default: `name`), for a second certificate with the same name.
+  core::Result<IssuedCert> issue(const std::string& name, CertRole role,
+                                 const std::vector<std::string>& alt_names = {},
+                                 const std::string& file_stem = {});
 
   [[nodiscard]] const std::filesystem::path& dir() const noexcept { return dir_; }
   [[nodiscard]] std::filesystem::path ca_file() const { return dir_ / "ca.pem"; }

@@ -83,6 +83,7 @@ private_key = "{}"
 ca = "{}"
 [edge]
 endpoints = ["192.0.2.1:8443"]
+name = "edge.test"
 connect_timeout = "2s"
 backoff_initial = "100ms"
 backoff_max = "500ms"

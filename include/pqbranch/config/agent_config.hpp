@@ -20,7 +20,10 @@ inline constexpr std::string_view kDefaultAgentConfigPath = "/etc/pqbranch/agent
 
 // [edge]: the edge's key service; endpoints are replicas of one edge, tried in order.
 struct EdgeSettings {
-  std::vector<Endpoint> endpoints;                      // required, at least one
+  // Required, at least one. Each one's name is `name` from the file if set, else its host
+  // when that is a DNS name; an IP endpoint without `name` is a config error, since the
+  // edge's certificate could then not be checked for who it is.
+  std::vector<EdgeEndpoint> endpoints;
   Duration connect_timeout = std::chrono::seconds{10};  // TCP connect plus TLS handshake
   Duration backoff_initial = std::chrono::seconds{1};   // first retry delay; doubles, with jitter
   Duration backoff_max = std::chrono::minutes{2};

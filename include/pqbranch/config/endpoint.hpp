@@ -19,7 +19,22 @@ struct Endpoint {
   // errc::bad_endpoint unless "name:port", "a.b.c.d:port" or "[v6]:port", port 1..65535.
   static core::Result<Endpoint> parse(std::string_view text);
   [[nodiscard]] std::string to_string() const;  // brackets an IPv6 host again
+  [[nodiscard]] bool host_is_address() const;   // an IP literal, not a DNS name
   friend bool operator==(const Endpoint&, const Endpoint&) = default;
+};
+
+// The name a peer's certificate must carry: a DNS name (RFC 1123 syntax; matched against
+// its dNSName SANs) or an IP address without brackets (matched against its iPAddress SANs).
+// errc::bad_endpoint otherwise.
+core::Result<std::string> parse_peer_name(std::string_view text);
+
+// One replica of the edge: where the agent connects, and the name the edge's certificate
+// must carry there (docs/config.md, [edge] name). The agent checks it on every connection.
+struct EdgeEndpoint {
+  Endpoint address;
+  std::string name;  // a DNS name or an IP address (parse_peer_name)
+  [[nodiscard]] std::string to_string() const { return address.to_string(); }
+  friend bool operator==(const EdgeEndpoint&, const EdgeEndpoint&) = default;
 };
 
 struct SocketAddress {

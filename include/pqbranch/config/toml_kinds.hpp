@@ -86,6 +86,11 @@ struct Endpoint {  // "host:port"
   [[nodiscard]] core::Result<config::Endpoint> parse(const toml::node& node) const;
 };
 
+struct PeerName {  // a DNS name or an IP address a certificate must carry
+  using value_type = std::string;
+  [[nodiscard]] core::Result<std::string> parse(const toml::node& node) const;
+};
+
 struct SocketAddress {  // "address:port"
   using value_type = config::SocketAddress;
   [[nodiscard]] core::Result<config::SocketAddress> parse(const toml::node& node) const;

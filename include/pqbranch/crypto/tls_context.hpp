@@ -17,9 +17,13 @@
 //   and never psk_ke. Early data (0-RTT, RFC 8446 §2.3) is off: max_early_data and
 //   recv_max_early_data are 0.
 // - Server: SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT against the CA, whose names go
-//   into the CertificateRequest; the peer must present a client-purpose certificate.
-// - Client: verifies the server's chain against the CA (server purpose) and, when
-//   peer_name is set, that the server certificate matches that DNS name.
+//   into the CertificateRequest; the purpose is set explicitly to X509_PURPOSE_SSL_CLIENT,
+//   so a client certificate whose extendedKeyUsage lacks clientAuth is refused.
+// - Client: verifies the server's chain against the CA with the purpose set explicitly to
+//   X509_PURPOSE_SSL_SERVER (an extendedKeyUsage without serverAuth is refused) and the
+//   server certificate's name: peer_name for the context, set_peer_name per connection. A
+//   DNS name must match a dNSName SAN (no partial wildcards, never the subject CN), an IP
+//   address an iPAddress SAN.
 // - Certificate and key files: errors name the file; the key file must be mode 0600 or 0400
 //   (refused otherwise, see keys.hpp), and the key must match the certificate.
 //
@@ -78,8 +82,9 @@ struct TlsOptions {
   std::filesystem::path ca_file;           // PEM: the CA(s) the peer's chain must end in
   std::filesystem::path certificate_file;  // PEM: our certificate, then any intermediates
   std::filesystem::path private_key_file;  // PEM, mode 0600 or 0400
-  // Client only: the DNS name the server's certificate must carry (SAN). Empty: chain and
-  // purpose checks only.
+  // Client only: the name the server's certificate must carry, a DNS name or an IP address
+  // (see the header). Empty: none for the context; then every connection must be given one
+  // with set_peer_name, or only the chain and purpose are checked.
   std::string peer_name;
 };
 
@@ -88,8 +93,9 @@ struct TlsOptions {
 core::Result<SslCtx> make_client_context(const TlsOptions& options);
 core::Result<SslCtx> make_server_context(const TlsOptions& options);
 
-// For one client connection: sends `name` as SNI and requires the server certificate to
-// match it (overrides the context's peer_name for this connection).
-core::Result<void> set_server_name(SSL* ssl, std::string_view name);
+// For one client connection: requires the server certificate to carry `name` (a DNS name
+// or an IP address; overrides the context's peer_name) and sends a DNS name as SNI (RFC
+// 6066 §3: never an address). errc::invalid_argument for an empty or unusable name.
+core::Result<void> set_peer_name(SSL* ssl, std::string_view name);
 
 }  // namespace pqbranch::crypto

@@ -38,8 +38,11 @@ struct HandshakeRefusal {
 // After SSL_accept / SSL_do_handshake on a server returned `ret` <= 0. Drains the calling
 // thread's error queue.
 [[nodiscard]] HandshakeRefusal classify_server_failure(const SSL* ssl, int ret);
-// From one packed OpenSSL error code (ERR_get_error(), or an Asio ssl error's value).
-[[nodiscard]] HandshakeRefusal classify_server_error(unsigned long openssl_error);
+// From one packed OpenSSL error code (ERR_get_error(), or an Asio ssl error's value);
+// `ssl` (may be null) supplies the verification result (e.g. a certificate without
+// clientAuth).
+[[nodiscard]] HandshakeRefusal classify_server_error(unsigned long openssl_error,
+                                                     const SSL* ssl = nullptr);
 
 // Logs the refusal as a warning (with `peer`, e.g. "192.0.2.7:40112") and counts
 // tls_handshake_refused_total{reason="..."}.
@@ -53,6 +56,11 @@ void count_server_refusal(const HandshakeRefusal& refusal, core::Metrics& metric
 [[nodiscard]] std::string describe_client_failure(const SSL* ssl, int ret);
 // From one packed OpenSSL error code; `ssl` (may be null) supplies the verification result.
 [[nodiscard]] std::string describe_client_error(const SSL* ssl, unsigned long openssl_error);
+
+// Why this end refused the peer's certificate, as a metric label: "" if it did not,
+// "name" (not the expected name), "purpose" (extendedKeyUsage without serverAuth or
+// clientAuth, as this end requires), "chain" (anything else: CA, validity, signature).
+[[nodiscard]] std::string_view peer_certificate_refusal(const SSL* ssl);
 
 inline constexpr std::string_view kEdgeRefusedHandshake =
     "edge refused: no common hybrid group or signature algorithm";

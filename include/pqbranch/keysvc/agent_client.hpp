@@ -4,9 +4,11 @@
 // configured hybrid groups) to the endpoint the machine names:
 // - the TCP socket bypasses the tunnel's policies (xfrm::bypass_policies before connect),
 //   so a renewal never travels inside the SAs it renews;
-// - SNI and the certificate name check use the endpoint's host when it is a DNS name (for
-//   an address literal the chain to the configured CA is checked, RFC 6066 §3 has no SNI
-//   for addresses);
+// - the edge's certificate must chain to the configured CA, be for TLS servers
+//   (serverAuth) and carry the endpoint's edge name (config::EdgeEndpoint::name: a dNSName
+//   SAN, or an iPAddress SAN when the name is an address); a DNS name is also sent as SNI
+//   (RFC 6066 §3 has no SNI for addresses). A refused certificate is logged with the
+//   reason and counted as agent_edge_certificate_refused_total{reason};
 // - deadlines: connect + handshake within connect_timeout, each request and answer within
 //   io_timeout;
 // - crypto::enforce_policy after the handshake; a failed handshake becomes one clear
@@ -59,8 +61,11 @@ struct NatOptions {
 };
 
 struct AgentClientOptions {
-  std::vector<config::Endpoint> endpoints;  // replicas of one edge, by index
-  crypto::TlsOptions tls;                   // certificate, key, CA, groups, signature algorithms
+  // Replicas of one edge, by index; every one needs a name (create() refuses one without).
+  std::vector<config::EdgeEndpoint> endpoints;
+  // Certificate, key, CA, groups, signature algorithms. tls.peer_name is not used: each
+  // connection checks its endpoint's name.
+  crypto::TlsOptions tls;
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds io_timeout{10000};
   bool bypass_tunnel = true;  // needs CAP_NET_ADMIN

@@ -44,6 +44,38 @@ std::string append(const std::string& lines) {
   return std::string(kMinimal) + lines;
 }
 
+TEST(AgentConfig, EdgeNameIsEveryEndpointsNameElseADnsHostIsItsOwn) {
+  const auto dns =
+      parse_agent_config(replace("[\"edge.example.net:8443\"]",
+                                 "[\"edge1.example.net:8443\", \"[2001:db8::1]:443\"]\n"
+                                 "name = \"edge.example.net\""),
+                         "agent.toml");
+  ASSERT_TRUE(dns.has_value()) << dns.error().message();
+  ASSERT_EQ(dns->edge.endpoints.size(), 2U);
+  EXPECT_EQ(dns->edge.endpoints[0].name, "edge.example.net");
+  EXPECT_EQ(dns->edge.endpoints[1].name, "edge.example.net");
+  EXPECT_EQ(dns->edge.endpoints[1].address.host, "2001:db8::1");
+
+  // An address as the name: the certificate must carry it as an iPAddress SAN.
+  const auto ip = parse_agent_config(
+      replace("[\"edge.example.net:8443\"]", "[\"192.0.2.1:8443\"]\nname = \"192.0.2.1\""),
+      "agent.toml");
+  ASSERT_TRUE(ip.has_value()) << ip.error().message();
+  EXPECT_EQ(ip->edge.endpoints[0].name, "192.0.2.1");
+
+  // Only the endpoint that is an address needs the name; the error names that one.
+  const auto mixed = parse_agent_config(
+      replace("[\"edge.example.net:8443\"]", "[\"edge.example.net:8443\", \"192.0.2.1:8443\"]"),
+      "agent.toml");
+  ASSERT_FALSE(mixed.has_value());
+  EXPECT_EQ(mixed.error(), errc::missing_key);
+  EXPECT_NE(mixed.error().message().find("edge.endpoints[1]: \"192.0.2.1:8443\" is an IP address"),
+            std::string::npos)
+      << mixed.error().message();
+  EXPECT_EQ(mixed.error().message().find("edge.endpoints[0]"), std::string::npos)
+      << mixed.error().message();
+}
+
 TEST(AgentConfig, MinimalFileGetsTheDocumentedDefaults) {
   const auto c = parse_agent_config(kMinimal, "agent.toml");
   ASSERT_TRUE(c.has_value()) << c.error().message();
@@ -54,8 +86,9 @@ TEST(AgentConfig, MinimalFileGetsTheDocumentedDefaults) {
   EXPECT_EQ(c->tls.groups, std::vector<std::string>{"X25519MLKEM768"});
   EXPECT_FALSE(c->tls.allow_classical);
   ASSERT_EQ(c->edge.endpoints.size(), 1U);
-  EXPECT_EQ(c->edge.endpoints[0].host, "edge.example.net");
-  EXPECT_EQ(c->edge.endpoints[0].port, 8443);
+  EXPECT_EQ(c->edge.endpoints[0].address.host, "edge.example.net");
+  EXPECT_EQ(c->edge.endpoints[0].address.port, 8443);
+  EXPECT_EQ(c->edge.endpoints[0].name, "edge.example.net");  // a DNS host names itself
   EXPECT_EQ(c->edge.backoff_initial, std::chrono::seconds{1});
   EXPECT_EQ(c->edge.backoff_max, std::chrono::minutes{2});
   EXPECT_EQ(c->tunnel.mode, TunnelMode::route);
@@ -94,6 +127,7 @@ groups = ["SecP384r1MLKEM1024", "x25519", "P-256"]
 allow_classical = true
 [edge]
 endpoints = ["[2001:db8::1]:443", "192.0.2.1:8443"]
+name = "edge.example.net"
 connect_timeout = "5s"
 backoff_initial = "250ms"
 backoff_max = "1m"
@@ -204,6 +238,14 @@ INSTANTIATE_TEST_SUITE_P(
                 errc::bad_endpoint,
                 "agent.toml:6:14: edge.endpoints[0]: \"edge.example.net\" is not host:port "
                 "(e.g. \"edge.example.net:8443\", \"192.0.2.1:8443\", \"[2001:db8::1]:8443\")"},
+        BadCase{"address_endpoint_without_edge_name",
+                replace("edge.example.net:8443", "192.0.2.1:8443"), errc::missing_key,
+                "agent.toml:6:14: edge.endpoints[0]: \"192.0.2.1:8443\" is an IP address, so "
+                "the edge's certificate cannot be checked against it: set edge.name to the DNS "
+                "name (or IP address) the edge's certificate carries"},
+        BadCase{"bad_edge_name", insert("[edge]", "name = \"edge_1.example\""), errc::bad_endpoint,
+                "agent.toml:6:8: edge.name: \"edge_1.example\" is neither a DNS name nor an IP "
+                "address"},
         BadCase{"classical_group_without_allow_classical",
                 insert("[tls]", "groups = [\"X25519MLKEM768\", \"X25519\"]"),
                 errc::classical_group_not_allowed,

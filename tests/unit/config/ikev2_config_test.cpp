@@ -228,6 +228,7 @@ private_key = "k.pem"
 ca = "ca.pem"
 [edge]
 endpoints = ["192.0.2.1:8443"]
+name = "edge.example.net"
 [tunnel]
 local_address = "192.0.2.10"
 remote_address = "192.0.2.1"

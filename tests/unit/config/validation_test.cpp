@@ -10,7 +10,7 @@ AgentConfig valid_agent() {
   c.tls.certificate = "site.crt";
   c.tls.private_key = "site.key";
   c.tls.ca = "ca.crt";
-  c.edge.endpoints = {Endpoint{"edge.example.net", 8443}};
+  c.edge.endpoints = {EdgeEndpoint{Endpoint{"edge.example.net", 8443}, "edge.example.net"}};
   c.tunnel.local_address = *core::IpAddress::parse("198.51.100.10");
   c.tunnel.remote_address = *core::IpAddress::parse("203.0.113.1");
   c.tunnel.local_prefixes = {*core::IpPrefix::parse("10.1.0.0/16")};

@@ -1,9 +1,12 @@
 #include "pqbranch/crypto/tls_context.hpp"
 
 #include <filesystem>
+#include <string>
+#include <string_view>
 
 #include <gtest/gtest.h>
 #include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 
 #include "pqbranch/crypto/error.hpp"
 #include "pqbranch/crypto/tls_handshake.hpp"
@@ -164,8 +167,31 @@ TEST_F(TlsContextTest, NothingToInspectOrExportBeforeAHandshake) {
   EXPECT_EQ(inspect_handshake(ssl.get()).error(), errc::no_handshake);
   EXPECT_EQ(export_keying_material(ssl.get(), "EXPORTER-pqbranch", {}, 32).error(),
             errc::no_handshake);
-  EXPECT_TRUE(set_server_name(ssl.get(), "edge.example"));
-  EXPECT_EQ(set_server_name(ssl.get(), "").error(), errc::invalid_argument);
+}
+
+TEST_F(TlsContextTest, APeerNameIsAlwaysCheckedButOnlyADnsNameIsSentAsSni) {
+  auto ctx = make_client_context(pki.tls_options(site)).value();
+  const Ssl dns(SSL_new(ctx.get()));
+  ASSERT_TRUE(set_peer_name(dns.get(), "edge.example"));
+  EXPECT_STREQ(SSL_get_servername(dns.get(), TLSEXT_NAMETYPE_host_name), "edge.example");
+  EXPECT_STREQ(X509_VERIFY_PARAM_get0_host(SSL_get0_param(dns.get()), 0), "edge.example");
+
+  for (const char* address : {"192.0.2.1", "2001:db8::1"}) {
+    const Ssl ip(SSL_new(ctx.get()));
+    ASSERT_TRUE(set_peer_name(ip.get(), address));
+    EXPECT_EQ(SSL_get_servername(ip.get(), TLSEXT_NAMETYPE_host_name), nullptr) << address;
+    EXPECT_EQ(X509_VERIFY_PARAM_get0_host(SSL_get0_param(ip.get()), 0), nullptr) << address;
+    char* expected = X509_VERIFY_PARAM_get1_ip_asc(SSL_get0_param(ip.get()));
+    ASSERT_NE(expected, nullptr) << address;
+    const std::string got(expected);
+    OPENSSL_free(expected);
+    // OpenSSL writes IPv6 back in its own spelling ("2001:DB8:0:0:0:0:0:1").
+    if (std::string_view(address).find(':') == std::string_view::npos) {
+      EXPECT_EQ(got, address);
+    }
+  }
+  const Ssl empty(SSL_new(ctx.get()));
+  EXPECT_EQ(set_peer_name(empty.get(), "").error(), errc::invalid_argument);
 }
 
 }  // namespace

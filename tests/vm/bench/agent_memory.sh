@@ -14,7 +14,7 @@ vm_step "topology: lan1 - gw1 (agent) = ESP = gw2 (edge-stub) - lan2"
 vm_modules
 vm_branch_topology
 pki=/tmp/pki
-"$PQB_SOURCE_DIR/scripts/test-pki.sh" "$pki" "$alg" edge.test branch-1 >/dev/null
+"$PQB_SOURCE_DIR/scripts/test-pki.sh" "$pki" "$alg" edge:edge.test site:branch-1 >/dev/null
 cat >/tmp/edge-stub.toml <<TOML
 state_directory = "/tmp/edge-state"
 listen = ["192.0.2.2:8443"]
@@ -42,6 +42,7 @@ private_key = "$pki/branch-1.key"
 ca = "$pki/ca.pem"
 [edge]
 endpoints = ["192.0.2.2:8443"]
+name = "edge.test"
 [tunnel]
 mode = "policy"
 local_address = "192.0.2.1"

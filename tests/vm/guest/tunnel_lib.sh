@@ -38,7 +38,7 @@
 #
 # Functions:
 #   tun_topology                  namespaces, veths, forwarding, routes (policy mode)
-#   tun_pki                       scripts/test-pki.sh: CA + edge.test + branch-001 (TUN_SIGALG)
+#   tun_pki                       scripts/test-pki.sh: CA + edge:edge.test + site:branch-001 (TUN_SIGALG)
 #   tun_configure                 write $TUN_DIR/agent.toml and edge-stub.toml from the knobs
 #   tun_start_edge, tun_start_agent   start in the background (pid in vm_pid[edge|agent]);
 #                                 wait until the edge listens / the agent's status answers
@@ -135,7 +135,7 @@ tun_topology() {
 tun_pki() {
   [[ -f "$TUN_DIR/pki/ca.pem" ]] && return 0
   mkdir -p "$TUN_DIR"
-  "$PQB_SOURCE_DIR/scripts/test-pki.sh" "$TUN_DIR/pki" "$TUN_SIGALG" "$TUN_EDGE_NAME" "$TUN_SITE" \
+  "$PQB_SOURCE_DIR/scripts/test-pki.sh" "$TUN_DIR/pki" "$TUN_SIGALG" "edge:$TUN_EDGE_NAME" "site:$TUN_SITE" \
     >"$PQB_VM_OUT/pki.log" 2>&1 || { cat "$PQB_VM_OUT/pki.log"; vm_fail "test-pki.sh failed"; }
 }
 
@@ -182,6 +182,7 @@ private_key = "$pki/$TUN_SITE.key"
 ca = "$pki/ca.pem"
 [edge]
 endpoints = ["$edge:$TUN_PORT"]
+name = "$TUN_EDGE_NAME"
 connect_timeout = "$TUN_CONNECT_TIMEOUT"
 backoff_initial = "$TUN_BACKOFF_INITIAL"
 backoff_max = "$TUN_BACKOFF_MAX"

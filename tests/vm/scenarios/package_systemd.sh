@@ -56,7 +56,7 @@ ip -n blan route add default via 10.1.0.1
 ip -n elan route add default via 10.2.0.1
 for ns in branch edge; do vm_ns "$ns" sysctl -qw net.ipv4.ip_forward=1; done
 pki=/root/pki
-"$PQB_SOURCE_DIR/scripts/test-pki.sh" "$pki" mldsa65 edge.test branch-001 >"$PQB_VM_OUT/pki.log"
+"$PQB_SOURCE_DIR/scripts/test-pki.sh" "$pki" mldsa65 edge:edge.test site:branch-001 >"$PQB_VM_OUT/pki.log"
 # The operator's part (docs/install.md): certificates, keys owned by the service users.
 install -m 0644 "$pki/ca.pem" /etc/pqbranch/edge-ca.crt
 install -m 0644 "$pki/ca.pem" /etc/pqbranch/site-ca.crt
@@ -90,6 +90,7 @@ private_key = "/etc/pqbranch/site.key"
 ca = "/etc/pqbranch/edge-ca.crt"
 [edge]
 endpoints = ["192.0.2.2:8443"]
+name = "edge.test"
 connect_timeout = "5s"
 backoff_initial = "500ms"
 backoff_max = "5s"
