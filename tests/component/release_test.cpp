@@ -89,7 +89,8 @@ class ReleaseTest : public EdgeFixture {
 
   keysvc::AgentClient& agent(const IssuedCert& cert, std::uint16_t port = 0) {
     keysvc::AgentClientOptions o;
-    o.endpoints = {config::Endpoint{"127.0.0.1", port != 0 ? port : this->port()}};
+    o.endpoints = {config::EdgeEndpoint{
+        config::Endpoint{"127.0.0.1", port != 0 ? port : this->port()}, "edge.test"}};
     o.tls = pki_->tls_options(cert);
     o.bypass_tunnel = false;
     o.connect_timeout = seconds(3);
