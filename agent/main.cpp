@@ -22,6 +22,7 @@
 #include "pqbranch/app/program_loop.hpp"
 #include "pqbranch/config/agent_config.hpp"
 #include "pqbranch/core/log.hpp"
+#include "pqbranch/core/process_hardening.hpp"
 #include "pqbranch/keysvc/fault_hook.hpp"
 
 namespace {
@@ -75,6 +76,10 @@ std::optional<config::AgentConfig> load(const Args& args) {
 
 int run(const config::AgentConfig& cfg, const Args& args) {
   core::init_logging({.name = "pqbranch-agent", .level = cfg.log_level});
+  if (auto hardened = core::forbid_core_dumps(); !hardened) {
+    spdlog::critical("{}", hardened.error().message());
+    return 1;
+  }
   spdlog::info("pqbranch-agent {} starting with {}", PQB_VERSION, args.config.string());
   auto fault = keysvc::FaultHook::from_environment();
   if (!fault) {

@@ -21,6 +21,7 @@
 #include "pqbranch/app/program_loop.hpp"
 #include "pqbranch/config/edge_config.hpp"
 #include "pqbranch/core/log.hpp"
+#include "pqbranch/core/process_hardening.hpp"
 #include "pqbranch/keysvc/fault_hook.hpp"
 
 namespace {
@@ -61,6 +62,10 @@ std::optional<Args> parse_args(int argc, char** argv) {
 
 int run(const config::EdgeConfig& cfg, const Args& args) {
   core::init_logging({.name = "pqbranch-edge-stub", .level = cfg.log_level});
+  if (auto hardened = core::forbid_core_dumps(); !hardened) {
+    spdlog::critical("{}", hardened.error().message());
+    return 1;
+  }
   // Asio sends with MSG_NOSIGNAL; this guards any other write to a closed peer.
   std::signal(SIGPIPE, SIG_IGN);
   spdlog::info("pqbranch-edge-stub {} starting with {} ({} site(s))", PQB_VERSION,

@@ -6,22 +6,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pqbranch/core/unique_fd.hpp"
+
 namespace pqbranch::config {
 namespace {
-
-class Fd {
- public:
-  explicit Fd(int fd) noexcept : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  [[nodiscard]] int get() const noexcept { return fd_; }
-
- private:
-  int fd_;
-};
 
 core::Error errno_error(errc code, const std::filesystem::path& path, const char* what, int err) {
   return core::make_error(code, path.string() + ": " + what + ": " + std::strerror(err));
@@ -31,7 +19,7 @@ core::Error errno_error(errc code, const std::filesystem::path& path, const char
 
 core::Result<std::string> read_config_file(const std::filesystem::path& path) {
   // O_NONBLOCK: opening a FIFO must not hang waiting for a writer; it is rejected below.
-  const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  const core::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (fd.get() < 0) {
     const int err = errno;
     return errno_error(err == ENOENT ? errc::file_not_found : errc::file_unreadable, path,

@@ -8,31 +8,14 @@
 
 #include <fmt/format.h>
 
+#include "pqbranch/core/unique_fd.hpp"
+
 namespace pqbranch::core {
 namespace {
 
 Error errno_error(int err, const std::string& what) {
   return Error{boost::system::error_code(err, boost::system::system_category()), what};
 }
-
-class Fd {
- public:
-  explicit Fd(int fd) noexcept : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  [[nodiscard]] int get() const noexcept { return fd_; }
-  int close() noexcept {
-    const int rc = ::close(fd_);
-    fd_ = -1;
-    return rc;
-  }
-
- private:
-  int fd_;
-};
 
 Result<void> write_all(int fd, std::string_view data, const std::string& what) {
   while (!data.empty()) {
@@ -56,7 +39,8 @@ Result<void> write_file_atomically(const std::filesystem::path& path, std::strin
   const std::filesystem::path tmp =
       dir / fmt::format(".{}.tmp.{}", path.filename().string(), ::getpid());
   const std::string tmp_name = tmp.string();
-  Fd fd(::open(tmp_name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode));
+  core::UniqueFd fd(
+      ::open(tmp_name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode));
   if (fd.get() < 0) return errno_error(errno, "create " + tmp_name);
   auto fail = [&](Error e) -> Result<void> {
     ::unlink(tmp_name.c_str());
@@ -70,7 +54,7 @@ Result<void> write_file_atomically(const std::filesystem::path& path, std::strin
   if (::rename(tmp_name.c_str(), path.c_str()) != 0) {
     return fail(errno_error(errno, "rename to " + path.string()));
   }
-  const Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  const UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dfd.get() < 0 || ::fsync(dfd.get()) != 0) {
     return errno_error(errno, "fsync directory " + dir.string());
   }
@@ -79,7 +63,7 @@ Result<void> write_file_atomically(const std::filesystem::path& path, std::strin
 
 Result<std::optional<std::string>> read_small_file(const std::filesystem::path& path,
                                                    std::size_t max_bytes) {
-  const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  const core::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
   if (fd.get() < 0) {
     if (errno == ENOENT) return std::optional<std::string>{};
     return errno_error(errno, "open " + path.string());

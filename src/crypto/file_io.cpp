@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "pqbranch/core/unique_fd.hpp"
 #include "pqbranch/crypto/error.hpp"
 
 namespace pqbranch::crypto::detail {
@@ -17,16 +18,6 @@ namespace {
 // Large enough for any certificate chain or key we accept; bounds what a wrong path
 // (a device, a huge file) could make us read.
 constexpr off_t kMaxFileSize = 1 << 20;
-
-struct Fd {
-  int fd = -1;
-  Fd() = default;
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
 
 std::string errno_text(int e) {
   return std::error_code(e, std::generic_category()).message();
@@ -38,11 +29,10 @@ core::Result<core::SecureBytes> read_file(const std::filesystem::path& file, std
                                           FileKind kind) {
   const std::string name = fmt::format("{} {}", what, file.string());
   if (file.empty()) return core::make_error(errc::file_unreadable, std::string(what) + " not set");
-  Fd f;
-  f.fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  if (f.fd < 0) return core::make_error(errc::file_unreadable, name + ": " + errno_text(errno));
+  const core::UniqueFd f(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  if (f.get() < 0) return core::make_error(errc::file_unreadable, name + ": " + errno_text(errno));
   struct stat st{};
-  if (::fstat(f.fd, &st) != 0) {
+  if (::fstat(f.get(), &st) != 0) {
     return core::make_error(errc::file_unreadable, name + ": " + errno_text(errno));
   }
   if (!S_ISREG(st.st_mode)) {
@@ -59,7 +49,7 @@ core::Result<core::SecureBytes> read_file(const std::filesystem::path& file, std
   core::SecureBytes bytes(static_cast<std::size_t>(st.st_size));
   std::size_t done = 0;
   while (done < bytes.size()) {
-    const ssize_t n = ::read(f.fd, bytes.data() + done, bytes.size() - done);
+    const ssize_t n = ::read(f.get(), bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return core::make_error(errc::file_unreadable, name + ": " + errno_text(errno));
     if (n == 0) break;  // shrank while we read: parse what is there

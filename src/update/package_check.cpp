@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "pqbranch/core/unique_fd.hpp"
 #include "pqbranch/update/errc.hpp"
 
 namespace pqbranch::update {
@@ -20,27 +21,13 @@ core::Error system_error(int err, const std::filesystem::path& file, std::string
                      fmt::format("{} {}", what, file.string())};
 }
 
-class Fd {
- public:
-  explicit Fd(int fd) noexcept : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  [[nodiscard]] int get() const noexcept { return fd_; }
-
- private:
-  int fd_;
-};
-
 // Opens a regular file (never through a final symbolic link), gives its size to `sized`,
 // then hands its contents in pieces to `piece`.
 core::Result<void> read_package(
     const std::filesystem::path& file,
     const std::function<core::Result<void>(std::uint64_t)>& sized,
     const std::function<core::Result<void>(std::span<const std::uint8_t>)>& piece) {
-  const Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY));
+  const core::UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY));
   if (fd.get() < 0) return system_error(errno, file, "opening");
   struct stat st{};
   if (::fstat(fd.get(), &st) != 0) return system_error(errno, file, "reading");

@@ -24,11 +24,6 @@ core::Error sys_error(const std::string& what, int err) {
 
 }  // namespace
 
-void UniqueFd::reset() noexcept {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
-}
-
 core::Result<void> bypass_policies(int fd, core::Family family) {
   // One allow policy without templates per direction, bound to this socket: the kernel
   // consults socket policies before the SPD, so this socket's packets skip every tunnel.

@@ -11,34 +11,12 @@
 
 #include "pqbranch/core/error.hpp"
 #include "pqbranch/core/ip_address.hpp"
+#include "pqbranch/core/unique_fd.hpp"
 
 namespace pqbranch::xfrm {
 
-// An owned file descriptor, closed on destruction.
-class UniqueFd {
- public:
-  UniqueFd() noexcept = default;
-  explicit UniqueFd(int fd) noexcept : fd_(fd) {}
-  ~UniqueFd() { reset(); }
-  UniqueFd(UniqueFd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  UniqueFd& operator=(UniqueFd&& o) noexcept {
-    if (this != &o) {
-      reset();
-      fd_ = std::exchange(o.fd_, -1);
-    }
-    return *this;
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-
-  [[nodiscard]] int get() const noexcept { return fd_; }
-  [[nodiscard]] bool valid() const noexcept { return fd_ >= 0; }
-  int release() noexcept { return std::exchange(fd_, -1); }
-  void reset() noexcept;
-
- private:
-  int fd_ = -1;
-};
+// An owned file descriptor (core::UniqueFd).
+using UniqueFd = core::UniqueFd;
 
 // Installs allow policies for both directions on `fd`, a socket of `family`.
 core::Result<void> bypass_policies(int fd, core::Family family);
