@@ -87,6 +87,7 @@ core::Result<void> AgentAssembly::start() {
       spdlog::error("status socket: {}", status.error().message());
     }
   }
+  metrics_server_ = open_metrics_endpoint(io_, config_.metrics, *metrics_);
   notifier_ = std::make_unique<ServiceNotifier>(io_, service_manager(), [this] {
     return executor_ ? agent_service_status(executor_->status(), executor_->rotations())
                      : ikev2_service_status(peers_.size());
@@ -108,6 +109,7 @@ void AgentAssembly::stop() {
   for (auto& p : peers_)
     p.session->stop(false);
   status_.reset();
+  metrics_server_.reset();
 }
 
 std::string AgentAssembly::status_json() {

@@ -11,7 +11,8 @@ core::Result<std::unique_ptr<EdgeAssembly>> EdgeAssembly::create(boost::asio::io
                                                                  const config::EdgeConfig& config,
                                                                  AssemblyDeps deps,
                                                                  EdgeAssemblyOptions options) {
-  std::unique_ptr<EdgeAssembly> a(new EdgeAssembly());
+  std::unique_ptr<EdgeAssembly> a(new EdgeAssembly(io));
+  a->metrics_settings_ = config.metrics;
   if (deps.metrics != nullptr) a->metrics_ = deps.metrics;
   a->sites_ = config.sites.size();
   core::ServiceManager* manager = deps.service_manager;
@@ -44,6 +45,7 @@ core::Result<std::unique_ptr<EdgeAssembly>> EdgeAssembly::create(boost::asio::io
 
 core::Result<void> EdgeAssembly::start() {
   if (auto r = server_->start(); !r) return core::prefixed(r.error(), "start");
+  metrics_server_ = open_metrics_endpoint(io_, metrics_settings_, *metrics_);
   notifier_->ready();
   return {};
 }
@@ -51,6 +53,7 @@ core::Result<void> EdgeAssembly::start() {
 void EdgeAssembly::stop() {
   notifier_->stopping("stopping; SAs and policies stay in place");
   server_->stop();
+  metrics_server_.reset();
 }
 
 }  // namespace pqbranch::app

@@ -65,6 +65,7 @@ AgentConfig read_agent(TableReader root) {
   c.nat_traversal = detail::read_nat(root.table("nat_traversal"));
   c.lifetime = detail::read_lifetime(root.table("lifetime"));
   c.update = detail::read_update(root.table("update"));
+  c.metrics = detail::read_metrics(root.table("metrics"));
   return c;
 }
 

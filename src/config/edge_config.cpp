@@ -81,6 +81,7 @@ EdgeConfig read_edge(TableReader root) {
   c.releases = read_releases(root.table("releases"));
   c.tunnel = read_tunnel(root.table("tunnel"));
   c.nat_traversal = detail::read_nat(root.table("nat_traversal"));
+  c.metrics = detail::read_metrics(root.table("metrics"));
   c.lifetime = detail::read_lifetime(root.table("lifetime"));
   c.ownership = detail::read_ownership(root.table("ownership"));
   for (auto& site : root.tables("site"))

@@ -41,6 +41,12 @@ NatSettings read_nat(TableReader table) {
   return n;
 }
 
+MetricsSettings read_metrics(TableReader table) {
+  MetricsSettings m;
+  m.listen = table.optional("listen", kind::SocketAddress{});
+  return m;
+}
+
 spdlog::level::level_enum read_log_level(TableReader& table, spdlog::level::level_enum fallback) {
   using L = spdlog::level::level_enum;
   return table.get("log_level",

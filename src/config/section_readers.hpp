@@ -17,6 +17,7 @@ TlsSettings read_tls(TableReader table);
 LifetimeSettings read_lifetime(TableReader table);
 OwnershipSettings read_ownership(TableReader table);
 NatSettings read_nat(TableReader table);
+MetricsSettings read_metrics(TableReader table);
 // [ikev2] with its [[ikev2.peer]] tables (ikev2_reader.cpp).
 std::vector<Ikev2PeerSettings> read_ikev2(TableReader table);
 // [update] with its [[update.window]] tables (update_reader.cpp).

@@ -96,9 +96,9 @@ TEST_F(AssemblyTest, AgentFromConfigInstallsPoliciesAndRotatesAgainstTheEdgeAsse
   FakeServiceManager edge_manager;
   auto edge_deps = deps(edge_kernel);
   edge_deps.service_manager = &edge_manager;
-  auto edge = app::EdgeAssembly::create(
-      io_, two_site_edge_config(pki_->dir() / "edge", config::NatMode::off), edge_deps,
-      std::move(eo));
+  auto edge_config = two_site_edge_config(pki_->dir() / "edge", config::NatMode::off);
+  edge_config.metrics.listen = config::SocketAddress{ip("127.0.0.1"), 0};
+  auto edge = app::EdgeAssembly::create(io_, edge_config, edge_deps, std::move(eo));
   ASSERT_TRUE(edge.has_value()) << edge.error().message();
   EXPECT_TRUE(edge_manager.messages.empty());  // not ready before it serves
   ASSERT_TRUE((*edge)->start().has_value());
@@ -114,7 +114,8 @@ TEST_F(AssemblyTest, AgentFromConfigInstallsPoliciesAndRotatesAgainstTheEdgeAsse
     s.rotation.interval = std::chrono::milliseconds(20);
     s.rotation.jitter = rotation::Duration::zero();
   };
-  const auto config = agent_config((*edge)->server().ports().at(0));
+  auto config = agent_config((*edge)->server().ports().at(0));
+  config.metrics.listen = config::SocketAddress{ip("127.0.0.1"), 0};
   FakeServiceManager agent_manager;
   auto agent_deps = deps(agent_kernel);
   agent_deps.service_manager = &agent_manager;
@@ -145,6 +146,11 @@ TEST_F(AssemblyTest, AgentFromConfigInstallsPoliciesAndRotatesAgainstTheEdgeAsse
   auto status = fetch.get();
   ASSERT_TRUE(status.has_value()) << status.error().message();
   EXPECT_NE(status->find("\"generation\""), std::string::npos) << *status;
+  // [metrics] listen: both programs serve their endpoint.
+  ASSERT_NE((*edge)->metrics_server(), nullptr);
+  ASSERT_NE((*agent)->metrics_server(), nullptr);
+  EXPECT_NE((*edge)->metrics_server()->port(), 0);
+  EXPECT_NE((*agent)->metrics_server()->port(), 0);
 
   (*agent)->stop();
   (*edge)->stop();

@@ -15,6 +15,7 @@
 #include "pqbranch/app/agent_settings.hpp"
 #include "pqbranch/app/assembly_deps.hpp"
 #include "pqbranch/app/ikev2_peers.hpp"
+#include "pqbranch/app/metrics_server.hpp"
 #include "pqbranch/app/service_notifier.hpp"
 #include "pqbranch/app/status_server.hpp"
 #include "pqbranch/app/tunnel_stack.hpp"
@@ -62,6 +63,8 @@ class AgentAssembly {
   [[nodiscard]] keysvc::AgentClient* client() { return client_.get(); }
   // Null unless [update] is enabled (and the config has a key-service tunnel).
   [[nodiscard]] UpdateExecutor* updates() { return updates_.get(); }
+  // Null unless [metrics] listen is set (and it listens).
+  [[nodiscard]] MetricsServer* metrics_server() { return metrics_server_.get(); }
   [[nodiscard]] xfrm::Kernel* kernel() { return tunnel_.kernel.get(); }
   [[nodiscard]] const AgentSettings& settings() const { return settings_; }
   [[nodiscard]] const std::vector<Ikev2Peer>& ikev2_peers() const { return peers_; }
@@ -87,6 +90,7 @@ class AgentAssembly {
   std::unique_ptr<UpdateExecutor> updates_;
   std::vector<Ikev2Peer> peers_;
   std::unique_ptr<StatusServer> status_;
+  std::unique_ptr<MetricsServer> metrics_server_;
   std::unique_ptr<core::ServiceManager> own_service_manager_;
   std::unique_ptr<ServiceNotifier> notifier_;
 };

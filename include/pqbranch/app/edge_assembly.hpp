@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "pqbranch/app/assembly_deps.hpp"
+#include "pqbranch/app/metrics_server.hpp"
 #include "pqbranch/app/service_notifier.hpp"
 #include "pqbranch/app/tunnel_stack.hpp"
 #include "pqbranch/config/edge_config.hpp"
@@ -44,9 +45,14 @@ class EdgeAssembly {
   [[nodiscard]] keysvc::EdgeServer& server() { return *server_; }
   [[nodiscard]] xfrm::Kernel& kernel() { return *stack_.kernel; }
   [[nodiscard]] core::Metrics& metrics() { return *metrics_; }
+  // Null unless [metrics] listen is set (and it listens).
+  [[nodiscard]] MetricsServer* metrics_server() { return metrics_server_.get(); }
 
  private:
-  EdgeAssembly() = default;
+  explicit EdgeAssembly(boost::asio::io_context& io) : io_(io) {}
+  boost::asio::io_context& io_;
+  config::MetricsSettings metrics_settings_;
+  std::unique_ptr<MetricsServer> metrics_server_;
   core::Metrics own_metrics_;
   core::Metrics* metrics_ = &own_metrics_;
   TunnelStack stack_;

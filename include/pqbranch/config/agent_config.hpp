@@ -55,6 +55,7 @@ struct AgentConfig {
   EdgeSettings edge;
   TunnelSettings tunnel;
   NatSettings nat_traversal;
+  MetricsSettings metrics;
   RotationSettings rotation;
   LifetimeSettings lifetime;
   OwnershipSettings ownership;

@@ -4,11 +4,13 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <spdlog/common.h>
 
+#include "pqbranch/config/endpoint.hpp"
 #include "pqbranch/config/groups.hpp"
 #include "pqbranch/config/units.hpp"
 #include "pqbranch/core/ipsec.hpp"
@@ -51,6 +53,13 @@ struct NatSettings {
   NatMode mode = NatMode::automatic;
   std::uint16_t port = 4500;                      // RFC 3948 §2
   Duration keepalive = std::chrono::seconds{20};  // RFC 3948 §4 suggests 20 s
+};
+
+// [metrics]: the Prometheus text endpoint (GET /metrics over plain HTTP). Off unless
+// `listen` is set; it tells SPIs' counts and names, never keys, and has no authentication,
+// so bind it to loopback or a management address.
+struct MetricsSettings {
+  std::optional<SocketAddress> listen;
 };
 
 }  // namespace pqbranch::config

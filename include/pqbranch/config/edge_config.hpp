@@ -73,6 +73,7 @@ struct EdgeConfig {
   ReleaseSettings releases;
   EdgeTunnelSettings tunnel;
   NatSettings nat_traversal;
+  MetricsSettings metrics;
   LifetimeSettings lifetime;  // offered to the sites
   OwnershipSettings ownership;
   std::vector<SiteSettings> sites;

@@ -69,6 +69,20 @@ TEST(EdgeConfig, ReleaseBoundsOutOfRangeOrUnknownKeysAreErrors) {
   EXPECT_FALSE(parse_edge_config(with("[releases]\ndir = \"/srv\"\n"), "e.toml").has_value());
 }
 
+TEST(EdgeConfig, TheMetricsEndpointIsOffUnlessAnAddressIsGiven) {
+  const auto off = parse_edge_config(kMinimal, "edge.toml");
+  ASSERT_TRUE(off.has_value()) << off.error().message();
+  EXPECT_FALSE(off->metrics.listen.has_value());
+  const auto on = parse_edge_config(with("[metrics]\nlisten = \"127.0.0.1:9465\"\n"), "e.toml");
+  ASSERT_TRUE(on.has_value()) << on.error().message();
+  ASSERT_TRUE(on->metrics.listen.has_value());
+  EXPECT_EQ(on->metrics.listen->to_string(), "127.0.0.1:9465");
+  // An address, not a name; a port; nothing else in the table.
+  EXPECT_FALSE(parse_edge_config(with("[metrics]\nlisten = \"localhost:9465\"\n"), "e.toml"));
+  EXPECT_FALSE(parse_edge_config(with("[metrics]\nlisten = \"127.0.0.1\"\n"), "e.toml"));
+  EXPECT_FALSE(parse_edge_config(with("[metrics]\npath = \"/m\"\n"), "e.toml"));
+}
+
 TEST(EdgeConfig, SampleInPackagingLoads) {
   const auto c = load_edge_config(test::source_dir() / "packaging" / "edge-stub.toml");
   ASSERT_TRUE(c.has_value()) << c.error().message();
