@@ -45,23 +45,6 @@ update::WallTime wall(update::TimePoint t) {
   return std::chrono::floor<std::chrono::milliseconds>(t);
 }
 
-void log_note(const update::Note& n) {
-  switch (n.level) {
-    case update::NoteLevel::debug:
-      spdlog::debug("update: {}", n.text);
-      break;
-    case update::NoteLevel::info:
-      spdlog::info("update: {}", n.text);
-      break;
-    case update::NoteLevel::warn:
-      spdlog::warn("update: {}", n.text);
-      break;
-    case update::NoteLevel::error:
-      spdlog::error("update: {}", n.text);
-      break;
-  }
-}
-
 void remove_file(const fs::path& path) {
   std::error_code ec;
   fs::remove(path, ec);
@@ -266,7 +249,9 @@ struct UpdateExecutor::Impl : std::enable_shared_from_this<UpdateExecutor::Impl>
       self->feed(update::Tick{});
     });
   }
-  void perform(const update::Note& n) { log_note(n); }
+  void perform(const update::Note& n) {
+    spdlog::log(core::log_level(n.level), "update: {}", n.text);
+  }
   void perform(const update::Count& c) {
     metrics.add(c.name, 1,
                 c.reason.empty() ? std::string() : fmt::format("reason=\"{}\"", c.reason));

@@ -155,7 +155,7 @@ struct AgentExecutor::Impl : std::enable_shared_from_this<AgentExecutor::Impl> {
   }
   void perform(rotation::WakeAt& a, std::vector<rotation::AgentEvent>& /*results*/) { arm(a.at); }
   void perform(rotation::Note& a, std::vector<rotation::AgentEvent>& /*results*/) {
-    spdlog::log(detail::log_level(a.level), "rotation: {}", a.text);
+    spdlog::log(core::log_level(a.level), "rotation: {}", a.text);
   }
 
   void arm(rotation::TimePoint at) {

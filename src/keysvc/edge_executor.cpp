@@ -162,7 +162,7 @@ struct EdgeExecutor::Impl {
     sites[i].wake = a.at;
   }
   void perform(std::size_t /*i*/, rotation::Note& a, Results& /*out*/, Failure& /*f*/) {
-    spdlog::log(detail::log_level(a.level), "{}", a.text);
+    spdlog::log(core::log_level(a.level), "{}", a.text);
   }
   void perform(std::size_t i, rotation::SendOffer& a, Results& /*out*/, Failure& f) {
     Site& s = sites[i];

@@ -1,6 +1,6 @@
 #pragma once
-// Pieces both executors (agent_executor.cpp, edge_executor.cpp) share: how a machine's Note
-// maps to a log level, and how a saved state file is read back (missing = no state).
+// Pieces both executors (agent_executor.cpp, edge_executor.cpp) share: how a saved state
+// file is read back (missing = no state).
 
 #include <cstddef>
 #include <filesystem>
@@ -8,26 +8,9 @@
 #include <string_view>
 #include <utility>
 
-#include <spdlog/common.h>
-
 #include "pqbranch/core/atomic_file.hpp"
-#include "pqbranch/rotation/actions.hpp"
 
 namespace pqbranch::keysvc::detail {
-
-inline spdlog::level::level_enum log_level(rotation::NoteLevel l) {
-  switch (l) {
-    case rotation::NoteLevel::debug:
-      return spdlog::level::debug;
-    case rotation::NoteLevel::info:
-      return spdlog::level::info;
-    case rotation::NoteLevel::warn:
-      return spdlog::level::warn;
-    case rotation::NoteLevel::error:
-      return spdlog::level::err;
-  }
-  return spdlog::level::info;
-}
 
 // Reads `file` (at most `max_bytes`) and decodes it with `decode`; nullopt when the file does
 // not exist. A decode error names the file.

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <variant>
 
+#include "pqbranch/core/note.hpp"
 #include "pqbranch/rotation/generation.hpp"
 #include "pqbranch/rotation/persisted_state.hpp"
 #include "pqbranch/rotation/rotation_config.hpp"
@@ -113,12 +114,9 @@ struct SaveEdgeState {
 struct WakeAt {
   TimePoint at;
 };
-enum class NoteLevel : std::uint8_t { debug, info, warn, error };
-// A line for the log. Never contains key material.
-struct Note {
-  NoteLevel level = NoteLevel::info;
-  std::string text;
-};
+// A line for the log (core/note.hpp). Never contains key material.
+using core::Note;
+using core::NoteLevel;
 
 using AgentAction = std::variant<Connect, SendRequest, SendAck, CloseConnection, AllocateSpi, AddSa,
                                  UpdateSa, DeleteSa, ReadCounters, SaveAgentState, WakeAt, Note>;

@@ -10,6 +10,7 @@
 #include <string>
 #include <variant>
 
+#include "pqbranch/core/note.hpp"
 #include "pqbranch/update/update_decisions.hpp"
 #include "pqbranch/update/update_state.hpp"
 #include "pqbranch/update/updater_files.hpp"
@@ -62,12 +63,9 @@ struct SaveUpdateState {
 struct WakeAt {
   TimePoint at;
 };
-enum class NoteLevel : std::uint8_t { debug, info, warn, error };
-// A line for the log.
-struct Note {
-  NoteLevel level = NoteLevel::info;
-  std::string text;
-};
+// A line for the log (core/note.hpp).
+using core::Note;
+using core::NoteLevel;
 // Add one to the counter `name`, labelled reason="<reason>" unless reason is empty
 // (refusals: "update_refused_total" with reason_label of the error).
 struct Count {
