@@ -4,7 +4,7 @@
 # that fails its health gate). Releases are signed with keys made here (pqbranch-release) and
 # served by the edge ([releases]); the agent has them pinned ([update], one interrupt window).
 # Shown: a hand-written request with a wrong hash refused by the root updater, the agent
-# untouched; with the clock set 100 s before the window opens, the agent fetches, verifies and
+# untouched; with the clock set 150 s before the window opens, the agent fetches, verifies and
 # stages N+1 and holds it (outside_window, no request); once the window opens it writes the
 # request itself and the updater installs N+1, killed right after recording each apply step
 # and started again (as at boot), while a UDP stream across ESP loses nothing; the edge gets
@@ -152,12 +152,12 @@ vm_expect_text "result file owner" "$(stat -c %U "$upd/result")" pqbranch
 # From here on every request is the agent's.
 rm -f "$upd/result" "$upd/request.rejected" "$upd/pqbranch-agent_${v1}_amd64.deb"
 
-vm_step "updates on: the edge serves N+1, the agent pins the keys; the clock 100 s before a window"
-# The window opens at the next full UTC hour at least 100 s away; the clock is set 100 s
+vm_step "updates on: the edge serves N+1, the agent pins the keys; the clock 150 s before a window"
+# The window opens at the next full UTC hour at least 150 s away; the clock is set 150 s
 # before it with both services stopped (the test PKI stays valid: it moves < 2 h forward).
 now=$(date +%s)
 window_start=$(((now / 3600 + 1) * 3600))
-((window_start - now >= 100)) || window_start=$((window_start + 3600))
+((window_start - now >= 150)) || window_start=$((window_start + 3600))
 window_day=$(date -u -d "@$window_start" +%a | tr '[:upper:]' '[:lower:]')
 window_hour=$((10#$(date -u -d "@$window_start" +%H)))
 cat >>/etc/pqbranch/edge-stub.toml <<EOF
@@ -180,10 +180,10 @@ EOF
 vm_note "window: $window_day $(date -u -d "@$window_start" +%H:%M) UTC for 2h"
 kill_at verified
 systemctl stop pqbranch-agent pqbranch-edge
-s=$SECONDS
-date -u -s "@$((window_start - 100))" >/dev/null
+s=$SECONDS before=$(date +%s.%N)
+date -u -s "@$((window_start - 150))" >/dev/null
 # The scenario's own clocks (step stamps, SECONDS) go on as before the jump.
-vm_t0=$(awk -v a="$vm_t0" -v d="$((window_start - 100 - now))" 'BEGIN { printf "%.9f", a + d }')
+vm_t0=$(awk -v a="$vm_t0" -v b="$before" -v t="$((window_start - 150))" 'BEGIN { printf "%.9f", a + t - b }')
 SECONDS=$s
 vm_note "clock set to $(date -u +%FT%TZ)"
 publish "/root/pqbranch-agent_${v1}_amd64.deb" "$v1"
@@ -194,7 +194,7 @@ systemctl start pqbranch-edge pqbranch-agent ||
 t=$SECONDS
 
 vm_step "before the window: the agent fetched, verified and staged N+1, and holds it"
-vm_wait_for "the agent staged N+1" 80 staged_is "$v1"
+vm_wait_for "the agent staged N+1" 140 staged_is "$v1"
 vm_note "staged $((SECONDS - t)) s after the agent's start, $((window_start - $(date +%s))) s before the window"
 (($(date +%s) < window_start)) || fail_with_journal "N+1 staged only after the window opened"
 vm_expect_text "running version" "$(upd_field running_version)" "$version"
@@ -215,7 +215,7 @@ vm_expect_text "downloaded package in the agent's directory" \
 vm_step "the window opens: the agent requests N+1; the updater killed after each apply step; a UDP stream across ESP"
 tun_stream_start 200
 vm_wait_for "the stream reaches the far LAN" 20 tun_stream_caught_up 50
-wait_step verified $((window_start - $(date +%s) + 60))
+wait_step verified $((window_start - $(date +%s) + 90))
 t_request=$(($(date +%s) - window_start))
 vm_note "request taken $t_request s after the window opened"
 requested_at=$(date -u -d "$(state_field updated)" +%s)
@@ -234,7 +234,7 @@ vm_expect_text "installed version" "$(installed)" "$v1"
 vm_expect_text "agent active" "$(systemctl is-active pqbranch-agent)" active
 vm_expect "the new agent rotates" "$(agent_rotations)" -ge 1
 vm_expect "kept package is N+1" "$([[ "$(dpkg-deb -f "$kept/current.deb" Version)" == "$v1" ]] && echo 1 || echo 0)" -eq 1
-vm_wait_for_quietly 90 edge_reported "$v1" installed ||
+vm_wait_for_quietly 150 edge_reported "$v1" installed ||
   fail_with_journal "no report 'installed' for $v1 at the edge"
 vm_note "the edge logged the report 'installed' $(($(date +%s) - window_start)) s after the window opened"
 vm_expect_text "running version" "$(upd_field running_version)" "$v1"
@@ -246,7 +246,7 @@ kill_at rolling-back
 t=$SECONDS
 publish "/root/pqbranch-agent_${v2}_amd64.deb" "$v2"
 # The agent's next check (every minute), download, request, the install, the 30 s gate.
-wait_step rolling-back 240
+wait_step rolling-back 480
 vm_note "published to the health gate failing: $((SECONDS - t)) s"
 vm_expect_text "version the agent requested" "$(state_field version)" "$v2"
 resume_at rollback-check
@@ -258,13 +258,13 @@ vm_expect_text "installed version after the rollback" "$(installed)" "$v1"
 vm_expect_text "agent active" "$(systemctl is-active pqbranch-agent)" active
 vm_expect "agent rotates again" "$(agent_rotations)" -ge 1
 vm_note "N+2 published to rolled back: $((SECONDS - t)) s; $(state_field result)"
-vm_wait_for_quietly 90 edge_reported "$v2" rolled-back ||
+vm_wait_for_quietly 150 edge_reported "$v2" rolled-back ||
   fail_with_journal "no report 'rolled-back' for $v2 at the edge"
 vm_expect "failed versions the agent remembers" "$(upd_field failed_versions)" -ge 1
 vm_wait_for_quietly 150 metric_at_least 'update_refused_total{reason="failed_before"}' 1 ||
   fail_with_journal "the agent's next check did not refuse $v2 as failed_before"
 vm_note "last refusal: $(upd_field last_refusal)"
-vm_expect_text "still staged" "$(upd_field staged_version)" null
+vm_expect_text "staged version after the refusal" "$(upd_field staged_version)" null
 vm_expect_text "installed version" "$(installed)" "$v1"
 vm_expect "ping replies lan to lan after the rollback" "$(vm_ping_received blan 10.1.0.2 10.2.0.2 3)" -eq 3
 printf 'PQB_UPDATE_HEALTH_DEADLINE=30\n' >/etc/default/pqbranch-update

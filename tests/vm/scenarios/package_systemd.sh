@@ -12,7 +12,7 @@
 # back, reported and never requested again. `systemctl stop` keeps the SAs (traffic goes on).
 # Not here yet: removal and purge.
 # vm-root: systemd
-# vm-timeout: 1500
+# vm-timeout: 1800
 source "$PQB_SOURCE_DIR/tests/vm/guest/scenario_lib.sh"
 
 version=$(sed -nE 's/^project\(pqbranch VERSION ([0-9.]+).*/\1/p' "$PQB_SOURCE_DIR/CMakeLists.txt")
