@@ -194,7 +194,7 @@ systemctl start pqbranch-edge pqbranch-agent ||
 t=$SECONDS
 
 vm_step "before the window: the agent fetched, verified and staged N+1, and holds it"
-vm_wait_for "the agent staged N+1" 140 staged_is "$v1"
+vm_wait_for_quietly 140 staged_is "$v1" || fail_with_journal "the agent did not stage $v1 within 140 s"
 vm_note "staged $((SECONDS - t)) s after the agent's start, $((window_start - $(date +%s))) s before the window"
 (($(date +%s) < window_start)) || fail_with_journal "N+1 staged only after the window opened"
 vm_expect_text "running version" "$(upd_field running_version)" "$version"
