@@ -46,6 +46,18 @@ core::Result<void> AgentAssembly::build() {
   if (!client) return core::prefixed(client.error(), "key service client");
   client_ = std::move(*client);
   if (auto port = client_->nat_port()) settings_.rotation.tunnel.nat_port = *port;
+  if (config_.update.enabled) {
+    UpdateExecutorOptions o;
+    o.update_dir = settings_.update_dir;
+    o.running_version = running_package_version(settings_.package_version_file);
+    o.endpoints = settings_.client.endpoints.size();
+    if (options_.update) options_.update(o);
+    auto updates =
+        UpdateExecutor::create(io_, config_.update, std::move(o), *client_, *metrics_,
+                               [this] { return executor_ ? executor_->rotations() : 0; });
+    if (!updates) return updates.error();
+    updates_ = std::move(*updates);
+  }
   return {};
 }
 
@@ -61,6 +73,7 @@ core::Result<void> AgentAssembly::start() {
     executor_ = std::make_unique<keysvc::AgentExecutor>(io_, *tunnel_.kernel, transport, *metrics_,
                                                         std::move(options));
     if (auto r = executor_->start(); !r) return core::prefixed(r.error(), "start");
+    if (updates_) updates_->start();
   }
   auto peers = start_ikev2_peers(io_, config_, deps_, *metrics_);
   if (!peers) return peers.error();
@@ -90,6 +103,7 @@ core::ServiceManager& AgentAssembly::service_manager() {
 
 void AgentAssembly::stop() {
   if (notifier_) notifier_->stopping("stopping; SAs and policies stay in place");
+  if (updates_) updates_->stop();
   if (executor_) executor_->stop();
   for (auto& p : peers_)
     p.session->stop(false);

@@ -56,6 +56,7 @@ AgentSettings agent_settings(const config::AgentConfig& c) {
   if (route) s.ownership.if_id = c.tunnel.if_id;
   s.state_file = c.state_directory / keysvc::kAgentStateFileName;
   s.status_socket = c.status_socket;
+  s.update_dir = c.state_directory / "update";
   return s;
 }
 

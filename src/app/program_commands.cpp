@@ -7,6 +7,7 @@
 #include "pqbranch/app/ikev2_peers.hpp"
 #include "pqbranch/app/status_server.hpp"
 #include "pqbranch/app/tunnel_stack.hpp"
+#include "pqbranch/app/update_executor.hpp"
 #include "pqbranch/crypto/tls_context.hpp"
 #include "pqbranch/keysvc/edge_server.hpp"
 
@@ -21,9 +22,16 @@ core::Result<std::string> check_agent_config(const config::AgentConfig& config) 
   if (auto ctx = crypto::make_client_context(settings.client.tls); !ctx) {
     return core::prefixed(ctx.error(), "tls");
   }
+  if (config.update.enabled) {
+    if (auto r = check_update_settings(config.update); !r) return r.error();
+  }
   return fmt::format(
-      "OK ({} mode, {} endpoint(s), {} policies)", settings.layout.route_mode ? "route" : "policy",
-      settings.client.endpoints.size(), tunnel::tunnel_policies(settings.layout).size());
+      "OK ({} mode, {} endpoint(s), {} policies{})",
+      settings.layout.route_mode ? "route" : "policy", settings.client.endpoints.size(),
+      tunnel::tunnel_policies(settings.layout).size(),
+      config.update.enabled ? fmt::format(", updates on channel {}, {} window(s)",
+                                          config.update.channel, config.update.windows.size())
+                            : std::string());
 }
 
 core::Result<std::string> check_edge_config(const config::EdgeConfig& config) {

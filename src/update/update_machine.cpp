@@ -58,11 +58,11 @@ std::vector<UpdateAction> UpdateMachine::start(
   if (state_.requested) {
     phase_ = Phase::awaiting_result;
     note(out, NoteLevel::info,
-         fmt::format("update: running {}, waiting for the updater's result for {}",
-                     config_.running_version, state_.requested->version));
+         fmt::format("running {}, waiting for the updater's result for {}", config_.running_version,
+                     state_.requested->version));
   } else {
     note(out, NoteLevel::info,
-         fmt::format("update: running {} on channel '{}', {} version(s) failed here{}",
+         fmt::format("running {} on channel '{}', {} version(s) failed here{}",
                      config_.running_version, config_.channel, state_.failed_versions.size(),
                      state_.staged ? ", staged " + state_.staged->version : std::string()));
   }

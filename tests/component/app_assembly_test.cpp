@@ -230,6 +230,21 @@ TEST_F(AssemblyTest, CheckConfigRefusesUnreadableTlsFilesAndCountsPolicies) {
   EXPECT_EQ(bad.error().message().rfind("tls: ", 0), 0U) << bad.error().message();
 }
 
+TEST_F(AssemblyTest, UpdatesWithoutTheirPinnedKeysStopCheckConfigAndTheAgentAlike) {
+  FakeKernel kernel{clock_};
+  auto config = agent_config(1);
+  config.update.enabled = true;
+  config.update.ml_dsa_65_key = pki_->dir() / "missing-ml-dsa-65.pub";
+  config.update.ed25519_key = pki_->dir() / "missing-ed25519.pub";
+  const auto checked = app::check_agent_config(config);
+  ASSERT_FALSE(checked.has_value());
+  EXPECT_EQ(checked.error().message().rfind("update: release keys", 0), 0U)
+      << checked.error().message();
+  auto agent = app::AgentAssembly::create(io_, config, deps(kernel));
+  ASSERT_FALSE(agent.has_value());
+  EXPECT_EQ(agent.error().message(), checked.error().message());
+}
+
 TEST_F(AssemblyTest, KernelFactoryErrorsNameThePart) {
   app::AssemblyDeps d;
   d.kernel = [](const xfrm::Ownership&) -> core::Result<std::shared_ptr<xfrm::Kernel>> {

@@ -1,9 +1,9 @@
 #pragma once
 // The agent's composition root: from agent.toml (config::AgentConfig) to running parts.
 // With a key-service tunnel: its kernel and tunnel (tunnel_stack), the key-service client,
-// the rotation executor and the status socket; and every [[ikev2.peer]] (ikev2_peers). An
-// agent with IKEv2 peers and no [edge] has only the peers. The kernel, route table,
-// transport and clock come from AssemblyDeps.
+// the rotation executor, the update executor (with [update] enabled) and the status socket; and
+// every [[ikev2.peer]] (ikev2_peers). An agent with IKEv2 peers and no [edge] has only the peers.
+// The kernel, route table, transport and clock come from AssemblyDeps.
 
 #include <filesystem>
 #include <functional>
@@ -18,6 +18,7 @@
 #include "pqbranch/app/service_notifier.hpp"
 #include "pqbranch/app/status_server.hpp"
 #include "pqbranch/app/tunnel_stack.hpp"
+#include "pqbranch/app/update_executor.hpp"
 #include "pqbranch/config/agent_config.hpp"
 #include "pqbranch/core/error.hpp"
 #include "pqbranch/core/metrics.hpp"
@@ -34,6 +35,8 @@ struct AgentAssemblyOptions {
   std::function<void(keysvc::AgentExecutorOptions&)> executor;
   keysvc::FaultHook fault;
   bool status_socket = true;
+  // Last word on the update executor (tests: watch interval, machine timing).
+  std::function<void(UpdateExecutorOptions&)> update;
 };
 
 class AgentAssembly {
@@ -57,6 +60,8 @@ class AgentAssembly {
   // Null when the config has no key-service tunnel.
   [[nodiscard]] keysvc::AgentExecutor* executor() { return executor_.get(); }
   [[nodiscard]] keysvc::AgentClient* client() { return client_.get(); }
+  // Null unless [update] is enabled (and the config has a key-service tunnel).
+  [[nodiscard]] UpdateExecutor* updates() { return updates_.get(); }
   [[nodiscard]] xfrm::Kernel* kernel() { return tunnel_.kernel.get(); }
   [[nodiscard]] const AgentSettings& settings() const { return settings_; }
   [[nodiscard]] const std::vector<Ikev2Peer>& ikev2_peers() const { return peers_; }
@@ -79,6 +84,7 @@ class AgentAssembly {
   TunnelStack tunnel_;
   std::unique_ptr<keysvc::AgentClient> client_;
   std::unique_ptr<keysvc::AgentExecutor> executor_;
+  std::unique_ptr<UpdateExecutor> updates_;
   std::vector<Ikev2Peer> peers_;
   std::unique_ptr<StatusServer> status_;
   std::unique_ptr<core::ServiceManager> own_service_manager_;

@@ -21,6 +21,10 @@ struct AgentSettings {
   xfrm::Ownership ownership;
   std::filesystem::path state_file;
   std::filesystem::path status_socket;
+  // Shared with the root updater (<state_directory>/update): packages, request, result.
+  std::filesystem::path update_dir;
+  // The package's version (running_package_version); absent when run from a build tree.
+  std::filesystem::path package_version_file = "/usr/share/pqbranch-agent/version";
 };
 
 // - rotation every interval ± jitter (the machine draws uniformly in [interval - jitter,
