@@ -25,7 +25,7 @@ state=/var/lib/pqbranch-update/state
 releases=/srv/pqbranch-releases
 channel=stable
 release_keys=/root/release-keys
-release_tool=$PQB_BUILD_DIR/release/pqbranch-release
+release_tool=/usr/bin/pqbranch-release  # installed with the edge package
 
 # repack VERSION OUT [broken]: the built agent package as VERSION, its version file (what the
 # agent reads as its running version) saying so too (broken: an agent program that exits at
@@ -100,12 +100,12 @@ resume_at() {
 installed() { dpkg-query -W -f '${Version}' pqbranch-agent; }
 agent_rotations() { pqbranch-agent status --json | grep -o '"rotations":[0-9]*' | cut -d: -f2; }
 result_field() { sed -n "s/^$1=//p" "$upd/result"; }
-# upd_field KEY: a field of the status's "update" object (a string without its quotes, null,
-# a number or a boolean).
-upd_field() {
-  pqbranch-agent status --json | sed -E 's/.*"update":\{//' |
-    grep -oE "\"$1\":(\"[^\"]*\"|[^,}]*)" | head -n1 | cut -d: -f2- | sed -E 's/^"(.*)"$/\1/' || true
-}
+# agent_state KEY: a line of the agent's persisted update state (docs/updates.md, "Persisted
+# state"; root reads the agent's file): staged=VERSION FILE SIZE SHA256 EXPIRES,
+# requested=VERSION FILE SHA256 WRITTEN, failed=VERSION (one line each).
+agent_state() { sed -n "s/^$1=//p" "$upd/agent-state" 2>/dev/null || true; }
+# agent_logged TEXT: the agent's journal (this boot) holds TEXT.
+agent_logged() { journalctl -b -u pqbranch-agent --no-pager -o cat | grep -qF -- "$1"; }
 # metric 'NAME{label="value"}': the agent's counter (0 if not counted yet).
 metric() {
   { pqbranch-agent status --json || true; } | K="\"${1//\"/\\\"}\":" awk '
@@ -115,7 +115,7 @@ metric() {
 }
 # The install requests in the agent's directory (written, or taken by the updater).
 requests_present() { find "$upd" -maxdepth 1 \( -name request -o -name request.tmp -o -name request.taken \) | wc -l; }
-staged_is() { [[ "$(upd_field staged_version)" == "$1" ]]; }
+staged_is() { [[ "$(agent_state staged)" == "$1 pqbranch-agent_$1_amd64.deb "* ]]; }
 metric_at_least() { (($(metric "$1") >= $2)); }
 # edge_reported VERSION RESULT: the edge logged the agent's release report.
 edge_reported() {
@@ -194,18 +194,21 @@ systemctl start pqbranch-edge pqbranch-agent ||
 t=$SECONDS
 
 vm_step "before the window: the agent fetched, verified and staged N+1, and holds it"
+window_text=$(date -u -d "@$window_start" +%Y-%m-%dT%H:%M:%SZ)
 vm_wait_for_quietly 140 staged_is "$v1" || fail_with_journal "the agent did not stage $v1 within 140 s"
 vm_note "staged $((SECONDS - t)) s after the agent's start, $((window_start - $(date +%s))) s before the window"
 (($(date +%s) < window_start)) || fail_with_journal "N+1 staged only after the window opened"
-vm_expect_text "running version" "$(upd_field running_version)" "$version"
-held=$(upd_field held)
-vm_note "held: $held"
-vm_expect "held outside the window" "$([[ "$held" == *outside_window* ]] && echo 1 || echo 0)" -eq 1
-vm_expect_text "next window" "$(upd_field next_window)" "$(date -u -d "@$window_start" +%Y-%m-%dT%H:%M:%SZ)"
-tz=$(upd_field tz_database)
-vm_expect "tz database named (e.g. 2025b)" "$([[ "$tz" =~ ^[0-9]{4}[a-z]$ ]] && echo 1 || echo 0)" -eq 1
+vm_note "agent state: staged=$(agent_state staged | cut -d' ' -f1-3) ..."
+vm_expect "the agent's running version is the package's ($version)" \
+  "$(agent_logged "update: running $version on channel '$channel'" && echo 1 || echo 0)" -eq 1
+vm_wait_for_quietly 10 agent_logged "update: staged $v1 waits: no interrupt window is open" ||
+  fail_with_journal "the agent did not log why $v1 waits"
+vm_expect "held outside the window until $window_text" \
+  "$(agent_logged "(next opportunity $window_text)" && echo 1 || echo 0)" -eq 1
+vm_note "$(journalctl -b -u pqbranch-agent --no-pager -o cat | grep -m1 -o 'interrupt windows evaluated with tz database .*')"
 vm_expect "update_staged_total" "$(metric update_staged_total)" -ge 1
 vm_expect "update_install_requests_total" "$(metric update_install_requests_total)" -eq 0
+vm_expect_text "outstanding request in the agent's state" "$(agent_state requested)" ""
 vm_expect "install requests" "$(requests_present)" -eq 0
 vm_expect_text "installed version" "$(installed)" "$version"
 vm_expect_text "downloaded package in the agent's directory" \
@@ -218,8 +221,10 @@ vm_wait_for "the stream reaches the far LAN" 20 tun_stream_caught_up 50
 wait_step verified $((window_start - $(date +%s) + 90))
 t_request=$(($(date +%s) - window_start))
 vm_note "request taken $t_request s after the window opened"
-requested_at=$(date -u -d "$(state_field updated)" +%s)
-vm_expect "request recorded at or after the window's start (s)" "$((requested_at - window_start))" -ge 0
+requested_at=$(agent_state requested | cut -d' ' -f4)
+vm_expect "request written at or after the window's start (s)" "$((requested_at - window_start))" -ge 0
+vm_expect "the agent logged the install in the window" \
+  "$(agent_logged "update: installing $v1 (window open)" && echo 1 || echo 0)" -eq 1
 vm_expect_text "version the agent requested" "$(state_field version)" "$v1"
 vm_expect "update_install_requests_total" "$(metric update_install_requests_total)" -eq 1
 for s in installing installed health-check; do
@@ -237,7 +242,9 @@ vm_expect "kept package is N+1" "$([[ "$(dpkg-deb -f "$kept/current.deb" Version
 vm_wait_for_quietly 150 edge_reported "$v1" installed ||
   fail_with_journal "no report 'installed' for $v1 at the edge"
 vm_note "the edge logged the report 'installed' $(($(date +%s) - window_start)) s after the window opened"
-vm_expect_text "running version" "$(upd_field running_version)" "$v1"
+vm_expect "the new agent runs as $v1 (the package's version file)" \
+  "$(agent_logged "update: running $v1" && echo 1 || echo 0)" -eq 1
+vm_expect "update_results_total{reason=\"done\"}" "$(metric 'update_results_total{reason="done"}')" -eq 1
 tun_stream_stop
 tun_stream_expect_clean
 
@@ -260,11 +267,13 @@ vm_expect "agent rotates again" "$(agent_rotations)" -ge 1
 vm_note "N+2 published to rolled back: $((SECONDS - t)) s; $(state_field result)"
 vm_wait_for_quietly 150 edge_reported "$v2" rolled-back ||
   fail_with_journal "no report 'rolled-back' for $v2 at the edge"
-vm_expect "failed versions the agent remembers" "$(upd_field failed_versions)" -ge 1
+vm_expect "update_results_total{reason=\"rolled-back\"}" "$(metric 'update_results_total{reason="rolled-back"}')" -eq 1
+vm_expect_text "failed versions the agent remembers" "$(agent_state failed)" "$v2"
 vm_wait_for_quietly 150 metric_at_least 'update_refused_total{reason="failed_before"}' 1 ||
   fail_with_journal "the agent's next check did not refuse $v2 as failed_before"
-vm_note "last refusal: $(upd_field last_refusal)"
-vm_expect_text "staged version after the refusal" "$(upd_field staged_version)" null
+vm_note "$(journalctl -b -u pqbranch-agent --no-pager -o cat | grep -F "$v2" | grep -m1 'refused')"
+vm_expect_text "staged after the refusal" "$(agent_state staged)" ""
+vm_expect "install requests" "$(requests_present)" -eq 0
 vm_expect_text "installed version" "$(installed)" "$v1"
 vm_expect "ping replies lan to lan after the rollback" "$(vm_ping_received blan 10.1.0.2 10.2.0.2 3)" -eq 3
 printf 'PQB_UPDATE_HEALTH_DEADLINE=30\n' >/etc/default/pqbranch-update
