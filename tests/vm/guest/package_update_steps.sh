@@ -4,7 +4,7 @@
 # that fails its health gate). Releases are signed with keys made here (pqbranch-release) and
 # served by the edge ([releases]); the agent has them pinned ([update], one interrupt window).
 # Shown: a hand-written request with a wrong hash refused by the root updater, the agent
-# untouched; with the clock set 150 s before the window opens, the agent fetches, verifies and
+# untouched; with the clock set 90 s before the window opens, the agent fetches, verifies and
 # stages N+1 and holds it (outside_window, no request); once the window opens it writes the
 # request itself and the updater installs N+1, killed right after recording each apply step
 # and started again (as at boot), while a UDP stream across ESP loses nothing; the edge gets
@@ -152,12 +152,13 @@ vm_expect_text "result file owner" "$(stat -c %U "$upd/result")" pqbranch
 # From here on every request is the agent's.
 rm -f "$upd/result" "$upd/request.rejected" "$upd/pqbranch-agent_${v1}_amd64.deb"
 
-vm_step "updates on: the edge serves N+1, the agent pins the keys; the clock 150 s before a window"
-# The window opens at the next full UTC hour at least 150 s away; the clock is set 150 s
-# before it with both services stopped (the test PKI stays valid: it moves < 2 h forward).
+vm_step "updates on: the edge serves N+1, the agent pins the keys; the clock 90 s before a window"
+# The window opens at the next full UTC hour at least 90 s away; the clock is set 90 s
+# before it (the agent stages within about 20 s of its start: the first check comes within
+# a quarter of check_interval) with both services stopped (the test PKI stays valid: it moves < 2 h forward).
 now=$(date +%s)
 window_start=$(((now / 3600 + 1) * 3600))
-((window_start - now >= 150)) || window_start=$((window_start + 3600))
+((window_start - now >= 90)) || window_start=$((window_start + 3600))
 window_day=$(date -u -d "@$window_start" +%a | tr '[:upper:]' '[:lower:]')
 window_hour=$((10#$(date -u -d "@$window_start" +%H)))
 cat >>/etc/pqbranch/edge-stub.toml <<EOF
@@ -181,9 +182,9 @@ vm_note "window: $window_day $(date -u -d "@$window_start" +%H:%M) UTC for 2h"
 kill_at verified
 systemctl stop pqbranch-agent pqbranch-edge
 s=$SECONDS before=$(date +%s.%N)
-date -u -s "@$((window_start - 150))" >/dev/null
+date -u -s "@$((window_start - 90))" >/dev/null
 # The scenario's own clocks (step stamps, SECONDS) go on as before the jump.
-vm_t0=$(awk -v a="$vm_t0" -v b="$before" -v t="$((window_start - 150))" 'BEGIN { printf "%.9f", a + t - b }')
+vm_t0=$(awk -v a="$vm_t0" -v b="$before" -v t="$((window_start - 90))" 'BEGIN { printf "%.9f", a + t - b }')
 SECONDS=$s
 vm_note "clock set to $(date -u +%FT%TZ)"
 publish "/root/pqbranch-agent_${v1}_amd64.deb" "$v1"
@@ -195,7 +196,7 @@ t=$SECONDS
 
 vm_step "before the window: the agent fetched, verified and staged N+1, and holds it"
 window_text=$(date -u -d "@$window_start" +%Y-%m-%dT%H:%M:%SZ)
-vm_wait_for_quietly 140 staged_is "$v1" || fail_with_journal "the agent did not stage $v1 within 140 s"
+vm_wait_for_quietly 80 staged_is "$v1" || fail_with_journal "the agent did not stage $v1 within 80 s"
 vm_note "staged $((SECONDS - t)) s after the agent's start, $((window_start - $(date +%s))) s before the window"
 (($(date +%s) < window_start)) || fail_with_journal "N+1 staged only after the window opened"
 vm_note "agent state: staged=$(agent_state staged | cut -d' ' -f1-3) ..."
@@ -271,11 +272,14 @@ vm_expect "update_results_total{reason=\"rolled-back\"}" "$(metric 'update_resul
 vm_expect_text "failed versions the agent remembers" "$(agent_state failed)" "$v2"
 vm_wait_for_quietly 150 metric_at_least 'update_refused_total{reason="failed_before"}' 1 ||
   fail_with_journal "the agent's next check did not refuse $v2 as failed_before"
+vm_expect "update_refused_total{reason=\"failed_before\"}" \
+  "$(metric 'update_refused_total{reason="failed_before"}')" -ge 1
 vm_note "$(journalctl -b -u pqbranch-agent --no-pager -o cat | grep -F "$v2" | grep -m1 'refused')"
 vm_expect_text "staged after the refusal" "$(agent_state staged)" ""
 vm_expect "install requests" "$(requests_present)" -eq 0
 vm_expect_text "installed version" "$(installed)" "$v1"
 vm_expect "ping replies lan to lan after the rollback" "$(vm_ping_received blan 10.1.0.2 10.2.0.2 3)" -eq 3
 printf 'PQB_UPDATE_HEALTH_DEADLINE=30\n' >/etc/default/pqbranch-update
+journalctl -b -u pqbranch-edge --no-pager -o cat | grep -F 'release report from site' | sed 's/^/   edge: /' || true
 vm_note "timings: window to request $t_request s, window to rotating on N+1 $t_rotating s"
 save_journal
