@@ -5,12 +5,14 @@
 # service user and network namespace; `systemctl enable --now` returns once each sent
 # READY=1; the agent completes rotations against the edge and pings cross as ESP. A key
 # file the service user cannot read (root's) makes the start fail: the control that the
-# agent does not run as root. The root updater's steps (guest/package_update_steps.sh:
-# refused hash, an upgrade with the updater killed at every step, a stream across ESP that
-# loses nothing, a rollback). `systemctl stop` keeps the SAs (traffic goes on).
+# agent does not run as root. Updates driven by the agent (guest/package_update_steps.sh):
+# signed releases served by the edge, fetched, verified and staged by the agent, requested
+# only once its interrupt window opens, installed by the root updater killed at every step
+# while a stream across ESP loses nothing, reported to the edge; a broken release rolled
+# back, reported and never requested again. `systemctl stop` keeps the SAs (traffic goes on).
 # Not here yet: removal and purge.
 # vm-root: systemd
-# vm-timeout: 1500
+# vm-timeout: 1800
 source "$PQB_SOURCE_DIR/tests/vm/guest/scenario_lib.sh"
 
 version=$(sed -nE 's/^project\(pqbranch VERSION ([0-9.]+).*/\1/p' "$PQB_SOURCE_DIR/CMakeLists.txt")
