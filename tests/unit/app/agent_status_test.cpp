@@ -1,20 +1,7 @@
 #include "pqbranch/app/agent_status.hpp"
 
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <thread>
-#include <unistd.h>
-
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
-
-#include "pqbranch/app/status_server.hpp"
 
 namespace pqbranch::app {
 namespace {
@@ -108,69 +95,6 @@ TEST(AgentStatus, RefusesWhatIsNotAStatus) {
   EXPECT_FALSE(render_status_text("not json"));
   EXPECT_FALSE(render_status_text("[1,2]"));
   EXPECT_FALSE(render_status_text("{\"rotation\":{}}"));
-}
-
-class StatusSocketTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "pqb-status-XXXXXX").string();
-    dir_ = ::mkdtemp(tmpl.data());
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  void TearDown() override {
-    work_.reset();
-    io_.stop();
-    thread_.join();
-    std::filesystem::remove_all(dir_);
-  }
-  std::filesystem::path dir_;
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
-      io_.get_executor()};
-  std::thread thread_;
-};
-
-TEST_F(StatusSocketTest, AnswersEachConnectionWithTheDocumentOn0600Socket) {
-  const auto path = dir_ / "run" / "agent.sock";
-  int calls = 0;
-  auto server =
-      StatusServer::create(io_, path, [&] { return "{\"n\":" + std::to_string(++calls) + "}"; });
-  ASSERT_TRUE(server) << server.error().message();
-  struct stat st{};
-  ASSERT_EQ(::stat(path.c_str(), &st), 0);
-  EXPECT_TRUE(S_ISSOCK(st.st_mode));
-  EXPECT_EQ(st.st_mode & 0777, 0600U);
-  auto a = fetch_status(path);
-  ASSERT_TRUE(a) << a.error().message();
-  EXPECT_EQ(*a, "{\"n\":1}\n");
-  auto b = fetch_status(path);
-  ASSERT_TRUE(b);
-  EXPECT_EQ(*b, "{\"n\":2}\n");
-  // A second agent on the same socket is refused while the first answers.
-  EXPECT_FALSE(StatusServer::create(io_, path, [] { return std::string("{}"); }));
-  server->reset();
-  EXPECT_FALSE(std::filesystem::exists(path));
-  EXPECT_FALSE(fetch_status(path));
-}
-
-TEST_F(StatusSocketTest, ReplacesAStaleSocketButNeverAnotherFile) {
-  const auto path = dir_ / "agent.sock";
-  {
-    // A socket file nobody listens on: what a killed agent leaves.
-    const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
-    ASSERT_EQ(::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)), 0);  // NOLINT
-    ::close(fd);
-  }
-  auto server = StatusServer::create(io_, path, [] { return std::string("{}"); });
-  ASSERT_TRUE(server) << server.error().message();
-  server->reset();
-  const auto file = dir_ / "not-a-socket";
-  std::ofstream(file) << "precious";
-  EXPECT_FALSE(StatusServer::create(io_, file, [] { return std::string("{}"); }));
-  EXPECT_TRUE(std::filesystem::exists(file));
 }
 
 }  // namespace
