@@ -120,7 +120,7 @@ int run(const config::AgentConfig& cfg, const Args& args) {
 // The agent's control socket: --socket, else the configuration's (when one is given or the
 // default exists), else the default path.
 std::optional<std::filesystem::path> control_socket(const Args& args) {
-  if (args.socket) return *args.socket;
+  if (args.socket) return args.socket;
   if (args.config_given || std::filesystem::exists(args.config)) {
     auto cfg = load(args);
     if (!cfg) return std::nullopt;
