@@ -3,6 +3,7 @@
 //
 //   pqbranch-agent run [--config PATH]
 //   pqbranch-agent status [--socket PATH | --config PATH] [--json]
+//   pqbranch-agent update now|pause|resume|pin VERSION|unpin [--socket PATH | --config PATH]
 //   pqbranch-agent flush [--config PATH]
 //   pqbranch-agent check-config [--config PATH]
 //   pqbranch-agent version            (also --version)
@@ -33,6 +34,8 @@ constexpr int kUsageError = 2;
 constexpr const char* kUsage =
     "usage: pqbranch-agent run [--config PATH]\n"
     "       pqbranch-agent status [--socket PATH | --config PATH] [--json]\n"
+    "       pqbranch-agent update now|pause|resume|pin VERSION|unpin"
+    " [--socket PATH | --config PATH]\n"
     "       pqbranch-agent flush [--config PATH]\n"
     "       pqbranch-agent check-config [--config PATH]\n"
     "       pqbranch-agent version\n";
@@ -43,6 +46,7 @@ struct Args {
   bool config_given = false;
   std::optional<std::filesystem::path> socket;
   bool json = false;
+  std::vector<std::string> words;  // update: the command and its version
 };
 
 std::optional<Args> parse_args(int argc, char** argv) {
@@ -54,14 +58,18 @@ std::optional<Args> parse_args(int argc, char** argv) {
     if (a[i] == "--config" && i + 1 < a.size()) {
       args.config = a[++i];
       args.config_given = true;
-    } else if (a[i] == "--socket" && i + 1 < a.size() && args.command == "status") {
+    } else if (a[i] == "--socket" && i + 1 < a.size() &&
+               (args.command == "status" || args.command == "update")) {
       args.socket = a[++i];
     } else if (a[i] == "--json" && args.command == "status") {
       args.json = true;
+    } else if (args.command == "update" && !a[i].starts_with("--")) {
+      args.words.emplace_back(a[i]);
     } else {
       return std::nullopt;
     }
   }
+  if (args.command == "update" && args.words.empty()) return std::nullopt;
   return args;
 }
 
@@ -109,20 +117,41 @@ int run(const config::AgentConfig& cfg, const Args& args) {
   return 0;
 }
 
-int status(const Args& args) {
-  std::filesystem::path socket = args.socket.value_or("/run/pqbranch/agent.sock");
-  if (!args.socket && (args.config_given || std::filesystem::exists(args.config))) {
+// The agent's control socket: --socket, else the configuration's (when one is given or the
+// default exists), else the default path.
+std::optional<std::filesystem::path> control_socket(const Args& args) {
+  if (args.socket) return args.socket;
+  if (args.config_given || std::filesystem::exists(args.config)) {
     auto cfg = load(args);
-    if (!cfg) return kUsageError;
-    socket = cfg->status_socket;
+    if (!cfg) return std::nullopt;
+    return cfg->status_socket;
   }
-  auto text = app::agent_status(socket, args.json);
+  return std::filesystem::path("/run/pqbranch/agent.sock");
+}
+
+int status(const Args& args) {
+  const auto socket = control_socket(args);
+  if (!socket) return kUsageError;
+  auto text = app::agent_status(*socket, args.json);
   if (!text) {
     std::fprintf(stderr, "pqbranch-agent status: %s\n", text.error().message().c_str());
     return 1;
   }
   std::fputs(text->c_str(), stdout);
   return 0;
+}
+
+// Exit 0 when the agent did it, 1 when it refused, 2 on a usage or connection error.
+int operator_update(const Args& args) {
+  const auto socket = control_socket(args);
+  if (!socket) return kUsageError;
+  auto reply = app::agent_update(*socket, args.words);
+  if (!reply) {
+    std::fprintf(stderr, "pqbranch-agent update: %s\n", reply.error().message().c_str());
+    return kUsageError;
+  }
+  std::printf("%s\n", reply->text.c_str());
+  return reply->ok ? 0 : 1;
 }
 
 int with_config(const Args& args) {
@@ -157,6 +186,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (args->command == "status") return status(*args);
+  if (args->command == "update") return operator_update(*args);
   if (args->command == "run" || args->command == "flush" || args->command == "check-config") {
     return with_config(*args);
   }

@@ -79,8 +79,11 @@ core::Result<void> AgentAssembly::start() {
   if (!peers) return peers.error();
   peers_ = std::move(*peers);
   if (executor_ && options_.status_socket) {
-    auto status =
-        StatusServer::create(io_, settings_.status_socket, [this] { return status_json(); });
+    auto status = StatusServer::create(
+        io_, settings_.status_socket, [this] { return status_json(); },
+        updates_ ? StatusServer::CommandHandler(
+                       [this](const OperatorCommand& c) { return updates_->operate(c); })
+                 : StatusServer::CommandHandler());
     if (status) {
       status_ = std::move(*status);
     } else {
@@ -116,7 +119,13 @@ std::string AgentAssembly::status_json() {
   const StatusContext context{settings_.layout.route_mode ? "route" : "policy",
                               settings_.layout.local_address.to_string(),
                               settings_.layout.remote_address.to_string()};
-  return to_json(collect_status(*executor_, client_.get(), *tunnel_.kernel, *metrics_, context));
+  AgentStatusReport report =
+      collect_status(*executor_, client_.get(), *tunnel_.kernel, *metrics_, context);
+  if (updates_) {
+    report.update = updates_->status();
+    report.tz_database = updates_->tz_database();
+  }
+  return to_json(report);
 }
 
 }  // namespace pqbranch::app

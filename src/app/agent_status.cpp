@@ -8,8 +8,16 @@
 
 #include "pqbranch/rotation/errc.hpp"
 
+#include "json_fields.hpp"
+#include "update_status_json.hpp"
+
 namespace pqbranch::app {
 namespace json = boost::json;
+using detail::field;
+using detail::flag;
+using detail::num;
+using detail::obj;
+using detail::str;
 
 namespace {
 
@@ -27,30 +35,6 @@ json::object metrics_object(const std::string& text) {
     if (ec == std::errc{} && end == last) out[line.substr(0, space)] = value;
   }
   return out;
-}
-
-// Reading our own document back: a missing or mistyped field shows as empty, never throws.
-const json::value* field(const json::object& o, std::string_view key) {
-  return o.if_contains(key);
-}
-std::string str(const json::object& o, std::string_view key) {
-  const json::value* v = field(o, key);
-  return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string{};
-}
-std::int64_t num(const json::object& o, std::string_view key) {
-  const json::value* v = field(o, key);
-  if (v == nullptr) return 0;
-  if (v->is_int64()) return v->get_int64();
-  if (v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
-  return 0;
-}
-bool flag(const json::object& o, std::string_view key) {
-  const json::value* v = field(o, key);
-  return v != nullptr && v->is_bool() && v->get_bool();
-}
-const json::object* obj(const json::object& o, std::string_view key) {
-  const json::value* v = field(o, key);
-  return v != nullptr && v->is_object() ? &v->get_object() : nullptr;
 }
 
 double as_double(std::int64_t v) {
@@ -153,6 +137,7 @@ std::string to_json(const AgentStatusReport& r) {
                                          ? json::value(r.last_rotation_latency->count())
                                          : json::value(nullptr);
   root["metrics"] = metrics_object(r.metrics);
+  if (r.update) root["update"] = detail::update_status_json(*r.update, r.tz_database);
   return json::serialize(root);
 }
 
@@ -221,6 +206,9 @@ core::Result<std::string> render_status_text(std::string_view text) {
       first = false;
     }
     if (first) line("SAs", "none");
+  }
+  if (const json::object* update = obj(root, "update"); update != nullptr) {
+    detail::render_update_status(*update, line);
   }
   return out;
 }

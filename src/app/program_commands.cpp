@@ -1,10 +1,12 @@
 #include "pqbranch/app/program_commands.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "pqbranch/app/agent_settings.hpp"
 #include "pqbranch/app/agent_status.hpp"
 #include "pqbranch/app/ikev2_peers.hpp"
+#include "pqbranch/app/operator_command.hpp"
 #include "pqbranch/app/status_server.hpp"
 #include "pqbranch/app/tunnel_stack.hpp"
 #include "pqbranch/app/update_executor.hpp"
@@ -69,6 +71,15 @@ core::Result<std::string> agent_status(const std::filesystem::path& socket, bool
   auto text = fetch_status(socket);
   if (!text || json) return text;
   return render_status_text(*text);
+}
+
+core::Result<OperatorReply> agent_update(const std::filesystem::path& socket,
+                                         const std::vector<std::string>& words) {
+  const std::string line = fmt::format("update {}", fmt::join(words, " "));
+  if (auto command = parse_operator_command(line); !command) return command.error();
+  auto reply = send_operator_command(socket, line);
+  if (!reply) return reply.error();
+  return OperatorReply{*reply, reply->starts_with("ok:")};
 }
 
 }  // namespace pqbranch::app

@@ -369,7 +369,7 @@ void UpdateExecutor::stop() {
   impl_->watch_timer.cancel();
 }
 
-core::Result<std::string> UpdateExecutor::operate(const update::UpdateEvent& command) {
+core::Result<std::string> UpdateExecutor::operate(const OperatorCommand& command) {
   Impl& i = *impl_;
   if (std::holds_alternative<update::UpdateNow>(command) && i.machine.status().paused) {
     return core::make_error(update::errc::paused, "updates are paused; resume them first");
@@ -378,7 +378,7 @@ core::Result<std::string> UpdateExecutor::operate(const update::UpdateEvent& com
       pin && !update::parse_version(pin->version)) {
     return invalid("'" + pin->version + "' is not a release version");
   }
-  i.feed(command);
+  i.feed(std::visit([](const auto& c) -> update::UpdateEvent { return c; }, command));
   const update::UpdateStatus s = i.machine.status();
   return std::visit(
       [&s](const auto& c) -> std::string {

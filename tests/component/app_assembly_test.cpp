@@ -15,7 +15,9 @@
 #include "pqbranch/app/agent_assembly.hpp"
 #include "pqbranch/app/edge_assembly.hpp"
 #include "pqbranch/app/program_commands.hpp"
+#include "pqbranch/app/status_server.hpp"
 #include "pqbranch/tunnel/tunnel_setup.hpp"
+#include "pqbranch/update/release_keys.hpp"
 #include "pqbranch/xfrm/errc.hpp"
 
 #include "fakes/fake_service_manager.hpp"
@@ -249,6 +251,45 @@ TEST_F(AssemblyTest, UpdatesWithoutTheirPinnedKeysStopCheckConfigAndTheAgentAlik
   auto agent = app::AgentAssembly::create(io_, config, deps(kernel));
   ASSERT_FALSE(agent.has_value());
   EXPECT_EQ(agent.error().message(), checked.error().message());
+}
+
+TEST_F(AssemblyTest, WithUpdatesTheStatusShowsThemAndTheControlSocketTakesOperatorCommands) {
+  FakeKernel kernel{clock_};
+  auto config = agent_config(1);  // no edge answers: checks fail, which the status says
+  const auto keys = pki_->dir() / "release-keys";
+  ASSERT_TRUE(update::generate_release_keys(keys).has_value());
+  config.update.enabled = true;
+  config.update.ml_dsa_65_key = keys / update::kMlDsaPublicFile;
+  config.update.ed25519_key = keys / update::kEd25519PublicFile;
+  app::AgentAssemblyOptions ao;
+  ao.settings = [this](app::AgentSettings& s) {
+    s.client.bypass_tunnel = false;
+    s.package_version_file = pki_->dir() / "version";
+  };
+  std::ofstream(pki_->dir() / "version") << "4.5.6\n";
+  auto agent = app::AgentAssembly::create(io_, config, deps(kernel), std::move(ao));
+  ASSERT_TRUE(agent.has_value()) << agent.error().message();
+  ASSERT_TRUE((*agent)->start().has_value());
+  ASSERT_NE((*agent)->updates(), nullptr);
+  // The CLI blocks: it runs on its own thread while this one runs the agent.
+  const auto ask = [&](auto f) {
+    auto answer = std::async(std::launch::async, f);
+    EXPECT_TRUE(run_until(
+        [&] { return answer.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }));
+    return answer.get();
+  };
+  const auto socket = config.status_socket;
+  auto paused = ask([&] { return app::send_operator_command(socket, "update pause"); });
+  ASSERT_TRUE(paused.has_value()) << paused.error().message();
+  EXPECT_EQ(*paused, "ok: updates paused");
+  auto status = ask([&] { return app::agent_status(socket, true); });
+  ASSERT_TRUE(status.has_value()) << status.error().message();
+  EXPECT_NE(status->find("\"running_version\":\"4.5.6\""), std::string::npos) << *status;
+  EXPECT_NE(status->find("\"paused\":true"), std::string::npos) << *status;
+  auto now = ask([&] { return app::send_operator_command(socket, "update now"); });
+  ASSERT_TRUE(now.has_value()) << now.error().message();
+  EXPECT_EQ(now->rfind("error: ", 0), 0U) << *now;  // paused: resume first
+  (*agent)->stop();
 }
 
 TEST_F(AssemblyTest, KernelFactoryErrorsNameThePart) {

@@ -159,6 +159,11 @@ TEST_F(AgentProcess, HandshakesWithTheEdgeServesStatusAndLeavesPoliciesOnSigterm
   const auto human = agent_cli("status --socket " + socket_.string());
   EXPECT_EQ(human.status, 0);
   EXPECT_NE(human.output.find("-- post-quantum"), std::string::npos) << human.output;
+  // Operator commands reach the agent on the same socket; this one runs no updates.
+  const auto update = agent_cli("update pause --socket " + socket_.string());
+  EXPECT_EQ(update.status, 1) << update.output;
+  EXPECT_EQ(update.output, "error: updates are not configured\n");
+  EXPECT_EQ(agent_cli("update pin 1.2 --socket " + socket_.string()).status, 2);
   struct stat st{};
   ASSERT_EQ(::stat(socket_.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600U);

@@ -1,7 +1,8 @@
 #pragma once
 // What `pqbranch-agent status` shows: the rotation (generation, SPIs, state, last error,
 // next rotation, edge reachable, endpoint), the last TLS handshake (group, peer signature
-// algorithm, post-quantum or not), the SAs' counters (packets through ESP) and the metrics.
+// algorithm, post-quantum or not), the SAs' counters (packets through ESP), the metrics and,
+// where the agent runs updates, the update machine's status.
 // The agent serves it as one JSON object on its status socket (status_server.hpp); the CLI
 // renders it for humans. Never contains key material: SPIs, numbers and names only.
 
@@ -17,6 +18,7 @@
 #include "pqbranch/keysvc/agent_client.hpp"
 #include "pqbranch/keysvc/agent_executor.hpp"
 #include "pqbranch/rotation/status.hpp"
+#include "pqbranch/update/update_status.hpp"
 #include "pqbranch/xfrm/kernel.hpp"
 
 namespace pqbranch::app {
@@ -42,7 +44,9 @@ struct AgentStatusReport {
   std::vector<SaStatus> sas;
   std::uint64_t rotations = 0;
   std::optional<std::chrono::microseconds> last_rotation_latency;
-  std::string metrics;  // Prometheus text (core::Metrics::render)
+  std::string metrics;                         // Prometheus text (core::Metrics::render)
+  std::optional<update::UpdateStatus> update;  // absent: updates are not configured
+  std::string tz_database;                     // the time zone data windows are read with
 };
 
 struct StatusContext {
@@ -57,6 +61,7 @@ AgentStatusReport collect_status(const keysvc::AgentExecutor& executor,
                                  const keysvc::AgentClient* client, xfrm::Kernel& kernel,
                                  const core::Metrics& metrics, const StatusContext& context);
 
+// The JSON object; "update" only when `report.update` is set.
 [[nodiscard]] std::string to_json(const AgentStatusReport& report);
 // For humans: a few aligned lines. A classical key exchange (allow_classical) is shown as
 // "NOT post-quantum". Errors: not a status object.

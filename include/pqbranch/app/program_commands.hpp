@@ -1,10 +1,12 @@
 #pragma once
 // The programs' commands besides `run`, as library calls that return what to print:
 // check-config (the errors run would report, without touching the kernel), flush (the
-// agent's tunnels and state) and status (fetch the agent's JSON, render it).
+// agent's tunnels and state), status (fetch the agent's JSON, render it) and update (an
+// operator command to the running agent).
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "pqbranch/app/assembly_deps.hpp"
 #include "pqbranch/config/agent_config.hpp"
@@ -27,5 +29,14 @@ FlushOutcome flush_agent(const config::AgentConfig& config, const AssemblyDeps& 
 
 // The status document from `socket`: the JSON as served, or rendered for humans.
 core::Result<std::string> agent_status(const std::filesystem::path& socket, bool json);
+
+struct OperatorReply {
+  std::string text;  // the agent's reply line, "ok: ..." or "error: ..."
+  bool ok = false;   // the agent did it
+};
+// `words` after "update" ({"pin", "0.3.0"}) sent to the agent on `socket`. Errors: the words
+// are no operator command (found before connecting), or the socket failed.
+core::Result<OperatorReply> agent_update(const std::filesystem::path& socket,
+                                         const std::vector<std::string>& words);
 
 }  // namespace pqbranch::app

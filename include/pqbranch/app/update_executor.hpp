@@ -24,6 +24,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "pqbranch/app/operator_command.hpp"
 #include "pqbranch/config/update_config.hpp"
 #include "pqbranch/core/error.hpp"
 #include "pqbranch/core/metrics.hpp"
@@ -72,9 +73,9 @@ class UpdateExecutor {
   // Timers cancelled; transfers still running end without effect.
   void stop();
 
-  // An operator's command (UpdateNow, Pause, Resume, Pin, Unpin): handled at once; the
-  // answer says what the machine does about it, or why it refuses.
-  core::Result<std::string> operate(const update::UpdateEvent& command);
+  // An operator's command (control socket): handled at once; the answer says what the
+  // machine does about it, or why it refuses.
+  core::Result<std::string> operate(const OperatorCommand& command);
 
   [[nodiscard]] update::UpdateStatus status() const;
   // The tz database the windows are evaluated with (or why it is unavailable).

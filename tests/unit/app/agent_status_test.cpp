@@ -1,20 +1,9 @@
 #include "pqbranch/app/agent_status.hpp"
 
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <thread>
-#include <unistd.h>
+#include <set>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
-
-#include "pqbranch/app/status_server.hpp"
 
 namespace pqbranch::app {
 namespace {
@@ -104,73 +93,92 @@ TEST(AgentStatus, UnreachableEdgeAndNoHandshakeAreSaid) {
   EXPECT_NE(human->find("SAs            none"), std::string::npos);
 }
 
+update::UpdateStatus staged_update() {
+  update::UpdateStatus u;
+  u.state = "staged";
+  u.running_version = "0.2.0";
+  u.channel = "stable";
+  u.staged_version = "0.3.0";
+  u.held = "outside_window: no window open now";
+  u.next_window = update::TimePoint(std::chrono::sys_days(std::chrono::year{2026} / 12 / 5)) +
+                  std::chrono::hours(2) + std::chrono::milliseconds(750);
+  u.last_result = "done 0.2.0";
+  u.last_refusal = "hash_mismatch: pqbranch-agent_0.2.9_amd64.deb";
+  u.paused = true;
+  u.pinned = "0.3.0";
+  u.failed_versions = 2;
+  u.pending_report = "0.2.0 installed";
+  return u;
+}
+
+TEST(AgentStatus, UpdateObjectCarriesExactlyTheDocumentedKeys) {
+  AgentStatusReport r = sample(true);
+  r.update = staged_update();
+  r.tz_database = "2026a";
+  const auto doc = boost::json::parse(to_json(r)).as_object();
+  const auto& u = doc.at("update").as_object();
+  std::set<std::string> keys;
+  for (const auto& kv : u)
+    keys.emplace(kv.key());
+  EXPECT_EQ(keys, (std::set<std::string>{"state", "running_version", "channel", "staged_version",
+                                         "held", "next_window", "next_check", "requested_version",
+                                         "last_result", "last_refusal", "paused", "pinned",
+                                         "failed_versions", "pending_report", "tz_database"}));
+  EXPECT_EQ(u.at("state").as_string(), "staged");
+  EXPECT_EQ(u.at("running_version").as_string(), "0.2.0");
+  EXPECT_EQ(u.at("channel").as_string(), "stable");
+  EXPECT_EQ(u.at("staged_version").as_string(), "0.3.0");
+  EXPECT_EQ(u.at("held").as_string(), "outside_window: no window open now");
+  EXPECT_EQ(u.at("next_window").as_string(), "2026-12-05T02:00:00Z");  // whole seconds, UTC
+  EXPECT_TRUE(u.at("next_check").is_null());
+  EXPECT_TRUE(u.at("requested_version").is_null());
+  EXPECT_EQ(u.at("last_result").as_string(), "done 0.2.0");
+  EXPECT_EQ(u.at("last_refusal").as_string(), "hash_mismatch: pqbranch-agent_0.2.9_amd64.deb");
+  EXPECT_TRUE(u.at("paused").as_bool());
+  EXPECT_EQ(u.at("pinned").as_string(), "0.3.0");
+  EXPECT_EQ(u.at("failed_versions").to_number<int>(), 2);
+  EXPECT_EQ(u.at("pending_report").as_string(), "0.2.0 installed");
+  EXPECT_EQ(u.at("tz_database").as_string(), "2026a");
+}
+
+TEST(AgentStatus, UpdateObjectIsAbsentWhenUpdatesAreNotConfigured) {
+  const auto doc = boost::json::parse(to_json(sample(true))).as_object();
+  EXPECT_FALSE(doc.contains("update"));
+  auto human = render_status_text(to_json(sample(true)));
+  ASSERT_TRUE(human);
+  EXPECT_EQ(human->find("staged"), std::string::npos) << *human;
+  EXPECT_NE(human->find("SAs"), std::string::npos);
+}
+
+TEST(AgentStatus, TextShowsTheUpdateBlock) {
+  AgentStatusReport r = sample(true);
+  r.update = staged_update();
+  auto human = render_status_text(to_json(r));
+  ASSERT_TRUE(human) << human.error().message();
+  for (const char* expected :
+       {"update         0.2.0 on channel stable, staged\n",
+        "staged         0.3.0 (held: outside_window: no window open now)\n",
+        "next window    2026-12-05T02:00:00Z\n", "operator       PAUSED, pinned to 0.3.0\n",
+        "last result    done 0.2.0\n",
+        "last refusal   hash_mismatch: pqbranch-agent_0.2.9_amd64.deb\n"}) {
+    EXPECT_NE(human->find(expected), std::string::npos) << expected << "\n" << *human;
+  }
+  r.update = update::UpdateStatus{};
+  r.update->state = "idle";
+  r.update->running_version = "0.3.0";
+  human = render_status_text(to_json(r));
+  ASSERT_TRUE(human);
+  for (const char* expected :
+       {"staged         none\n", "next window    -\n", "operator       not paused, not pinned\n",
+        "last result    -\n", "last refusal   -\n"}) {
+    EXPECT_NE(human->find(expected), std::string::npos) << expected << "\n" << *human;
+  }
+}
+
 TEST(AgentStatus, RefusesWhatIsNotAStatus) {
   EXPECT_FALSE(render_status_text("not json"));
   EXPECT_FALSE(render_status_text("[1,2]"));
   EXPECT_FALSE(render_status_text("{\"rotation\":{}}"));
-}
-
-class StatusSocketTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "pqb-status-XXXXXX").string();
-    dir_ = ::mkdtemp(tmpl.data());
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  void TearDown() override {
-    work_.reset();
-    io_.stop();
-    thread_.join();
-    std::filesystem::remove_all(dir_);
-  }
-  std::filesystem::path dir_;
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
-      io_.get_executor()};
-  std::thread thread_;
-};
-
-TEST_F(StatusSocketTest, AnswersEachConnectionWithTheDocumentOn0600Socket) {
-  const auto path = dir_ / "run" / "agent.sock";
-  int calls = 0;
-  auto server =
-      StatusServer::create(io_, path, [&] { return "{\"n\":" + std::to_string(++calls) + "}"; });
-  ASSERT_TRUE(server) << server.error().message();
-  struct stat st{};
-  ASSERT_EQ(::stat(path.c_str(), &st), 0);
-  EXPECT_TRUE(S_ISSOCK(st.st_mode));
-  EXPECT_EQ(st.st_mode & 0777, 0600U);
-  auto a = fetch_status(path);
-  ASSERT_TRUE(a) << a.error().message();
-  EXPECT_EQ(*a, "{\"n\":1}\n");
-  auto b = fetch_status(path);
-  ASSERT_TRUE(b);
-  EXPECT_EQ(*b, "{\"n\":2}\n");
-  // A second agent on the same socket is refused while the first answers.
-  EXPECT_FALSE(StatusServer::create(io_, path, [] { return std::string("{}"); }));
-  server->reset();
-  EXPECT_FALSE(std::filesystem::exists(path));
-  EXPECT_FALSE(fetch_status(path));
-}
-
-TEST_F(StatusSocketTest, ReplacesAStaleSocketButNeverAnotherFile) {
-  const auto path = dir_ / "agent.sock";
-  {
-    // A socket file nobody listens on: what a killed agent leaves.
-    const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
-    ASSERT_EQ(::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)), 0);  // NOLINT
-    ::close(fd);
-  }
-  auto server = StatusServer::create(io_, path, [] { return std::string("{}"); });
-  ASSERT_TRUE(server) << server.error().message();
-  server->reset();
-  const auto file = dir_ / "not-a-socket";
-  std::ofstream(file) << "precious";
-  EXPECT_FALSE(StatusServer::create(io_, file, [] { return std::string("{}"); }));
-  EXPECT_TRUE(std::filesystem::exists(file));
 }
 
 }  // namespace

@@ -1,0 +1,40 @@
+#include "pqbranch/app/operator_command.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "pqbranch/app/errc.hpp"
+#include "pqbranch/update/version.hpp"
+
+namespace pqbranch::app {
+namespace {
+
+// The client's text echoed in an error: what it sent, minus anything a terminal or a log
+// would interpret.
+std::string shown(std::string_view text) {
+  std::string out(text);
+  std::replace_if(out.begin(), out.end(), [](char c) { return c < 0x20 || c > 0x7e; }, '?');
+  return "\"" + out + "\"";
+}
+
+}  // namespace
+
+core::Result<OperatorCommand> parse_operator_command(std::string_view line) {
+  constexpr std::string_view kPin = "update pin ";
+  if (line == "update now") return update::UpdateNow{};
+  if (line == "update pause") return update::Pause{};
+  if (line == "update resume") return update::Resume{};
+  if (line == "update unpin") return update::Unpin{};
+  if (line.starts_with(kPin)) {
+    const std::string_view version = line.substr(kPin.size());
+    if (!update::parse_version(version)) {
+      return core::make_error(errc::bad_version, shown(version));
+    }
+    return update::Pin{std::string(version)};
+  }
+  return core::make_error(
+      errc::unknown_command,
+      shown(line) + " (expected update now|pause|resume|pin VERSION|unpin, or status)");
+}
+
+}  // namespace pqbranch::app
