@@ -71,12 +71,21 @@ SiteSettings read_site(TableReader table) {
   return s;
 }
 
+ResumptionSettings read_resumption(TableReader tls) {
+  ResumptionSettings r;
+  const kind::Duration bounds{.min = std::chrono::minutes{1}, .max = std::chrono::days{7}};
+  r.max_age = tls.get("resumption_max_age", bounds, r.max_age);
+  r.ticket_key_rotation = tls.get("ticket_key_rotation", bounds, r.ticket_key_rotation);
+  return r;
+}
+
 EdgeConfig read_edge(TableReader root) {
   EdgeConfig c;
   c.state_directory = root.get("state_directory", kind::Path{}, c.state_directory);
   c.log_level = detail::read_log_level(root, c.log_level);
   c.listen = root.array("listen", kind::SocketAddress{}, c.listen);
   c.tls = detail::read_tls(root.table("tls"));
+  c.resumption = read_resumption(root.table("tls"));
   c.limits = read_limits(root.table("limits"));
   c.releases = read_releases(root.table("releases"));
   c.tunnel = read_tunnel(root.table("tunnel"));

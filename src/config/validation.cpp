@@ -313,6 +313,10 @@ std::vector<Problem> validate(const EdgeConfig& c) {
     r.require(!repeated, indexed("listen", i), "is listed twice");
   }
   r.tls(c.tls);
+  r.require(c.resumption.ticket_key_rotation <= c.resumption.max_age, "tls.ticket_key_rotation",
+            "must not be longer than tls.resumption_max_age (" +
+                format_duration(c.resumption.ticket_key_rotation) + " > " +
+                format_duration(c.resumption.max_age) + ")");
   const LimitSettings& l = c.limits;
   r.require(l.max_connections > 0, "limits.max_connections", "must be at least 1");
   r.require(l.max_unauthenticated <= l.max_connections, "limits.max_unauthenticated",

@@ -19,6 +19,7 @@
 
 #include "file_io.hpp"
 #include "openssl_error.hpp"
+#include "session_tickets.hpp"
 
 namespace pqbranch::crypto {
 namespace {
@@ -204,6 +205,7 @@ core::Result<SslCtx> make_context(const TlsOptions& o, bool server) {
             static_cast<unsigned>(kSessionIdContext.size())) != 1) {
       return detail::openssl_error(errc::backend, "server verification settings");
     }
+    if (auto ok = detail::install_session_tickets(c, o.resumption); !ok) return ok.error();
   } else {
     SSL_CTX_set_verify(c, SSL_VERIFY_PEER, nullptr);
     if (SSL_CTX_set_purpose(c, X509_PURPOSE_SSL_SERVER) != 1) {

@@ -240,6 +240,11 @@ EdgeServer::~EdgeServer() {
 core::Result<void> EdgeServer::start() {
   detail::EdgeServerState& s = *state_;
   if (s.started) return {};
+  // Every refused resumption (the client then runs a full handshake) is counted by reason.
+  s.options.tls.resumption.on_refused = [&metrics = s.metrics](crypto::ResumptionRefusal why) {
+    metrics.add("tls_resumption_refused_total", 1,
+                "reason=\"" + std::string(crypto::to_string(why)) + "\"");
+  };
   auto ctx = crypto::make_server_context(s.options.tls);
   if (!ctx) return ctx.error();
   s.tls.emplace(ctx->release());
@@ -340,6 +345,9 @@ EdgeServerOptions edge_server_options(const config::EdgeConfig& c) {
   o.tls.ca_file = c.tls.ca;
   o.tls.group_policy.groups = c.tls.groups;
   o.tls.group_policy.allow_classical = c.tls.allow_classical;
+  o.tls.resumption.max_age = std::chrono::duration_cast<std::chrono::seconds>(c.resumption.max_age);
+  o.tls.resumption.ticket_key_rotation =
+      std::chrono::duration_cast<std::chrono::seconds>(c.resumption.ticket_key_rotation);
   const config::LimitSettings& l = c.limits;
   o.admission.max_connections = l.max_connections;
   o.admission.max_unauthenticated = l.max_unauthenticated;

@@ -2,9 +2,11 @@
 // negotiated and asserted by name, every refusal is classified, logged and counted, and the
 // exporter gives both ends the same keys. Label: component.
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <openssl/ssl.h>
@@ -369,6 +371,107 @@ TEST_F(TlsLoopback, ResumptionStillRunsTheHybridKeyExchange) {
   ASSERT_EQ(resumed.client.exported.size(), 1U);
   EXPECT_TRUE(resumed.client.exported[0].equals(resumed.server.exported[0].span()));
   EXPECT_FALSE(resumed.client.exported[0].equals(full.client.exported[0].span()));
+}
+
+// One full handshake must not be stretched indefinitely by resumption: the server's clock
+// is moved instead of waited for (ResumptionPolicy::clock; defaults 24 h and 6 h).
+class TlsResumptionPolicy : public TlsLoopback {
+ protected:
+  TlsResumptionPolicy() {
+    so_.resumption.clock = [this] { return now_; };
+    so_.resumption.on_refused = [this](crypto::ResumptionRefusal why) { refusals_.push_back(why); };
+    sctx_ = server_ctx(so_);
+    cctx_ = client_ctx(co_);
+  }
+  LoopbackOutcome connect(SSL_SESSION* resume = nullptr) {
+    return run_tls_loopback(server_end(sctx_, so_), client_end(cctx_, co_), resume);
+  }
+  // A full handshake: the server verified the client's certificate (CertificateVerify).
+  static void expect_full(const LoopbackOutcome& out) {
+    ASSERT_TRUE(out.server.info.has_value());
+    EXPECT_FALSE(out.server.info->resumed);
+    EXPECT_FALSE(out.client.info->resumed);
+    EXPECT_EQ(out.server.info->peer_signature, "mldsa65");
+    EXPECT_TRUE(out.client.data_ok);
+  }
+  static void expect_resumed(const LoopbackOutcome& out) {
+    ASSERT_TRUE(out.server.info.has_value());
+    EXPECT_TRUE(out.server.info->resumed);
+    EXPECT_TRUE(out.client.info->resumed);
+    EXPECT_TRUE(out.client.data_ok);
+  }
+  void advance(std::chrono::seconds d) { now_ += d; }
+
+  std::chrono::system_clock::time_point now_ = std::chrono::system_clock::now();
+  std::vector<crypto::ResumptionRefusal> refusals_;
+  crypto::TlsOptions so_ = server_options();
+  crypto::TlsOptions co_ = client_options();
+  crypto::SslCtx sctx_;
+  crypto::SslCtx cctx_;
+};
+
+using std::chrono::hours;
+using std::chrono::minutes;
+
+TEST_F(TlsResumptionPolicy, ResumesWithinTheMaximumAge) {
+  const auto full = connect();
+  expect_full(full);
+  advance(hours(5));
+  expect_resumed(connect(full.session.get()));
+  EXPECT_TRUE(refusals_.empty());
+}
+
+// The hole this closes: each resumption used to date its new ticket afresh.
+TEST_F(TlsResumptionPolicy, ResumedTicketsKeepTheOriginalAuthenticationTimeAndExpireWithIt) {
+  const auto full = connect();
+  expect_full(full);
+  advance(hours(20));
+  const auto resumed = connect(full.session.get());
+  expect_resumed(resumed);
+  ASSERT_TRUE(resumed.session);
+  advance(hours(5));  // 25 h after the full handshake, 5 h after the resumption
+  const auto again = connect(resumed.session.get());
+  expect_full(again);
+  EXPECT_EQ(refusals_, std::vector{crypto::ResumptionRefusal::too_old});
+  // The full handshake starts a new period.
+  advance(hours(1));
+  expect_resumed(connect(again.session.get()));
+}
+
+TEST_F(TlsResumptionPolicy, TicketUnderThePreviousKeyStillResumes) {
+  const auto first = connect();  // sealed under key 1
+  advance(hours(7));
+  expect_full(connect());  // rotates: sealed under key 2
+  advance(hours(1));
+  expect_resumed(connect(first.session.get()));
+  EXPECT_TRUE(refusals_.empty());
+}
+
+TEST_F(TlsResumptionPolicy, TicketUnderARetiredKeyGivesAFullHandshake) {
+  expect_full(connect());  // key 1, created now
+  advance(hours(5) + minutes(59));
+  // A second full handshake, still under key 1: its own authentication is only 1 min old.
+  const auto late = connect();
+  expect_full(late);
+  advance(hours(18) + minutes(1));  // key 1 is 24 h old: retired and wiped
+  expect_full(connect(late.session.get()));
+  EXPECT_EQ(refusals_, std::vector{crypto::ResumptionRefusal::unknown_key});
+}
+
+TEST_F(TlsResumptionPolicy, SiteCertificateThatExpiredSinceCannotResume) {
+  // The test certificate is valid for 30 days; a longer max age isolates the expiry check.
+  so_.resumption.max_age = hours(24 * 60);
+  sctx_ = server_ctx(so_);
+  const auto full = connect();
+  expect_full(full);
+  advance(hours(24 * 31));
+  expect_full(connect(full.session.get()));
+  EXPECT_EQ(refusals_, std::vector{crypto::ResumptionRefusal::certificate_expired});
+}
+
+TEST_F(TlsResumptionPolicy, RotationLongerThanTheMaximumAgeIsRefused) {
+  so_.resumption.ticket_key_rotation = hours(25);
+  EXPECT_FALSE(crypto::make_server_context(so_));
 }
 
 // scripts/test-pki.sh issues chains our contexts accept, for both algorithms, and each

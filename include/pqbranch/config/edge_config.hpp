@@ -63,12 +63,20 @@ struct SiteSettings {
   std::optional<std::uint32_t> if_id;             // present: route mode; absent: policy mode
 };
 
+// Edge-only keys of [tls]: how long one full handshake (certificate verified) may be
+// stretched by session resumption, and how often the session-ticket key is replaced.
+struct ResumptionSettings {
+  Duration max_age = std::chrono::hours{24};
+  Duration ticket_key_rotation = std::chrono::hours{6};  // never longer than max_age
+};
+
 struct EdgeConfig {
   std::filesystem::path state_directory = "/var/lib/pqbranch-edge";
   spdlog::level::level_enum log_level = spdlog::level::info;
   std::vector<SocketAddress> listen{
       SocketAddress{core::IpAddress::v4({0, 0, 0, 0}), kDefaultKeyServicePort}};
-  TlsSettings tls;  // tls.ca issued the sites' client certificates
+  TlsSettings tls;                // tls.ca issued the sites' client certificates
+  ResumptionSettings resumption;  // [tls] resumption_max_age, ticket_key_rotation
   LimitSettings limits;
   ReleaseSettings releases;
   EdgeTunnelSettings tunnel;

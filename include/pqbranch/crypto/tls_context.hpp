@@ -14,7 +14,9 @@
 // - Resumption: session tickets stay on, but SSL_OP_ALLOW_NO_DHE_KEX and
 //   SSL_OP_PREFER_NO_DHE_KEX are cleared, so a resumed handshake uses psk_dhe_ke only
 //   (RFC 8446 §4.2.9): it still runs a fresh key exchange in one of the configured groups,
-//   and never psk_ke. Early data (0-RTT, RFC 8446 §2.3) is off: max_early_data and
+//   and never psk_ke. The server seals tickets under its own rotating key ring and never
+//   resumes past the original authentication's maximum age or the peer certificate's
+//   expiry (resumption_policy.hpp). Early data (0-RTT, RFC 8446 §2.3) is off: max_early_data and
 //   recv_max_early_data are 0.
 // - Server: SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT against the CA, whose names go
 //   into the CertificateRequest; the purpose is set explicitly to X509_PURPOSE_SSL_CLIENT,
@@ -39,6 +41,7 @@
 
 #include "pqbranch/core/c_handle.hpp"
 #include "pqbranch/core/error.hpp"
+#include "pqbranch/crypto/resumption_policy.hpp"
 
 namespace pqbranch::crypto {
 
@@ -86,6 +89,9 @@ struct TlsOptions {
   // (see the header). Empty: none for the context; then every connection must be given one
   // with set_peer_name, or only the chain and purpose are checked.
   std::string peer_name;
+  // Server only: how long one full handshake may be stretched by resumption, and the
+  // session-ticket key rotation (see resumption_policy.hpp).
+  ResumptionPolicy resumption;
 };
 
 // Client: certificate_file and private_key_file may both be empty (no client certificate:

@@ -154,6 +154,33 @@ TEST(EdgeConfig, FloodAndSiteLimitsHaveSafeDefaultsAndCanBeSet) {
       << bad.error().detail;
 }
 
+TEST(EdgeConfig, ResumptionMaxAgeAndTicketKeyRotationHaveSafeDefaultsAndBounds) {
+  const auto d = parse_edge_config(kMinimal, "edge.toml");
+  ASSERT_TRUE(d.has_value()) << d.error().detail;
+  EXPECT_EQ(d->resumption.max_age, std::chrono::hours{24});
+  EXPECT_EQ(d->resumption.ticket_key_rotation, std::chrono::hours{6});
+  std::string text(kMinimal);
+  text.insert(text.find("[tunnel]"),
+              "resumption_max_age = \"12h\"\nticket_key_rotation = \"1h\"\n");
+  const auto c = parse_edge_config(text, "edge.toml");
+  ASSERT_TRUE(c.has_value()) << c.error().detail;
+  EXPECT_EQ(c->resumption.max_age, std::chrono::hours{12});
+  EXPECT_EQ(c->resumption.ticket_key_rotation, std::chrono::hours{1});
+  const auto bad = [&](const std::string& keys) {
+    std::string t(kMinimal);
+    t.insert(t.find("[tunnel]"), keys);
+    return parse_edge_config(t, "edge.toml");
+  };
+  const auto longer = bad("resumption_max_age = \"2h\"\nticket_key_rotation = \"3h\"\n");
+  ASSERT_FALSE(longer.has_value());
+  EXPECT_NE(longer.error().detail.find("tls.ticket_key_rotation: must not be longer than "
+                                       "tls.resumption_max_age"),
+            std::string::npos)
+      << longer.error().detail;
+  EXPECT_FALSE(bad("resumption_max_age = \"8d\"\n").has_value());
+  EXPECT_FALSE(bad("ticket_key_rotation = \"10s\"\n").has_value());
+}
+
 struct BadCase {
   const char* name;
   std::string text;
