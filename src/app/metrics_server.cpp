@@ -45,6 +45,9 @@ struct MetricsServer::Impl {
   tcp::acceptor acceptor;
   const core::Metrics& metrics;
   std::size_t active = 0;
+  // Set when the MetricsServer is destroyed: a connection still open outlives the registry's
+  // owner, so it closes unanswered.
+  bool stopped = false;
 
   static asio::awaitable<void> serve(std::shared_ptr<Impl> self) {
     for (;;) {
@@ -73,7 +76,8 @@ struct MetricsServer::Impl {
     parser.header_limit(kMaxHeadBytes);
     parser.body_limit(0);
     auto [ec, n] = co_await http::async_read(stream, buffer, parser, kTuple);
-    if (ec) co_return;  // a slow, oversized or broken request: closed without an answer
+    // A slow, oversized or broken request, or a server gone meanwhile: closed unanswered.
+    if (ec || self->stopped) co_return;
     const auto& request = parser.get();
     http::response<http::string_body> response;
     response.version(11);
@@ -101,6 +105,7 @@ struct MetricsServer::Impl {
 MetricsServer::MetricsServer(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 MetricsServer::~MetricsServer() {
+  impl_->stopped = true;
   boost::system::error_code ignored;
   impl_->acceptor.close(ignored);
 }
