@@ -3,21 +3,25 @@
 # them with lintian and prints the files and their sizes. Runs in the build root (./pqb
 # package) or natively on Debian 13 with debhelper, lintian and the build dependencies.
 #
-#   package.sh [--out DIR] [--quiet] [--no-lintian]
+#   package.sh [--out DIR] [--quiet] [--no-lintian] [--no-dbgsym]
+#
+# --no-dbgsym (the gate's packages): no -dbgsym packages and so no debug information compiled
+# at all (debian/rules); the programs' code is the same, as -g never changes code generation.
 #
 # The version is CMakeLists.txt's project(VERSION): this script writes debian/changelog
 # from it, in a copy of the tree (build/package/pqbranch-VERSION), so the source tree never
 # holds a second version number nor any build product. ccache keeps rebuilds short.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-out=$top/build/packages quiet=0 check=1
+out=$top/build/packages quiet=0 check=1 dbgsym=1
 while (( $# )); do
   case "$1" in
     # A relative DIR is taken from the top of the tree (the build root runs this from /).
     --out) case "$2" in /*) out=$(realpath -m "$2") ;; *) out=$(realpath -m "$top/$2") ;; esac; shift 2 ;;
     --quiet) quiet=1; shift ;;
     --no-lintian) check=0; shift ;;
-    *) echo "usage: package.sh [--out DIR] [--quiet] [--no-lintian]" >&2; exit 2 ;;
+    --no-dbgsym) dbgsym=0; shift ;;
+    *) echo "usage: package.sh [--out DIR] [--quiet] [--no-lintian] [--no-dbgsym]" >&2; exit 2 ;;
   esac
 done
 die() { printf 'package: %s\n' "$*" >&2; exit 1; }
@@ -53,7 +57,9 @@ EOF
 log=$work/build.log
 echo "package: building pqbranch $version ($arch) in $src (log: $log)" >&2
 jobs=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}
-if ! (cd "$src" && DEB_BUILD_OPTIONS="nocheck parallel=$jobs" \
+options="nocheck parallel=$jobs"
+(( dbgsym )) || options+=" noddebs"
+if ! (cd "$src" && DEB_BUILD_OPTIONS="$options" \
       dpkg-buildpackage -b --no-sign) >"$log" 2>&1; then
   tail -n 40 "$log" >&2
   die "dpkg-buildpackage failed (whole log: $log)"

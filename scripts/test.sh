@@ -46,12 +46,20 @@ for l in "${labels[@]}"; do
 done
 label_regex() { printf '^(%s)$' "$(IFS='|'; echo "$*")"; }
 ctest_args=(--test-dir build/asan --output-on-failure --no-tests=ignore --timeout 1500)
+# The sharded GoogleTest suites write their cases' results here (tests/CMakeLists.txt).
+rm -rf build/asan/gtest
 
 # The fuzzers need clang's libFuzzer: a second configuration that builds only them and the
-# modules they parse with. Built and run beside the VM tests, which keep one core busy
-# (one emulated CPU) and leave the other idle; niced so the VM keeps its core.
+# modules they parse with. Built and run beside the VM tests, at the lowest priority so that
+# the VMs keep their cores.
 fuzz_log=$(mktemp) fuzz_pid=
-trap '[[ -n "$fuzz_pid" ]] && kill -- "-$fuzz_pid" 2>/dev/null; rm -f "$ctest_log" "$fuzz_log"' EXIT
+# The VM tests claim one slot of `cpus` per emulated CPU (tests/vm/CMakeLists.txt): with one
+# slot per core, VMs run side by side while each has a core of its own.
+slots=$(( $(nproc) < 2 ? 2 : $(nproc) ))
+resources=$(mktemp)
+printf '{"version": {"major": 1, "minor": 0}, "local": [{"cpus": [{"id": "host", "slots": %d}]}]}\n' \
+  "$slots" >"$resources"
+trap '[[ -n "$fuzz_pid" ]] && kill -- "-$fuzz_pid" 2>/dev/null; rm -f "$ctest_log" "$fuzz_log" "$resources"' EXIT
 run_fuzz() {
   cmake --preset fuzz >/dev/null &&
     CMAKE_BUILD_PARALLEL_LEVEL=1 cmake --build --preset fuzz --target pqb_fuzzers &&
@@ -64,12 +72,13 @@ if (( ${#parallel[@]} )); then
 fi
 if (( want_fuzz )); then
   step "fuzz (preset fuzz, clang; each fuzzer at most 30 s) in the background"
-  setsid nice -n 10 bash -c "$(declare -f run_fuzz); run_fuzz" >"$fuzz_log" 2>&1 &
+  setsid nice -n 19 bash -c "$(declare -f run_fuzz); run_fuzz" >"$fuzz_log" 2>&1 &
   fuzz_pid=$!
 fi
 if (( ${#serial[@]} )); then
-  step "ctest -L '$(label_regex "${serial[@]}")' (one VM at a time)"
-  run_ctest "${ctest_args[@]}" -L "$(label_regex "${serial[@]}")"
+  step "ctest -L '$(label_regex "${serial[@]}")' (VMs side by side, one core each)"
+  run_ctest "${ctest_args[@]}" -L "$(label_regex "${serial[@]}")" -j"$slots" \
+    --resource-spec-file "$resources"
 fi
 if [[ -n "$fuzz_pid" ]]; then
   step "fuzz: waiting for the background build and run"
@@ -78,6 +87,19 @@ if [[ -n "$fuzz_pid" ]]; then
   fuzz_pid=
   cat "$fuzz_log"; cat "$fuzz_log" >>"$ctest_log"
   (( fuzz_rc == 0 )) || { echo "fuzz: failed (exit $fuzz_rc)" >&2; exit "$fuzz_rc"; }
+fi
+# The cases inside the sharded GoogleTest suites (each shard is one ctest test above).
+if compgen -G 'build/asan/gtest/*.json' >/dev/null; then
+  python3 - build/asan/gtest/*.json <<'PY'
+import json, sys
+run = failed = 0
+for path in sys.argv[1:]:
+    with open(path) as f:
+        r = json.load(f)
+    run += r.get("tests", 0)
+    failed += r.get("failures", 0) + r.get("errors", 0)
+print(f"GoogleTest cases in the sharded suites: {run} run, {failed} failed")
+PY
 fi
 # One closing line over every ctest run above ("N passed, N failed").
 total=$(grep -oE 'tests passed, [0-9]+ tests failed out of [0-9]+' "$ctest_log" |

@@ -55,8 +55,11 @@ for m in "${modules[@]}"; do
   printf '%s\n' "$base" >>"$stage/modules/order"
 done
 # An uncompressed newc archive: the kernel unpacks it directly, and it is only ~3 MB.
-(cd "$stage" && find . | LC_ALL=C sort | "$busybox" cpio -o -H newc 2>/dev/null) >"$out.tmp"
-mv "$out.tmp" "$out"
+# Written beside the stage and renamed into place: VM tests that run side by side may build
+# the same archive at once, and each must see a whole one.
+(cd "$stage" && find . ! -path ./archive.cpio | LC_ALL=C sort |
+  "$busybox" cpio -o -H newc 2>/dev/null) >"$stage/archive.cpio"
+mv "$stage/archive.cpio" "$out"
 # Older archives for this kernel are stale.
 find "$cache" -maxdepth 1 -name "initramfs-$kver-*.cpio" ! -name "$(basename "$out")" -delete
 printf '%s\n' "$out"

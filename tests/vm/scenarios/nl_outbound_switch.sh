@@ -11,6 +11,7 @@
 # reported an ACQUIRE, i.e. dropped a packet): the stream then loses at least one datagram
 # per round, exactly those gw1 dropped for want of an SA.
 # vm-timeout: 300
+# vm-cores: 2
 source "$PQB_SOURCE_DIR/tests/vm/guest/scenario_lib.sh"
 
 rate=1200
