@@ -1,6 +1,5 @@
 #include "pqbranch/app/metrics_server.hpp"
 
-#include <sstream>
 #include <string_view>
 #include <utility>
 
@@ -13,6 +12,8 @@
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include "bounded_accept.hpp"
 
 namespace pqbranch::app {
 namespace asio = boost::asio;
@@ -30,13 +31,8 @@ constexpr std::string_view kContentType = "text/plain; version=0.0.4; charset=ut
 }  // namespace
 
 std::string metrics_exposition(const core::Metrics& metrics) {
-  std::string out = fmt::format("{}build_info{{version=\"{}\"}} 1\n", kPrefix, PQB_VERSION);
-  std::istringstream lines(metrics.render());
-  for (std::string line; std::getline(lines, line);) {
-    if (line.empty()) continue;
-    out.append(kPrefix).append(line).push_back('\n');
-  }
-  return out;
+  return fmt::format("{}build_info{{version=\"{}\"}} 1\n", kPrefix, PQB_VERSION) +
+         metrics.render(kPrefix);
 }
 
 struct MetricsServer::Impl {
@@ -48,25 +44,6 @@ struct MetricsServer::Impl {
   // Set when the MetricsServer is destroyed: a connection still open outlives the registry's
   // owner, so it closes unanswered.
   bool stopped = false;
-
-  static asio::awaitable<void> serve(std::shared_ptr<Impl> self) {
-    for (;;) {
-      auto [ec, socket] = co_await self->acceptor.async_accept(kTuple);
-      if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) co_return;
-      if (ec) {
-        spdlog::warn("metrics: accept: {}", ec.message());
-        continue;
-      }
-      if (self->active >= kMaxConnections) {
-        boost::system::error_code ignored;
-        socket.close(ignored);
-        continue;
-      }
-      ++self->active;
-      asio::co_spawn(self->acceptor.get_executor(), answer(self, std::move(socket)),
-                     [self](const std::exception_ptr&) { --self->active; });
-    }
-  }
 
   static asio::awaitable<void> answer(std::shared_ptr<Impl> self, tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
@@ -129,9 +106,11 @@ core::Result<std::unique_ptr<MetricsServer>> MetricsServer::create(
   if (!ec) impl->acceptor.bind(endpoint, ec);
   if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return core::Error{ec, where};
-  asio::co_spawn(io, Impl::serve(impl), [](const std::exception_ptr& e) {
-    if (e) spdlog::error("metrics endpoint stopped unexpectedly");
-  });
+  asio::co_spawn(io,
+                 detail::accept_bounded(impl, kMaxConnections, "metrics endpoint", &Impl::answer),
+                 [](const std::exception_ptr& e) {
+                   if (e) spdlog::error("metrics endpoint stopped unexpectedly");
+                 });
   spdlog::info("metrics: serving GET /metrics on {}", listen.to_string());
   return std::unique_ptr<MetricsServer>(new MetricsServer(std::move(impl)));
 }

@@ -18,6 +18,7 @@
 
 #include "pqbranch/app/errc.hpp"
 
+#include "bounded_accept.hpp"
 #include "system_error.hpp"
 
 namespace pqbranch::app {
@@ -65,7 +66,7 @@ struct StatusServer::Impl {
   std::filesystem::path path;
   Provider provider;
   CommandHandler handler;
-  std::size_t clients = 0;  // connections being served
+  std::size_t active = 0;  // connections being served
   // Set when the StatusServer is destroyed: connections still open outlive their owner (the
   // provider's and handler's captures), so they close unanswered.
   bool stopped = false;
@@ -81,28 +82,6 @@ struct StatusServer::Impl {
     return reply;
   }
 
-  // Static, taking `self` by value: the coroutine owns the server from its creation, so a
-  // server destroyed before the loop first runs is still alive when it does.
-  static asio::awaitable<void> accept_loop(std::shared_ptr<Impl> self) {
-    for (;;) {
-      auto [ec, peer] = co_await self->acceptor.async_accept(kTuple);
-      if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) co_return;
-      if (ec) {
-        spdlog::warn("control socket: accept: {}", ec.message());
-        continue;
-      }
-      if (self->clients >= kMaxClients) {
-        spdlog::debug("control socket: {} clients already, connection closed", kMaxClients);
-        continue;  // `peer` closes here
-      }
-      ++self->clients;
-      asio::co_spawn(self->acceptor.get_executor(), serve_client(self, std::move(peer)),
-                     [](const std::exception_ptr& e) {
-                       if (e) spdlog::error("control socket: a connection failed unexpectedly");
-                     });
-    }
-  }
-
   // One connection, from accept to close, within kClientDeadline whatever the client does.
   static asio::awaitable<void> serve_client(std::shared_ptr<Impl> self, local::socket peer) {
     asio::steady_timer deadline(peer.get_executor());
@@ -111,7 +90,6 @@ struct StatusServer::Impl {
     boost::system::error_code ignored;
     peer.shutdown(local::socket::shutdown_both, ignored);
     peer.close(ignored);
-    --self->clients;
   }
 
   asio::awaitable<void> converse(local::socket& peer) {
@@ -166,9 +144,13 @@ core::Result<std::unique_ptr<StatusServer>> StatusServer::create(asio::io_contex
     return detail::system_error(errno, "chmod " + path.string());
   impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return core::Error{ec, "listen on status socket " + path.string()};
-  asio::co_spawn(io, Impl::accept_loop(impl), [](const std::exception_ptr& e) {
-    if (e) spdlog::error("status socket stopped unexpectedly");
-  });
+  // The loop holds the server from its creation, so a server destroyed before the loop first
+  // runs is still alive when it does.
+  asio::co_spawn(io,
+                 detail::accept_bounded(impl, kMaxClients, "control socket", &Impl::serve_client),
+                 [](const std::exception_ptr& e) {
+                   if (e) spdlog::error("status socket stopped unexpectedly");
+                 });
   return std::unique_ptr<StatusServer>(new StatusServer(std::move(impl)));
 }
 

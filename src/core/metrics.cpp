@@ -20,11 +20,12 @@ std::int64_t Metrics::value(const std::string& name, const std::string& labels) 
   return it == values_.end() ? 0 : it->second->load(std::memory_order_relaxed);
 }
 
-std::string Metrics::render() const {
+std::string Metrics::render(std::string_view prefix) const {
   const std::lock_guard lock(mutex_);
   std::string out;
   for (const auto& [key, v] : values_) {
-    out += key + " " + std::to_string(v->load(std::memory_order_relaxed)) + "\n";
+    out.append(prefix).append(key).append(" ");
+    out += std::to_string(v->load(std::memory_order_relaxed)) + "\n";
   }
   return out;
 }

@@ -133,27 +133,49 @@ core::Result<SignatureAlgorithm> signature_algorithm_of(const PublicKey& key) {
 
 namespace {
 
-core::Result<std::vector<std::uint8_t>> sign_with(const PrivateKey& key,
-                                                  std::span<const std::uint8_t> message,
-                                                  const std::optional<SignatureContext>& context) {
-  const detail::ErrorQueueScope scope;
-  auto alg = signature_algorithm_of(key.native());
+enum class Operation { sign, verify };
+
+// A digest context set up for one signature or verification with `key`: the key's algorithm,
+// its digest and the context string (copied by OpenSSL during the set-up).
+struct DigestContext {
+  SignatureAlgorithm alg;
+  MdCtx ctx;
+};
+
+core::Result<DigestContext> digest_context(EVP_PKEY* key, Operation op,
+                                           const std::optional<SignatureContext>& context) {
+  auto alg = signature_algorithm_of(key);
   if (!alg) return alg.error();
   ContextParams storage{};
   auto params = context_params(*alg, context, storage);
   if (!params) return params.error();
-  const MdCtx ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestSignInit_ex(ctx.get(), nullptr, digest_for(*alg), nullptr, nullptr,
-                                    key.native(), *params) != 1) {
-    return detail::openssl_error(errc::backend, fmt::format("{} sign init", to_string(*alg)));
+  MdCtx ctx(EVP_MD_CTX_new());
+  const bool sign = op == Operation::sign;
+  const int ok = !ctx   ? 0
+                 : sign ? EVP_DigestSignInit_ex(ctx.get(), nullptr, digest_for(*alg), nullptr,
+                                                nullptr, key, *params)
+                        : EVP_DigestVerifyInit_ex(ctx.get(), nullptr, digest_for(*alg), nullptr,
+                                                  nullptr, key, *params);
+  if (ok != 1) {
+    return detail::openssl_error(
+        errc::backend, fmt::format("{} {} init", to_string(*alg), sign ? "sign" : "verify"));
   }
+  return DigestContext{*alg, std::move(ctx)};
+}
+
+core::Result<std::vector<std::uint8_t>> sign_with(const PrivateKey& key,
+                                                  std::span<const std::uint8_t> message,
+                                                  const std::optional<SignatureContext>& context) {
+  const detail::ErrorQueueScope scope;
+  auto d = digest_context(key.native(), Operation::sign, context);
+  if (!d) return d.error();
   std::size_t len = 0;
-  if (EVP_DigestSign(ctx.get(), nullptr, &len, message.data(), message.size()) != 1) {
-    return detail::openssl_error(errc::backend, fmt::format("{} sign", to_string(*alg)));
+  if (EVP_DigestSign(d->ctx.get(), nullptr, &len, message.data(), message.size()) != 1) {
+    return detail::openssl_error(errc::backend, fmt::format("{} sign", to_string(d->alg)));
   }
   std::vector<std::uint8_t> sig(len);
-  if (EVP_DigestSign(ctx.get(), sig.data(), &len, message.data(), message.size()) != 1) {
-    return detail::openssl_error(errc::backend, fmt::format("{} sign", to_string(*alg)));
+  if (EVP_DigestSign(d->ctx.get(), sig.data(), &len, message.data(), message.size()) != 1) {
+    return detail::openssl_error(errc::backend, fmt::format("{} sign", to_string(d->alg)));
   }
   sig.resize(len);  // ECDSA's DER encoding varies in length
   return sig;
@@ -163,21 +185,13 @@ core::Result<void> verify_with(const PublicKey& key, std::span<const std::uint8_
                                std::span<const std::uint8_t> signature,
                                const std::optional<SignatureContext>& context) {
   const detail::ErrorQueueScope scope;
-  auto alg = signature_algorithm_of(key.native());
-  if (!alg) return alg.error();
-  ContextParams storage{};
-  auto params = context_params(*alg, context, storage);
-  if (!params) return params.error();
-  const MdCtx ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestVerifyInit_ex(ctx.get(), nullptr, digest_for(*alg), nullptr, nullptr,
-                                      key.native(), *params) != 1) {
-    return detail::openssl_error(errc::backend, fmt::format("{} verify init", to_string(*alg)));
-  }
-  if (EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), message.data(),
+  auto d = digest_context(key.native(), Operation::verify, context);
+  if (!d) return d.error();
+  if (EVP_DigestVerify(d->ctx.get(), signature.data(), signature.size(), message.data(),
                        message.size()) != 1) {
     detail::drain_openssl_errors();
     return core::make_error(errc::bad_signature,
-                            fmt::format("{} signature does not verify", to_string(*alg)));
+                            fmt::format("{} signature does not verify", to_string(d->alg)));
   }
   return {};
 }

@@ -73,8 +73,9 @@ class UpdateExecutor {
   // Timers cancelled; transfers still running end without effect.
   void stop();
 
-  // An operator's command (control socket): handled at once; the answer says what the
-  // machine does about it, or why it refuses.
+  // An operator's command (control socket), as parse_operator_command made it (a pin names a
+  // valid version): handled at once; the answer says what the machine does about it, or why
+  // it refuses.
   core::Result<std::string> operate(const OperatorCommand& command);
 
   [[nodiscard]] update::UpdateStatus status() const;

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 namespace pqbranch::core {
 
@@ -22,8 +23,9 @@ class Metrics {
     get(name, labels).store(value, std::memory_order_relaxed);
   }
   [[nodiscard]] std::int64_t value(const std::string& name, const std::string& labels = {}) const;
-  // `name{labels} value` lines, sorted.
-  [[nodiscard]] std::string render() const;
+  // `name{labels} value` lines, sorted; `prefix` before each name (the metrics endpoint's
+  // `pqbranch_`).
+  [[nodiscard]] std::string render(std::string_view prefix = {}) const;
 
  private:
   mutable std::mutex mutex_;

@@ -16,6 +16,15 @@ TEST(Metrics, CountsAndRendersSorted) {
   EXPECT_EQ(m.render(), "generation 7\ntls_refused_total{reason=\"no_hybrid_group\"} 3\n");
 }
 
+TEST(Metrics, RendersThePrefixBeforeEveryName) {
+  Metrics m;
+  m.add("rotations_total", 2, "result=\"ok\"");
+  m.set("generation", 7);
+  EXPECT_EQ(m.render("pqbranch_"),
+            "pqbranch_generation 7\npqbranch_rotations_total{result=\"ok\"} 2\n");
+  EXPECT_EQ(Metrics{}.render("pqbranch_"), "");
+}
+
 TEST(Error, MessageJoinsDetailAndCode) {
   const Error e{make_error_code(boost::system::errc::permission_denied), "open /etc/x"};
   EXPECT_EQ(e.message(), "open /etc/x: Permission denied");
