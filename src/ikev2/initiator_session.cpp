@@ -2,6 +2,7 @@
 
 #include <array>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -417,6 +418,10 @@ struct InitiatorSession::Impl : std::enable_shared_from_this<InitiatorSession::I
   void on_peer_request(Attempt& a, std::span<const std::uint8_t> bytes) {
     auto h = parse_header(bytes);
     if (a.last_answer && h && h->message_id == a.last_answer->message_id) {
+      if (!is_retransmitted_request(a.sa, *a.last_answer, bytes)) {
+        return drop("a request repeating message ID " + std::to_string(h->message_id) +
+                    " that does not verify");
+      }
       send(a, a.last_answer->response);  // RFC 7296 §2.1: retransmitted request
       return;
     }

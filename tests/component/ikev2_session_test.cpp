@@ -46,11 +46,15 @@ class LoopbackResponder {
   std::optional<udp::endpoint> last_peer;
   bool last_natt = false;
 
+  std::size_t responses = 0;  // from the initiator, to the responder's own requests
+
   // A request of the responder's own (to the initiator) on the IKE SA `spi_i`.
   void send_request(test::FakeIkeResponder& r, std::vector<Payload> payloads) {
     auto bytes = r.informational_request(std::move(payloads)).value();
     send(bytes, last_natt);
   }
+  // The same bytes again (a retransmitted request).
+  void resend(std::span<const std::uint8_t> bytes) { send(bytes, last_natt); }
 
  private:
   void send(std::span<const std::uint8_t> bytes, bool natt) {
@@ -80,7 +84,10 @@ class LoopbackResponder {
     }
     auto h = parse_header(bytes);
     ASSERT_TRUE(h.has_value());
-    if (h->response()) return;  // answers to our own requests: not checked here
+    if (h->response()) {  // answers to our own requests: counted, not checked here
+      ++responses;
+      return;
+    }
     ++requests;
     if (drop_next > 0) {
       --drop_next;
@@ -270,6 +277,31 @@ TEST_F(Ikev2SessionTest, GarbageIsDroppedAndCountedWithoutTouchingTheSa) {
       run_until([&] { return metrics_.value("ikev2_dropped_messages", "peer=\"loop\"") >= 3; }));
   EXPECT_EQ(s->status().state, "established");
   EXPECT_EQ(installed().size(), 2U);
+}
+
+TEST_F(Ikev2SessionTest, AForgedRequestReusingAnAnsweredMessageIdTriggersNothing) {
+  auto s = start(options("aes256gcm16-prfsha384-mlkem768"));
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(run_until([&] { return s->status().state == "established"; }));
+  auto& r = *responder_.sas.begin()->second;
+  const auto ping = r.informational_request({}).value();  // liveness check, message ID 0
+  responder_.resend(ping);
+  ASSERT_TRUE(run_until([&] { return responder_.responses == 1; }));
+  // An attacker sends a datagram with the same header and message ID but a body it could
+  // not protect: it must be dropped, not answered with the cached response.
+  udp::socket attacker(io_, udp::endpoint(asio::ip::address_v4::loopback(), 0));
+  auto forged = ping;
+  forged.back() ^= 0x80;  // ICV
+  attacker.send_to(asio::buffer(forged),
+                   udp::endpoint(asio::ip::address_v4::loopback(), s->ike_port()));
+  ASSERT_TRUE(run_until(
+      [&] { return metrics_.value("ikev2_dropped_messages", "peer=\"loop\"") >= 1; }, 3s));
+  // The genuine retransmission is answered again.
+  responder_.resend(ping);
+  ASSERT_TRUE(run_until([&] { return responder_.responses == 2; }));
+  EXPECT_EQ(metrics_.value("ikev2_dropped_messages", "peer=\"loop\""), 1);
+  EXPECT_EQ(responder_.responses, 2U);
+  EXPECT_EQ(s->status().state, "established");
 }
 
 TEST_F(Ikev2SessionTest, ContinuityReplacesTheIkeSaAndChildSa) {
