@@ -296,8 +296,11 @@ struct InitiatorSession::Impl : std::enable_shared_from_this<InitiatorSession::I
     }
     if (is_drop(ok.error())) return drop(ok.error().message());
     if (a.phase == Phase::init && is_unprotected_refusal(ok.error())) {
-      spdlog::info("ikev2 {}: {} (unauthenticated: waiting for another response)", options.name,
-                   ok.error().message());
+      // Once per attempt at info: forged datagrams must not flood the log.
+      if (!a.init_refusal) {
+        spdlog::info("ikev2 {}: {} (unauthenticated: waiting for another response)", options.name,
+                     ok.error().message());
+      }
       a.init_refusal = ok.error();
       return drop(ok.error().message());
     }
