@@ -18,6 +18,7 @@
 #include "pqbranch/crypto/keys.hpp"
 
 #include "file_io.hpp"
+#include "name_check_flags.hpp"
 #include "openssl_error.hpp"
 #include "session_tickets.hpp"
 
@@ -149,8 +150,7 @@ core::Result<void> expect_name(X509_VERIFY_PARAM* param, const std::string& name
     }
     return {};
   }
-  X509_VERIFY_PARAM_set_hostflags(
-      param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
+  X509_VERIFY_PARAM_set_hostflags(param, detail::kSubjectAltNameOnly);
   if (X509_VERIFY_PARAM_set1_ip(param, nullptr, 0) != 1 ||
       X509_VERIFY_PARAM_set1_host(param, name.c_str(), name.size()) != 1) {
     return fail();

@@ -10,6 +10,7 @@
 #include "pqbranch/core/c_handle.hpp"
 #include "pqbranch/crypto/hash.hpp"
 
+#include "name_check_flags.hpp"
 #include "openssl_error.hpp"
 
 namespace pqbranch::crypto {
@@ -19,6 +20,11 @@ using X509Handle = core::CHandle<X509, X509_free>;
 using Bio = core::CHandle<BIO, BIO_free>;
 using Store = core::CHandle<X509_STORE, X509_STORE_free>;
 using StoreCtx = core::CHandle<X509_STORE_CTX, X509_STORE_CTX_free>;
+
+void free_eku(EXTENDED_KEY_USAGE* e) {
+  sk_ASN1_OBJECT_pop_free(e, ASN1_OBJECT_free);
+}
+using Eku = core::CHandle<EXTENDED_KEY_USAGE, free_eku>;
 
 core::Error bad(const std::string& why) {
   return detail::openssl_error(errc::bad_certificate, why);
@@ -83,19 +89,54 @@ core::Result<PublicKey> Certificate::public_key() const {
 
 bool Certificate::names_host(std::string_view host) const {
   const detail::ErrorQueueScope scope;
-  return X509_check_host(impl_->cert.get(), host.data(), host.size(),
-                         X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, nullptr) == 1;
+  return X509_check_host(impl_->cert.get(), host.data(), host.size(), detail::kSubjectAltNameOnly,
+                         nullptr) == 1;
 }
 
 bool Certificate::names_email(std::string_view address) const {
   const detail::ErrorQueueScope scope;
-  return X509_check_email(impl_->cert.get(), address.data(), address.size(), 0) == 1;
+  return X509_check_email(impl_->cert.get(), address.data(), address.size(),
+                          detail::kSubjectAltNameOnly) == 1;
 }
 
 bool Certificate::names_ip(std::span<const std::uint8_t> address) const {
   const detail::ErrorQueueScope scope;
   if (address.size() != 4 && address.size() != 16) return false;
-  return X509_check_ip(impl_->cert.get(), address.data(), address.size(), 0) == 1;
+  return X509_check_ip(impl_->cert.get(), address.data(), address.size(),
+                       detail::kSubjectAltNameOnly) == 1;
+}
+
+bool Certificate::allows_digital_signature() const {
+  const detail::ErrorQueueScope scope;
+  X509* cert = impl_->cert.get();
+  // X509_get_extension_flags also caches the extensions; EXFLAG_INVALID: one did not parse.
+  const auto flags = X509_get_extension_flags(cert);
+  if ((flags & EXFLAG_INVALID) != 0) return false;
+  if ((flags & EXFLAG_KUSAGE) == 0) return true;
+  return (X509_get_key_usage(cert) & KU_DIGITAL_SIGNATURE) != 0;
+}
+
+core::Result<std::optional<std::vector<std::string>>> Certificate::extended_key_usages() const {
+  const detail::ErrorQueueScope scope;
+  int critical = 0;
+  const Eku eku(static_cast<EXTENDED_KEY_USAGE*>(
+      X509_get_ext_d2i(impl_->cert.get(), NID_ext_key_usage, &critical, nullptr)));
+  if (!eku) {
+    // -1: absent; anything else: present but unreadable (or repeated).
+    if (critical == -1) return std::optional<std::vector<std::string>>{};
+    return bad("extendedKeyUsage does not parse");
+  }
+  std::vector<std::string> out;
+  for (int i = 0; i < sk_ASN1_OBJECT_num(eku.get()); ++i) {
+    std::array<char, 128> text{};
+    const int n = OBJ_obj2txt(text.data(), static_cast<int>(text.size()),
+                              sk_ASN1_OBJECT_value(eku.get(), i), 1);
+    if (n <= 0 || static_cast<std::size_t>(n) >= text.size()) {
+      return bad("extendedKeyUsage purpose does not convert");
+    }
+    out.emplace_back(text.data(), static_cast<std::size_t>(n));
+  }
+  return std::optional<std::vector<std::string>>(std::move(out));
 }
 
 core::Result<void> Certificate::verify_issued_by(const Certificate& ca) const {

@@ -1,6 +1,9 @@
 #include "pqbranch/ikev2/certificates.hpp"
 
+#include <algorithm>
+#include <array>
 #include <string>
+#include <string_view>
 
 #include "pqbranch/ikev2/exchange_errc.hpp"
 
@@ -30,6 +33,39 @@ bool names(const crypto::Certificate& cert, const IdPayload& id) {
   }
 }
 
+// extendedKeyUsage purposes that allow IKE authentication. RFC 4945 §5.1.3.12 names
+// id-kp-ipsecIKE and anyExtendedKeyUsage; serverAuth and iKEIntermediate are what
+// strongSwan's documentation issues for IKE gateways (Windows and macOS clients ask for
+// them), so refusing them would refuse the usual gateway certificate. strongSwan itself
+// enforces no EKU for IKE; we refuse only a certificate whose EKU names none of these
+// (e.g. clientAuth or codeSigning alone).
+constexpr std::array<std::string_view, 4> kIkePurposes{
+    "1.3.6.1.5.5.7.3.17",  // id-kp-ipsecIKE (RFC 4945)
+    "2.5.29.37.0",         // anyExtendedKeyUsage (RFC 5280 §4.2.1.12)
+    "1.3.6.1.5.5.7.3.1",   // id-kp-serverAuth
+    "1.3.6.1.5.5.8.2.2",   // iKEIntermediate
+};
+
+// The certificate may sign IKE AUTH (RFC 4945 §5.1.3.2: keyUsage, when present, must
+// allow signatures; we require digitalSignature, nonRepudiation alone is not enough).
+core::Result<void> usable_for_ike(const crypto::Certificate& cert) {
+  if (!cert.allows_digital_signature()) {
+    return refused("its keyUsage does not include digitalSignature");
+  }
+  auto purposes = cert.extended_key_usages();
+  if (!purposes) return refused(purposes.error().detail);
+  if (!*purposes) return {};
+  const bool ike = std::ranges::any_of(**purposes, [](const std::string& oid) {
+    return std::ranges::find(kIkePurposes, std::string_view(oid)) != kIkePurposes.end();
+  });
+  if (!ike) {
+    return refused(
+        "its extendedKeyUsage allows neither IKE (ipsecIKE, iKEIntermediate), serverAuth nor "
+        "any purpose");
+  }
+  return {};
+}
+
 }  // namespace
 
 core::Result<std::vector<std::uint8_t>> load_certificate_der(const std::filesystem::path& file) {
@@ -55,8 +91,9 @@ core::Result<crypto::PublicKey> CertificateAuthority::verify(std::span<const std
   if (auto ok = cert->verify_issued_by(cert_); !ok) return refused(ok.error().detail);
   if (!names(*cert, id)) {
     return refused("does not name the identity in IDr \"" +
-                   std::string(id.data.begin(), id.data.end()) + "\"");
+                   std::string(id.data.begin(), id.data.end()) + "\" in its subjectAltName");
   }
+  if (auto ok = usable_for_ike(*cert); !ok) return ok.error();
   auto key = cert->public_key();
   if (!key) return refused(key.error().detail);
   return key;

@@ -19,6 +19,14 @@ core::Error unexpected(const std::string& why) {
   return core::make_error(exchange_errc::unexpected_message, "IKE_SA_INIT response: " + why);
 }
 
+core::Error refused(const std::string& why) {
+  return core::make_error(exchange_errc::peer_refused, "IKE_SA_INIT: " + why);
+}
+
+std::string method_name(KeMethod m) {
+  return "key exchange method " + std::to_string(static_cast<unsigned>(m));
+}
+
 bool offers_ke(const InitiatorSettings& s, KeMethod m) {
   return std::ranges::any_of(s.proposals, [&](const config::IkeProposal& p) { return p.ke == m; });
 }
@@ -87,6 +95,62 @@ core::Result<config::IkeProposal> choose(const SaPayload& sa, const InitiatorSet
                                 ", which we did not offer");
   }
   return *chosen;
+}
+
+// N(COOKIE) (RFC 7296 §2.6): 1 to 64 octets, or the message is dropped; taken at most
+// kMaxCookieRounds times per attempt, so a responder (or a forger) cannot keep us busy.
+core::Result<InitOutcome> take_cookie(IkeSa& sa, const NotifyPayload& n) {
+  if (n.data.empty() || n.data.size() > kMaxCookieSize) {
+    return unexpected("a COOKIE of " + std::to_string(n.data.size()) +
+                      " bytes (RFC 7296 §2.6: 1 to 64)");
+  }
+  if (sa.cookie_rounds >= kMaxCookieRounds) {
+    return refused("the responder asks for a COOKIE again after " +
+                   std::to_string(kMaxCookieRounds) + " rounds");
+  }
+  ++sa.cookie_rounds;
+  sa.cookie = n.data;
+  return InitCookie{};
+}
+
+// The request from the state: SPIi, Ni, our KE, the COOKIE if any.
+core::Result<std::vector<std::uint8_t>> encode_ike_sa_init(IkeSa& sa,
+                                                           const InitiatorSettings& settings,
+                                                           const Endpoints& endpoints) {
+  sa.spi_r = Spi{};
+  sa.next_request_id = 0;
+  const auto& ke = *sa.pending_ke;
+  Message m;
+  m.header = request_header(sa, ExchangeType::ike_sa_init);
+  // RFC 7296 §2.6: the COOKIE notify must come first, the rest unchanged.
+  if (!sa.cookie.empty()) m.payloads.emplace_back(make_notify(NotifyType::cookie, sa.cookie));
+  m.payloads.emplace_back(ike_sa_payload(settings.proposals));
+  m.payloads.emplace_back(KePayload{ke.method(), ke.public_data()});
+  m.payloads.emplace_back(NoncePayload{sa.ni});
+  // Forced NAT-T: a source hash over no real address, so the responder sees a NAT
+  // (RFC 7296 §2.23 allows this) and both sides move to 4500 with UDP encapsulation.
+  const auto& source = settings.force_encap ? core::IpAddress{} : endpoints.local;
+  const std::uint16_t source_port = settings.force_encap ? 0 : endpoints.local_port;
+  auto nat_source = make_nat_detection(NotifyType::nat_detection_source_ip, sa.spi_i, sa.spi_r,
+                                       source, source_port);
+  auto nat_destination = make_nat_detection(NotifyType::nat_detection_destination_ip, sa.spi_i,
+                                            sa.spi_r, endpoints.remote, endpoints.remote_port);
+  if (!nat_source) return nat_source.error();
+  if (!nat_destination) return nat_destination.error();
+  m.payloads.emplace_back(std::move(*nat_source));
+  m.payloads.emplace_back(std::move(*nat_destination));
+  if (any_addke(settings)) {
+    m.payloads.emplace_back(make_notify(NotifyType::intermediate_exchange_supported));
+  }
+  if (settings.auth == config::IkeAuth::ecdsa) {
+    // RFC 7427 §4: we sign and verify ECDSA P-256 with SHA2-256 only.
+    const std::array<SignatureHash, 1> hashes{SignatureHash::sha2_256};
+    m.payloads.emplace_back(make_signature_hash_algorithms(hashes));
+  }
+  auto bytes = encode_message(m);
+  if (!bytes) return bytes.error();
+  sa.init_request = *bytes;
+  return std::move(*bytes);
 }
 
 }  // namespace
@@ -165,44 +229,24 @@ core::Result<std::vector<std::uint8_t>> build_ike_sa_init(IkeSa& sa,
   if (sa.spi_i == Spi{}) {
     if (auto ok = crypto::random_fill(sa.spi_i); !ok) return ok.error();
   }
-  sa.spi_r = Spi{};
-  sa.next_request_id = 0;
   auto ke = KeyExchange::start(method);
   if (!ke) return ke.error();
   auto nonce = make_nonce(kNonceSize);
   if (!nonce) return nonce.error();
-  sa.ni = nonce->data;
-
-  Message m;
-  m.header = request_header(sa, ExchangeType::ike_sa_init);
-  m.payloads.emplace_back(ike_sa_payload(settings.proposals));
-  m.payloads.emplace_back(KePayload{method, ke->public_data()});
-  m.payloads.emplace_back(std::move(*nonce));
-  // Forced NAT-T: a source hash over no real address, so the responder sees a NAT
-  // (RFC 7296 §2.23 allows this) and both sides move to 4500 with UDP encapsulation.
-  const auto& source = settings.force_encap ? core::IpAddress{} : endpoints.local;
-  const std::uint16_t source_port = settings.force_encap ? 0 : endpoints.local_port;
-  auto nat_source = make_nat_detection(NotifyType::nat_detection_source_ip, sa.spi_i, sa.spi_r,
-                                       source, source_port);
-  auto nat_destination = make_nat_detection(NotifyType::nat_detection_destination_ip, sa.spi_i,
-                                            sa.spi_r, endpoints.remote, endpoints.remote_port);
-  if (!nat_source) return nat_source.error();
-  if (!nat_destination) return nat_destination.error();
-  m.payloads.emplace_back(std::move(*nat_source));
-  m.payloads.emplace_back(std::move(*nat_destination));
-  if (any_addke(settings)) {
-    m.payloads.emplace_back(make_notify(NotifyType::intermediate_exchange_supported));
-  }
-  if (settings.auth == config::IkeAuth::ecdsa) {
-    // RFC 7427 §4: we sign and verify ECDSA P-256 with SHA2-256 only.
-    const std::array<SignatureHash, 1> hashes{SignatureHash::sha2_256};
-    m.payloads.emplace_back(make_signature_hash_algorithms(hashes));
-  }
-  auto bytes = encode_message(m);
-  if (!bytes) return bytes.error();
+  sa.ni = std::move(nonce->data);
   sa.pending_ke.emplace(std::move(*ke));
-  sa.init_request = *bytes;
-  return std::move(*bytes);
+  if (std::ranges::find(sa.init_methods, method) == sa.init_methods.end()) {
+    sa.init_methods.push_back(method);
+  }
+  return encode_ike_sa_init(sa, settings, endpoints);
+}
+
+core::Result<std::vector<std::uint8_t>> build_ike_sa_init_with_cookie(
+    IkeSa& sa, const InitiatorSettings& settings, const Endpoints& endpoints) {
+  if (!sa.pending_ke || sa.cookie.empty()) {
+    return unexpected("no request to send again with a COOKIE");
+  }
+  return encode_ike_sa_init(sa, settings, endpoints);
 }
 
 core::Result<InitOutcome> process_ike_sa_init(IkeSa& sa, const InitiatorSettings& settings,
@@ -217,22 +261,22 @@ core::Result<InitOutcome> process_ike_sa_init(IkeSa& sa, const InitiatorSettings
     return unexpected("not the response to our request");
   }
   if (!sa.pending_ke) return unexpected("no request outstanding");
+  if (const auto* n = find_notify(m->payloads, NotifyType::cookie)) return take_cookie(sa, *n);
   if (const auto* n = find_notify(m->payloads, NotifyType::invalid_ke_payload)) {
     auto wanted = invalid_ke_method(*n);
     if (!wanted) return wanted.error();
-    if (*wanted != sa.pending_ke->method() && offers_ke(settings, *wanted)) {
-      return InitRetry{*wanted};
+    if (!offers_ke(settings, *wanted)) {
+      return refused("the responder wants " + method_name(*wanted) + ", which we did not offer");
     }
-    return core::make_error(exchange_errc::peer_refused,
-                            "IKE_SA_INIT: the responder wants key exchange method " +
-                                std::to_string(static_cast<unsigned>(*wanted)) +
-                                ", which we did not offer");
+    // Each offered method once: a responder (or a forger) naming one we already sent
+    // would otherwise keep us switching forever.
+    if (std::ranges::find(sa.init_methods, *wanted) != sa.init_methods.end()) {
+      return refused("INVALID_KE_PAYLOAD asks again for " + method_name(*wanted) +
+                     ", which we already sent; the responder accepts none of our key exchanges");
+    }
+    return InitRetry{*wanted};
   }
   if (const auto* n = find_error_notify(m->payloads)) return refused_by(*n, "IKE_SA_INIT");
-  if (find_notify(m->payloads, NotifyType::cookie) != nullptr) {
-    return core::make_error(exchange_errc::peer_refused,
-                            "IKE_SA_INIT: the responder asks for a COOKIE (not supported yet)");
-  }
   const auto* sa_payload = find_payload<SaPayload>(m->payloads);
   const auto* ke = find_payload<KePayload>(m->payloads);
   const auto* nonce = find_payload<NoncePayload>(m->payloads);

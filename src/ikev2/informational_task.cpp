@@ -36,6 +36,13 @@ bool is_peer_request(const IkeSa& sa, std::span<const std::uint8_t> datagram) {
   return h && !h->response() && !h->initiator() && h->spi_i == sa.spi_i && h->spi_r == sa.spi_r;
 }
 
+bool is_retransmitted_request(const IkeSa& sa, const PeerRequest& last,
+                              std::span<const std::uint8_t> datagram) {
+  auto h = parse_header(datagram);
+  return h && is_peer_request(sa, datagram) && h->message_id == last.message_id &&
+         open_message(datagram, sa.keys.sk_er.span()).has_value();
+}
+
 core::Result<PeerRequest> process_peer_request(IkeSa& sa, std::span<const std::uint8_t> datagram) {
   auto h = parse_header(datagram);
   if (!h) return h.error();

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -95,6 +96,9 @@ struct Attempt {
   TimePoint established_at{};
   bool installed = false;
   std::optional<PeerRequest> last_answer;  // resent when the responder repeats a request
+  // The last refusal in an IKE_SA_INIT response: unauthenticated, so it ends the attempt
+  // only if no acceptable response comes before the request times out (RFC 7296 §2.21.1).
+  std::optional<core::Error> init_refusal;
 };
 
 struct InitiatorSession::Impl : std::enable_shared_from_this<InitiatorSession::Impl> {
@@ -252,6 +256,14 @@ struct InitiatorSession::Impl : std::enable_shared_from_this<InitiatorSession::I
           send_init(a);
           return;
         }
+        if (std::holds_alternative<InitCookie>(*outcome)) {
+          spdlog::info("ikev2 {}: the responder asks for a COOKIE ({} of {}); sending it",
+                       options.name, a.sa.cookie_rounds, kMaxCookieRounds);
+          auto request = build_ike_sa_init_with_cookie(a.sa, options.settings, endpoints());
+          if (!request) return fail(a, request.error());
+          send_request(a, std::move(*request));
+          return;
+        }
         after_init(a);
         return;
       }
@@ -283,10 +295,29 @@ struct InitiatorSession::Impl : std::enable_shared_from_this<InitiatorSession::I
         return drop("response in phase " + std::string(to_string(a.phase)));
     }
     if (is_drop(ok.error())) return drop(ok.error().message());
+    if (a.phase == Phase::init && is_unprotected_refusal(ok.error())) {
+      // Once per attempt at info: forged datagrams must not flood the log.
+      if (!a.init_refusal) {
+        spdlog::info("ikev2 {}: {} (unauthenticated: waiting for another response)", options.name,
+                     ok.error().message());
+      }
+      a.init_refusal = ok.error();
+      return drop(ok.error().message());
+    }
     fail(a, ok.error());
   }
 
+  // What an IKE_SA_INIT response may refuse, and an on-path attacker may therefore forge:
+  // an error notify, an unacceptable proposal, a KE value that does not work.
+  static bool is_unprotected_refusal(const core::Error& e) {
+    return e.code == make_error_code(exchange_errc::peer_refused) ||
+           e.code == make_error_code(exchange_errc::no_acceptable_proposal) ||
+           e.code == make_error_code(exchange_errc::not_post_quantum) ||
+           e.code == make_error_code(exchange_errc::key_exchange_failed);
+  }
+
   void after_init(Attempt& a) {
+    a.init_refusal.reset();
     if (a.sa.use_natt(options.settings.force_encap)) {
       spdlog::info("ikev2 {}: {}; IKE and ESP move to UDP {}", options.name,
                    options.settings.force_encap ? "UDP encapsulation forced"
@@ -417,6 +448,10 @@ struct InitiatorSession::Impl : std::enable_shared_from_this<InitiatorSession::I
   void on_peer_request(Attempt& a, std::span<const std::uint8_t> bytes) {
     auto h = parse_header(bytes);
     if (a.last_answer && h && h->message_id == a.last_answer->message_id) {
+      if (!is_retransmitted_request(a.sa, *a.last_answer, bytes)) {
+        return drop("a request repeating message ID " + std::to_string(h->message_id) +
+                    " that does not verify");
+      }
       send(a, a.last_answer->response);  // RFC 7296 §2.1: retransmitted request
       return;
     }
@@ -495,11 +530,17 @@ struct InitiatorSession::Impl : std::enable_shared_from_this<InitiatorSession::I
           metrics.add("ikev2_retransmissions", 1, labels());
           send(*a, a->request);
           break;
-        case Retransmitter::Step::give_up:
-          fail(*a, core::make_error(
-                       exchange_errc::unexpected_message,
-                       "no response after " + std::to_string(a->retransmit.sends()) + " tries"));
+        case Retransmitter::Step::give_up: {
+          const auto tries = std::to_string(a->retransmit.sends());
+          // Only refusals came: the last one is the reason.
+          fail(*a, a->init_refusal
+                       ? core::Error{a->init_refusal->code, a->init_refusal->detail +
+                                                                " (no acceptable response in " +
+                                                                tries + " tries)"}
+                       : core::make_error(exchange_errc::unexpected_message,
+                                          "no response after " + tries + " tries"));
           break;
+        }
       }
     }
     if (retry_at && now >= *retry_at && !next && (!current || current->phase == Phase::done)) {

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <string>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +13,10 @@ namespace pqbranch::ikev2 {
 namespace {
 
 constexpr std::size_t kMaxPskBytes = 1024;
+// A PSK is the only secret behind PSK authentication: one captured IKE_AUTH lets an
+// attacker test guesses offline (RFC 7296 §2.15 asks for keys as strong as the PRF's).
+// strongSwan only warns about short keys; we refuse them.
+constexpr std::size_t kMinPskBytes = 16;
 
 core::Error psk_error(const std::filesystem::path& file, const std::string& why) {
   return core::make_error(exchange_errc::credentials, "psk_file " + file.string() + ": " + why);
@@ -45,6 +50,11 @@ core::Result<core::SecureBytes> read_psk(const std::filesystem::path& file) {
   while (size > 0 && (buffer.data()[size - 1] == '\n' || buffer.data()[size - 1] == '\r'))
     --size;
   if (size == 0) return psk_error(file, "empty");
+  if (size < kMinPskBytes) {
+    return psk_error(file, "the pre-shared key is " + std::to_string(size) + " bytes; at least " +
+                               std::to_string(kMinPskBytes) +
+                               " are required (a short key can be guessed offline)");
+  }
   return core::SecureBytes(std::span<const std::uint8_t>(buffer.data(), size));
 }
 

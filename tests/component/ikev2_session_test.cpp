@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
@@ -36,7 +37,10 @@ class LoopbackResponder {
   }
 
   test::FakeIkeResponder::Options options;
-  int drop_next = 0;              // requests to ignore (lost on the way)
+  int drop_next = 0;  // requests to ignore (lost on the way)
+  // An on-path attacker: before each IKE_SA_INIT response, an unprotected one with only
+  // this error notify.
+  std::optional<NotifyType> forge_init_error;
   std::size_t requests = 0;       // received
   std::size_t natt_requests = 0;  // of them on the NAT-T socket, with the marker
 
@@ -46,11 +50,15 @@ class LoopbackResponder {
   std::optional<udp::endpoint> last_peer;
   bool last_natt = false;
 
+  std::size_t responses = 0;  // from the initiator, to the responder's own requests
+
   // A request of the responder's own (to the initiator) on the IKE SA `spi_i`.
   void send_request(test::FakeIkeResponder& r, std::vector<Payload> payloads) {
     auto bytes = r.informational_request(std::move(payloads)).value();
     send(bytes, last_natt);
   }
+  // The same bytes again (a retransmitted request).
+  void resend(std::span<const std::uint8_t> bytes) { send(bytes, last_natt); }
 
  private:
   void send(std::span<const std::uint8_t> bytes, bool natt) {
@@ -80,7 +88,10 @@ class LoopbackResponder {
     }
     auto h = parse_header(bytes);
     ASSERT_TRUE(h.has_value());
-    if (h->response()) return;  // answers to our own requests: not checked here
+    if (h->response()) {  // answers to our own requests: counted, not checked here
+      ++responses;
+      return;
+    }
     ++requests;
     if (drop_next > 0) {
       --drop_next;
@@ -91,10 +102,16 @@ class LoopbackResponder {
       r = std::make_unique<test::FakeIkeResponder>(options);
       ++options.esp_spi;  // each CHILD SA its own SPI, as a real responder allocates them
     }
-    auto response = r->handle(bytes);
-    ASSERT_TRUE(response.has_value()) << response.error().message();
     last_peer = from;
     last_natt = natt;
+    if (forge_init_error && h->exchange == ExchangeType::ike_sa_init) {
+      auto forged =
+          test::FakeIkeResponder::unprotected_response(bytes, make_notify(*forge_init_error));
+      ASSERT_TRUE(forged.has_value());
+      send(*forged, natt);
+    }
+    auto response = r->handle(bytes);
+    ASSERT_TRUE(response.has_value()) << response.error().message();
     send(*response, natt);
   }
 
@@ -222,6 +239,41 @@ TEST_F(Ikev2SessionTest, GivesUpAfterTheLastTryAndRetries) {
   EXPECT_EQ(s->status().last_error, "");  // the success that followed cleared it
 }
 
+TEST_F(Ikev2SessionTest, AForgedErrorNotifyBeforeTheResponseDoesNotEndTheAttempt) {
+  responder_.forge_init_error = NotifyType::no_proposal_chosen;
+  auto s = start(options("aes256gcm16-prfsha384-x25519-ke1_mlkem768"));
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(run_until([&] { return s->status().state == "established"; }, 5s));
+  EXPECT_EQ(metrics_.value("ikev2_failures", "peer=\"loop\""), 0);
+  EXPECT_EQ(metrics_.value("ikev2_dropped_messages", "peer=\"loop\""), 1);  // the forgery
+  EXPECT_EQ(responder_.sas.size(), 1U);
+}
+
+TEST_F(Ikev2SessionTest, OnlyErrorNotifiesEndTheAttemptAtTheTimeoutWithThatReason) {
+  auto o = options("aes256gcm16-prfsha384-ecp384-ke1_mlkem1024");
+  responder_.options.accept = {config::parse_ike_proposal("aes256gcm16-prfsha384-ecp384").value()};
+  auto s = start(std::move(o));
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(run_until([&] { return metrics_.value("ikev2_failures", "peer=\"loop\"") >= 1; }));
+  // Every try was sent and answered NO_PROPOSAL_CHOSEN before the attempt ended.
+  EXPECT_EQ(responder_.requests, 4U);
+  const auto error = s->status().last_error;
+  EXPECT_NE(error.find("NO_PROPOSAL_CHOSEN"), std::string::npos) << error;
+  EXPECT_NE(error.find("no acceptable response in 4 tries"), std::string::npos) << error;
+  EXPECT_TRUE(installed().empty());
+}
+
+TEST_F(Ikev2SessionTest, ACookieRequestIsAnsweredAndTheIkeSaEstablished) {
+  responder_.options.cookie_rounds = 2;
+  auto s = start(options("aes256gcm16-prfsha384-ecp256-ke1_mlkem768"));
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(run_until([&] { return s->status().state == "established"; }, 5s));
+  ASSERT_EQ(responder_.sas.size(), 1U);  // one SPIi throughout
+  EXPECT_EQ(responder_.sas.begin()->second->cookies_sent(), 2U);
+  EXPECT_EQ(metrics_.value("ikev2_failures", "peer=\"loop\""), 0);
+  EXPECT_EQ(metrics_.value("ikev2_retransmissions", "peer=\"loop\""), 0);
+}
+
 TEST_F(Ikev2SessionTest, ForcedEncapsulationUsesTheNattPortWithTheMarker) {
   auto o = options("aes256gcm16-prfsha384-x25519-ke1_mlkem768");
   o.settings.force_encap = true;
@@ -270,6 +322,31 @@ TEST_F(Ikev2SessionTest, GarbageIsDroppedAndCountedWithoutTouchingTheSa) {
       run_until([&] { return metrics_.value("ikev2_dropped_messages", "peer=\"loop\"") >= 3; }));
   EXPECT_EQ(s->status().state, "established");
   EXPECT_EQ(installed().size(), 2U);
+}
+
+TEST_F(Ikev2SessionTest, AForgedRequestReusingAnAnsweredMessageIdTriggersNothing) {
+  auto s = start(options("aes256gcm16-prfsha384-mlkem768"));
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(run_until([&] { return s->status().state == "established"; }));
+  auto& r = *responder_.sas.begin()->second;
+  const auto ping = r.informational_request({}).value();  // liveness check, message ID 0
+  responder_.resend(ping);
+  ASSERT_TRUE(run_until([&] { return responder_.responses == 1; }));
+  // An attacker sends a datagram with the same header and message ID but a body it could
+  // not protect: it must be dropped, not answered with the cached response.
+  udp::socket attacker(io_, udp::endpoint(asio::ip::address_v4::loopback(), 0));
+  auto forged = ping;
+  forged.back() ^= 0x80;  // ICV
+  attacker.send_to(asio::buffer(forged),
+                   udp::endpoint(asio::ip::address_v4::loopback(), s->ike_port()));
+  ASSERT_TRUE(run_until(
+      [&] { return metrics_.value("ikev2_dropped_messages", "peer=\"loop\"") >= 1; }, 3s));
+  // The genuine retransmission is answered again.
+  responder_.resend(ping);
+  ASSERT_TRUE(run_until([&] { return responder_.responses == 2; }));
+  EXPECT_EQ(metrics_.value("ikev2_dropped_messages", "peer=\"loop\""), 1);
+  EXPECT_EQ(responder_.responses, 2U);
+  EXPECT_EQ(s->status().state, "established");
 }
 
 TEST_F(Ikev2SessionTest, ContinuityReplacesTheIkeSaAndChildSa) {

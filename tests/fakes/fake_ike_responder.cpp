@@ -65,6 +65,21 @@ core::Result<std::vector<std::uint8_t>> FakeIkeResponder::plain_error(const Head
   return encode_message(m);
 }
 
+core::Result<std::vector<std::uint8_t>> FakeIkeResponder::unprotected_response(
+    std::span<const std::uint8_t> request, NotifyPayload notify) {
+  auto header = parse_header(request);
+  if (!header) return header.error();
+  return plain_error(*header, std::move(notify));
+}
+
+bool FakeIkeResponder::returns_cookie(const Message& m) const {
+  const auto* first = m.payloads.empty() ? nullptr : std::get_if<NotifyPayload>(&m.payloads[0]);
+  const auto* ke = find_payload<KePayload>(m.payloads);
+  const auto* nonce = find_payload<NoncePayload>(m.payloads);
+  return first != nullptr && first->type == NotifyType::cookie && first->data == cookie_ &&
+         ke != nullptr && ke->data == cookie_ke_ && nonce != nullptr && nonce->data == cookie_ni_;
+}
+
 core::Result<std::vector<std::uint8_t>> FakeIkeResponder::ike_sa_init(
     std::span<const std::uint8_t> request) {
   auto m = parse_message(request);
@@ -73,6 +88,17 @@ core::Result<std::vector<std::uint8_t>> FakeIkeResponder::ike_sa_init(
   const auto* ke = find_payload<KePayload>(m->payloads);
   const auto* nonce = find_payload<NoncePayload>(m->payloads);
   if (sa == nullptr || ke == nullptr || nonce == nullptr) return bad("SA, KE or Ni missing");
+  if (cookies_sent_ > 0 && !returns_cookie(*m)) {
+    return bad("the request after a COOKIE does not carry it first with the same Ni and KE");
+  }
+  if (cookies_sent_ < options_.cookie_rounds) {
+    cookie_.resize(options_.cookie_size);
+    if (auto ok = crypto::random_fill(cookie_); !ok) return ok.error();
+    cookie_ni_ = nonce->data;
+    cookie_ke_ = ke->data;
+    ++cookies_sent_;
+    return plain_error(m->header, make_notify(NotifyType::cookie, cookie_));
+  }
 
   std::optional<Proposal> selected;
   for (const auto& p : sa->proposals) {

@@ -1,7 +1,7 @@
 #pragma once
 // The responder side of pqbranch's IKEv2 exchanges, built on the same codec and keymat, for
-// tests: IKE_SA_INIT (with INVALID_KE_PAYLOAD, NO_PROPOSAL_CHOSEN and a responder that drops
-// ML-KEM), IKE_INTERMEDIATE with ML-KEM, IKE_AUTH with PSK or ECDSA certificates and one
+// tests: IKE_SA_INIT (with COOKIE, INVALID_KE_PAYLOAD, NO_PROPOSAL_CHOSEN and a responder that
+// drops ML-KEM), IKE_INTERMEDIATE with ML-KEM, IKE_AUTH with PSK or ECDSA certificates and one
 // ESP CHILD SA, INFORMATIONAL. handle() takes a request datagram and returns the response;
 // it does no I/O, so a test can run it in-process or behind a loopback socket.
 
@@ -34,9 +34,19 @@ class FakeIkeResponder {
     ikev2::Endpoints endpoints;  // its own view: local = responder, remote = initiator
     std::uint32_t esp_spi = 0xc0de0001;
     bool refuse_child = false;  // answer IKE_AUTH with N(NO_PROPOSAL_CHOSEN) after AUTH
+    // Answer IKE_SA_INIT with N(COOKIE) this many times first (RFC 7296 §2.6), each cookie
+    // `cookie_size` random bytes; the request after a cookie must carry it first, with the
+    // Ni and KE of the request the cookie answered.
+    unsigned cookie_rounds = 0;
+    std::size_t cookie_size = 16;
   };
 
   explicit FakeIkeResponder(Options options) : options_(std::move(options)) {}
+
+  // An unprotected IKE_SA_INIT response to `request` carrying only `notify`: what a
+  // responder sends to refuse, and what an on-path attacker can forge.
+  static core::Result<std::vector<std::uint8_t>> unprotected_response(
+      std::span<const std::uint8_t> request, ikev2::NotifyPayload notify);
 
   // The response to one request; an error when the request does not parse or verify.
   core::Result<std::vector<std::uint8_t>> handle(std::span<const std::uint8_t> request);
@@ -60,6 +70,7 @@ class FakeIkeResponder {
   }
   [[nodiscard]] bool saw_initial_contact() const noexcept { return initial_contact_; }
   [[nodiscard]] std::size_t intermediate_exchanges() const noexcept { return intermediates_; }
+  [[nodiscard]] unsigned cookies_sent() const noexcept { return cookies_sent_; }
 
  private:
   core::Result<std::vector<std::uint8_t>> ike_sa_init(std::span<const std::uint8_t> request);
@@ -69,8 +80,10 @@ class FakeIkeResponder {
   core::Result<std::vector<std::uint8_t>> seal_response(const ikev2::Header& request,
                                                         std::vector<ikev2::Payload> payloads,
                                                         std::vector<std::uint8_t>* octets);
-  core::Result<std::vector<std::uint8_t>> plain_error(const ikev2::Header& request,
-                                                      ikev2::NotifyPayload notify);
+  static core::Result<std::vector<std::uint8_t>> plain_error(const ikev2::Header& request,
+                                                             ikev2::NotifyPayload notify);
+  // Whether `m` answers the last cookie as RFC 7296 §2.6 requires.
+  [[nodiscard]] bool returns_cookie(const ikev2::Message& m) const;
 
   Options options_;
   ikev2::Spi spi_i_{};
@@ -89,6 +102,10 @@ class FakeIkeResponder {
   bool deleted_ = false;
   bool initial_contact_ = false;
   std::size_t intermediates_ = 0;
+  unsigned cookies_sent_ = 0;
+  std::vector<std::uint8_t> cookie_;
+  std::vector<std::uint8_t> cookie_ni_;  // Ni and KE data of the request the cookie answered
+  std::vector<std::uint8_t> cookie_ke_;
   std::uint32_t initiator_spi_ = 0;
   std::optional<ikev2::ChildKeys> child_keys_;
 };

@@ -45,8 +45,7 @@ core::Result<void> add_ext(X509* cert, X509* issuer, int nid, const std::string&
 struct CertSpec {
   std::string name;
   bool ca = false;
-  CertRole role = CertRole::server;
-  std::vector<std::string> alt_names;
+  LeafProfile leaf;
 };
 
 std::string usages_of(CertRole role) {
@@ -95,15 +94,17 @@ core::Result<X509Handle> make_cert(const CertSpec& spec, EVP_PKEY* subject_key, 
             {NID_key_usage, "critical,keyCertSign,cRLSign"},
             {NID_subject_key_identifier, "hash"}};
   } else {
+    const auto& leaf = spec.leaf;
     exts = {{NID_basic_constraints, "critical,CA:FALSE"},
-            {NID_key_usage, "critical,digitalSignature"},
             {NID_subject_key_identifier, "hash"},
             {NID_authority_key_identifier, "keyid:always"}};
-    exts.emplace_back(NID_ext_key_usage, usages_of(spec.role));
+    if (!leaf.key_usage.empty()) exts.emplace_back(NID_key_usage, leaf.key_usage);
+    if (!leaf.extended_key_usage.empty()) {
+      exts.emplace_back(NID_ext_key_usage, leaf.extended_key_usage);
+    }
     std::string alt_names;
-    for (const auto& n : spec.alt_names)
+    for (const auto& n : leaf.alt_names)
       alt_names += (alt_names.empty() ? "" : ",") + n;
-    if (alt_names.empty() && spec.role != CertRole::client) alt_names = "DNS:" + spec.name;
     if (!alt_names.empty()) exts.emplace_back(NID_subject_alt_name, alt_names);
   }
   for (const auto& [nid, value] : exts) {
@@ -150,8 +151,7 @@ core::Result<TestPki> TestPki::create(PkiAlgorithm algorithm, const std::string&
   const std::filesystem::path dir(templ);
   auto key = crypto::generate_signing_key(signature_of(algorithm));
   if (!key) return key.error();
-  auto cert = make_cert({ca_name, true, CertRole::server, {}}, key->native(), nullptr,
-                        key->native(), algorithm);
+  auto cert = make_cert({ca_name, true, {}}, key->native(), nullptr, key->native(), algorithm);
   if (!cert) return cert.error();
   TestPki pki(dir, algorithm, std::move(*key), std::move(*cert));
   if (auto ok = write_cert(pki.ca_cert_.get(), pki.ca_file()); !ok) return ok.error();
@@ -161,10 +161,19 @@ core::Result<TestPki> TestPki::create(PkiAlgorithm algorithm, const std::string&
 core::Result<IssuedCert> TestPki::issue(const std::string& name, CertRole role,
                                         const std::vector<std::string>& alt_names,
                                         const std::string& file_stem) {
+  LeafProfile leaf;
+  leaf.alt_names = alt_names;
+  if (alt_names.empty() && role != CertRole::client) leaf.alt_names = {"DNS:" + name};
+  leaf.extended_key_usage = usages_of(role);
+  return issue_with(name, leaf, file_stem);
+}
+
+core::Result<IssuedCert> TestPki::issue_with(const std::string& name, const LeafProfile& leaf,
+                                             const std::string& file_stem) {
   auto key = crypto::generate_signing_key(signature_of(algorithm_));
   if (!key) return key.error();
-  auto cert = make_cert({name, false, role, alt_names}, key->native(), ca_cert_.get(),
-                        ca_key_.native(), algorithm_);
+  auto cert =
+      make_cert({name, false, leaf}, key->native(), ca_cert_.get(), ca_key_.native(), algorithm_);
   if (!cert) return cert.error();
   const std::string stem = file_stem.empty() ? name : file_stem;
   IssuedCert out{dir_ / (stem + ".pem"), dir_ / (stem + ".key")};

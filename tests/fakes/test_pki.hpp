@@ -23,6 +23,14 @@ enum class PkiAlgorithm { ml_dsa_65, ecdsa_p256 };
 // name), for tests of the name check alone.
 enum class CertRole { server, client, client_and_server };
 
+// A leaf's extensions in OpenSSL's config syntax; an empty string or list leaves the
+// extension out (e.g. no alt_names: a certificate that names its holder in the CN only).
+struct LeafProfile {
+  std::vector<std::string> alt_names;                   // "DNS:a.test", "IP:192.0.2.1"
+  std::string key_usage = "critical,digitalSignature";  // keyUsage
+  std::string extended_key_usage = "serverAuth";        // extendedKeyUsage
+};
+
 struct IssuedCert {
   std::filesystem::path certificate;  // <dir>/<name>.pem
   std::filesystem::path private_key;  // <dir>/<name>.key, mode 0600
@@ -47,6 +55,10 @@ class TestPki {
   core::Result<IssuedCert> issue(const std::string& name, CertRole role,
                                  const std::vector<std::string>& alt_names = {},
                                  const std::string& file_stem = {});
+
+  // A leaf certificate as issue() makes, with exactly the extensions of `leaf`.
+  core::Result<IssuedCert> issue_with(const std::string& name, const LeafProfile& leaf,
+                                      const std::string& file_stem = {});
 
   [[nodiscard]] const std::filesystem::path& dir() const noexcept { return dir_; }
   [[nodiscard]] std::filesystem::path ca_file() const { return dir_ / "ca.pem"; }

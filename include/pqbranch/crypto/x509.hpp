@@ -8,7 +8,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -29,11 +31,19 @@ class Certificate {
   [[nodiscard]] core::Result<std::array<std::uint8_t, 20>> key_sha1() const;
   [[nodiscard]] core::Result<PublicKey> public_key() const;
 
-  // Whether the certificate names the identity: a dNSName (no partial wildcards), an
-  // rfc822Name, or an iPAddress of 4 or 16 bytes.
+  // Whether the certificate names the identity in its subjectAltName: a dNSName (no partial
+  // wildcards), an rfc822Name, or an iPAddress of 4 or 16 bytes. Never the subject's CN or
+  // emailAddress, even without SANs of that kind.
   [[nodiscard]] bool names_host(std::string_view host) const;
   [[nodiscard]] bool names_email(std::string_view address) const;
   [[nodiscard]] bool names_ip(std::span<const std::uint8_t> address) const;
+
+  // True when keyUsage is absent or asserts digitalSignature (false if an extension is
+  // malformed).
+  [[nodiscard]] bool allows_digital_signature() const;
+  // The extendedKeyUsage purposes as dotted OIDs ("1.3.6.1.5.5.7.3.1"), or nullopt when the
+  // extension is absent; errc::bad_certificate when it does not parse.
+  [[nodiscard]] core::Result<std::optional<std::vector<std::string>>> extended_key_usages() const;
 
   // Success when `ca` issued this certificate and both are valid now; otherwise
   // errc::bad_certificate with the verifier's reason.

@@ -25,9 +25,11 @@ class CertificateAuthority {
   // SHA-1 of the CA's SubjectPublicKeyInfo: what CERTREQ names (RFC 7296 §3.7).
   [[nodiscard]] const CaHash& key_hash() const noexcept { return key_hash_; }
 
-  // The peer's DER certificate: issued by this CA, valid now, naming `id` (an FQDN as a
-  // dNSName, an address as an iPAddress, an RFC 822 address as an rfc822Name). Its public
-  // key, or exchange_errc::authentication_failed with the reason.
+  // The peer's DER certificate: issued by this CA, valid now, naming `id` in its
+  // subjectAltName (an FQDN as a dNSName, an address as an iPAddress, an RFC 822 address as
+  // an rfc822Name; never the subject CN), with digitalSignature in keyUsage if that is
+  // present and an IKE-compatible extendedKeyUsage if that is present (docs/ikev2.md). Its
+  // public key, or exchange_errc::authentication_failed with the reason.
   [[nodiscard]] core::Result<crypto::PublicKey> verify(std::span<const std::uint8_t> der,
                                                        const IdPayload& id) const;
 

@@ -49,6 +49,9 @@ struct IkeSa {
   std::vector<std::uint8_t> init_request;      // RealMessage1, the last one sent
   std::vector<std::uint8_t> init_response;     // RealMessage2
   std::optional<KeyExchange> pending_ke;       // ours, until the response completes it
+  std::vector<KeMethod> init_methods;          // KE methods our IKE_SA_INIT requests used
+  std::vector<std::uint8_t> cookie;            // the responder's COOKIE (§2.6), sent first
+  unsigned cookie_rounds = 0;                  // COOKIEs taken in this attempt
   std::uint32_t pending_inbound_spi = 0;       // offered in our IKE_AUTH request's SA
   std::vector<std::uint8_t> pending_int_auth;  // our IKE_INTERMEDIATE request's IntAuth octets
   std::uint32_t next_request_id = 0;           // of our next request

@@ -30,6 +30,12 @@ struct PeerRequest {
 
 // Whether `datagram` is a request from the responder of this IKE SA (header only).
 [[nodiscard]] bool is_peer_request(const IkeSa& sa, std::span<const std::uint8_t> datagram);
+// Whether `datagram` is a retransmission of the request `last` answers: a request of this
+// IKE SA with last's message ID whose ICV verifies under SK_er. Only then may the session
+// send last's response again (RFC 7296 §2.1); a forged datagram that merely reuses the ID
+// must trigger nothing.
+[[nodiscard]] bool is_retransmitted_request(const IkeSa& sa, const PeerRequest& last,
+                                            std::span<const std::uint8_t> datagram);
 // Opens the responder's request with ID sa.peer_request_id, builds the answer and advances
 // the ID. Other IDs, SPIs or a failing ICV: a drop error.
 core::Result<PeerRequest> process_peer_request(IkeSa& sa, std::span<const std::uint8_t> datagram);

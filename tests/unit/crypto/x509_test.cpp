@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,34 @@ TEST(X509, NamesOnlyTheIdentityInItsSubjectAltName) {
   EXPECT_FALSE(cert.names_ip(v4));
   const std::array<std::uint8_t, 3> odd{1, 2, 3};
   EXPECT_FALSE(cert.names_ip(odd));
+}
+
+TEST(X509, NeverNamesAnIdentityThroughTheSubject) {
+  auto p = make_pki();
+  // CN=edge.pqb.test and no subjectAltName at all.
+  auto issued = p.pki.issue_with("edge.pqb.test", test::LeafProfile{}, "cn-only");
+  ASSERT_TRUE(issued.has_value()) << issued.error().message();
+  auto cert = Certificate::load_pem(issued->certificate).value();
+  EXPECT_FALSE(cert.names_host("edge.pqb.test"));
+  auto email = p.pki.issue_with("gw@pqb.test", test::LeafProfile{}, "cn-email");
+  ASSERT_TRUE(email.has_value());
+  EXPECT_FALSE(Certificate::load_pem(email->certificate).value().names_email("gw@pqb.test"));
+}
+
+TEST(X509, ReportsKeyUsageAndExtendedKeyUsage) {
+  auto p = make_pki();
+  auto server = Certificate::load_pem(p.leaf.certificate).value();
+  EXPECT_TRUE(server.allows_digital_signature());
+  EXPECT_EQ(server.extended_key_usages().value(),
+            std::optional(std::vector<std::string>{"1.3.6.1.5.5.7.3.1"}));
+  test::LeafProfile bare;
+  bare.key_usage = "keyAgreement";
+  bare.extended_key_usage.clear();
+  auto issued = p.pki.issue_with("bare.pqb.test", bare);
+  ASSERT_TRUE(issued.has_value());
+  auto cert = Certificate::load_pem(issued->certificate).value();
+  EXPECT_FALSE(cert.allows_digital_signature());
+  EXPECT_EQ(cert.extended_key_usages().value(), std::nullopt);
 }
 
 TEST(X509, VerifiesAgainstItsIssuerOnly) {

@@ -178,6 +178,35 @@ TEST(IkeExchange, InvalidKePayloadRetriesWithTheWantedMethod) {
   EXPECT_EQ(sa.selected, second);
 }
 
+TEST(IkeExchange, InvalidKePayloadIsFollowedOncePerOfferedMethodOnly) {
+  auto first = proposal("aes256gcm16-prfsha384-ecp384-ke1_mlkem1024");
+  auto second = proposal("aes256gcm16-prfsha384-x25519-ke1_mlkem768");
+  auto p = psk_pair({first, second}, {second});
+  IkeSa sa;
+  auto invalid_ke = [&](std::span<const std::uint8_t> request, KeMethod wanted) {
+    auto response = test::FakeIkeResponder::unprotected_response(request, make_invalid_ke(wanted));
+    return process_ike_sa_init(sa, p.settings, p.endpoints, response.value());
+  };
+  auto expect_refused = [](const core::Result<InitOutcome>& r, const std::string& why) {
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code, exchange_errc::peer_refused);
+    EXPECT_FALSE(is_drop(r.error()));
+    EXPECT_NE(r.error().detail.find(why), std::string::npos) << r.error().detail;
+  };
+  auto ecp384 = build_ike_sa_init(sa, p.settings, p.endpoints, KeMethod::ecp384).value();
+  // Never a method we did not offer.
+  expect_refused(invalid_ke(ecp384, KeMethod::ecp256), "which we did not offer");
+  auto retry = invalid_ke(ecp384, KeMethod::x25519);
+  ASSERT_TRUE(retry.has_value()) << retry.error().message();
+  ASSERT_TRUE(std::holds_alternative<InitRetry>(*retry));
+  EXPECT_EQ(std::get<InitRetry>(*retry).method, KeMethod::x25519);
+  auto x25519 = build_ike_sa_init(sa, p.settings, p.endpoints, KeMethod::x25519).value();
+  // Asked back for the method already sent: no second round, no ping-pong.
+  expect_refused(invalid_ke(x25519, KeMethod::ecp384), "asks again for key exchange method 20");
+  // Asked for the method this very request carries: the same.
+  expect_refused(invalid_ke(x25519, KeMethod::x25519), "asks again for key exchange method 31");
+}
+
 TEST(IkeExchange, ResponderWithoutMlKemIsRefusedWithAClearError) {
   auto ours = proposal("aes256gcm16-prfsha384-ecp384-ke1_mlkem1024");
   // A classical-only responder: NO_PROPOSAL_CHOSEN.

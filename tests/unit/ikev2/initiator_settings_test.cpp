@@ -36,10 +36,10 @@ class PskFile : public ::testing::Test {
 };
 
 TEST_F(PskFile, ReadsTheSecretWithoutTrailingNewlines) {
-  write("s3cret value\r\n\n", 0600);
+  write("s3cret value of 25 bytes\r\n\n", 0600);
   auto s = make_initiator_settings(peer_);
   ASSERT_TRUE(s.has_value()) << s.error().message();
-  const std::string expected = "s3cret value";
+  const std::string expected = "s3cret value of 25 bytes";
   EXPECT_TRUE(s->psk.equals(
       std::span(reinterpret_cast<const std::uint8_t*>(expected.data()), expected.size())));
   // IP identities carry the address's bytes (RFC 7296 §3.5), others the text.
@@ -63,6 +63,18 @@ TEST_F(PskFile, RefusesFilesOthersMayReadAndEmptyOrMissingOnes) {
   auto missing = make_initiator_settings(peer_);
   ASSERT_FALSE(missing.has_value());
   EXPECT_NE(missing.error().detail.find(peer_.psk_file.string()), std::string::npos);
+}
+
+TEST_F(PskFile, RefusesKeysShorterThan16BytesNamingTheKeyAndItsFile) {
+  write("fifteen bytes!!\n", 0600);  // 15 bytes once the newline is stripped
+  auto short_key = make_initiator_settings(peer_);
+  ASSERT_FALSE(short_key.has_value());
+  EXPECT_EQ(short_key.error().code, exchange_errc::credentials);
+  const auto& detail = short_key.error().detail;
+  EXPECT_NE(detail.find("psk_file " + peer_.psk_file.string()), std::string::npos) << detail;
+  EXPECT_NE(detail.find("15 bytes; at least 16"), std::string::npos) << detail;
+  write("sixteen bytes!!!\n", 0600);
+  EXPECT_TRUE(make_initiator_settings(peer_).has_value());
 }
 
 TEST(KeyExchange, BothSidesAgreeAndWrongSizesAreRefused) {

@@ -153,6 +153,8 @@ ss_stop resp
 
 vm_step "a responder without ML-KEM is refused"
 ss_responder resp gw2 classical psk
+# The refusal is unauthenticated: it ends the attempt only when the request times out
+# (2 + 4 + 8 s with agent_config's retransmission settings), and is then the reason.
 agent_config ecp384_mlkem1024 psk
 start_agent
 vm_wait_log agent "IKE_SA_INIT failed" 30
