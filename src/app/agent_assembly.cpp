@@ -5,6 +5,7 @@
 
 #include "pqbranch/app/agent_status.hpp"
 #include "pqbranch/app/service_status.hpp"
+#include "pqbranch/health/source_address.hpp"
 
 namespace pqbranch::app {
 AgentAssembly::AgentAssembly(boost::asio::io_context& io, const config::AgentConfig& config,
@@ -74,6 +75,7 @@ core::Result<void> AgentAssembly::start() {
                                                         std::move(options));
     if (auto r = executor_->start(); !r) return core::prefixed(r.error(), "start");
     if (updates_) updates_->start();
+    if (settings_.health) start_health();
   }
   auto peers = start_ikev2_peers(io_, config_, deps_, *metrics_);
   if (!peers) return peers.error();
@@ -99,6 +101,34 @@ core::Result<void> AgentAssembly::start() {
   return {};
 }
 
+void AgentAssembly::start_health() {
+  const AgentHealthSettings& h = *settings_.health;
+  health::HealthMonitorOptions o;
+  o.machine = h.machine;
+  o.probe = h.probe;
+  o.clock = deps_.clock;
+  o.rotate_now = [this] { executor_->rotate_now("tunnel health: down", false); };
+  o.fail_over = [this] { executor_->rotate_now("tunnel health: still down", true); };
+  if (!h.source_configured) {
+    auto source = health::find_source_address(h.source_prefixes, h.probe.target.family());
+    if (!source) {
+      health_error_ = core::prefixed(source.error(), "health probe").message();
+      spdlog::error("{}", health_error_);
+      return;
+    }
+    o.probe.source = *source;
+  }
+  if (options_.health) options_.health(o);
+  auto monitor = health::HealthMonitor::create(io_, std::move(o), *metrics_);
+  if (!monitor) {
+    health_error_ = monitor.error().message();
+    spdlog::error("{}", health_error_);
+    return;
+  }
+  health_ = std::move(*monitor);
+  health_->start();
+}
+
 core::ServiceManager& AgentAssembly::service_manager() {
   if (deps_.service_manager != nullptr) return *deps_.service_manager;
   if (!own_service_manager_) own_service_manager_ = core::systemd_service_manager();
@@ -108,6 +138,7 @@ core::ServiceManager& AgentAssembly::service_manager() {
 void AgentAssembly::stop() {
   if (notifier_) notifier_->stopping("stopping; SAs and policies stay in place");
   if (updates_) updates_->stop();
+  if (health_) health_->stop();
   if (executor_) executor_->stop();
   for (auto& p : peers_)
     p.session->stop(false);
@@ -124,6 +155,19 @@ std::string AgentAssembly::status_json() {
   if (updates_) {
     report.update = updates_->status();
     report.tz_database = updates_->tz_database();
+  }
+  if (settings_.health) {
+    HealthStatusReport h;
+    h.target = settings_.health->probe.target.to_string();
+    h.error = health_error_;
+    if (health_) {
+      h.source = health_->source().to_string();
+      h.status = health_->status();
+      const core::Clock::time_point now =
+          deps_.clock != nullptr ? deps_.clock->now() : std::chrono::steady_clock::now();
+      h.in_state = std::chrono::duration_cast<std::chrono::seconds>(now - h.status.since);
+    }
+    report.health = std::move(h);
   }
   return to_json(report);
 }

@@ -57,6 +57,18 @@ AgentSettings agent_settings(const config::AgentConfig& c) {
   s.state_file = c.state_directory / keysvc::kAgentStateFileName;
   s.status_socket = c.status_socket;
   s.update_dir = c.state_directory / "update";
+  if (c.health.enabled) {
+    AgentHealthSettings h;
+    h.machine.down_after = c.health.down_after;
+    h.machine.failover_after = c.health.failover_after;
+    h.probe.target = c.health.target;
+    h.probe.interval = c.health.interval;
+    h.probe.timeout = c.health.timeout;
+    if (c.health.source) h.probe.source = *c.health.source;
+    h.source_configured = c.health.source.has_value();
+    h.source_prefixes = c.tunnel.local_prefixes;
+    s.health = std::move(h);
+  }
   return s;
 }
 

@@ -8,6 +8,7 @@
 
 #include "pqbranch/rotation/errc.hpp"
 
+#include "health_status_json.hpp"
 #include "json_fields.hpp"
 #include "update_status_json.hpp"
 
@@ -138,6 +139,7 @@ std::string to_json(const AgentStatusReport& r) {
                                          : json::value(nullptr);
   root["metrics"] = metrics_object(r.metrics);
   if (r.update) root["update"] = detail::update_status_json(*r.update, r.tz_database);
+  if (r.health) root["health"] = detail::health_status_json(*r.health);
   return json::serialize(root);
 }
 
@@ -181,6 +183,9 @@ core::Result<std::string> render_status_text(std::string_view text) {
   line("rotations", fmt::format("{} (last took {})", num(root, "rotations"), took));
   const std::string error = str(*rot, "last_error");
   line("last error", error.empty() ? std::string("-") : error);
+  if (const json::object* health = obj(root, "health"); health != nullptr) {
+    detail::render_health_status(*health, line);
+  }
   if (const json::object* tls = obj(root, "tls"); tls != nullptr) {
     std::string sig = str(*tls, "session_signature");
     if (sig.empty()) sig = str(*tls, "peer_signature");

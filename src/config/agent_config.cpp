@@ -46,6 +46,29 @@ RotationSettings read_rotation(TableReader table) {
   return r;
 }
 
+HealthSettings read_health(TableReader table) {
+  HealthSettings h;
+  h.enabled = table.get("enabled", kind::Boolean{}, table.present());
+  if (h.enabled) {
+    h.target = table.required("target", kind::Address{});
+  } else {
+    h.target = table.get("target", kind::Address{}, h.target);
+  }
+  h.source = table.optional("source", kind::Address{});
+  h.interval = table.get(
+      "interval", kind::Duration{.min = kMinHealthInterval, .max = kMaxHealthInterval}, h.interval);
+  h.timeout = table.get(
+      "timeout", kind::Duration{.min = std::chrono::milliseconds{10}, .max = kMaxHealthTimeout},
+      h.timeout);
+  h.down_after = table.get(
+      "down_after",
+      kind::Integer<std::uint32_t>{.min = kMinHealthDownAfter, .max = kMaxHealthDownAfter},
+      h.down_after);
+  h.failover_after =
+      table.get("failover_after", kind::Duration{.min = std::chrono::seconds{1}}, h.failover_after);
+  return h;
+}
+
 AgentConfig read_agent(TableReader root) {
   AgentConfig c;
   c.state_directory = root.get("state_directory", kind::Path{}, c.state_directory);
@@ -61,6 +84,7 @@ AgentConfig read_agent(TableReader root) {
     c.edge = read_edge(root.table("edge"));
     c.tunnel = read_tunnel(root.table("tunnel"), c.ownership);
     c.rotation = read_rotation(root.table("rotation"));
+    c.health = read_health(root.table("health"));
   }
   c.nat_traversal = detail::read_nat(root.table("nat_traversal"));
   c.lifetime = detail::read_lifetime(root.table("lifetime"));

@@ -113,6 +113,35 @@ bool is_interface_name(std::string_view name) {
   });
 }
 
+bool inside(const std::vector<core::IpPrefix>& prefixes, const core::IpAddress& a) {
+  return std::ranges::any_of(prefixes, [&](const core::IpPrefix& p) { return p.contains(a); });
+}
+
+// The probes must travel the tunnel: from the branch's prefixes to the edge's.
+void health(Rules& r, const AgentConfig& c) {
+  const HealthSettings& h = c.health;
+  if (!h.enabled) return;
+  r.require(inside(c.tunnel.remote_prefixes, h.target), "health.target",
+            h.target.to_string() +
+                " is not inside tunnel.remote_prefixes: probes to it would not use the tunnel");
+  if (h.source) {
+    r.require(inside(c.tunnel.local_prefixes, *h.source), "health.source",
+              h.source->to_string() +
+                  " is not inside tunnel.local_prefixes: probes from it would not use the tunnel");
+    r.require(h.source->family() == h.target.family(), "health.source",
+              "must be of the same address family as health.target");
+  } else {
+    r.require(std::ranges::any_of(
+                  c.tunnel.local_prefixes,
+                  [&](const core::IpPrefix& p) { return p.family() == h.target.family(); }),
+              "health.target",
+              "tunnel.local_prefixes has no prefix of its address family to send probes from");
+  }
+  r.require(h.timeout <= h.interval * h.down_after, "health.timeout",
+            "must not exceed interval * down_after (" + format_duration(h.interval * h.down_after) +
+                "), or an outage would be seen only long after it began");
+}
+
 void key_service(Rules& r, const AgentConfig& c) {
   r.tls(c.tls);
   r.require(!c.edge.endpoints.empty(), "edge.endpoints", "must list at least one endpoint");
@@ -149,6 +178,7 @@ void key_service(Rules& r, const AgentConfig& c) {
   }
   r.ownership(c.ownership);
   r.owned_reqid(c.ownership, t.reqid, "tunnel.reqid");
+  health(r, c);
 
   r.require(c.rotation.interval.count() > 0, "rotation.interval", "must be longer than 0s");
   r.require(c.rotation.jitter < c.rotation.interval, "rotation.jitter",

@@ -243,6 +243,10 @@ rotation::RotationStatus AgentExecutor::status() const {
   return impl_->machine.status();
 }
 
+void AgentExecutor::rotate_now(std::string why, bool next_endpoint) {
+  if (impl_->running) impl_->feed(rotation::RotateNow{std::move(why), next_endpoint});
+}
+
 std::uint64_t AgentExecutor::rotations() const noexcept {
   return impl_->rotations;
 }

@@ -90,6 +90,20 @@ std::vector<AgentAction> AgentRotation::handle(AgentEvent event, TimePoint now) 
 
 void AgentRotation::on(const Tick& /*e*/, TimePoint /*now*/, Out& /*out*/) {}
 
+void AgentRotation::on(const RotateNow& e, TimePoint now, Out& out) {
+  if (in_exchange()) {
+    note(out, NoteLevel::info, "rotate now (" + e.why + "): a rotation is already running");
+    return;
+  }
+  if (e.next_endpoint) round_start_ = (last_endpoint_ + 1) % config_.endpoints;
+  note(out, NoteLevel::info,
+       fmt::format("rotating now: {}{}", e.why,
+                   e.next_endpoint ? fmt::format(" (via endpoint {})", round_start_) : ""));
+  // pump() then starts the attempt.
+  if (phase_ == Phase::idle) next_rotation_ = now;
+  if (phase_ == Phase::backoff) retry_at_ = now;
+}
+
 void AgentRotation::on(SpiAllocated& e, TimePoint now, Out& out) {
   if (!step_ || e.step != *step_) return;
   step_.reset();
@@ -379,7 +393,7 @@ void AgentRotation::pump(TimePoint now, Out& out) {
   pump_ack(now, out);
   if ((phase_ == Phase::idle && now >= next_rotation_) ||
       (phase_ == Phase::backoff && now >= retry_at_)) {
-    begin_attempt(0, 0, now, out);
+    begin_attempt(round_start_, 0, now, out);
   }
   if (auto probe = ledger_.probe(false); probe && now >= next_poll_) {
     out.emplace_back(ReadCounters{*probe});
@@ -509,8 +523,8 @@ void AgentRotation::fail_attempt(const std::string& why, TimePoint now, Out& out
   note(out, NoteLevel::warn,
        fmt::format("rotation attempt on endpoint {} failed: {}", ex_.endpoint, why));
   save(out);
-  const std::size_t next = ex_.endpoint + 1;
-  if (!not_before && next < config_.endpoints) {
+  const std::size_t next = (ex_.endpoint + 1) % config_.endpoints;
+  if (!not_before && next != round_start_) {
     begin_attempt(next, 0, now, out);
     return;
   }

@@ -1,7 +1,8 @@
 #pragma once
 // The agent's composition root: from agent.toml (config::AgentConfig) to running parts.
 // With a key-service tunnel: its kernel and tunnel (tunnel_stack), the key-service client,
-// the rotation executor, the update executor (with [update] enabled) and the status socket; and
+// the rotation executor, the update executor (with [update] enabled), the health monitor (with
+// [health]) and the status socket; and
 // every [[ikev2.peer]] (ikev2_peers). An agent with IKEv2 peers and no [edge] has only the peers.
 // The kernel, route table, transport and clock come from AssemblyDeps.
 
@@ -23,6 +24,7 @@
 #include "pqbranch/config/agent_config.hpp"
 #include "pqbranch/core/error.hpp"
 #include "pqbranch/core/metrics.hpp"
+#include "pqbranch/health/health_monitor.hpp"
 #include "pqbranch/keysvc/agent_client.hpp"
 #include "pqbranch/keysvc/agent_executor.hpp"
 #include "pqbranch/keysvc/fault_hook.hpp"
@@ -38,6 +40,8 @@ struct AgentAssemblyOptions {
   bool status_socket = true;
   // Last word on the update executor (tests: watch interval, machine timing).
   std::function<void(UpdateExecutorOptions&)> update;
+  // Last word on the health monitor (tests: clock, observer).
+  std::function<void(health::HealthMonitorOptions&)> health;
 };
 
 class AgentAssembly {
@@ -63,6 +67,8 @@ class AgentAssembly {
   [[nodiscard]] keysvc::AgentClient* client() { return client_.get(); }
   // Null unless [update] is enabled (and the config has a key-service tunnel).
   [[nodiscard]] UpdateExecutor* updates() { return updates_.get(); }
+  // Null unless [health] is on and its prober started.
+  [[nodiscard]] health::HealthMonitor* health() { return health_.get(); }
   // Null unless [metrics] listen is set (and it listens).
   [[nodiscard]] MetricsServer* metrics_server() { return metrics_server_.get(); }
   [[nodiscard]] xfrm::Kernel* kernel() { return tunnel_.kernel.get(); }
@@ -76,6 +82,9 @@ class AgentAssembly {
                 AgentAssemblyOptions options);
   core::Result<void> build();
   core::ServiceManager& service_manager();
+  // Starts the health monitor; a prober that cannot start is logged and shown in the status
+  // (rotation matters more than its monitoring).
+  void start_health();
 
   boost::asio::io_context& io_;
   config::AgentConfig config_;
@@ -88,6 +97,8 @@ class AgentAssembly {
   std::unique_ptr<keysvc::AgentClient> client_;
   std::unique_ptr<keysvc::AgentExecutor> executor_;
   std::unique_ptr<UpdateExecutor> updates_;
+  std::unique_ptr<health::HealthMonitor> health_;
+  std::string health_error_;  // why the monitor did not start
   std::vector<Ikev2Peer> peers_;
   std::unique_ptr<StatusServer> status_;
   std::unique_ptr<MetricsServer> metrics_server_;

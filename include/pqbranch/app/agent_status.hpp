@@ -15,6 +15,7 @@
 
 #include "pqbranch/core/error.hpp"
 #include "pqbranch/core/metrics.hpp"
+#include "pqbranch/health/tunnel_health.hpp"
 #include "pqbranch/keysvc/agent_client.hpp"
 #include "pqbranch/keysvc/agent_executor.hpp"
 #include "pqbranch/rotation/status.hpp"
@@ -32,6 +33,15 @@ struct SaStatus {
   std::uint64_t bytes = 0;
 };
 
+// The tunnel's health probes ([health]); absent when off.
+struct HealthStatusReport {
+  std::string target;
+  std::string source;
+  health::HealthStatus status;
+  std::chrono::seconds in_state{0};
+  std::string error;  // the prober could not start (state "unavailable")
+};
+
 struct AgentStatusReport {
   std::string agent_version;
   std::string mode;  // "route" or "policy"
@@ -47,6 +57,7 @@ struct AgentStatusReport {
   std::string metrics;                         // Prometheus text (core::Metrics::render)
   std::optional<update::UpdateStatus> update;  // absent: updates are not configured
   std::string tz_database;                     // the time zone data windows are read with
+  std::optional<HealthStatusReport> health;    // absent: health probes are off
 };
 
 struct StatusContext {
@@ -61,7 +72,7 @@ AgentStatusReport collect_status(const keysvc::AgentExecutor& executor,
                                  const keysvc::AgentClient* client, xfrm::Kernel& kernel,
                                  const core::Metrics& metrics, const StatusContext& context);
 
-// The JSON object; "update" only when `report.update` is set.
+// The JSON object; "update" only when `report.update` is set, "health" when `report.health`.
 [[nodiscard]] std::string to_json(const AgentStatusReport& report);
 // For humans: a few aligned lines. A classical key exchange (allow_classical) is shown as
 // "NOT post-quantum". Errors: not a status object.

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +48,23 @@ struct RotationSettings {
   Duration jitter = std::chrono::minutes{5};
 };
 
+// [health]: probes through the tunnel and the health state they give (docs/operations.md,
+// "Tunnel health"). Without the section it is off; with it, on unless enabled = false.
+struct HealthSettings {
+  bool enabled = false;
+  core::IpAddress target;                 // required when enabled: inside tunnel.remote_prefixes
+  std::optional<core::IpAddress> source;  // inside tunnel.local_prefixes; unset: found at start
+  Duration interval = std::chrono::seconds{1};
+  Duration timeout = std::chrono::seconds{1};
+  std::uint32_t down_after = 3;  // consecutive lost probes
+  Duration failover_after = std::chrono::minutes{1};
+};
+inline constexpr Duration kMinHealthInterval = std::chrono::milliseconds{100};
+inline constexpr Duration kMaxHealthInterval = std::chrono::minutes{1};
+inline constexpr Duration kMaxHealthTimeout = std::chrono::seconds{30};
+inline constexpr std::uint32_t kMinHealthDownAfter = 3;
+inline constexpr std::uint32_t kMaxHealthDownAfter = 100;
+
 struct AgentConfig {
   std::filesystem::path state_directory = "/var/lib/pqbranch";
   spdlog::level::level_enum log_level = spdlog::level::info;
@@ -63,6 +81,7 @@ struct AgentConfig {
   std::vector<Ikev2PeerSettings> ikev2_peers;
   // [update]: signed releases and the interrupt windows they may be installed in.
   UpdateSettings update;
+  HealthSettings health;
   // The key-service tunnel ([edge], [tls], [tunnel], [rotation]). Off only when the file has
   // IKEv2 peers and no [edge] section.
   bool key_service = true;

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "pqbranch/core/clock.hpp"
@@ -69,6 +70,9 @@ class AgentExecutor {
   core::Result<void> start();
   // Cancels the timer and the event watch and shuts the transport down. SAs stay.
   void stop();
+
+  // Feeds RotateNow (the health monitor: the tunnel is down); nothing once stopped.
+  void rotate_now(std::string why, bool next_endpoint);
 
   [[nodiscard]] const rotation::AgentRotation& rotation() const;
   [[nodiscard]] rotation::RotationStatus status() const;

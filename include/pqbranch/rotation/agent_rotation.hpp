@@ -88,6 +88,7 @@ class AgentRotation {
   void on(const RefusalReceived& e, TimePoint now, Out& out);
   void on(const AckAnswered& e, TimePoint now, Out& out);
   void on(const ConnectionLost& e, TimePoint now, Out& out);
+  void on(const RotateNow& e, TimePoint now, Out& out);
 
   // The acknowledgement of the current generation until the edge confirmed it.
   struct PendingAck {
@@ -148,6 +149,9 @@ class AgentRotation {
   unsigned failures_ = 0;
   std::string last_error_;
   std::size_t last_endpoint_ = 0;  // of the current or last attempt (status)
+  // Where a round of attempts starts (and, wrapping around, ends): 0 until a failover
+  // (RotateNow with next_endpoint) moves it.
+  std::size_t round_start_ = 0;
   std::optional<PendingAck> ack_;
 };
 

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <variant>
 
 #include "pqbranch/core/error.hpp"
@@ -72,6 +73,15 @@ struct ConnectionLost {
   core::Error error;
 };
 
+// --- from outside the machine, agent side ---
+// Start a new generation now (the tunnel's health probes found it down). With
+// `next_endpoint` (down for too long: failover), the attempt and every later one start at
+// the endpoint after the last one used. Ignored while an exchange is running.
+struct RotateNow {
+  std::string why;
+  bool next_endpoint = false;
+};
+
 // --- network, edge side ---
 // A request from this site (the site comes from the client certificate, never the body).
 struct RequestReceived {
@@ -88,9 +98,9 @@ struct AckReceived {
   GenerationAck ack;
 };
 
-using AgentEvent =
-    std::variant<Tick, SpiAllocated, KernelDone, CountersRead, KernelEvent, Connected,
-                 ConnectFailed, OfferReceived, RefusalReceived, AckAnswered, ConnectionLost>;
+using AgentEvent = std::variant<Tick, SpiAllocated, KernelDone, CountersRead, KernelEvent,
+                                Connected, ConnectFailed, OfferReceived, RefusalReceived,
+                                AckAnswered, ConnectionLost, RotateNow>;
 using EdgeEvent = std::variant<Tick, SpiAllocated, KernelDone, KeysDerived, CountersRead,
                                KernelEvent, RequestReceived, AckReceived, ConnectionLost>;
 

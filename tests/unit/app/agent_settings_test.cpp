@@ -34,3 +34,37 @@ TEST(AgentSettings, MapsTheSampleConfig) {
 
 }  // namespace
 }  // namespace pqbranch::app
+
+namespace pqbranch::app {
+namespace {
+
+TEST(AgentSettings, HealthIsOffWithoutTheSectionAndMapsItsKeysWithIt) {
+  auto cfg = config::load_agent_config(test::source_dir() / "packaging" / "agent.toml");
+  ASSERT_TRUE(cfg) << cfg.error().message();
+  EXPECT_FALSE(agent_settings(*cfg).health);
+
+  cfg->health.enabled = true;
+  cfg->health.target = cfg->tunnel.remote_prefixes.front().address();
+  cfg->health.interval = std::chrono::milliseconds{500};
+  cfg->health.timeout = std::chrono::milliseconds{700};
+  cfg->health.down_after = 4;
+  cfg->health.failover_after = std::chrono::seconds{90};
+  const AgentSettings s = agent_settings(*cfg);
+  ASSERT_TRUE(s.health);
+  EXPECT_EQ(s.health->probe.target, cfg->health.target);
+  EXPECT_EQ(s.health->probe.interval, std::chrono::milliseconds{500});
+  EXPECT_EQ(s.health->probe.timeout, std::chrono::milliseconds{700});
+  EXPECT_EQ(s.health->machine.down_after, 4U);
+  EXPECT_EQ(s.health->machine.failover_after, std::chrono::seconds{90});
+  EXPECT_FALSE(s.health->source_configured);
+  EXPECT_EQ(s.health->source_prefixes, cfg->tunnel.local_prefixes);
+
+  cfg->health.source = cfg->tunnel.local_prefixes.front().address();
+  const AgentSettings with_source = agent_settings(*cfg);
+  ASSERT_TRUE(with_source.health);
+  EXPECT_TRUE(with_source.health->source_configured);
+  EXPECT_EQ(with_source.health->probe.source, *cfg->health.source);
+}
+
+}  // namespace
+}  // namespace pqbranch::app

@@ -183,3 +183,72 @@ TEST(AgentStatus, RefusesWhatIsNotAStatus) {
 
 }  // namespace
 }  // namespace pqbranch::app
+
+namespace pqbranch::app {
+namespace {
+
+HealthStatusReport degraded_health() {
+  HealthStatusReport h;
+  h.target = "10.0.0.1";
+  h.source = "10.1.0.1";
+  h.status.state = health::HealthState::degraded;
+  h.status.probes_sent = 213;
+  h.status.probes_answered = 210;
+  h.status.probes_lost = 2;
+  h.status.window_resolved = 212;
+  h.status.window_lost = 2;
+  h.status.window_loss_ratio = 2.0 / 212.0;
+  h.in_state = std::chrono::seconds{42};
+  return h;
+}
+
+TEST(AgentStatus, HealthObjectCarriesExactlyTheDocumentedKeys) {
+  AgentStatusReport r = sample(true);
+  EXPECT_FALSE(boost::json::parse(to_json(r)).as_object().contains("health"));
+  r.health = degraded_health();
+  const auto doc = boost::json::parse(to_json(r)).as_object();
+  const auto& h = doc.at("health").as_object();
+  std::set<std::string> keys;
+  for (const auto& kv : h)
+    keys.emplace(kv.key());
+  EXPECT_EQ(keys, (std::set<std::string>{"state", "error", "target", "source", "in_state_seconds",
+                                         "probes_sent", "probes_answered", "probes_lost",
+                                         "window_probes", "window_lost", "window_loss_ratio"}));
+  EXPECT_EQ(h.at("state").as_string(), "degraded");
+  EXPECT_EQ(h.at("error").as_string(), "");
+  EXPECT_EQ(h.at("target").as_string(), "10.0.0.1");
+  EXPECT_EQ(h.at("source").as_string(), "10.1.0.1");
+  EXPECT_EQ(h.at("in_state_seconds").to_number<int>(), 42);
+  EXPECT_EQ(h.at("probes_sent").to_number<int>(), 213);
+  EXPECT_EQ(h.at("probes_answered").to_number<int>(), 210);
+  EXPECT_EQ(h.at("probes_lost").to_number<int>(), 2);
+  EXPECT_EQ(h.at("window_probes").to_number<int>(), 212);
+  EXPECT_EQ(h.at("window_lost").to_number<int>(), 2);
+  EXPECT_DOUBLE_EQ(h.at("window_loss_ratio").as_double(), 2.0 / 212.0);
+}
+
+TEST(AgentStatus, TextShowsTheHealthLineAndAnUnavailableProber) {
+  AgentStatusReport r = sample(true);
+  r.health = degraded_health();
+  auto human = render_status_text(to_json(r));
+  ASSERT_TRUE(human) << human.error().message();
+  const std::string expected =
+      "health         TUNNEL degraded for 42 s; probes to 10.0.0.1 from 10.1.0.1: 213 sent, 2 "
+      "lost; 2 of 212 (0.94 %) lost in the last 5 min\n";
+  EXPECT_NE(human->find(expected), std::string::npos) << *human;
+
+  r.health = HealthStatusReport{};
+  r.health->target = "10.0.0.1";
+  r.health->error = "health probe: ICMP datagram socket unavailable";
+  const auto doc = boost::json::parse(to_json(r)).as_object();
+  EXPECT_EQ(doc.at("health").at("state").as_string(), "unavailable");
+  human = render_status_text(to_json(r));
+  ASSERT_TRUE(human);
+  EXPECT_NE(human->find("health         UNAVAILABLE: health probe: ICMP datagram socket "
+                        "unavailable\n"),
+            std::string::npos)
+      << *human;
+}
+
+}  // namespace
+}  // namespace pqbranch::app

@@ -591,3 +591,88 @@ TEST_F(AgentRotationTest, ReconcileAdoptsWhatTheStateNamesAndRemovesTheRest) {
 
 }  // namespace
 }  // namespace pqbranch::rotation
+
+namespace pqbranch::rotation {
+namespace {
+
+class AgentRotateNowTest : public ::testing::Test {
+ protected:
+  AgentRotation agent_{config(3), [this] { return rng_(); }};
+  std::mt19937_64 rng_{7};
+  TimePoint now_ = kT0;
+  std::vector<AgentAction> last_;
+
+  std::vector<AgentAction>& feed(AgentEvent e) {
+    last_ = agent_.handle(std::move(e), now_);
+    return last_;
+  }
+  // A whole first rotation via endpoint 0: the agent is then idle until the interval.
+  void rotated() {
+    last_ = agent_.start(std::nullopt, {}, now_);
+    feed(Connected{1});
+    feed(SpiAllocated{first_of<AllocateSpi>(last_)->step, kAgentSpi});
+    feed(OfferReceived{1, offer(1, kAgentSpi, kEdgeSpi), keys_of(0x10)});
+    for (int i = 0; i < 4 && first_of<SendAck>(last_) == nullptr; ++i) {
+      const UpdateSa* u = first_of<UpdateSa>(last_);
+      const AddSa* a = first_of<AddSa>(last_);
+      const DeleteSa* d = first_of<DeleteSa>(last_);
+      const StepId s = u ? u->step : a ? a->step : d->step;
+      feed(KernelDone{s, {}});
+    }
+    ASSERT_NE(first_of<SendAck>(last_), nullptr);
+    ASSERT_EQ(agent_.status().state, "idle");
+  }
+};
+
+TEST_F(AgentRotateNowTest, RotateNowWhileIdleConnectsAtOnceToTheFirstEndpoint) {
+  rotated();
+  now_ += 5s;
+  feed(RotateNow{"tunnel down", false});
+  const Connect* c = first_of<Connect>(last_);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->endpoint, 0U);
+}
+
+TEST_F(AgentRotateNowTest, FailoverStartsAtTheNextEndpointAndLaterRotationsStayThere) {
+  rotated();
+  feed(RotateNow{"tunnel down for 1m", true});
+  const Connect* c = first_of<Connect>(last_);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->endpoint, 1U);
+  // That attempt fails: the round goes on to 2, then wraps to 0, and ends before 1 again.
+  feed(ConnectFailed{c->conn, core::make_error(errc::unreachable)});
+  ASSERT_NE(first_of<Connect>(last_), nullptr);
+  EXPECT_EQ(first_of<Connect>(last_)->endpoint, 2U);
+  feed(ConnectFailed{first_of<Connect>(last_)->conn, core::make_error(errc::unreachable)});
+  ASSERT_NE(first_of<Connect>(last_), nullptr);
+  EXPECT_EQ(first_of<Connect>(last_)->endpoint, 0U);
+  feed(ConnectFailed{first_of<Connect>(last_)->conn, core::make_error(errc::unreachable)});
+  EXPECT_EQ(first_of<Connect>(last_), nullptr);
+  EXPECT_EQ(agent_.status().state, "edge unreachable, retrying");
+  // The retry after the backoff starts the round at endpoint 1 again.
+  now_ += 10s;
+  feed(Tick{});
+  ASSERT_NE(first_of<Connect>(last_), nullptr);
+  EXPECT_EQ(first_of<Connect>(last_)->endpoint, 1U);
+}
+
+TEST_F(AgentRotateNowTest, RotateNowDuringAnExchangeStartsNothingNew) {
+  last_ = agent_.start(std::nullopt, {}, now_);
+  ASSERT_NE(first_of<Connect>(last_), nullptr);
+  feed(RotateNow{"tunnel down", true});
+  EXPECT_EQ(first_of<Connect>(last_), nullptr);
+  EXPECT_EQ(agent_.status().state, "connecting");
+}
+
+TEST_F(AgentRotateNowTest, RotateNowInBackoffRetriesAtOnce) {
+  last_ = agent_.start(std::nullopt, {}, now_);
+  for (int i = 0; i < 3; ++i)
+    feed(ConnectFailed{first_of<Connect>(last_)->conn, core::make_error(errc::unreachable)});
+  ASSERT_EQ(agent_.status().state, "edge unreachable, retrying");
+  feed(RotateNow{"tunnel down", false});
+  ASSERT_NE(first_of<Connect>(last_), nullptr);
+  EXPECT_EQ(first_of<Connect>(last_)->endpoint, 0U);
+}
+
+}  // namespace
+}  // namespace pqbranch::rotation

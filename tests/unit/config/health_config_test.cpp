@@ -1,0 +1,141 @@
+// [health] in agent.toml: off without the section, defaults, bounds, and that the probes'
+// addresses lie inside the tunnel's prefixes.
+
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "pqbranch/config/agent_config.hpp"
+
+namespace pqbranch::config {
+namespace {
+
+using namespace std::chrono_literals;
+
+// The detail names the key and says why (after "file:line:col: ").
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// The smallest valid agent.toml; [health] goes after it.
+constexpr const char* kMinimal = R"([tls]
+certificate = "/etc/pqbranch/site.crt"
+private_key = "/etc/pqbranch/site.key"
+ca = "/etc/pqbranch/edge-ca.crt"
+[edge]
+endpoints = ["edge.example.net:8443"]
+[tunnel]
+local_address = "198.51.100.10"
+remote_address = "203.0.113.1"
+local_prefixes = ["10.1.0.0/16"]
+remote_prefixes = ["10.0.0.0/16"]
+)";
+
+std::string with_health(const std::string& lines) {
+  return std::string(kMinimal) + "[health]\n" + lines;
+}
+
+TEST(HealthConfig, AbsentSectionMeansNoProbes) {
+  const auto c = parse_agent_config(kMinimal, "agent.toml");
+  ASSERT_TRUE(c.has_value()) << c.error().message();
+  EXPECT_FALSE(c->health.enabled);
+}
+
+TEST(HealthConfig, PresentSectionEnablesProbesWithTheDocumentedDefaults) {
+  const auto c = parse_agent_config(with_health("target = \"10.0.0.1\"\n"), "agent.toml");
+  ASSERT_TRUE(c.has_value()) << c.error().message();
+  const auto& h = c->health;
+  EXPECT_TRUE(h.enabled);
+  EXPECT_EQ(h.target, *core::IpAddress::parse("10.0.0.1"));
+  EXPECT_FALSE(h.source);
+  EXPECT_EQ(h.interval, 1s);
+  EXPECT_EQ(h.timeout, 1s);
+  EXPECT_EQ(h.down_after, 3U);
+  EXPECT_EQ(h.failover_after, 1min);
+}
+
+TEST(HealthConfig, ReadsEverySetting) {
+  const auto c = parse_agent_config(with_health(R"(enabled = true
+target = "10.0.200.7"
+source = "10.1.0.1"
+interval = "250ms"
+timeout = "1s"
+down_after = 5
+failover_after = "3m"
+)"),
+                                    "agent.toml");
+  ASSERT_TRUE(c.has_value()) << c.error().message();
+  const auto& h = c->health;
+  EXPECT_EQ(h.target, *core::IpAddress::parse("10.0.200.7"));
+  ASSERT_TRUE(h.source);
+  EXPECT_EQ(*h.source, *core::IpAddress::parse("10.1.0.1"));
+  EXPECT_EQ(h.interval, 250ms);
+  EXPECT_EQ(h.timeout, 1s);
+  EXPECT_EQ(h.down_after, 5U);
+  EXPECT_EQ(h.failover_after, 3min);
+}
+
+TEST(HealthConfig, DisabledSectionNeedsNoTarget) {
+  const auto c = parse_agent_config(with_health("enabled = false\n"), "agent.toml");
+  ASSERT_TRUE(c.has_value()) << c.error().message();
+  EXPECT_FALSE(c->health.enabled);
+}
+
+TEST(HealthConfig, AnIpv6TargetNeedsABranchPrefixOfItsFamily) {
+  std::string text = kMinimal;
+  const std::string remote = "remote_prefixes = [\"10.0.0.0/16\"";
+  text.replace(text.find(remote), remote.size(), remote + ", \"fd00:e::/64\"");
+  const auto r = parse_agent_config(text + "[health]\ntarget = \"fd00:e::1\"\n", "agent.toml");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, errc::invalid_value);
+  EXPECT_TRUE(contains(r.error().detail,
+                       "health.target: tunnel.local_prefixes has no prefix of its address "
+                       "family to send probes from"))
+      << r.error().detail;
+}
+
+struct BadCase {
+  const char* name;
+  std::string lines;
+  errc code;
+  std::string detail;  // a part of the error's detail, after the place
+};
+
+void PrintTo(const BadCase& c, std::ostream* os) {
+  *os << c.name;
+}
+
+class HealthConfigRejects : public testing::TestWithParam<BadCase> {};
+
+TEST_P(HealthConfigRejects, NamingTheKey) {
+  const auto& c = GetParam();
+  const auto r = parse_agent_config(with_health(c.lines), "agent.toml");
+  ASSERT_FALSE(r.has_value()) << c.lines;
+  EXPECT_EQ(r.error().code, c.code) << r.error().detail;
+  EXPECT_TRUE(contains(r.error().detail, "agent.toml:1")) << r.error().detail;
+  EXPECT_TRUE(contains(r.error().detail, c.detail)) << r.error().detail;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, HealthConfigRejects,
+    testing::Values(
+        BadCase{"missing_target", "interval = \"1s\"\n", errc::missing_key, "health: "},
+        BadCase{"target_outside_the_edge_prefixes", "target = \"10.1.0.9\"\n", errc::invalid_value,
+                "health.target: 10.1.0.9 is not inside tunnel.remote_prefixes: probes to it "
+                "would not use the tunnel"},
+        BadCase{"source_outside_the_branch_prefixes",
+                "target = \"10.0.0.1\"\nsource = \"192.168.1.1\"\n", errc::invalid_value,
+                "health.source: 192.168.1.1 is not inside tunnel.local_prefixes"},
+        BadCase{"interval_too_short", "target = \"10.0.0.1\"\ninterval = \"50ms\"\n",
+                errc::out_of_range, "health.interval: "},
+        BadCase{"interval_too_long", "target = \"10.0.0.1\"\ninterval = \"2m\"\n",
+                errc::out_of_range, "health.interval: "},
+        BadCase{"down_after_below_three", "target = \"10.0.0.1\"\ndown_after = 2\n",
+                errc::out_of_range, "health.down_after: "},
+        BadCase{"timeout_longer_than_the_down_window", "target = \"10.0.0.1\"\ntimeout = \"10s\"\n",
+                errc::invalid_value, "health.timeout: must not exceed interval * down_after (3s)"},
+        BadCase{"unknown_key", "target = \"10.0.0.1\"\nrate = \"1s\"\n", errc::unknown_key,
+                "health.rate"}));
+
+}  // namespace
+}  // namespace pqbranch::config
