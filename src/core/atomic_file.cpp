@@ -29,18 +29,31 @@ Result<void> write_all(int fd, std::string_view data, const std::string& what) {
   return {};
 }
 
+// A new temporary file beside the target: O_EXCL, so a file, hard link or symlink someone
+// put there first is never opened, truncated or written through (O_NOFOLLOW refuses a
+// symlink in the last component as well). The pid keeps two processes (an old agent still
+// stopping, a new one starting) apart; a name that exists (a leftover of a crash, or planted)
+// is skipped, a bounded number of times. On failure errno is set and `name` is the last name.
+core::UniqueFd create_temporary(const std::filesystem::path& dir, const std::string& file,
+                                mode_t mode, std::string& name) {
+  constexpr int kNames = 16;
+  for (int i = 0; i < kNames; ++i) {
+    const std::string suffix = i == 0 ? "" : fmt::format(".{}", i);
+    name = (dir / fmt::format(".{}.tmp.{}{}", file, ::getpid(), suffix)).string();
+    core::UniqueFd fd(
+        ::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode));
+    if (fd.get() >= 0 || errno != EEXIST) return fd;
+  }
+  return core::UniqueFd{};
+}
+
 }  // namespace
 
 Result<void> write_file_atomically(const std::filesystem::path& path, std::string_view contents,
                                    mode_t mode) {
   const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
-  // The pid keeps two processes (an old agent still stopping, a new one starting) from
-  // sharing a temporary file.
-  const std::filesystem::path tmp =
-      dir / fmt::format(".{}.tmp.{}", path.filename().string(), ::getpid());
-  const std::string tmp_name = tmp.string();
-  core::UniqueFd fd(
-      ::open(tmp_name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode));
+  std::string tmp_name;
+  core::UniqueFd fd = create_temporary(dir, path.filename().string(), mode, tmp_name);
   if (fd.get() < 0) return errno_error(errno, "create " + tmp_name);
   auto fail = [&](Error e) -> Result<void> {
     ::unlink(tmp_name.c_str());

@@ -8,6 +8,7 @@
 #include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 
+#include "pqbranch/core/log_text.hpp"
 #include "pqbranch/crypto/certificate_name.hpp"
 #include "pqbranch/crypto/error.hpp"
 
@@ -56,7 +57,7 @@ core::Result<HandshakeInfo> enforce_policy(SSL* ssl, const GroupPolicy& policy,
   const auto listed = [&](const std::string& g) { return same_group(g, info->group); };
   if (std::none_of(groups.begin(), groups.end(), listed)) {
     spdlog::error("TLS: refusing connection (peer '{}'): negotiated group {} is not in [{}]",
-                  info->peer_common_name, info->group, fmt::join(groups, ", "));
+                  core::log_safe(info->peer_common_name), info->group, fmt::join(groups, ", "));
     metrics.add("tls_policy_refused_total");
     return core::make_error(
         errc::group_not_allowed,
@@ -68,7 +69,7 @@ core::Result<HandshakeInfo> enforce_policy(SSL* ssl, const GroupPolicy& policy,
     spdlog::warn(
         "TLS: classical key exchange {} with peer '{}' (allow_classical = true): this "
         "connection and the keys derived from it are NOT post-quantum",
-        info->group, info->peer_common_name);
+        info->group, core::log_safe(info->peer_common_name));
     metrics.add("tls_classical_connections_total");
   }
   return info;

@@ -73,7 +73,8 @@ core::Result<void> open_ike_socket(udp::socket& socket, const core::IpAddress& l
   if (ec) return core::make_error(exchange_errc::credentials, "IKE socket: " + ec.message());
   if (auto ok = xfrm::bypass_policies(socket.native_handle(), local.family()); !ok) return ok;
   if (!local.is_v4()) socket.set_option(asio::ip::v6_only(true), ec);
-  socket.set_option(udp::socket::reuse_address(true), ec);
+  // No SO_REUSEADDR: another local process could then bind the port too and take the
+  // responder's answers.
   socket.bind(at, ec);
   if (ec) {
     return core::make_error(

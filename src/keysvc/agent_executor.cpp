@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "pqbranch/core/atomic_file.hpp"
+#include "pqbranch/keysvc/spi_random.hpp"
 
 #include "executor_common.hpp"
 
@@ -26,6 +27,11 @@ constexpr std::size_t kMaxTimings = 1024;
 rotation::RandomSource default_random() {
   auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
   return [engine] { return (*engine)(); };
+}
+
+rotation::AgentRotationConfig with_defaults(rotation::AgentRotationConfig config) {
+  config.tunnel = with_spi_random(std::move(config.tunnel));
+  return config;
 }
 
 }  // namespace
@@ -45,7 +51,8 @@ struct AgentExecutor::Impl : std::enable_shared_from_this<AgentExecutor::Impl> {
         metrics(m),
         options(std::move(o)),
         clock(options.clock != nullptr ? options.clock : &system_clock),
-        machine(options.rotation, options.random ? options.random : default_random()),
+        machine(with_defaults(options.rotation),
+                options.random ? options.random : default_random()),
         timer(io_context),
         events(io_context) {}
 

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "pqbranch/core/atomic_file.hpp"
+#include "pqbranch/keysvc/spi_random.hpp"
 #include "pqbranch/rotation/errc.hpp"
 #include "pqbranch/tunnel/tunnel_setup.hpp"
 
@@ -54,6 +55,7 @@ struct EdgeExecutor::Impl {
         fault(std::move(o.fault)) {
     sites.reserve(o.sites.size());
     for (EdgeSite& s : o.sites) {
+      s.rotation.tunnel = with_spi_random(std::move(s.rotation.tunnel));
       rotation::EdgeRotation machine(s.rotation);
       sites.push_back(Site{std::move(s), std::move(machine), std::nullopt, std::nullopt});
     }

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "pqbranch/core/log_text.hpp"
 #include "pqbranch/crypto/random.hpp"
 #include "pqbranch/crypto/tls_failure.hpp"
 #include "pqbranch/crypto/tls_handshake.hpp"
@@ -322,11 +323,11 @@ struct Session {
     if (!site) {
       s->log_refusal("unknown_site", spdlog::level::warn,
                      fmt::format("{}: certificate CN '{}' is no configured site", peer,
-                                 site_id.size() > 64 ? site_id.substr(0, 64) + "..." : site_id));
+                                 core::log_safe(site_id)));
       s->metrics.add("edge_unknown_site_total");
     }
-    spdlog::debug("key service: {}: site '{}', {} ({}){}", peer, site_id, info->group,
-                  info->peer_signature, info->resumed ? ", resumed" : "");
+    spdlog::debug("key service: {}: site '{}', {} ({}){}", peer, core::log_safe(site_id),
+                  info->group, info->peer_signature, info->resumed ? ", resumed" : "");
     s->metrics.add("edge_handshakes_total", 1,
                    fmt::format("group=\"{}\",resumed=\"{}\"", info->group, info->resumed));
     co_return true;

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "pqbranch/rotation/errc.hpp"
+#include "pqbranch/rotation/spi_choice.hpp"
 #include "pqbranch/xfrm/errc.hpp"
 
 #include "machine_step.hpp"
@@ -59,7 +60,6 @@ std::vector<AgentAction> AgentRotation::start(const std::optional<AgentState>& s
   started_ = true;
   const AgentState none;
   const AgentState& s = saved ? *saved : none;
-  spi_high_water_ = s.spi_high_water;
   const std::size_t adopted = ledger_.adopt(s.sas, kernel_sas);
   current_ = std::max(ledger_.newest_outbound(), s.generation);
   // Inbound SAs above our outbound generation were never announced to the edge as in use
@@ -109,13 +109,14 @@ void AgentRotation::on(SpiAllocated& e, TimePoint now, Out& out) {
   step_.reset();
   if (phase_ != Phase::allocating) return;
   if (!e.spi) {
+    // The kernel holds the drawn SPI already (an SA this ledger does not know): the pump
+    // draws another, within the bound of one allocation.
+    if (e.spi.error() == xfrm::errc::spi_exhausted && ex_.spi_draws < kMaxSpiDraws) return;
     fail_attempt("allocate SPI: " + e.spi.error().message(), now, out);
     return;
   }
   ex_.agent_spi = *e.spi;
   ex_.larval = true;
-  spi_high_water_ = detail::next_high_water(spi_high_water_, *e.spi, config_.tunnel.spi_window);
-  save(out);
   if (ex_.lost) return;  // pump fails the attempt
   GenerationRequest request;
   request.current_generation = current_;
@@ -405,11 +406,17 @@ void AgentRotation::pump(TimePoint now, Out& out) {
 void AgentRotation::emit_exchange_step(TimePoint now, Out& out) {
   const TunnelConfig& t = config_.tunnel;
   switch (phase_) {
-    case Phase::allocating:
-      out.emplace_back(
-          AllocateSpi{begin_step(StepKind::exchange),
-                      detail::make_spi_request(t, t.remote, t.local, spi_high_water_)});
+    case Phase::allocating: {
+      const auto spi = choose_spi(
+          t.spi_random, [this](std::uint32_t s) { return ledger_.holds_spi(s); }, ex_.spi_draws);
+      if (!spi) {
+        fail_attempt("allocate SPI: " + spi.error().message(), now, out);
+        return;
+      }
+      out.emplace_back(AllocateSpi{begin_step(StepKind::exchange),
+                                   detail::make_spi_request(t, t.remote, t.local, *spi)});
       return;
+    }
     case Phase::installing_inbound: {
       const GenerationOffer& o = *ex_.offer;
       const detail::SaSpec spec{xfrm::SaDirection::in,
@@ -749,7 +756,7 @@ RotationStatus AgentRotation::status() const {
 }
 
 AgentState AgentRotation::saved_state() const {
-  return {current_, spi_high_water_, ledger_.records()};
+  return {current_, ledger_.records()};
 }
 
 }  // namespace pqbranch::rotation

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "pqbranch/rotation/spi_choice.hpp"
 #include "pqbranch/xfrm/errc.hpp"
 
 #include "machine_step.hpp"
@@ -59,9 +60,6 @@ std::vector<EdgeAction> EdgeRotation::start(const std::optional<EdgeSiteState>& 
     // site's tunnel may be what the agent sends on, so it stays until a generation issued
     // from now on replaces it. Deleting it would cut the tunnel until the next rotation.
     adopted = ledger_.adopt_unrecorded(kernel_sas, kMaxSavedSas / 2);
-    for (const auto& [g, sas] : ledger_.generations()) {
-      if (sas.inbound.installed()) s.spi_high_water = std::max(s.spi_high_water, sas.inbound.spi);
-    }
     if (adopted > 0) {
       note(out, NoteLevel::warn,
            fmt::format("site '{}': no saved state; {} SA(s) of its tunnel kept as they are until "
@@ -69,7 +67,6 @@ std::vector<EdgeAction> EdgeRotation::start(const std::optional<EdgeSiteState>& 
                        config_.site_id, adopted));
     }
   }
-  spi_high_water_ = s.spi_high_water;
   current_ = std::max(ledger_.newest_outbound(), s.generation);
   // Never issue a number again, even one whose SAs are gone.
   last_issued_ = std::max({s.last_issued, current_, ledger_.newest()});
@@ -274,13 +271,14 @@ void EdgeRotation::on(SpiAllocated& e, TimePoint /*now*/, Out& out) {
   step_.reset();
   if (phase_ != Phase::allocating) return;
   if (!e.spi) {
+    // The kernel holds the drawn SPI already (another site's SA on the same address, or one
+    // this ledger does not know): the pump draws another, within the bound.
+    if (e.spi.error() == xfrm::errc::spi_exhausted && ex_.spi_draws < kMaxSpiDraws) return;
     abort_exchange("allocate SPI: " + e.spi.error().message(), out);
     return;
   }
   ex_.edge_spi = *e.spi;
   ex_.larval = true;
-  spi_high_water_ = detail::next_high_water(spi_high_water_, *e.spi, config_.tunnel.spi_window);
-  save(out);
   phase_ = Phase::deriving;
 }
 
@@ -587,11 +585,17 @@ void EdgeRotation::issue(TimePoint now, Out& out) {
 bool EdgeRotation::emit_exchange_step(Out& out) {
   const TunnelConfig& t = config_.tunnel;
   switch (phase_) {
-    case Phase::allocating:
-      out.emplace_back(
-          AllocateSpi{begin_step(StepKind::exchange),
-                      detail::make_spi_request(t, agent_address(), t.local, spi_high_water_)});
+    case Phase::allocating: {
+      const auto spi = choose_spi(
+          t.spi_random, [this](std::uint32_t s) { return ledger_.holds_spi(s); }, ex_.spi_draws);
+      if (!spi) {
+        abort_exchange("allocate SPI: " + spi.error().message(), out);
+        return false;
+      }
+      out.emplace_back(AllocateSpi{begin_step(StepKind::exchange),
+                                   detail::make_spi_request(t, agent_address(), t.local, *spi)});
       return true;
+    }
     case Phase::deriving:
       out.emplace_back(DeriveKeys{begin_step(StepKind::exchange), ex_.conn, ex_.generation,
                                   ex_.request.agent_spi, ex_.edge_spi});
@@ -710,7 +714,7 @@ RotationStatus EdgeRotation::status() const {
 }
 
 EdgeSiteState EdgeRotation::saved_state() const {
-  return {config_.site_id, last_issued_, current_, spi_high_water_, ledger_.records()};
+  return {config_.site_id, last_issued_, current_, ledger_.records()};
 }
 
 }  // namespace pqbranch::rotation

@@ -20,6 +20,8 @@ const char* describe(errc e) noexcept {
       return "reserved SPI expired";
     case errc::kernel_step:
       return "kernel step failed";
+    case errc::spi_unavailable:
+      return "no free random SPI";
   }
   return "unknown keysvc error";
 }

@@ -30,19 +30,22 @@ json::array encode_sas(const std::vector<SaRecord>& sas) {
   return a;
 }
 
-// The object must hold exactly `keys` (strict: nothing unknown, nothing missing).
+// Files written before SPIs were drawn at random carry the SPI high-water mark that chose
+// them; it is accepted (an unsigned 32-bit number) and ignored, so an upgrade keeps its state.
+constexpr const char* kLegacyHighWater = "spi_high_water";
+
+// The object must hold exactly `keys` (strict: nothing unknown, nothing missing), and may
+// hold `optional`.
 core::Result<void> expect_keys(const json::object& o, std::initializer_list<const char*> keys,
-                               const char* what) {
+                               const char* what, const char* optional = nullptr) {
   for (const char* k : keys) {
     if (!o.contains(k)) return bad(fmt::format("{}: missing \"{}\"", what, k));
   }
-  if (o.size() != keys.size()) {
-    for (const auto& kv : o) {
-      bool known = false;
-      for (const char* k : keys)
-        known = known || kv.key() == k;
-      if (!known) return bad(fmt::format("{}: unknown field \"{}\"", what, std::string(kv.key())));
-    }
+  for (const auto& kv : o) {
+    bool known = optional != nullptr && kv.key() == optional;
+    for (const char* k : keys)
+      known = known || kv.key() == k;
+    if (!known) return bad(fmt::format("{}: unknown field \"{}\"", what, std::string(kv.key())));
   }
   return {};
 }
@@ -112,15 +115,16 @@ core::Result<std::vector<SaRecord>> decode_sas(const json::value& v) {
   return out;
 }
 
-// The fields both states have: the current generation, the SPI high-water mark, the SAs.
+// The fields both states have: the current generation and the SAs.
 template <typename State>
 core::Result<void> decode_shared_fields(const json::object& o, State& s) {
   auto gen = get_uint(o, "generation", std::numeric_limits<Generation>::max());
   if (!gen) return gen.error();
   s.generation = *gen;
-  auto hw = get_uint(o, "spi_high_water", std::numeric_limits<std::uint32_t>::max());
-  if (!hw) return hw.error();
-  s.spi_high_water = static_cast<std::uint32_t>(*hw);
+  if (o.contains(kLegacyHighWater)) {
+    auto hw = get_uint(o, kLegacyHighWater, std::numeric_limits<std::uint32_t>::max());
+    if (!hw) return hw.error();
+  }
   auto sas = decode_sas(o.at("sas"));
   if (!sas) return sas.error();
   s.sas = std::move(*sas);
@@ -130,10 +134,7 @@ core::Result<void> decode_shared_fields(const json::object& o, State& s) {
 }  // namespace
 
 std::string encode(const AgentState& s) {
-  json::object o{{"version", kVersion},
-                 {"generation", s.generation},
-                 {"spi_high_water", s.spi_high_water},
-                 {"sas", encode_sas(s.sas)}};
+  json::object o{{"version", kVersion}, {"generation", s.generation}, {"sas", encode_sas(s.sas)}};
   return json::serialize(o);
 }
 
@@ -142,7 +143,6 @@ std::string encode(const EdgeSiteState& s) {
                  {"site_id", s.site_id},
                  {"last_issued", s.last_issued},
                  {"generation", s.generation},
-                 {"spi_high_water", s.spi_high_water},
                  {"sas", encode_sas(s.sas)}};
   return json::serialize(o);
 }
@@ -151,7 +151,7 @@ core::Result<AgentState> decode_agent_state(std::string_view text) {
   auto parsed = parse_object(text);
   if (!parsed) return parsed.error();
   const json::object& o = *parsed;
-  if (auto r = expect_keys(o, {"version", "generation", "spi_high_water", "sas"}, "agent state");
+  if (auto r = expect_keys(o, {"version", "generation", "sas"}, "agent state", kLegacyHighWater);
       !r) {
     return r.error();
   }
@@ -165,9 +165,8 @@ core::Result<EdgeSiteState> decode_edge_site_state(std::string_view text) {
   auto parsed = parse_object(text);
   if (!parsed) return parsed.error();
   const json::object& o = *parsed;
-  if (auto r = expect_keys(
-          o, {"version", "site_id", "last_issued", "generation", "spi_high_water", "sas"},
-          "edge site state");
+  if (auto r = expect_keys(o, {"version", "site_id", "last_issued", "generation", "sas"},
+                           "edge site state", kLegacyHighWater);
       !r) {
     return r.error();
   }

@@ -23,9 +23,9 @@ struct SaSpec {
 // Tunnel mode, ESP, AEAD key, ESN, the tunnel's reqid / if_id / mark / replay window.
 xfrm::Sa make_sa(const TunnelConfig& tunnel, const SaSpec& spec, core::SecureBytes key);
 
-// ALLOCSPI for an inbound SA from `src` to `dst`, in the window above `high_water`.
+// ALLOCSPI for exactly `spi` (chosen at random, spi_choice.hpp), inbound from `src` to `dst`.
 xfrm::SpiRequest make_spi_request(const TunnelConfig& tunnel, const core::IpAddress& src,
-                                  const core::IpAddress& dst, std::uint32_t high_water);
+                                  const core::IpAddress& dst, std::uint32_t spi);
 
 // The receiver's SA outlives the sender's by `margin` (its add-time hard limit only), so a
 // hard expiry never leaves an outbound SA whose peer already dropped the inbound one.
@@ -34,8 +34,5 @@ xfrm::Lifetime inbound_lifetime(xfrm::Lifetime lifetime, Duration margin);
 // The encapsulation of the reverse direction (inbound SA): ports swapped, because an
 // inbound SA's template names the ports of arriving packets (peer's port -> ours).
 std::optional<xfrm::Encap> reversed(std::optional<xfrm::Encap> encap);
-
-// The new high-water mark after ALLOCSPI gave `spi`.
-std::uint32_t next_high_water(std::uint32_t high_water, std::uint32_t spi, std::uint32_t window);
 
 }  // namespace pqbranch::rotation::detail

@@ -1,6 +1,7 @@
 #include "pqbranch/rotation/sa_ledger.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "pqbranch/xfrm/errc.hpp"
 
@@ -61,6 +62,12 @@ Generation SaLedger::newest_inbound() const {
 std::size_t SaLedger::installed_inbound() const {
   return static_cast<std::size_t>(std::count_if(
       gens_.begin(), gens_.end(), [](const auto& kv) { return kv.second.inbound.installed(); }));
+}
+
+bool SaLedger::holds_spi(std::uint32_t spi) const {
+  return std::any_of(gens_.begin(), gens_.end(), [spi](const auto& kv) {
+    return kv.second.inbound.spi == spi || kv.second.outbound.spi == spi;
+  });
 }
 
 std::size_t SaLedger::installed_outbound() const {
@@ -207,6 +214,10 @@ std::size_t SaLedger::adopt(const std::vector<SaRecord>& records,
 }
 
 std::size_t SaLedger::adopt_unrecorded(const std::vector<xfrm::SaState>& kernel, std::size_t max) {
+  // SPIs are random, so only the kernel's add time orders SAs by age (SPI breaks a tie).
+  const auto older = [](const xfrm::SaState* a, const xfrm::SaState* b) {
+    return std::pair(a->current.add_time, a->spi) < std::pair(b->current.add_time, b->spi);
+  };
   std::vector<const xfrm::SaState*> inbound;
   const xfrm::SaState* outbound = nullptr;
   for (const xfrm::SaState& sa : kernel) {
@@ -214,15 +225,14 @@ std::size_t SaLedger::adopt_unrecorded(const std::vector<xfrm::SaState>& kernel,
     if (!dir) continue;
     if (*dir == xfrm::SaDirection::in) {
       inbound.push_back(&sa);
-    } else if (outbound == nullptr || sa.spi > outbound->spi) {
+    } else if (outbound == nullptr || older(outbound, &sa)) {
       if (outbound != nullptr) queue_cleanup(outbound->id());
       outbound = &sa;
     } else {
       queue_cleanup(sa.id());
     }
   }
-  std::sort(inbound.begin(), inbound.end(),
-            [](const xfrm::SaState* a, const xfrm::SaState* b) { return a->spi < b->spi; });
+  std::sort(inbound.begin(), inbound.end(), older);
   const std::size_t room = max - std::min<std::size_t>(max, outbound != nullptr ? 1 : 0);
   while (inbound.size() > room) {
     queue_cleanup(inbound.front()->id());

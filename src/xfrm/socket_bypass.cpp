@@ -56,8 +56,9 @@ core::Result<UniqueFd> open_natt_socket(const core::IpAddress& local, std::uint1
   const std::string what = "NAT-T socket " + local.to_string() + ":" + std::to_string(port);
   UniqueFd fd(::socket(local.af(), SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_UDP));
   if (!fd.valid()) return sys_error(what + ": socket", errno);
+  // No SO_REUSEADDR / SO_REUSEPORT: with either, another local process could bind the same
+  // address and port and receive the ESP-in-UDP datagrams and NAT hellos meant for us.
   const int one = 1;
-  (void)::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   sockaddr_storage ss{};
   socklen_t len = 0;
   if (local.is_v4()) {

@@ -8,6 +8,8 @@
 
 #include "pqbranch/rotation/persisted_state.hpp"
 
+#include "fakes/spi_sources.hpp"
+
 namespace pqbranch::test {
 namespace {
 
@@ -127,6 +129,7 @@ RotationHarness::RotationHarness(HarnessOptions options)
   agent_tunnel.remote = kEdgeAddress;
   agent_tunnel.reqid = kReqid;
   if (o_.nat) agent_tunnel.nat_port = xfrm::kNatTPort;
+  agent_tunnel.spi_random = seeded_spi_random(o_.seed * 31 + 1);
   agent_config_.tunnel = agent_tunnel;
   agent_config_.endpoints = o_.endpoints;
   agent_config_.interval = o_.interval;
@@ -141,6 +144,7 @@ RotationHarness::RotationHarness(HarnessOptions options)
   ks::TunnelConfig edge_tunnel = agent_tunnel;
   edge_tunnel.local = kEdgeAddress;
   edge_tunnel.remote = kAgentAddress;
+  edge_tunnel.spi_random = seeded_spi_random(o_.seed * 31 + 2);
   edge_config_.site_id = "branch-1";
   edge_config_.tunnel = edge_tunnel;
   edge_config_.lifetime.soft_add = o_.soft_lifetime;

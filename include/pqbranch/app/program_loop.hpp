@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 
@@ -11,8 +12,12 @@
 
 namespace pqbranch::app {
 
-// Creates `dir` (and parents) and makes it 0700.
-core::Result<void> prepare_state_directory(const std::filesystem::path& dir);
+// Creates `dir` (mode 0700, and its parents) when missing, and refuses (with a message for
+// the operator) a state directory another local user could tamper with: a symlink or not a
+// directory, not owned by `owner`, or writable by its group or others. An accepted one is
+// made 0700.
+core::Result<void> prepare_state_directory(const std::filesystem::path& dir,
+                                           uid_t owner = ::geteuid());
 
 // Runs `io` until a signal; then calls `stop` (which must let io.run() return, or stop io).
 void run_until_signal(boost::asio::io_context& io, const std::function<void()>& stop);

@@ -65,6 +65,7 @@ class AgentRotation {
     std::size_t endpoint = 0;
     TimePoint deadline;
     int larval_retries = 0;
+    int spi_draws = 0;  // random SPIs drawn for this attempt's allocation (spi_choice.hpp)
     std::uint32_t agent_spi = 0;
     bool larval = false;  // SPI allocated, larval SA not completed
     std::optional<core::Error> lost;
@@ -136,7 +137,6 @@ class AgentRotation {
   Phase phase_ = Phase::idle;
   Exchange ex_;
   Generation current_ = 0;
-  std::uint32_t spi_high_water_ = 0;
   ConnectionId next_conn_ = 1;
   StepId next_step_ = 1;
   std::optional<StepId> step_;

@@ -69,6 +69,7 @@ class EdgeRotation {
     std::optional<core::IpAddress> address;  // RequestReceived::agent_address
     Generation generation = 0;
     std::uint32_t edge_spi = 0;
+    int spi_draws = 0;  // random SPIs drawn for this allocation (spi_choice.hpp)
     bool larval = false;
     GenerationKeys keys;
   };
@@ -139,7 +140,6 @@ class EdgeRotation {
   std::map<Generation, Abandoned> abandoned_;
   std::deque<UpdatePeerPort> mapping_updates_;  // steps not issued yet (step ids unset)
   std::optional<NatMapping> applied_mapping_;   // the agent's mapping the SAs were moved to
-  std::uint32_t spi_high_water_ = 0;
   StepId next_step_ = 1;
   std::optional<StepId> step_;
   StepKind step_kind_ = StepKind::exchange;

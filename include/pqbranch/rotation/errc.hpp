@@ -15,6 +15,7 @@ enum class errc {
   unreachable,      // every endpoint failed in one round
   larval_expired,   // the SPI reserved by ALLOCSPI expired before it was completed
   kernel_step,      // an xfrm step failed (the kernel's error is in detail)
+  spi_unavailable,  // no random SPI: every draw was in use, or the random source failed
 };
 
 const char* describe(errc e) noexcept;

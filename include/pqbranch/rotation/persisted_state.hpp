@@ -31,8 +31,7 @@ struct SaRecord {
 };
 
 struct AgentState {
-  Generation generation = 0;         // the generation of the agent's outbound SA
-  std::uint32_t spi_high_water = 0;  // highest SPI ALLOCSPI gave the agent
+  Generation generation = 0;  // the generation of the agent's outbound SA
   std::vector<SaRecord> sas;
 
   friend bool operator==(const AgentState&, const AgentState&) = default;
@@ -42,7 +41,6 @@ struct EdgeSiteState {
   std::string site_id;
   Generation last_issued = 0;  // highest generation ever offered to this site
   Generation generation = 0;   // the generation of the edge's outbound SA
-  std::uint32_t spi_high_water = 0;
   std::vector<SaRecord> sas;
 
   friend bool operator==(const EdgeSiteState&, const EdgeSiteState&) = default;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,12 @@ using TimePoint = core::Clock::time_point;
 // from std::random_device.
 using RandomSource = std::function<std::uint64_t()>;
 
+// Where this side's inbound SPIs come from: 64 random bits per call, nullopt when the
+// generator failed. It must be unpredictable (another site that could guess the next SPI
+// could reserve it first): production uses the CSPRNG (keysvc::spi_random); tests inject
+// a sequence. Unset: no SPI can be allocated.
+using SpiRandom = std::function<std::optional<std::uint64_t>()>;
+
 // One tunnel from this side's point of view. Every SA of every generation carries the same
 // reqid, if_id and mark (one reqid per tunnel: the inbound policy check compares it, so a
 // per-generation reqid would drop the other generation's packets during the overlap).
@@ -33,9 +40,9 @@ struct TunnelConfig {
   std::uint32_t replay_window = xfrm::kMinReplayWindow;
   // This side's UDP encapsulation port when NAT traversal is on; 0 = off.
   std::uint16_t nat_port = 0;
-  // SPIs come from ALLOCSPI in [high-water + 1, high-water + spi_window], so a new SPI is
-  // always above every SPI used before (never reused; wraps to kMinSpi at the top).
-  std::uint32_t spi_window = 4096;
+  // Each inbound SPI is drawn from this at random over [kMinSpi, 2^32 - 1], skipping SPIs
+  // in use (docs/rotation.md, "SPIs").
+  SpiRandom spi_random;
 };
 
 // The programs' outbound drain (see AgentRotationConfig::outbound_drain): far longer than a

@@ -70,6 +70,8 @@ class SaLedger {
   [[nodiscard]] Generation newest_inbound() const;   // highest with an installed inbound SA
   [[nodiscard]] std::size_t installed_inbound() const;
   [[nodiscard]] std::size_t installed_outbound() const;
+  // Whether a slot of any generation (either direction, installed or not) names `spi`.
+  [[nodiscard]] bool holds_spi(std::uint32_t spi) const;
 
   // Evidence that the peer sends on generation `g`. Starts the grace period of every older
   // installed inbound SA. Ignored (false) when `g` is unknown or not newer than the proof
@@ -108,10 +110,10 @@ class SaLedger {
   // Restart without usable records (the state file is missing or corrupt): adopts every
   // installed SA of this tunnel anyway, so that traffic the peer may still send on keeps
   // flowing. Their generations are unknown: the inbound SAs get placeholder numbers 1..n
-  // (by SPI), the outbound SA with the highest SPI the number above (other outbound SAs
-  // are queued for cleanup), and the peer counts as proven on the highest placeholder, so
-  // that only a generation issued later can retire them. At most `max` SAs are adopted (the
-  // inbound SAs with the lowest SPIs go first). Returns how many were adopted.
+  // (oldest first by the kernel's add time, then SPI), the newest outbound SA the number
+  // above (other outbound SAs are queued for cleanup), and the peer counts as proven on the
+  // highest placeholder, so that only a generation issued later can retire them. At most
+  // `max` SAs are adopted (the oldest inbound SAs go first). Returns how many were adopted.
   std::size_t adopt_unrecorded(const std::vector<xfrm::SaState>& kernel, std::size_t max);
 
  private:

@@ -24,7 +24,8 @@ core::Result<void> bypass_policies(int fd, core::Family family);
 // (RFC 3948) arriving on this UDP socket.
 core::Result<void> enable_esp_in_udp(int fd);
 // A UDP socket bound to local:port, with policy bypass and ESP-in-UDP enabled: the
-// NAT-T socket. Port 0 lets the kernel choose (tests).
+// NAT-T socket. Port 0 lets the kernel choose (tests). The port is ours alone: no
+// SO_REUSEADDR or SO_REUSEPORT, so a second bind to it by anyone fails.
 core::Result<UniqueFd> open_natt_socket(const core::IpAddress& local, std::uint16_t port = 4500);
 // Opens a NAT-T socket like open_natt_socket: the agent's and the edge's options take one
 // so tests can substitute a plain UDP socket.

@@ -8,6 +8,8 @@
 #include "pqbranch/rotation/actions.hpp"
 #include "pqbranch/rotation/rotation_config.hpp"
 
+#include "fakes/spi_sources.hpp"
+
 namespace pqbranch::rotation::testing {
 
 inline core::IpAddress ip(const char* text) {
@@ -23,6 +25,7 @@ inline TunnelConfig agent_tunnel() {
   t.local = kAgent;
   t.remote = kEdge;
   t.reqid = kReqid;
+  t.spi_random = test::seeded_spi_random(1);
   return t;
 }
 
@@ -30,6 +33,7 @@ inline TunnelConfig edge_tunnel() {
   TunnelConfig t = agent_tunnel();
   t.local = kEdge;
   t.remote = kAgent;
+  t.spi_random = test::seeded_spi_random(2);
   return t;
 }
 

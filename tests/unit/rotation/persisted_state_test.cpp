@@ -16,9 +16,9 @@ namespace {
 using D = xfrm::SaDirection;
 
 TEST(PersistedState, AgentStateRoundTrips) {
-  const AgentState s{7, 0xfffffff0, {{6, D::in, 0x1000}, {7, D::in, 0x1001}, {7, D::out, 0x2001}}};
+  const AgentState s{7, {{6, D::in, 0x1000}, {7, D::in, 0x1001}, {7, D::out, 0x2001}}};
   const std::string text = encode(s);
-  EXPECT_EQ(text, R"({"version":1,"generation":7,"spi_high_water":4294967280,"sas":[)"
+  EXPECT_EQ(text, R"({"version":1,"generation":7,"sas":[)"
                   R"({"generation":6,"direction":"in","spi":4096},)"
                   R"({"generation":7,"direction":"in","spi":4097},)"
                   R"({"generation":7,"direction":"out","spi":8193}]})");
@@ -28,16 +28,32 @@ TEST(PersistedState, AgentStateRoundTrips) {
 }
 
 TEST(PersistedState, EdgeSiteStateRoundTrips) {
-  const EdgeSiteState s{"branch-1", 9, 8, 0x3000, {{8, D::out, 0x1008}, {9, D::in, 0x3009}}};
+  const EdgeSiteState s{"branch-1", 9, 8, {{8, D::out, 0x1008}, {9, D::in, 0x3009}}};
   auto back = decode_edge_site_state(encode(s));
   ASSERT_TRUE(back) << back.error().message();
   EXPECT_EQ(*back, s);
-  EXPECT_TRUE(decode_edge_site_state(encode(EdgeSiteState{"x", 0, 0, 0, {}})));
+  EXPECT_TRUE(decode_edge_site_state(encode(EdgeSiteState{"x", 0, 0, {}})));
+}
+
+// Earlier versions chose SPIs above a saved high-water mark; their files load unchanged (the
+// mark is checked as a number and dropped), so an upgrade keeps the tunnel's records.
+TEST(PersistedState, AStateWithTheEarlierSpiHighWaterMarkStillLoads) {
+  const auto agent =
+      decode_agent_state(R"({"version":1,"generation":7,"spi_high_water":4294967280,"sas":[)"
+                         R"({"generation":7,"direction":"in","spi":4097}]})");
+  ASSERT_TRUE(agent) << agent.error().message();
+  EXPECT_EQ(*agent, (AgentState{7, {{7, D::in, 0x1001}}}));
+  const auto edge = decode_edge_site_state(
+      R"({"version":1,"site_id":"b","last_issued":2,"generation":1,"spi_high_water":12288,)"
+      R"("sas":[]})");
+  ASSERT_TRUE(edge) << edge.error().message();
+  EXPECT_EQ(*edge, (EdgeSiteState{"b", 2, 1, {}}));
+  EXPECT_EQ(encode(*agent).find("spi_high_water"), std::string::npos);  // no longer written
 }
 
 TEST(PersistedState, NeverContainsKeyMaterialFields) {
   // The types have no key field; the encoding names exactly these fields.
-  const std::string text = encode(EdgeSiteState{"b", 1, 1, 300, {{1, D::in, 300}}});
+  const std::string text = encode(EdgeSiteState{"b", 1, 1, {{1, D::in, 300}}});
   for (const char* word : {"key", "secret", "salt"}) {
     EXPECT_EQ(text.find(word), std::string::npos) << word;
   }
@@ -65,7 +81,7 @@ INSTANTIATE_TEST_SUITE_P(
     Texts, AgentStateRejects,
     ::testing::Values(
         Bad{"not_json", "generation=7"}, Bad{"array", "[]"}, Bad{"empty", ""},
-        Bad{"missing_field", R"({"version":1,"generation":1,"sas":[]})"},
+        Bad{"missing_field", R"({"version":1,"generation":1})"},
         Bad{"unknown_field",
             R"({"version":1,"generation":1,"spi_high_water":0,"sas":[],"keys":"00"})"},
         Bad{"wrong_version", R"({"version":2,"generation":1,"spi_high_water":0,"sas":[]})"},
@@ -101,7 +117,6 @@ TEST(PersistedState, TheLargestEdgeStateLoadsAgain) {
   s.site_id = std::string(core::kMaxSiteIdBytes, '\x01');
   s.last_issued = kMaxGeneration;
   s.generation = kMaxGeneration;
-  s.spi_high_water = 0xffffffff;
   for (std::size_t i = 0; i < kMaxSavedSas; ++i) {
     s.sas.push_back({kMaxGeneration - i, i % 2 == 0 ? D::in : D::out,
                      static_cast<std::uint32_t>(0xffffffff - i)});
