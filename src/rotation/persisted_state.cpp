@@ -32,6 +32,8 @@ json::array encode_sas(const std::vector<SaRecord>& sas) {
 
 // Files written before SPIs were drawn at random carry the SPI high-water mark that chose
 // them; it is accepted (an unsigned 32-bit number) and ignored, so an upgrade keeps its state.
+// It is still written, as 0, because those versions require it: an update rolled back to one
+// of them must find its state readable.
 constexpr const char* kLegacyHighWater = "spi_high_water";
 
 // The object must hold exactly `keys` (strict: nothing unknown, nothing missing), and may
@@ -134,16 +136,17 @@ core::Result<void> decode_shared_fields(const json::object& o, State& s) {
 }  // namespace
 
 std::string encode(const AgentState& s) {
-  json::object o{{"version", kVersion}, {"generation", s.generation}, {"sas", encode_sas(s.sas)}};
+  json::object o{{"version", kVersion},
+                 {"generation", s.generation},
+                 {kLegacyHighWater, 0},
+                 {"sas", encode_sas(s.sas)}};
   return json::serialize(o);
 }
 
 std::string encode(const EdgeSiteState& s) {
-  json::object o{{"version", kVersion},
-                 {"site_id", s.site_id},
-                 {"last_issued", s.last_issued},
-                 {"generation", s.generation},
-                 {"sas", encode_sas(s.sas)}};
+  json::object o{{"version", kVersion},          {"site_id", s.site_id},
+                 {"last_issued", s.last_issued}, {"generation", s.generation},
+                 {kLegacyHighWater, 0},          {"sas", encode_sas(s.sas)}};
   return json::serialize(o);
 }
 

@@ -6,24 +6,12 @@
 #include <gtest/gtest.h>
 
 #include "fakes/test_paths.hpp"
+#include "minimal_agent_toml.hpp"
 
 namespace pqbranch::config {
 namespace {
 
-// The smallest valid agent.toml. Line numbers matter to the cases below:
-// [tls] is line 1, [edge] line 5, [tunnel] line 7.
-constexpr const char* kMinimal = R"([tls]
-certificate = "/etc/pqbranch/site.crt"
-private_key = "/etc/pqbranch/site.key"
-ca = "/etc/pqbranch/edge-ca.crt"
-[edge]
-endpoints = ["edge.example.net:8443"]
-[tunnel]
-local_address = "198.51.100.10"
-remote_address = "203.0.113.1"
-local_prefixes = ["10.1.0.0/16"]
-remote_prefixes = ["10.0.0.0/16"]
-)";
+constexpr const char* kMinimal = test::kMinimalAgentToml;
 
 // kMinimal with `line` inserted after the line `after` ("" = at the very top), or with
 // `from` replaced by `to`.

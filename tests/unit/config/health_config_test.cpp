@@ -7,6 +7,8 @@
 
 #include "pqbranch/config/agent_config.hpp"
 
+#include "minimal_agent_toml.hpp"
+
 namespace pqbranch::config {
 namespace {
 
@@ -17,19 +19,7 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-// The smallest valid agent.toml; [health] goes after it.
-constexpr const char* kMinimal = R"([tls]
-certificate = "/etc/pqbranch/site.crt"
-private_key = "/etc/pqbranch/site.key"
-ca = "/etc/pqbranch/edge-ca.crt"
-[edge]
-endpoints = ["edge.example.net:8443"]
-[tunnel]
-local_address = "198.51.100.10"
-remote_address = "203.0.113.1"
-local_prefixes = ["10.1.0.0/16"]
-remote_prefixes = ["10.0.0.0/16"]
-)";
+constexpr const char* kMinimal = test::kMinimalAgentToml;
 
 std::string with_health(const std::string& lines) {
   return std::string(kMinimal) + "[health]\n" + lines;

@@ -5,25 +5,15 @@
 
 #include "pqbranch/config/agent_config.hpp"
 
+#include "minimal_agent_toml.hpp"
+
 namespace pqbranch::config {
 namespace {
 
 using namespace std::chrono;
 using namespace std::chrono_literals;
 
-// The smallest valid agent.toml; [update] goes after it, from line 12.
-constexpr const char* kMinimal = R"([tls]
-certificate = "/etc/pqbranch/site.crt"
-private_key = "/etc/pqbranch/site.key"
-ca = "/etc/pqbranch/edge-ca.crt"
-[edge]
-endpoints = ["edge.example.net:8443"]
-[tunnel]
-local_address = "198.51.100.10"
-remote_address = "203.0.113.1"
-local_prefixes = ["10.1.0.0/16"]
-remote_prefixes = ["10.0.0.0/16"]
-)";
+constexpr const char* kMinimal = test::kMinimalAgentToml;
 
 // [update] with its two keys (lines 12-14), then `lines`.
 std::string with_update(const std::string& lines) {

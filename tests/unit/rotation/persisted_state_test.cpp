@@ -18,7 +18,7 @@ using D = xfrm::SaDirection;
 TEST(PersistedState, AgentStateRoundTrips) {
   const AgentState s{7, {{6, D::in, 0x1000}, {7, D::in, 0x1001}, {7, D::out, 0x2001}}};
   const std::string text = encode(s);
-  EXPECT_EQ(text, R"({"version":1,"generation":7,"sas":[)"
+  EXPECT_EQ(text, R"({"version":1,"generation":7,"spi_high_water":0,"sas":[)"
                   R"({"generation":6,"direction":"in","spi":4096},)"
                   R"({"generation":7,"direction":"in","spi":4097},)"
                   R"({"generation":7,"direction":"out","spi":8193}]})");
@@ -48,7 +48,14 @@ TEST(PersistedState, AStateWithTheEarlierSpiHighWaterMarkStillLoads) {
       R"("sas":[]})");
   ASSERT_TRUE(edge) << edge.error().message();
   EXPECT_EQ(*edge, (EdgeSiteState{"b", 2, 1, {}}));
-  EXPECT_EQ(encode(*agent).find("spi_high_water"), std::string::npos);  // no longer written
+}
+
+// Those versions require the mark: it is written as 0 (which they read as "nothing chosen
+// yet"), so an update rolled back to one of them finds its state file readable.
+TEST(PersistedState, TheEarlierVersionsRequiredHighWaterMarkIsWrittenAsZero) {
+  EXPECT_NE(encode(AgentState{7, {{7, D::in, 0x1001}}}).find(R"("spi_high_water":0,)"),
+            std::string::npos);
+  EXPECT_NE(encode(EdgeSiteState{"b", 2, 1, {}}).find(R"("spi_high_water":0,)"), std::string::npos);
 }
 
 TEST(PersistedState, NeverContainsKeyMaterialFields) {
