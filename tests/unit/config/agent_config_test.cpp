@@ -11,7 +11,7 @@
 namespace pqbranch::config {
 namespace {
 
-constexpr const char* kMinimal = test::kMinimalAgentToml;
+constexpr const char* kMinimal = fixtures::kMinimalAgentToml;
 
 // kMinimal with `line` inserted after the line `after` ("" = at the very top), or with
 // `from` replaced by `to`.

@@ -19,7 +19,7 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-constexpr const char* kMinimal = test::kMinimalAgentToml;
+constexpr const char* kMinimal = fixtures::kMinimalAgentToml;
 
 std::string with_health(const std::string& lines) {
   return std::string(kMinimal) + "[health]\n" + lines;

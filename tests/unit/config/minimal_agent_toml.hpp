@@ -3,7 +3,7 @@
 // matter to some of them: [tls] is line 1, [edge] line 5, [tunnel] line 7, and a section
 // appended after it starts on line 12.
 
-namespace pqbranch::config::test {
+namespace pqbranch::config::fixtures {
 
 inline constexpr const char* kMinimalAgentToml = R"([tls]
 certificate = "/etc/pqbranch/site.crt"
@@ -18,4 +18,4 @@ local_prefixes = ["10.1.0.0/16"]
 remote_prefixes = ["10.0.0.0/16"]
 )";
 
-}  // namespace pqbranch::config::test
+}  // namespace pqbranch::config::fixtures

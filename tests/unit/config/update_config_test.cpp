@@ -13,7 +13,7 @@ namespace {
 using namespace std::chrono;
 using namespace std::chrono_literals;
 
-constexpr const char* kMinimal = test::kMinimalAgentToml;
+constexpr const char* kMinimal = fixtures::kMinimalAgentToml;
 
 // [update] with its two keys (lines 12-14), then `lines`.
 std::string with_update(const std::string& lines) {
