@@ -1,5 +1,7 @@
 #include "pqbranch/health/health_monitor.hpp"
 
+#include <cmath>
+
 #include <spdlog/spdlog.h>
 
 namespace pqbranch::health {
@@ -87,8 +89,7 @@ void HealthMonitor::publish() {
   metrics_.set("health_probes_answered_total", static_cast<std::int64_t>(s.probes_answered));
   metrics_.set("health_probes_lost_total", static_cast<std::int64_t>(s.probes_lost));
   // Parts per million: the registry holds integers.
-  metrics_.set("health_window_loss_ppm",
-               static_cast<std::int64_t>(s.window_loss_ratio * 1'000'000.0 + 0.5));
+  metrics_.set("health_window_loss_ppm", std::llround(s.window_loss_ratio * 1'000'000.0));
 }
 
 }  // namespace pqbranch::health

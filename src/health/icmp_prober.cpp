@@ -62,7 +62,7 @@ struct IcmpProber::Impl : std::enable_shared_from_this<Impl> {
   };
 
   Impl(asio::io_context& io, ProberSettings s, const core::Clock& c, ProbeListener l, int fd)
-      : settings(std::move(s)),
+      : settings(s),
         clock(c),
         listener(std::move(l)),
         socket(io, fd),
@@ -217,8 +217,7 @@ core::Result<std::unique_ptr<IcmpProber>> IcmpProber::create(asio::io_context& i
     return core::make_error(errc::bind_failed,
                             errno_text(("bind " + settings.source.to_string()).c_str()));
   }
-  auto impl =
-      std::make_shared<Impl>(io, std::move(settings), clock, std::move(listener), fd.release());
+  auto impl = std::make_shared<Impl>(io, settings, clock, std::move(listener), fd.release());
   return std::unique_ptr<IcmpProber>(new IcmpProber(std::move(impl)));
 }
 

@@ -25,7 +25,7 @@ const char* to_string(HealthState s) noexcept {
 }
 
 TunnelHealth::TunnelHealth(TunnelHealthConfig config, TimePoint now)
-    : config_(std::move(config)), since_(now) {}
+    : config_(config), since_(now) {}
 
 void TunnelHealth::probe_sent(TimePoint /*now*/) {
   ++sent_;
