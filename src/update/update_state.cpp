@@ -24,8 +24,11 @@ using detail::valid_version;
 constexpr std::size_t kMaxStateBytes = 8192;
 constexpr std::size_t kMaxDetail = 1024;
 constexpr unsigned kMaxAttempts = 1000000;
-// Unix seconds up to the year 9999: far beyond any manifest, within every time_point.
-constexpr std::uint64_t kMaxUnixSeconds = 253402300799;
+// Unix seconds up to the last that a TimePoint holds (nanoseconds in 64 bits: the year 2262):
+// far beyond any manifest. A larger number would overflow when converted (found by the
+// state_decode_fuzz target).
+constexpr std::uint64_t kMaxUnixSeconds = static_cast<std::uint64_t>(
+    std::chrono::floor<std::chrono::seconds>(TimePoint::max().time_since_epoch()).count());
 
 core::Error bad(std::string why) {
   return core::make_error(errc::bad_update_state, std::move(why));

@@ -72,6 +72,8 @@ TEST(UpdateState, StrictDecodingRefusesEverythingElse) {
        replace("staged=0.3.0 pqbranch-agent_0.3.0_amd64.deb 123456 " + kSha,
                "staged=0.3.0 pqbranch-agent_0.3.0_amd64.deb 123456 " + std::string(64, 'A'))},
       {"extra field", replace(" 1796000000\n", " 1796000000 7\n")},
+      // Beyond what a time point holds (nanoseconds in 64 bits): it would overflow.
+      {"time past 2262", replace(" 1796000000\n", " 29999999999\n")},
       {"unknown outcome", replace(" rolled-back ", " exploded ")},
       {"control byte", replace("(agent not ready)", "(agent\x01not ready)")},
       {"not terminated", good.substr(0, good.size() - 1)},
