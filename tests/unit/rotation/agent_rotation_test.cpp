@@ -542,18 +542,6 @@ TEST_F(AgentRotationTest, FailedOutboundAddRollsTheInboundBack) {
 }
 
 TEST_F(AgentRotationTest, ReconcileAdoptsWhatTheStateNamesAndRemovesTheRest) {
-  auto sa = [](const core::IpAddress& src, const core::IpAddress& dst, std::uint32_t spi,
-               xfrm::SaDirection dir, std::uint32_t reqid = kReqid, bool larval = false) {
-    xfrm::SaState s;
-    s.src = src;
-    s.dst = dst;
-    s.spi = spi;
-    s.reqid = reqid;
-    s.direction = dir;
-    s.larval = larval;
-    s.owned = true;
-    return s;
-  };
   using D = xfrm::SaDirection;
   const AgentState saved{2,
                          {{1, D::in, 0x1001},
@@ -562,10 +550,10 @@ TEST_F(AgentRotationTest, ReconcileAdoptsWhatTheStateNamesAndRemovesTheRest) {
                           {2, D::out, 0x2002},
                           {3, D::in, 0x1003}}};
   const std::vector<xfrm::SaState> kernel{
-      sa(kEdge, kAgent, 0x1001, D::in), sa(kAgent, kEdge, 0x2001, D::out),
-      sa(kEdge, kAgent, 0x1002, D::in), sa(kAgent, kEdge, 0x2002, D::out),
-      sa(kEdge, kAgent, 0x1003, D::in), sa(kEdge, kAgent, 0x1004, D::in, kReqid, true),
-      sa(kEdge, kAgent, 0x1005, D::in), sa(kEdge, kAgent, 0x1006, D::in, 7)};
+      owned_sa(kEdge, kAgent, 0x1001, D::in), owned_sa(kAgent, kEdge, 0x2001, D::out),
+      owned_sa(kEdge, kAgent, 0x1002, D::in), owned_sa(kAgent, kEdge, 0x2002, D::out),
+      owned_sa(kEdge, kAgent, 0x1003, D::in), owned_sa(kEdge, kAgent, 0x1004, D::in, kReqid, true),
+      owned_sa(kEdge, kAgent, 0x1005, D::in), owned_sa(kEdge, kAgent, 0x1006, D::in, 7)};
   last_ = agent_.start(saved, kernel, now_);
   EXPECT_EQ(agent_.generation(), 2U);
   EXPECT_EQ(agent_.status().outbound_spi, 0x2002U);

@@ -341,19 +341,9 @@ TEST_F(EdgeRotationTest, AfterARestartPendingKeysAreGoneSoTheNextGenerationIsFor
   ack(1, offer(1, 0, 0x1000, 0x3000));
   offer(2, 1, 0x1001, 0x3001);  // acknowledgement lost, then the edge restarts
   const EdgeSiteState saved = edge_.saved_state();
-  auto sa = [](const core::IpAddress& src, const core::IpAddress& dst, std::uint32_t spi, D d) {
-    xfrm::SaState s;
-    s.src = src;
-    s.dst = dst;
-    s.spi = spi;
-    s.reqid = kReqid;
-    s.direction = d;
-    s.owned = true;
-    return s;
-  };
-  const std::vector<xfrm::SaState> kernel{sa(kAgent, kEdge, 0x3000, D::in),
-                                          sa(kEdge, kAgent, 0x1000, D::out),
-                                          sa(kAgent, kEdge, 0x3001, D::in)};
+  const std::vector<xfrm::SaState> kernel{owned_sa(kAgent, kEdge, 0x3000, D::in),
+                                          owned_sa(kEdge, kAgent, 0x1000, D::out),
+                                          owned_sa(kAgent, kEdge, 0x3001, D::in)};
   EdgeRotation restarted(config());
   last_ = restarted.start(saved, kernel, now_);
   EXPECT_EQ(restarted.generation(), 1U);

@@ -37,6 +37,21 @@ inline TunnelConfig edge_tunnel() {
   return t;
 }
 
+// An SA of the tunnel as the kernel lists it (owned: inside our reqid range).
+inline xfrm::SaState owned_sa(const core::IpAddress& src, const core::IpAddress& dst,
+                              std::uint32_t spi, xfrm::SaDirection direction,
+                              std::uint32_t reqid = kReqid, bool larval = false) {
+  xfrm::SaState s;
+  s.src = src;
+  s.dst = dst;
+  s.spi = spi;
+  s.reqid = reqid;
+  s.direction = direction;
+  s.larval = larval;
+  s.owned = true;
+  return s;
+}
+
 inline core::SecureBytes key_of(std::uint8_t fill) {
   core::SecureBytes k(xfrm::kAeadKeyBytes);
   for (std::size_t i = 0; i < k.size(); ++i)

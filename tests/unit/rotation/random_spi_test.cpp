@@ -50,18 +50,6 @@ EdgeRotation edge_with(SpiRandom spis) {
   return EdgeRotation(c);
 }
 
-xfrm::SaState owned_sa(const core::IpAddress& src, const core::IpAddress& dst, std::uint32_t spi,
-                       D d) {
-  xfrm::SaState s;
-  s.src = src;
-  s.dst = dst;
-  s.spi = spi;
-  s.reqid = kReqid;
-  s.direction = d;
-  s.owned = true;
-  return s;
-}
-
 std::pair<std::uint32_t, std::uint32_t> range_of(const std::vector<AgentAction>& actions) {
   const AllocateSpi* a = first_of<AllocateSpi>(actions);
   if (a == nullptr) return {0, 0};
