@@ -2,7 +2,8 @@
 # clang-tidy over the project's own .cpp files (config: .clang-tidy), using the build's
 # compile_commands.json. Results are cached by content: a file is checked again only when
 # it, one of the project headers it includes (from the build's dependency records), the
-# checks or the CMake files change. Run it after a build of the same preset.
+# checks or the CMake files change. Run it after a build of the same preset. Files that need
+# a check are checked several at a time (scripts/tidy_batches.py).
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${1:-build/asan}
@@ -53,9 +54,5 @@ while IFS= read -r f; do
   [[ -f "$cache/$key" ]] || files+=("$f:$key")
 done < <(find src agent edge-stub tests/tools tests/vm/driver -name '*.cpp' | sort)
 echo "clang-tidy: ${#files[@]} file(s) to check"
-fail=0
-printf '%s\n' "${files[@]}" | xargs -r -P "$(nproc)" -I{} bash -c '
-  f=${1%%:*} key=${1##*:}
-  if out=$(clang-tidy-19 -p "$2" --quiet "$f" 2>&1); then touch "$3/$key"; else printf "%s\n" "$out"; exit 1; fi
-' _ {} "$build" "$cache" || fail=1
-exit $fail
+# Several files per clang-tidy run (scripts/tidy_batches.py: most of a run is the headers).
+printf '%s\n' "${files[@]}" | python3 "$top/scripts/tidy_batches.py" "$build" "$cache" "$(nproc)"
