@@ -72,8 +72,8 @@ json::object config_json(const ConfigStatus& c, SystemTime now) {
   o["generation"] = c.generation;
   o["last_reload_utc"] = utc(c.last_reload);
   o["last_reload_age_s"] = seconds_since(now, c.last_reload);
-  o["last_reload"] = c.last_reload ? json::value(c.last_reload_ok ? "ok" : "refused")
-                                   : json::value(nullptr);
+  o["last_reload"] =
+      c.last_reload ? json::value(c.last_reload_ok ? "ok" : "refused") : json::value(nullptr);
   o["last_reload_error"] = c.last_reload_error;
   return o;
 }
@@ -276,17 +276,17 @@ core::Result<std::string> render_status_text(std::string_view text) {
     detail::render_update_status(*update, line);
   }
   if (const json::object* config = obj(root, "config"); config != nullptr) {
-    std::string text = fmt::format("{}, generation {}", str(*config, "file"),
-                                   num(*config, "generation"));
+    std::string said =
+        fmt::format("{}, generation {}", str(*config, "file"), num(*config, "generation"));
     if (opt_str(*config, "last_reload_utc")) {
       const std::string result = str(*config, "last_reload") == "ok"
                                      ? std::string("ok")
                                      : "REFUSED: " + str(*config, "last_reload_error");
-      text += fmt::format(", last reload {}: {}",
-                          time_and_age(*config, "last_reload_utc", "last_reload_age_s", "ago"),
-                          result);
+      said +=
+          fmt::format(", last reload {}: {}",
+                      time_and_age(*config, "last_reload_utc", "last_reload_age_s", "ago"), result);
     }
-    line("config", text);
+    line("config", said);
   }
   return out;
 }

@@ -63,7 +63,8 @@ std::string ReloadPlan::refusal() const {
   }
   if (!restart.empty()) {
     if (!out.empty()) out += "; ";
-    out += fmt::format("{} need(s) a restart (installed SAs are adopted)", fmt::join(restart, ", "));
+    out +=
+        fmt::format("{} need(s) a restart (installed SAs are adopted)", fmt::join(restart, ", "));
   }
   return out;
 }

@@ -79,8 +79,8 @@ void ServiceNotifier::reloading() {
   const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now().time_since_epoch());
   impl_->last_status = "reloading the configuration";
-  impl_->manager.notify(fmt::format("RELOADING=1\nMONOTONIC_USEC={}\nSTATUS={}", now.count(),
-                                    impl_->last_status));
+  impl_->manager.notify(
+      fmt::format("RELOADING=1\nMONOTONIC_USEC={}\nSTATUS={}", now.count(), impl_->last_status));
 }
 
 void ServiceNotifier::stopping(std::string_view status) {

@@ -428,8 +428,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
       auto decoded = wire::decode_ack_response(res->body);
       if (!decoded) co_return decoded.error();
       spdlog::debug("key service {}: generation {} acknowledged, edge sends on it: {}",
-                    c.edge.to_string(), decoded->generation,
-                    decoded->edge_outbound_installed);
+                    c.edge.to_string(), decoded->generation, decoded->edge_outbound_installed);
       metrics.add("agent_acks_answered_total");
       deliver(rotation::AckAnswered{c.id, decoded->generation, decoded->edge_outbound_installed});
       co_return core::Result<void>{};

@@ -18,6 +18,7 @@
 
 #include "pqbranch/app/agent_assembly.hpp"
 #include "pqbranch/app/edge_assembly.hpp"
+#include "pqbranch/app/errc.hpp"
 #include "pqbranch/app/program_commands.hpp"
 
 #include "fakes/fake_service_manager.hpp"
@@ -75,8 +76,7 @@ class AgentReloadTest : public ::testing::Test {
       return core::Result<std::shared_ptr<xfrm::Kernel>>(app::borrowed<xfrm::Kernel>(edge_kernel_));
     };
     auto edge = app::EdgeAssembly::create(
-        io_, two_site_edge_config(pki_->dir() / "edge", config::NatMode::off), deps,
-        std::move(eo));
+        io_, two_site_edge_config(pki_->dir() / "edge", config::NatMode::off), deps, std::move(eo));
     ASSERT_TRUE(edge.has_value()) << edge.error().message();
     edge_ = std::move(*edge);
     ASSERT_TRUE(edge_->start().has_value());
@@ -201,9 +201,8 @@ TEST_F(AgentReloadTest, AValidChangeMovesTheNextRotationAndTheLogLevelAndLeavesT
   EXPECT_TRUE(before.at("config").at("last_reload").is_null());
   EXPECT_EQ(agent_->metrics_server(), nullptr);
 
-  write({.log_level = "debug",
-         .interval = "80m",
-         .extra = "[metrics]\nlisten = \"127.0.0.1:0\"\n"});
+  write(
+      {.log_level = "debug", .interval = "80m", .extra = "[metrics]\nlisten = \"127.0.0.1:0\"\n"});
   const std::size_t sent = manager_.messages.size();
   auto reloaded = agent_->reload();
   ASSERT_TRUE(reloaded.has_value()) << reloaded.error().message();
@@ -274,7 +273,7 @@ TEST_F(AgentReloadTest, AnAddressChangeIsRefusedNamingTheKeyAndTheTunnelStays) {
   write({.interval = "80m", .local_address = "192.0.2.9"});
   auto reloaded = agent_->reload();
   ASSERT_FALSE(reloaded.has_value());
-  EXPECT_EQ(reloaded.error(), app::errc::reload_refused);
+  EXPECT_TRUE(reloaded.error() == app::errc::reload_refused);
   EXPECT_NE(reloaded.error().detail.find("tunnel.local_address need(s) a new tunnel"),
             std::string::npos)
       << reloaded.error().detail;

@@ -20,8 +20,8 @@ config::AgentConfig running() {
   c.tls.certificate = "/etc/pqbranch/site.crt";
   c.tls.private_key = "/etc/pqbranch/site.key";
   c.tls.ca = "/etc/pqbranch/edge-ca.crt";
-  c.edge.endpoints = {config::EdgeEndpoint{config::Endpoint{"edge.example.net", 8443},
-                                           "edge.example.net"}};
+  c.edge.endpoints = {
+      config::EdgeEndpoint{config::Endpoint{"edge.example.net", 8443}, "edge.example.net"}};
   c.tunnel.local_address = ip("198.51.100.10");
   c.tunnel.remote_address = ip("203.0.113.1");
   c.tunnel.local_prefixes = {core::IpPrefix::parse("10.1.0.0/16").value()};
@@ -107,8 +107,7 @@ TEST(ConfigReload, FilesSocketsPeersUpdatesAndLifetimesNeedARestart) {
   EXPECT_FALSE(plan.accepted());
   EXPECT_EQ(plan.restart, (Strings{"state_directory", "status_socket", "ikev2.peer", "tls",
                                    "lifetime", "update"}));
-  EXPECT_NE(plan.refusal().find("need(s) a restart (installed SAs are adopted)"),
-            std::string::npos)
+  EXPECT_NE(plan.refusal().find("need(s) a restart (installed SAs are adopted)"), std::string::npos)
       << plan.refusal();
 }
 
