@@ -14,6 +14,7 @@ namespace pqbranch::rotation {
 namespace {
 
 using namespace std::chrono_literals;
+using namespace testing;  // machine_test_util
 
 const TimePoint kT0{std::chrono::hours(1)};
 constexpr std::uint32_t kAgentSpi = 0x1000;
