@@ -156,8 +156,8 @@ jitter = "0s"
   std::set<std::pair<int, std::uint32_t>> spis() {
     std::set<std::pair<int, std::uint32_t>> out;
     for (const auto& sa : agent_kernel_.sas()) {
-      if (!sa.larval && sa.reqid == kBranch1Reqid)
-        out.emplace(static_cast<int>(sa.direction), sa.spi);
+      if (!sa.larval && sa.reqid == kBranch1Reqid && sa.direction)
+        out.emplace(static_cast<int>(*sa.direction), sa.spi);
     }
     return out;
   }
@@ -242,7 +242,7 @@ TEST_F(AgentReloadTest, AnInvalidConfigIsRefusedOnceWithCheckConfigsReasonAndThe
   LogCapture logs;
   const spdlog::level::level_enum level = spdlog::default_logger()->level();
   // Valid TOML, but interval + jitter reaches the SAs' soft lifetime (90 min).
-  write({.log_level = "debug", .interval = "2h"});
+  write({.log_level = "debug", .interval = "2h", .extra = ""});
   auto reloaded = agent_->reload();
   ASSERT_FALSE(reloaded.has_value());
   // Exactly what check-config says about the same file.
@@ -272,7 +272,7 @@ TEST_F(AgentReloadTest, AnInvalidConfigIsRefusedOnceWithCheckConfigsReasonAndThe
 TEST_F(AgentReloadTest, AnAddressChangeIsRefusedNamingTheKeyAndTheTunnelStays) {
   write({});
   start_agent();
-  write({.interval = "80m", .local_address = "192.0.2.9"});
+  write({.interval = "80m", .local_address = "192.0.2.9", .extra = ""});
   auto reloaded = agent_->reload();
   ASSERT_FALSE(reloaded.has_value());
   EXPECT_TRUE(reloaded.error() == app::errc::reload_refused);
@@ -289,7 +289,7 @@ TEST_F(AgentReloadTest, AnAddressChangeIsRefusedNamingTheKeyAndTheTunnelStays) {
   expect_sas_untouched();
 
   // Put back, the same file reloads again.
-  write({.interval = "80m"});
+  write({.interval = "80m", .extra = ""});
   ASSERT_TRUE(agent_->reload().has_value());
   EXPECT_EQ(status().at("config").at("generation").to_number<int>(), 2);
   expect_sas_untouched();
