@@ -104,16 +104,20 @@ int run(const config::AgentConfig& cfg, const Args& args) {
   boost::asio::io_context io;
   app::AgentAssemblyOptions options;
   options.fault = std::move(*fault);
+  options.config_file = args.config;
   auto agent = app::AgentAssembly::create(io, cfg, {}, std::move(options));
   auto started = agent ? (*agent)->start() : core::Result<void>(agent.error());
   if (!started) {
     spdlog::critical("{}", started.error().message());
     return 1;
   }
-  app::run_until_signal(io, [&] {
-    (*agent)->stop();
-    io.stop();
-  });
+  app::run_until_signal(
+      io,
+      [&] {
+        (*agent)->stop();
+        io.stop();
+      },
+      [&] { (*agent)->reload(); });
   return 0;
 }
 
@@ -164,12 +168,13 @@ int with_config(const Args& args) {
     std::fputs(out.text.c_str(), out.ok ? stdout : stderr);
     return out.ok ? 0 : 1;
   }
-  auto checked = app::check_agent_config(*cfg);
+  // The file once more, through what a reload runs: both report the same errors.
+  auto checked = app::check_agent_config_file(args.config);
   if (!checked) {
-    std::fprintf(stderr, "%s: %s\n", args.config.c_str(), checked.error().message().c_str());
+    std::fprintf(stderr, "%s\n", checked.error().detail.c_str());
     return 1;
   }
-  std::printf("%s: %s\n", args.config.c_str(), checked->c_str());
+  std::printf("%s: %s\n", args.config.c_str(), checked->summary.c_str());
   return 0;
 }
 

@@ -1,9 +1,13 @@
 #include "pqbranch/app/agent_assembly.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "pqbranch/app/agent_status.hpp"
+#include "pqbranch/app/config_reload.hpp"
+#include "pqbranch/app/errc.hpp"
+#include "pqbranch/app/program_commands.hpp"
 #include "pqbranch/app/service_status.hpp"
 #include "pqbranch/health/source_address.hpp"
 
@@ -14,7 +18,9 @@ AgentAssembly::AgentAssembly(boost::asio::io_context& io, const config::AgentCon
       config_(config),
       deps_(std::move(deps)),
       options_(std::move(options)),
-      metrics_(deps_.metrics != nullptr ? deps_.metrics : &own_metrics_) {}
+      metrics_(deps_.metrics != nullptr ? deps_.metrics : &own_metrics_) {
+  config_status_.file = options_.config_file.string();
+}
 
 AgentAssembly::~AgentAssembly() = default;
 
@@ -135,6 +141,77 @@ core::ServiceManager& AgentAssembly::service_manager() {
   return *own_service_manager_;
 }
 
+core::Result<void> AgentAssembly::reload() {
+  if (notifier_) notifier_->reloading();
+  config_status_.last_reload = std::chrono::system_clock::now();
+  auto checked = check_agent_config_file(options_.config_file);
+  core::Result<void> r = checked ? apply(checked->config) : core::Result<void>(checked.error());
+  config_status_.last_reload_ok = r.has_value();
+  if (r) {
+    config_status_.last_reload_error.clear();
+  } else {
+    config_status_.last_reload_error = r.error().detail;
+    spdlog::error("config reload refused, the running config stays: {}", r.error().detail);
+  }
+  if (notifier_) notifier_->ready();
+  return r;
+}
+
+core::Result<void> AgentAssembly::apply(const config::AgentConfig& next) {
+  const ReloadPlan plan = plan_reload(config_, next);
+  if (!plan.accepted()) return core::make_error(errc::reload_refused, plan.refusal());
+  if (plan.hot.empty()) {
+    spdlog::info("config reloaded: nothing changed (generation {})", config_status_.generation);
+    return {};
+  }
+  const AgentSettings fresh = agent_settings(next);
+  // The one step that can fail goes first, so a refusal leaves everything as it was.
+  const bool endpoints = plan.changes("edge.endpoints") || plan.changes("edge.name");
+  if (client_ && endpoints) {
+    if (auto r = client_->set_endpoints(fresh.client.endpoints); !r) return r.error();
+    settings_.client.endpoints = fresh.client.endpoints;
+  }
+  if (plan.changes("log_level")) spdlog::default_logger()->set_level(next.log_level);
+  rotation::AgentRotationConfig& r = settings_.rotation;
+  if (plan.changes("rotation.interval") || plan.changes("rotation.jitter")) {
+    r.interval = fresh.rotation.interval;
+    r.jitter = fresh.rotation.jitter;
+  }
+  if (plan.changes("edge.connect_timeout")) {
+    r.exchange_timeout = fresh.rotation.exchange_timeout;
+    if (client_) client_->set_timeouts(fresh.client.connect_timeout, fresh.client.io_timeout);
+  }
+  if (plan.changes("edge.backoff_initial") || plan.changes("edge.backoff_max")) {
+    r.retry_initial = fresh.rotation.retry_initial;
+    r.retry_max = fresh.rotation.retry_max;
+  }
+  r.endpoints = settings_.client.endpoints.size();
+  if (executor_) {
+    executor_->change_timing(rotation::TimingChanged{r.interval, r.jitter, r.exchange_timeout,
+                                                     r.retry_initial, r.retry_max, r.endpoints});
+  }
+  if (plan.changes("health")) {
+    stop_health();
+    settings_.health = fresh.health;
+    if (executor_ && settings_.health) start_health();
+  }
+  if (plan.changes("metrics.listen")) {
+    metrics_server_.reset();
+    metrics_server_ = open_metrics_endpoint(io_, next.metrics, *metrics_);
+  }
+  config_ = next;
+  ++config_status_.generation;
+  spdlog::info("config reloaded (generation {}): {} changed; installed SAs untouched",
+               config_status_.generation, fmt::join(plan.hot, ", "));
+  return {};
+}
+
+void AgentAssembly::stop_health() {
+  if (health_) health_->stop();
+  health_.reset();
+  health_error_.clear();
+}
+
 void AgentAssembly::stop() {
   if (notifier_) notifier_->stopping("stopping; SAs and policies stay in place");
   if (updates_) updates_->stop();
@@ -169,6 +246,7 @@ std::string AgentAssembly::status_json() {
     }
     report.health = std::move(h);
   }
+  report.config = config_status_;
   return to_json(report);
 }
 

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "pqbranch/rotation/errc.hpp"
+#include "pqbranch/update/utc_time.hpp"
 
 #include "health_status_json.hpp"
 #include "json_fields.hpp"
@@ -18,6 +19,7 @@ using detail::field;
 using detail::flag;
 using detail::num;
 using detail::obj;
+using detail::opt_str;
 using detail::str;
 
 namespace {
@@ -46,6 +48,42 @@ std::string spi(std::int64_t v) {
   return v == 0 ? std::string("-") : fmt::format("0x{:08x}", v);
 }
 
+using SystemTime = std::chrono::system_clock::time_point;
+
+json::value utc(const std::optional<SystemTime>& t) {
+  if (!t) return nullptr;
+  return json::value(update::format_utc_time(std::chrono::floor<std::chrono::seconds>(*t)));
+}
+
+// Whole seconds from `from` to `to` (never negative); null without `to`.
+json::value seconds_between(SystemTime from, const std::optional<SystemTime>& to) {
+  if (!to) return nullptr;
+  return std::max<std::int64_t>(0, std::chrono::floor<std::chrono::seconds>(*to - from).count());
+}
+
+json::value seconds_since(SystemTime now, const std::optional<SystemTime>& t) {
+  if (!t) return nullptr;
+  return std::max<std::int64_t>(0, std::chrono::floor<std::chrono::seconds>(now - *t).count());
+}
+
+json::object config_json(const ConfigStatus& c, SystemTime now) {
+  json::object o;
+  o["file"] = c.file;
+  o["generation"] = c.generation;
+  o["last_reload_utc"] = utc(c.last_reload);
+  o["last_reload_age_s"] = seconds_since(now, c.last_reload);
+  o["last_reload"] =
+      c.last_reload ? json::value(c.last_reload_ok ? "ok" : "refused") : json::value(nullptr);
+  o["last_reload_error"] = c.last_reload_error;
+  return o;
+}
+
+// "2026-12-04T18:00:00Z (12 s ago)"; `when` as the JSON has it.
+std::string time_and_age(const json::object& o, std::string_view when, std::string_view age,
+                         std::string_view suffix) {
+  return fmt::format("{} ({} s {})", str(o, when), num(o, age), suffix);
+}
+
 }  // namespace
 
 AgentStatusReport collect_status(const keysvc::AgentExecutor& executor,
@@ -57,13 +95,23 @@ AgentStatusReport collect_status(const keysvc::AgentExecutor& executor,
   r.local_address = context.local_address;
   r.remote_address = context.remote_address;
   r.rotation = executor.status();
+  r.now = std::chrono::system_clock::now();
+  const auto steady_now = std::chrono::steady_clock::now();
+  // The machine's times are steady; the operator reads wall-clock UTC.
+  auto to_utc = [&](rotation::TimePoint t) {
+    return r.now + std::chrono::duration_cast<std::chrono::system_clock::duration>(t - steady_now);
+  };
   if (r.rotation.next_rotation) {
-    const auto left = *r.rotation.next_rotation - std::chrono::steady_clock::now();
+    const auto left = *r.rotation.next_rotation - steady_now;
     r.next_rotation_in = std::max(std::chrono::milliseconds(0),
                                   std::chrono::duration_cast<std::chrono::milliseconds>(left));
+    r.next_rotation = to_utc(std::max(*r.rotation.next_rotation, steady_now));
   }
+  if (r.rotation.last_rotation) r.last_rotation = to_utc(*r.rotation.last_rotation);
   if (client != nullptr) {
     r.endpoint = client->endpoint_name(r.rotation.endpoint);
+    const auto endpoints = client->endpoints();
+    if (r.rotation.endpoint < endpoints.size()) r.edge_name = endpoints[r.rotation.endpoint].name;
     r.tls = client->last_handshake();
   }
   const rotation::SaLedger& ledger = executor.rotation().ledger();
@@ -107,6 +155,11 @@ std::string to_json(const AgentStatusReport& r) {
   rot["consecutive_failures"] = s.consecutive_failures;
   rot["edge_reachable"] = s.edge_reachable;
   rot["endpoint"] = r.endpoint;
+  rot["edge_name"] = r.edge_name;
+  rot["last_rotation_utc"] = utc(r.last_rotation);
+  rot["last_rotation_age_s"] = seconds_since(r.now, r.last_rotation);
+  rot["next_rotation_utc"] = utc(r.next_rotation);
+  rot["next_rotation_s"] = seconds_between(r.now, r.next_rotation);
   root["rotation"] = std::move(rot);
   if (r.tls) {
     const auto age = std::chrono::duration_cast<std::chrono::seconds>(
@@ -140,6 +193,7 @@ std::string to_json(const AgentStatusReport& r) {
   root["metrics"] = metrics_object(r.metrics);
   if (r.update) root["update"] = detail::update_status_json(*r.update, r.tz_database);
   if (r.health) root["health"] = detail::health_status_json(*r.health);
+  if (r.config) root["config"] = config_json(*r.config, r.now);
   return json::serialize(root);
 }
 
@@ -170,10 +224,16 @@ core::Result<std::string> render_status_text(std::string_view text) {
   line("edge", fmt::format("{}, endpoint {}, proven on generation {}",
                            flag(*rot, "edge_reachable") ? "reachable" : "UNREACHABLE, retrying",
                            str(*rot, "endpoint"), num(*rot, "peer_generation")));
+  if (const std::string name = str(*rot, "edge_name"); !name.empty()) line("edge name", name);
+  line("last rotation", opt_str(*rot, "last_rotation_utc")
+                            ? time_and_age(*rot, "last_rotation_utc", "last_rotation_age_s", "ago")
+                            : std::string("none since start"));
   if (const json::value* next = field(*rot, "next_rotation_ms");
       next != nullptr && !next->is_null()) {
+    const auto when = opt_str(*rot, "next_rotation_utc");
     line("next rotation",
-         fmt::format("in {:.1f} s", as_double(num(*rot, "next_rotation_ms")) / 1000.0));
+         fmt::format("in {:.1f} s{}", as_double(num(*rot, "next_rotation_ms")) / 1000.0,
+                     when ? fmt::format(" ({})", *when) : std::string()));
   }
   const json::value* latency = field(root, "last_rotation_latency_us");
   const std::string took =
@@ -214,6 +274,19 @@ core::Result<std::string> render_status_text(std::string_view text) {
   }
   if (const json::object* update = obj(root, "update"); update != nullptr) {
     detail::render_update_status(*update, line);
+  }
+  if (const json::object* config = obj(root, "config"); config != nullptr) {
+    std::string said =
+        fmt::format("{}, generation {}", str(*config, "file"), num(*config, "generation"));
+    if (opt_str(*config, "last_reload_utc")) {
+      const std::string result = str(*config, "last_reload") == "ok"
+                                     ? std::string("ok")
+                                     : "REFUSED: " + str(*config, "last_reload_error");
+      said +=
+          fmt::format(", last reload {}: {}",
+                      time_and_age(*config, "last_reload_utc", "last_reload_age_s", "ago"), result);
+    }
+    line("config", said);
   }
   return out;
 }

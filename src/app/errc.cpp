@@ -12,6 +12,8 @@ const char* describe(errc e) noexcept {
       return "request line too long";
     case errc::not_configured:
       return "updates are not configured";
+    case errc::reload_refused:
+      return "config reload refused";
   }
   return "unknown app error";
 }

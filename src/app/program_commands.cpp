@@ -36,6 +36,17 @@ core::Result<std::string> check_agent_config(const config::AgentConfig& config) 
                             : std::string());
 }
 
+core::Result<CheckedAgentConfig> check_agent_config_file(const std::filesystem::path& path) {
+  auto config = config::load_agent_config(path);
+  if (!config) return config.error();
+  auto summary = check_agent_config(*config);
+  if (!summary) {
+    return core::Error{summary.error().code,
+                       fmt::format("{}: {}", path.string(), summary.error().message())};
+  }
+  return CheckedAgentConfig{std::move(*config), std::move(*summary)};
+}
+
 core::Result<std::string> check_edge_config(const config::EdgeConfig& config) {
   return fmt::format("OK ({} site(s))", config.sites.size());
 }

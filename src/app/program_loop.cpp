@@ -59,10 +59,25 @@ core::Result<void> prepare_state_directory(const std::filesystem::path& dir, uid
   return {};
 }
 
-void run_until_signal(boost::asio::io_context& io, const std::function<void()>& stop) {
+void run_until_signal(boost::asio::io_context& io, const std::function<void()>& stop,
+                      const std::function<void()>& reload) {
+  boost::asio::signal_set hangups(io);
+  std::function<void()> wait_hangup = [&] {
+    hangups.async_wait([&](const boost::system::error_code& ec, int /*signal*/) {
+      if (ec) return;
+      spdlog::info("SIGHUP: reloading the configuration");
+      reload();
+      wait_hangup();
+    });
+  };
+  if (reload) {
+    hangups.add(SIGHUP);
+    wait_hangup();
+  }
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
+    hangups.cancel();
     spdlog::info("signal {}: stopping; SAs and policies stay in place", signal);
     stop();
   });

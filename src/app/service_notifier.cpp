@@ -4,6 +4,7 @@
 #include <utility>
 
 #include <boost/asio/steady_timer.hpp>
+#include <fmt/format.h>
 
 namespace pqbranch::app {
 
@@ -70,6 +71,16 @@ void ServiceNotifier::ready() {
   if (!impl_->stopped) return;
   impl_->stopped = false;
   Impl::arm(impl_);
+}
+
+void ServiceNotifier::reloading() {
+  if (!impl_->manager.active() || impl_->stopped) return;
+  // CLOCK_MONOTONIC, as sd_notify(3) asks (steady_clock is CLOCK_MONOTONIC on Linux).
+  const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now().time_since_epoch());
+  impl_->last_status = "reloading the configuration";
+  impl_->manager.notify(
+      fmt::format("RELOADING=1\nMONOTONIC_USEC={}\nSTATUS={}", now.count(), impl_->last_status));
 }
 
 void ServiceNotifier::stopping(std::string_view status) {

@@ -90,6 +90,9 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
     }
     rotation::ConnectionId id = 0;
     std::size_t endpoint = 0;
+    // A copy: a reload may replace the list while this connection runs.
+    config::EdgeEndpoint edge;
+    std::uint64_t epoch = 0;  // of the endpoint list it was made from
     Stream stream;
     asio::steady_timer signal;  // cancelled to wake the connection's coroutine
     std::deque<Op> ops;
@@ -122,6 +125,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
     std::string signature;
   };
   std::map<std::size_t, Resumable> sessions;
+  std::uint64_t epoch = 0;  // set_endpoints() counts up; sessions belong to one list
   udp::socket nat_socket;
   asio::steady_timer keepalive;
   bool down = false;
@@ -167,7 +171,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
 
   asio::awaitable<void> run(ConnPtr c) {
     if (auto r = co_await establish(*c); !r) {
-      const std::string endpoint = endpoint_name(c->endpoint);
+      const std::string endpoint = c->edge.to_string();
       spdlog::warn("key service {}: {}", endpoint, r.error().detail);
       metrics.add("agent_connect_failures_total");
       forget(c);
@@ -197,7 +201,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
           co_return;
       }
       if (!r) {
-        spdlog::warn("key service {}: {}", endpoint_name(c->endpoint), r.error().detail);
+        spdlog::warn("key service {}: {}", c->edge.to_string(), r.error().detail);
         beast::get_lowest_layer(c->stream).close();
         forget(c);
         deliver(rotation::ConnectionLost{c->id, r.error()});
@@ -210,7 +214,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
   asio::awaitable<core::Result<void>> establish(
       Conn& c,
       std::chrono::steady_clock::time_point limit = std::chrono::steady_clock::time_point::max()) {
-    const config::Endpoint& ep = options.endpoints.at(c.endpoint).address;
+    const config::Endpoint& ep = c.edge.address;
     const std::string name = ep.to_string();
     auto& lowest = beast::get_lowest_layer(c.stream);
     const auto deadline =
@@ -242,9 +246,9 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
     boost::system::error_code nodelay;
     lowest.socket().set_option(tcp::no_delay(true), nodelay);
     SSL* ssl = c.stream.native_handle();
-    const std::string& edge_name = options.endpoints.at(c.endpoint).name;
+    const std::string& edge_name = c.edge.name;
     if (auto s = crypto::set_peer_name(ssl, edge_name); !s) co_return s.error();
-    if (options.resume_sessions) {
+    if (options.resume_sessions && c.epoch == epoch) {
       if (auto it = sessions.find(c.endpoint); it != sessions.end()) {
         if (auto o = crypto::TlsConnection(ssl).offer_session(it->second.session); !o) {
           co_return o.error();
@@ -283,7 +287,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
 
   asio::awaitable<core::Result<Response>> exchange(Conn& c, http::verb verb,
                                                    std::string_view target, std::string body) {
-    const config::Endpoint& ep = options.endpoints.at(c.endpoint).address;
+    const config::Endpoint& ep = c.edge.address;
     const std::string what = fmt::format("{} {}", std::string_view(http::to_string(verb)), target);
     http::request<http::string_body> req{verb, target, 11};
     req.set(http::field::host, ep.to_string());
@@ -317,7 +321,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
 
   // TLS 1.3 tickets arrive after the handshake; by the first answer they have been read.
   void remember_session(const Conn& c) {
-    if (!options.resume_sessions) return;
+    if (!options.resume_sessions || c.epoch != epoch) return;
     auto s = crypto::TlsConnection(const_cast<Stream&>(c.stream).native_handle())  // NOLINT
                  .resumable_session();
     if (!s) return;
@@ -333,7 +337,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
         // The edge has NAT traversal off: it ignores "nat" and never encapsulates, so the
         // exchange goes on without a hello.
         spdlog::info("key service {}: edge has NAT traversal off; no NAT hello",
-                     endpoint_name(c.endpoint));
+                     c.edge.to_string());
         c.edge_nat_off = true;
         co_return core::Result<void>{};
       }
@@ -408,7 +412,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
       if (refusal->code == rotation::RefusalCode::nat_hello_missing && with_nat &&
           !c.edge_nat_off && attempt < kNatHelloTries) {
         spdlog::info("key service {}: edge saw no NAT hello yet, sending it again",
-                     endpoint_name(c.endpoint));
+                     c.edge.to_string());
         continue;
       }
       refusal->retry_after = res->retry_after;
@@ -424,15 +428,14 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
       auto decoded = wire::decode_ack_response(res->body);
       if (!decoded) co_return decoded.error();
       spdlog::debug("key service {}: generation {} acknowledged, edge sends on it: {}",
-                    endpoint_name(c.endpoint), decoded->generation,
-                    decoded->edge_outbound_installed);
+                    c.edge.to_string(), decoded->generation, decoded->edge_outbound_installed);
       metrics.add("agent_acks_answered_total");
       deliver(rotation::AckAnswered{c.id, decoded->generation, decoded->edge_outbound_installed});
       co_return core::Result<void>{};
     }
     auto refusal = decode_refusal(res->body);
     spdlog::warn("key service {}: acknowledgement of generation {} answered HTTP {}: {}",
-                 endpoint_name(c.endpoint), ack.generation, res->status,
+                 c.edge.to_string(), ack.generation, res->status,
                  refusal ? refusal->detail : refusal.error().message());
     if (!refusal) co_return refusal.error();
     refusal->retry_after = res->retry_after;
@@ -465,6 +468,8 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
     if (down) co_return core::make_error(errc::release_unavailable, "the client is shut down");
     auto c = std::make_shared<Conn>(io, ctx);
     c->endpoint = endpoint < options.endpoints.size() ? endpoint : 0;
+    c->edge = options.endpoints[c->endpoint];
+    c->epoch = epoch;
     const std::uint64_t id = next_transfer++;
     transfers[id] = c;
     core::Result<void> r = co_await establish(*c, x.deadline);
@@ -473,7 +478,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
       r = core::make_error(late ? errc::release_timeout : errc::release_unavailable,
                            fmt::format("{} {}: {}", x.method, x.target, r.error().detail));
     } else {
-      x.host = options.endpoints.at(c->endpoint).to_string();
+      x.host = c->edge.to_string();
       r = co_await detail::run_release_exchange(c->stream, c->buffer, x, body_sink, retry_after);
       if (r) co_await shut(*c);
     }
@@ -593,6 +598,24 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
 
 AgentClient::AgentClient(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
+namespace {
+
+core::Result<void> check_endpoints(const std::vector<config::EdgeEndpoint>& endpoints) {
+  if (endpoints.empty()) {
+    return core::make_error(rotation::errc::unreachable, "no key service endpoint configured");
+  }
+  for (const auto& e : endpoints) {
+    if (e.name.empty()) {
+      return core::make_error(config::errc::missing_key,
+                              "key service endpoint " + e.to_string() +
+                                  " has no edge name to check the edge's certificate against");
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 AgentClient::~AgentClient() {
   shutdown();
 }
@@ -600,16 +623,7 @@ AgentClient::~AgentClient() {
 core::Result<std::unique_ptr<AgentClient>> AgentClient::create(asio::io_context& io,
                                                                AgentClientOptions options,
                                                                core::Metrics& metrics) {
-  if (options.endpoints.empty()) {
-    return core::make_error(rotation::errc::unreachable, "no key service endpoint configured");
-  }
-  for (const auto& e : options.endpoints) {
-    if (e.name.empty()) {
-      return core::make_error(config::errc::missing_key,
-                              "key service endpoint " + e.to_string() +
-                                  " has no edge name to check the edge's certificate against");
-    }
-  }
+  if (auto r = check_endpoints(options.endpoints); !r) return r.error();
   auto native = crypto::make_client_context(options.tls);
   if (!native) return native.error();
   asio::ssl::context ctx(native->release());  // owns the SSL_CTX from here
@@ -629,6 +643,14 @@ core::Result<std::unique_ptr<AgentClient>> AgentClient::create(asio::io_context&
   return std::unique_ptr<AgentClient>(new AgentClient(std::move(impl)));
 }
 
+core::Result<void> AgentClient::set_endpoints(std::vector<config::EdgeEndpoint> endpoints) {
+  if (auto r = check_endpoints(endpoints); !r) return r;
+  impl_->options.endpoints = std::move(endpoints);
+  ++impl_->epoch;
+  impl_->sessions.clear();
+  return {};
+}
+
 void AgentClient::set_sink(Sink sink) {
   impl_->sink = std::move(sink);
 }
@@ -639,6 +661,8 @@ void AgentClient::connect(rotation::ConnectionId conn, std::size_t endpoint) {
   auto c = std::make_shared<Impl::Conn>(d.io, d.ctx);
   c->id = conn;
   c->endpoint = endpoint < d.options.endpoints.size() ? endpoint : 0;
+  c->edge = d.options.endpoints[c->endpoint];
+  c->epoch = d.epoch;
   d.conns[conn] = c;
   d.spawn(d.run(c), "connection " + std::to_string(conn));
 }
@@ -742,6 +766,15 @@ std::optional<std::uint16_t> AgentClient::nat_port() const {
 
 std::string AgentClient::endpoint_name(std::size_t endpoint) const {
   return impl_->endpoint_name(endpoint);
+}
+
+void AgentClient::set_timeouts(std::chrono::milliseconds connect, std::chrono::milliseconds io) {
+  impl_->options.connect_timeout = connect;
+  impl_->options.io_timeout = io;
+}
+
+std::vector<config::EdgeEndpoint> AgentClient::endpoints() const {
+  return impl_->options.endpoints;
 }
 
 }  // namespace pqbranch::keysvc

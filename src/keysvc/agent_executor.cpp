@@ -254,6 +254,10 @@ void AgentExecutor::rotate_now(std::string why, bool next_endpoint) {
   if (impl_->running) impl_->feed(rotation::RotateNow{std::move(why), next_endpoint});
 }
 
+void AgentExecutor::change_timing(const rotation::TimingChanged& timing) {
+  if (impl_->running) impl_->feed(timing);
+}
+
 std::uint64_t AgentExecutor::rotations() const noexcept {
   return impl_->rotations;
 }

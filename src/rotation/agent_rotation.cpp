@@ -104,6 +104,29 @@ void AgentRotation::on(const RotateNow& e, TimePoint now, Out& out) {
   if (phase_ == Phase::backoff) retry_at_ = now;
 }
 
+void AgentRotation::on(const TimingChanged& e, TimePoint now, Out& out) {
+  const bool replan = e.interval != config_.interval || e.jitter != config_.jitter;
+  config_.interval = e.interval;
+  config_.jitter = e.jitter;
+  config_.exchange_timeout = e.exchange_timeout;
+  config_.retry_initial = e.retry_initial;
+  config_.retry_max = e.retry_max;
+  const std::size_t endpoints = std::max<std::size_t>(e.endpoints, 1);
+  if (endpoints != config_.endpoints) {
+    // A new list: rounds start at its first endpoint; indices past its end wrap around.
+    config_.endpoints = endpoints;
+    round_start_ = 0;
+    last_endpoint_ %= endpoints;
+    if (ack_) ack_->endpoint %= endpoints;
+  }
+  if (!replan || phase_ != Phase::idle) return;
+  const TimePoint from = last_rotation_.value_or(now);
+  next_rotation_ = std::max(now, from + config_.interval + random_up_to(config_.jitter));
+  note(out, NoteLevel::info,
+       fmt::format("rotation timing changed: next rotation in {} ms",
+                   std::chrono::duration_cast<milliseconds>(next_rotation_ - now).count()));
+}
+
 void AgentRotation::on(SpiAllocated& e, TimePoint now, Out& out) {
   if (!step_ || e.step != *step_) return;
   step_.reset();
@@ -584,6 +607,7 @@ void AgentRotation::finish_rotation(TimePoint now, Out& out) {
   failures_ = 0;
   last_error_.clear();
   phase_ = Phase::idle;
+  last_rotation_ = now;
   next_rotation_ = now + config_.interval + random_up_to(config_.jitter);
   ex_ = Exchange{};
 }
@@ -749,6 +773,7 @@ RotationStatus AgentRotation::status() const {
   s.last_error = last_error_;
   if (phase_ == Phase::idle) s.next_rotation = next_rotation_;
   if (phase_ == Phase::backoff) s.next_rotation = retry_at_;
+  s.last_rotation = last_rotation_;
   s.consecutive_failures = failures_;
   s.endpoint = last_endpoint_;
   s.edge_reachable = failures_ == 0;

@@ -195,6 +195,63 @@ TEST_F(AgentProcess, HandshakesWithTheEdgeServesStatusAndLeavesPoliciesOnSigterm
   EXPECT_EQ(branch_->sh("ip xfrm policy").output.find("reqid"), std::string::npos);
 }
 
+TEST_F(AgentProcess, SighupReloadsTheFileAndRefusesATunnelChangeWithoutStopping) {
+  const auto dir = pki_->dir();
+  const auto edge_bin = binary_dir() / "edge-stub" / "pqbranch-edge-stub";
+  edge_pid_ = edge_->run_inside(
+      [&] { return spawn({edge_bin.string(), "--config", edge_config_.string()}, dir / "e.log"); });
+  ASSERT_GT(edge_pid_, 0);
+  agent_pid_ = branch_->run_inside([&] {
+    return spawn({agent_binary().string(), "run", "--config", agent_config_.string()},
+                 dir / "a.log");
+  });
+  ASSERT_GT(agent_pid_, 0);
+  boost::json::object config;
+  auto reload_seen = [&](std::int64_t generation, std::string_view result) {
+    return eventually([&] {
+      auto r = agent_cli("status --json --socket " + socket_.string());
+      if (r.status != 0) return false;
+      config = boost::json::parse(r.output).as_object().at("config").as_object();
+      return config.at("generation").to_number<std::int64_t>() == generation &&
+             config.at("last_reload").is_string() && config.at("last_reload").as_string() == result;
+    });
+  };
+  ASSERT_TRUE(eventually([&] {
+    return agent_cli("status --socket " + socket_.string()).status == 0;
+  })) << read_file(dir / "a.log");
+  const std::string original = read_file(agent_config_);
+  auto rewrite = [&](const std::string& from, const std::string& to) {
+    std::string text = original;
+    const auto at = text.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    text.replace(at, from.size(), to);
+    std::ofstream(agent_config_) << text;
+  };
+
+  // A hot change: applied, the process runs on.
+  rewrite("interval = \"30s\"", "interval = \"40s\"");
+  ASSERT_EQ(::kill(agent_pid_, SIGHUP), 0);
+  ASSERT_TRUE(reload_seen(2, "ok")) << boost::json::serialize(config) << read_file(dir / "a.log");
+  EXPECT_NE(read_file(dir / "a.log").find("config reloaded (generation 2): rotation.interval"),
+            std::string::npos);
+
+  // The tunnel's address: refused, named, the agent and its policies stay.
+  rewrite("local_address = \"192.0.2.10\"", "local_address = \"192.0.2.11\"");
+  ASSERT_EQ(::kill(agent_pid_, SIGHUP), 0);
+  ASSERT_TRUE(reload_seen(2, "refused")) << boost::json::serialize(config);
+  EXPECT_NE(std::string(config.at("last_reload_error").as_string())
+                .find("tunnel.local_address need(s) a new tunnel"),
+            std::string::npos)
+      << boost::json::serialize(config);
+  EXPECT_EQ(count(read_file(dir / "a.log"), "config reload refused"), 1U);
+  EXPECT_EQ(::waitpid(agent_pid_, nullptr, WNOHANG), 0);  // still running
+  const auto policies = branch_->sh("ip xfrm policy");
+  EXPECT_EQ(count(policies.output, fmt::format("reqid {}", 0x70710001)), 3U) << policies.output;
+  // check-config says the same about the file.
+  const auto checked = agent_cli("check-config --config " + agent_config_.string());
+  EXPECT_EQ(checked.status, 0) << checked.output;  // a valid file, only not reloadable
+}
+
 TEST_F(AgentProcess, RefusesABadConfigAndAMalformedFaultHook) {
   const auto bad = pki_->dir() / "bad.toml";
   std::ofstream(bad) << "state_directory = 5\n";

@@ -4,7 +4,8 @@
 // the rotation executor, the update executor (with [update] enabled), the health monitor (with
 // [health]) and the status socket; and
 // every [[ikev2.peer]] (ikev2_peers). An agent with IKEv2 peers and no [edge] has only the peers.
-// The kernel, route table, transport and clock come from AssemblyDeps.
+// The kernel, route table, transport and clock come from AssemblyDeps. A reload re-reads the
+// config file and applies what config_reload allows in place.
 
 #include <filesystem>
 #include <functional>
@@ -14,6 +15,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "pqbranch/app/agent_settings.hpp"
+#include "pqbranch/app/agent_status.hpp"
 #include "pqbranch/app/assembly_deps.hpp"
 #include "pqbranch/app/ikev2_peers.hpp"
 #include "pqbranch/app/metrics_server.hpp"
@@ -42,6 +44,8 @@ struct AgentAssemblyOptions {
   std::function<void(UpdateExecutorOptions&)> update;
   // Last word on the health monitor (tests: clock, observer).
   std::function<void(health::HealthMonitorOptions&)> health;
+  // The file reload() reads (the one the program started from); shown in the status.
+  std::filesystem::path config_file;
 };
 
 class AgentAssembly {
@@ -61,6 +65,11 @@ class AgentAssembly {
   core::Result<void> start();
   // As on SIGTERM: STOPPING=1; the executor and sessions stop, SAs and policies stay.
   void stop();
+  // As on SIGHUP: RELOADING=1, then options.config_file through check_agent_config_file
+  // and plan_reload; an accepted change is applied (log level, rotation timing, endpoints
+  // and edge names, health probes, metrics endpoint) without touching installed SAs, a
+  // refused one is logged once and the running config stays; READY=1. Returns the refusal.
+  core::Result<void> reload();
 
   // Null when the config has no key-service tunnel.
   [[nodiscard]] keysvc::AgentExecutor* executor() { return executor_.get(); }
@@ -73,6 +82,7 @@ class AgentAssembly {
   [[nodiscard]] MetricsServer* metrics_server() { return metrics_server_.get(); }
   [[nodiscard]] xfrm::Kernel* kernel() { return tunnel_.kernel.get(); }
   [[nodiscard]] const AgentSettings& settings() const { return settings_; }
+  [[nodiscard]] const ConfigStatus& config_status() const { return config_status_; }
   [[nodiscard]] const std::vector<Ikev2Peer>& ikev2_peers() const { return peers_; }
   [[nodiscard]] core::Metrics& metrics() { return *metrics_; }
   [[nodiscard]] std::string status_json();
@@ -82,6 +92,9 @@ class AgentAssembly {
                 AgentAssemblyOptions options);
   core::Result<void> build();
   core::ServiceManager& service_manager();
+  // The reload's change, checked by plan_reload; errors name what cannot change in place.
+  core::Result<void> apply(const config::AgentConfig& next);
+  void stop_health();
   // Starts the health monitor; a prober that cannot start is logged and shown in the status
   // (rotation matters more than its monitoring).
   void start_health();
@@ -91,6 +104,7 @@ class AgentAssembly {
   AssemblyDeps deps_;
   AgentAssemblyOptions options_;
   AgentSettings settings_;
+  ConfigStatus config_status_;
   core::Metrics own_metrics_;
   core::Metrics* metrics_;
   TunnelStack tunnel_;

@@ -42,6 +42,15 @@ struct HealthStatusReport {
   std::string error;  // the prober could not start (state "unavailable")
 };
 
+// The config in force and the last reload (AgentAssembly::reload).
+struct ConfigStatus {
+  std::string file;
+  std::uint64_t generation = 1;  // configs in force so far: 1 at start, +1 per applied reload
+  std::optional<std::chrono::system_clock::time_point> last_reload;  // none yet: unset
+  bool last_reload_ok = true;
+  std::string last_reload_error;  // why the last reload was refused (the running config stays)
+};
+
 struct AgentStatusReport {
   std::string agent_version;
   std::string mode;  // "route" or "policy"
@@ -49,7 +58,10 @@ struct AgentStatusReport {
   std::string remote_address;
   rotation::RotationStatus rotation;
   std::optional<std::chrono::milliseconds> next_rotation_in;
-  std::string endpoint;  // of the current or last attempt
+  std::string endpoint;   // of the current or last attempt
+  std::string edge_name;  // the name its certificate must carry
+  std::optional<std::chrono::system_clock::time_point> last_rotation;  // UTC of the steady times
+  std::optional<std::chrono::system_clock::time_point> next_rotation;
   std::optional<keysvc::HandshakeRecord> tls;
   std::vector<SaStatus> sas;
   std::uint64_t rotations = 0;
@@ -58,6 +70,8 @@ struct AgentStatusReport {
   std::optional<update::UpdateStatus> update;  // absent: updates are not configured
   std::string tz_database;                     // the time zone data windows are read with
   std::optional<HealthStatusReport> health;    // absent: health probes are off
+  std::optional<ConfigStatus> config;          // absent: not assembled from a config file
+  std::chrono::system_clock::time_point now;   // when collected (ages are from here)
 };
 
 struct StatusContext {

@@ -11,6 +11,7 @@ enum class errc {
   bad_version,          // `update pin` with something that is not a release version
   request_too_long,     // no '\n' within the request bound
   not_configured,       // an update command, and this agent runs no updates
+  reload_refused,       // a new config changes keys a reload cannot apply in place
 };
 
 const char* describe(errc e) noexcept;

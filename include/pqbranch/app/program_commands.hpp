@@ -17,6 +17,14 @@ namespace pqbranch::app {
 
 // "OK (route mode, 2 endpoint(s), 3 policies)" or an error naming the section.
 core::Result<std::string> check_agent_config(const config::AgentConfig& config);
+
+struct CheckedAgentConfig {
+  config::AgentConfig config;
+  std::string summary;  // check_agent_config's "OK (...)"
+};
+// What check-config and a reload both run: the file parsed and validated, then
+// check_agent_config. The error's detail is the one line both report, naming the file.
+core::Result<CheckedAgentConfig> check_agent_config_file(const std::filesystem::path& path);
 core::Result<std::string> check_edge_config(const config::EdgeConfig& config);
 
 struct FlushOutcome {

@@ -1,6 +1,7 @@
 #pragma once
 // What both daemons do around their parts: a private state directory, and an io_context
-// run until SIGINT or SIGTERM (a clean stop: SAs and policies stay in place).
+// run until SIGINT or SIGTERM (a clean stop: SAs and policies stay in place), reloading on
+// SIGHUP where the program can.
 
 #include <filesystem>
 #include <functional>
@@ -19,7 +20,10 @@ namespace pqbranch::app {
 core::Result<void> prepare_state_directory(const std::filesystem::path& dir,
                                            uid_t owner = ::geteuid());
 
-// Runs `io` until a signal; then calls `stop` (which must let io.run() return, or stop io).
-void run_until_signal(boost::asio::io_context& io, const std::function<void()>& stop);
+// Runs `io` until SIGINT or SIGTERM; then calls `stop` (which must let io.run() return, or
+// stop io). With `reload`, each SIGHUP calls it on io's thread; without, SIGHUP keeps its
+// default action (the program ends), as a program that cannot reload should.
+void run_until_signal(boost::asio::io_context& io, const std::function<void()>& stop,
+                      const std::function<void()>& reload = {});
 
 }  // namespace pqbranch::app

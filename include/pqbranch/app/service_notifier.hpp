@@ -1,7 +1,8 @@
 #pragma once
 // What a daemon tells its service manager (Type=notify units): READY=1 once it works,
-// STATUS= lines for `systemctl status`, STOPPING=1, and WATCHDOG=1 keep-alives from a timer
-// on the program's io_context, so an event loop that stops turning also stops them and
+// RELOADING=1 while it reloads its config (READY=1 again when done), STATUS= lines for
+// `systemctl status`, STOPPING=1, and WATCHDOG=1 keep-alives from a timer on the program's
+// io_context, so an event loop that stops turning also stops them and
 // systemd restarts the service (WatchdogSec=). Inactive without a service manager.
 
 #include <chrono>
@@ -30,6 +31,9 @@ class ServiceNotifier {
 
   // READY=1 with the current status, then the timer runs. Call on the io_context's thread.
   void ready();
+  // RELOADING=1 with the monotonic time systemd asks for (MONOTONIC_USEC, sd_notify(3));
+  // ready() ends the reload.
+  void reloading();
   // STOPPING=1 with `status`; the timer stops. Idempotent.
   void stopping(std::string_view status);
 

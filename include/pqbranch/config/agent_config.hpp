@@ -28,6 +28,7 @@ struct EdgeSettings {
   Duration connect_timeout = std::chrono::seconds{10};  // TCP connect plus TLS handshake
   Duration backoff_initial = std::chrono::seconds{1};   // first retry delay; doubles, with jitter
   Duration backoff_max = std::chrono::minutes{2};
+  friend bool operator==(const EdgeSettings&, const EdgeSettings&) = default;
 };
 
 // [tunnel]
@@ -40,12 +41,14 @@ struct TunnelSettings {
   std::string interface = "pqb0";               // route mode: the xfrm interface
   std::uint32_t if_id = 0x7071'0000;            // route mode: its if_id (not 0)
   std::uint32_t reqid = kDefaultReqidMin;       // one per tunnel, inside [ownership]
+  friend bool operator==(const TunnelSettings&, const TunnelSettings&) = default;
 };
 
 // [rotation]: a new key generation every interval ± jitter (or at soft expiry if sooner).
 struct RotationSettings {
   Duration interval = std::chrono::hours{1};
   Duration jitter = std::chrono::minutes{5};
+  friend bool operator==(const RotationSettings&, const RotationSettings&) = default;
 };
 
 // [health]: probes through the tunnel and the health state they give (docs/operations.md,
@@ -58,6 +61,7 @@ struct HealthSettings {
   Duration timeout = std::chrono::seconds{1};
   std::uint32_t down_after = 3;  // consecutive lost probes
   Duration failover_after = std::chrono::minutes{1};
+  friend bool operator==(const HealthSettings&, const HealthSettings&) = default;
 };
 inline constexpr Duration kMinHealthInterval = std::chrono::milliseconds{100};
 inline constexpr Duration kMaxHealthInterval = std::chrono::minutes{1};

@@ -26,6 +26,7 @@ struct TlsSettings {
   std::vector<std::string> groups{std::string(kDefaultGroup)};
   // Classical (not post-quantum) groups may appear in `groups` only when this is true.
   bool allow_classical = false;
+  friend bool operator==(const TlsSettings&, const TlsSettings&) = default;
 };
 
 // [lifetime]: ESP SA lifetimes (kernel soft/hard limits). 0 bytes means no byte limit.
@@ -34,6 +35,7 @@ struct LifetimeSettings {
   Duration hard_time = std::chrono::hours{2};
   std::uint64_t soft_bytes = 0;
   std::uint64_t hard_bytes = 0;
+  friend bool operator==(const LifetimeSettings&, const LifetimeSettings&) = default;
 };
 
 // [ownership]: the reqid range that marks SAs and policies as pqbranch's ("pq" = 0x7071),
@@ -43,6 +45,7 @@ inline constexpr std::uint32_t kDefaultReqidMax = 0x7071'ffff;
 struct OwnershipSettings {
   std::uint32_t reqid_min = kDefaultReqidMin;
   std::uint32_t reqid_max = kDefaultReqidMax;
+  friend bool operator==(const OwnershipSettings&, const OwnershipSettings&) = default;
 };
 
 using core::TunnelMode;  // "route": xfrm interface + routes; "policy": selectors
@@ -53,6 +56,7 @@ struct NatSettings {
   NatMode mode = NatMode::automatic;
   std::uint16_t port = 4500;                      // RFC 3948 §2
   Duration keepalive = std::chrono::seconds{20};  // RFC 3948 §4 suggests 20 s
+  friend bool operator==(const NatSettings&, const NatSettings&) = default;
 };
 
 // [metrics]: the Prometheus text endpoint (GET /metrics over plain HTTP). Off unless
@@ -60,6 +64,7 @@ struct NatSettings {
 // so bind it to loopback or a management address.
 struct MetricsSettings {
   std::optional<SocketAddress> listen;
+  friend bool operator==(const MetricsSettings&, const MetricsSettings&) = default;
 };
 
 }  // namespace pqbranch::config

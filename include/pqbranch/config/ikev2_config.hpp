@@ -92,6 +92,7 @@ struct Ikev2PeerSettings {
   // Requests are sent again after timeout, 2 x timeout, 4 x timeout, ... `tries` sends in all.
   Duration retransmit_timeout = std::chrono::seconds{2};
   std::uint32_t retransmit_tries = 5;
+  friend bool operator==(const Ikev2PeerSettings&, const Ikev2PeerSettings&) = default;
 };
 
 }  // namespace pqbranch::config

@@ -26,6 +26,7 @@ struct UpdateWindowSettings {
   Duration duration{0};                    // required, 1h..24h
   // Required; from the tz database (config/time_zone.hpp), so it lives as long as the program.
   const std::chrono::time_zone* time_zone = nullptr;
+  friend bool operator==(const UpdateWindowSettings&, const UpdateWindowSettings&) = default;
 };
 
 struct UpdateSettings {
@@ -38,6 +39,7 @@ struct UpdateSettings {
   std::vector<std::chrono::year_month_day> embargo_dates;  // local dates in each window's zone
   // None: nothing installs by itself, only the operator's "update now".
   std::vector<UpdateWindowSettings> windows;
+  friend bool operator==(const UpdateSettings&, const UpdateSettings&) = default;
 };
 
 }  // namespace pqbranch::config

@@ -100,6 +100,15 @@ class AgentClient final : public AgentTransport {
   AgentClient(const AgentClient&) = delete;
   AgentClient& operator=(const AgentClient&) = delete;
 
+  // A config reload: later connections use these endpoints (the rotation machine is told
+  // their count apart); connections already open finish on theirs; resumable sessions are
+  // forgotten (an index may now name another endpoint). Refused as create() refuses.
+  core::Result<void> set_endpoints(std::vector<config::EdgeEndpoint> endpoints);
+  // A config reload: later connects and requests use these deadlines.
+  void set_timeouts(std::chrono::milliseconds connect, std::chrono::milliseconds io);
+  // The endpoints in use (for the status).
+  [[nodiscard]] std::vector<config::EdgeEndpoint> endpoints() const;
+
   void set_sink(Sink sink) override;
   void connect(rotation::ConnectionId conn, std::size_t endpoint) override;
   void send_request(rotation::ConnectionId conn,

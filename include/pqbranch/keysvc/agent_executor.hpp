@@ -73,6 +73,8 @@ class AgentExecutor {
 
   // Feeds RotateNow (the health monitor: the tunnel is down); nothing once stopped.
   void rotate_now(std::string why, bool next_endpoint);
+  // Feeds TimingChanged (a config reload); nothing once stopped.
+  void change_timing(const rotation::TimingChanged& timing);
 
   [[nodiscard]] const rotation::AgentRotation& rotation() const;
   [[nodiscard]] rotation::RotationStatus status() const;

@@ -90,6 +90,7 @@ class AgentRotation {
   void on(const AckAnswered& e, TimePoint now, Out& out);
   void on(const ConnectionLost& e, TimePoint now, Out& out);
   void on(const RotateNow& e, TimePoint now, Out& out);
+  void on(const TimingChanged& e, TimePoint now, Out& out);
 
   // The acknowledgement of the current generation until the edge confirmed it.
   struct PendingAck {
@@ -143,6 +144,7 @@ class AgentRotation {
   StepKind step_kind_ = StepKind::exchange;
   Generation step_generation_ = 0;
   TimePoint next_rotation_{};
+  std::optional<TimePoint> last_rotation_;  // the last successful one (status, re-planning)
   TimePoint retry_at_{};
   TimePoint next_poll_{};
   std::optional<TimePoint> armed_;

@@ -1,6 +1,7 @@
 #pragma once
 // What the executor feeds the rotation state machines, each with the time it happened.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -82,6 +83,18 @@ struct RotateNow {
   bool next_endpoint = false;
 };
 
+// The operator reloaded the config (app/config_reload): new timing or a new endpoint list.
+// The SAs, the current exchange and its endpoint stay; the next rotation is planned again
+// from the last successful one with the new interval (never in the past: then at once).
+struct TimingChanged {
+  Duration interval{0};
+  Duration jitter{0};
+  Duration exchange_timeout{0};
+  Duration retry_initial{0};
+  Duration retry_max{0};
+  std::size_t endpoints = 1;
+};
+
 // --- network, edge side ---
 // A request from this site (the site comes from the client certificate, never the body).
 struct RequestReceived {
@@ -100,7 +113,7 @@ struct AckReceived {
 
 using AgentEvent = std::variant<Tick, SpiAllocated, KernelDone, CountersRead, KernelEvent,
                                 Connected, ConnectFailed, OfferReceived, RefusalReceived,
-                                AckAnswered, ConnectionLost, RotateNow>;
+                                AckAnswered, ConnectionLost, RotateNow, TimingChanged>;
 using EdgeEvent = std::variant<Tick, SpiAllocated, KernelDone, KeysDerived, CountersRead,
                                KernelEvent, RequestReceived, AckReceived, ConnectionLost>;
 

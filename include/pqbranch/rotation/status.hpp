@@ -23,6 +23,7 @@ struct RotationStatus {
   std::size_t inbound_sas = 0;        // installed inbound SAs (generations still kept)
   std::string last_error;             // empty after a successful rotation
   std::optional<TimePoint> next_rotation;  // agent: when the next rotation is due
+  std::optional<TimePoint> last_rotation;  // agent: the last successful one (this run)
   unsigned consecutive_failures = 0;       // agent: failed rounds since the last success
   std::size_t endpoint = 0;                // agent: endpoint of the current/last attempt
   bool edge_reachable = true;  // agent: false from a round in which all failed to a success

@@ -141,6 +141,80 @@ TEST(AgentStatus, UpdateObjectCarriesExactlyTheDocumentedKeys) {
   EXPECT_EQ(u.at("tz_database").as_string(), "2026a");
 }
 
+TEST(AgentStatus, EndpointRotationTimesAndTheConfigAreShownAsUtcAndAges) {
+  using std::chrono::sys_days;
+  using namespace std::chrono_literals;
+  AgentStatusReport r = sample(true);
+  r.now = sys_days{std::chrono::year{2026} / 12 / 4} + 18h + 30min + 500ms;
+  r.edge_name = "edge.example";
+  r.last_rotation = r.now - 95s;
+  r.next_rotation = r.now + 2500ms;
+  ConfigStatus c;
+  c.file = "/etc/pqbranch/agent.toml";
+  c.generation = 3;
+  c.last_reload = r.now - 10s;
+  c.last_reload_ok = false;
+  c.last_reload_error = "tunnel.local_address need(s) a new tunnel";
+  r.config = c;
+  const std::string text = to_json(r);
+  const auto doc = boost::json::parse(text).as_object();
+  const auto& rot = doc.at("rotation").as_object();
+  // The fields that were there before stay as they were.
+  EXPECT_EQ(rot.at("endpoint").as_string(), "edge.example:8443");
+  EXPECT_EQ(rot.at("next_rotation_ms").to_number<int>(), 2500);
+  EXPECT_EQ(rot.at("edge_name").as_string(), "edge.example");
+  EXPECT_EQ(rot.at("last_rotation_utc").as_string(), "2026-12-04T18:28:25Z");
+  EXPECT_EQ(rot.at("last_rotation_age_s").to_number<int>(), 95);
+  EXPECT_EQ(rot.at("next_rotation_utc").as_string(), "2026-12-04T18:30:03Z");
+  EXPECT_EQ(rot.at("next_rotation_s").to_number<int>(), 2);
+  const auto& cfg = doc.at("config").as_object();
+  std::set<std::string> keys;
+  for (const auto& kv : cfg)
+    keys.emplace(kv.key());
+  EXPECT_EQ(keys, (std::set<std::string>{"file", "generation", "last_reload_utc",
+                                         "last_reload_age_s", "last_reload", "last_reload_error"}));
+  EXPECT_EQ(cfg.at("file").as_string(), "/etc/pqbranch/agent.toml");
+  EXPECT_EQ(cfg.at("generation").to_number<int>(), 3);
+  EXPECT_EQ(cfg.at("last_reload_utc").as_string(), "2026-12-04T18:29:50Z");
+  EXPECT_EQ(cfg.at("last_reload_age_s").to_number<int>(), 10);
+  EXPECT_EQ(cfg.at("last_reload").as_string(), "refused");
+  EXPECT_EQ(cfg.at("last_reload_error").as_string(), "tunnel.local_address need(s) a new tunnel");
+
+  auto human = render_status_text(text);
+  ASSERT_TRUE(human) << human.error().message();
+  EXPECT_NE(human->find("edge name      edge.example\n"), std::string::npos) << *human;
+  EXPECT_NE(human->find("last rotation  2026-12-04T18:28:25Z (95 s ago)\n"), std::string::npos)
+      << *human;
+  EXPECT_NE(human->find("next rotation  in 2.5 s (2026-12-04T18:30:03Z)\n"), std::string::npos)
+      << *human;
+  EXPECT_NE(human->find("config         /etc/pqbranch/agent.toml, generation 3, last reload "
+                        "2026-12-04T18:29:50Z (10 s ago): REFUSED: tunnel.local_address"),
+            std::string::npos)
+      << *human;
+}
+
+TEST(AgentStatus, BeforeAnyRotationOrReloadTheTimesAreNull) {
+  AgentStatusReport r = sample(true);
+  r.next_rotation_in.reset();
+  r.config = ConfigStatus{"/etc/pqbranch/agent.toml", 1, std::nullopt, true, ""};
+  const std::string text = to_json(r);
+  const auto doc = boost::json::parse(text).as_object();
+  const auto& rot = doc.at("rotation").as_object();
+  EXPECT_TRUE(rot.at("last_rotation_utc").is_null());
+  EXPECT_TRUE(rot.at("last_rotation_age_s").is_null());
+  EXPECT_TRUE(rot.at("next_rotation_utc").is_null());
+  EXPECT_TRUE(rot.at("next_rotation_s").is_null());
+  const auto& cfg = doc.at("config").as_object();
+  EXPECT_TRUE(cfg.at("last_reload_utc").is_null());
+  EXPECT_TRUE(cfg.at("last_reload").is_null());
+  auto human = render_status_text(text);
+  ASSERT_TRUE(human);
+  EXPECT_NE(human->find("last rotation  none since start\n"), std::string::npos) << *human;
+  EXPECT_NE(human->find("config         /etc/pqbranch/agent.toml, generation 1\n"),
+            std::string::npos)
+      << *human;
+}
+
 TEST(AgentStatus, UpdateObjectIsAbsentWhenUpdatesAreNotConfigured) {
   const auto doc = boost::json::parse(to_json(sample(true))).as_object();
   EXPECT_FALSE(doc.contains("update"));

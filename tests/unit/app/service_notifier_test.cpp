@@ -83,6 +83,26 @@ TEST(ServiceNotifier, StoppingIsSentOnceAndEndsTheKeepAlives) {
   EXPECT_EQ(manager.messages[2], "STOPPING=1\nSTATUS=stopping now");
 }
 
+TEST(ServiceNotifier, AReloadIsReloadingWithTheMonotonicTimeThenReadyAgain) {
+  boost::asio::io_context io;
+  FakeServiceManager manager;
+  ServiceNotifier notifier(io, manager, [] { return std::string("generation 3 installed"); });
+  notifier.reloading();  // before ready(): nothing to reload yet
+  EXPECT_TRUE(manager.messages.empty());
+  notifier.ready();
+  const auto before = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now().time_since_epoch());
+  notifier.reloading();
+  notifier.ready();
+  ASSERT_EQ(manager.messages.size(), 3U);
+  const std::string& m = manager.messages[1];
+  ASSERT_TRUE(m.starts_with("RELOADING=1\nMONOTONIC_USEC=")) << m;
+  const auto usec = std::stoll(m.substr(m.find('=', 12) + 1));
+  EXPECT_GE(usec, before.count());
+  EXPECT_TRUE(m.ends_with("\nSTATUS=reloading the configuration")) << m;
+  EXPECT_EQ(manager.messages[2], "READY=1\nSTATUS=generation 3 installed");
+}
+
 TEST(ServiceNotifier, ANewlineInAStatusCannotStartAnotherAssignment) {
   EXPECT_EQ(status_line("a\nREADY=1"), "a READY=1");
 }
