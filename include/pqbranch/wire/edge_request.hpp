@@ -2,7 +2,8 @@
 // A request as the edge reads it (docs/key-service.md §4, §9): the HTTP parser with the
 // edge's limits, then which endpoint a parsed request is for, with its body decoded, or why
 // it is refused. No sockets, no TLS and no state: the edge's session performs what this
-// decides, and the fuzz target drives exactly this path with hostile bytes.
+// decides, and the fuzz target drives exactly this path with hostile bytes. Beast's compiled
+// part (the parser's put) is in the `net` module, which whoever parses links.
 
 #include <cstddef>
 #include <string>
