@@ -12,7 +12,7 @@
 
 #include "pqbranch/wire/protocol.hpp"
 
-#include "unit/wire/samples.hpp"
+#include "samples.hpp"
 
 namespace pqbranch::wire {
 namespace {
