@@ -67,7 +67,7 @@ EdgeRequest read_edge_request(http::verb method, std::string_view target, std::s
   }
   auto ack = decode_ack_request(body);
   if (!ack) return decode_refused(ack.error());
-  return AckPost{std::move(*ack)};
+  return AckPost{*ack};
 }
 
 }  // namespace pqbranch::wire
