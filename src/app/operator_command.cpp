@@ -1,9 +1,9 @@
 #include "pqbranch/app/operator_command.hpp"
 
-#include <algorithm>
 #include <string>
 
 #include "pqbranch/app/errc.hpp"
+#include "pqbranch/core/log_text.hpp"
 #include "pqbranch/update/version.hpp"
 
 namespace pqbranch::app {
@@ -12,9 +12,7 @@ namespace {
 // The client's text echoed in an error: what it sent, minus anything a terminal or a log
 // would interpret.
 std::string shown(std::string_view text) {
-  std::string out(text);
-  std::replace_if(out.begin(), out.end(), [](char c) { return c < 0x20 || c > 0x7e; }, '?');
-  return "\"" + out + "\"";
+  return "\"" + core::log_safe(text) + "\"";
 }
 
 }  // namespace

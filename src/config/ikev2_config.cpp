@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "pqbranch/config/errc.hpp"
+#include "pqbranch/core/log_text.hpp"
 
 namespace pqbranch::config {
 namespace {
@@ -120,7 +121,7 @@ core::Result<IkeIdentity> parse_ike_identity(std::string_view text) {
   }
   for (const char c : text) {
     if (c <= ' ' || c > '~') {
-      return core::make_error(errc::invalid_value, "identity \"" + std::string(text) +
+      return core::make_error(errc::invalid_value, "identity \"" + core::log_safe(text) +
                                                        "\" must be printable ASCII without spaces");
     }
   }

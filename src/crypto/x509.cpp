@@ -8,6 +8,7 @@
 #include <openssl/x509v3.h>
 
 #include "pqbranch/core/c_handle.hpp"
+#include "pqbranch/crypto/certificate_name.hpp"
 #include "pqbranch/crypto/hash.hpp"
 
 #include "name_check_flags.hpp"
@@ -25,6 +26,29 @@ void free_eku(EXTENDED_KEY_USAGE* e) {
   sk_ASN1_OBJECT_pop_free(e, ASN1_OBJECT_free);
 }
 using Eku = core::CHandle<EXTENDED_KEY_USAGE, free_eku>;
+
+void free_names(GENERAL_NAMES* n) {
+  GENERAL_NAMES_free(n);
+}
+using GeneralNames = core::CHandle<GENERAL_NAMES, free_names>;
+
+std::string string_of(const ASN1_STRING* s) {
+  return {reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),  // NOLINT: bytes as chars
+          static_cast<std::size_t>(ASN1_STRING_length(s))};
+}
+
+AltName alt_name(const GENERAL_NAME* n) {
+  switch (n->type) {
+    case GEN_DNS:
+      return {AltName::Kind::dns, string_of(n->d.dNSName)};
+    case GEN_EMAIL:
+      return {AltName::Kind::email, string_of(n->d.rfc822Name)};
+    case GEN_IPADD:
+      return {AltName::Kind::ip, string_of(n->d.iPAddress)};
+    default:
+      return {AltName::Kind::other, {}};
+  }
+}
 
 core::Error bad(const std::string& why) {
   return detail::openssl_error(errc::bad_certificate, why);
@@ -87,14 +111,27 @@ core::Result<PublicKey> Certificate::public_key() const {
   return PublicKey(std::move(key));
 }
 
+namespace {
+
+// What the backend's name checks would read other than as the exact name: a length of 0 means
+// "NUL-terminated" (strlen past a string_view's end), a trailing NUL is dropped before
+// comparing, and a host starting with '.' means "any subdomain of" (X509_check_host).
+bool checkable(std::string_view name) {
+  return !name.empty() && name.find('\0') == std::string_view::npos;
+}
+
+}  // namespace
+
 bool Certificate::names_host(std::string_view host) const {
   const detail::ErrorQueueScope scope;
+  if (!checkable(host) || host.front() == '.') return false;
   return X509_check_host(impl_->cert.get(), host.data(), host.size(), detail::kSubjectAltNameOnly,
                          nullptr) == 1;
 }
 
 bool Certificate::names_email(std::string_view address) const {
   const detail::ErrorQueueScope scope;
+  if (!checkable(address)) return false;
   return X509_check_email(impl_->cert.get(), address.data(), address.size(),
                           detail::kSubjectAltNameOnly) == 1;
 }
@@ -104,6 +141,26 @@ bool Certificate::names_ip(std::span<const std::uint8_t> address) const {
   if (address.size() != 4 && address.size() != 16) return false;
   return X509_check_ip(impl_->cert.get(), address.data(), address.size(),
                        detail::kSubjectAltNameOnly) == 1;
+}
+
+core::Result<std::vector<AltName>> Certificate::subject_alt_names() const {
+  const detail::ErrorQueueScope scope;
+  int critical = 0;
+  const GeneralNames names(static_cast<GENERAL_NAMES*>(
+      X509_get_ext_d2i(impl_->cert.get(), NID_subject_alt_name, &critical, nullptr)));
+  std::vector<AltName> out;
+  if (!names) {
+    if (critical == -1) return out;  // absent
+    return bad("subjectAltName does not parse");
+  }
+  for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
+    out.push_back(alt_name(sk_GENERAL_NAME_value(names.get(), i)));
+  }
+  return out;
+}
+
+std::string Certificate::common_name() const {
+  return crypto::common_name(impl_->cert.get());
 }
 
 bool Certificate::allows_digital_signature() const {

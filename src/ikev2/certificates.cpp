@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "pqbranch/core/log_text.hpp"
 #include "pqbranch/ikev2/exchange_errc.hpp"
 
 namespace pqbranch::ikev2 {
@@ -76,6 +77,17 @@ core::Result<std::vector<std::uint8_t>> load_certificate_der(const std::filesyst
   return der;
 }
 
+core::Result<void> check_identity_and_usage(const crypto::Certificate& cert, const IdPayload& id) {
+  if (!names(cert, id)) {
+    return refused("does not name the identity in IDr \"" +
+                   core::log_safe(std::string_view(
+                       reinterpret_cast<const char*>(id.data.data()),  // NOLINT: bytes as text
+                       id.data.size())) +
+                   "\" in its subjectAltName");
+  }
+  return usable_for_ike(cert);
+}
+
 core::Result<CertificateAuthority> CertificateAuthority::load(const std::filesystem::path& file) {
   auto cert = crypto::Certificate::load_pem(file);
   if (!cert) return credentials(file, cert.error());
@@ -89,11 +101,7 @@ core::Result<crypto::PublicKey> CertificateAuthority::verify(std::span<const std
   auto cert = crypto::Certificate::from_der(der);
   if (!cert) return refused(cert.error().detail);
   if (auto ok = cert->verify_issued_by(cert_); !ok) return refused(ok.error().detail);
-  if (!names(*cert, id)) {
-    return refused("does not name the identity in IDr \"" +
-                   std::string(id.data.begin(), id.data.end()) + "\" in its subjectAltName");
-  }
-  if (auto ok = usable_for_ike(*cert); !ok) return ok.error();
+  if (auto ok = check_identity_and_usage(*cert, id); !ok) return ok.error();
   auto key = cert->public_key();
   if (!key) return refused(key.error().detail);
   return key;

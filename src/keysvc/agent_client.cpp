@@ -48,7 +48,6 @@ using Stream = beast::ssl_stream<beast::tcp_stream>;
 namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t kMaxHeaderBytes = 8192;
 constexpr int kNatHelloTries = 3;  // docs/key-service.md §4, nat_hello_missing
 constexpr auto kShutdownTimeout = std::chrono::seconds(1);
 
@@ -304,7 +303,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
     if (wec) co_return net_error(wec, c.stream.native_handle(), what);
     http::response_parser<http::string_body> parser;
     parser.body_limit(wire::kMaxBodyBytes);
-    parser.header_limit(kMaxHeaderBytes);
+    parser.header_limit(wire::kMaxHeaderBytes);
     lowest.expires_after(options.io_timeout);
     auto [rec, read] = co_await http::async_read(c.stream, c.buffer, parser, kTuple);
     if (rec) co_return net_error(rec, c.stream.native_handle(), what);

@@ -26,9 +26,8 @@
 #include "pqbranch/keysvc/release_files.hpp"
 #include "pqbranch/keysvc/session_keys.hpp"
 #include "pqbranch/keysvc/wire_mapping.hpp"
+#include "pqbranch/wire/edge_request.hpp"
 #include "pqbranch/wire/nat_token.hpp"
-#include "pqbranch/wire/release_path.hpp"
-#include "pqbranch/wire/release_report.hpp"
 
 #include "edge_file_response.hpp"
 #include "edge_server_state.hpp"
@@ -44,7 +43,6 @@ using namespace asio::experimental::awaitable_operators;
 using Stream = TlsStream;
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t kMaxHeaderBytes = 8192;
 
 struct Answer {
   http::status status = http::status::ok;
@@ -63,12 +61,6 @@ Answer error_answer(wire::ErrorCode code, std::string_view message, bool close =
 Answer refusal_answer(const rotation::Refusal& r) {
   return {static_cast<http::status>(http_status(r.code)), encode_refusal(r), false, r.retry_after,
           std::nullopt};
-}
-
-// A body the decoder refused: its error code and the field it names, nothing else.
-Answer decode_error_answer(const core::Error& e) {
-  const wire::ErrorCode code = wire::error_code_for(e);
-  return error_answer(code, e.message(), code == wire::ErrorCode::payload_too_large);
 }
 
 // One connection: what its handlers need besides the shared state.
@@ -118,11 +110,9 @@ struct Session {
     co_return c != nullptr && c->hello.has_value();
   }
 
-  asio::awaitable<Answer> generation(std::string_view body) {
-    auto request = decode_request(body);
-    if (!request) co_return decode_error_answer(request.error());
+  asio::awaitable<Answer> generation(rotation::GenerationRequest request) {
     const bool wants_nat =
-        request->nat_source_port.has_value() && options().nat_mode != config::NatMode::off;
+        request.nat_source_port.has_value() && options().nat_mode != config::NatMode::off;
     if (wants_nat && !co_await await_hello()) {
       co_return error_answer(wire::ErrorCode::nat_hello_missing,
                              "no valid NAT hello for this connection's token");
@@ -134,7 +124,7 @@ struct Session {
     }
     s->connections.mark_requested(conn);
     const EdgeConnections::Connection* c = s->connections.find(conn);
-    IncomingRequest in{conn, *request, c != nullptr ? c->hello : std::nullopt, peer_address};
+    IncomingRequest in{conn, request, c != nullptr ? c->hello : std::nullopt, peer_address};
     const std::string id = site_id;
     SSL* const session_ssl = ssl;
     const KeyDeriver derive = [session_ssl, id](const rotation::DeriveKeys& d) {
@@ -151,14 +141,12 @@ struct Session {
     co_return refusal_answer(std::get<rotation::Refusal>(answer));
   }
 
-  Answer acknowledgement(std::string_view body) {
-    auto ack = decode_ack(body);
-    if (!ack) return decode_error_answer(ack.error());
-    const AckAnswer a = s->executor.ack(*site, conn, *ack);
+  Answer acknowledgement(const rotation::GenerationAck& ack) {
+    const AckAnswer a = s->executor.ack(*site, conn, ack);
     s->rearm();
     if (a.refusal) return refusal_answer(*a.refusal);
     return {http::status::ok,
-            wire::encode(wire::AckResponse{ack->generation, a.edge_outbound_installed}), false,
+            wire::encode(wire::AckResponse{ack.generation, a.edge_outbound_installed}), false,
             std::nullopt, std::nullopt};
   }
 
@@ -169,40 +157,20 @@ struct Session {
 
   // POST /v1/releases/<channel>/report: logged (every field is checked, so printable and
   // short) and counted; nothing else acts on it.
-  Answer release_report(const wire::ReleaseTarget& target, std::string_view body) {
-    auto report = wire::decode_release_report(body);
-    if (!report) {
-      Answer a = decode_error_answer(report.error());
-      count_release("report", a.status);
-      return a;
-    }
-    const std::string_view result = wire::to_string(report->result);
+  Answer release_report(const wire::ReleaseReportPost& post) {
+    const std::string_view result = wire::to_string(post.report.result);
     spdlog::info("key service: release report from site '{}': channel {}, version {}, {}", site_id,
-                 target.channel, report->version, result);
+                 post.target.channel, post.report.version, result);
     s->metrics.add("edge_release_reports_total", 1, fmt::format("result=\"{}\"", result));
     count_release("report", http::status::ok);
     return {http::status::ok, R"({"version":1})", false, std::nullopt, std::nullopt};
   }
 
-  // A release route, for a site's connection (docs/key-service.md §9). Names are checked
+  // A release file, for a site's connection (docs/key-service.md §9). Its names were checked
   // before anything touches the file system.
-  Answer release(const http::request<http::string_body>& req) {
-    auto target = wire::parse_release_target(req.target());
-    if (!target) {
-      count_release("invalid", http::status::bad_request);
-      return error_answer(wire::ErrorCode::bad_request, target.error().message());
-    }
-    if (target->resource == wire::ReleaseResource::report) {
-      if (req.method() != http::verb::post) {
-        return error_answer(wire::ErrorCode::method_not_allowed, "use POST");
-      }
-      return release_report(*target, req.body());
-    }
+  Answer release(const wire::ReleaseTarget& target) {
     const std::string_view kind =
-        target->resource == wire::ReleaseResource::manifest ? "manifest" : "package";
-    if (req.method() != http::verb::get) {
-      return error_answer(wire::ErrorCode::method_not_allowed, "use GET");
-    }
+        target.resource == wire::ReleaseResource::manifest ? "manifest" : "package";
     const ReleaseServing& serving = options().releases;
     if (!serving.directory) {
       count_release(kind, http::status::not_found);
@@ -214,7 +182,7 @@ struct Session {
       a.retry_after = kReleaseBusyRetryAfter;
       return a;
     }
-    auto file = open_release_file(*serving.directory, *target);
+    auto file = open_release_file(*serving.directory, target);
     if (!file) {
       const bool missing = file.error() == errc::release_not_found;
       s->log_refusal(missing ? "release_not_found" : "release_unreadable",
@@ -230,30 +198,23 @@ struct Session {
   }
 
   asio::awaitable<Answer> route(const http::request<http::string_body>& req) {
-    const std::string_view target = req.target();
-    if (wire::is_release_target(target)) {
-      if (!site) {
-        co_return error_answer(wire::ErrorCode::unknown_site,
-                               "the client certificate names no configured site", true);
-      }
-      co_return release(req);
+    const wire::EdgeRequest r =
+        wire::read_edge_request(req.method(), req.target(), req.body(), site.has_value());
+    if (const auto* no = std::get_if<wire::RequestRefused>(&r)) {
+      Answer a = error_answer(no->code, no->message, no->close);
+      if (!no->release_kind.empty()) count_release(no->release_kind, a.status);
+      co_return a;
     }
-    const bool get = req.method() == http::verb::get;
-    const bool post = req.method() == http::verb::post;
-    const bool known = target == wire::kGenerationPath || target == wire::kGenerationAckPath ||
-                       target == wire::kNatTokenPath;
-    if (!known) co_return error_answer(wire::ErrorCode::not_found, "no such endpoint");
-    if (!site) {
-      co_return error_answer(wire::ErrorCode::unknown_site,
-                             "the client certificate names no configured site", true);
+    if (std::holds_alternative<wire::NatTokenGet>(r)) co_return co_await nat_token();
+    if (const auto* g = std::get_if<wire::GenerationPost>(&r)) {
+      co_return co_await generation(from_wire(g->request));
     }
-    if (target == wire::kNatTokenPath) {
-      if (!get) co_return error_answer(wire::ErrorCode::method_not_allowed, "use GET");
-      co_return co_await nat_token();
+    if (const auto* a = std::get_if<wire::AckPost>(&r))
+      co_return acknowledgement(from_wire(a->ack));
+    if (const auto* report = std::get_if<wire::ReleaseReportPost>(&r)) {
+      co_return release_report(*report);
     }
-    if (!post) co_return error_answer(wire::ErrorCode::method_not_allowed, "use POST");
-    if (target == wire::kGenerationPath) co_return co_await generation(req.body());
-    co_return acknowledgement(req.body());
+    co_return release(std::get<wire::ReleaseFileGet>(r).target);
   }
 
   void handshake_timed_out() {
@@ -343,9 +304,8 @@ struct Session {
   asio::awaitable<void> serve(Stream& stream) {
     beast::flat_buffer buffer;
     for (std::size_t n = 1;; ++n) {
-      http::request_parser<http::string_body> parser;
-      parser.header_limit(kMaxHeaderBytes);
-      parser.body_limit(options().max_body_bytes);
+      wire::RequestParser parser;
+      wire::limit_request_parser(parser, options().max_body_bytes);
       beast::get_lowest_layer(stream).expires_after(request_deadline(n));
       auto [ec, read] = co_await http::async_read(stream, buffer, parser, kTuple);
       Answer answer;

@@ -22,7 +22,6 @@ namespace http = beast::http;
 using Clock = std::chrono::steady_clock;
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t kMaxHeaderBytes = 8192;
 constexpr std::size_t kReadChunkBytes = std::size_t{64} * 1024;
 
 core::Error transfer_error(const boost::system::error_code& ec, const ReleaseExchange& x) {
@@ -85,7 +84,7 @@ asio::awaitable<core::Result<void>> run_release_exchange(
   }
 
   http::response_parser<http::buffer_body> parser;
-  parser.header_limit(kMaxHeaderBytes);
+  parser.header_limit(wire::kMaxHeaderBytes);
   parser.body_limit(x.max_bytes);  // Beast refuses a larger Content-Length at the header
   arm();
   if (auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kTuple); ec) {

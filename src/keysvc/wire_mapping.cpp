@@ -58,19 +58,6 @@ xfrm::Lifetime lifetime_from_wire(const wire::Lifetime& lt) {
   return out;
 }
 
-// Printable ASCII only, bounded: the peer's decoder refuses control characters, and a cut
-// through a multi-byte UTF-8 sequence would make the body invalid.
-std::string safe_message(std::string_view text) {
-  std::string out;
-  out.reserve(std::min(text.size(), wire::kMaxErrorMessageBytes));
-  for (const char c : text) {
-    if (out.size() == wire::kMaxErrorMessageBytes) break;
-    const auto u = static_cast<unsigned char>(c);
-    out.push_back(u >= 0x20 && u < 0x7f ? c : '?');
-  }
-  return out;
-}
-
 }  // namespace
 
 wire::GenerationRequest to_wire(const rotation::GenerationRequest& request,
@@ -169,7 +156,7 @@ unsigned http_status(rotation::RefusalCode code) noexcept {
 }
 
 wire::ErrorResponse to_wire(const rotation::Refusal& refusal) {
-  return {to_wire(refusal.code), safe_message(refusal.detail)};
+  return {to_wire(refusal.code), wire::error_message(refusal.detail)};
 }
 
 rotation::Refusal from_wire(const wire::ErrorResponse& error) {

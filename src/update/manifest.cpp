@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "pqbranch/core/base64.hpp"
+#include "pqbranch/core/log_text.hpp"
 #include "pqbranch/update/errc.hpp"
 
 namespace pqbranch::update {
@@ -34,15 +35,9 @@ core::Error malformed(std::size_t line, std::string_view why) {
   return core::make_error(errc::malformed_manifest, fmt::format("line {}: {}", line, why));
 }
 
-// A value as it may appear in a log: printable ASCII only, cut short.
+// A value as an error quotes it.
 std::string shown(std::string_view s) {
-  constexpr std::size_t kMax = 40;
-  std::string out;
-  for (const char c : s.substr(0, kMax)) {
-    out += (c >= 0x20 && c < 0x7F) ? c : '?';
-  }
-  if (s.size() > kMax) out += "...";
-  return out;
+  return core::log_safe(s, 40);
 }
 
 std::optional<std::uint64_t> parse_size(std::string_view s) noexcept {

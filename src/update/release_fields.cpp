@@ -40,8 +40,4 @@ bool valid_package_path(std::string_view p, std::string_view dir) {
          std::ranges::all_of(p, [](char c) { return is_alnum(c) || in("._/+~-", c); });
 }
 
-bool printable(std::string_view s) {
-  return std::ranges::all_of(s, [](char c) { return c >= 0x20 && c < 0x7f; });
-}
-
 }  // namespace pqbranch::update::detail

@@ -16,7 +16,5 @@ bool valid_sha256(std::string_view h);
 bool valid_package_name(std::string_view name);
 // An absolute package path inside `dir` as the updater accepts it.
 bool valid_package_path(std::string_view path, std::string_view dir);
-// Printable ASCII only (no control bytes that would split or forge a line).
-bool printable(std::string_view s);
 
 }  // namespace pqbranch::update::detail

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "pqbranch/core/atomic_file.hpp"
+#include "pqbranch/core/log_text.hpp"
 #include "pqbranch/update/errc.hpp"
 
 #include "release_fields.hpp"
@@ -16,7 +17,6 @@
 namespace pqbranch::update {
 namespace {
 
-using detail::printable;
 using detail::valid_package_name;
 using detail::valid_sha256;
 using detail::valid_version;
@@ -130,7 +130,7 @@ class Lines {
       return std::optional<std::string_view>{};
     }
     const std::string_view value = line.substr(key.size() + 1);
-    if (!printable(value)) return bad(fmt::format("'{}' has control bytes", key));
+    if (!core::is_printable_ascii(value)) return bad(fmt::format("'{}' has control bytes", key));
     rest_.remove_prefix(end + 1);
     return std::optional<std::string_view>{value};
   }

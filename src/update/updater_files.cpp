@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "pqbranch/core/atomic_file.hpp"
+#include "pqbranch/core/log_text.hpp"
 #include "pqbranch/update/errc.hpp"
 
 #include "release_fields.hpp"
@@ -14,7 +15,6 @@
 namespace pqbranch::update {
 namespace {
 
-using detail::printable;
 using detail::valid_sha256;
 using detail::valid_version;
 
@@ -81,7 +81,8 @@ core::Result<UpdaterResult> parse_updater_result(std::string_view bytes) {
       return malformed(fmt::format("line {} is not '{}='", i + 1, keys[i]));
     }
     values[i] = line.substr(keys[i].size() + 1);
-    if (!printable(values[i])) return malformed(fmt::format("'{}' has control bytes", keys[i]));
+    if (!core::is_printable_ascii(values[i]))
+      return malformed(fmt::format("'{}' has control bytes", keys[i]));
   }
   if (!rest.empty()) return malformed("data after the last line");
 

@@ -7,6 +7,7 @@
 #include <array>
 #include <utility>
 
+#include "pqbranch/core/log_text.hpp"
 #include "pqbranch/wire/protocol.hpp"
 
 #include "json_fields.hpp"
@@ -105,12 +106,18 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value) {
   return std::chrono::seconds(n);
 }
 
+std::string error_message(std::string_view text) {
+  if (text.size() <= kMaxErrorMessageBytes && core::is_printable_ascii(text)) {
+    return std::string(text);
+  }
+  constexpr std::size_t kEllipsis = 3;
+  return core::log_safe(text, kMaxErrorMessageBytes - kEllipsis);
+}
+
 std::string encode(const ErrorResponse& response) {
   auto m = detail::new_message();
-  // The message is for logs: printable and bounded whatever the caller passed.
-  m["error"] =
-      boost::json::object{{"code", to_string(response.code)},
-                          {"message", detail::printable(response.message, kMaxErrorMessageBytes)}};
+  m["error"] = boost::json::object{{"code", to_string(response.code)},
+                                   {"message", error_message(response.message)}};
   return detail::to_body(m);
 }
 
@@ -128,7 +135,7 @@ core::Result<ErrorResponse> decode_error_response(std::string_view body) {
         auto message = r->text("message", kMaxErrorMessageBytes);
         if (!message) return message.error();
         // Printable ASCII, as encode() writes it: the message goes to operators' logs.
-        if (detail::printable(*message, kMaxErrorMessageBytes) != *message) {
+        if (!core::is_printable_ascii(*message)) {
           return core::make_error(errc::bad_value, r->path("message") + ": not printable ASCII");
         }
         if (auto done = r->finish(); !done) return done.error();

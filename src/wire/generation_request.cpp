@@ -63,7 +63,7 @@ core::Result<Capabilities> read_capabilities(ObjectReader& r) {
     auto name = detail::read_text((**list)[i], path, kMaxCapabilityBytes);
     if (!name) return name.error();
     if (std::find(seen.begin(), seen.end(), *name) != seen.end()) {
-      return core::make_error(errc::duplicate_field, path + ": " + detail::printable(*name));
+      return core::make_error(errc::duplicate_field, path + ": " + detail::quoted(*name));
     }
     seen.push_back(*name);
     for (const auto& [known, member] : kCapabilityNames) {

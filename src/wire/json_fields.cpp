@@ -39,20 +39,6 @@ core::Error wrong_type(const boost::json::value& v, const std::string& path,
 
 }  // namespace
 
-std::string printable(std::string_view text, std::size_t max_chars) {
-  constexpr std::string_view kEllipsis = "...";
-  const bool cut = text.size() > max_chars && max_chars >= kEllipsis.size();
-  if (cut) text = text.substr(0, max_chars - kEllipsis.size());
-  std::string out;
-  out.reserve(text.size() + kEllipsis.size());
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    out += (u >= 0x20 && u < 0x7f) ? c : '?';
-  }
-  if (cut) out += kEllipsis;
-  return out;
-}
-
 core::Result<std::uint64_t> read_uint(const boost::json::value& value, const std::string& path,
                                       std::uint64_t min, std::uint64_t max) {
   std::uint64_t n = 0;
@@ -153,7 +139,7 @@ core::Result<const boost::json::value*> ObjectReader::nullable(std::string_view 
 core::Result<void> ObjectReader::finish() const {
   for (const auto& member : *object_) {
     if (std::find(read_.begin(), read_.end(), std::string_view(member.key())) == read_.end()) {
-      return core::make_error(errc::unknown_field, path(printable(member.key())));
+      return core::make_error(errc::unknown_field, path(quoted(member.key())));
     }
   }
   return {};

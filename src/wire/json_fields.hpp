@@ -17,6 +17,7 @@
 
 #include "pqbranch/core/error.hpp"
 #include "pqbranch/core/ip_address.hpp"
+#include "pqbranch/core/log_text.hpp"
 #include "pqbranch/wire/errc.hpp"
 
 namespace pqbranch::wire::detail {
@@ -27,9 +28,10 @@ namespace pqbranch::wire::detail {
 core::Result<boost::json::value> parse_strict(std::string_view body,
                                               boost::json::storage_ptr storage);
 
-// Untrusted text made safe for an error detail or a log line: bytes outside printable
-// ASCII become '?', and text longer than `max_chars` is cut to that length ending in "...".
-std::string printable(std::string_view text, std::size_t max_chars = 40);
+// An untrusted value as an error detail quotes it: core::log_safe, cut shorter.
+inline std::string quoted(std::string_view text) {
+  return core::log_safe(text, 40);
+}
 
 // Value-level readers; `path` names the value in error details ("tunnel.selectors[1]").
 core::Result<std::uint64_t> read_uint(const boost::json::value& value, const std::string& path,
@@ -53,7 +55,7 @@ core::Result<E> read_enum(const boost::json::value& value, const std::string& pa
   for (const auto& [name, e] : names) {
     if (*text == name) return e;
   }
-  return core::make_error(errc::bad_value, path + ": unknown value '" + printable(*text) + "'");
+  return core::make_error(errc::bad_value, path + ": unknown value '" + quoted(*text) + "'");
 }
 
 // Reads one JSON object field by field. Every field read is remembered, so finish() can

@@ -8,8 +8,7 @@ namespace pqbranch::wire {
 namespace {
 
 core::Result<ReleaseTarget> bad(std::string_view what, std::string_view text) {
-  return core::make_error(errc::bad_value,
-                          std::string(what) + ": '" + detail::printable(text) + "'");
+  return core::make_error(errc::bad_value, std::string(what) + ": '" + detail::quoted(text) + "'");
 }
 
 }  // namespace

@@ -60,7 +60,7 @@ core::Result<ReleaseReport> decode_release_report(std::string_view body) {
   if (!version) return version.error();
   if (!is_release_version(*version)) {
     return core::make_error(errc::bad_value,
-                            "version: not a package version '" + detail::printable(*version) + "'");
+                            "version: not a package version '" + detail::quoted(*version) + "'");
   }
   auto result_value = reader->field("result");
   if (!result_value) return result_value.error();

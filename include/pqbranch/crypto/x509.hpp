@@ -19,6 +19,15 @@
 
 namespace pqbranch::crypto {
 
+// One subjectAltName entry: a dNSName or rfc822Name as its IA5String bytes, an iPAddress
+// as its raw octets; other kinds (URI, directoryName, ...) with an empty value.
+struct AltName {
+  enum class Kind : std::uint8_t { dns, email, ip, other };
+  Kind kind = Kind::other;
+  std::string value;
+  friend bool operator==(const AltName&, const AltName&) = default;
+};
+
 class Certificate {
  public:
   // The first certificate of a PEM file (errc::file_unreadable, errc::bad_certificate).
@@ -33,10 +42,16 @@ class Certificate {
 
   // Whether the certificate names the identity in its subjectAltName: a dNSName (no partial
   // wildcards), an rfc822Name, or an iPAddress of 4 or 16 bytes. Never the subject's CN or
-  // emailAddress, even without SANs of that kind.
+  // emailAddress, even without SANs of that kind. An empty host or address, one with a NUL
+  // byte, or a host that starts with '.' (for the backend: any subdomain of it) names nothing.
   [[nodiscard]] bool names_host(std::string_view host) const;
   [[nodiscard]] bool names_email(std::string_view address) const;
   [[nodiscard]] bool names_ip(std::span<const std::uint8_t> address) const;
+  // The subjectAltName entries in their order (empty when there is none), for an operator's
+  // message; errc::bad_certificate when the extension does not parse.
+  [[nodiscard]] core::Result<std::vector<AltName>> subject_alt_names() const;
+  // The subject CN as UTF-8, as crypto::common_name reads it (empty when there is none).
+  [[nodiscard]] std::string common_name() const;
 
   // True when keyUsage is absent or asserts digitalSignature (false if an extension is
   // malformed).

@@ -18,6 +18,11 @@ namespace pqbranch::ikev2 {
 // A PEM certificate file as DER (for the CERT payload, encoding 4).
 core::Result<std::vector<std::uint8_t>> load_certificate_der(const std::filesystem::path& file);
 
+// What verify() checks after the signature: `cert` names `id` in its subjectAltName and may
+// sign IKE AUTH (keyUsage, extendedKeyUsage), as described there;
+// exchange_errc::authentication_failed with the reason otherwise.
+core::Result<void> check_identity_and_usage(const crypto::Certificate& cert, const IdPayload& id);
+
 class CertificateAuthority {
  public:
   static core::Result<CertificateAuthority> load(const std::filesystem::path& file);

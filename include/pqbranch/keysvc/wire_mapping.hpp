@@ -44,7 +44,7 @@ namespace pqbranch::keysvc {
 [[nodiscard]] rotation::GenerationAck from_wire(const wire::AckRequest& ack);
 
 // --- Refusal <-> ErrorResponse (any non-2xx answer) ---
-// The detail becomes the message: printable ASCII only (other bytes become '?') and cut to
+// The detail becomes the message through wire::error_message: printable ASCII within
 // wire::kMaxErrorMessageBytes, so it always encodes to a body the peer accepts.
 [[nodiscard]] wire::ErrorResponse to_wire(const rotation::Refusal& refusal);
 [[nodiscard]] rotation::Refusal from_wire(const wire::ErrorResponse& error);

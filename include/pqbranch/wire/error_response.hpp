@@ -47,6 +47,11 @@ struct ErrorResponse {
   friend bool operator==(const ErrorResponse&, const ErrorResponse&) = default;
 };
 
+// `text` as a message: as it is when printable ASCII of at most kMaxErrorMessageBytes, else
+// through core::log_safe and cut to fit. encode() writes every message this way, so what a
+// peer's decoder accepts is unchanged by it.
+[[nodiscard]] std::string error_message(std::string_view text);
+
 [[nodiscard]] std::string encode(const ErrorResponse& response);
 [[nodiscard]] core::Result<ErrorResponse> decode_error_response(std::string_view body);
 

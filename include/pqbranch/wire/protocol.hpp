@@ -20,6 +20,8 @@ inline constexpr std::string_view kContentType = "application/json";
 
 // Bounds on untrusted input.
 inline constexpr std::size_t kMaxBodyBytes = std::size_t{16} * 1024;
+// An HTTP header block (request line or status line and fields), as both ends read it.
+inline constexpr std::size_t kMaxHeaderBytes = 8192;
 inline constexpr std::size_t kMaxJsonDepth = 8;
 inline constexpr std::size_t kMaxSelectors = 64;
 inline constexpr std::size_t kMaxCapabilities = 16;

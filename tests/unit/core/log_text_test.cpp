@@ -29,7 +29,24 @@ TEST(LogSafe, BytesOutsideAsciiAreHexAndALongTextIsCut) {
   const std::string long_text(1000, 'a');
   EXPECT_EQ(log_safe(long_text), std::string(kMaxLoggedChars, 'a') + "...");
   EXPECT_EQ(log_safe("abcdef", 3), "abc...");
-  EXPECT_LE(log_safe(std::string(1000, '\x01')).size(), 4 * kMaxLoggedChars + 3);
+  EXPECT_LE(log_safe(std::string(1000, '\x01')).size(), kMaxLoggedChars + 3);
+}
+
+TEST(LogSafe, TheBoundIsOnWhatIsWrittenAndNeverCutsAnEscape) {
+  EXPECT_EQ(log_safe("ab\x01", 5), "ab...");  // "\x01" would need 4 more bytes
+  EXPECT_EQ(log_safe("ab\x01", 6), "ab\\x01");
+  EXPECT_EQ(log_safe("a\n", 2), "a...");
+  EXPECT_EQ(log_safe("abc", 3), "abc");  // exactly the bound: nothing left out
+  EXPECT_EQ(log_safe("", 0), "");
+}
+
+TEST(IsPrintableAscii, RefusesControlBytesDelAndUtf8) {
+  EXPECT_TRUE(is_printable_ascii("site-1 ~!\\"));
+  EXPECT_TRUE(is_printable_ascii(""));
+  for (const char* bad : {"a\nb", "\t", "\x1b[31m", "\x7f", "caf\xc3\xa9"}) {
+    EXPECT_FALSE(is_printable_ascii(bad)) << log_safe(bad);
+  }
+  EXPECT_FALSE(is_printable_ascii(std::string_view("a\0b", 3)));
 }
 
 }  // namespace

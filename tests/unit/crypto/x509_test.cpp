@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -72,6 +73,48 @@ TEST(X509, NeverNamesAnIdentityThroughTheSubject) {
   auto email = p.pki.issue_with("gw@pqb.test", test::LeafProfile{}, "cn-email");
   ASSERT_TRUE(email.has_value());
   EXPECT_FALSE(Certificate::load_pem(email->certificate).value().names_email("gw@pqb.test"));
+}
+
+// Inputs the backend reads other than as the exact name (found by certificate_check_fuzz):
+// before, ".pqb.test" named every certificate for a host under it, a trailing NUL was
+// dropped, and an empty view made the backend read the name up to the next NUL byte.
+TEST(X509, NamesNoHostByADomainANulOrAnEmptyView) {
+  auto p = make_pki();
+  test::LeafProfile profile;
+  profile.alt_names = {"DNS:edge.pqb.test", "email:ops@pqb.test"};
+  auto issued = p.pki.issue_with("edge.pqb.test", profile, "with-email");
+  ASSERT_TRUE(issued.has_value()) << issued.error().message();
+  auto cert = Certificate::load_pem(issued->certificate).value();
+  EXPECT_TRUE(cert.names_host("EDGE.pqb.test"));
+  EXPECT_TRUE(cert.names_email("ops@pqb.test"));
+  EXPECT_FALSE(cert.names_host(".pqb.test"));
+  EXPECT_FALSE(cert.names_host(std::string_view("edge.pqb.test\0", 14)));
+  EXPECT_FALSE(cert.names_email(std::string_view("ops@pqb.test\0", 13)));
+  const std::string host = "edge.pqb.test";
+  const std::string email = "ops@pqb.test";
+  EXPECT_FALSE(cert.names_host(std::string_view(host.data(), 0)));
+  EXPECT_FALSE(cert.names_email(std::string_view(email.data(), 0)));
+}
+
+TEST(X509, ListsItsSubjectAltNamesAndItsCommonName) {
+  auto p = make_pki();
+  test::LeafProfile profile;
+  profile.alt_names = {"DNS:*.sites.pqb.test", "IP:192.0.2.1", "email:ops@pqb.test",
+                       "URI:https://pqb.test/"};
+  auto issued = p.pki.issue_with("edge.pqb.test", profile, "many-names");
+  ASSERT_TRUE(issued.has_value()) << issued.error().message();
+  auto cert = Certificate::load_pem(issued->certificate).value();
+  const std::vector<AltName> expected{{AltName::Kind::dns, "*.sites.pqb.test"},
+                                      {AltName::Kind::ip, std::string("\xc0\x00\x02\x01", 4)},
+                                      {AltName::Kind::email, "ops@pqb.test"},
+                                      {AltName::Kind::other, ""}};
+  EXPECT_EQ(cert.subject_alt_names().value(), expected);
+  EXPECT_EQ(cert.common_name(), "edge.pqb.test");
+  auto cn_only = p.pki.issue_with("site-1", test::LeafProfile{}, "cn-only");
+  ASSERT_TRUE(cn_only.has_value());
+  auto site = Certificate::load_pem(cn_only->certificate).value();
+  EXPECT_TRUE(site.subject_alt_names().value().empty());
+  EXPECT_EQ(site.common_name(), "site-1");
 }
 
 TEST(X509, ReportsKeyUsageAndExtendedKeyUsage) {

@@ -1,7 +1,8 @@
 // The seed corpus of the ikev2_parse_fuzz target (tests/fuzz/corpus/ikev2): messages made by
 // our encoders (plaintext, and sealed under the fuzzer's fixed SK_e) and strongSwan 6.1's
-// IKE_SA_INIT messages from the key-derivation vectors. The committed files are checked here
-// to parse the way their name says, so the fuzzer starts deep inside the parsers.
+// IKE_SA_INIT messages from the key-derivation vectors, and every payload of the samples on
+// its own. The committed files are checked here to parse the way their name says, so the
+// fuzzer starts deep inside the parsers.
 // Regenerate them after a change to the layouts:
 //   PQB_WRITE_FUZZ_SEEDS=1 build/asan/tests/pqb_unit_tests --gtest_filter='Ikev2FuzzSeeds.*'
 
@@ -12,6 +13,7 @@
 #include <map>
 #include <string>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "pqbranch/ikev2/sk_payload.hpp"
@@ -57,6 +59,13 @@ std::map<std::string, std::vector<std::uint8_t>> seeds() {
   auto chain = encode_payload_chain(samples::all_payloads()).value();
   chain.bytes.insert(chain.bytes.begin(), static_cast<std::uint8_t>(chain.first));
   out["chain_all_payloads"] = chain.bytes;
+  // Each payload type on its own, so the fuzzer mutates one parser at a time.
+  const auto payloads = samples::all_payloads();
+  for (std::size_t i = 0; i < payloads.size(); ++i) {
+    auto one = encode_payload_chain({payloads[i]}).value();
+    one.bytes.insert(one.bytes.begin(), static_cast<std::uint8_t>(one.first));
+    out[fmt::format("payload_{:02}_type{}", i, static_cast<unsigned>(one.first))] = one.bytes;
+  }
   out["plain_strongswan_init_request"] = strongswan_message("ecp256_mlkem768.txt", "auth.i.octets");
   out["plain_strongswan_init_response"] =
       strongswan_message("ecp256_mlkem768.txt", "auth.r.octets");

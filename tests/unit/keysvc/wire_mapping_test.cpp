@@ -137,7 +137,8 @@ TEST(WireMapping, RefusalDetailIsMadeSafeForTheWire) {
   ASSERT_TRUE(back.has_value()) << back.error().message() << body;
   EXPECT_EQ(back->code, rotation::RefusalCode::internal_error);
   EXPECT_EQ(back->detail.size(), wire::kMaxErrorMessageBytes);
-  EXPECT_EQ(back->detail.substr(0, 20), "kernel said ?[31m???");
+  EXPECT_EQ(back->detail.substr(0, 30), "kernel said \\x1b[31m\\n\\xc3\\xa9");
+  EXPECT_EQ(back->detail.substr(back->detail.size() - 3), "...");
 }
 
 TEST(WireMapping, BadBodiesGiveTheWireError) {

@@ -121,8 +121,22 @@ TEST(ErrorResponse, EncodeKeepsTheMessagePrintableAndBounded) {
   const auto r = decode_error_response(encode(e));
   ASSERT_TRUE(r.has_value()) << r.error().message();
   EXPECT_EQ(r->message.size(), kMaxErrorMessageBytes);
-  EXPECT_EQ(r->message.substr(0, 17), "kernel said??[31m");
+  EXPECT_EQ(r->message.substr(0, 21), "kernel said\\n\\x1b[31m");
   EXPECT_EQ(r->message.substr(r->message.size() - 3), "...");
+}
+
+TEST(ErrorResponse, APrintableMessageGoesOutAsItIsUpToTheBound) {
+  const std::string exact(kMaxErrorMessageBytes, '\\');
+  EXPECT_EQ(error_message(exact), exact);
+  EXPECT_EQ(error_message("no SA for spi 0x100 (EEXIST)"), "no SA for spi 0x100 (EEXIST)");
+  const auto r = decode_error_response(encode(ErrorResponse{ErrorCode::busy, exact}));
+  ASSERT_TRUE(r.has_value()) << r.error().message();
+  EXPECT_EQ(r->message, exact);
+  // One byte more: written through core::log_safe (each backslash doubled), cut to fit.
+  const std::string cut = error_message(exact + "x");
+  EXPECT_LE(cut.size(), kMaxErrorMessageBytes);
+  EXPECT_EQ(cut.substr(0, 4), "\\\\\\\\");
+  EXPECT_EQ(cut.substr(cut.size() - 3), "...");
 }
 
 TEST(ErrorResponse, DecodeRefusesUnknownCodesAndControlCharacters) {
