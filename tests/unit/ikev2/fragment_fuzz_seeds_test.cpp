@@ -2,8 +2,7 @@
 // sequences of fragments sealed under the fuzzer's fixed SK_e, each datagram preceded by its
 // 2-byte length. The committed files are checked here to reassemble the way their name says,
 // so the fuzzer starts inside the reassembler. Regenerate them after a change to the layout:
-//   PQB_WRITE_FUZZ_SEEDS=1 build/asan/tests/pqb_unit_tests \
-//     --gtest_filter='Ikev2FragmentFuzzSeeds.*'
+//   PQB_WRITE_FUZZ_SEEDS=1 build/asan/tests/pqb_unit_tests --gtest_filter='Ikev2FragmentFuzz*'
 
 #include <map>
 #include <string>
