@@ -20,7 +20,7 @@ const FragmentPath kPaths[] = {
     {1280, false, false},  // IPv4, port 500
     {1280, true, true},    // IPv6, port 4500 with the non-ESP marker
     {576, false, true},    // the IPv4 minimum, port 4500
-    {9000, false, false},  // a jumbo frame: IKE_AUTH below fits in one fragment
+    {9000, false, false},  // a jumbo frame
 };
 
 std::vector<Message> messages() {
