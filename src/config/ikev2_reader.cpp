@@ -75,6 +75,8 @@ Ikev2PeerSettings read_peer(TableReader t) {
             p.retransmit_timeout);
   p.retransmit_tries = t.get("retransmit_tries", kind::Integer<std::uint32_t>{.min = 1, .max = 10},
                              p.retransmit_tries);
+  p.fragment_size = t.get("fragment_size", kind::Integer<std::uint16_t>{.min = kMinFragmentSize},
+                          p.fragment_size);
   return p;
 }
 

@@ -54,7 +54,7 @@ core::Result<std::optional<Payload>> parse_payload(const RawPayload& raw) {
     case PayloadType::sk:
       return fail(errc::unexpected_encrypted_payload, "SK payload");
     case PayloadType::skf:
-      return fail(errc::unsupported_algorithm, "SKF payload (RFC 7383 fragments) not supported");
+      return fail(errc::unexpected_encrypted_payload, "SKF payload (use FragmentReassembler)");
     default:
       // RFC 7296 §2.5: skip an unknown payload unless its critical bit is set.
       if (raw.critical) return fail(errc::unsupported_critical_payload, type_name(raw.type));

@@ -92,6 +92,10 @@ core::Result<NotifyPayload> parse_notify_payload(std::span<const std::uint8_t> b
   return n;
 }
 
+NotifyPayload make_fragmentation_supported() {
+  return make_notify(NotifyType::fragmentation_supported);
+}
+
 NotifyPayload make_invalid_ke(KeMethod wanted) {
   std::vector<std::uint8_t> data;
   detail::put16(data, static_cast<std::uint16_t>(wanted));

@@ -53,6 +53,10 @@ const NotifyPayload* find_notify(const std::vector<Payload>& payloads, NotifyTyp
   return nullptr;
 }
 
+bool announces_fragmentation(const std::vector<Payload>& payloads) noexcept {
+  return find_notify(payloads, NotifyType::fragmentation_supported) != nullptr;
+}
+
 std::vector<const KePayload*> find_all_ke(const std::vector<Payload>& payloads) {
   std::vector<const KePayload*> out;
   for (const auto& p : payloads) {

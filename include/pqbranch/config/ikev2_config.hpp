@@ -58,7 +58,11 @@ struct IkeIdentity {
 // Printable ASCII without spaces, 1..255 bytes.
 core::Result<IkeIdentity> parse_ike_identity(std::string_view text);
 
-enum class IkeAuth { psk, ecdsa };  // "psk"; "ecdsa": P-256 certificate, RFC 7427 signature
+enum class IkeAuth { psk, ecdsa };
+
+inline constexpr std::uint16_t kDefaultFragmentSize = 1280;  // IPv6's minimum MTU
+inline constexpr std::uint16_t kMinFragmentSize =
+    576;  // RFC 7383 §2.5.1, IPv4  // "psk"; "ecdsa": P-256 certificate, RFC 7427 signature
 
 struct Ikev2PeerSettings {
   std::string name;  // unique; names the peer in logs, status and metrics
@@ -92,6 +96,9 @@ struct Ikev2PeerSettings {
   // Requests are sent again after timeout, 2 x timeout, 4 x timeout, ... `tries` sends in all.
   Duration retransmit_timeout = std::chrono::seconds{2};
   std::uint32_t retransmit_tries = 5;
+  // RFC 7383 fragments: the largest IP packet of one fragment (IP and UDP headers included,
+  // as strongSwan's charon.fragment_size). 576 is the IPv4 minimum every host reassembles.
+  std::uint16_t fragment_size = kDefaultFragmentSize;
   friend bool operator==(const Ikev2PeerSettings&, const Ikev2PeerSettings&) = default;
 };
 

@@ -14,7 +14,7 @@ enum class errc {
   bad_version,                   // IKE major version other than 2 (RFC 7296 §3.1)
   bad_value,                     // a field with a value not allowed there (reserved bits, types)
   unsupported_critical_payload,  // unknown payload with the critical bit set (RFC 7296 §2.5)
-  unexpected_encrypted_payload,  // an SK payload given to the plaintext parser: use open_message
+  unexpected_encrypted_payload,  // SK or SKF in a plaintext parse (open_message, reassembly)
   missing_encrypted_payload,     // open_message on a message without an SK payload
   too_large,                     // a message or field over its limit
   integrity_check_failed,        // the SK payload's ICV does not verify (RFC 5282 §3)

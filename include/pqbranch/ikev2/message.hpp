@@ -27,7 +27,7 @@ struct Message {
 core::Result<std::vector<std::uint8_t>> encode_message(const Message& m);
 
 // Parses a plaintext message. An SK payload is errc::unexpected_encrypted_payload (use
-// open_message); an SKF payload (RFC 7383 fragment) is unsupported_algorithm for now.
+// open_message), and so is an SKF payload (an RFC 7383 fragment: fragment_reassembler.hpp).
 core::Result<Message> parse_message(std::span<const std::uint8_t> datagram);
 
 // Parses a chain of payloads (used by the SK code for the decrypted inner payloads).

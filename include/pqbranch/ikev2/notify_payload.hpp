@@ -43,6 +43,9 @@ core::Result<void> verify(const NotifyPayload& n);
 void append_body(const NotifyPayload& n, std::vector<std::uint8_t>& out);
 core::Result<NotifyPayload> parse_notify_payload(std::span<const std::uint8_t> body);
 
+// FRAGMENTATION_SUPPORTED (RFC 7383 §2.3): no SPI, no data; sent in IKE_SA_INIT.
+[[nodiscard]] NotifyPayload make_fragmentation_supported();
+
 // INVALID_KE_PAYLOAD: the method the responder wants (§1.3).
 [[nodiscard]] NotifyPayload make_invalid_ke(KeMethod wanted);
 core::Result<KeMethod> invalid_ke_method(const NotifyPayload& n);

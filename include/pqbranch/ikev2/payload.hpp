@@ -45,6 +45,10 @@ template <class T>
 [[nodiscard]] const NotifyPayload* find_notify(const std::vector<Payload>& payloads,
                                                NotifyType type) noexcept;
 
+// RFC 7383 §2.3: the message announces FRAGMENTATION_SUPPORTED (an IKE_SA_INIT request or
+// response), so messages of the IKE SA may be sent in SKF fragments.
+[[nodiscard]] bool announces_fragmentation(const std::vector<Payload>& payloads) noexcept;
+
 // All KE payloads in order (IKE_SA_INIT has one; RFC 9370 allows one per IKE_INTERMEDIATE).
 [[nodiscard]] std::vector<const KePayload*> find_all_ke(const std::vector<Payload>& payloads);
 

@@ -124,6 +124,7 @@ TEST(Ikev2PeerConfig, MinimalPeerGetsTheDocumentedDefaults) {
   EXPECT_EQ(p.lifetime, std::chrono::hours{1});
   EXPECT_EQ(p.retransmit_timeout, std::chrono::seconds{2});
   EXPECT_EQ(p.retransmit_tries, 5U);
+  EXPECT_EQ(p.fragment_size, 1280U);
 }
 
 TEST(Ikev2PeerConfig, ReadsEverySetting) {
@@ -144,7 +145,8 @@ nat_traversal = "force"
 rekey_time = "10m"
 lifetime = "15m"
 retransmit_timeout = "500ms"
-retransmit_tries = 3)"),
+retransmit_tries = 3
+fragment_size = 576)"),
                                     "agent.toml");
   ASSERT_TRUE(c.has_value()) << c.error().message();
   const auto& p = c->ikev2_peers.at(0);
@@ -161,6 +163,7 @@ retransmit_tries = 3)"),
   EXPECT_EQ(p.lifetime, std::chrono::minutes{15});
   EXPECT_EQ(p.retransmit_timeout, std::chrono::milliseconds{500});
   EXPECT_EQ(p.retransmit_tries, 3U);
+  EXPECT_EQ(p.fragment_size, 576U);
 }
 
 TEST(Ikev2PeerConfig, ClassicalProposalIsRefusedByDefault) {
@@ -202,6 +205,8 @@ TEST(Ikev2PeerConfig, RefusesMalformedPeers) {
       {with("retransmit_tries = 0\n"), "ikev2.peer[0].retransmit_tries"},
       {with("retransmit_timeout = \"10ms\"\n"), "ikev2.peer[0].retransmit_timeout"},
       {with("local_natt_port = 500\n"), "must differ from local_port"},
+      {with("fragment_size = 575\n"), "ikev2.peer[0].fragment_size"},
+      {with("fragment_size = 65536\n"), "ikev2.peer[0].fragment_size"},
       {with("lifetimes = \"1h\"\n"), "unknown key"},
       {with(kPeer), "repeats the name"},
       {std::string(kPeer) + "[tunnel]\nlocal_address = \"192.0.2.10\"\n", "unknown key"},

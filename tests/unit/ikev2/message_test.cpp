@@ -158,7 +158,7 @@ std::vector<std::uint8_t> with_last_raw_payload(std::uint8_t type) {
 
 TEST(Message, EncryptedPayloadNeedsOpenMessage) {
   EXPECT_EQ(parse_message(with_last_raw_payload(46)).error(), errc::unexpected_encrypted_payload);
-  EXPECT_EQ(parse_message(with_last_raw_payload(53)).error(), errc::unsupported_algorithm);
+  EXPECT_EQ(parse_message(with_last_raw_payload(53)).error(), errc::unexpected_encrypted_payload);
   // An SK payload that is not the last one.
   EXPECT_EQ(parse_message(with_raw_payload(46, false)).error(), errc::bad_length);
 }
