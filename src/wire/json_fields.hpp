@@ -28,9 +28,10 @@ namespace pqbranch::wire::detail {
 core::Result<boost::json::value> parse_strict(std::string_view body,
                                               boost::json::storage_ptr storage);
 
-// An untrusted value as an error detail quotes it: core::log_safe, cut shorter.
+// An untrusted value as an error detail quotes it: core::log_safe, at most 40 bytes in all
+// (37 and the "..." that marks a cut).
 inline std::string quoted(std::string_view text) {
-  return core::log_safe(text, 40);
+  return core::log_safe(text, 37);
 }
 
 // Value-level readers; `path` names the value in error details ("tunnel.selectors[1]").

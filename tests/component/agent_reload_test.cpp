@@ -4,6 +4,7 @@
 // status and log say why, in check-config's words.
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -12,6 +13,7 @@
 #include <string>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/json.hpp>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -32,6 +34,13 @@ namespace pqbranch::test {
 namespace {
 
 namespace json = boost::json;
+
+// A loopback TCP port nothing listens on now (the config refuses port 0).
+std::uint16_t unused_loopback_port() {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor acceptor(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  return acceptor.local_endpoint().port();
+}
 
 struct AgentToml {
   std::string log_level = "info";
@@ -202,8 +211,10 @@ TEST_F(AgentReloadTest, AValidChangeMovesTheNextRotationAndTheLogLevelAndLeavesT
   EXPECT_TRUE(before.at("config").at("last_reload").is_null());
   EXPECT_EQ(agent_->metrics_server(), nullptr);
 
-  write(
-      {.log_level = "debug", .interval = "80m", .extra = "[metrics]\nlisten = \"127.0.0.1:0\"\n"});
+  const std::uint16_t metrics_port = unused_loopback_port();
+  write({.log_level = "debug",
+         .interval = "80m",
+         .extra = fmt::format("[metrics]\nlisten = \"127.0.0.1:{}\"\n", metrics_port)});
   const std::size_t sent = manager_.messages.size();
   auto reloaded = agent_->reload();
   ASSERT_TRUE(reloaded.has_value()) << reloaded.error().message();
@@ -215,7 +226,7 @@ TEST_F(AgentReloadTest, AValidChangeMovesTheNextRotationAndTheLogLevelAndLeavesT
   EXPECT_LE(next_rotation_s(after), 80 * 60);
   EXPECT_EQ(spdlog::default_logger()->level(), spdlog::level::debug);
   ASSERT_NE(agent_->metrics_server(), nullptr);
-  EXPECT_NE(agent_->metrics_server()->port(), 0);
+  EXPECT_EQ(agent_->metrics_server()->port(), metrics_port);
   const auto& cfg = after.at("config").as_object();
   EXPECT_EQ(cfg.at("file").as_string(), file_.string());
   EXPECT_EQ(cfg.at("generation").to_number<int>(), 2);
