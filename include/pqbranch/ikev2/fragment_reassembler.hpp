@@ -56,6 +56,21 @@ struct ReassemblyStep {
   std::optional<OpenedMessage> message;
 };
 
+namespace detail {
+// The fragments of one message kept so far. Outside FragmentReassembler: a nested class with
+// default member initializers is not yet default-constructible inside its enclosing class
+// (clang checks std::optional<Set>::emplace() there and refuses it).
+struct FragmentSet {
+  Header header;  // of the first fragment kept
+  std::uint16_t total = 0;
+  core::Clock::time_point started{};
+  std::size_t bytes = 0;
+  std::size_t count = 0;
+  PayloadType first_inner = PayloadType::none;
+  std::vector<std::optional<core::SecureBytes>> pieces;  // index = Fragment Number - 1
+};
+}  // namespace detail
+
 class FragmentReassembler {
  public:
   using TimePoint = core::Clock::time_point;
@@ -77,15 +92,7 @@ class FragmentReassembler {
   [[nodiscard]] std::size_t bytes_held() const noexcept;
 
  private:
-  struct Set {
-    Header header;  // of the first fragment kept
-    std::uint16_t total = 0;
-    TimePoint started{};
-    std::size_t bytes = 0;
-    std::size_t count = 0;
-    PayloadType first_inner = PayloadType::none;
-    std::vector<std::optional<core::SecureBytes>> pieces;  // index = Fragment Number - 1
-  };
+  using Set = detail::FragmentSet;
 
   core::Result<ReassemblyStep> complete(std::optional<Set>& slot);
 
