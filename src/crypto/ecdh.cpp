@@ -112,6 +112,18 @@ core::Result<PrivateKey> ecdh_generate(EcdhGroup g) {
   return PrivateKey(std::move(key));
 }
 
+core::Result<PrivateKey> ecdh_from_private(EcdhGroup g, std::span<const std::uint8_t> private_key) {
+  if (g != EcdhGroup::x25519 || private_key.size() != 32) {
+    return core::make_error(errc::invalid_argument, fmt::format("{} key from {} private bytes",
+                                                                to_string(g), private_key.size()));
+  }
+  const detail::ErrorQueueScope scope;
+  PkeyHandle key(EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, private_key.data(),
+                                              private_key.size()));
+  if (!key) return detail::openssl_error(errc::backend, "X25519 key from private bytes");
+  return PrivateKey(std::move(key));
+}
+
 core::Result<std::vector<std::uint8_t>> ecdh_public_value(const PrivateKey& key) {
   const detail::ErrorQueueScope scope;
   auto g = group_of(key.native());

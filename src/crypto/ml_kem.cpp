@@ -1,8 +1,11 @@
 #include "pqbranch/crypto/ml_kem.hpp"
 
+#include <array>
+
 #include <fmt/format.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 
 #include "pqbranch/core/c_handle.hpp"
 #include "pqbranch/crypto/error.hpp"
@@ -36,6 +39,27 @@ core::Result<PrivateKey> ml_kem_generate(MlKem p) {
   PkeyHandle key(EVP_PKEY_Q_keygen(nullptr, nullptr, name_of(p)));
   if (!key) return detail::openssl_error(errc::backend, fmt::format("{} keygen", name_of(p)));
   return PrivateKey(std::move(key));
+}
+
+core::Result<PrivateKey> ml_kem_from_seed(MlKem p, std::span<const std::uint8_t> seed) {
+  constexpr std::size_t kSeedSize = 64;  // FIPS 203 §7.1: d and z, 32 bytes each
+  if (seed.size() != kSeedSize) {
+    return core::make_error(errc::invalid_argument,
+                            fmt::format("{} seed of {} bytes", name_of(p), seed.size()));
+  }
+  const detail::ErrorQueueScope scope;
+  PkeyCtx ctx(EVP_PKEY_CTX_new_from_name(nullptr, name_of(p), nullptr));
+  std::array<OSSL_PARAM, 2> params{
+      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_ML_KEM_SEED,
+                                        const_cast<std::uint8_t*>(seed.data()), seed.size()),
+      OSSL_PARAM_construct_end()};
+  EVP_PKEY* raw = nullptr;
+  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 ||
+      EVP_PKEY_CTX_set_params(ctx.get(), params.data()) != 1 ||
+      EVP_PKEY_generate(ctx.get(), &raw) != 1) {
+    return detail::openssl_error(errc::backend, fmt::format("{} key from a seed", name_of(p)));
+  }
+  return PrivateKey(PkeyHandle(raw));
 }
 
 core::Result<MlKem> ml_kem_params_of(const PrivateKey& key) {

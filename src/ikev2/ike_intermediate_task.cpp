@@ -6,12 +6,12 @@
 
 namespace pqbranch::ikev2 {
 
-core::Result<std::vector<std::uint8_t>> build_ike_intermediate(IkeSa& sa) {
+core::Result<std::vector<std::uint8_t>> build_ike_intermediate(IkeSa& sa, Randomness& random) {
   if (!sa.selected || !sa.selected->ke1) {
     return core::make_error(exchange_errc::unexpected_message, "no additional key exchange");
   }
   const auto method = *sa.selected->ke1;
-  auto ke = KeyExchange::start(method);
+  auto ke = random.key_exchange(method);
   if (!ke) return ke.error();
   Message m;
   m.header = request_header(sa, ExchangeType::ike_intermediate);

@@ -4,7 +4,6 @@
 #include <array>
 #include <string>
 
-#include "pqbranch/crypto/random.hpp"
 #include "pqbranch/ikev2/exchange_errc.hpp"
 #include "pqbranch/ikev2/nat_detection.hpp"
 #include "pqbranch/ikev2/nonce_payload.hpp"
@@ -225,15 +224,15 @@ std::optional<config::IkeProposal> read_ike_proposal(const Proposal& p) {
 core::Result<std::vector<std::uint8_t>> build_ike_sa_init(IkeSa& sa,
                                                           const InitiatorSettings& settings,
                                                           const Endpoints& endpoints,
-                                                          KeMethod method) {
+                                                          KeMethod method, Randomness& random) {
   if (sa.spi_i == Spi{}) {
-    if (auto ok = crypto::random_fill(sa.spi_i); !ok) return ok.error();
+    if (auto ok = random.fill(sa.spi_i); !ok) return ok.error();
   }
-  auto ke = KeyExchange::start(method);
+  auto ke = random.key_exchange(method);
   if (!ke) return ke.error();
-  auto nonce = make_nonce(kNonceSize);
-  if (!nonce) return nonce.error();
-  sa.ni = std::move(nonce->data);
+  std::vector<std::uint8_t> nonce(kNonceSize);
+  if (auto ok = random.fill(nonce); !ok) return ok.error();
+  sa.ni = std::move(nonce);
   sa.pending_ke.emplace(std::move(*ke));
   if (std::ranges::find(sa.init_methods, method) == sa.init_methods.end()) {
     sa.init_methods.push_back(method);

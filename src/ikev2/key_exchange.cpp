@@ -70,21 +70,32 @@ core::Result<void> check_size(KeMethod m, std::span<const std::uint8_t> data, bo
 }  // namespace
 
 core::Result<KeyExchange> KeyExchange::start(KeMethod method) {
-  if (auto group = ecdh_group(method)) {
-    auto key = crypto::ecdh_generate(*group);
-    if (!key) return wrap(key.error(), "ECDH key");
-    auto value = crypto::ecdh_public_value(*key);
-    if (!value) return wrap(value.error(), "ECDH public value");
-    return KeyExchange(method, std::move(*key), to_ike(method, std::move(*value)));
+  if (auto group = ecdh_group(method)) return adopt(method, crypto::ecdh_generate(*group));
+  if (auto params = ml_kem(method)) return adopt(method, crypto::ml_kem_generate(*params));
+  return unsupported(method);
+}
+
+core::Result<KeyExchange> KeyExchange::from_seed(KeMethod method,
+                                                 std::span<const std::uint8_t> seed) {
+  if (method == KeMethod::x25519) {
+    return adopt(method, crypto::ecdh_from_private(crypto::EcdhGroup::x25519, seed));
   }
-  if (auto params = ml_kem(method)) {
-    auto key = crypto::ml_kem_generate(*params);
+  if (auto params = ml_kem(method)) return adopt(method, crypto::ml_kem_from_seed(*params, seed));
+  return unsupported(method);
+}
+
+core::Result<KeyExchange> KeyExchange::adopt(KeMethod method,
+                                             core::Result<crypto::PrivateKey> key) {
+  if (ml_kem(method)) {
     if (!key) return wrap(key.error(), "ML-KEM key");
     auto ek = crypto::ml_kem_encapsulation_key(*key);
     if (!ek) return wrap(ek.error(), "ML-KEM encapsulation key");
     return KeyExchange(method, std::move(*key), std::move(*ek));
   }
-  return unsupported(method);
+  if (!key) return wrap(key.error(), "ECDH key");
+  auto value = crypto::ecdh_public_value(*key);
+  if (!value) return wrap(value.error(), "ECDH public value");
+  return KeyExchange(method, std::move(*key), to_ike(method, std::move(*value)));
 }
 
 core::Result<core::SecureBytes> KeyExchange::finish(std::span<const std::uint8_t> peer) const {

@@ -56,6 +56,7 @@ class FakeIkeResponder {
   // Opens a response from the initiator to its own request.
   core::Result<ikev2::OpenedMessage> open_response(std::span<const std::uint8_t> response);
 
+  [[nodiscard]] const Options& options() const noexcept { return options_; }
   [[nodiscard]] bool established() const noexcept { return established_; }
   [[nodiscard]] bool deleted() const noexcept { return deleted_; }
   [[nodiscard]] const std::optional<config::IkeProposal>& chosen() const noexcept {

@@ -18,6 +18,10 @@ enum class EcdhGroup { x25519, p256, p384 };
 [[nodiscard]] std::string_view to_string(EcdhGroup g) noexcept;
 
 core::Result<PrivateKey> ecdh_generate(EcdhGroup g);
+// The X25519 key whose private scalar is `private_key` (32 bytes): deterministic keys for
+// tests that replay an exchange byte for byte. The EC groups have no such constructor
+// (errc::invalid_argument).
+core::Result<PrivateKey> ecdh_from_private(EcdhGroup g, std::span<const std::uint8_t> private_key);
 
 // Our public value: X25519 its 32 bytes; P-256/P-384 the uncompressed point 0x04 ‖ x ‖ y
 // (IKEv2 sends x ‖ y without the 0x04, RFC 5903 §7: the caller strips or adds it).

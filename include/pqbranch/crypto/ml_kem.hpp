@@ -32,6 +32,9 @@ struct MlKemSizes {
 
 // A fresh decapsulation key (its encapsulation key is derived from it).
 core::Result<PrivateKey> ml_kem_generate(MlKem p);
+// The key FIPS 203 ML-KEM.KeyGen_internal makes from the 64-byte seed d ‖ z: deterministic
+// keys for tests that replay an exchange byte for byte.
+core::Result<PrivateKey> ml_kem_from_seed(MlKem p, std::span<const std::uint8_t> seed);
 
 // The parameter set of an ML-KEM key, or errc::bad_key for any other key.
 core::Result<MlKem> ml_kem_params_of(const PrivateKey& key);

@@ -11,11 +11,13 @@
 
 #include "pqbranch/core/error.hpp"
 #include "pqbranch/ikev2/ike_sa.hpp"
+#include "pqbranch/ikev2/randomness.hpp"
 
 namespace pqbranch::ikev2 {
 
-// Generates the ML-KEM key of the selected ADDKE1 and seals the request.
-core::Result<std::vector<std::uint8_t>> build_ike_intermediate(IkeSa& sa);
+// Generates the ML-KEM key of the selected ADDKE1 (from `random`) and seals the request.
+core::Result<std::vector<std::uint8_t>> build_ike_intermediate(IkeSa& sa,
+                                                               Randomness& random = csprng());
 
 // Opens the response, decapsulates, updates the IntAuth chains and the keys. A message that
 // does not open or is not the response is a drop error (is_drop); a response without the

@@ -21,6 +21,7 @@
 #include "pqbranch/core/error.hpp"
 #include "pqbranch/ikev2/ike_sa.hpp"
 #include "pqbranch/ikev2/initiator_settings.hpp"
+#include "pqbranch/ikev2/randomness.hpp"
 #include "pqbranch/ikev2/sa_payload.hpp"
 
 namespace pqbranch::ikev2 {
@@ -36,11 +37,13 @@ inline constexpr unsigned kMaxCookieRounds = 2;
 inline constexpr std::size_t kMaxCookieSize = 64;  // RFC 7296 §2.6: 1 to 64 octets
 
 // Builds the request (fresh SPIi on the first try, fresh Ni and KE of `method` each time,
+// all from `random`,
 // the responder's COOKIE first once it sent one) and keeps it as RealMessage1.
 core::Result<std::vector<std::uint8_t>> build_ike_sa_init(IkeSa& sa,
                                                           const InitiatorSettings& settings,
                                                           const Endpoints& endpoints,
-                                                          KeMethod method);
+                                                          KeMethod method,
+                                                          Randomness& random = csprng());
 // After InitCookie: the last request again with the same Ni and KE, N(COOKIE) first.
 core::Result<std::vector<std::uint8_t>> build_ike_sa_init_with_cookie(
     IkeSa& sa, const InitiatorSettings& settings, const Endpoints& endpoints);

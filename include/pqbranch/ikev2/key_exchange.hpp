@@ -29,6 +29,9 @@ class KeyExchange {
   // A fresh key of `method` (ECP-256/384, Curve25519, ML-KEM-768/1024), else
   // errc::unsupported_algorithm.
   static core::Result<KeyExchange> start(KeMethod method);
+  // The key of `method` made from `seed` (X25519: the 32-byte private scalar; ML-KEM: the
+  // 64-byte d ‖ z), for tests that replay an exchange; other methods: unsupported_algorithm.
+  static core::Result<KeyExchange> from_seed(KeMethod method, std::span<const std::uint8_t> seed);
 
   [[nodiscard]] KeMethod method() const noexcept { return method_; }
   // Our KE data.
@@ -40,6 +43,8 @@ class KeyExchange {
  private:
   friend core::Result<KeResponse> respond(KeMethod method,
                                           std::span<const std::uint8_t> initiator_data);
+  // Our KE data from a fresh `key` of `method`.
+  static core::Result<KeyExchange> adopt(KeMethod method, core::Result<crypto::PrivateKey> key);
   KeyExchange(KeMethod method, crypto::PrivateKey key, std::vector<std::uint8_t> data)
       : method_(method), key_(std::move(key)), data_(std::move(data)) {}
   KeMethod method_;

@@ -1,0 +1,133 @@
+#pragma once
+// One IKEv2 initiator kept up against one responder, as a pure state machine: events and the
+// time in (initiator_events.hpp), actions out (initiator_actions.hpp). No I/O and no clock:
+// InitiatorSession is the executor that owns the sockets, the timer and the kernel. The
+// exchanges themselves are the tasks (ike_sa_init_task.hpp, ...); this composes them:
+// - IKE_SA_INIT (retried with the method INVALID_KE_PAYLOAD names, the COOKIE answered),
+//   IKE_INTERMEDIATE when the chosen proposal has ADDKE1, IKE_AUTH with an inbound SPI from
+//   AllocateSpi, then the CHILD SA's two halves through InstallPair;
+// - message IDs and retransmission (retransmit.hpp); a request that runs out of tries ends
+//   the attempt;
+// - after NAT detection (or when forced), every message from IKE_INTERMEDIATE/IKE_AUTH on
+//   goes to the NAT-T port with the non-ESP marker (RFC 3948 §2.2, RFC 7296 §2.23);
+// - the responder's requests: liveness checks answered, Delete of the IKE or CHILD SA
+//   removes the kernel's SAs (and a new IKE SA is made after the retry delay);
+// - continuity: rekey_time after establishment a new IKE SA and CHILD SA are made, the new
+//   pair goes in (the kernel prefers the newest outbound SA), the old outbound SA is deleted
+//   at once, the old IKE SA is deleted with an INFORMATIONAL exchange, then its inbound SA;
+// - a failed attempt is noted with its reason and retried with doubling delays; the
+//   installed SAs keep working meanwhile (until their hard lifetime);
+// - a malformed or unexpected datagram is dropped and counted (ikev2_dropped_messages),
+//   never a reason to touch a working SA.
+// SPIs, nonces and key exchange keys come from the injected Randomness.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pqbranch/core/clock.hpp"
+#include "pqbranch/ikev2/header.hpp"
+#include "pqbranch/ikev2/ike_sa.hpp"
+#include "pqbranch/ikev2/initiator_actions.hpp"
+#include "pqbranch/ikev2/initiator_events.hpp"
+#include "pqbranch/ikev2/randomness.hpp"
+#include "pqbranch/ikev2/session_options.hpp"
+
+namespace pqbranch::ikev2 {
+
+struct Attempt;  // one IKE SA from IKE_SA_INIT to its deletion (src/ikev2/initiator_attempt.hpp)
+
+class InitiatorMachine {
+ public:
+  using TimePoint = core::Clock::time_point;
+  // The local ports the executor's sockets are bound to (NAT detection hashes the IKE port;
+  // UDP-encapsulated ESP uses the NAT-T port); `options`' own ports are not read.
+  struct LocalPorts {
+    std::uint16_t ike = 500;
+    std::uint16_t natt = 4500;
+  };
+
+  InitiatorMachine(SessionOptions options, LocalPorts ports, Randomness& random);
+  ~InitiatorMachine();
+  InitiatorMachine(const InitiatorMachine&) = delete;
+  InitiatorMachine& operator=(const InitiatorMachine&) = delete;
+
+  std::vector<InitiatorAction> handle(InitiatorEvent event, TimePoint now);
+
+  [[nodiscard]] const SessionStatus& status() const noexcept { return stats_; }
+  [[nodiscard]] bool running() const noexcept { return running_; }
+
+ private:
+  using Out = std::vector<InitiatorAction>;
+
+  void on(const Start& e, Out& out);
+  void on(const Stop& e, Out& out);
+  void on(const TimerFired& e, Out& out);
+  void on(const DatagramReceived& e, Out& out);
+  void on(const SpiAllocated& e, Out& out);
+  void on(const KernelDone& e, Out& out);
+
+  // sending and receiving
+  void send(const Attempt& a, const std::vector<std::uint8_t>& bytes, Out& out) const;
+  void drop(const std::string& why, Out& out) const;
+  void note(NoteLevel level, std::string text, Out& out) const;
+  void count(std::string_view metric, Out& out) const;
+  Attempt* attempt_for(const Header& h);
+  Attempt* attempt_waiting_for(StepId step);
+  void on_datagram(std::span<const std::uint8_t> bytes, const core::IpAddress& from, Out& out);
+
+  // the exchanges
+  void begin_attempt(Out& out);
+  void send_init(Attempt& a, Out& out);
+  void send_request(Attempt& a, std::vector<std::uint8_t> bytes, Out& out);
+  void on_response(Attempt& a, std::span<const std::uint8_t> bytes, Out& out);
+  void after_init(Attempt& a, Out& out);
+  void allocate_spi(Attempt& a, Out& out);
+  void send_auth(Attempt& a, std::uint32_t spi, Out& out);
+  void install(Attempt& a, Out& out);
+  void established(Attempt& a, Out& out);
+  void replace_current(Out& out);
+  void start_delete(Attempt& a, Out& out);
+  void remove_child(Attempt& a, Out& out);
+  void delete_sa(const xfrm::SaId& id, std::string what, bool missing_is_fine, Out& out);
+  void finish_delete(Attempt& a, Out& out);
+  void on_peer_request(Attempt& a, std::span<const std::uint8_t> bytes, Out& out);
+  void fail(Attempt& a, const core::Error& error, Out& out);
+  void schedule_retry(Out& out);
+
+  // time
+  void on_retransmit_timers(Out& out);
+  void schedule(Out& out) const;
+  StepId next_step() { return next_step_++; }
+  [[nodiscard]] Endpoints endpoints() const;
+  [[nodiscard]] std::optional<xfrm::Encap> encap(const Attempt& a, bool outbound) const;
+  [[nodiscard]] xfrm::Sa child_sa(const Attempt& a, bool outbound) const;
+
+  // A DeleteSa outstanding: what to say if it fails.
+  struct PendingDelete {
+    std::string what;
+    bool missing_is_fine = false;
+  };
+
+  SessionOptions options_;
+  LocalPorts ports_;
+  Randomness& random_;
+  TimePoint now_{};
+  std::unique_ptr<Attempt> current_;   // established (or the first being made)
+  std::unique_ptr<Attempt> next_;      // continuity: the replacement being made
+  std::unique_ptr<Attempt> retiring_;  // the replaced IKE SA being deleted
+  std::optional<TimePoint> retry_at_;
+  std::chrono::milliseconds retry_delay_{0};
+  bool running_ = false;
+  bool ever_established_ = false;
+  StepId next_step_ = 1;
+  std::map<StepId, PendingDelete> deletes_;
+  SessionStatus stats_;
+};
+
+}  // namespace pqbranch::ikev2

@@ -1,0 +1,27 @@
+#pragma once
+// Where an initiator's random values come from: SPIs and nonces (public) and the private keys
+// of its key exchanges. Production uses the CSPRNG (csprng()); a test injects a seeded source
+// so that an exchange replays byte for byte.
+
+#include <cstdint>
+#include <span>
+
+#include "pqbranch/core/error.hpp"
+#include "pqbranch/ikev2/constants.hpp"
+#include "pqbranch/ikev2/key_exchange.hpp"
+
+namespace pqbranch::ikev2 {
+
+class Randomness {
+ public:
+  virtual ~Randomness() = default;
+  // Public values: SPIs, nonces.
+  virtual core::Result<void> fill(std::span<std::uint8_t> out) = 0;
+  // Our key of one key exchange of `method`.
+  virtual core::Result<KeyExchange> key_exchange(KeMethod method) = 0;
+};
+
+// crypto::random_fill and KeyExchange::start.
+[[nodiscard]] Randomness& csprng();
+
+}  // namespace pqbranch::ikev2

@@ -1,0 +1,45 @@
+#pragma once
+// What one initiator session is configured with (SessionOptions) and what it reports
+// (SessionStatus); the machine (initiator_machine.hpp) and its executor
+// (initiator_session.hpp) share them.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "pqbranch/core/ip_address.hpp"
+#include "pqbranch/ikev2/initiator_settings.hpp"
+#include "pqbranch/ikev2/retransmit.hpp"
+
+namespace pqbranch::ikev2 {
+
+struct SessionOptions {
+  std::string name;  // the peer's name in logs and metrics
+  InitiatorSettings settings;
+  core::IpAddress local_address;
+  core::IpAddress remote_address;
+  std::uint16_t local_port = 500;
+  std::uint16_t local_natt_port = 4500;
+  std::uint16_t remote_port = 500;        // the responder's IKE port
+  std::uint16_t remote_natt_port = 4500;  // and its NAT-T port (RFC 3948)
+  std::uint32_t reqid = 0;
+  std::uint32_t if_id = 0;  // route mode; 0 in policy mode
+  std::chrono::milliseconds rekey_time = std::chrono::minutes{50};
+  std::chrono::milliseconds lifetime = std::chrono::hours{1};
+  RetransmitPolicy retransmit;
+  std::chrono::milliseconds retry_initial = std::chrono::seconds{5};
+  std::chrono::milliseconds retry_max = std::chrono::minutes{2};
+};
+
+struct SessionStatus {
+  std::string state;     // "connecting", "established", "waiting to retry", "stopped"
+  std::string proposal;  // of the established IKE SA, e.g. "aes256gcm16-prfsha384-..."
+  bool post_quantum = false;
+  bool udp_encapsulation = false;
+  std::uint32_t inbound_spi = 0;
+  std::uint32_t outbound_spi = 0;
+  std::uint64_t established = 0;  // IKE SAs established so far
+  std::string last_error;
+};
+
+}  // namespace pqbranch::ikev2

@@ -1,0 +1,528 @@
+#include "pqbranch/ikev2/initiator_machine.hpp"
+
+#include <algorithm>
+#include <array>
+#include <string>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "pqbranch/ikev2/exchange_errc.hpp"
+#include "pqbranch/ikev2/ike_auth_task.hpp"
+#include "pqbranch/ikev2/ike_intermediate_task.hpp"
+#include "pqbranch/ikev2/ike_sa_init_task.hpp"
+#include "pqbranch/ikev2/informational_task.hpp"
+#include "pqbranch/xfrm/errc.hpp"
+
+#include "initiator_attempt.hpp"
+
+namespace pqbranch::ikev2 {
+namespace {
+
+// RFC 3948 §2.2: IKE on the NAT-T port starts with four zero octets.
+constexpr std::array<std::uint8_t, 4> kNonEspMarker{0, 0, 0, 0};
+
+// What an IKE_SA_INIT response may refuse, and an on-path attacker may therefore forge:
+// an error notify, an unacceptable proposal, a KE value that does not work.
+bool is_unprotected_refusal(const core::Error& e) {
+  return e.code == make_error_code(exchange_errc::peer_refused) ||
+         e.code == make_error_code(exchange_errc::no_acceptable_proposal) ||
+         e.code == make_error_code(exchange_errc::not_post_quantum) ||
+         e.code == make_error_code(exchange_errc::key_exchange_failed);
+}
+
+}  // namespace
+
+InitiatorMachine::InitiatorMachine(SessionOptions options, LocalPorts ports, Randomness& random)
+    : options_(std::move(options)), ports_(ports), random_(random) {
+  stats_.state = "stopped";
+}
+
+InitiatorMachine::~InitiatorMachine() = default;
+
+std::vector<InitiatorAction> InitiatorMachine::handle(InitiatorEvent event, TimePoint now) {
+  now_ = now;
+  Out out;
+  std::visit([&](auto& e) { on(e, out); }, event);
+  schedule(out);
+  return out;
+}
+
+// ---- events ----
+
+void InitiatorMachine::on(const Start& /*e*/, Out& out) {
+  if (running_) return;
+  running_ = true;
+  begin_attempt(out);
+}
+
+void InitiatorMachine::on(const Stop& e, Out& out) {
+  if (!running_) return;
+  if (e.delete_sas) {
+    for (auto* a : {current_.get(), next_.get(), retiring_.get()}) {
+      if (a == nullptr) continue;
+      if (a->phase == Phase::established) {
+        if (auto del = build_delete_ike_sa(a->sa)) send(*a, *del, out);
+      }
+      remove_child(*a, out);
+    }
+  }
+  running_ = false;
+  stats_.state = "stopped";
+}
+
+void InitiatorMachine::on(const TimerFired& /*e*/, Out& out) {
+  if (!running_) return;
+  on_retransmit_timers(out);
+  if (retry_at_ && now_ >= *retry_at_ && !next_ && (!current_ || current_->phase == Phase::done)) {
+    begin_attempt(out);
+  }
+  // A replacement that failed waits for its retry delay like any attempt.
+  if (current_ && current_->phase == Phase::established && !next_ &&
+      now_ >= current_->established_at + options_.rekey_time &&
+      (!retry_at_ || now_ >= *retry_at_)) {
+    note(NoteLevel::info, "making the replacement IKE SA and CHILD SA", out);
+    begin_attempt(out);
+  }
+}
+
+void InitiatorMachine::on(const DatagramReceived& e, Out& out) {
+  if (!running_) return;
+  if (e.socket == IkeSocket::ike) return on_datagram(e.bytes, e.from, out);
+  // Without the marker it is ESP (the kernel's) or a keepalive: not ours.
+  if (e.bytes.size() > kNonEspMarker.size() &&
+      std::equal(kNonEspMarker.begin(), kNonEspMarker.end(), e.bytes.begin())) {
+    return on_datagram(std::span(e.bytes).subspan(kNonEspMarker.size()), e.from, out);
+  }
+  drop("NAT-T datagram without the non-ESP marker", out);
+}
+
+void InitiatorMachine::on(const SpiAllocated& e, Out& out) {
+  Attempt* a = attempt_waiting_for(e.step);
+  // The attempt ended meanwhile: the larval SA expires in the kernel.
+  if (a == nullptr) return;
+  a->step.reset();
+  if (!e.spi) return fail(*a, e.spi.error(), out);
+  send_auth(*a, *e.spi, out);
+}
+
+void InitiatorMachine::on(const KernelDone& e, Out& out) {
+  if (auto it = deletes_.find(e.step); it != deletes_.end()) {
+    const auto& r = e.result;
+    if (!r &&
+        !(it->second.missing_is_fine && r.error().code == make_error_code(xfrm::errc::not_found))) {
+      note(NoteLevel::warn, it->second.what + ": " + r.error().message(), out);
+    }
+    deletes_.erase(it);
+    return;
+  }
+  Attempt* a = attempt_waiting_for(e.step);
+  if (a == nullptr) return;
+  a->step.reset();
+  if (!e.result) return fail(*a, e.result.error(), out);
+  a->installed = true;
+  established(*a, out);
+}
+
+// ---- sending and receiving ----
+
+void InitiatorMachine::send(const Attempt& a, const std::vector<std::uint8_t>& bytes,
+                            Out& out) const {
+  if (a.sa.use_natt(options_.settings.force_encap) && a.phase != Phase::init) {
+    std::vector<std::uint8_t> framed(kNonEspMarker.begin(), kNonEspMarker.end());
+    framed.insert(framed.end(), bytes.begin(), bytes.end());
+    out.emplace_back(SendDatagram{IkeSocket::natt, options_.remote_address,
+                                  options_.remote_natt_port, std::move(framed)});
+    return;
+  }
+  out.emplace_back(
+      SendDatagram{IkeSocket::ike, options_.remote_address, options_.remote_port, bytes});
+}
+
+void InitiatorMachine::note(NoteLevel level, std::string text, Out& out) const {
+  out.emplace_back(Note{level, std::move(text)});
+}
+
+void InitiatorMachine::count(std::string_view metric, Out& out) const {
+  out.emplace_back(CountMetric{metric});
+}
+
+void InitiatorMachine::drop(const std::string& why, Out& out) const {
+  count("ikev2_dropped_messages", out);
+  note(NoteLevel::debug, "dropped a message: " + why, out);
+}
+
+Attempt* InitiatorMachine::attempt_for(const Header& h) {
+  for (auto* a : {current_.get(), next_.get(), retiring_.get()}) {
+    if (a != nullptr && a->sa.spi_i == h.spi_i &&
+        (a->phase == Phase::init || a->sa.spi_r == h.spi_r)) {
+      return a;
+    }
+  }
+  return nullptr;
+}
+
+Attempt* InitiatorMachine::attempt_waiting_for(StepId step) {
+  for (auto* a : {current_.get(), next_.get(), retiring_.get()}) {
+    if (a != nullptr && a->step == step) return a;
+  }
+  return nullptr;
+}
+
+void InitiatorMachine::on_datagram(std::span<const std::uint8_t> bytes, const core::IpAddress& from,
+                                   Out& out) {
+  if (from != options_.remote_address) return drop("from " + from.to_string(), out);
+  auto h = parse_header(bytes);
+  if (!h) return drop(h.error().message(), out);
+  Attempt* a = attempt_for(*h);
+  if (a == nullptr) return drop("no IKE SA with these SPIs", out);
+  if (!h->response()) return on_peer_request(*a, bytes, out);
+  if (!a->retransmit.active()) return drop("no request outstanding", out);
+  on_response(*a, bytes, out);
+}
+
+// ---- the exchanges ----
+
+void InitiatorMachine::begin_attempt(Out& out) {
+  retry_at_.reset();
+  auto a = std::make_unique<Attempt>(options_.retransmit);
+  a->method = options_.settings.proposals.at(0).ke;
+  Attempt& ref = *a;
+  (current_ && current_->phase == Phase::established ? next_ : current_) = std::move(a);
+  stats_.state = "connecting";
+  send_init(ref, out);
+}
+
+void InitiatorMachine::send_init(Attempt& a, Out& out) {
+  auto request = build_ike_sa_init(a.sa, options_.settings, endpoints(), a.method, random_);
+  if (!request) return fail(a, request.error(), out);
+  a.phase = Phase::init;
+  send_request(a, std::move(*request), out);
+}
+
+void InitiatorMachine::send_request(Attempt& a, std::vector<std::uint8_t> bytes, Out& out) {
+  a.request = std::move(bytes);
+  send(a, a.request, out);
+  a.retransmit.start(now_);
+}
+
+void InitiatorMachine::on_response(Attempt& a, std::span<const std::uint8_t> bytes, Out& out) {
+  core::Result<void> ok;
+  switch (a.phase) {
+    case Phase::init: {
+      auto outcome = process_ike_sa_init(a.sa, options_.settings, endpoints(), bytes);
+      if (!outcome) {
+        ok = outcome.error();
+        break;
+      }
+      a.retransmit.stop();
+      if (const auto* retry = std::get_if<InitRetry>(&*outcome)) {
+        note(NoteLevel::info,
+             fmt::format("the responder asks for key exchange method {}; retrying",
+                         static_cast<unsigned>(retry->method)),
+             out);
+        a.method = retry->method;
+        return send_init(a, out);
+      }
+      if (std::holds_alternative<InitCookie>(*outcome)) {
+        note(NoteLevel::info,
+             fmt::format("the responder asks for a COOKIE ({} of {}); sending it",
+                         a.sa.cookie_rounds, kMaxCookieRounds),
+             out);
+        auto request = build_ike_sa_init_with_cookie(a.sa, options_.settings, endpoints());
+        if (!request) return fail(a, request.error(), out);
+        return send_request(a, std::move(*request), out);
+      }
+      return after_init(a, out);
+    }
+    case Phase::intermediate:
+      ok = process_ike_intermediate(a.sa, bytes);
+      if (ok) {
+        a.retransmit.stop();
+        return allocate_spi(a, out);
+      }
+      break;
+    case Phase::auth:
+      ok = process_ike_auth(a.sa, options_.settings, bytes);
+      if (ok) {
+        a.retransmit.stop();
+        return install(a, out);
+      }
+      break;
+    case Phase::deleting:
+      ok = process_informational_response(a.sa, bytes);
+      if (ok) {
+        a.retransmit.stop();
+        return finish_delete(a, out);
+      }
+      break;
+    default:
+      return drop("response in phase " + std::string(to_string(a.phase)), out);
+  }
+  if (is_drop(ok.error())) return drop(ok.error().message(), out);
+  if (a.phase == Phase::init && is_unprotected_refusal(ok.error())) {
+    // Once per attempt at info: forged datagrams must not flood the log.
+    if (!a.init_refusal) {
+      note(NoteLevel::info,
+           ok.error().message() + " (unauthenticated: waiting for another response)", out);
+    }
+    a.init_refusal = ok.error();
+    return drop(ok.error().message(), out);
+  }
+  fail(a, ok.error(), out);
+}
+
+void InitiatorMachine::after_init(Attempt& a, Out& out) {
+  a.init_refusal.reset();
+  if (a.sa.use_natt(options_.settings.force_encap)) {
+    note(NoteLevel::info,
+         fmt::format("{}; IKE and ESP move to UDP {}",
+                     options_.settings.force_encap ? "UDP encapsulation forced"
+                     : a.sa.local_behind_nat       ? "NAT detected on our side"
+                                                   : "NAT detected on the responder's side",
+                     options_.remote_natt_port),
+         out);
+  }
+  if (a.sa.selected->ke1) {
+    auto request = build_ike_intermediate(a.sa, random_);
+    if (!request) return fail(a, request.error(), out);
+    a.phase = Phase::intermediate;
+    return send_request(a, std::move(*request), out);
+  }
+  allocate_spi(a, out);
+}
+
+void InitiatorMachine::allocate_spi(Attempt& a, Out& out) {
+  xfrm::SpiRequest r;
+  r.src = options_.remote_address;
+  r.dst = options_.local_address;
+  r.reqid = options_.reqid;
+  r.direction = xfrm::SaDirection::in;
+  r.if_id = options_.if_id;
+  a.step = next_step();
+  out.emplace_back(AllocateSpi{*a.step, r});
+}
+
+void InitiatorMachine::send_auth(Attempt& a, std::uint32_t spi, Out& out) {
+  auto request = build_ike_auth(a.sa, options_.settings, spi, !ever_established_);
+  if (!request) return fail(a, request.error(), out);
+  a.phase = Phase::auth;
+  send_request(a, std::move(*request), out);
+}
+
+Endpoints InitiatorMachine::endpoints() const {
+  return {options_.local_address, ports_.ike, options_.remote_address, options_.remote_port};
+}
+
+std::optional<xfrm::Encap> InitiatorMachine::encap(const Attempt& a, bool outbound) const {
+  if (!a.sa.use_natt(options_.settings.force_encap)) return std::nullopt;
+  xfrm::Encap e;
+  e.src_port = outbound ? ports_.natt : options_.remote_natt_port;
+  e.dst_port = outbound ? options_.remote_natt_port : ports_.natt;
+  return e;
+}
+
+xfrm::Sa InitiatorMachine::child_sa(const Attempt& a, bool outbound) const {
+  const auto& c = *a.sa.child;
+  xfrm::Sa sa;
+  sa.src = outbound ? options_.local_address : options_.remote_address;
+  sa.dst = outbound ? options_.remote_address : options_.local_address;
+  sa.spi = outbound ? c.outbound_spi : c.inbound_spi;
+  sa.reqid = options_.reqid;
+  sa.direction = outbound ? xfrm::SaDirection::out : xfrm::SaDirection::in;
+  sa.aead_key = (outbound ? c.outbound_key : c.inbound_key).clone();
+  const auto hard = std::chrono::ceil<std::chrono::seconds>(options_.lifetime);
+  // Soft halfway between the replacement and the hard limit: a warning only.
+  const auto soft = std::chrono::ceil<std::chrono::seconds>(
+      options_.rekey_time + (options_.lifetime - options_.rekey_time) / 2);
+  sa.lifetime.hard_add = hard;
+  sa.lifetime.soft_add = soft;
+  sa.encap = encap(a, outbound);
+  sa.if_id = options_.if_id;
+  return sa;
+}
+
+void InitiatorMachine::install(Attempt& a, Out& out) {
+  a.step = next_step();
+  out.emplace_back(InstallPair{*a.step, child_sa(a, false), child_sa(a, true)});
+}
+
+void InitiatorMachine::established(Attempt& a, Out& out) {
+  a.phase = Phase::established;
+  a.established_at = now_;
+  ever_established_ = true;
+  retry_delay_ = std::chrono::milliseconds{0};
+  const auto& proposal = *a.sa.selected;
+  const auto& child = *a.sa.child;
+  stats_.state = "established";
+  stats_.proposal = config::to_string(proposal);
+  stats_.post_quantum = proposal.post_quantum();
+  stats_.udp_encapsulation = encap(a, false).has_value();
+  stats_.inbound_spi = child.inbound_spi;
+  stats_.outbound_spi = child.outbound_spi;
+  stats_.last_error.clear();
+  ++stats_.established;
+  count("ikev2_established", out);
+  note(NoteLevel::info,
+       fmt::format(
+           "IKE SA established with {} ({}), CHILD SA in 0x{:08x} out 0x{:08x}{}", stats_.proposal,
+           proposal.post_quantum() ? "post-quantum: ML-KEM" : "NOT post-quantum", child.inbound_spi,
+           child.outbound_spi, stats_.udp_encapsulation ? ", UDP-encapsulated ESP" : ""),
+       out);
+  if (&a == next_.get()) replace_current(out);
+}
+
+// Continuity: the new pair is in; the old outbound SA goes at once (the kernel already
+// prefers the newer one), the old IKE SA is deleted, then its inbound SA.
+void InitiatorMachine::replace_current(Out& out) {
+  if (current_ && current_->installed) {
+    delete_sa(child_sa(*current_, true).id(), "old outbound SA", false, out);
+  }
+  retiring_ = std::move(current_);
+  current_ = std::move(next_);
+  if (retiring_) start_delete(*retiring_, out);
+}
+
+void InitiatorMachine::start_delete(Attempt& a, Out& out) {
+  if (a.phase != Phase::established) return finish_delete(a, out);
+  auto request = build_delete_ike_sa(a.sa);
+  if (!request) return finish_delete(a, out);
+  a.phase = Phase::deleting;
+  send_request(a, std::move(*request), out);
+}
+
+void InitiatorMachine::delete_sa(const xfrm::SaId& id, std::string what, bool missing_is_fine,
+                                 Out& out) {
+  const StepId step = next_step();
+  deletes_.emplace(step, PendingDelete{std::move(what), missing_is_fine});
+  out.emplace_back(DeleteSa{step, id});
+}
+
+// Outbound first: an outbound SA never stays without the inbound SA of its pair.
+void InitiatorMachine::remove_child(Attempt& a, Out& out) {
+  if (!a.installed) return;
+  a.installed = false;
+  for (const bool outbound : {true, false}) {
+    delete_sa(child_sa(a, outbound).id(), "deleting a CHILD SA", true, out);
+  }
+}
+
+void InitiatorMachine::finish_delete(Attempt& a, Out& out) {
+  remove_child(a, out);
+  a.phase = Phase::done;
+  a.retransmit.stop();
+  if (&a == retiring_.get()) retiring_.reset();
+}
+
+void InitiatorMachine::on_peer_request(Attempt& a, std::span<const std::uint8_t> bytes, Out& out) {
+  auto h = parse_header(bytes);
+  if (a.last_answer && h && h->message_id == a.last_answer->message_id) {
+    if (!is_retransmitted_request(a.sa, *a.last_answer, bytes)) {
+      return drop("a request repeating message ID " + std::to_string(h->message_id) +
+                      " that does not verify",
+                  out);
+    }
+    return send(a, a.last_answer->response, out);  // RFC 7296 §2.1: retransmitted request
+  }
+  if (a.phase != Phase::established && a.phase != Phase::deleting) {
+    return drop("request before the IKE SA is up", out);
+  }
+  auto answer = process_peer_request(a.sa, bytes);
+  if (!answer) return drop(answer.error().message(), out);
+  send(a, answer->response, out);
+  const bool ike_deleted = answer->ike_sa_deleted;
+  const bool child_deleted = answer->child_sa_deleted;
+  a.last_answer = std::move(*answer);
+  if (!ike_deleted && !child_deleted) return;
+  note(NoteLevel::info,
+       fmt::format("the responder deleted the {} SA", ike_deleted ? "IKE" : "CHILD"), out);
+  remove_child(a, out);
+  if (!ike_deleted) return;
+  a.phase = Phase::done;
+  a.retransmit.stop();
+  if (&a == current_.get()) {
+    current_.reset();
+    stats_.state = "waiting to retry";
+    stats_.inbound_spi = stats_.outbound_spi = 0;
+    schedule_retry(out);
+  } else if (&a == retiring_.get()) {
+    retiring_.reset();
+  } else if (&a == next_.get()) {
+    next_.reset();
+  }
+}
+
+void InitiatorMachine::fail(Attempt& a, const core::Error& error, Out& out) {
+  const bool was_phase_auth = a.phase == Phase::auth;
+  note(NoteLevel::error, fmt::format("{} failed: {}", to_string(a.phase), error.message()), out);
+  count("ikev2_failures", out);
+  stats_.last_error = error.message();
+  a.retransmit.stop();
+  a.step.reset();
+  // The responder may hold an IKE SA after IKE_AUTH (e.g. the CHILD SA was refused):
+  // tell it, once, without waiting.
+  if (was_phase_auth) {
+    ++a.sa.next_request_id;  // the IKE_AUTH exchange used its ID
+    if (auto del = build_delete_ike_sa(a.sa)) send(a, *del, out);
+  }
+  if (&a == retiring_.get()) return finish_delete(a, out);
+  remove_child(a, out);
+  if (&a == next_.get()) {
+    next_.reset();
+  } else {
+    current_.reset();
+    stats_.state = "waiting to retry";
+  }
+  schedule_retry(out);
+}
+
+void InitiatorMachine::schedule_retry(Out& out) {
+  retry_delay_ = retry_delay_.count() == 0 ? options_.retry_initial
+                                           : std::min(retry_delay_ * 2, options_.retry_max);
+  retry_at_ = now_ + retry_delay_;
+  note(NoteLevel::info, fmt::format("next attempt in {} ms", retry_delay_.count()), out);
+}
+
+// ---- time ----
+
+void InitiatorMachine::on_retransmit_timers(Out& out) {
+  for (auto* a : {current_.get(), next_.get(), retiring_.get()}) {
+    if (a == nullptr || !a->retransmit.active()) continue;
+    switch (a->retransmit.on_timer(now_)) {
+      case Retransmitter::Step::wait:
+        break;
+      case Retransmitter::Step::resend:
+        count("ikev2_retransmissions", out);
+        send(*a, a->request, out);
+        break;
+      case Retransmitter::Step::give_up: {
+        const auto tries = std::to_string(a->retransmit.sends());
+        // Only refusals came: the last one is the reason.
+        fail(*a,
+             a->init_refusal ? core::Error{a->init_refusal->code,
+                                           a->init_refusal->detail +
+                                               " (no acceptable response in " + tries + " tries)"}
+                             : core::make_error(exchange_errc::unexpected_message,
+                                                "no response after " + tries + " tries"),
+             out);
+        break;
+      }
+    }
+  }
+}
+
+void InitiatorMachine::schedule(Out& out) const {
+  if (!running_) return;
+  std::optional<TimePoint> at = retry_at_;
+  auto earliest = [&](TimePoint t) { at = at ? std::min(*at, t) : t; };
+  for (auto* a : {current_.get(), next_.get(), retiring_.get()}) {
+    if (a != nullptr && a->retransmit.active()) earliest(a->retransmit.deadline());
+  }
+  if (current_ && current_->phase == Phase::established && !next_) {
+    earliest(
+        std::max(current_->established_at + options_.rekey_time, retry_at_.value_or(TimePoint{})));
+  }
+  if (at) out.emplace_back(WakeAt{*at});
+}
+
+}  // namespace pqbranch::ikev2

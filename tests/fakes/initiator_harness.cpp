@@ -1,0 +1,242 @@
+#include "fakes/initiator_harness.hpp"
+
+#include <algorithm>
+#include <array>
+#include <ranges>
+#include <type_traits>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+namespace pqbranch::test {
+namespace {
+
+using ikev2::IkeSocket;
+
+const std::vector<std::uint8_t> kPsk{'h', 'a', 'r', 'n', 'e', 's', 's'};
+constexpr std::array<std::uint8_t, 4> kNonEspMarker{0, 0, 0, 0};
+
+bool same_key(const core::SecureBytes* installed, const core::SecureBytes& expected) {
+  return installed != nullptr && std::ranges::equal(installed->span(), expected.span());
+}
+
+}  // namespace
+
+InitiatorHarness::InitiatorHarness(InitiatorHarnessOptions options)
+    : o_(std::move(options)),
+      session_options(make_session_options()),
+      kernel_(clock_),
+      random_(o_.seed) {
+  const auto& s = session_options;
+  auto& r = responder_options;
+  r.accept = s.settings.proposals;
+  r.psk = kPsk;
+  r.id = s.settings.remote_id;
+  r.endpoints = {s.remote_address, 500, s.local_address, 500};
+}
+
+ikev2::SessionOptions InitiatorHarness::make_session_options() const {
+  ikev2::SessionOptions s;
+  s.name = "sim";
+  s.settings.proposals = {config::parse_ike_proposal(o_.proposal).value()};
+  s.settings.allow_classical = !s.settings.proposals[0].post_quantum();
+  s.settings.force_encap = o_.force_encap;
+  s.settings.local_id =
+      ikev2::id_payload(config::parse_ike_identity("branch.pqb.test").value(), true);
+  s.settings.remote_id =
+      ikev2::id_payload(config::parse_ike_identity("hub.pqb.test").value(), false);
+  s.settings.psk = core::SecureBytes(kPsk);
+  s.settings.local_ts = {core::IpPrefix::parse("10.1.0.0/24").value()};
+  s.settings.remote_ts = {core::IpPrefix::parse("10.2.0.0/24").value()};
+  s.local_address = core::IpAddress::parse("192.0.2.1").value();
+  s.remote_address = core::IpAddress::parse("198.51.100.1").value();
+  s.reqid = 0x7071'0202;
+  s.retransmit = o_.retransmit;
+  s.retry_initial = o_.retry_initial;
+  s.retry_max = o_.retry_max;
+  s.rekey_time = o_.rekey_time;
+  s.lifetime = o_.lifetime;
+  return s;
+}
+
+void InitiatorHarness::start() {
+  machine_ = std::make_unique<ikev2::InitiatorMachine>(
+      make_session_options(), ikev2::InitiatorMachine::LocalPorts{500, 4500}, random_);
+  feed(ikev2::Start{});
+}
+
+void InitiatorHarness::feed(ikev2::InitiatorEvent event) {
+  std::vector<ikev2::InitiatorEvent> pending{std::move(event)};
+  while (!pending.empty()) {
+    auto next = std::move(pending.front());
+    pending.erase(pending.begin());
+    events_.emplace_back(clock_.now(), next);
+    std::vector<ikev2::InitiatorEvent> results;
+    for (auto& action : machine_->handle(std::move(next), clock_.now())) {
+      perform(action, results);
+      check_invariant(fmt::format("action #{}", actions_performed_++));
+    }
+    // Step results go back once the list is done, as the executor does.
+    for (auto& r : results)
+      pending.push_back(std::move(r));
+  }
+}
+
+void InitiatorHarness::perform(ikev2::InitiatorAction& action,
+                               std::vector<ikev2::InitiatorEvent>& results) {
+  std::visit(
+      [&](auto& a) {
+        using A = std::decay_t<decltype(a)>;
+        if constexpr (std::is_same_v<A, ikev2::SendDatagram>) {
+          sent_.push_back({clock_.now(), a});
+          if (lose_requests > 0) {
+            --lose_requests;
+            return;
+          }
+          in_flight_.push_back({clock_.now() + o_.latency, false, a.socket, a.bytes});
+        } else if constexpr (std::is_same_v<A, ikev2::AllocateSpi> ||
+                             std::is_same_v<A, ikev2::InstallPair> ||
+                             std::is_same_v<A, ikev2::DeleteSa>) {
+          results.emplace_back(ikev2::perform(kernel_, a));
+        } else if constexpr (std::is_same_v<A, ikev2::WakeAt>) {
+          wake_ = a.at;
+        } else if constexpr (std::is_same_v<A, ikev2::CountMetric>) {
+          ++metrics_[std::string(a.name)];
+        } else {
+          notes_.push_back(a.text);
+        }
+      },
+      action);
+}
+
+bool InitiatorHarness::step() {
+  auto first = std::ranges::min_element(in_flight_, {}, &Delivery::at);
+  std::optional<TimePoint> at = wake_;
+  if (first != in_flight_.end() && (!at || first->at <= *at)) at = first->at;
+  if (!at) return false;
+  if (*at > clock_.now()) clock_.advance(*at - clock_.now());
+  if (first != in_flight_.end() && first->at == *at) {
+    const Delivery d = *first;
+    in_flight_.erase(first);
+    if (d.to_machine) {
+      feed(ikev2::DatagramReceived{d.socket, session_options.remote_address, d.bytes});
+    } else {
+      responder_receives(d);
+    }
+    return true;
+  }
+  wake_.reset();
+  feed(ikev2::TimerFired{});
+  return true;
+}
+
+bool InitiatorHarness::run_until(const std::function<bool()>& done, Duration limit) {
+  const auto deadline = clock_.now() + limit;
+  while (!done()) {
+    if (clock_.now() > deadline || !step()) return done();
+  }
+  return true;
+}
+
+void InitiatorHarness::run_for(Duration d) {
+  const auto until = clock_.now() + d;
+  (void)run_until([&] { return false; }, d);
+  if (clock_.now() < until) clock_.advance(until - clock_.now());
+}
+
+void InitiatorHarness::responder_receives(const Delivery& d) {
+  std::span<const std::uint8_t> bytes = d.bytes;
+  const bool natt = d.socket == IkeSocket::natt;
+  if (natt) {
+    if (bytes.size() < 4 ||
+        !std::equal(kNonEspMarker.begin(), kNonEspMarker.end(), bytes.begin())) {
+      violations_.push_back("NAT-T datagram without the non-ESP marker");
+      return;
+    }
+    bytes = bytes.subspan(4);
+  }
+  auto h = ikev2::parse_header(bytes);
+  if (!h) {
+    violations_.push_back("the machine sent an unparsable datagram");
+    return;
+  }
+  auto& r = responders_[h->spi_i];
+  if (h->response()) {  // an answer to the responder's own request
+    if (r && r->open_response(bytes)) ++answers;
+    return;
+  }
+  if (!r) {
+    auto options = responder_options;
+    options.esp_spi = next_esp_spi_++;
+    r = std::make_unique<FakeIkeResponder>(std::move(options));
+  }
+  last_natt_ = natt;
+  auto response = r->handle(bytes);
+  if (!response) return;  // a responder ignores what it cannot take
+  if (lose_responses > 0) {
+    --lose_responses;
+    return;
+  }
+  to_machine(d.socket, std::move(*response));
+}
+
+void InitiatorHarness::to_machine(IkeSocket socket, std::vector<std::uint8_t> bytes) {
+  if (socket == IkeSocket::natt)
+    bytes.insert(bytes.begin(), kNonEspMarker.begin(), kNonEspMarker.end());
+  in_flight_.push_back({clock_.now() + o_.latency, true, socket, std::move(bytes)});
+}
+
+void InitiatorHarness::responder_request(std::vector<ikev2::Payload> payloads) {
+  auto* r = current_responder();
+  ASSERT_NE(r, nullptr);
+  auto bytes = r->informational_request(std::move(payloads));
+  ASSERT_TRUE(bytes.has_value());
+  to_machine(last_natt_ ? IkeSocket::natt : IkeSocket::ike, std::move(*bytes));
+}
+
+FakeIkeResponder* InitiatorHarness::current_responder() {
+  const auto out_spi = machine_->status().outbound_spi;
+  for (auto& [spi, r] : responders_) {
+    if (r && r->established() && r->child_keys() && r->options().esp_spi == out_spi) return r.get();
+  }
+  return nullptr;
+}
+
+std::int64_t InitiatorHarness::metric(const std::string& name) const {
+  auto it = metrics_.find(name);
+  return it == metrics_.end() ? 0 : it->second;
+}
+
+bool InitiatorHarness::noted(const std::string& text) const {
+  return std::ranges::any_of(notes_,
+                             [&](const auto& n) { return n.find(text) != std::string::npos; });
+}
+
+void InitiatorHarness::check_invariant(const std::string& after) {
+  kernel_.visit_sas([&](const xfrm::Sa& sa, bool larval) {
+    if (larval || sa.direction != xfrm::SaDirection::out) return;
+    const FakeIkeResponder* peer = nullptr;
+    for (const auto& [spi, r] : responders_) {
+      if (r && r->options().esp_spi == sa.spi && r->established() && !r->deleted() &&
+          r->child_keys()) {
+        peer = r.get();
+      }
+    }
+    if (peer == nullptr || !same_key(&sa.aead_key, peer->child_keys()->initiator_to_responder)) {
+      violations_.push_back(
+          fmt::format("after {}: outbound SA 0x{:08x} without the responder's "
+                      "inbound SA",
+                      after, sa.spi));
+      return;
+    }
+    xfrm::SaId ours{session_options.local_address, peer->initiator_spi(), sa.proto, 0, 0};
+    if (!same_key(kernel_.key_of(ours), peer->child_keys()->responder_to_initiator)) {
+      violations_.push_back(
+          fmt::format("after {}: outbound SA 0x{:08x} without our inbound SA "
+                      "0x{:08x}",
+                      after, sa.spi, peer->initiator_spi()));
+    }
+  });
+}
+
+}  // namespace pqbranch::test
