@@ -9,7 +9,8 @@ so every check sees each file's code as main-file code, as it does when the file
 alone. Diagnostics are mapped back to the file and line they came from.
 
 A batch that does not compile as one unit (two files defining the same name in an unnamed
-namespace, say) is split in halves until each part compiles; a file alone in its group is
+namespace, say) is checked again without the files its errors name, which are checked alone
+(split in halves when the errors name none of its files); a file alone in its group is
 checked with its own compile command. Results are cached per file: a passing batch marks
 each of its files checked.
 
@@ -121,7 +122,17 @@ def main():
         if "clang-diagnostic-error" not in text:
             # Findings: the batch fails (no file in it is marked checked).
             return [(None, rc, text)]
-        # The files do not compile as one unit: check each half on its own.
+        # The files do not compile as one unit. The files its errors and their notes name
+        # (a redefinition and the previous definition) are checked alone and the rest once
+        # more as a batch; when that names nothing useful, each half on its own.
+        named = set(re.findall(r"^(/[^:\n]+):\d+:\d+: (?:error|note):", text, re.M))
+        apart = [m for m, f in zip(members, files) if f in named]
+        names = ", ".join(os.path.basename(p) for p, _ in apart) or "none of its files"
+        print(f"clang-tidy: a batch of {len(members)} did not compile as one unit; "
+              f"errors name {names}", file=sys.stderr)
+        if apart and len(apart) < len(members):
+            rest = [m for m in members if m not in apart]
+            return do(("batch", rest)) + [r for m in apart for r in do(("alone", [m]))]
         half = len(members) // 2
         return do(("batch", members[:half])) + do(("batch", members[half:]))
 

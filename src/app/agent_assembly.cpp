@@ -173,20 +173,25 @@ core::Result<void> AgentAssembly::apply(const config::AgentConfig& next) {
   }
   if (plan.changes("log_level")) spdlog::default_logger()->set_level(next.log_level);
   rotation::AgentRotationConfig& r = settings_.rotation;
+  bool timing = endpoints;
   if (plan.changes("rotation.interval") || plan.changes("rotation.jitter")) {
     r.interval = fresh.rotation.interval;
     r.jitter = fresh.rotation.jitter;
+    timing = true;
   }
   if (plan.changes("edge.connect_timeout")) {
     r.exchange_timeout = fresh.rotation.exchange_timeout;
     if (client_) client_->set_timeouts(fresh.client.connect_timeout, fresh.client.io_timeout);
+    timing = true;
   }
   if (plan.changes("edge.backoff_initial") || plan.changes("edge.backoff_max")) {
     r.retry_initial = fresh.rotation.retry_initial;
     r.retry_max = fresh.rotation.retry_max;
+    timing = true;
   }
   r.endpoints = settings_.client.endpoints.size();
-  if (executor_) {
+  // The rotation machine plans its next step again only when its timing or endpoints changed.
+  if (executor_ && timing) {
     executor_->change_timing(rotation::TimingChanged{r.interval, r.jitter, r.exchange_timeout,
                                                      r.retry_initial, r.retry_max, r.endpoints});
   }

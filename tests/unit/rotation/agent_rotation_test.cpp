@@ -12,17 +12,13 @@
 #include "pqbranch/rotation/errc.hpp"
 #include "pqbranch/xfrm/errc.hpp"
 
-#include "machine_test_util.hpp"
+#include "agent_machine_fixture.hpp"
 
 namespace pqbranch::rotation {
 namespace {
 
 using namespace std::chrono_literals;
 using namespace testing;
-
-const TimePoint kT0{std::chrono::hours(1)};
-constexpr std::uint32_t kAgentSpi = 0x1000;
-constexpr std::uint32_t kEdgeSpi = 0x2000;
 
 AgentRotationConfig config(std::size_t endpoints = 2) {
   AgentRotationConfig c;
@@ -37,58 +33,9 @@ AgentRotationConfig config(std::size_t endpoints = 2) {
   return c;
 }
 
-GenerationOffer offer(Generation g, std::uint32_t agent_spi, std::uint32_t edge_spi,
-                      Generation edge_generation = 0) {
-  GenerationOffer o;
-  o.generation = g;
-  o.edge_generation = edge_generation;
-  o.agent_spi = agent_spi;
-  o.edge_spi = edge_spi;
-  o.lifetime.soft_add = 900s;
-  o.lifetime.hard_add = 1200s;
-  o.tunnel.agent_address = kAgent;
-  o.tunnel.edge_address = kEdge;
-  return o;
-}
-
-class AgentRotationTest : public ::testing::Test {
+class AgentRotationTest : public AgentMachineFixture {
  protected:
-  AgentRotation agent_{config(), [this] { return rng_(); }};
-  std::mt19937_64 rng_{42};
-  TimePoint now_ = kT0;
-  std::vector<AgentAction> last_;
-
-  std::vector<AgentAction>& feed(AgentEvent e) {
-    last_ = agent_.handle(std::move(e), now_);
-    return last_;
-  }
-  StepId step() const {
-    for (const AgentAction& a : last_) {
-      if (const auto* x = std::get_if<AllocateSpi>(&a)) return x->step;
-      if (const auto* x = std::get_if<UpdateSa>(&a)) return x->step;
-      if (const auto* x = std::get_if<AddSa>(&a)) return x->step;
-      if (const auto* x = std::get_if<DeleteSa>(&a)) return x->step;
-    }
-    ADD_FAILURE() << "no step in the last actions";
-    return 0;
-  }
-  std::vector<AgentAction>& ok() { return feed(KernelDone{step(), {}}); }
-
-  // Start, connect on connection `conn`, allocate `spi`: the agent is then requesting.
-  void to_requesting(ConnectionId conn, std::uint32_t spi) {
-    if (conn == 1) last_ = agent_.start(std::nullopt, {}, now_);
-    feed(Connected{conn});
-    feed(SpiAllocated{step(), spi});
-  }
-  // A whole rotation to `g` on connection `conn` (started first when conn is 1).
-  void rotate(ConnectionId conn, Generation g, std::uint32_t agent_spi, std::uint32_t edge_spi,
-              Generation edge_generation) {
-    to_requesting(conn, agent_spi);
-    feed(OfferReceived{conn, offer(g, agent_spi, edge_spi, edge_generation), keys_of(0x10)});
-    for (int i = 0; i < 4 && first_of<SendAck>(last_) == nullptr; ++i)
-      ok();
-    EXPECT_NE(first_of<SendAck>(last_), nullptr);
-  }
+  AgentRotationTest() : AgentMachineFixture(config(), 42) {}
 };
 
 TEST_F(AgentRotationTest, StartRotatesAtOnce) {
@@ -578,31 +525,12 @@ TEST_F(AgentRotationTest, ReconcileAdoptsWhatTheStateNamesAndRemovesTheRest) {
 namespace pqbranch::rotation {
 namespace {
 
-class AgentRotateNowTest : public ::testing::Test {
+class AgentRotateNowTest : public AgentMachineFixture {
  protected:
-  AgentRotation agent_{config(3), [this] { return rng_(); }};
-  std::mt19937_64 rng_{7};
-  TimePoint now_ = kT0;
-  std::vector<AgentAction> last_;
-
-  std::vector<AgentAction>& feed(AgentEvent e) {
-    last_ = agent_.handle(std::move(e), now_);
-    return last_;
-  }
+  AgentRotateNowTest() : AgentMachineFixture(config(3), 7) {}
   // A whole first rotation via endpoint 0: the agent is then idle until the interval.
   void rotated() {
-    last_ = agent_.start(std::nullopt, {}, now_);
-    feed(Connected{1});
-    feed(SpiAllocated{first_of<AllocateSpi>(last_)->step, kAgentSpi});
-    feed(OfferReceived{1, offer(1, kAgentSpi, kEdgeSpi), keys_of(0x10)});
-    for (int i = 0; i < 4 && first_of<SendAck>(last_) == nullptr; ++i) {
-      const UpdateSa* u = first_of<UpdateSa>(last_);
-      const AddSa* a = first_of<AddSa>(last_);
-      const DeleteSa* d = first_of<DeleteSa>(last_);
-      const StepId s = u ? u->step : a ? a->step : d->step;
-      feed(KernelDone{s, {}});
-    }
-    ASSERT_NE(first_of<SendAck>(last_), nullptr);
+    rotate(1, 1, kAgentSpi, kEdgeSpi);
     ASSERT_EQ(agent_.status().state, "idle");
   }
 };

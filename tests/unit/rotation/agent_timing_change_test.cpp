@@ -1,24 +1,18 @@
 // AgentRotation and TimingChanged (a config reload): new timing and endpoint counts reach the
 // machine without any kernel change; the next rotation is planned again from the last one.
 
-#include <random>
-
 #include <gtest/gtest.h>
 
 #include "pqbranch/rotation/agent_rotation.hpp"
 #include "pqbranch/rotation/errc.hpp"
 
-#include "machine_test_util.hpp"
+#include "agent_machine_fixture.hpp"
 
 namespace pqbranch::rotation {
 namespace {
 
 using namespace std::chrono_literals;
 using namespace testing;  // machine_test_util
-
-const TimePoint kT0{std::chrono::hours(1)};
-constexpr std::uint32_t kAgentSpi = 0x1000;
-constexpr std::uint32_t kEdgeSpi = 0x2000;
 
 AgentRotationConfig config() {
   AgentRotationConfig c;
@@ -36,43 +30,12 @@ TimingChanged timing(Duration interval, std::size_t endpoints = 2) {
   return TimingChanged{interval, 0s, 10s, 1s, 8s, endpoints};
 }
 
-class AgentTimingChangeTest : public ::testing::Test {
+class AgentTimingChangeTest : public AgentMachineFixture {
  protected:
-  AgentRotation agent_{config(), [this] { return rng_(); }};
-  std::mt19937_64 rng_{42};
-  TimePoint now_ = kT0;
-  std::vector<AgentAction> last_;
-
-  std::vector<AgentAction>& feed(AgentEvent e) {
-    last_ = agent_.handle(std::move(e), now_);
-    return last_;
-  }
-  StepId step() const {
-    for (const AgentAction& a : last_) {
-      if (const auto* x = std::get_if<AllocateSpi>(&a)) return x->step;
-      if (const auto* x = std::get_if<UpdateSa>(&a)) return x->step;
-      if (const auto* x = std::get_if<AddSa>(&a)) return x->step;
-    }
-    ADD_FAILURE() << "no step in the last actions";
-    return 0;
-  }
+  AgentTimingChangeTest() : AgentMachineFixture(config(), 42) {}
   // Generation 1 installed and acknowledged at kT0.
   void rotated() {
-    last_ = agent_.start(std::nullopt, {}, now_);
-    feed(Connected{1});
-    feed(SpiAllocated{step(), kAgentSpi});
-    GenerationOffer o;
-    o.generation = 1;
-    o.agent_spi = kAgentSpi;
-    o.edge_spi = kEdgeSpi;
-    o.lifetime.soft_add = 900s;
-    o.lifetime.hard_add = 1200s;
-    o.tunnel.agent_address = kAgent;
-    o.tunnel.edge_address = kEdge;
-    feed(OfferReceived{1, o, keys_of(0x10)});
-    for (int i = 0; i < 3 && first_of<SendAck>(last_) == nullptr; ++i)
-      feed(KernelDone{step(), {}});
-    ASSERT_NE(first_of<SendAck>(last_), nullptr);
+    rotate(1, 1, kAgentSpi, kEdgeSpi);
     feed(AckAnswered{1, 1, true});
   }
 };

@@ -59,6 +59,10 @@ vm_bg edge gw2 "$PQB_BUILD_DIR/edge-stub/pqbranch-edge-stub" --config /tmp/edge-
 vm_bg agent gw1 "$PQB_BUILD_DIR/agent/pqbranch-agent" run --config /tmp/agent.toml
 status() { "$PQB_BUILD_DIR/agent/pqbranch-agent" status --socket /tmp/agent-run/agent.sock --json; }
 vm_wait_for "the agent on generation 1" 120 bash -c "$(declare -f status); status | grep -q '\"generation\":[1-9]'"
+# The edge installs its outbound SA only when the agent's acknowledgement arrives: until
+# then the replies have no SA (the agent's status says generation 1 before that).
+edge_sas() { ip -n gw2 xfrm state | grep -c rfc4106; }
+vm_wait_for "the edge's inbound and outbound SAs" 30 bash -c "$(declare -f edge_sas); (( \$(edge_sas) >= 2 ))"
 vm_expect "ping replies lan1 -> lan2 through the tunnel" \
   "$(vm_ping_received lan1 10.1.0.2 10.2.0.2 5)" -eq 5
 vm_expect "SAs at gw1 (inbound and outbound)" "$(ip -n gw1 xfrm state | grep -c rfc4106)" -ge 2
