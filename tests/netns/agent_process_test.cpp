@@ -118,6 +118,20 @@ jitter = "1s"
     return branch_->sh(fmt::format("{} {} 2>&1", agent_binary().string(), args));
   }
   static std::filesystem::path agent_binary() { return binary_dir() / "agent" / "pqbranch-agent"; }
+  // The edge-stub in its namespace, then the agent in the branch's; logs e.log and a.log.
+  void start_edge_and_agent() {
+    const auto dir = pki_->dir();
+    const auto edge_bin = binary_dir() / "edge-stub" / "pqbranch-edge-stub";
+    edge_pid_ = edge_->run_inside([&] {
+      return spawn({edge_bin.string(), "--config", edge_config_.string()}, dir / "e.log");
+    });
+    ASSERT_GT(edge_pid_, 0);
+    agent_pid_ = branch_->run_inside([&] {
+      return spawn({agent_binary().string(), "run", "--config", agent_config_.string()},
+                   dir / "a.log");
+    });
+    ASSERT_GT(agent_pid_, 0);
+  }
 
   std::unique_ptr<TestNetns> branch_;
   std::unique_ptr<TestNetns> edge_;
@@ -132,15 +146,7 @@ jitter = "1s"
 TEST_F(AgentProcess, HandshakesWithTheEdgeServesStatusAndLeavesPoliciesOnSigterm) {
   const auto dir = pki_->dir();
   ASSERT_EQ(agent_cli("check-config --config " + agent_config_.string()).status, 0);
-  const auto edge_bin = binary_dir() / "edge-stub" / "pqbranch-edge-stub";
-  edge_pid_ = edge_->run_inside(
-      [&] { return spawn({edge_bin.string(), "--config", edge_config_.string()}, dir / "e.log"); });
-  ASSERT_GT(edge_pid_, 0);
-  agent_pid_ = branch_->run_inside([&] {
-    return spawn({agent_binary().string(), "run", "--config", agent_config_.string()},
-                 dir / "a.log");
-  });
-  ASSERT_GT(agent_pid_, 0);
+  ASSERT_NO_FATAL_FAILURE(start_edge_and_agent());
 
   // The status socket answers once the agent runs; a handshake shows in it.
   std::string status_json;
@@ -197,15 +203,7 @@ TEST_F(AgentProcess, HandshakesWithTheEdgeServesStatusAndLeavesPoliciesOnSigterm
 
 TEST_F(AgentProcess, SighupReloadsTheFileAndRefusesATunnelChangeWithoutStopping) {
   const auto dir = pki_->dir();
-  const auto edge_bin = binary_dir() / "edge-stub" / "pqbranch-edge-stub";
-  edge_pid_ = edge_->run_inside(
-      [&] { return spawn({edge_bin.string(), "--config", edge_config_.string()}, dir / "e.log"); });
-  ASSERT_GT(edge_pid_, 0);
-  agent_pid_ = branch_->run_inside([&] {
-    return spawn({agent_binary().string(), "run", "--config", agent_config_.string()},
-                 dir / "a.log");
-  });
-  ASSERT_GT(agent_pid_, 0);
+  ASSERT_NO_FATAL_FAILURE(start_edge_and_agent());
   boost::json::object config;
   auto reload_seen = [&](std::int64_t generation, std::string_view result) {
     return eventually([&] {
