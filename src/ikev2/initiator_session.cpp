@@ -10,9 +10,9 @@
 #include <spdlog/spdlog.h>
 
 #include "pqbranch/ikev2/exchange_errc.hpp"
-#include "pqbranch/ikev2/initiator_kernel_steps.hpp"
 #include "pqbranch/ikev2/initiator_machine.hpp"
 #include "pqbranch/ikev2/udp_transport.hpp"
+#include "pqbranch/xfrm/kernel_steps.hpp"
 
 namespace pqbranch::ikev2 {
 namespace asio = boost::asio;
@@ -72,9 +72,9 @@ struct InitiatorSession::Impl : std::enable_shared_from_this<InitiatorSession::I
       spdlog::warn("ikev2 {}: {}", name, ok.error().message());
     }
   }
-  void perform(const AllocateSpi& a) { events.emplace_back(ikev2::perform(kernel, a)); }
-  void perform(const InstallPair& a) { events.emplace_back(ikev2::perform(kernel, a)); }
-  void perform(const DeleteSa& a) { events.emplace_back(ikev2::perform(kernel, a)); }
+  void perform(const AllocateSpi& a) { events.emplace_back(xfrm::perform(kernel, a)); }
+  void perform(const InstallPair& a) { events.emplace_back(xfrm::perform(kernel, a)); }
+  void perform(const DeleteSa& a) { events.emplace_back(xfrm::perform(kernel, a)); }
   void perform(const CountMetric& a) { metrics.add(std::string(a.name), 1, labels); }
   void perform(const Note& a) {
     spdlog::log(core::log_level(a.level), "ikev2 {}: {}", name, a.text);

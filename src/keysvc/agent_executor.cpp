@@ -133,18 +133,18 @@ struct AgentExecutor::Impl : std::enable_shared_from_this<AgentExecutor::Impl> {
     transport.close(a.conn);
   }
   void perform(rotation::AllocateSpi& a, std::vector<rotation::AgentEvent>& results) {
-    results.emplace_back(rotation::SpiAllocated{a.step, kernel.allocate_spi(a.request)});
+    results.emplace_back(xfrm::perform(kernel, a));
   }
   void perform(rotation::AddSa& a, std::vector<rotation::AgentEvent>& results) {
-    results.emplace_back(rotation::KernelDone{a.step, kernel.add_sa(a.sa)});
+    results.emplace_back(xfrm::perform(kernel, a));
     a.sa.aead_key.clear();  // the kernel has it now; nothing else needs it
   }
   void perform(rotation::UpdateSa& a, std::vector<rotation::AgentEvent>& results) {
-    results.emplace_back(rotation::KernelDone{a.step, kernel.update_sa(a.sa)});
+    results.emplace_back(xfrm::perform(kernel, a));
     a.sa.aead_key.clear();
   }
   void perform(rotation::DeleteSa& a, std::vector<rotation::AgentEvent>& results) {
-    results.emplace_back(rotation::KernelDone{a.step, kernel.delete_sa(a.id)});
+    results.emplace_back(xfrm::perform(kernel, a));
   }
   void perform(rotation::ReadCounters& a, std::vector<rotation::AgentEvent>& results) {
     auto sa = kernel.get_sa(a.id);

@@ -1,6 +1,7 @@
 #include "pqbranch/keysvc/edge_executor.hpp"
 
 #include <algorithm>
+#include <concepts>
 #include <deque>
 #include <utility>
 
@@ -104,25 +105,20 @@ struct EdgeExecutor::Impl {
   using Results = std::deque<rotation::EdgeEvent>;
   using Failure = std::optional<core::Error>;
 
+  // The kernel steps (xfrm/kernel_steps.hpp); a failed one ends the list.
   void perform(std::size_t /*i*/, rotation::AllocateSpi& a, Results& out, Failure& f) {
-    auto r = kernel.allocate_spi(a.request);
-    if (!r) f = r.error();
-    out.emplace_back(rotation::SpiAllocated{a.step, std::move(r)});
+    auto r = xfrm::perform(kernel, a);
+    if (!r.spi) f = r.spi.error();
+    out.emplace_back(std::move(r));
   }
-  void perform(std::size_t /*i*/, rotation::AddSa& a, Results& out, Failure& f) {
-    auto r = kernel.add_sa(a.sa);
-    if (!r) f = r.error();
-    out.emplace_back(rotation::KernelDone{a.step, std::move(r)});
-  }
-  void perform(std::size_t /*i*/, rotation::UpdateSa& a, Results& out, Failure& f) {
-    auto r = kernel.update_sa(a.sa);
-    if (!r) f = r.error();
-    out.emplace_back(rotation::KernelDone{a.step, std::move(r)});
-  }
-  void perform(std::size_t /*i*/, rotation::DeleteSa& a, Results& out, Failure& f) {
-    auto r = kernel.delete_sa(a.id);
-    if (!r) f = r.error();
-    out.emplace_back(rotation::KernelDone{a.step, std::move(r)});
+  template <class Step>
+    requires std::same_as<decltype(xfrm::perform(std::declval<xfrm::Kernel&>(),
+                                                 std::declval<const Step&>())),
+                          xfrm::KernelDone>
+  void perform(std::size_t /*i*/, Step& a, Results& out, Failure& f) {
+    auto r = xfrm::perform(kernel, a);
+    if (!r.result) f = r.result.error();
+    out.emplace_back(std::move(r));
   }
   void perform(std::size_t /*i*/, rotation::UpdatePeerPort& a, Results& out, Failure& f) {
     auto r = xfrm::update_peer_port(kernel, a.id, a.direction, a.port);

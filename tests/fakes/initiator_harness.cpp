@@ -97,7 +97,7 @@ void InitiatorHarness::perform(ikev2::InitiatorAction& action,
         } else if constexpr (std::is_same_v<A, ikev2::AllocateSpi> ||
                              std::is_same_v<A, ikev2::InstallPair> ||
                              std::is_same_v<A, ikev2::DeleteSa>) {
-          results.emplace_back(ikev2::perform(kernel_, a));
+          results.emplace_back(xfrm::perform(kernel_, a));
         } else if constexpr (std::is_same_v<A, ikev2::WakeAt>) {
           wake_ = a.at;
         } else if constexpr (std::is_same_v<A, ikev2::CountMetric>) {

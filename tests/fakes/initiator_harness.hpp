@@ -21,8 +21,8 @@
 #include <utility>
 #include <vector>
 
-#include "pqbranch/ikev2/initiator_kernel_steps.hpp"
 #include "pqbranch/ikev2/initiator_machine.hpp"
+#include "pqbranch/xfrm/kernel_steps.hpp"
 
 #include "fakes/fake_ike_responder.hpp"
 #include "fakes/manual_clock.hpp"

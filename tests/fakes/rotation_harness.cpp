@@ -328,17 +328,14 @@ void RotationHarness::perform(ks::AgentAction& action) {
             if (it != agent_sessions_.end()) close_session(it->second, false, true);
           },
           [&](const ks::AllocateSpi& a) {
-            agent_events_.emplace_back(
-                ks::SpiAllocated{a.step, agent_kernel_.allocate_spi(a.request)});
+            agent_events_.emplace_back(xfrm::perform(agent_kernel_, a));
           },
-          [&](const ks::AddSa& a) {
-            agent_events_.emplace_back(ks::KernelDone{a.step, agent_kernel_.add_sa(a.sa)});
-          },
+          [&](const ks::AddSa& a) { agent_events_.emplace_back(xfrm::perform(agent_kernel_, a)); },
           [&](const ks::UpdateSa& a) {
-            agent_events_.emplace_back(ks::KernelDone{a.step, agent_kernel_.update_sa(a.sa)});
+            agent_events_.emplace_back(xfrm::perform(agent_kernel_, a));
           },
           [&](const ks::DeleteSa& a) {
-            agent_events_.emplace_back(ks::KernelDone{a.step, agent_kernel_.delete_sa(a.id)});
+            agent_events_.emplace_back(xfrm::perform(agent_kernel_, a));
           },
           [&](const ks::ReadCounters& a) {
             agent_events_.emplace_back(ks::CountersRead{a.id, packets_of(agent_kernel_, a.id)});
@@ -384,18 +381,11 @@ void RotationHarness::perform(ks::EdgeAction& action) {
                 a.step, derive_keys(a.conn, a.generation, a.agent_spi, a.edge_spi)});
           },
           [&](const ks::AllocateSpi& a) {
-            edge_events_.emplace_back(
-                ks::SpiAllocated{a.step, edge_kernel_.allocate_spi(a.request)});
+            edge_events_.emplace_back(xfrm::perform(edge_kernel_, a));
           },
-          [&](const ks::AddSa& a) {
-            edge_events_.emplace_back(ks::KernelDone{a.step, edge_kernel_.add_sa(a.sa)});
-          },
-          [&](const ks::UpdateSa& a) {
-            edge_events_.emplace_back(ks::KernelDone{a.step, edge_kernel_.update_sa(a.sa)});
-          },
-          [&](const ks::DeleteSa& a) {
-            edge_events_.emplace_back(ks::KernelDone{a.step, edge_kernel_.delete_sa(a.id)});
-          },
+          [&](const ks::AddSa& a) { edge_events_.emplace_back(xfrm::perform(edge_kernel_, a)); },
+          [&](const ks::UpdateSa& a) { edge_events_.emplace_back(xfrm::perform(edge_kernel_, a)); },
+          [&](const ks::DeleteSa& a) { edge_events_.emplace_back(xfrm::perform(edge_kernel_, a)); },
           [&](const ks::UpdatePeerPort& a) {
             // The simulated network has no NAT, so no mapping event ever asks for this.
             violations_.emplace_back("edge updated a peer port without a NAT");

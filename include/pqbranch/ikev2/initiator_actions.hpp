@@ -12,11 +12,15 @@
 #include "pqbranch/core/clock.hpp"
 #include "pqbranch/core/ip_address.hpp"
 #include "pqbranch/core/note.hpp"
-#include "pqbranch/xfrm/types.hpp"
+#include "pqbranch/xfrm/kernel_steps.hpp"
 
 namespace pqbranch::ikev2 {
 
-using StepId = std::uint64_t;
+// The kernel steps (xfrm/kernel_steps.hpp): AllocateSpi, InstallPair, DeleteSa.
+using xfrm::AllocateSpi;
+using xfrm::DeleteSa;
+using xfrm::InstallPair;
+using xfrm::StepId;
 
 // The initiator's two UDP sockets: IKE (port 500) and NAT-T (port 4500, where IKE travels
 // behind the non-ESP marker, RFC 3948 §2.2).
@@ -29,24 +33,6 @@ struct SendDatagram {
   core::IpAddress to;
   std::uint16_t port = 0;
   std::vector<std::uint8_t> bytes;
-};
-
-// Kernel::allocate_spi -> SpiAllocated.
-struct AllocateSpi {
-  StepId step = 0;
-  xfrm::SpiRequest request;
-};
-// xfrm::install_pair(inbound, outbound, first_is_larval: the inbound SPI came from
-// AllocateSpi) -> KernelDone.
-struct InstallPair {
-  StepId step = 0;
-  xfrm::Sa inbound;
-  xfrm::Sa outbound;
-};
-// Kernel::delete_sa -> KernelDone.
-struct DeleteSa {
-  StepId step = 0;
-  xfrm::SaId id;
 };
 
 // (Re)arm the machine's single timer: deliver TimerFired at `at`. Replaces any earlier one.

@@ -29,14 +29,8 @@ struct DatagramReceived {
 };
 
 // --- step results ---
-struct SpiAllocated {
-  StepId step = 0;
-  core::Result<std::uint32_t> spi;
-};
-struct KernelDone {
-  StepId step = 0;
-  core::Result<void> result;
-};
+using xfrm::KernelDone;    // xfrm/kernel_steps.hpp
+using xfrm::SpiAllocated;  // xfrm/kernel_steps.hpp
 
 using InitiatorEvent =
     std::variant<Start, Stop, TimerFired, DatagramReceived, SpiAllocated, KernelDone>;

@@ -14,34 +14,20 @@
 #include "pqbranch/rotation/generation.hpp"
 #include "pqbranch/rotation/persisted_state.hpp"
 #include "pqbranch/rotation/rotation_config.hpp"
+#include "pqbranch/xfrm/kernel_steps.hpp"
 #include "pqbranch/xfrm/types.hpp"
 
 namespace pqbranch::rotation {
 
-using StepId = std::uint64_t;
+// The kernel steps (xfrm/kernel_steps.hpp): AllocateSpi, AddSa, UpdateSa, DeleteSa.
+using xfrm::AddSa;
+using xfrm::AllocateSpi;
+using xfrm::DeleteSa;
+using xfrm::StepId;
+using xfrm::UpdateSa;
 
 // --- kernel (xfrm::Kernel) ---
 
-// Kernel::allocate_spi -> SpiAllocated.
-struct AllocateSpi {
-  StepId step = 0;
-  xfrm::SpiRequest request;
-};
-// Kernel::add_sa -> KernelDone.
-struct AddSa {
-  StepId step = 0;
-  xfrm::Sa sa;
-};
-// Kernel::update_sa, completing the larval SA of an allocated SPI -> KernelDone.
-struct UpdateSa {
-  StepId step = 0;
-  xfrm::Sa sa;
-};
-// Kernel::delete_sa -> KernelDone.
-struct DeleteSa {
-  StepId step = 0;
-  xfrm::SaId id;
-};
 // xfrm::update_peer_port (a NAT mapping change: the agent's translated port moved) ->
 // KernelDone. Needs no key: the kernel keeps the installed SA's key.
 struct UpdatePeerPort {

@@ -19,14 +19,8 @@ namespace pqbranch::rotation {
 struct Tick {};
 
 // --- step results ---
-struct SpiAllocated {
-  StepId step = 0;
-  core::Result<std::uint32_t> spi;
-};
-struct KernelDone {
-  StepId step = 0;
-  core::Result<void> result;
-};
+using xfrm::KernelDone;    // xfrm/kernel_steps.hpp
+using xfrm::SpiAllocated;  // xfrm/kernel_steps.hpp
 struct KeysDerived {
   StepId step = 0;
   core::Result<GenerationKeys> keys;
