@@ -68,12 +68,14 @@ void InitiatorMachine::on(const Stop& e, Out& out) {
     }
   }
   running_ = false;
+  retire_at_.reset();
   stats_.state = "stopped";
 }
 
 void InitiatorMachine::on(const TimerFired& /*e*/, Out& out) {
   if (!running_) return;
   on_retransmit_timers(out);
+  if (retire_at_ && now_ >= *retire_at_) retire_after_drain(out);
   if (retry_at_ && now_ >= *retry_at_ && !next_ && (!current_ || current_->phase == Phase::done)) {
     begin_attempt(out);
   }
@@ -372,15 +374,27 @@ void InitiatorMachine::established(Attempt& a, Out& out) {
   if (&a == next_.get()) replace_current(out);
 }
 
-// Continuity: the new pair is in; the old outbound SA goes at once (the kernel already
-// prefers the newer one), the old IKE SA is deleted, then its inbound SA.
+// Continuity: the new pair is in and the kernel sends on the new outbound SA. The old
+// outbound SA goes after the drain (packets other CPUs are still encrypting with it arrive),
+// then the old IKE SA is deleted (the responder removes its SAs with it), then its inbound SA.
 void InitiatorMachine::replace_current(Out& out) {
-  if (current_ && current_->installed) {
-    delete_sa(child_sa(*current_, true).id(), "old outbound SA", false, out);
-  }
   retiring_ = std::move(current_);
   current_ = std::move(next_);
-  if (retiring_) start_delete(*retiring_, out);
+  if (!retiring_) return;
+  if (retiring_->installed && options_.outbound_drain.count() > 0) {
+    retire_at_ = now_ + options_.outbound_drain;
+    return;
+  }
+  retire_after_drain(out);
+}
+
+void InitiatorMachine::retire_after_drain(Out& out) {
+  retire_at_.reset();
+  if (!retiring_) return;  // the responder deleted it meanwhile
+  if (retiring_->installed) {
+    delete_sa(child_sa(*retiring_, true).id(), "old outbound SA", false, out);
+  }
+  start_delete(*retiring_, out);
 }
 
 void InitiatorMachine::start_delete(Attempt& a, Out& out) {
@@ -515,6 +529,7 @@ void InitiatorMachine::schedule(Out& out) const {
   if (!running_) return;
   std::optional<TimePoint> at = retry_at_;
   auto earliest = [&](TimePoint t) { at = at ? std::min(*at, t) : t; };
+  if (retire_at_) earliest(*retire_at_);
   for (auto* a : {current_.get(), next_.get(), retiring_.get()}) {
     if (a != nullptr && a->retransmit.active()) earliest(a->retransmit.deadline());
   }

@@ -14,7 +14,8 @@
 //   removes the kernel's SAs (and a new IKE SA is made after the retry delay);
 // - continuity: rekey_time after establishment a new IKE SA and CHILD SA are made, the new
 //   pair goes in (the kernel prefers the newest outbound SA), the old outbound SA is deleted
-//   at once, the old IKE SA is deleted with an INFORMATIONAL exchange, then its inbound SA;
+//   after the outbound drain (SessionOptions::outbound_drain), then the old IKE SA is deleted
+//   with an INFORMATIONAL exchange (the responder removes its SAs with it), then its inbound SA;
 // - a failed attempt is noted with its reason and retried with doubling delays; the
 //   installed SAs keep working meanwhile (until their hard lifetime);
 // - a malformed or unexpected datagram is dropped and counted (ikev2_dropped_messages),
@@ -92,6 +93,7 @@ class InitiatorMachine {
   void install(Attempt& a, Out& out);
   void established(Attempt& a, Out& out);
   void replace_current(Out& out);
+  void retire_after_drain(Out& out);
   void start_delete(Attempt& a, Out& out);
   void remove_child(Attempt& a, Out& out);
   void delete_sa(const xfrm::SaId& id, std::string what, bool missing_is_fine, Out& out);
@@ -122,6 +124,7 @@ class InitiatorMachine {
   std::unique_ptr<Attempt> next_;      // continuity: the replacement being made
   std::unique_ptr<Attempt> retiring_;  // the replaced IKE SA being deleted
   std::optional<TimePoint> retry_at_;
+  std::optional<TimePoint> retire_at_;  // the retiring attempt's outbound drain ends
   std::chrono::milliseconds retry_delay_{0};
   bool running_ = false;
   bool ever_established_ = false;

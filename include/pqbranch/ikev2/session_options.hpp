@@ -10,6 +10,7 @@
 #include "pqbranch/core/ip_address.hpp"
 #include "pqbranch/ikev2/initiator_settings.hpp"
 #include "pqbranch/ikev2/retransmit.hpp"
+#include "pqbranch/xfrm/kernel_steps.hpp"
 
 namespace pqbranch::ikev2 {
 
@@ -26,6 +27,9 @@ struct SessionOptions {
   std::uint32_t if_id = 0;  // route mode; 0 in policy mode
   std::chrono::milliseconds rekey_time = std::chrono::minutes{50};
   std::chrono::milliseconds lifetime = std::chrono::hours{1};
+  // Continuity: the old outbound SA goes this long after the new pair is in, and only then is
+  // the old IKE SA deleted (the responder removes its SAs with it).
+  std::chrono::milliseconds outbound_drain = xfrm::kOutboundDrain;
   RetransmitPolicy retransmit;
   std::chrono::milliseconds retry_initial = std::chrono::seconds{5};
   std::chrono::milliseconds retry_max = std::chrono::minutes{2};

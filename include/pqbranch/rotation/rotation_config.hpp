@@ -11,6 +11,7 @@
 
 #include "pqbranch/core/clock.hpp"
 #include "pqbranch/core/ip_address.hpp"
+#include "pqbranch/xfrm/kernel_steps.hpp"
 #include "pqbranch/xfrm/types.hpp"
 
 namespace pqbranch::rotation {
@@ -45,9 +46,8 @@ struct TunnelConfig {
   SpiRandom spi_random;
 };
 
-// The programs' outbound drain (see AgentRotationConfig::outbound_drain): far longer than a
-// packet takes to pass xfrm_output, far shorter than the inbound grace period.
-inline constexpr Duration kOutboundDrain = std::chrono::milliseconds(100);
+// The programs' outbound drain (see AgentRotationConfig::outbound_drain).
+using xfrm::kOutboundDrain;
 
 struct AgentRotationConfig {
   TunnelConfig tunnel;

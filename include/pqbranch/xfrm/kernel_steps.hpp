@@ -4,6 +4,7 @@
 // on an xfrm::Kernel with perform() and feeds the result back as SpiAllocated or KernelDone
 // with the same StepId. One vocabulary, so every machine's kernel step means the same.
 
+#include <chrono>
 #include <cstdint>
 
 #include "pqbranch/core/error.hpp"
@@ -13,6 +14,12 @@
 namespace pqbranch::xfrm {
 
 using StepId = std::uint64_t;
+
+// The outbound switch: a new pair is installed, the kernel sends on the newest outbound SA at
+// once, and the old outbound SA is deleted only this long after, so that a packet another CPU
+// is already encrypting with it is not lost. Far longer than a packet takes to pass
+// xfrm_output, far shorter than the time an old inbound SA is kept.
+inline constexpr std::chrono::milliseconds kOutboundDrain{100};
 
 // Kernel::allocate_spi -> SpiAllocated.
 struct AllocateSpi {

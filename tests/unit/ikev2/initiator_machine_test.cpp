@@ -171,6 +171,17 @@ TEST(InitiatorMachineTest, ContinuityInstallsTheNewPairBeforeDeletingTheOldOutbo
   const auto established_at = h.now();
   ASSERT_TRUE(established(h, 2, 1h));
   EXPECT_GE(h.now() - established_at, 10min);
+  // The switch: the new pair is in; the old outbound SA stays for the drain, and the old IKE
+  // SA is not deleted yet (the responder would remove the inbound SA of that outbound SA).
+  const auto switched_at = h.now();
+  auto present = [&](std::uint32_t spi) {
+    const auto sas = installed(h.kernel());
+    return std::any_of(sas.begin(), sas.end(), [&](const auto& sa) { return sa.spi == spi; });
+  };
+  EXPECT_TRUE(present(old_out));
+  EXPECT_FALSE(old_responder->deleted());
+  ASSERT_TRUE(h.run_until([&] { return !present(old_out); }, 1min));
+  EXPECT_GE(h.now() - switched_at, xfrm::kOutboundDrain);
   ASSERT_TRUE(h.run_until([&] { return installed(h.kernel()).size() == 2; }, 1min));
   const auto new_in = h.machine().status().inbound_spi;
   const auto new_out = h.machine().status().outbound_spi;
