@@ -9,10 +9,11 @@
 #include <string_view>
 #include <utility>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
+
+#include "pqbranch/net/awaitable.hpp"
 
 namespace pqbranch::app::detail {
 
@@ -25,7 +26,7 @@ boost::asio::awaitable<void> accept_bounded(std::shared_ptr<Owner> owner, std::s
                                             std::string_view what, Serve serve) {
   namespace asio = boost::asio;
   for (;;) {
-    auto [ec, socket] = co_await owner->acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+    auto [ec, socket] = co_await owner->acceptor.async_accept(net::kTuple);
     if (ec == asio::error::operation_aborted || !owner->acceptor.is_open()) co_return;
     if (ec) {
       spdlog::warn("{}: accept: {}", what, ec.message());

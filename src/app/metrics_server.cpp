@@ -3,7 +3,6 @@
 #include <string_view>
 #include <utility>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -12,6 +11,8 @@
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include "pqbranch/net/awaitable.hpp"
 
 #include "bounded_accept.hpp"
 
@@ -23,7 +24,7 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using net::kTuple;
 constexpr std::uint32_t kMaxHeadBytes = 8 * 1024;
 constexpr std::string_view kPrefix = "pqbranch_";
 constexpr std::string_view kContentType = "text/plain; version=0.0.4; charset=utf-8";

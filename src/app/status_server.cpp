@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
@@ -17,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "pqbranch/app/errc.hpp"
+#include "pqbranch/net/awaitable.hpp"
 
 #include "bounded_accept.hpp"
 #include "system_error.hpp"
@@ -28,7 +28,7 @@ using namespace asio::experimental::awaitable_operators;
 
 namespace {
 
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using net::kTuple;
 
 // A socket file no process listens on is stale (the agent was killed); anything else
 // at the path is left alone.

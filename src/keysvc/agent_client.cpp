@@ -4,7 +4,6 @@
 #include <map>
 #include <utility>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -26,6 +25,7 @@
 #include "pqbranch/keysvc/exporter_context.hpp"
 #include "pqbranch/keysvc/session_keys.hpp"
 #include "pqbranch/keysvc/wire_mapping.hpp"
+#include "pqbranch/net/awaitable.hpp"
 #include "pqbranch/rotation/errc.hpp"
 #include "pqbranch/wire/ack.hpp"
 #include "pqbranch/wire/nat_hello.hpp"
@@ -47,7 +47,7 @@ using Stream = beast::ssl_stream<beast::tcp_stream>;
 
 namespace {
 
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using net::kTuple;
 constexpr int kNatHelloTries = 3;  // docs/key-service.md §4, nat_hello_missing
 constexpr auto kShutdownTimeout = std::chrono::seconds(1);
 

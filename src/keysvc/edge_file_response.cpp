@@ -4,11 +4,12 @@
 #include <unistd.h>
 #include <vector>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
+
+#include "pqbranch/net/awaitable.hpp"
 
 namespace pqbranch::keysvc::detail {
 namespace {
@@ -18,7 +19,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using Clock = std::chrono::steady_clock;
 
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using net::kTuple;
 
 FileSendResult failed_write(const boost::system::error_code& ec, Clock::time_point deadline) {
   if (ec != beast::error::timeout) return FileSendResult::write_failed;

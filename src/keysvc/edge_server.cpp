@@ -10,13 +10,13 @@
 #include <unistd.h>
 #include <utility>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "pqbranch/crypto/tls_context.hpp"
+#include "pqbranch/net/awaitable.hpp"
 #include "pqbranch/wire/nat_hello.hpp"
 
 #include "edge_server_state.hpp"
@@ -29,7 +29,7 @@ using udp = asio::ip::udp;
 namespace detail {
 namespace {
 
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using net::kTuple;
 
 // co_spawn's completion: a coroutine that threw (only bad_alloc and the like can) is logged.
 auto log_failure(std::string what) {

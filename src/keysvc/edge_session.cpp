@@ -6,7 +6,6 @@
 #include <string>
 #include <utility>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
@@ -26,6 +25,7 @@
 #include "pqbranch/keysvc/release_files.hpp"
 #include "pqbranch/keysvc/session_keys.hpp"
 #include "pqbranch/keysvc/wire_mapping.hpp"
+#include "pqbranch/net/awaitable.hpp"
 #include "pqbranch/wire/edge_request.hpp"
 #include "pqbranch/wire/nat_token.hpp"
 
@@ -42,7 +42,7 @@ using tcp = asio::ip::tcp;
 using namespace asio::experimental::awaitable_operators;
 using Stream = TlsStream;
 
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using net::kTuple;
 
 struct Answer {
   http::status status = http::status::ok;

@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <array>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
 
 #include "pqbranch/keysvc/errc.hpp"
+#include "pqbranch/net/awaitable.hpp"
 #include "pqbranch/wire/error_response.hpp"
 #include "pqbranch/wire/protocol.hpp"
 
@@ -21,7 +21,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using Clock = std::chrono::steady_clock;
 
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using net::kTuple;
 constexpr std::size_t kReadChunkBytes = std::size_t{64} * 1024;
 
 core::Error transfer_error(const boost::system::error_code& ec, const ReleaseExchange& x) {
