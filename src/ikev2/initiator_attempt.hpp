@@ -44,6 +44,7 @@ struct Attempt {
   Retransmitter retransmit;
   core::Clock::time_point established_at{};
   bool installed = false;
+  std::uint64_t drops_at_send = 0;  // the machine's dropped datagrams when the request went
   // The kernel step (AllocateSpi before IKE_AUTH, InstallPair after it) being waited for.
   std::optional<StepId> step;
   std::optional<PeerRequest> last_answer;  // resent when the responder repeats a request

@@ -65,6 +65,7 @@ void InitiatorMachine::on(const Stop& e, Out& out) {
         if (auto del = build_delete_ike_sa(a->sa)) send(*a, *del, out);
       }
       remove_child(*a, out);
+      release_unused_spi(*a, out);
     }
   }
   running_ = false;
@@ -101,8 +102,11 @@ void InitiatorMachine::on(const DatagramReceived& e, Out& out) {
 
 void InitiatorMachine::on(const SpiAllocated& e, Out& out) {
   Attempt* a = attempt_waiting_for(e.step);
-  // The attempt ended meanwhile: the larval SA expires in the kernel.
-  if (a == nullptr) return;
+  if (a == nullptr) {
+    // The attempt ended meanwhile: its larval SA goes at once rather than at its expiry.
+    if (e.spi) release_spi(*e.spi, out);
+    return;
+  }
   a->step.reset();
   if (!e.spi) return fail(*a, e.spi.error(), out);
   send_auth(*a, *e.spi, out);
@@ -149,7 +153,9 @@ void InitiatorMachine::count(std::string_view metric, Out& out) const {
   out.emplace_back(CountMetric{metric});
 }
 
-void InitiatorMachine::drop(const std::string& why, Out& out) const {
+void InitiatorMachine::drop(const std::string& why, Out& out) {
+  ++drops_;
+  last_drop_ = why;
   count("ikev2_dropped_messages", out);
   note(NoteLevel::debug, "dropped a message: " + why, out);
 }
@@ -190,8 +196,10 @@ void InitiatorMachine::begin_attempt(Out& out) {
   auto a = std::make_unique<Attempt>(options_.retransmit);
   a->method = options_.settings.proposals.at(0).ke;
   Attempt& ref = *a;
-  (current_ && current_->phase == Phase::established ? next_ : current_) = std::move(a);
-  stats_.state = "connecting";
+  const bool replacing = current_ && current_->phase == Phase::established;
+  (replacing ? next_ : current_) = std::move(a);
+  // A replacement is made while the working CHILD SA carries traffic: still established.
+  if (!replacing) stats_.state = "connecting";
   send_init(ref, out);
 }
 
@@ -206,6 +214,7 @@ void InitiatorMachine::send_request(Attempt& a, std::vector<std::uint8_t> bytes,
   a.request = std::move(bytes);
   send(a, a.request, out);
   a.retransmit.start(now_);
+  a.drops_at_send = drops_;
 }
 
 void InitiatorMachine::on_response(Attempt& a, std::span<const std::uint8_t> bytes, Out& out) {
@@ -481,6 +490,7 @@ void InitiatorMachine::fail(Attempt& a, const core::Error& error, Out& out) {
   }
   if (&a == retiring_.get()) return finish_delete(a, out);
   remove_child(a, out);
+  release_unused_spi(a, out);
   if (&a == next_.get()) {
     next_.reset();
   } else {
@@ -488,6 +498,27 @@ void InitiatorMachine::fail(Attempt& a, const core::Error& error, Out& out) {
     stats_.state = "waiting to retry";
   }
   schedule_retry(out);
+}
+
+// The inbound SPI allocated for an IKE_AUTH whose CHILD SA was not installed: ALLOCSPI's
+// larval SA would otherwise stay in the kernel until it expires.
+void InitiatorMachine::release_unused_spi(Attempt& a, Out& out) {
+  if (a.installed || a.sa.pending_inbound_spi == 0) return;
+  release_spi(std::exchange(a.sa.pending_inbound_spi, 0), out);
+}
+
+void InitiatorMachine::release_spi(std::uint32_t spi, Out& out) {
+  xfrm::SaId id;
+  id.dst = options_.local_address;
+  id.spi = spi;
+  delete_sa(id, "releasing an unused SPI", true, out);
+}
+
+// What a request that ran out of tries got: nothing, or only datagrams that were dropped
+// (then the last one's reason, so a malformed response is named, not just counted).
+std::string InitiatorMachine::no_response(const Attempt& a, const std::string& tries) const {
+  if (drops_ == a.drops_at_send) return "no response after " + tries + " tries";
+  return "no acceptable response in " + tries + " tries; the last datagram dropped: " + last_drop_;
 }
 
 void InitiatorMachine::schedule_retry(Out& out) {
@@ -513,11 +544,11 @@ void InitiatorMachine::on_retransmit_timers(Out& out) {
         const auto tries = std::to_string(a->retransmit.sends());
         // Only refusals came: the last one is the reason.
         fail(*a,
-             a->init_refusal ? core::Error{a->init_refusal->code,
-                                           a->init_refusal->detail +
-                                               " (no acceptable response in " + tries + " tries)"}
-                             : core::make_error(exchange_errc::unexpected_message,
-                                                "no response after " + tries + " tries"),
+             a->init_refusal
+                 ? core::Error{a->init_refusal->code, a->init_refusal->detail +
+                                                          " (no acceptable response in " + tries +
+                                                          " tries)"}
+                 : core::make_error(exchange_errc::unexpected_message, no_response(*a, tries)),
              out);
         break;
       }

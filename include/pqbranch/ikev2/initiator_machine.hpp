@@ -75,7 +75,7 @@ class InitiatorMachine {
 
   // sending and receiving
   void send(const Attempt& a, const std::vector<std::uint8_t>& bytes, Out& out) const;
-  void drop(const std::string& why, Out& out) const;
+  void drop(const std::string& why, Out& out);
   void note(NoteLevel level, std::string text, Out& out) const;
   void count(std::string_view metric, Out& out) const;
   Attempt* attempt_for(const Header& h);
@@ -100,6 +100,9 @@ class InitiatorMachine {
   void finish_delete(Attempt& a, Out& out);
   void on_peer_request(Attempt& a, std::span<const std::uint8_t> bytes, Out& out);
   void fail(Attempt& a, const core::Error& error, Out& out);
+  void release_unused_spi(Attempt& a, Out& out);
+  void release_spi(std::uint32_t spi, Out& out);
+  [[nodiscard]] std::string no_response(const Attempt& a, const std::string& tries) const;
   void schedule_retry(Out& out);
 
   // time
@@ -131,6 +134,8 @@ class InitiatorMachine {
   StepId next_step_ = 1;
   std::map<StepId, PendingDelete> deletes_;
   SessionStatus stats_;
+  std::uint64_t drops_ = 0;  // datagrams dropped so far
+  std::string last_drop_;    // why the last one was dropped
 };
 
 }  // namespace pqbranch::ikev2
