@@ -6,7 +6,7 @@ using udp = asio::ip::udp;
 using namespace std::chrono_literals;
 
 namespace {
-const std::vector<std::uint8_t> kPsk{'l', 'o', 'o', 'p', 'b', 'a', 'c', 'k'};
+constexpr std::array<std::uint8_t, 8> kPsk{'l', 'o', 'o', 'p', 'b', 'a', 'c', 'k'};
 }  // namespace
 
 LoopbackResponder::LoopbackResponder(asio::io_context& io)
@@ -98,7 +98,7 @@ SessionOptions Ikev2SessionTest::options(const char* proposal) {
   o.retry_initial = 100ms;
 
   responder_.options.accept = o.settings.proposals;
-  responder_.options.psk = kPsk;
+  responder_.options.psk.assign(kPsk.begin(), kPsk.end());
   responder_.options.id = o.settings.remote_id;
   responder_.options.endpoints.local = o.remote_address;
   responder_.options.endpoints.local_port = responder_.ike_port();
