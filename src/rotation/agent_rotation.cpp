@@ -176,9 +176,7 @@ void AgentRotation::on(KernelDone& e, TimePoint now, Out& out) {
              fmt::format("retired inbound SA of generation {} (SPI 0x{:08x})", step_generation_,
                          sas->inbound.spi));
       }
-      sas->inbound.state = SlotState::empty;
-      sas->retire_inbound_at.reset();
-      ledger_.prune();
+      ledger_.inbound_retired(*sas);
       save(out);
       return;
     }
@@ -475,17 +473,12 @@ void AgentRotation::emit_exchange_step(TimePoint now, Out& out) {
 }
 
 bool AgentRotation::emit_housekeeping_step(TimePoint now, Out& out) {
-  if (auto id = ledger_.cleanup_due(now)) {
-    out.emplace_back(DeleteSa{begin_step(StepKind::cleanup), *id});
-    return true;
-  }
-  if (auto g = ledger_.retire_due(now)) {
-    step_generation_ = *g;
-    out.emplace_back(
-        DeleteSa{begin_step(StepKind::retire), ledger_.id_of(ledger_.find(*g)->inbound)});
-    return true;
-  }
-  return false;
+  const auto due = ledger_.housekeeping_due(now);
+  if (!due) return false;
+  if (due->retire) step_generation_ = *due->retire;
+  out.emplace_back(
+      DeleteSa{begin_step(due->retire ? StepKind::retire : StepKind::cleanup), due->id});
+  return true;
 }
 
 void AgentRotation::accept_offer(TimePoint now, Out& out) {
@@ -663,10 +656,8 @@ void AgentRotation::save(Out& out) const {
 
 void AgentRotation::arm(TimePoint now, Out& out) {
   if (step_) return;  // its result comes back first and arms again
-  std::optional<TimePoint> next;
-  auto consider = [&](std::optional<TimePoint> t) {
-    if (t && (!next || *t < *next)) next = t;
-  };
+  detail::Wakeup wake;
+  auto consider = [&](std::optional<TimePoint> t) { wake.consider(t); };
   switch (phase_) {
     case Phase::idle:
       consider(next_rotation_);
@@ -690,12 +681,7 @@ void AgentRotation::arm(TimePoint now, Out& out) {
   if (ledger_.probe(false)) consider(next_poll_);
   if (ack_ && ack_->conn != 0) consider(ack_->deadline);
   if (ack_ && ack_->conn == 0 && phase_ == Phase::idle) consider(ack_->retry_at);
-  if (!next) return;
-  const TimePoint at = std::max(*next, now + milliseconds(1));
-  if (armed_ != at) {
-    armed_ = at;
-    out.emplace_back(WakeAt{at});
-  }
+  wake.arm(now, armed_, out);
 }
 
 // initial * 2^(rounds-1) capped at max, then a uniform pick in [half, whole].
@@ -762,14 +748,7 @@ RotationStatus AgentRotation::status() const {
   s.state = phase_name();
   s.generation = current_;
   s.pending_generation = ex_.offer ? ex_.offer->generation : 0;
-  s.peer_generation = ledger_.peer_proven();
-  if (const GenerationSas* g = ledger_.find(current_); g != nullptr && g->outbound.installed()) {
-    s.outbound_spi = g->outbound.spi;
-  }
-  if (const Generation n = ledger_.newest_inbound(); n != 0) {
-    s.inbound_spi = ledger_.find(n)->inbound.spi;
-  }
-  s.inbound_sas = ledger_.installed_inbound();
+  ledger_.fill_status(s, current_);
   s.last_error = last_error_;
   if (phase_ == Phase::idle) s.next_rotation = next_rotation_;
   if (phase_ == Phase::backoff) s.next_rotation = retry_at_;

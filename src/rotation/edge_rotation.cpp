@@ -335,9 +335,7 @@ void EdgeRotation::on(KernelDone& e, TimePoint now, Out& out) {
       note(out, NoteLevel::info,
            fmt::format("site '{}': retired inbound SA of generation {}", config_.site_id,
                        step_generation_));
-      sas->inbound.state = SlotState::empty;
-      sas->retire_inbound_at.reset();
-      ledger_.prune();
+      ledger_.inbound_retired(*sas);
       save(out);
       return;
     }
@@ -617,17 +615,12 @@ bool EdgeRotation::emit_exchange_step(Out& out) {
 }
 
 bool EdgeRotation::emit_housekeeping_step(TimePoint now, Out& out) {
-  if (auto id = ledger_.cleanup_due(now)) {
-    out.emplace_back(DeleteSa{begin_step(StepKind::cleanup), *id});
-    return true;
-  }
-  if (auto g = ledger_.retire_due(now)) {
-    step_generation_ = *g;
-    out.emplace_back(
-        DeleteSa{begin_step(StepKind::retire), ledger_.id_of(ledger_.find(*g)->inbound)});
-    return true;
-  }
-  return false;
+  const auto due = ledger_.housekeeping_due(now);
+  if (!due) return false;
+  if (due->retire) step_generation_ = *due->retire;
+  out.emplace_back(
+      DeleteSa{begin_step(due->retire ? StepKind::retire : StepKind::cleanup), due->id});
+  return true;
 }
 
 void EdgeRotation::abort_exchange(const std::string& why, Out& out) {
@@ -664,10 +657,8 @@ void EdgeRotation::save(Out& out) const {
 
 void EdgeRotation::arm(TimePoint now, Out& out) {
   if (step_) return;
-  std::optional<TimePoint> next;
-  auto consider = [&](std::optional<TimePoint> t) {
-    if (t && (!next || *t < *next)) next = t;
-  };
+  detail::Wakeup wake;
+  auto consider = [&](std::optional<TimePoint> t) { wake.consider(t); };
   consider(ledger_.next_retirement());
   consider(ledger_.next_cleanup());
   if (promotion_ == Promotion::removing_old) consider(drain_until_);
@@ -678,12 +669,7 @@ void EdgeRotation::arm(TimePoint now, Out& out) {
   if (ledger_.probe(pending_ != 0 && ledger_.peer_proven() < pending_)) consider(next_poll_);
   for (const auto& [g, a] : abandoned_)
     consider(a.retire_at);
-  if (!next) return;
-  const TimePoint at = std::max(*next, now + milliseconds(1));
-  if (armed_ != at) {
-    armed_ = at;
-    out.emplace_back(WakeAt{at});
-  }
+  wake.arm(now, armed_, out);
 }
 
 StepId EdgeRotation::begin_step(StepKind kind) {
@@ -701,14 +687,7 @@ RotationStatus EdgeRotation::status() const {
   }
   s.generation = current_;
   s.pending_generation = pending_;
-  s.peer_generation = ledger_.peer_proven();
-  if (const GenerationSas* g = ledger_.find(current_); g != nullptr && g->outbound.installed()) {
-    s.outbound_spi = g->outbound.spi;
-  }
-  if (const Generation n = ledger_.newest_inbound(); n != 0) {
-    s.inbound_spi = ledger_.find(n)->inbound.spi;
-  }
-  s.inbound_sas = ledger_.installed_inbound();
+  ledger_.fill_status(s, current_);
   s.last_error = last_error_;
   return s;
 }

@@ -3,6 +3,9 @@
 // start() is refused with a note, any other goes to the machine's handler, then the machine
 // runs its pump so that every action the new state allows comes out of this one call.
 
+#include <algorithm>
+#include <chrono>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -23,6 +26,27 @@ void note(std::vector<Action>& out, NoteLevel level, std::string text) {
 inline bool not_found(const core::Result<void>& r) {
   return !r && r.error() == xfrm::errc::not_found;
 }
+
+// The earliest time a machine must wake at, and its one timer: a WakeAt goes out only when
+// that time changes, never sooner than 1 ms from now.
+class Wakeup {
+ public:
+  void consider(std::optional<TimePoint> t) {
+    if (t && (!next_ || *t < *next_)) next_ = t;
+  }
+  template <class Action>
+  void arm(TimePoint now, std::optional<TimePoint>& armed, std::vector<Action>& out) const {
+    if (!next_) return;
+    const TimePoint at = std::max(*next_, now + std::chrono::milliseconds(1));
+    if (armed != at) {
+      armed = at;
+      out.emplace_back(WakeAt{at});
+    }
+  }
+
+ private:
+  std::optional<TimePoint> next_;
+};
 
 // `on(event_alternative, out)` handles the event, `pump(out)` emits what follows from it.
 template <class Action, class Event, class On, class Pump>

@@ -102,6 +102,27 @@ std::optional<Generation> SaLedger::retire_due(TimePoint now) const {
   return std::nullopt;
 }
 
+void SaLedger::inbound_retired(GenerationSas& sas) {
+  sas.inbound.state = SlotState::empty;
+  sas.retire_inbound_at.reset();
+  prune();
+}
+
+std::optional<SaLedger::Housekeeping> SaLedger::housekeeping_due(TimePoint now) const {
+  if (auto id = cleanup_due(now)) return Housekeeping{*id, std::nullopt};
+  if (auto g = retire_due(now)) return Housekeeping{id_of(find(*g)->inbound), *g};
+  return std::nullopt;
+}
+
+void SaLedger::fill_status(RotationStatus& s, Generation current) const {
+  s.peer_generation = peer_proven_;
+  if (const GenerationSas* g = find(current); g != nullptr && g->outbound.installed()) {
+    s.outbound_spi = g->outbound.spi;
+  }
+  if (const Generation n = newest_inbound(); n != 0) s.inbound_spi = find(n)->inbound.spi;
+  s.inbound_sas = installed_inbound();
+}
+
 std::optional<TimePoint> SaLedger::next_retirement() const {
   std::optional<TimePoint> next;
   for (const auto& [gen, sas] : gens_) {

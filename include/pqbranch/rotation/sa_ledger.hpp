@@ -20,6 +20,7 @@
 #include "pqbranch/rotation/generation.hpp"
 #include "pqbranch/rotation/persisted_state.hpp"
 #include "pqbranch/rotation/rotation_config.hpp"
+#include "pqbranch/rotation/status.hpp"
 #include "pqbranch/xfrm/types.hpp"
 
 namespace pqbranch::rotation {
@@ -84,6 +85,9 @@ class SaLedger {
   [[nodiscard]] std::optional<xfrm::SaId> probe(bool even_alone) const;
   // An inbound SA whose grace period ended; nullopt = none due.
   [[nodiscard]] std::optional<Generation> retire_due(TimePoint now) const;
+  // The inbound SA of `sas` was deleted after its grace period: the slot is empty and the
+  // generation goes when nothing of it is left.
+  void inbound_retired(GenerationSas& sas);
   [[nodiscard]] std::optional<TimePoint> next_retirement() const;
 
   // The generation and direction of an SA the kernel reported (counters, expire).
@@ -98,6 +102,18 @@ class SaLedger {
   void cleanup_done(const core::Result<void>& result, TimePoint now, Duration retry);
   [[nodiscard]] std::optional<TimePoint> next_cleanup() const;
   [[nodiscard]] std::size_t cleanup_pending() const noexcept { return cleanup_.size(); }
+
+  // The next deletion due at `now` outside an exchange: a queued cleanup first, then an
+  // inbound SA whose grace period ended (`retire`: its generation). nullopt = none due.
+  struct Housekeeping {
+    xfrm::SaId id;
+    std::optional<Generation> retire;
+  };
+  [[nodiscard]] std::optional<Housekeeping> housekeeping_due(TimePoint now) const;
+
+  // The ledger's part of a machine's status: the peer's proven generation, the outbound SA
+  // of `current`, the newest inbound SA and how many inbound SAs are kept.
+  void fill_status(RotationStatus& s, Generation current) const;
 
   // Every slot installed or being installed, for the saved state.
   [[nodiscard]] std::vector<SaRecord> records() const;
