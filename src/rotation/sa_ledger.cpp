@@ -110,7 +110,7 @@ void SaLedger::inbound_retired(GenerationSas& sas) {
 
 std::optional<SaLedger::Housekeeping> SaLedger::housekeeping_due(TimePoint now) const {
   if (auto id = cleanup_due(now)) return Housekeeping{*id, std::nullopt};
-  if (auto g = retire_due(now)) return Housekeeping{id_of(find(*g)->inbound), *g};
+  if (auto g = retire_due(now)) return Housekeeping{id_of(find(*g)->inbound), g};
   return std::nullopt;
 }
 
