@@ -28,6 +28,7 @@
 #include "pqbranch/net/awaitable.hpp"
 #include "pqbranch/rotation/errc.hpp"
 #include "pqbranch/wire/ack.hpp"
+#include "pqbranch/wire/errc.hpp"
 #include "pqbranch/wire/nat_hello.hpp"
 #include "pqbranch/wire/nat_token.hpp"
 #include "pqbranch/wire/protocol.hpp"
@@ -65,6 +66,26 @@ std::string describe(const boost::system::error_code& ec, const SSL* ssl) {
 
 core::Error net_error(const boost::system::error_code& ec, const SSL* ssl, std::string_view what) {
   return core::Error{ec, fmt::format("{}: {}", what, describe(ec, ssl))};
+}
+
+// Why the client refused an answer it was reading: the label of
+// agent_edge_answers_refused_total (docs/operations.md).
+std::string_view answer_refusal(const boost::system::error_code& ec) {
+  if (ec == beast::error::timeout) return "timeout";
+  if (ec == http::error::body_limit || ec == http::error::header_limit ||
+      ec == http::error::buffer_overflow) {
+    return "too_large";
+  }
+  if (ec == asio::ssl::error::stream_truncated || ec == http::error::end_of_stream ||
+      ec == http::error::partial_message || ec == asio::error::eof ||
+      ec == asio::error::connection_reset) {
+    return "closed";
+  }
+  if (ec.category() == http::make_error_code(http::error::bad_version).category()) {
+    return "bad_http";
+  }
+  if (ec.category() == wire::errc_category()) return "malformed";
+  return "read_failed";
 }
 
 struct Op {
@@ -284,6 +305,12 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
     co_return core::Result<void>{};
   }
 
+  // Counts an answer of the edge that the client refused (it never reaches the machine).
+  core::Error refuse_answer(std::string_view reason, core::Error error) {
+    metrics.add("agent_edge_answers_refused_total", 1, fmt::format("reason=\"{}\"", reason));
+    return error;
+  }
+
   asio::awaitable<core::Result<Response>> exchange(Conn& c, http::verb verb,
                                                    std::string_view target, std::string body) {
     const config::Endpoint& ep = c.edge.address;
@@ -306,7 +333,9 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
     parser.header_limit(wire::kMaxHeaderBytes);
     lowest.expires_after(options.io_timeout);
     auto [rec, read] = co_await http::async_read(c.stream, c.buffer, parser, kTuple);
-    if (rec) co_return net_error(rec, c.stream.native_handle(), what);
+    if (rec) {
+      co_return refuse_answer(answer_refusal(rec), net_error(rec, c.stream.native_handle(), what));
+    }
     lowest.expires_never();
     remember_session(c);
     Response r;
@@ -389,7 +418,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
       if (!res) co_return res.error();
       if (res->status == 200) {
         auto offer = decode_offer(res->body);
-        if (!offer) co_return offer.error();
+        if (!offer) co_return refuse_answer("malformed", offer.error());
         // Keys only for an offer that answers this request; the machine checks the rest.
         rotation::GenerationKeys keys;
         if (offer->agent_spi == request.agent_spi) {
@@ -404,9 +433,11 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
       }
       auto refusal = decode_refusal(res->body);
       if (!refusal) {
-        co_return core::make_error(rotation::errc::refused,
-                                   fmt::format("HTTP {} without a valid error body: {}",
-                                               res->status, refusal.error().message()));
+        co_return refuse_answer(
+            "bad_error_body",
+            core::make_error(rotation::errc::refused,
+                             fmt::format("HTTP {} without a valid error body: {}", res->status,
+                                         refusal.error().message())));
       }
       if (refusal->code == rotation::RefusalCode::nat_hello_missing && with_nat &&
           !c.edge_nat_off && attempt < kNatHelloTries) {
@@ -425,7 +456,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
     if (!res) co_return res.error();
     if (res->status == 200) {
       auto decoded = wire::decode_ack_response(res->body);
-      if (!decoded) co_return decoded.error();
+      if (!decoded) co_return refuse_answer("malformed", decoded.error());
       spdlog::debug("key service {}: generation {} acknowledged, edge sends on it: {}",
                     c.edge.to_string(), decoded->generation, decoded->edge_outbound_installed);
       metrics.add("agent_acks_answered_total");
@@ -436,7 +467,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
     spdlog::warn("key service {}: acknowledgement of generation {} answered HTTP {}: {}",
                  c.edge.to_string(), ack.generation, res->status,
                  refusal ? refusal->detail : refusal.error().message());
-    if (!refusal) co_return refusal.error();
+    if (!refusal) co_return refuse_answer("bad_error_body", refusal.error());
     refusal->retry_after = res->retry_after;
     deliver(rotation::RefusalReceived{c.id, std::move(*refusal)});
     co_return core::Result<void>{};

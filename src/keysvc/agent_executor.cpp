@@ -129,6 +129,9 @@ struct AgentExecutor::Impl : std::enable_shared_from_this<AgentExecutor::Impl> {
     transport.send_ack(a.conn, a.ack);
   }
   void perform(rotation::CloseConnection& a, std::vector<rotation::AgentEvent>& /*results*/) {
+    if (!a.reason.empty()) {
+      metrics.add("agent_rotation_failures_total", 1, fmt::format("reason=\"{}\"", a.reason));
+    }
     connect_times.erase(a.conn);
     transport.close(a.conn);
   }

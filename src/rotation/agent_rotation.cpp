@@ -135,7 +135,7 @@ void AgentRotation::on(SpiAllocated& e, TimePoint now, Out& out) {
     // The kernel holds the drawn SPI already (an SA this ledger does not know): the pump
     // draws another, within the bound of one allocation.
     if (e.spi.error() == xfrm::errc::spi_exhausted && ex_.spi_draws < kMaxSpiDraws) return;
-    fail_attempt("allocate SPI: " + e.spi.error().message(), now, out);
+    fail_attempt("spi", "allocate SPI: " + e.spi.error().message(), now, out);
     return;
   }
   ex_.agent_spi = *e.spi;
@@ -208,7 +208,8 @@ void AgentRotation::exchange_step_done(const core::Result<void>& r, TimePoint no
         retry_after_larval_expiry(now, out);
         return;
       }
-      fail_attempt(fmt::format("install inbound SA of generation {}: {}", g, r.error().message()),
+      fail_attempt("kernel",
+                   fmt::format("install inbound SA of generation {}: {}", g, r.error().message()),
                    now, out);
       return;
     case Phase::installing_outbound:
@@ -252,7 +253,7 @@ void AgentRotation::exchange_step_done(const core::Result<void>& r, TimePoint no
       if (!r && !not_found(r)) ledger_.queue_cleanup(ledger_.id_of(sas->inbound));
       sas->inbound.state = SlotState::empty;
       ledger_.prune();
-      fail_attempt(ex_.failure, now, out);
+      fail_attempt("kernel", ex_.failure, now, out);
       return;
     default:
       return;
@@ -294,7 +295,8 @@ void AgentRotation::on(const ConnectFailed& e, TimePoint now, Out& out) {
     return;
   }
   if (phase_ != Phase::connecting || e.conn != ex_.conn) return;
-  fail_attempt(fmt::format("connect to endpoint {}: {}", ex_.endpoint, e.error.message()), now,
+  fail_attempt("connect",
+               fmt::format("connect to endpoint {}: {}", ex_.endpoint, e.error.message()), now,
                out);
 }
 
@@ -328,7 +330,8 @@ void AgentRotation::on(const RefusalReceived& e, TimePoint now, Out& out) {
     return;
   }
   if (phase_ != Phase::requesting || e.conn != ex_.conn || ex_.offer) return;
-  fail_attempt(core::make_error(errc::refused,
+  fail_attempt("refused",
+               core::make_error(errc::refused,
                                 fmt::format("{}: {}", to_string(e.refusal.code), e.refusal.detail))
                    .message(),
                now, out, not_before);
@@ -402,10 +405,12 @@ void AgentRotation::pump(TimePoint now, Out& out) {
                                 (phase_ == Phase::requesting && !ex_.offer);
   if (awaiting_network && ex_.lost) {
     fail_attempt(
+        "connection_lost",
         fmt::format("connection to endpoint {} lost: {}", ex_.endpoint, ex_.lost->message()), now,
         out);
   } else if (awaiting_network && now >= ex_.deadline) {
     fail_attempt(
+        "timeout",
         core::make_error(errc::timeout, fmt::format("endpoint {}", ex_.endpoint)).message(), now,
         out);
   }
@@ -431,7 +436,7 @@ void AgentRotation::emit_exchange_step(TimePoint now, Out& out) {
       const auto spi = choose_spi(
           t.spi_random, [this](std::uint32_t s) { return ledger_.holds_spi(s); }, ex_.spi_draws);
       if (!spi) {
-        fail_attempt("allocate SPI: " + spi.error().message(), now, out);
+        fail_attempt("spi", "allocate SPI: " + spi.error().message(), now, out);
         return;
       }
       out.emplace_back(AllocateSpi{begin_step(StepKind::exchange),
@@ -488,23 +493,30 @@ void AgentRotation::accept_offer(TimePoint now, Out& out) {
       std::any_of(ledger_.generations().begin(), ledger_.generations().end(),
                   [&](const auto& kv) { return kv.second.outbound.spi == o.edge_spi; });
   std::string why;
+  std::string_view reason;  // agent_rotation_failures_total's label
   if (o.agent_spi != ex_.agent_spi) {
     why = "the agent SPI does not match the request";
+    reason = "offer_agent_spi";
   } else if (o.generation <= floor) {
     why = fmt::format("generation {} is not above {}", o.generation, floor);
+    reason = "offer_generation";
   } else if (o.edge_spi < xfrm::kMinSpi || spi_reused) {
     why = fmt::format("edge SPI 0x{:08x} is reserved or was used before", o.edge_spi);
+    reason = "offer_edge_spi";
   } else if (ex_.keys.agent_to_edge.size() != xfrm::kAeadKeyBytes ||
              ex_.keys.edge_to_agent.size() != xfrm::kAeadKeyBytes) {
     why = "keys of the wrong size";
+    reason = "offer_keys";
   } else if (o.tunnel.edge_address != config_.tunnel.remote ||
              o.tunnel.if_id != config_.tunnel.if_id) {
     why = "tunnel parameters differ from the configured tunnel";
+    reason = "offer_tunnel";
   } else if (!lifetimes_consistent(o.lifetime)) {
     why = "inconsistent lifetimes";
+    reason = "offer_lifetime";
   }
   if (!why.empty()) {
-    fail_attempt(core::make_error(errc::invalid_offer, why).message(), now, out);
+    fail_attempt(reason, core::make_error(errc::invalid_offer, why).message(), now, out);
     return;
   }
   if (ledger_.prove_peer(o.edge_generation, now, config_.grace)) {
@@ -534,14 +546,14 @@ void AgentRotation::begin_attempt(std::size_t endpoint, int larval_retries, Time
   out.emplace_back(Connect{ex_.conn, endpoint});
 }
 
-void AgentRotation::fail_attempt(const std::string& why, TimePoint now, Out& out,
-                                 std::optional<Duration> not_before) {
+void AgentRotation::fail_attempt(std::string_view reason, const std::string& why, TimePoint now,
+                                 Out& out, std::optional<Duration> not_before) {
   if (ex_.larval) {
     ledger_.queue_cleanup({config_.tunnel.local, ex_.agent_spi, xfrm::Proto::esp,
                            config_.tunnel.mark.value, config_.tunnel.mark.mask});
   }
   ledger_.prune();
-  out.emplace_back(CloseConnection{ex_.conn});
+  out.emplace_back(CloseConnection{ex_.conn, reason});
   last_error_ = why;
   note(out, NoteLevel::warn,
        fmt::format("rotation attempt on endpoint {} failed: {}", ex_.endpoint, why));
@@ -565,7 +577,8 @@ void AgentRotation::fail_attempt(const std::string& why, TimePoint now, Out& out
 void AgentRotation::retry_after_larval_expiry(TimePoint now, Out& out) {
   ex_.larval = false;
   if (ex_.larval_retries >= config_.max_larval_retries) {
-    fail_attempt(core::make_error(errc::larval_expired, "too often in a row").message(), now, out);
+    fail_attempt("larval_expired",
+                 core::make_error(errc::larval_expired, "too often in a row").message(), now, out);
     return;
   }
   note(out, NoteLevel::warn,

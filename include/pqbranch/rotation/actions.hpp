@@ -85,6 +85,10 @@ struct SendRefusal {
 // Close after pending sends are flushed; sends on a closed connection are dropped.
 struct CloseConnection {
   ConnectionId conn = 0;
+  // The agent gave up this connection's rotation attempt: why, in one word ("timeout",
+  // "offer_generation", ...), for the metrics (agent_rotation_failures_total); empty: the
+  // exchange ended normally or the connection was the edge's.
+  std::string_view reason{};
 };
 
 // --- bookkeeping ---

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pqbranch/rotation/actions.hpp"
@@ -116,7 +117,8 @@ class AgentRotation {
   void begin_attempt(std::size_t endpoint, int larval_retries, TimePoint now, Out& out);
   // `not_before` (the edge's Retry-After): the round ends here, no other endpoint is tried,
   // and the next attempt waits at least that long (up to retry_max).
-  void fail_attempt(const std::string& why, TimePoint now, Out& out,
+  // `reason`: CloseConnection::reason (a label for the metrics); `why`: the sentence.
+  void fail_attempt(std::string_view reason, const std::string& why, TimePoint now, Out& out,
                     std::optional<Duration> not_before = std::nullopt);
   [[nodiscard]] Duration delay_after(unsigned rounds, std::optional<Duration> not_before);
   void retry_after_larval_expiry(TimePoint now, Out& out);
