@@ -500,6 +500,9 @@ void AgentRotation::accept_offer(TimePoint now, Out& out) {
   } else if (o.generation <= floor) {
     why = fmt::format("generation {} is not above {}", o.generation, floor);
     reason = "offer_generation";
+  } else if (o.generation - floor > detail::kMaxGenerationJump) {
+    why = fmt::format("generation {} jumps more than 2^32 above {}", o.generation, floor);
+    reason = "offer_generation";
   } else if (o.edge_spi < xfrm::kMinSpi || spi_reused) {
     why = fmt::format("edge SPI 0x{:08x} is reserved or was used before", o.edge_spi);
     reason = "offer_edge_spi";

@@ -20,11 +20,6 @@ using detail::note;
 
 using std::chrono::milliseconds;
 
-// A request may report a generation above the last one issued only when the edge lost its
-// state; no agent gets this far ahead (2^32 rotations), and refusing more keeps a site
-// from using up the number space of its own tunnel in a few requests.
-constexpr Generation kMaxGenerationJump = Generation{1} << 32;
-
 // Whole seconds for Retry-After, rounded up, at least one.
 std::chrono::seconds retry_seconds(Duration d) {
   const auto s = std::chrono::ceil<std::chrono::seconds>(d);
@@ -155,7 +150,7 @@ bool EdgeRotation::refused_by_limits(const RequestReceived& e, TimePoint now, Ou
     return true;
   };
   if (std::max(last_issued_, reported) >= kMaxGeneration ||
-      (reported > last_issued_ && reported - last_issued_ > kMaxGenerationJump)) {
+      (reported > last_issued_ && reported - last_issued_ > detail::kMaxGenerationJump)) {
     return refuse(RefusalCode::bad_request,
                   fmt::format("current_generation {} leaves no generation number to issue "
                               "(last issued {})",

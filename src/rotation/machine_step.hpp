@@ -1,7 +1,8 @@
 #pragma once
-// What both rotation machines do around each event (internal to rotation): an event before
-// start() is refused with a note, any other goes to the machine's handler, then the machine
-// runs its pump so that every action the new state allows comes out of this one call.
+// What both rotation machines share (internal to rotation): the bound on generation jumps,
+// and what they do around each event: an event before start() is refused with a note, any
+// other goes to the machine's handler, then the machine runs its pump so that every action
+// the new state allows comes out of this one call.
 
 #include <algorithm>
 #include <chrono>
@@ -16,6 +17,13 @@
 #include "pqbranch/xfrm/errc.hpp"
 
 namespace pqbranch::rotation::detail {
+
+// The furthest a generation number moves in one step. Only an edge that lost its state sees
+// an agent ahead of it, and no agent rotates 2^32 times, so the edge refuses a request
+// reporting more than this above its last issued number, and the agent an offer more than
+// this above its own newest: either would use up the tunnel's generation numbers (none left
+// below kMaxGeneration means no rotation ever again) in a few exchanges.
+inline constexpr Generation kMaxGenerationJump = Generation{1} << 32;
 
 template <class Action>
 void note(std::vector<Action>& out, NoteLevel level, std::string text) {
