@@ -337,6 +337,16 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
       co_return refuse_answer(answer_refusal(rec), net_error(rec, c.stream.native_handle(), what));
     }
     lowest.expires_never();
+    // One request, one answer: the agent never pipelines, so a byte after the answer is one
+    // nobody asked for (an answer sent twice, or another one first). Which of them the edge
+    // meant is unknowable; the exchange ends before any of it is used.
+    if (c.buffer.size() != 0) {
+      co_return refuse_answer(
+          "unrequested",
+          core::make_error(boost::system::errc::protocol_error,
+                           fmt::format("{}: the answer was followed by {} bytes nobody asked for",
+                                       what, c.buffer.size())));
+    }
     remember_session(c);
     Response r;
     r.status = parser.get().result_int();
