@@ -127,12 +127,6 @@ std::string without_field(std::string body, std::string_view key) {
   return body.erase(start, to + 1 - start);  // the name, the value and its comma
 }
 
-std::string replaced(std::string body, std::string_view what, std::string_view with) {
-  for (auto at = body.find(what); at != std::string::npos; at = body.find(what, at + with.size()))
-    body.replace(at, what.size(), with);
-  return body;
-}
-
 // A fresh offer, its body changed by `edit`, as a 200 answer.
 Answer offer_edited(std::function<std::string(std::string)> edit) {
   return [edit = std::move(edit)](const HostileRequest& r, const Real& real) {
@@ -262,10 +256,6 @@ std::vector<HostileCase> cases() {
                  return with_field(b, "hard_seconds", std::to_string(1ULL << 60U));
                }),
                "malformed", "connection_lost", "hard_seconds"});
-  c.push_back({"SelectorsOfAnotherLan", offer_edited([](std::string b) {
-                 return replaced(std::move(b), "10.9.0.0/16", "10.66.0.0/16");
-               }),
-               "", "offer_tunnel", "tunnel parameters differ"});
   c.push_back({"AnotherEdgeAddress", offer_changed([](auto& o, const Real&) {
                  o.tunnel.edge_address = ip("203.0.113.9");
                }),
@@ -301,6 +291,9 @@ class HostileEdge : public AgentEdgeFixture, public ::testing::WithParamInterfac
  protected:
   // Two generations from the real edge, acknowledged, the first one's inbound SA retired.
   void establish() {
+    // Room for a loaded machine between the edge's outbound drain (10 ms) and the inbound
+    // grace, so that the checks after every step see make-before-break, not a late timer.
+    grace_ = milliseconds(250);
     start_edge();
     AgentSetup setup;
     setup.interval = std::chrono::hours(1);
