@@ -29,6 +29,11 @@
 #   TUN_KEEPALIVE        [20s]
 #   TUN_CONNECT_TIMEOUT TUN_BACKOFF_INITIAL TUN_BACKOFF_MAX [5s 200ms 2s]
 #   TUN_LOG_LEVEL TUN_EDGE_LOG_LEVEL         [info info]
+#   TUN_REPLICA_PORTS    [""]  ports of further edge-stub replicas (tun_start_edge_replica),
+#                        the agent's [edge] endpoints after TUN_PORT, in this order
+#   TUN_HEALTH_INTERVAL  [""]  set: the agent's [health] probes the edge's LAN address
+#                        (10.2.0.1) this often; TUN_HEALTH_TIMEOUT [1s],
+#                        TUN_HEALTH_DOWN_AFTER [3], TUN_HEALTH_FAILOVER_AFTER [1m]
 #   TUN_AGENT_ENV        array of NAME=VALUE for the agent's environment, e.g.
 #                        (PQB_FAULT_KILL_AT=add_sa:3); read at each tun_start_agent
 #   TUN_EDGE_ENV         the same for the edge-stub
@@ -42,12 +47,19 @@
 #   tun_configure                 write $TUN_DIR/agent.toml and edge-stub.toml from the knobs
 #   tun_start_edge, tun_start_agent   start in the background (pid in vm_pid[edge|agent]);
 #                                 wait until the edge listens / the agent's status answers
+#   tun_start_edge_replica PORT   another edge-stub (name edge-PORT: its log, pid, tun_stop
+#                                 edge-PORT) with edge-stub.toml listening on PORT; the same
+#                                 state directory, so like a restart it adopts the site's
+#                                 state and SAs. The edge reads its state only at start: start
+#                                 a replica when the one serving the site has stopped
 #   tun_stop_edge [SIG], tun_stop_agent [SIG]   signal (default TERM) and reap; SIGTERM must
 #                                 end it with exit 0, any other signal's exit is accepted; a
 #                                 process already dead is only reaped; exit code in tun_exit[NAME]
 #   tun_up                        all of the above in order (topology, pki, configure, edge, agent)
 #   tun_status [--json]           `pqbranch-agent status --config` in the branch namespace
 #   tun_json_field JSON KEY       first "KEY": scalar in a JSON text (no jq in the build root)
+#   tun_json_object JSON KEY      the flat object "KEY":{...} (no nested objects), e.g. health
+#   tun_reload_agent              SIGHUP to the agent (it re-reads agent.toml)
 #   tun_generation                the agent's current generation (0 before the first)
 #   tun_log_generation            the newest generation the agent's log says it installed
 #   tun_wait_generation N [SECS]  wait until that is >= N (cheap: reads the log)
@@ -85,6 +97,8 @@
 : "${TUN_NAT:=off}" "${TUN_KEEPALIVE:=20s}"
 : "${TUN_CONNECT_TIMEOUT:=5s}" "${TUN_BACKOFF_INITIAL:=200ms}" "${TUN_BACKOFF_MAX:=2s}"
 : "${TUN_LOG_LEVEL:=info}" "${TUN_EDGE_LOG_LEVEL:=info}"
+: "${TUN_REPLICA_PORTS:=}" "${TUN_HEALTH_INTERVAL:=}" "${TUN_HEALTH_TIMEOUT:=1s}"
+: "${TUN_HEALTH_DOWN_AFTER:=3}" "${TUN_HEALTH_FAILOVER_AFTER:=1m}"
 : "${TUN_DIR:=/tmp/pqb-tunnel}"
 [[ -v TUN_AGENT_ENV ]] || TUN_AGENT_ENV=()
 [[ -v TUN_EDGE_ENV ]] || TUN_EDGE_ENV=()
@@ -130,6 +144,9 @@ tun_topology() {
     fi
   fi
   for ns in "$TUN_NS_BR" "$TUN_NS_EDGE"; do vm_ns "$ns" sysctl -qw net.ipv4.ip_forward=1; done
+  # The agent's health probes use an ICMP datagram socket: every group may, as Debian's
+  # systemd sets it (the kernel's default allows none).
+  vm_ns "$TUN_NS_BR" sysctl -qw net.ipv4.ping_group_range="0 2147483647"
 }
 
 tun_pki() {
@@ -142,6 +159,18 @@ tun_pki() {
 tun_lifetime_toml() {
   printf '[lifetime]\nsoft_time = "%s"\nhard_time = "%s"\nsoft_bytes = %s\nhard_bytes = %s\n' \
     "$TUN_SOFT_TIME" "$TUN_HARD_TIME" "$TUN_SOFT_BYTES" "$TUN_HARD_BYTES"
+}
+
+tun_endpoints_toml() {
+  local edge port
+  edge=$(tun_edge_addr)
+  printf '"%s:%s"' "$edge" "$TUN_PORT"
+  for port in $TUN_REPLICA_PORTS; do printf ', "%s:%s"' "$edge" "$port"; done
+}
+tun_health_toml() {
+  [[ -n "$TUN_HEALTH_INTERVAL" ]] || return 0
+  printf '[health]\ntarget = "10.2.0.1"\ninterval = "%s"\ntimeout = "%s"\ndown_after = %s\nfailover_after = "%s"\n' \
+    "$TUN_HEALTH_INTERVAL" "$TUN_HEALTH_TIMEOUT" "$TUN_HEALTH_DOWN_AFTER" "$TUN_HEALTH_FAILOVER_AFTER"
 }
 
 tun_configure() {
@@ -181,7 +210,7 @@ certificate = "$pki/$TUN_SITE.pem"
 private_key = "$pki/$TUN_SITE.key"
 ca = "$pki/ca.pem"
 [edge]
-endpoints = ["$edge:$TUN_PORT"]
+endpoints = [$(tun_endpoints_toml)]
 name = "$TUN_EDGE_NAME"
 connect_timeout = "$TUN_CONNECT_TIMEOUT"
 backoff_initial = "$TUN_BACKOFF_INITIAL"
@@ -201,6 +230,7 @@ keepalive = "$TUN_KEEPALIVE"
 interval = "$TUN_INTERVAL"
 jitter = "$TUN_JITTER"
 $(tun_lifetime_toml)
+$(tun_health_toml)
 EOF
   vm_ns "$TUN_NS_BR" "$(tun_agent_bin)" check-config --config "$TUN_DIR/agent.toml" \
     >"$PQB_VM_OUT/check-config.log" 2>&1 || { cat "$PQB_VM_OUT/check-config.log"; vm_fail "agent.toml refused"; }
@@ -230,6 +260,14 @@ tun_alive() { kill -0 "${vm_pid[$1]}" 2>/dev/null; }
 tun_start_edge() {
   tun_bg edge "$TUN_NS_EDGE" TUN_EDGE_ENV "$(tun_edge_bin)" --config "$TUN_DIR/edge-stub.toml"
   vm_wait_for "edge-stub listening" 30 tun_log_has edge "key service listening"
+}
+
+tun_start_edge_replica() {
+  local port=$1 name=edge-$1
+  sed "s|^listen = .*|listen = [\"$(tun_edge_addr):$port\"]|" "$TUN_DIR/edge-stub.toml" \
+    >"$TUN_DIR/$name.toml"
+  tun_bg "$name" "$TUN_NS_EDGE" TUN_EDGE_ENV "$(tun_edge_bin)" --config "$TUN_DIR/$name.toml"
+  vm_wait_for "edge-stub replica on port $port listening" 30 tun_log_has "$name" "key service listening"
 }
 
 tun_start_agent() {
@@ -266,6 +304,8 @@ tun_up() {
 }
 
 tun_status() { vm_ns "$TUN_NS_BR" "$(tun_agent_bin)" status --config "$TUN_DIR/agent.toml" "$@"; }
+tun_json_object() { grep -o "\"$2\":{[^{}]*}" <<<"$1" | head -n1; }
+tun_reload_agent() { kill -HUP "${vm_pid[agent]}"; }
 tun_json_field() { grep -o "\"$2\":\\(\"[^\"]*\"\\|[^,}]*\\)" <<<"$1" | head -n1 | sed 's/^[^:]*://; s/^"//; s/"$//'; }
 tun_generation() {
   local json
@@ -389,8 +429,9 @@ vm_wait_for_quietly() {
 }
 
 tun_down() {
-  local name ns
-  for name in agent edge; do
+  local name ns port names=(agent edge)
+  for port in $TUN_REPLICA_PORTS; do names+=("edge-$port"); done
+  for name in "${names[@]}"; do
     if [[ -n "${vm_pid[$name]:-}" ]] && tun_alive "$name"; then tun_stop "$name" TERM || true; fi
   done
   for ns in "$TUN_NS_BLAN" "$TUN_NS_BR" "$TUN_NS_NAT" "$TUN_NS_EDGE" "$TUN_NS_ELAN"; do
