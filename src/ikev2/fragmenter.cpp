@@ -5,6 +5,7 @@
 
 #include "pqbranch/ikev2/errc.hpp"
 #include "pqbranch/ikev2/payload_header.hpp"
+#include "pqbranch/ikev2/sk_payload.hpp"
 #include "pqbranch/ikev2/skf_payload.hpp"
 
 #include "byte_io.hpp"
@@ -67,6 +68,23 @@ core::Result<FragmentedMessage> fragment_message(const Message& m,
   }
   result.next_iv = first_iv + count;
   return result;
+}
+
+core::Result<std::vector<std::vector<std::uint8_t>>> fit_to_path(std::vector<std::uint8_t> sealed,
+                                                                 std::span<const std::uint8_t> sk_e,
+                                                                 std::uint64_t& next_iv,
+                                                                 const FragmentPath& path) {
+  std::vector<std::vector<std::uint8_t>> datagrams;
+  if (sealed.size() <= max_ike_message_size(path)) {
+    datagrams.push_back(std::move(sealed));
+    return datagrams;
+  }
+  auto opened = open_message(sealed, sk_e);
+  if (!opened) return opened.error();
+  auto fragments = fragment_message(opened->message, sk_e, next_iv, path);
+  if (!fragments) return fragments.error();
+  next_iv = fragments->next_iv;
+  return std::move(fragments->datagrams);
 }
 
 }  // namespace pqbranch::ikev2

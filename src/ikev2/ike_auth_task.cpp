@@ -225,9 +225,9 @@ core::Result<std::vector<std::uint8_t>> build_ike_auth(IkeSa& sa, const Initiato
 }
 
 core::Result<void> process_ike_auth(IkeSa& sa, const InitiatorSettings& settings,
-                                    std::span<const std::uint8_t> datagram) {
+                                    const ReceivedMessage& response) {
   const std::uint32_t message_id = sa.next_request_id;
-  auto opened = open_response(sa, datagram, ExchangeType::ike_auth, message_id);
+  auto opened = open_response(sa, response, ExchangeType::ike_auth, message_id);
   if (!opened) return opened.error();
   const auto& payloads = opened->message.payloads;
   // An error notify beside a valid AUTH means the IKE SA exists but the CHILD SA was

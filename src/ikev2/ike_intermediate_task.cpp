@@ -23,11 +23,11 @@ core::Result<std::vector<std::uint8_t>> build_ike_intermediate(IkeSa& sa, Random
   return std::move(sealed->bytes);
 }
 
-core::Result<void> process_ike_intermediate(IkeSa& sa, std::span<const std::uint8_t> datagram) {
+core::Result<void> process_ike_intermediate(IkeSa& sa, const ReceivedMessage& response) {
   if (!sa.pending_ke) {
     return core::make_error(exchange_errc::unexpected_message, "no IKE_INTERMEDIATE outstanding");
   }
-  auto opened = open_response(sa, datagram, ExchangeType::ike_intermediate, sa.next_request_id);
+  auto opened = open_response(sa, response, ExchangeType::ike_intermediate, sa.next_request_id);
   if (!opened) return opened.error();
   const auto& payloads = opened->message.payloads;
   if (const auto* n = find_error_notify(payloads)) return refused_by(*n, "IKE_INTERMEDIATE");

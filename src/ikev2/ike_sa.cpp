@@ -72,9 +72,9 @@ core::Result<SealedMessage> seal(IkeSa& sa, const Message& m) {
   return seal_message(m, sa.keys.sk_ei.span(), sa.next_iv++);
 }
 
-core::Result<OpenedMessage> open_response(const IkeSa& sa, std::span<const std::uint8_t> datagram,
+core::Result<OpenedMessage> open_response(const IkeSa& sa, const ReceivedMessage& received,
                                           ExchangeType exchange, std::uint32_t message_id) {
-  auto header = parse_header(datagram);
+  auto header = received.header();
   if (!header) return header.error();
   if (header->spi_i != sa.spi_i || header->spi_r != sa.spi_r) return unexpected("other IKE SA");
   if (header->exchange != exchange) {
@@ -85,7 +85,7 @@ core::Result<OpenedMessage> open_response(const IkeSa& sa, std::span<const std::
     return unexpected("message ID " + std::to_string(header->message_id) + ", expected " +
                       std::to_string(message_id));
   }
-  return open_message(datagram, sa.keys.sk_er.span());
+  return received.open(sa.keys.sk_er.span());
 }
 
 const NotifyPayload* find_error_notify(const std::vector<Payload>& payloads) noexcept {

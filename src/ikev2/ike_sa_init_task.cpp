@@ -141,6 +141,8 @@ core::Result<std::vector<std::uint8_t>> encode_ike_sa_init(IkeSa& sa,
   if (any_addke(settings)) {
     m.payloads.emplace_back(make_notify(NotifyType::intermediate_exchange_supported));
   }
+  // RFC 7383 §2.3: always offered; whether a message is cut is decided per message.
+  m.payloads.emplace_back(make_fragmentation_supported());
   if (settings.auth == config::IkeAuth::ecdsa) {
     // RFC 7427 §4: we sign and verify ECDSA P-256 with SHA2-256 only.
     const std::array<SignatureHash, 1> hashes{SignatureHash::sha2_256};
@@ -301,6 +303,7 @@ core::Result<InitOutcome> process_ike_sa_init(IkeSa& sa, const InitiatorSettings
   sa.prf = chosen->prf;
   sa.intermediate_supported =
       find_notify(m->payloads, NotifyType::intermediate_exchange_supported) != nullptr;
+  sa.fragmentation = announces_fragmentation(m->payloads);
   if (chosen->ke1 && !sa.intermediate_supported) {
     return core::make_error(exchange_errc::peer_refused,
                             "IKE_SA_INIT: ADDKE1 chosen but no INTERMEDIATE_EXCHANGE_SUPPORTED");

@@ -14,6 +14,14 @@ core::Error unexpected(const std::string& why) {
 
 }  // namespace
 
+core::Result<std::vector<std::uint8_t>> build_liveness_check(IkeSa& sa) {
+  Message m;
+  m.header = request_header(sa, ExchangeType::informational);
+  auto sealed = seal(sa, m);
+  if (!sealed) return sealed.error();
+  return std::move(sealed->bytes);
+}
+
 core::Result<std::vector<std::uint8_t>> build_delete_ike_sa(IkeSa& sa) {
   Message m;
   m.header = request_header(sa, ExchangeType::informational);
@@ -23,35 +31,33 @@ core::Result<std::vector<std::uint8_t>> build_delete_ike_sa(IkeSa& sa) {
   return std::move(sealed->bytes);
 }
 
-core::Result<void> process_informational_response(IkeSa& sa,
-                                                  std::span<const std::uint8_t> datagram) {
-  auto opened = open_response(sa, datagram, ExchangeType::informational, sa.next_request_id);
+core::Result<void> process_informational_response(IkeSa& sa, const ReceivedMessage& response) {
+  auto opened = open_response(sa, response, ExchangeType::informational, sa.next_request_id);
   if (!opened) return opened.error();
   ++sa.next_request_id;
   return {};
 }
 
-bool is_peer_request(const IkeSa& sa, std::span<const std::uint8_t> datagram) {
-  auto h = parse_header(datagram);
-  return h && !h->response() && !h->initiator() && h->spi_i == sa.spi_i && h->spi_r == sa.spi_r;
+bool is_peer_request(const IkeSa& sa, const Header& h) {
+  return !h.response() && !h.initiator() && h.spi_i == sa.spi_i && h.spi_r == sa.spi_r;
 }
 
 bool is_retransmitted_request(const IkeSa& sa, const PeerRequest& last,
-                              std::span<const std::uint8_t> datagram) {
-  auto h = parse_header(datagram);
-  return h && is_peer_request(sa, datagram) && h->message_id == last.message_id &&
-         open_message(datagram, sa.keys.sk_er.span()).has_value();
+                              const ReceivedMessage& request) {
+  auto h = request.header();
+  return h && is_peer_request(sa, *h) && h->message_id == last.message_id &&
+         request.open(sa.keys.sk_er.span()).has_value();
 }
 
-core::Result<PeerRequest> process_peer_request(IkeSa& sa, std::span<const std::uint8_t> datagram) {
-  auto h = parse_header(datagram);
+core::Result<PeerRequest> process_peer_request(IkeSa& sa, const ReceivedMessage& request) {
+  auto h = request.header();
   if (!h) return h.error();
-  if (!is_peer_request(sa, datagram)) return unexpected("not a request of this IKE SA");
+  if (!is_peer_request(sa, *h)) return unexpected("not a request of this IKE SA");
   if (h->message_id != sa.peer_request_id) {
     return unexpected("request message ID " + std::to_string(h->message_id) + ", expected " +
                       std::to_string(sa.peer_request_id));
   }
-  auto opened = open_message(datagram, sa.keys.sk_er.span());
+  auto opened = request.open(sa.keys.sk_er.span());
   if (!opened) return opened.error();
   PeerRequest out;
   out.message_id = h->message_id;

@@ -8,6 +8,7 @@
 
 #include "pqbranch/core/clock.hpp"
 #include "pqbranch/core/error.hpp"
+#include "pqbranch/ikev2/fragment_reassembler.hpp"
 #include "pqbranch/ikev2/ike_sa.hpp"
 #include "pqbranch/ikev2/informational_task.hpp"
 #include "pqbranch/ikev2/initiator_actions.hpp"
@@ -40,9 +41,14 @@ struct Attempt {
   IkeSa sa;
   Phase phase = Phase::init;
   KeMethod method = KeMethod::none;
-  std::vector<std::uint8_t> request;  // as sent (for retransmission)
+  // The outstanding request's datagrams as sent: one, or its RFC 7383 fragments; a
+  // retransmission sends the same ones.
+  std::vector<std::vector<std::uint8_t>> request;
+  FragmentReassembler reassembler;  // the responder's fragments, under its SK_er
   Retransmitter retransmit;
   core::Clock::time_point established_at{};
+  // The last authenticated message from the responder (dead peer detection).
+  core::Clock::time_point heard{};
   bool installed = false;
   std::uint64_t drops_at_send = 0;  // the machine's dropped datagrams when the request went
   // The kernel step (AllocateSpi before IKE_AUTH, InstallPair after it) being waited for.

@@ -15,6 +15,7 @@
 #include "pqbranch/xfrm/errc.hpp"
 
 #include "initiator_attempt.hpp"
+#include "initiator_fragments.hpp"
 
 namespace pqbranch::ikev2 {
 namespace {
@@ -77,6 +78,7 @@ void InitiatorMachine::on(const TimerFired& /*e*/, Out& out) {
   if (!running_) return;
   on_retransmit_timers(out);
   if (retire_at_ && now_ >= *retire_at_) retire_after_drain(out);
+  check_liveness(out);
   if (retry_at_ && now_ >= *retry_at_ && !next_ && (!current_ || current_->phase == Phase::done)) {
     begin_attempt(out);
   }
@@ -184,9 +186,31 @@ void InitiatorMachine::on_datagram(std::span<const std::uint8_t> bytes, const co
   if (!h) return drop(h.error().message(), out);
   Attempt* a = attempt_for(*h);
   if (a == nullptr) return drop("no IKE SA with these SPIs", out);
-  if (!h->response()) return on_peer_request(*a, bytes, out);
-  if (!a->retransmit.active()) return drop("no request outstanding", out);
-  on_response(*a, bytes, out);
+  if (h->next_payload == PayloadType::skf) return on_fragment(*a, *h, bytes, out);
+  on_message(*a, *h, ReceivedMessage(bytes), out);
+}
+
+void InitiatorMachine::on_message(Attempt& a, const Header& h, const ReceivedMessage& m, Out& out) {
+  if (!h.response()) return on_peer_request(a, m, out);
+  if (!a.retransmit.active()) return drop("no request outstanding", out);
+  on_response(a, m, out);
+}
+
+// RFC 7383 §2.6: only on an IKE SA that negotiated it, and only with keys (never in
+// IKE_SA_INIT); the reassembler checks each fragment's ICV before it keeps anything.
+void InitiatorMachine::on_fragment(Attempt& a, const Header& h, std::span<const std::uint8_t> bytes,
+                                   Out& out) {
+  const auto refuse = [&](const std::string& why) {
+    count("ikev2_dropped_fragments", out);
+    drop(why, out);
+  };
+  if (!a.sa.fragmentation || a.phase == Phase::init) return refuse("fragment not negotiated");
+  if (h.response() && !a.retransmit.active()) return drop("fragment: no request outstanding", out);
+  auto step = a.reassembler.add(bytes, a.sa.keys.sk_er.span(), now_);
+  if (!step) return refuse("fragment: " + step.error().message());
+  if (step->outcome != FragmentOutcome::complete) return;
+  const OpenedMessage message = std::move(*step->message);
+  on_message(a, message.message.header, ReceivedMessage(message), out);
 }
 
 // ---- the exchanges ----
@@ -211,17 +235,21 @@ void InitiatorMachine::send_init(Attempt& a, Out& out) {
 }
 
 void InitiatorMachine::send_request(Attempt& a, std::vector<std::uint8_t> bytes, Out& out) {
-  a.request = std::move(bytes);
-  send(a, a.request, out);
+  auto datagrams = request_datagrams(options_, a, std::move(bytes));
+  if (!datagrams) return fail(a, datagrams.error(), out);
+  if (datagrams->size() > 1) count("ikev2_fragmented_requests", out);
+  a.request = std::move(*datagrams);
+  for (const auto& d : a.request)
+    send(a, d, out);
   a.retransmit.start(now_);
   a.drops_at_send = drops_;
 }
 
-void InitiatorMachine::on_response(Attempt& a, std::span<const std::uint8_t> bytes, Out& out) {
+void InitiatorMachine::on_response(Attempt& a, const ReceivedMessage& m, Out& out) {
   core::Result<void> ok;
   switch (a.phase) {
     case Phase::init: {
-      auto outcome = process_ike_sa_init(a.sa, options_.settings, endpoints(), bytes);
+      auto outcome = process_ike_sa_init(a.sa, options_.settings, endpoints(), m.datagram());
       if (!outcome) {
         ok = outcome.error();
         break;
@@ -247,21 +275,29 @@ void InitiatorMachine::on_response(Attempt& a, std::span<const std::uint8_t> byt
       return after_init(a, out);
     }
     case Phase::intermediate:
-      ok = process_ike_intermediate(a.sa, bytes);
+      ok = process_ike_intermediate(a.sa, m);
       if (ok) {
         a.retransmit.stop();
         return allocate_spi(a, out);
       }
       break;
     case Phase::auth:
-      ok = process_ike_auth(a.sa, options_.settings, bytes);
+      ok = process_ike_auth(a.sa, options_.settings, m);
       if (ok) {
         a.retransmit.stop();
         return install(a, out);
       }
       break;
+    case Phase::established:  // our liveness check
+      ok = process_informational_response(a.sa, m);
+      if (ok) {
+        a.retransmit.stop();
+        a.heard = now_;
+        return;
+      }
+      break;
     case Phase::deleting:
-      ok = process_informational_response(a.sa, bytes);
+      ok = process_informational_response(a.sa, m);
       if (ok) {
         a.retransmit.stop();
         return finish_delete(a, out);
@@ -361,6 +397,7 @@ void InitiatorMachine::install(Attempt& a, Out& out) {
 void InitiatorMachine::established(Attempt& a, Out& out) {
   a.phase = Phase::established;
   a.established_at = now_;
+  a.heard = now_;
   ever_established_ = true;
   retry_delay_ = std::chrono::milliseconds{0};
   const auto& proposal = *a.sa.selected;
@@ -407,7 +444,9 @@ void InitiatorMachine::retire_after_drain(Out& out) {
 }
 
 void InitiatorMachine::start_delete(Attempt& a, Out& out) {
-  if (a.phase != Phase::established) return finish_delete(a, out);
+  // With a liveness check outstanding the window (one request) is taken: the responder
+  // learns of the end from its own checks.
+  if (a.phase != Phase::established || a.retransmit.active()) return finish_delete(a, out);
   auto request = build_delete_ike_sa(a.sa);
   if (!request) return finish_delete(a, out);
   a.phase = Phase::deleting;
@@ -437,10 +476,10 @@ void InitiatorMachine::finish_delete(Attempt& a, Out& out) {
   if (&a == retiring_.get()) retiring_.reset();
 }
 
-void InitiatorMachine::on_peer_request(Attempt& a, std::span<const std::uint8_t> bytes, Out& out) {
-  auto h = parse_header(bytes);
+void InitiatorMachine::on_peer_request(Attempt& a, const ReceivedMessage& m, Out& out) {
+  auto h = m.header();
   if (a.last_answer && h && h->message_id == a.last_answer->message_id) {
-    if (!is_retransmitted_request(a.sa, *a.last_answer, bytes)) {
+    if (!is_retransmitted_request(a.sa, *a.last_answer, m)) {
       return drop("a request repeating message ID " + std::to_string(h->message_id) +
                       " that does not verify",
                   out);
@@ -450,8 +489,9 @@ void InitiatorMachine::on_peer_request(Attempt& a, std::span<const std::uint8_t>
   if (a.phase != Phase::established && a.phase != Phase::deleting) {
     return drop("request before the IKE SA is up", out);
   }
-  auto answer = process_peer_request(a.sa, bytes);
+  auto answer = process_peer_request(a.sa, m);
   if (!answer) return drop(answer.error().message(), out);
+  a.heard = now_;
   send(a, answer->response, out);
   const bool ike_deleted = answer->ike_sa_deleted;
   const bool child_deleted = answer->child_sa_deleted;
@@ -538,10 +578,20 @@ void InitiatorMachine::on_retransmit_timers(Out& out) {
         break;
       case Retransmitter::Step::resend:
         count("ikev2_retransmissions", out);
-        send(*a, a->request, out);
+        for (const auto& d : a->request)
+          send(*a, d, out);
         break;
       case Retransmitter::Step::give_up: {
         const auto tries = std::to_string(a->retransmit.sends());
+        if (a->phase == Phase::established) {  // the liveness check went unanswered
+          count("ikev2_dpd_failures", out);
+          fail(*a,
+               core::make_error(
+                   exchange_errc::unexpected_message,
+                   "dead peer: no answer to the liveness check after " + tries + " tries"),
+               out);
+          break;
+        }
         // Only refusals came: the last one is the reason.
         fail(*a,
              a->init_refusal
@@ -564,6 +614,7 @@ void InitiatorMachine::schedule(Out& out) const {
   for (auto* a : {current_.get(), next_.get(), retiring_.get()}) {
     if (a != nullptr && a->retransmit.active()) earliest(a->retransmit.deadline());
   }
+  if (auto dpd = liveness_deadline()) earliest(*dpd);
   if (current_ && current_->phase == Phase::established && !next_) {
     earliest(
         std::max(current_->established_at + options_.rekey_time, retry_at_.value_or(TimePoint{})));

@@ -84,6 +84,7 @@ core::Result<InitiatorSettings> make_initiator_settings(const config::Ikev2PeerS
   s.local_ts = peer.local_ts;
   s.remote_ts = peer.remote_ts;
   s.force_encap = peer.nat_traversal == config::NatMode::force;
+  s.fragment_size = peer.fragment_size;
   if (peer.auth == config::IkeAuth::psk) {
     auto psk = read_psk(peer.psk_file);
     if (!psk) return psk.error();

@@ -6,9 +6,11 @@
 #include "pqbranch/crypto/signature.hpp"
 #include "pqbranch/ikev2/auth_octets.hpp"
 #include "pqbranch/ikev2/errc.hpp"
+#include "pqbranch/ikev2/fragmenter.hpp"
 #include "pqbranch/ikev2/ike_sa_init_task.hpp"
 #include "pqbranch/ikev2/nat_detection.hpp"
 #include "pqbranch/ikev2/nonce_payload.hpp"
+#include "pqbranch/ikev2/skf_payload.hpp"
 
 namespace pqbranch::test {
 namespace {
@@ -43,16 +45,76 @@ core::Result<std::vector<std::uint8_t>> FakeIkeResponder::handle(
   if (header->spi_i != spi_i_ || header->spi_r != spi_r_) return bad("unknown IKE SA");
   auto opened = open_message(request, keys_.sk_ei.span());
   if (!opened) return opened.error();
-  switch (header->exchange) {
+  return dispatch(*opened);
+}
+
+core::Result<std::vector<std::uint8_t>> FakeIkeResponder::dispatch(const OpenedMessage& request) {
+  switch (request.message.header.exchange) {
     case ExchangeType::ike_intermediate:
-      return intermediate(*opened);
+      return intermediate(request);
     case ExchangeType::ike_auth:
-      return ike_auth(*opened);
+      return ike_auth(request);
     case ExchangeType::informational:
-      return informational(*opened);
+      return informational(request);
     default:
       return bad("exchange not handled");
   }
+}
+
+core::Result<FakeIkeResponder::Datagrams> FakeIkeResponder::receive(
+    std::span<const std::uint8_t> datagram, bool natt, core::Clock::time_point now) {
+  auto header = parse_header(datagram);
+  if (!header) return header.error();
+  if (header->exchange == ExchangeType::ike_sa_init || header->response()) {
+    auto response = handle(datagram);
+    if (!response) return response.error();
+    return Datagrams{std::move(*response)};
+  }
+  if (header->spi_i != spi_i_ || header->spi_r != spi_r_) return bad("unknown IKE SA");
+  if (header->next_payload != PayloadType::skf) {
+    if (answered_id_ == header->message_id) return answered_;
+    auto opened = open_message(datagram, keys_.sk_ei.span());
+    if (!opened) return opened.error();
+    return answer(*opened, natt);
+  }
+  if (!fragmentation_) return bad("a fragment without FRAGMENTATION_SUPPORTED");
+  // A retransmitted request (its keys may be gone: IKE_INTERMEDIATE replaces them) is
+  // answered once, on its fragment 1 (RFC 7383 §2.6.1).
+  if (answered_id_ == header->message_id) {
+    auto view = parse_fragment(datagram);
+    if (!view) return view.error();
+    return view->fields.number == 1 ? answered_ : Datagrams{};
+  }
+  auto step = reassembler_.add(datagram, keys_.sk_ei.span(), now);
+  if (!step) {
+    ++dropped_fragments_;
+    return step.error();
+  }
+  if (step->outcome != FragmentOutcome::complete) return Datagrams{};
+  ++fragmented_requests_;
+  return answer(*step->message, natt);
+}
+
+core::Result<FakeIkeResponder::Datagrams> FakeIkeResponder::answer(const OpenedMessage& request,
+                                                                   bool natt) {
+  // IKE_INTERMEDIATE replaces the keys after sealing its response: fragments are cut with
+  // the key that sealed it (sealing_key_).
+  auto response = dispatch(request);
+  if (!response) return response.error();
+  Datagrams datagrams{std::move(*response)};
+  if (fragmentation_) {
+    FragmentPath path;
+    path.max_datagram = options_.fragment_size;
+    path.ipv6 = !options_.endpoints.local.is_v4();
+    path.non_esp_marker = natt;
+    auto cut = fit_to_path(std::move(datagrams.front()), sealing_key_.span(), iv_, path);
+    if (!cut) return cut.error();
+    datagrams = std::move(*cut);
+    if (datagrams.size() > 1) ++fragmented_responses_;
+  }
+  answered_id_ = request.message.header.message_id;
+  answered_ = datagrams;
+  return datagrams;
 }
 
 core::Result<std::vector<std::uint8_t>> FakeIkeResponder::plain_error(const Header& request,
@@ -149,6 +211,8 @@ core::Result<std::vector<std::uint8_t>> FakeIkeResponder::ike_sa_init(
   if (find_notify(m->payloads, NotifyType::intermediate_exchange_supported) != nullptr) {
     out.payloads.emplace_back(make_notify(NotifyType::intermediate_exchange_supported));
   }
+  fragmentation_ = options_.fragmentation && announces_fragmentation(m->payloads);
+  if (fragmentation_) out.payloads.emplace_back(make_fragmentation_supported());
   auto bytes = encode_message(out);
   if (!bytes) return bytes.error();
   auto keys =
@@ -167,6 +231,7 @@ core::Result<std::vector<std::uint8_t>> FakeIkeResponder::seal_response(
   m.header = request;
   m.header.flags = kFlagResponse;
   m.payloads = std::move(payloads);
+  sealing_key_ = keys_.sk_er.clone();
   auto sealed = seal_message(m, keys_.sk_er.span(), iv_++);
   if (!sealed) return sealed.error();
   if (octets_out != nullptr) *octets_out = std::move(sealed->int_auth_octets);

@@ -2,8 +2,9 @@
 // The responder side of pqbranch's IKEv2 exchanges, built on the same codec and keymat, for
 // tests: IKE_SA_INIT (with COOKIE, INVALID_KE_PAYLOAD, NO_PROPOSAL_CHOSEN and a responder that
 // drops ML-KEM), IKE_INTERMEDIATE with ML-KEM, IKE_AUTH with PSK or ECDSA certificates and one
-// ESP CHILD SA, INFORMATIONAL. handle() takes a request datagram and returns the response;
-// it does no I/O, so a test can run it in-process or behind a loopback socket.
+// ESP CHILD SA, INFORMATIONAL, and RFC 7383 fragmentation when enabled. handle() takes a
+// request datagram and returns the response; receive() also takes fragments and answers with
+// fragments; neither does I/O, so a test can run it in-process or behind a loopback socket.
 
 #include <cstdint>
 #include <optional>
@@ -11,10 +12,12 @@
 #include <vector>
 
 #include "pqbranch/config/ikev2_config.hpp"
+#include "pqbranch/core/clock.hpp"
 #include "pqbranch/core/error.hpp"
 #include "pqbranch/core/secure_bytes.hpp"
 #include "pqbranch/ikev2/certificates.hpp"
 #include "pqbranch/ikev2/child_keys.hpp"
+#include "pqbranch/ikev2/fragment_reassembler.hpp"
 #include "pqbranch/ikev2/ike_sa.hpp"
 
 namespace pqbranch::test {
@@ -39,7 +42,12 @@ class FakeIkeResponder {
     // Ni and KE of the request the cookie answered.
     unsigned cookie_rounds = 0;
     std::size_t cookie_size = 16;
+    // RFC 7383: answer FRAGMENTATION_SUPPORTED, and send responses larger than
+    // `fragment_size` (the whole IP packet, as the initiator's setting) in SKF fragments.
+    bool fragmentation = false;
+    std::uint16_t fragment_size = config::kDefaultFragmentSize;
   };
+  using Datagrams = std::vector<std::vector<std::uint8_t>>;
 
   explicit FakeIkeResponder(Options options) : options_(std::move(options)) {}
 
@@ -50,6 +58,15 @@ class FakeIkeResponder {
 
   // The response to one request; an error when the request does not parse or verify.
   core::Result<std::vector<std::uint8_t>> handle(std::span<const std::uint8_t> request);
+  // One datagram from the initiator, possibly an SKF fragment (reassembled under SK_ei; a
+  // fragment that does not verify is an error and counted): nothing while a fragmented
+  // request is incomplete, else the response's datagrams, fragmented when negotiated and
+  // larger than fragment_size (`natt`: they go to port 4500 with the non-ESP marker). A
+  // protected request repeating the last answered message ID gets the same datagrams again
+  // (RFC 7296 §2.1; fragmented, on its fragment 1, RFC 7383 §2.6.1), as a real responder
+  // does.
+  core::Result<Datagrams> receive(std::span<const std::uint8_t> datagram, bool natt,
+                                  core::Clock::time_point now);
   // A request of its own: INFORMATIONAL with `payloads` (e.g. a Delete), next message ID.
   core::Result<std::vector<std::uint8_t>> informational_request(
       std::vector<ikev2::Payload> payloads);
@@ -72,9 +89,15 @@ class FakeIkeResponder {
   [[nodiscard]] bool saw_initial_contact() const noexcept { return initial_contact_; }
   [[nodiscard]] std::size_t intermediate_exchanges() const noexcept { return intermediates_; }
   [[nodiscard]] unsigned cookies_sent() const noexcept { return cookies_sent_; }
+  [[nodiscard]] bool fragmentation() const noexcept { return fragmentation_; }
+  [[nodiscard]] std::size_t fragmented_requests() const noexcept { return fragmented_requests_; }
+  [[nodiscard]] std::size_t fragmented_responses() const noexcept { return fragmented_responses_; }
+  [[nodiscard]] std::size_t dropped_fragments() const noexcept { return dropped_fragments_; }
 
  private:
   core::Result<std::vector<std::uint8_t>> ike_sa_init(std::span<const std::uint8_t> request);
+  core::Result<std::vector<std::uint8_t>> dispatch(const ikev2::OpenedMessage& request);
+  core::Result<Datagrams> answer(const ikev2::OpenedMessage& request, bool natt);
   core::Result<std::vector<std::uint8_t>> intermediate(const ikev2::OpenedMessage& request);
   core::Result<std::vector<std::uint8_t>> ike_auth(const ikev2::OpenedMessage& request);
   core::Result<std::vector<std::uint8_t>> informational(const ikev2::OpenedMessage& request);
@@ -109,6 +132,14 @@ class FakeIkeResponder {
   std::vector<std::uint8_t> cookie_ke_;
   std::uint32_t initiator_spi_ = 0;
   std::optional<ikev2::ChildKeys> child_keys_;
+  bool fragmentation_ = false;
+  core::SecureBytes sealing_key_;  // the SK_er the last response was sealed with
+  ikev2::FragmentReassembler reassembler_;
+  std::optional<std::uint32_t> answered_id_;  // the last protected request answered
+  Datagrams answered_;                        // and its response as sent
+  std::size_t fragmented_requests_ = 0;
+  std::size_t fragmented_responses_ = 0;
+  std::size_t dropped_fragments_ = 0;
 };
 
 }  // namespace pqbranch::test

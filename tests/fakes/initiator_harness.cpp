@@ -33,6 +33,12 @@ InitiatorHarness::InitiatorHarness(InitiatorHarnessOptions options)
   r.psk = kPsk;
   r.id = s.settings.remote_id;
   r.endpoints = {s.remote_address, 500, s.local_address, 500};
+  if (o_.responder_ecdsa) {
+    r.auth = config::IkeAuth::ecdsa;
+    r.ecdsa = o_.responder_ecdsa;
+  }
+  r.fragmentation = o_.responder_fragments;
+  r.fragment_size = o_.responder_fragment_size;
 }
 
 ikev2::SessionOptions InitiatorHarness::make_session_options() const {
@@ -46,6 +52,10 @@ ikev2::SessionOptions InitiatorHarness::make_session_options() const {
   s.settings.remote_id =
       ikev2::id_payload(config::parse_ike_identity("hub.pqb.test").value(), false);
   s.settings.psk = core::SecureBytes(kPsk);
+  if (o_.initiator_ecdsa) {
+    s.settings.auth = config::IkeAuth::ecdsa;
+    s.settings.ecdsa = o_.initiator_ecdsa;
+  }
   s.settings.local_ts = {core::IpPrefix::parse("10.1.0.0/24").value()};
   s.settings.remote_ts = {core::IpPrefix::parse("10.2.0.0/24").value()};
   s.local_address = core::IpAddress::parse("192.0.2.1").value();
@@ -56,6 +66,8 @@ ikev2::SessionOptions InitiatorHarness::make_session_options() const {
   s.retry_max = o_.retry_max;
   s.rekey_time = o_.rekey_time;
   s.lifetime = o_.lifetime;
+  s.settings.fragment_size = o_.fragment_size;
+  s.dpd_delay = o_.dpd_delay;
   return s;
 }
 
@@ -171,13 +183,15 @@ void InitiatorHarness::responder_receives(const Delivery& d) {
     r = std::make_unique<FakeIkeResponder>(std::move(options));
   }
   last_natt_ = natt;
-  auto response = r->handle(bytes);
+  auto response = r->receive(bytes, natt, clock_.now());
   if (!response) return;  // a responder ignores what it cannot take
-  if (lose_responses > 0) {
-    --lose_responses;
-    return;
+  for (auto& datagram : *response) {
+    if (lose_responses > 0) {
+      --lose_responses;
+      continue;
+    }
+    to_machine(d.socket, std::move(datagram));
   }
-  to_machine(d.socket, std::move(*response));
 }
 
 void InitiatorHarness::to_machine(IkeSocket socket, std::vector<std::uint8_t> bytes) {

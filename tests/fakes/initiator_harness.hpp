@@ -41,6 +41,16 @@ struct InitiatorHarnessOptions {
   std::chrono::milliseconds retry_max = std::chrono::seconds(20);
   std::chrono::milliseconds rekey_time = std::chrono::minutes(50);
   std::chrono::milliseconds lifetime = std::chrono::hours(1);
+  std::chrono::milliseconds dpd_delay{0};  // off unless a test asks
+  // Both set: certificates (ECDSA, as IKE_AUTH sends them) instead of the PSK; identities
+  // branch.pqb.test (ours) and hub.pqb.test (the responder's).
+  std::shared_ptr<const ikev2::EcdsaCredentials> initiator_ecdsa{};
+  std::shared_ptr<const ikev2::EcdsaCredentials> responder_ecdsa{};
+  // RFC 7383: the machine's fragment_size; the responders answer FRAGMENTATION_SUPPORTED
+  // when `responder_fragments` and cut their responses at `responder_fragment_size`.
+  std::uint16_t fragment_size = 1280;
+  bool responder_fragments = false;
+  std::uint16_t responder_fragment_size = 1280;
 };
 
 class InitiatorHarness {
@@ -71,7 +81,7 @@ class InitiatorHarness {
 
   // --- faults and the responder's own requests ---
   int lose_requests = 0;   // the machine's next requests to the responder are lost
-  int lose_responses = 0;  // the responder's next responses are lost
+  int lose_responses = 0;  // the responder's next response datagrams (or fragments) are lost
   // The responder of the current IKE SA sends a request of its own with `payloads`.
   void responder_request(std::vector<ikev2::Payload> payloads);
 

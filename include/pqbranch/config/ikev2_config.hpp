@@ -99,6 +99,10 @@ struct Ikev2PeerSettings {
   // RFC 7383 fragments: the largest IP packet of one fragment (IP and UDP headers included,
   // as strongSwan's charon.fragment_size). 576 is the IPv4 minimum every host reassembles.
   std::uint16_t fragment_size = kDefaultFragmentSize;
+  // Dead peer detection: an empty INFORMATIONAL after this long without a message from the
+  // peer; 0 turns it off. Not strongSwan's 0: a branch must notice a dead hub before
+  // rekey_time (docs/ikev2.md, "Dead peer detection").
+  Duration dpd_delay = std::chrono::seconds{30};
   friend bool operator==(const Ikev2PeerSettings&, const Ikev2PeerSettings&) = default;
 };
 

@@ -45,4 +45,13 @@ core::Result<FragmentedMessage> fragment_message(const Message& m,
                                                  std::span<const std::uint8_t> sk_e,
                                                  std::uint64_t first_iv, const FragmentPath& path);
 
+// A message already sealed in one SK payload (seal_message) as the datagrams to send: itself
+// when it fits `path`, else its fragments. Those are cut from the message opened again with
+// `sk_e` (the sender's own key) and sealed with IVs from `next_iv` on, which advances. The
+// same datagrams go out again on retransmission (RFC 7383 §2.6): no IV is used twice.
+core::Result<std::vector<std::vector<std::uint8_t>>> fit_to_path(std::vector<std::uint8_t> sealed,
+                                                                 std::span<const std::uint8_t> sk_e,
+                                                                 std::uint64_t& next_iv,
+                                                                 const FragmentPath& path);
+
 }  // namespace pqbranch::ikev2

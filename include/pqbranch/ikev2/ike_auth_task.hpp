@@ -32,6 +32,6 @@ core::Result<std::vector<std::uint8_t>> build_ike_auth(IkeSa& sa, const Initiato
 // Verifies the responder (IDr, certificate, AUTH), then the CHILD SA (one ESP proposal as
 // offered, selectors within ours) and fills sa.child with its keys.
 core::Result<void> process_ike_auth(IkeSa& sa, const InitiatorSettings& settings,
-                                    std::span<const std::uint8_t> datagram);
+                                    const ReceivedMessage& response);
 
 }  // namespace pqbranch::ikev2

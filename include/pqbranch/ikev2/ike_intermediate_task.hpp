@@ -22,6 +22,6 @@ core::Result<std::vector<std::uint8_t>> build_ike_intermediate(IkeSa& sa,
 // Opens the response, decapsulates, updates the IntAuth chains and the keys. A message that
 // does not open or is not the response is a drop error (is_drop); a response without the
 // KE, or with an error notify, ends the attempt.
-core::Result<void> process_ike_intermediate(IkeSa& sa, std::span<const std::uint8_t> datagram);
+core::Result<void> process_ike_intermediate(IkeSa& sa, const ReceivedMessage& response);
 
 }  // namespace pqbranch::ikev2

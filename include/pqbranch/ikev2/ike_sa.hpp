@@ -14,6 +14,7 @@
 #include "pqbranch/ikev2/int_auth.hpp"
 #include "pqbranch/ikev2/key_exchange.hpp"
 #include "pqbranch/ikev2/message.hpp"
+#include "pqbranch/ikev2/received_message.hpp"
 #include "pqbranch/ikev2/sa_payload.hpp"
 #include "pqbranch/ikev2/sk_payload.hpp"
 
@@ -60,6 +61,7 @@ struct IkeSa {
   bool local_behind_nat = false;               // NAT_DETECTION_DESTINATION_IP did not match
   bool remote_behind_nat = false;              // NAT_DETECTION_SOURCE_IP did not match
   bool intermediate_supported = false;
+  bool fragmentation = false;  // the responder announced FRAGMENTATION_SUPPORTED (RFC 7383 §2.3)
   std::optional<ChildSa> child;
 
   // UDP 4500 with the non-ESP marker from the exchange after IKE_SA_INIT on (§2.23).
@@ -84,7 +86,7 @@ core::Result<SealedMessage> seal(IkeSa& sa, const Message& m);
 // Opens a response to our request `message_id` of `exchange` with SK_er after checking
 // the header: our SPIs, the exchange, the R flag set and the I flag clear (RFC 7296 §3.1).
 // Anything else is exchange_errc::unexpected_message (dropped).
-core::Result<OpenedMessage> open_response(const IkeSa& sa, std::span<const std::uint8_t> datagram,
+core::Result<OpenedMessage> open_response(const IkeSa& sa, const ReceivedMessage& received,
                                           ExchangeType exchange, std::uint32_t message_id);
 
 // The first error notify of a message, if any (RFC 7296 §3.10.1: types below 16384).

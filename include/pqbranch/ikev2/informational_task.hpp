@@ -1,6 +1,7 @@
 #pragma once
 // INFORMATIONAL exchanges of an established IKE SA (RFC 7296 §1.4, §1.5):
-// - ours: Delete of the IKE SA (which takes its CHILD SAs with it, §1.4.1);
+// - ours: Delete of the IKE SA (which takes its CHILD SAs with it, §1.4.1), and the empty
+//   liveness check of dead peer detection (§1.4: an INFORMATIONAL with no payloads);
 // - the responder's requests to us: Delete of the IKE SA or of CHILD SAs (we answer with
 //   the Delete of our inbound halves), liveness checks (empty), and CREATE_CHILD_SA, which
 //   this version refuses (N(NO_PROPOSAL_CHOSEN); continuity makes a new IKE SA instead).
@@ -17,9 +18,9 @@
 namespace pqbranch::ikev2 {
 
 core::Result<std::vector<std::uint8_t>> build_delete_ike_sa(IkeSa& sa);
+core::Result<std::vector<std::uint8_t>> build_liveness_check(IkeSa& sa);
 // The response to our INFORMATIONAL request (any content is accepted).
-core::Result<void> process_informational_response(IkeSa& sa,
-                                                  std::span<const std::uint8_t> datagram);
+core::Result<void> process_informational_response(IkeSa& sa, const ReceivedMessage& response);
 
 struct PeerRequest {
   std::uint32_t message_id = 0;
@@ -29,15 +30,15 @@ struct PeerRequest {
 };
 
 // Whether `datagram` is a request from the responder of this IKE SA (header only).
-[[nodiscard]] bool is_peer_request(const IkeSa& sa, std::span<const std::uint8_t> datagram);
+[[nodiscard]] bool is_peer_request(const IkeSa& sa, const Header& h);
 // Whether `datagram` is a retransmission of the request `last` answers: a request of this
 // IKE SA with last's message ID whose ICV verifies under SK_er. Only then may the session
 // send last's response again (RFC 7296 §2.1); a forged datagram that merely reuses the ID
 // must trigger nothing.
 [[nodiscard]] bool is_retransmitted_request(const IkeSa& sa, const PeerRequest& last,
-                                            std::span<const std::uint8_t> datagram);
+                                            const ReceivedMessage& request);
 // Opens the responder's request with ID sa.peer_request_id, builds the answer and advances
 // the ID. Other IDs, SPIs or a failing ICV: a drop error.
-core::Result<PeerRequest> process_peer_request(IkeSa& sa, std::span<const std::uint8_t> datagram);
+core::Result<PeerRequest> process_peer_request(IkeSa& sa, const ReceivedMessage& request);
 
 }  // namespace pqbranch::ikev2

@@ -16,10 +16,17 @@
 //   pair goes in (the kernel prefers the newest outbound SA), the old outbound SA is deleted
 //   after the outbound drain (SessionOptions::outbound_drain), then the old IKE SA is deleted
 //   with an INFORMATIONAL exchange (the responder removes its SAs with it), then its inbound SA;
+// - dead peer detection: after dpd_delay without an authenticated message from the
+//   responder, an empty INFORMATIONAL with the normal retransmissions; unanswered, the IKE
+//   SA is dead (ikev2_dpd_failures): its CHILD SA leaves the kernel, a new attempt follows;
 // - a failed attempt is noted with its reason and retried with doubling delays; the
 //   installed SAs keep working meanwhile (until their hard lifetime);
-// - a malformed or unexpected datagram is dropped and counted (ikev2_dropped_messages),
-//   never a reason to touch a working SA.
+// - RFC 7383 fragmentation: FRAGMENTATION_SUPPORTED is announced; when the responder
+//   announces it too, a request that does not fit `fragment_size` goes out as SKF fragments
+//   (retransmitted as the same datagrams), and the responder's fragments are reassembled per
+//   IKE SA before they take the normal path (initiator_fragments.hpp);
+// - a malformed or unexpected datagram is dropped and counted (ikev2_dropped_messages; a
+//   fragment also ikev2_dropped_fragments), never a reason to touch a working SA.
 // SPIs, nonces and key exchange keys come from the injected Randomness.
 
 #include <cstdint>
@@ -37,6 +44,7 @@
 #include "pqbranch/ikev2/initiator_actions.hpp"
 #include "pqbranch/ikev2/initiator_events.hpp"
 #include "pqbranch/ikev2/randomness.hpp"
+#include "pqbranch/ikev2/received_message.hpp"
 #include "pqbranch/ikev2/session_options.hpp"
 
 namespace pqbranch::ikev2 {
@@ -81,12 +89,14 @@ class InitiatorMachine {
   Attempt* attempt_for(const Header& h);
   Attempt* attempt_waiting_for(StepId step);
   void on_datagram(std::span<const std::uint8_t> bytes, const core::IpAddress& from, Out& out);
+  void on_fragment(Attempt& a, const Header& h, std::span<const std::uint8_t> bytes, Out& out);
+  void on_message(Attempt& a, const Header& h, const ReceivedMessage& m, Out& out);
 
   // the exchanges
   void begin_attempt(Out& out);
   void send_init(Attempt& a, Out& out);
   void send_request(Attempt& a, std::vector<std::uint8_t> bytes, Out& out);
-  void on_response(Attempt& a, std::span<const std::uint8_t> bytes, Out& out);
+  void on_response(Attempt& a, const ReceivedMessage& m, Out& out);
   void after_init(Attempt& a, Out& out);
   void allocate_spi(Attempt& a, Out& out);
   void send_auth(Attempt& a, std::uint32_t spi, Out& out);
@@ -98,7 +108,7 @@ class InitiatorMachine {
   void remove_child(Attempt& a, Out& out);
   void delete_sa(const xfrm::SaId& id, std::string what, bool missing_is_fine, Out& out);
   void finish_delete(Attempt& a, Out& out);
-  void on_peer_request(Attempt& a, std::span<const std::uint8_t> bytes, Out& out);
+  void on_peer_request(Attempt& a, const ReceivedMessage& m, Out& out);
   void fail(Attempt& a, const core::Error& error, Out& out);
   void release_unused_spi(Attempt& a, Out& out);
   void release_spi(std::uint32_t spi, Out& out);
@@ -107,6 +117,8 @@ class InitiatorMachine {
 
   // time
   void on_retransmit_timers(Out& out);
+  void check_liveness(Out& out);  // dead peer detection (initiator_dpd.cpp)
+  [[nodiscard]] std::optional<TimePoint> liveness_deadline() const;
   void schedule(Out& out) const;
   StepId next_step() { return next_step_++; }
   [[nodiscard]] Endpoints endpoints() const;

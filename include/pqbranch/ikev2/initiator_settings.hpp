@@ -4,6 +4,7 @@
 // make_initiator_settings() builds it from a [[ikev2.peer]] (reading the PSK file, keys and
 // certificates), so the exchanges never touch files.
 
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -29,6 +30,9 @@ struct InitiatorSettings {
   // NAT-T forced: our NAT_DETECTION_SOURCE_IP hash is made not to match (RFC 7296 §2.23
   // allows faking it), so both sides float to port 4500 and encapsulate ESP.
   bool force_encap = false;
+  // RFC 7383: the largest IP packet a protected message may take before it is sent in SKF
+  // fragments (when the responder announced FRAGMENTATION_SUPPORTED).
+  std::uint16_t fragment_size = config::kDefaultFragmentSize;
 };
 
 // The ID payload of an identity: IP identities carry the address's bytes, the others the text.

@@ -33,6 +33,7 @@ struct SessionOptions {
   RetransmitPolicy retransmit;
   std::chrono::milliseconds retry_initial = std::chrono::seconds{5};
   std::chrono::milliseconds retry_max = std::chrono::minutes{2};
+  std::chrono::milliseconds dpd_delay = std::chrono::seconds{30};  // 0: off
 };
 
 struct SessionStatus {

@@ -125,6 +125,7 @@ TEST(Ikev2PeerConfig, MinimalPeerGetsTheDocumentedDefaults) {
   EXPECT_EQ(p.retransmit_timeout, std::chrono::seconds{2});
   EXPECT_EQ(p.retransmit_tries, 5U);
   EXPECT_EQ(p.fragment_size, 1280U);
+  EXPECT_EQ(p.dpd_delay, std::chrono::seconds{30});
 }
 
 TEST(Ikev2PeerConfig, ReadsEverySetting) {
@@ -146,7 +147,8 @@ rekey_time = "10m"
 lifetime = "15m"
 retransmit_timeout = "500ms"
 retransmit_tries = 3
-fragment_size = 576)"),
+fragment_size = 576
+dpd_delay = "0s")"),
                                     "agent.toml");
   ASSERT_TRUE(c.has_value()) << c.error().message();
   const auto& p = c->ikev2_peers.at(0);
@@ -164,6 +166,7 @@ fragment_size = 576)"),
   EXPECT_EQ(p.retransmit_timeout, std::chrono::milliseconds{500});
   EXPECT_EQ(p.retransmit_tries, 3U);
   EXPECT_EQ(p.fragment_size, 576U);
+  EXPECT_EQ(p.dpd_delay.count(), 0);  // off
 }
 
 TEST(Ikev2PeerConfig, ClassicalProposalIsRefusedByDefault) {
@@ -207,6 +210,7 @@ TEST(Ikev2PeerConfig, RefusesMalformedPeers) {
       {with("local_natt_port = 500\n"), "must differ from local_port"},
       {with("fragment_size = 575\n"), "ikev2.peer[0].fragment_size"},
       {with("fragment_size = 65536\n"), "ikev2.peer[0].fragment_size"},
+      {with("dpd_delay = \"500ms\"\n"), "0 (off) or at least 1s"},
       {with("lifetimes = \"1h\"\n"), "unknown key"},
       {with(kPeer), "repeats the name"},
       {std::string(kPeer) + "[tunnel]\nlocal_address = \"192.0.2.10\"\n", "unknown key"},

@@ -10,26 +10,16 @@
 #include <gtest/gtest.h>
 
 #include "fakes/initiator_harness.hpp"
+#include "unit/ikev2/initiator_machine_helpers.hpp"
 
 namespace pqbranch::ikev2 {
 namespace {
 using namespace std::chrono_literals;
+using machine_test::established;
+using machine_test::ike_bytes;
+using machine_test::installed;
 using test::InitiatorHarness;
 using test::InitiatorHarnessOptions;
-
-std::vector<xfrm::SaState> installed(test::FakeKernel& k) {
-  std::vector<xfrm::SaState> out;
-  for (auto& sa : k.sas()) {
-    if (!sa.larval) out.push_back(sa);
-  }
-  return out;
-}
-
-// The datagram without the non-ESP marker of the NAT-T socket.
-std::span<const std::uint8_t> ike_bytes(const SendDatagram& d) {
-  std::span<const std::uint8_t> b = d.bytes;
-  return d.socket == IkeSocket::natt ? b.subspan(4) : b;
-}
 
 std::vector<ExchangeType> exchanges(const InitiatorHarness& h) {
   std::vector<ExchangeType> out;
@@ -48,11 +38,6 @@ std::ptrdiff_t log_index(test::FakeKernel& k, test::FakeKernel::Op op, std::uint
     }
   }
   return -1;
-}
-
-bool established(InitiatorHarness& h, std::uint64_t n = 1,
-                 core::Clock::duration limit = std::chrono::minutes(1)) {
-  return h.run_until([&] { return h.machine().status().established >= n; }, limit);
 }
 
 TEST(InitiatorMachineTest, EstablishesThroughIkeIntermediateWithMlKemAndInstallsTheChildSa) {

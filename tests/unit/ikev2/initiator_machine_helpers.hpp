@@ -1,0 +1,32 @@
+#pragma once
+// Observations the InitiatorMachine tests share (initiator_machine_test.cpp,
+// initiator_fragmentation_test.cpp).
+
+#include <span>
+#include <vector>
+
+#include "fakes/initiator_harness.hpp"
+
+namespace pqbranch::ikev2::machine_test {
+
+// The SAs in the kernel that are not larval.
+inline std::vector<xfrm::SaState> installed(test::FakeKernel& k) {
+  std::vector<xfrm::SaState> out;
+  for (auto& sa : k.sas()) {
+    if (!sa.larval) out.push_back(sa);
+  }
+  return out;
+}
+
+// The datagram without the non-ESP marker of the NAT-T socket.
+inline std::span<const std::uint8_t> ike_bytes(const SendDatagram& d) {
+  std::span<const std::uint8_t> b = d.bytes;
+  return d.socket == IkeSocket::natt ? b.subspan(4) : b;
+}
+
+inline bool established(test::InitiatorHarness& h, std::uint64_t n = 1,
+                        core::Clock::duration limit = std::chrono::minutes(1)) {
+  return h.run_until([&] { return h.machine().status().established >= n; }, limit);
+}
+
+}  // namespace pqbranch::ikev2::machine_test
