@@ -51,7 +51,8 @@ rm -rf build/asan/gtest
 
 # The fuzzers need clang's libFuzzer: a second configuration that builds only them and the
 # modules they parse with. Built and run beside the VM tests, at the lowest priority so that
-# the VMs keep their cores.
+# the VMs keep their cores; on every core, so that what is left when the VMs are done (all
+# of it after a change of compile flags) finishes sooner.
 fuzz_log=$(mktemp) fuzz_pid=
 # The VM tests claim one slot of `cpus` per emulated CPU (tests/vm/CMakeLists.txt): with one
 # slot per core, VMs run side by side while each has a core of its own.
@@ -62,7 +63,7 @@ printf '{"version": {"major": 1, "minor": 0}, "local": [{"cpus": [{"id": "host",
 trap '[[ -n "$fuzz_pid" ]] && kill -- "-$fuzz_pid" 2>/dev/null; rm -f "$ctest_log" "$fuzz_log" "$resources"' EXIT
 run_fuzz() {
   cmake --preset fuzz >/dev/null &&
-    CMAKE_BUILD_PARALLEL_LEVEL=1 cmake --build --preset fuzz --target pqb_fuzzers &&
+    CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) cmake --build --preset fuzz --target pqb_fuzzers &&
     ctest --test-dir build/fuzz -L '^fuzz$' --output-on-failure --no-tests=ignore
 }
 
