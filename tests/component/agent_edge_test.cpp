@@ -13,6 +13,7 @@
 #include "pqbranch/crypto/tls_failure.hpp"
 
 #include "agent_edge_fixture.hpp"
+#include "fakes/forwarding_transport.hpp"
 
 namespace pqbranch::test {
 namespace {
@@ -22,9 +23,9 @@ using rotation::AgentEvent;
 using rotation::ConnectionId;
 
 // A transport between the executor and the real client that loses or repeats messages.
-class LossyTransport final : public AgentTransport {
+class LossyTransport final : public ForwardingTransport {
  public:
-  explicit LossyTransport(AgentTransport& inner) : inner_(inner) {}
+  using ForwardingTransport::ForwardingTransport;
 
   int drop_ack_number = 0;        // the n-th ack (1-based) never leaves
   int repeat_request_number = 0;  // the n-th request is sent twice on its connection
@@ -36,10 +37,10 @@ class LossyTransport final : public AgentTransport {
 
   void set_sink(Sink sink) override {
     if (!sink) {
-      inner_.set_sink({});
+      inner().set_sink({});
       return;
     }
-    inner_.set_sink([this, s = std::move(sink)](AgentEvent e) {
+    inner().set_sink([this, s = std::move(sink)](AgentEvent e) {
       if (auto* offer = std::get_if<rotation::OfferReceived>(&e)) {
         if (++offers == lose_offer_number) {
           // The answer is lost on the way: the agent sees the connection break instead.
@@ -51,23 +52,17 @@ class LossyTransport final : public AgentTransport {
       s(std::move(e));
     });
   }
-  void connect(ConnectionId conn, std::size_t endpoint) override { inner_.connect(conn, endpoint); }
   void send_request(ConnectionId conn, const rotation::GenerationRequest& r) override {
-    inner_.send_request(conn, r);
-    if (++requests == repeat_request_number) inner_.send_request(conn, r);
+    inner().send_request(conn, r);
+    if (++requests == repeat_request_number) inner().send_request(conn, r);
   }
   void send_ack(ConnectionId conn, const rotation::GenerationAck& a) override {
     if (++acks == drop_ack_number) {
       dropped_ack = true;
       return;
     }
-    inner_.send_ack(conn, a);
+    inner().send_ack(conn, a);
   }
-  void close(ConnectionId conn) override { inner_.close(conn); }
-  void shutdown() override { inner_.shutdown(); }
-
- private:
-  AgentTransport& inner_;
 };
 
 class AgentEdge : public AgentEdgeFixture {

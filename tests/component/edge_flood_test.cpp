@@ -11,6 +11,7 @@
 
 #include "agent_edge_fixture.hpp"
 #include "fakes/connection_flood.hpp"
+#include "fakes/forwarding_transport.hpp"
 
 namespace pqbranch::test {
 namespace {
@@ -19,29 +20,20 @@ using namespace std::chrono_literals;
 
 // Counts what the agent asks of the network: connections (rotation attempts and
 // acknowledgements sent again) and generation requests.
-class CountingTransport final : public keysvc::AgentTransport {
+class CountingTransport final : public ForwardingTransport {
  public:
-  explicit CountingTransport(keysvc::AgentTransport& inner) : inner_(inner) {}
+  using ForwardingTransport::ForwardingTransport;
   std::uint64_t connects = 0;
   std::uint64_t requests = 0;
 
-  void set_sink(Sink sink) override { inner_.set_sink(std::move(sink)); }
   void connect(rotation::ConnectionId conn, std::size_t endpoint) override {
     ++connects;
-    inner_.connect(conn, endpoint);
+    inner().connect(conn, endpoint);
   }
   void send_request(rotation::ConnectionId conn, const rotation::GenerationRequest& r) override {
     ++requests;
-    inner_.send_request(conn, r);
+    inner().send_request(conn, r);
   }
-  void send_ack(rotation::ConnectionId conn, const rotation::GenerationAck& a) override {
-    inner_.send_ack(conn, a);
-  }
-  void close(rotation::ConnectionId conn) override { inner_.close(conn); }
-  void shutdown() override { inner_.shutdown(); }
-
- private:
-  keysvc::AgentTransport& inner_;
 };
 
 class EdgeFlood : public AgentEdgeFixture {

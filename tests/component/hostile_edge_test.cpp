@@ -22,6 +22,7 @@
 #include "pqbranch/wire/protocol.hpp"
 
 #include "agent_edge_fixture.hpp"
+#include "fakes/forwarding_transport.hpp"
 #include "fakes/hostile_release_server.hpp"
 
 namespace pqbranch::test {
@@ -31,35 +32,21 @@ using keysvc::AgentTransport;
 using std::chrono::milliseconds;
 
 // Between the executor and the real client: keeps every offer that reaches the executor.
-class OfferRecorder final : public AgentTransport {
+class OfferRecorder final : public ForwardingTransport {
  public:
-  explicit OfferRecorder(AgentTransport& inner) : inner_(inner) {}
+  using ForwardingTransport::ForwardingTransport;
   std::vector<rotation::GenerationOffer> offers;
 
   void set_sink(Sink sink) override {
     if (!sink) {
-      inner_.set_sink({});
+      inner().set_sink({});
       return;
     }
-    inner_.set_sink([this, s = std::move(sink)](rotation::AgentEvent e) {
+    inner().set_sink([this, s = std::move(sink)](rotation::AgentEvent e) {
       if (const auto* o = std::get_if<rotation::OfferReceived>(&e)) offers.push_back(o->offer);
       s(std::move(e));
     });
   }
-  void connect(rotation::ConnectionId conn, std::size_t endpoint) override {
-    inner_.connect(conn, endpoint);
-  }
-  void send_request(rotation::ConnectionId conn, const rotation::GenerationRequest& r) override {
-    inner_.send_request(conn, r);
-  }
-  void send_ack(rotation::ConnectionId conn, const rotation::GenerationAck& a) override {
-    inner_.send_ack(conn, a);
-  }
-  void close(rotation::ConnectionId conn) override { inner_.close(conn); }
-  void shutdown() override { inner_.shutdown(); }
-
- private:
-  AgentTransport& inner_;
 };
 
 // What the agent had from the real edge when the hostile one takes over.
