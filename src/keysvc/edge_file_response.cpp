@@ -14,12 +14,11 @@
 namespace pqbranch::keysvc::detail {
 namespace {
 
+using Clock = std::chrono::steady_clock;
+using net::kTuple;
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-using Clock = std::chrono::steady_clock;
-
-using net::kTuple;
 
 FileSendResult failed_write(const boost::system::error_code& ec, Clock::time_point deadline) {
   if (ec != beast::error::timeout) return FileSendResult::write_failed;

@@ -14,10 +14,11 @@
 #include "sa_builder.hpp"
 
 namespace pqbranch::rotation {
-namespace {
 
 using detail::not_found;
 using detail::note;
+
+namespace {
 
 using std::chrono::milliseconds;
 
@@ -87,8 +88,6 @@ std::vector<AgentAction> AgentRotation::handle(AgentEvent event, TimePoint now) 
 }
 
 // --- events ---
-
-void AgentRotation::on(const Tick& /*e*/, TimePoint /*now*/, Out& /*out*/) {}
 
 void AgentRotation::on(const RotateNow& e, TimePoint now, Out& out) {
   if (in_exchange()) {
@@ -433,8 +432,7 @@ void AgentRotation::emit_exchange_step(TimePoint now, Out& out) {
   const TunnelConfig& t = config_.tunnel;
   switch (phase_) {
     case Phase::allocating: {
-      const auto spi = choose_spi(
-          t.spi_random, [this](std::uint32_t s) { return ledger_.holds_spi(s); }, ex_.spi_draws);
+      const auto spi = ledger_.choose_inbound_spi(t.spi_random, ex_.spi_draws);
       if (!spi) {
         fail_attempt("spi", "allocate SPI: " + spi.error().message(), now, out);
         return;
@@ -478,12 +476,9 @@ void AgentRotation::emit_exchange_step(TimePoint now, Out& out) {
 }
 
 bool AgentRotation::emit_housekeeping_step(TimePoint now, Out& out) {
-  const auto due = ledger_.housekeeping_due(now);
-  if (!due) return false;
-  if (due->retire) step_generation_ = *due->retire;
-  out.emplace_back(
-      DeleteSa{begin_step(due->retire ? StepKind::retire : StepKind::cleanup), due->id});
-  return true;
+  return detail::emit_housekeeping(ledger_, now, step_generation_, out, [this](bool retire) {
+    return begin_step(retire ? StepKind::retire : StepKind::cleanup);
+  });
 }
 
 void AgentRotation::accept_offer(TimePoint now, Out& out) {

@@ -18,8 +18,6 @@ namespace {
 using detail::not_found;
 using detail::note;
 
-using std::chrono::milliseconds;
-
 // Whole seconds for Retry-After, rounded up, at least one.
 std::chrono::seconds retry_seconds(Duration d) {
   const auto s = std::chrono::ceil<std::chrono::seconds>(d);
@@ -30,6 +28,12 @@ std::chrono::seconds retry_seconds(Duration d) {
 
 EdgeRotation::EdgeRotation(EdgeSiteConfig config)
     : config_(std::move(config)), ledger_(config_.tunnel) {}
+
+std::vector<EdgeAction> EdgeRotation::handle(EdgeEvent event, TimePoint now) {
+  return detail::step<EdgeAction>(
+      started_, event, [&](auto& e, Out& out) { on(e, now, out); },
+      [&](Out& out) { pump(now, out); });
+}
 
 std::vector<EdgeAction> EdgeRotation::start(const std::optional<EdgeSiteState>& saved,
                                             const std::vector<xfrm::SaState>& kernel_sas,
@@ -82,15 +86,7 @@ std::vector<EdgeAction> EdgeRotation::start(const std::optional<EdgeSiteState>& 
   return out;
 }
 
-std::vector<EdgeAction> EdgeRotation::handle(EdgeEvent event, TimePoint now) {
-  return detail::step<EdgeAction>(
-      started_, event, [&](auto& e, Out& out) { on(e, now, out); },
-      [&](Out& out) { pump(now, out); });
-}
-
 // --- events ---
-
-void EdgeRotation::on(const Tick& /*e*/, TimePoint /*now*/, Out& /*out*/) {}
 
 void EdgeRotation::on(const RequestReceived& e, TimePoint now, Out& out) {
   const GenerationRequest& req = e.request;
@@ -173,10 +169,11 @@ bool EdgeRotation::refused_by_limits(const RequestReceived& e, TimePoint now, Ou
   }
   refill(now);
   if (tokens_ == 0) {
-    return refuse(RefusalCode::busy,
-                  fmt::format("more than {} generations in a row; one more every {} ms", l.burst,
-                              std::chrono::duration_cast<milliseconds>(l.refill).count()),
-                  "rate", refilled_at_ + l.refill - now);
+    return refuse(
+        RefusalCode::busy,
+        fmt::format("more than {} generations in a row; one more every {} ms", l.burst,
+                    std::chrono::duration_cast<std::chrono::milliseconds>(l.refill).count()),
+        "rate", refilled_at_ + l.refill - now);
   }
   --tokens_;
   limited_ = false;
@@ -303,6 +300,9 @@ void EdgeRotation::on(KernelDone& e, TimePoint now, Out& out) {
   if (!step_ || e.step != *step_) return;
   step_.reset();
   switch (step_kind_) {
+    case StepKind::cleanup:
+      ledger_.cleanup_done(e.result, now, config_.retry);
+      return;
     case StepKind::exchange:
       exchange_done(e.result, now, out);
       return;
@@ -319,9 +319,6 @@ void EdgeRotation::on(KernelDone& e, TimePoint now, Out& out) {
         }
         mapping_updates_.pop_front();
       }
-      return;
-    case StepKind::cleanup:
-      ledger_.cleanup_done(e.result, now, config_.retry);
       return;
     case StepKind::retire: {
       GenerationSas* sas = ledger_.find(step_generation_);
@@ -579,8 +576,7 @@ bool EdgeRotation::emit_exchange_step(Out& out) {
   const TunnelConfig& t = config_.tunnel;
   switch (phase_) {
     case Phase::allocating: {
-      const auto spi = choose_spi(
-          t.spi_random, [this](std::uint32_t s) { return ledger_.holds_spi(s); }, ex_.spi_draws);
+      const auto spi = ledger_.choose_inbound_spi(t.spi_random, ex_.spi_draws);
       if (!spi) {
         abort_exchange("allocate SPI: " + spi.error().message(), out);
         return false;
@@ -610,12 +606,9 @@ bool EdgeRotation::emit_exchange_step(Out& out) {
 }
 
 bool EdgeRotation::emit_housekeeping_step(TimePoint now, Out& out) {
-  const auto due = ledger_.housekeeping_due(now);
-  if (!due) return false;
-  if (due->retire) step_generation_ = *due->retire;
-  out.emplace_back(
-      DeleteSa{begin_step(due->retire ? StepKind::retire : StepKind::cleanup), due->id});
-  return true;
+  return detail::emit_housekeeping(ledger_, now, step_generation_, out, [this](bool retire) {
+    return begin_step(retire ? StepKind::retire : StepKind::cleanup);
+  });
 }
 
 void EdgeRotation::abort_exchange(const std::string& why, Out& out) {

@@ -1,8 +1,8 @@
 #pragma once
 // What both rotation machines share (internal to rotation): the bound on generation jumps,
-// and what they do around each event: an event before start() is refused with a note, any
-// other goes to the machine's handler, then the machine runs its pump so that every action
-// the new state allows comes out of this one call.
+// housekeeping deletes, and what they do around each event: an event before start() is refused with
+// a note, any other goes to the machine's handler, then the machine runs its pump so that every
+// action the new state allows comes out of this one call.
 
 #include <algorithm>
 #include <chrono>
@@ -14,6 +14,7 @@
 
 #include "pqbranch/core/error.hpp"
 #include "pqbranch/rotation/actions.hpp"
+#include "pqbranch/rotation/sa_ledger.hpp"
 #include "pqbranch/xfrm/errc.hpp"
 
 namespace pqbranch::rotation::detail {
@@ -55,6 +56,19 @@ class Wakeup {
  private:
   std::optional<TimePoint> next_;
 };
+
+// Starts the housekeeping delete the ledger has due (a retirement or a cleanup), if any:
+// `begin(retire)` opens the machine's kernel step of that kind; `step_generation` is the
+// generation a retirement is for.
+template <class Action, class Begin>
+bool emit_housekeeping(const SaLedger& ledger, TimePoint now, Generation& step_generation,
+                       std::vector<Action>& out, Begin&& begin) {
+  const auto due = ledger.housekeeping_due(now);
+  if (!due) return false;
+  if (due->retire) step_generation = *due->retire;
+  out.emplace_back(DeleteSa{begin(due->retire.has_value()), due->id});
+  return true;
+}
 
 // `on(event_alternative, out)` handles the event, `pump(out)` emits what follows from it.
 template <class Action, class Event, class On, class Pump>

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "pqbranch/rotation/spi_choice.hpp"
 #include "pqbranch/xfrm/errc.hpp"
 
 namespace pqbranch::rotation {
@@ -68,6 +69,11 @@ bool SaLedger::holds_spi(std::uint32_t spi) const {
   return std::any_of(gens_.begin(), gens_.end(), [spi](const auto& kv) {
     return kv.second.inbound.spi == spi || kv.second.outbound.spi == spi;
   });
+}
+
+core::Result<std::uint32_t> SaLedger::choose_inbound_spi(const SpiRandom& random,
+                                                         int& draws) const {
+  return choose_spi(random, [this](std::uint32_t s) { return holds_spi(s); }, draws);
 }
 
 std::size_t SaLedger::installed_outbound() const {

@@ -73,6 +73,10 @@ class SaLedger {
   [[nodiscard]] std::size_t installed_outbound() const;
   // Whether a slot of any generation (either direction, installed or not) names `spi`.
   [[nodiscard]] bool holds_spi(std::uint32_t spi) const;
+  // An SPI for a new inbound SA that no slot holds (choose_spi, spi_choice.hpp); `draws`
+  // counts the draws of one allocation across calls.
+  [[nodiscard]] core::Result<std::uint32_t> choose_inbound_spi(const SpiRandom& random,
+                                                               int& draws) const;
 
   // Evidence that the peer sends on generation `g`. Starts the grace period of every older
   // installed inbound SA. Ignored (false) when `g` is unknown or not newer than the proof
