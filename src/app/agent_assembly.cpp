@@ -86,9 +86,9 @@ core::Result<void> AgentAssembly::start() {
   auto peers = start_ikev2_peers(io_, config_, deps_, *metrics_);
   if (!peers) return peers.error();
   peers_ = std::move(*peers);
-  if (executor_ && options_.status_socket) {
+  if (options_.status_socket) {
     auto status = StatusServer::create(
-        io_, settings_.status_socket, [this] { return status_json(); },
+        io_, config_.status_socket, [this] { return status_json(); },
         updates_ ? StatusServer::CommandHandler(
                        [this](const OperatorCommand& c) { return updates_->operate(c); })
                  : StatusServer::CommandHandler());
@@ -229,11 +229,21 @@ void AgentAssembly::stop() {
 }
 
 std::string AgentAssembly::status_json() {
-  const StatusContext context{settings_.layout.route_mode ? "route" : "policy",
-                              settings_.layout.local_address.to_string(),
-                              settings_.layout.remote_address.to_string()};
-  AgentStatusReport report =
-      collect_status(*executor_, client_.get(), *tunnel_.kernel, *metrics_, context);
+  AgentStatusReport report;
+  if (executor_) {
+    const StatusContext context{settings_.layout.route_mode ? "route" : "policy",
+                                settings_.layout.local_address.to_string(),
+                                settings_.layout.remote_address.to_string()};
+    report = collect_status(*executor_, client_.get(), *tunnel_.kernel, *metrics_, context);
+  } else {
+    report.key_service = false;
+    report.agent_version = PQB_VERSION;
+    report.now = std::chrono::system_clock::now();
+    report.metrics = metrics_->render();
+  }
+  const core::Clock::time_point steady_now =
+      deps_.clock != nullptr ? deps_.clock->now() : std::chrono::steady_clock::now();
+  report.ikev2 = collect_ikev2_status(peers_, report.now, steady_now);
   if (updates_) {
     report.update = updates_->status();
     report.tz_database = updates_->tz_database();

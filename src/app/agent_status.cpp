@@ -7,10 +7,11 @@
 #include <fmt/format.h>
 
 #include "pqbranch/rotation/errc.hpp"
-#include "pqbranch/update/utc_time.hpp"
 
 #include "health_status_json.hpp"
+#include "ikev2_status_json.hpp"
 #include "json_fields.hpp"
+#include "status_times.hpp"
 #include "update_status_json.hpp"
 
 namespace pqbranch::app {
@@ -20,7 +21,11 @@ using detail::flag;
 using detail::num;
 using detail::obj;
 using detail::opt_str;
+using detail::seconds_between;
+using detail::seconds_since;
 using detail::str;
+using detail::SystemTime;
+using detail::utc;
 
 namespace {
 
@@ -46,24 +51,6 @@ double as_double(std::int64_t v) {
 
 std::string spi(std::int64_t v) {
   return v == 0 ? std::string("-") : fmt::format("0x{:08x}", v);
-}
-
-using SystemTime = std::chrono::system_clock::time_point;
-
-json::value utc(const std::optional<SystemTime>& t) {
-  if (!t) return nullptr;
-  return json::value(update::format_utc_time(std::chrono::floor<std::chrono::seconds>(*t)));
-}
-
-// Whole seconds from `from` to `to` (never negative); null without `to`.
-json::value seconds_between(SystemTime from, const std::optional<SystemTime>& to) {
-  if (!to) return nullptr;
-  return std::max<std::int64_t>(0, std::chrono::floor<std::chrono::seconds>(*to - from).count());
-}
-
-json::value seconds_since(SystemTime now, const std::optional<SystemTime>& t) {
-  if (!t) return nullptr;
-  return std::max<std::int64_t>(0, std::chrono::floor<std::chrono::seconds>(now - *t).count());
 }
 
 json::object config_json(const ConfigStatus& c, SystemTime now) {
@@ -136,9 +123,10 @@ AgentStatusReport collect_status(const keysvc::AgentExecutor& executor,
   return r;
 }
 
-std::string to_json(const AgentStatusReport& r) {
-  json::object root;
-  root["agent_version"] = r.agent_version;
+namespace {
+
+// The key-service tunnel's part of the document.
+void key_service_json(const AgentStatusReport& r, json::object& root) {
   root["tunnel"] = {{"mode", r.mode}, {"local", r.local_address}, {"remote", r.remote_address}};
   const rotation::RotationStatus& s = r.rotation;
   json::object rot;
@@ -190,6 +178,15 @@ std::string to_json(const AgentStatusReport& r) {
   root["last_rotation_latency_us"] = r.last_rotation_latency
                                          ? json::value(r.last_rotation_latency->count())
                                          : json::value(nullptr);
+}
+
+}  // namespace
+
+std::string to_json(const AgentStatusReport& r) {
+  json::object root;
+  root["agent_version"] = r.agent_version;
+  if (r.key_service) key_service_json(r, root);
+  root["ikev2"] = detail::ikev2_status_json(r.ikev2, r.now);
   root["metrics"] = metrics_object(r.metrics);
   if (r.update) root["update"] = detail::update_status_json(*r.update, r.tz_database);
   if (r.health) root["health"] = detail::health_status_json(*r.health);
@@ -197,42 +194,29 @@ std::string to_json(const AgentStatusReport& r) {
   return json::serialize(root);
 }
 
-core::Result<std::string> render_status_text(std::string_view text) {
-  boost::system::error_code ec;
-  const json::value doc = json::parse(text, ec);
-  if (ec || !doc.is_object()) {
-    return core::make_error(rotation::errc::bad_state, "the agent's status is not a JSON object");
-  }
-  const json::object& root = doc.get_object();
-  const json::object* rot = obj(root, "rotation");
-  const json::object* tun = obj(root, "tunnel");
-  if (rot == nullptr || tun == nullptr) {
-    return core::make_error(rotation::errc::bad_state,
-                            "the agent's status lacks rotation or tunnel");
-  }
-  std::string out;
-  auto line = [&](std::string_view label, const std::string& value) {
-    out += fmt::format("{:<15}{}\n", label, value);
-  };
-  line("agent", fmt::format("pqbranch-agent {}", str(root, "agent_version")));
-  line("tunnel", fmt::format("{} -> {} ({} mode)", str(*tun, "local"), str(*tun, "remote"),
-                             str(*tun, "mode")));
-  line("state", str(*rot, "state"));
+namespace {
+
+// The key-service tunnel's lines.
+void render_key_service(const json::object& root, const json::object& rot, const json::object& tun,
+                        const detail::LineWriter& line) {
+  line("tunnel",
+       fmt::format("{} -> {} ({} mode)", str(tun, "local"), str(tun, "remote"), str(tun, "mode")));
+  line("state", str(rot, "state"));
   line("generation", fmt::format("{} (outbound SPI {}, inbound SPI {}, {} inbound SA(s))",
-                                 num(*rot, "generation"), spi(num(*rot, "outbound_spi")),
-                                 spi(num(*rot, "inbound_spi")), num(*rot, "inbound_sas")));
+                                 num(rot, "generation"), spi(num(rot, "outbound_spi")),
+                                 spi(num(rot, "inbound_spi")), num(rot, "inbound_sas")));
   line("edge", fmt::format("{}, endpoint {}, proven on generation {}",
-                           flag(*rot, "edge_reachable") ? "reachable" : "UNREACHABLE, retrying",
-                           str(*rot, "endpoint"), num(*rot, "peer_generation")));
-  if (const std::string name = str(*rot, "edge_name"); !name.empty()) line("edge name", name);
-  line("last rotation", opt_str(*rot, "last_rotation_utc")
-                            ? time_and_age(*rot, "last_rotation_utc", "last_rotation_age_s", "ago")
+                           flag(rot, "edge_reachable") ? "reachable" : "UNREACHABLE, retrying",
+                           str(rot, "endpoint"), num(rot, "peer_generation")));
+  if (const std::string name = str(rot, "edge_name"); !name.empty()) line("edge name", name);
+  line("last rotation", opt_str(rot, "last_rotation_utc")
+                            ? time_and_age(rot, "last_rotation_utc", "last_rotation_age_s", "ago")
                             : std::string("none since start"));
-  if (const json::value* next = field(*rot, "next_rotation_ms");
+  if (const json::value* next = field(rot, "next_rotation_ms");
       next != nullptr && !next->is_null()) {
-    const auto when = opt_str(*rot, "next_rotation_utc");
+    const auto when = opt_str(rot, "next_rotation_utc");
     line("next rotation",
-         fmt::format("in {:.1f} s{}", as_double(num(*rot, "next_rotation_ms")) / 1000.0,
+         fmt::format("in {:.1f} s{}", as_double(num(rot, "next_rotation_ms")) / 1000.0,
                      when ? fmt::format(" ({})", *when) : std::string()));
   }
   const json::value* latency = field(root, "last_rotation_latency_us");
@@ -241,7 +225,7 @@ core::Result<std::string> render_status_text(std::string_view text) {
           ? fmt::format("{:.2f} ms", as_double(num(root, "last_rotation_latency_us")) / 1000.0)
           : std::string("-");
   line("rotations", fmt::format("{} (last took {})", num(root, "rotations"), took));
-  const std::string error = str(*rot, "last_error");
+  const std::string error = str(rot, "last_error");
   line("last error", error.empty() ? std::string("-") : error);
   if (const json::object* health = obj(root, "health"); health != nullptr) {
     detail::render_health_status(*health, line);
@@ -272,6 +256,32 @@ core::Result<std::string> render_status_text(std::string_view text) {
     }
     if (first) line("SAs", "none");
   }
+}
+
+}  // namespace
+
+core::Result<std::string> render_status_text(std::string_view text) {
+  boost::system::error_code ec;
+  const json::value doc = json::parse(text, ec);
+  if (ec || !doc.is_object()) {
+    return core::make_error(rotation::errc::bad_state, "the agent's status is not a JSON object");
+  }
+  const json::object& root = doc.get_object();
+  const json::object* rot = obj(root, "rotation");
+  const json::object* tun = obj(root, "tunnel");
+  const json::value* ikev2 = field(root, "ikev2");
+  const bool peers = ikev2 != nullptr && ikev2->is_array() && !ikev2->get_array().empty();
+  if ((rot == nullptr || tun == nullptr) && !peers) {
+    return core::make_error(rotation::errc::bad_state,
+                            "the agent's status has neither rotation and tunnel nor IKEv2 peers");
+  }
+  std::string out;
+  const detail::LineWriter line = [&](std::string_view label, const std::string& value) {
+    out += fmt::format("{:<15}{}\n", label, value);
+  };
+  line("agent", fmt::format("pqbranch-agent {}", str(root, "agent_version")));
+  if (rot != nullptr && tun != nullptr) render_key_service(root, *rot, *tun, line);
+  if (peers) detail::render_ikev2_status(ikev2->get_array(), line);
   if (const json::object* update = obj(root, "update"); update != nullptr) {
     detail::render_update_status(*update, line);
   }

@@ -39,7 +39,8 @@ core::Result<std::vector<Ikev2Peer>> start_ikev2_peers(boost::asio::io_context& 
                                                 [](const auto& x) { return config::to_string(x); }),
                            ", "));
     (*session)->start();
-    peers.push_back(Ikev2Peer{std::move(built->stack), std::move(*session)});
+    peers.push_back(Ikev2Peer{peer.name, peer.local_address, peer.remote_address,
+                              std::move(built->stack), std::move(*session)});
   }
   return peers;
 }

@@ -107,6 +107,44 @@ std::string to_string(const IkeProposal& p) {
   return out;
 }
 
+core::Result<EspProposal> parse_esp_proposal(std::string_view text) {
+  const auto parts = split(text, '-');
+  if (parts.size() > 3 || parts[0] != kEncryption) {
+    return bad_proposal(text,
+                        "must read aes256gcm16[-method[-ke1_mlkem...]], e.g. "
+                        "\"aes256gcm16-ecp384-ke1_mlkem1024\"");
+  }
+  EspProposal p;
+  if (parts.size() >= 2) {
+    const auto ke = find(kMethods, parts[1]);
+    if (!ke) {
+      return bad_proposal(
+          text, "has no key exchange ecp256, ecp384, x25519, mlkem768 or mlkem1024 second");
+    }
+    p.ke = *ke;
+  }
+  if (parts.size() == 3) {
+    const auto extra = parts[2];
+    const auto method =
+        extra.starts_with(kAddke1) ? find(kMethods, extra.substr(kAddke1.size())) : std::nullopt;
+    if (!method || !is_ml_kem(*method)) {
+      return bad_proposal(text, "may end only in ke1_mlkem768 or ke1_mlkem1024");
+    }
+    if (is_ml_kem(p.ke)) {
+      return bad_proposal(text, "has ML-KEM twice; ke1_ follows a classical method");
+    }
+    p.ke1 = method;
+  }
+  return p;
+}
+
+std::string to_string(const EspProposal& p) {
+  std::string out(kEncryption);
+  if (p.ke != KeMethod::none) out += "-" + std::string(to_string(p.ke));
+  if (p.ke1) out += "-" + std::string(kAddke1) + std::string(to_string(*p.ke1));
+  return out;
+}
+
 std::vector<IkeProposal> default_ike_proposals() {
   std::vector<IkeProposal> out;
   for (const auto text : kDefaultIkeProposals) {

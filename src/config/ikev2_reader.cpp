@@ -22,6 +22,7 @@ struct TextKind {
   }
 };
 using ProposalKind = TextKind<IkeProposal, parse_ike_proposal>;
+using EspProposalKind = TextKind<EspProposal, parse_esp_proposal>;
 using IdentityKind = TextKind<IkeIdentity, parse_ike_identity>;
 
 // `psk = "..."` is read only to refuse it with a reason: agent.toml is often readable by more
@@ -70,6 +71,8 @@ Ikev2PeerSettings read_peer(TableReader t) {
             p.nat_traversal);
   p.rekey_time = t.get("rekey_time", positive, p.rekey_time);
   p.lifetime = t.get("lifetime", positive, p.lifetime);
+  p.child_rekey_time = t.get("child_rekey_time", kind::Duration{}, p.child_rekey_time);
+  p.esp_proposal = t.get("esp_proposal", EspProposalKind{}, p.esp_proposal);
   p.retransmit_timeout =
       t.get("retransmit_timeout", kind::Duration{.min = std::chrono::milliseconds{100}},
             p.retransmit_timeout);

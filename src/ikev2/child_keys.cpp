@@ -10,8 +10,9 @@ core::Result<ChildKeys> derive_child_keys(IkePrf prf_id, std::span<const std::ui
                                           std::span<const std::uint8_t> ni,
                                           std::span<const std::uint8_t> nr,
                                           std::span<const std::uint8_t> shared_secret,
+                                          std::span<const std::uint8_t> additional,
                                           std::size_t encr_key_size) {
-  const auto seed = detail::secure_concat({shared_secret, ni, nr});
+  const auto seed = detail::secure_concat({shared_secret, ni, nr, additional});
   auto keymat = prf_plus(prf_id, sk_d, seed.span(), 2 * encr_key_size);
   if (!keymat) return keymat.error();
   ChildKeys keys;

@@ -6,21 +6,15 @@
 #include "pqbranch/ikev2/auth_octets.hpp"
 #include "pqbranch/ikev2/auth_payload.hpp"
 #include "pqbranch/ikev2/child_keys.hpp"
+#include "pqbranch/ikev2/child_sa_payloads.hpp"
 #include "pqbranch/ikev2/exchange_errc.hpp"
 #include "pqbranch/ikev2/signature_auth.hpp"
 
 namespace pqbranch::ikev2 {
 namespace {
 
-constexpr std::uint16_t kAesKeyBits = 256;
-
 core::Error auth_failed(const std::string& why) {
   return core::make_error(exchange_errc::authentication_failed, "IKE_AUTH: " + why);
-}
-
-std::uint32_t read_spi(std::span<const std::uint8_t> b) {
-  return (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) |
-         std::uint32_t{b[3]};
 }
 
 AuthOctetsInput octets_input(const IkeSa& sa, std::span<const std::uint8_t> real_message,
@@ -94,103 +88,7 @@ core::Result<void> verify_responder(const IkeSa& sa, const InitiatorSettings& s,
   return {};
 }
 
-core::Result<std::uint32_t> check_esp_proposal(const std::vector<Payload>& payloads) {
-  const auto* sa = find_payload<SaPayload>(payloads);
-  if (sa == nullptr || sa->proposals.size() != 1) {
-    return core::make_error(exchange_errc::no_acceptable_proposal,
-                            "IKE_AUTH: the response has no single CHILD SA proposal");
-  }
-  const auto& p = sa->proposals[0];
-  bool encr = false;
-  bool esn = false;
-  for (const auto& t : p.transforms) {
-    if (t.type == TransformType::encr && !encr &&
-        t.id == static_cast<std::uint16_t>(EncrId::aes_gcm_16) && t.key_length == kAesKeyBits) {
-      encr = true;
-    } else if (t.type == TransformType::esn && !esn &&
-               t.id == static_cast<std::uint16_t>(EsnId::esn)) {
-      esn = true;
-    } else if (!(t.type == TransformType::integ && t.id == 0)) {
-      encr = false;  // anything else was not offered
-      break;
-    }
-  }
-  if (p.protocol != ProtocolId::esp || p.spi.size() != 4 || !encr || !esn) {
-    return core::make_error(exchange_errc::no_acceptable_proposal,
-                            "IKE_AUTH: the responder chose a CHILD SA we did not offer");
-  }
-  const std::uint32_t spi = read_spi(p.spi);
-  if (spi < 256) {
-    return core::make_error(exchange_errc::no_acceptable_proposal,
-                            "IKE_AUTH: reserved ESP SPI " + std::to_string(spi));
-  }
-  return spi;
-}
-
-// The responder may narrow (RFC 7296 §2.9) but not widen: each of its selectors must be a
-// prefix within one of ours.
-core::Result<std::vector<core::IpPrefix>> narrowed(const TsPayload* ts,
-                                                   const std::vector<core::IpPrefix>& ours,
-                                                   const char* which) {
-  if (ts == nullptr || ts->selectors.empty()) {
-    return core::make_error(exchange_errc::traffic_selectors,
-                            std::string("IKE_AUTH: the response has no ") + which);
-  }
-  std::vector<core::IpPrefix> out;
-  for (const auto& selector : ts->selectors) {
-    const auto prefix = selector_prefix(selector);
-    const bool inside = prefix && std::ranges::any_of(ours, [&](const core::IpPrefix& o) {
-                          return o.family() == prefix->family() && o.length() <= prefix->length() &&
-                                 o.contains(prefix->address());
-                        });
-    if (!inside) {
-      return core::make_error(exchange_errc::traffic_selectors,
-                              std::string("IKE_AUTH: the responder's ") + which + " " +
-                                  selector.start.to_string() + "-" + selector.end.to_string() +
-                                  " is not within ours");
-    }
-    out.push_back(*prefix);
-  }
-  return out;
-}
-
 }  // namespace
-
-SaPayload esp_sa_payload(std::uint32_t spi) {
-  Proposal p;
-  p.number = 1;
-  p.protocol = ProtocolId::esp;
-  p.spi = {static_cast<std::uint8_t>(spi >> 24), static_cast<std::uint8_t>(spi >> 16),
-           static_cast<std::uint8_t>(spi >> 8), static_cast<std::uint8_t>(spi)};
-  p.transforms.push_back(make_transform(
-      TransformType::encr, static_cast<std::uint16_t>(EncrId::aes_gcm_16), kAesKeyBits));
-  p.transforms.push_back(
-      make_transform(TransformType::esn, static_cast<std::uint16_t>(EsnId::esn)));
-  return SaPayload{{std::move(p)}};
-}
-
-std::optional<core::IpPrefix> selector_prefix(const TrafficSelector& ts) {
-  if (ts.ip_protocol != 0 || ts.start_port != 0 || ts.end_port != 65535 ||
-      ts.start.family() != ts.end.family()) {
-    return std::nullopt;
-  }
-  const auto start = ts.start.bytes();
-  const auto end = ts.end.bytes();
-  const std::size_t bits = start.size() * 8;
-  for (std::size_t length = 0; length <= bits; ++length) {
-    bool ok = true;
-    for (std::size_t bit = 0; bit < bits && ok; ++bit) {
-      const int s = (start[bit / 8] >> (7 - bit % 8)) & 1;
-      const int e = (end[bit / 8] >> (7 - bit % 8)) & 1;
-      ok = bit < length ? s == e : (s == 0 && e == 1);
-    }
-    if (ok) {
-      auto prefix = core::IpPrefix::make(ts.start, static_cast<std::uint8_t>(length));
-      if (prefix) return *prefix;
-    }
-  }
-  return std::nullopt;
-}
 
 core::Result<std::vector<std::uint8_t>> build_ike_auth(IkeSa& sa, const InitiatorSettings& settings,
                                                        std::uint32_t inbound_spi,
@@ -210,14 +108,8 @@ core::Result<std::vector<std::uint8_t>> build_ike_auth(IkeSa& sa, const Initiato
   if (!auth) return auth.error();
   m.payloads.emplace_back(std::move(*auth));
   m.payloads.emplace_back(esp_sa_payload(inbound_spi));
-  TsPayload tsi{true, {}};
-  TsPayload tsr{false, {}};
-  for (const auto& p : settings.local_ts)
-    tsi.selectors.push_back(selector_for(p));
-  for (const auto& p : settings.remote_ts)
-    tsr.selectors.push_back(selector_for(p));
-  m.payloads.emplace_back(std::move(tsi));
-  m.payloads.emplace_back(std::move(tsr));
+  m.payloads.emplace_back(ts_payload(true, settings.local_ts));
+  m.payloads.emplace_back(ts_payload(false, settings.remote_ts));
   auto sealed = seal(sa, m);
   if (!sealed) return sealed.error();
   sa.pending_inbound_spi = inbound_spi;
@@ -234,11 +126,11 @@ core::Result<void> process_ike_auth(IkeSa& sa, const InitiatorSettings& settings
   // refused (RFC 7296 §2.21.2); either way this attempt has no tunnel.
   if (const auto* n = find_error_notify(payloads)) return refused_by(*n, "IKE_AUTH");
   if (auto ok = verify_responder(sa, settings, payloads, message_id); !ok) return ok.error();
-  auto outbound_spi = check_esp_proposal(payloads);
+  auto outbound_spi = check_esp_proposal(payloads, {}, "IKE_AUTH");
   if (!outbound_spi) return outbound_spi.error();
-  auto local = narrowed(find_ts(payloads, true), settings.local_ts, "TSi");
+  auto local = narrowed(find_ts(payloads, true), settings.local_ts, "TSi", "IKE_AUTH");
   if (!local) return local.error();
-  auto remote = narrowed(find_ts(payloads, false), settings.remote_ts, "TSr");
+  auto remote = narrowed(find_ts(payloads, false), settings.remote_ts, "TSr", "IKE_AUTH");
   if (!remote) return remote.error();
   auto keys = derive_child_keys(sa.prf, sa.keys.sk_d.span(), sa.ni, sa.nr);
   if (!keys) return keys.error();

@@ -31,6 +31,16 @@ core::Result<std::vector<std::uint8_t>> build_delete_ike_sa(IkeSa& sa) {
   return std::move(sealed->bytes);
 }
 
+core::Result<std::vector<std::uint8_t>> build_delete_child_sa(IkeSa& sa,
+                                                              std::uint32_t inbound_spi) {
+  Message m;
+  m.header = request_header(sa, ExchangeType::informational);
+  m.payloads.emplace_back(DeletePayload{ProtocolId::esp, {inbound_spi}});
+  auto sealed = seal(sa, m);
+  if (!sealed) return sealed.error();
+  return std::move(sealed->bytes);
+}
+
 core::Result<void> process_informational_response(IkeSa& sa, const ReceivedMessage& response) {
   auto opened = open_response(sa, response, ExchangeType::informational, sa.next_request_id);
   if (!opened) return opened.error();

@@ -36,6 +36,27 @@ enum class Phase : std::uint8_t { init, intermediate, auth, established, deletin
   return "?";
 }
 
+// What the outstanding request of an established IKE SA is: one at a time (RFC 7296 §2.3,
+// a window of one).
+enum class Request : std::uint8_t { liveness, child_rekey, followup_ke, delete_child };
+
+[[nodiscard]] constexpr const char* to_string(Request r) noexcept {
+  switch (r) {
+    case Request::liveness:
+      return "liveness check";
+    case Request::child_rekey:
+      return "CREATE_CHILD_SA";
+    case Request::followup_ke:
+      return "IKE_FOLLOWUP_KE";
+    case Request::delete_child:
+      return "Delete of the replaced CHILD SA";
+  }
+  return "?";
+}
+
+// What the kernel step being waited for is for.
+enum class StepFor : std::uint8_t { auth_spi, install, rekey_spi, rekey_install };
+
 struct Attempt {
   explicit Attempt(RetransmitPolicy policy) : retransmit(policy) {}
   IkeSa sa;
@@ -51,8 +72,20 @@ struct Attempt {
   core::Clock::time_point heard{};
   bool installed = false;
   std::uint64_t drops_at_send = 0;  // the machine's dropped datagrams when the request went
-  // The kernel step (AllocateSpi before IKE_AUTH, InstallPair after it) being waited for.
+  // The kernel step (AllocateSpi before IKE_AUTH, InstallPair after it, the same for a CHILD
+  // SA rekey) being waited for.
   std::optional<StepId> step;
+  StepFor step_for = StepFor::auth_spi;
+  Request request_kind = Request::liveness;  // of an established IKE SA's request
+  // CHILD SA rekeys (initiator_child_rekey.cpp): when the next one is due; the new CHILD SA
+  // while its pair goes in; the replaced one until its Delete is answered (its outbound SA
+  // goes when the drain ends).
+  core::Clock::time_point child_installed_at{};
+  std::optional<core::Clock::time_point> child_rekey_at;
+  std::optional<ChildSa> rekeyed;
+  std::optional<ChildSa> old_child;
+  core::Clock::time_point old_drain_until{};
+  bool old_outbound_deleted = false;
   std::optional<PeerRequest> last_answer;  // resent when the responder repeats a request
   // The last refusal in an IKE_SA_INIT response: unauthenticated, so it ends the attempt
   // only if no acceptable response comes before the request times out (RFC 7296 §2.21.1).

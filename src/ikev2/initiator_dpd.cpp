@@ -13,7 +13,7 @@ namespace pqbranch::ikev2 {
 std::optional<InitiatorMachine::TimePoint> InitiatorMachine::liveness_deadline() const {
   const Attempt* a = current_.get();
   if (options_.dpd_delay.count() == 0 || a == nullptr || a->phase != Phase::established ||
-      a->retransmit.active()) {
+      a->retransmit.active() || a->step) {
     return std::nullopt;
   }
   return a->heard + options_.dpd_delay;
@@ -29,6 +29,7 @@ void InitiatorMachine::check_liveness(Out& out) {
        fmt::format("nothing from the responder for {} ms: checking that it is alive",
                    std::chrono::duration_cast<std::chrono::milliseconds>(now_ - a.heard).count()),
        out);
+  a.request_kind = Request::liveness;
   send_request(a, std::move(*request), out);
 }
 

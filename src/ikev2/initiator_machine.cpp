@@ -37,14 +37,27 @@ bool is_unprotected_refusal(const core::Error& e) {
 InitiatorMachine::InitiatorMachine(SessionOptions options, LocalPorts ports, Randomness& random)
     : options_(std::move(options)), ports_(ports), random_(random) {
   stats_.state = "stopped";
+  stats_.esp_proposal = config::to_string(options_.settings.esp);
 }
 
 InitiatorMachine::~InitiatorMachine() = default;
+
+SessionStatus InitiatorMachine::status() const {
+  SessionStatus s = stats_;
+  if (const Attempt* a = current_.get(); a != nullptr && a->phase == Phase::established) {
+    s.established_at = a->established_at;
+    s.child_installed_at = a->child_installed_at;
+    if (options_.child_rekey_time.count() > 0) s.next_child_rekey = a->child_rekey_at;
+    s.next_ike_replacement = a->established_at + options_.rekey_time;
+  }
+  return s;
+}
 
 std::vector<InitiatorAction> InitiatorMachine::handle(InitiatorEvent event, TimePoint now) {
   now_ = now;
   Out out;
   std::visit([&](auto& e) { on(e, out); }, event);
+  if (running_ && current_) child_work(*current_, out);
   schedule(out);
   return out;
 }
@@ -110,6 +123,7 @@ void InitiatorMachine::on(const SpiAllocated& e, Out& out) {
     return;
   }
   a->step.reset();
+  if (a->step_for == StepFor::rekey_spi) return on_rekey_spi(*a, e.spi, out);
   if (!e.spi) return fail(*a, e.spi.error(), out);
   send_auth(*a, *e.spi, out);
 }
@@ -127,6 +141,7 @@ void InitiatorMachine::on(const KernelDone& e, Out& out) {
   Attempt* a = attempt_waiting_for(e.step);
   if (a == nullptr) return;
   a->step.reset();
+  if (a->step_for == StepFor::rekey_install) return on_rekey_installed(*a, e.result, out);
   if (!e.result) return fail(*a, e.result.error(), out);
   a->installed = true;
   established(*a, out);
@@ -288,7 +303,8 @@ void InitiatorMachine::on_response(Attempt& a, const ReceivedMessage& m, Out& ou
         return install(a, out);
       }
       break;
-    case Phase::established:  // our liveness check
+    case Phase::established:
+      if (a.request_kind != Request::liveness) return on_child_response(a, m, out);
       ok = process_informational_response(a.sa, m);
       if (ok) {
         a.retransmit.stop();
@@ -347,6 +363,7 @@ void InitiatorMachine::allocate_spi(Attempt& a, Out& out) {
   r.direction = xfrm::SaDirection::in;
   r.if_id = options_.if_id;
   a.step = next_step();
+  a.step_for = a.phase == Phase::established ? StepFor::rekey_spi : StepFor::auth_spi;
   out.emplace_back(AllocateSpi{*a.step, r});
 }
 
@@ -370,7 +387,10 @@ std::optional<xfrm::Encap> InitiatorMachine::encap(const Attempt& a, bool outbou
 }
 
 xfrm::Sa InitiatorMachine::child_sa(const Attempt& a, bool outbound) const {
-  const auto& c = *a.sa.child;
+  return child_sa(a, *a.sa.child, outbound);
+}
+
+xfrm::Sa InitiatorMachine::child_sa(const Attempt& a, const ChildSa& c, bool outbound) const {
   xfrm::Sa sa;
   sa.src = outbound ? options_.local_address : options_.remote_address;
   sa.dst = outbound ? options_.remote_address : options_.local_address;
@@ -391,6 +411,7 @@ xfrm::Sa InitiatorMachine::child_sa(const Attempt& a, bool outbound) const {
 
 void InitiatorMachine::install(Attempt& a, Out& out) {
   a.step = next_step();
+  a.step_for = StepFor::install;
   out.emplace_back(InstallPair{*a.step, child_sa(a, false), child_sa(a, true)});
 }
 
@@ -398,6 +419,8 @@ void InitiatorMachine::established(Attempt& a, Out& out) {
   a.phase = Phase::established;
   a.established_at = now_;
   a.heard = now_;
+  a.child_installed_at = now_;
+  a.child_rekey_at = next_child_rekey();
   ever_established_ = true;
   retry_delay_ = std::chrono::milliseconds{0};
   const auto& proposal = *a.sa.selected;
@@ -440,6 +463,10 @@ void InitiatorMachine::retire_after_drain(Out& out) {
   if (retiring_->installed) {
     delete_sa(child_sa(*retiring_, true).id(), "old outbound SA", false, out);
   }
+  if (retiring_->old_child && !retiring_->old_outbound_deleted) {
+    delete_sa(child_sa(*retiring_, *retiring_->old_child, true).id(), "old outbound SA", true, out);
+    retiring_->old_outbound_deleted = true;
+  }
   start_delete(*retiring_, out);
 }
 
@@ -460,12 +487,27 @@ void InitiatorMachine::delete_sa(const xfrm::SaId& id, std::string what, bool mi
   out.emplace_back(DeleteSa{step, id});
 }
 
-// Outbound first: an outbound SA never stays without the inbound SA of its pair.
+// Every CHILD SA of the IKE SA: the current one, one replaced by a rekey, one being
+// installed, and the SPI allocated for a rekey.
 void InitiatorMachine::remove_child(Attempt& a, Out& out) {
+  for (auto* c : {&a.old_child, &a.rekeyed}) {
+    if (*c) delete_child_sas(a, **c, "deleting a CHILD SA", out);
+    c->reset();
+  }
+  if (a.sa.child_rekey) {
+    if (a.sa.child_rekey->inbound_spi != 0) release_spi(a.sa.child_rekey->inbound_spi, out);
+    a.sa.child_rekey.reset();
+  }
   if (!a.installed) return;
   a.installed = false;
+  delete_child_sas(a, *a.sa.child, "deleting a CHILD SA", out);
+}
+
+// Outbound first: an outbound SA never stays without the inbound SA of its pair.
+void InitiatorMachine::delete_child_sas(const Attempt& a, const ChildSa& c, const std::string& what,
+                                        Out& out) {
   for (const bool outbound : {true, false}) {
-    delete_sa(child_sa(a, outbound).id(), "deleting a CHILD SA", true, out);
+    delete_sa(child_sa(a, c, outbound).id(), what, true, out);
   }
 }
 
@@ -583,12 +625,14 @@ void InitiatorMachine::on_retransmit_timers(Out& out) {
         break;
       case Retransmitter::Step::give_up: {
         const auto tries = std::to_string(a->retransmit.sends());
-        if (a->phase == Phase::established) {  // the liveness check went unanswered
-          count("ikev2_dpd_failures", out);
+        if (a->phase == Phase::established) {  // a request of the established IKE SA
+          const bool liveness = a->request_kind == Request::liveness;
+          if (liveness) count("ikev2_dpd_failures", out);
           fail(*a,
                core::make_error(
                    exchange_errc::unexpected_message,
-                   "dead peer: no answer to the liveness check after " + tries + " tries"),
+                   fmt::format("dead peer: no answer to the {} after {} tries",
+                               liveness ? "liveness check" : to_string(a->request_kind), tries)),
                out);
           break;
         }
@@ -615,6 +659,9 @@ void InitiatorMachine::schedule(Out& out) const {
     if (a != nullptr && a->retransmit.active()) earliest(a->retransmit.deadline());
   }
   if (auto dpd = liveness_deadline()) earliest(*dpd);
+  if (current_) {
+    if (auto child = child_deadline(*current_)) earliest(*child);
+  }
   if (current_ && current_->phase == Phase::established && !next_) {
     earliest(
         std::max(current_->established_at + options_.rekey_time, retry_at_.value_or(TimePoint{})));

@@ -78,6 +78,7 @@ core::Result<InitiatorSettings> make_initiator_settings(const config::Ikev2PeerS
   InitiatorSettings s;
   s.proposals = peer.proposals;
   s.allow_classical = peer.allow_classical;
+  s.esp = peer.esp_proposal;
   s.local_id = id_payload(peer.local_id, true);
   s.remote_id = id_payload(peer.remote_id, false);
   s.auth = peer.auth;

@@ -56,6 +56,10 @@ core::Result<std::vector<std::uint8_t>> FakeIkeResponder::dispatch(const OpenedM
       return ike_auth(request);
     case ExchangeType::informational:
       return informational(request);
+    case ExchangeType::create_child_sa:
+      return create_child_sa(request);
+    case ExchangeType::ike_followup_ke:
+      return followup_ke(request);
     default:
       return bad("exchange not handled");
   }
@@ -331,7 +335,7 @@ core::Result<std::vector<std::uint8_t>> FakeIkeResponder::ike_auth(const OpenedM
   out.emplace_back(*tsr);
   auto child = derive_child_keys(prf_, keys_.sk_d.span(), ni_, nr_);
   if (!child) return child.error();
-  child_keys_ = std::move(*child);
+  add_child(own, initiator_spi_, std::move(*child));
   established_ = true;
   return seal_response(request.message.header, std::move(out), nullptr);
 }
@@ -341,6 +345,16 @@ core::Result<std::vector<std::uint8_t>> FakeIkeResponder::informational(
   std::vector<Payload> out;
   if (const auto* d = find_payload<DeletePayload>(request.message.payloads)) {
     if (d->protocol == ProtocolId::ike) deleted_ = true;
+    if (d->protocol == ProtocolId::esp) {
+      DeletePayload ours{ProtocolId::esp, {}};
+      std::erase_if(children_, [&](const Child& c) {
+        const bool gone = std::ranges::find(d->spis, c.initiator_spi) != d->spis.end();
+        if (gone) ours.spis.push_back(c.own_spi);
+        return gone;
+      });
+      child_deletes_ += ours.spis.size();
+      if (!ours.spis.empty()) out.emplace_back(std::move(ours));
+    }
   }
   return seal_response(request.message.header, std::move(out), nullptr);
 }

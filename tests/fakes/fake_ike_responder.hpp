@@ -2,8 +2,9 @@
 // The responder side of pqbranch's IKEv2 exchanges, built on the same codec and keymat, for
 // tests: IKE_SA_INIT (with COOKIE, INVALID_KE_PAYLOAD, NO_PROPOSAL_CHOSEN and a responder that
 // drops ML-KEM), IKE_INTERMEDIATE with ML-KEM, IKE_AUTH with PSK or ECDSA certificates and one
-// ESP CHILD SA, INFORMATIONAL, and RFC 7383 fragmentation when enabled. handle() takes a
-// request datagram and returns the response; receive() also takes fragments and answers with
+// ESP CHILD SA, CREATE_CHILD_SA rekeys of it with IKE_FOLLOWUP_KE (RFC 9370), INFORMATIONAL
+// (Delete of the IKE SA or of a CHILD SA), and RFC 7383 fragmentation when enabled. handle() takes
+// a request datagram and returns the response; receive() also takes fragments and answers with
 // fragments; neither does I/O, so a test can run it in-process or behind a loopback socket.
 
 #include <cstdint>
@@ -46,6 +47,16 @@ class FakeIkeResponder {
     // `fragment_size` (the whole IP packet, as the initiator's setting) in SKF fragments.
     bool fragmentation = false;
     std::uint16_t fragment_size = config::kDefaultFragmentSize;
+    // CREATE_CHILD_SA: the ADDITIONAL_KEY_EXCHANGE link it sends (opaque, any length; the
+    // initiator must echo it exactly), or a refusal with this notify instead.
+    std::vector<std::uint8_t> followup_link{0x01};
+    std::optional<ikev2::NotifyType> refuse_rekey;
+  };
+  // One CHILD SA as the responder holds it.
+  struct Child {
+    std::uint32_t own_spi = 0;        // its inbound SPI: the initiator's outbound SA
+    std::uint32_t initiator_spi = 0;  // the initiator's inbound SA
+    ikev2::ChildKeys keys;
   };
   using Datagrams = std::vector<std::vector<std::uint8_t>>;
 
@@ -86,6 +97,12 @@ class FakeIkeResponder {
   [[nodiscard]] const std::optional<ikev2::ChildKeys>& child_keys() const noexcept {
     return child_keys_;
   }
+  // Its live CHILD SA with inbound SPI `own_spi`, if any (rekeyed ones live until deleted).
+  [[nodiscard]] const Child* child(std::uint32_t own_spi) const;
+  [[nodiscard]] std::size_t children() const noexcept { return children_.size(); }
+  [[nodiscard]] std::size_t child_rekeys() const noexcept { return child_rekeys_; }
+  [[nodiscard]] std::size_t followups() const noexcept { return followups_; }
+  [[nodiscard]] std::size_t child_deletes() const noexcept { return child_deletes_; }
   [[nodiscard]] bool saw_initial_contact() const noexcept { return initial_contact_; }
   [[nodiscard]] std::size_t intermediate_exchanges() const noexcept { return intermediates_; }
   [[nodiscard]] unsigned cookies_sent() const noexcept { return cookies_sent_; }
@@ -101,6 +118,12 @@ class FakeIkeResponder {
   core::Result<std::vector<std::uint8_t>> intermediate(const ikev2::OpenedMessage& request);
   core::Result<std::vector<std::uint8_t>> ike_auth(const ikev2::OpenedMessage& request);
   core::Result<std::vector<std::uint8_t>> informational(const ikev2::OpenedMessage& request);
+  // fake_ike_child_rekey.cpp
+  core::Result<std::vector<std::uint8_t>> create_child_sa(const ikev2::OpenedMessage& request);
+  core::Result<std::vector<std::uint8_t>> followup_ke(const ikev2::OpenedMessage& request);
+  core::Result<std::vector<std::uint8_t>> finish_rekey(const ikev2::Header& request,
+                                                       std::vector<ikev2::Payload> payloads);
+  void add_child(std::uint32_t own_spi, std::uint32_t initiator_spi, ikev2::ChildKeys keys);
   core::Result<std::vector<std::uint8_t>> seal_response(const ikev2::Header& request,
                                                         std::vector<ikev2::Payload> payloads,
                                                         std::vector<std::uint8_t>* octets);
@@ -140,6 +163,21 @@ class FakeIkeResponder {
   std::size_t fragmented_requests_ = 0;
   std::size_t fragmented_responses_ = 0;
   std::size_t dropped_fragments_ = 0;
+  // CHILD SAs and a rekey in progress
+  struct Rekeying {
+    std::uint32_t initiator_spi = 0;
+    std::uint32_t own_spi = 0;
+    std::vector<std::uint8_t> ni;
+    std::vector<std::uint8_t> nr;
+    core::SecureBytes secret;      // SK(0)
+    core::SecureBytes additional;  // SK(1) | ... | SK(n)
+    std::vector<ikev2::KeMethod> followups;
+  };
+  std::vector<Child> children_;
+  std::optional<Rekeying> rekeying_;
+  std::size_t child_rekeys_ = 0;
+  std::size_t followups_ = 0;
+  std::size_t child_deletes_ = 0;
 };
 
 }  // namespace pqbranch::test

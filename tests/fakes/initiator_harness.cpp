@@ -68,6 +68,8 @@ ikev2::SessionOptions InitiatorHarness::make_session_options() const {
   s.lifetime = o_.lifetime;
   s.settings.fragment_size = o_.fragment_size;
   s.dpd_delay = o_.dpd_delay;
+  s.child_rekey_time = o_.child_rekey_time;
+  s.settings.esp = config::parse_esp_proposal(o_.esp_proposal).value();
   return s;
 }
 
@@ -211,7 +213,7 @@ void InitiatorHarness::responder_request(std::vector<ikev2::Payload> payloads) {
 FakeIkeResponder* InitiatorHarness::current_responder() {
   const auto out_spi = machine_->status().outbound_spi;
   for (auto& [spi, r] : responders_) {
-    if (r && r->established() && r->child_keys() && r->options().esp_spi == out_spi) return r.get();
+    if (r && r->established() && r->child(out_spi) != nullptr) return r.get();
   }
   return nullptr;
 }
@@ -229,26 +231,25 @@ bool InitiatorHarness::noted(const std::string& text) const {
 void InitiatorHarness::check_invariant(const std::string& after) {
   kernel_.visit_sas([&](const xfrm::Sa& sa, bool larval) {
     if (larval || sa.direction != xfrm::SaDirection::out) return;
-    const FakeIkeResponder* peer = nullptr;
+    const FakeIkeResponder::Child* peer = nullptr;
     for (const auto& [spi, r] : responders_) {
-      if (r && r->options().esp_spi == sa.spi && r->established() && !r->deleted() &&
-          r->child_keys()) {
-        peer = r.get();
+      if (r && r->established() && !r->deleted() && r->child(sa.spi) != nullptr) {
+        peer = r->child(sa.spi);
       }
     }
-    if (peer == nullptr || !same_key(&sa.aead_key, peer->child_keys()->initiator_to_responder)) {
+    if (peer == nullptr || !same_key(&sa.aead_key, peer->keys.initiator_to_responder)) {
       violations_.push_back(
           fmt::format("after {}: outbound SA 0x{:08x} without the responder's "
                       "inbound SA",
                       after, sa.spi));
       return;
     }
-    xfrm::SaId ours{session_options.local_address, peer->initiator_spi(), sa.proto, 0, 0};
-    if (!same_key(kernel_.key_of(ours), peer->child_keys()->responder_to_initiator)) {
+    xfrm::SaId ours{session_options.local_address, peer->initiator_spi, sa.proto, 0, 0};
+    if (!same_key(kernel_.key_of(ours), peer->keys.responder_to_initiator)) {
       violations_.push_back(
           fmt::format("after {}: outbound SA 0x{:08x} without our inbound SA "
                       "0x{:08x}",
-                      after, sa.spi, peer->initiator_spi()));
+                      after, sa.spi, peer->initiator_spi));
     }
   });
 }

@@ -41,7 +41,9 @@ struct InitiatorHarnessOptions {
   std::chrono::milliseconds retry_max = std::chrono::seconds(20);
   std::chrono::milliseconds rekey_time = std::chrono::minutes(50);
   std::chrono::milliseconds lifetime = std::chrono::hours(1);
-  std::chrono::milliseconds dpd_delay{0};  // off unless a test asks
+  std::chrono::milliseconds dpd_delay{0};         // off unless a test asks
+  std::chrono::milliseconds child_rekey_time{0};  // CREATE_CHILD_SA rekeys off unless asked
+  std::string esp_proposal = "aes256gcm16-x25519-ke1_mlkem768";  // seeded keys: no ECP
   // Both set: certificates (ECDSA, as IKE_AUTH sends them) instead of the PSK; identities
   // branch.pqb.test (ours) and hub.pqb.test (the responder's).
   std::shared_ptr<const ikev2::EcdsaCredentials> initiator_ecdsa{};

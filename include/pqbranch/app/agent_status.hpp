@@ -2,7 +2,8 @@
 // What `pqbranch-agent status` shows: the rotation (generation, SPIs, state, last error,
 // next rotation, edge reachable, endpoint), the last TLS handshake (group, peer signature
 // algorithm, post-quantum or not), the SAs' counters (packets through ESP), the metrics and,
-// where the agent runs updates, the update machine's status.
+// where the agent runs updates, the update machine's status; and each IKEv2 peer's IKE and
+// CHILD SA (ikev2_status.hpp). An agent without the key service reports its IKEv2 peers only.
 // The agent serves it as one JSON object on its status socket (status_server.hpp); the CLI
 // renders it for humans. Never contains key material: SPIs, numbers and names only.
 
@@ -13,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "pqbranch/app/ikev2_status.hpp"
 #include "pqbranch/core/error.hpp"
 #include "pqbranch/core/metrics.hpp"
 #include "pqbranch/health/tunnel_health.hpp"
@@ -53,6 +55,9 @@ struct ConfigStatus {
 
 struct AgentStatusReport {
   std::string agent_version;
+  // The key-service tunnel's fields (mode ... last_rotation_latency) are reported only when
+  // the agent runs it.
+  bool key_service = true;
   std::string mode;  // "route" or "policy"
   std::string local_address;
   std::string remote_address;
@@ -71,6 +76,7 @@ struct AgentStatusReport {
   std::string tz_database;                     // the time zone data windows are read with
   std::optional<HealthStatusReport> health;    // absent: health probes are off
   std::optional<ConfigStatus> config;          // absent: not assembled from a config file
+  std::vector<Ikev2PeerReport> ikev2;          // the [[ikev2.peer]] sessions
   std::chrono::system_clock::time_point now;   // when collected (ages are from here)
 };
 
@@ -86,7 +92,8 @@ AgentStatusReport collect_status(const keysvc::AgentExecutor& executor,
                                  const keysvc::AgentClient* client, xfrm::Kernel& kernel,
                                  const core::Metrics& metrics, const StatusContext& context);
 
-// The JSON object; "update" only when `report.update` is set, "health" when `report.health`.
+// The JSON object; "update" only when `report.update` is set, "health" when `report.health`;
+// "tunnel", "rotation", "tls", "sas", ... only with the key service; "ikev2" always.
 [[nodiscard]] std::string to_json(const AgentStatusReport& report);
 // For humans: a few aligned lines. A classical key exchange (allow_classical) is shown as
 // "NOT post-quantum". Errors: not a status object.

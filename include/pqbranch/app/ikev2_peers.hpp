@@ -4,6 +4,7 @@
 // IKEv2 initiator session.
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -17,6 +18,9 @@
 namespace pqbranch::app {
 
 struct Ikev2Peer {
+  std::string name;
+  core::IpAddress local_address;
+  core::IpAddress remote_address;
   TunnelStack stack;
   std::unique_ptr<ikev2::InitiatorSession> session;
 };

@@ -41,6 +41,23 @@ struct IkeProposal {
 core::Result<IkeProposal> parse_ike_proposal(std::string_view text);
 std::string to_string(const IkeProposal& p);  // the canonical spelling parse accepts
 
+// The CHILD SA's proposal: ESP with ENCR_AES_GCM_16 (256-bit key) and ESN, and the key
+// exchanges a CREATE_CHILD_SA rekey runs for perfect forward secrecy: `ke` in the exchange
+// itself, `ke1` (ML-KEM) in an IKE_FOLLOWUP_KE after it (RFC 9370 §2.2.4). The CHILD SA of
+// IKE_AUTH has no key exchange of its own (RFC 7296 §1.2), so they are not offered there.
+struct EspProposal {
+  KeMethod ke = KeMethod::none;  // none: no PFS, KEYMAT from SK_d and the nonces only
+  std::optional<KeMethod> ke1;
+  [[nodiscard]] bool post_quantum() const noexcept { return is_ml_kem(ke) || ke1.has_value(); }
+  friend bool operator==(const EspProposal&, const EspProposal&) = default;
+};
+
+// Syntax: aes256gcm16[-{ecp256,ecp384,x25519,mlkem768,mlkem1024}[-ke1_{mlkem768,mlkem1024}]]
+// (strongSwan's esp_proposals spelling, with esn implied); errc::bad_choice otherwise.
+core::Result<EspProposal> parse_esp_proposal(std::string_view text);
+std::string to_string(const EspProposal& p);  // the canonical spelling parse accepts
+inline constexpr std::string_view kDefaultEspProposal = "aes256gcm16-ecp384-ke1_mlkem1024";
+
 inline constexpr std::string_view kDefaultIkeProposals[] = {
     "aes256gcm16-prfsha384-ecp384-ke1_mlkem1024",
     "aes256gcm16-prfsha384-x25519-ke1_mlkem768",
@@ -92,6 +109,10 @@ struct Ikev2PeerSettings {
   // A new IKE SA and CHILD SA replace the current ones this long after they were made;
   // `lifetime` is the CHILD SA's hard limit in the kernel.
   Duration rekey_time = std::chrono::minutes{50};
+  // The CHILD SA is rekeyed in place (CREATE_CHILD_SA with `esp_proposal`'s key exchanges)
+  // this long after it was installed, between the IKE SA's replacements; 0 turns it off.
+  Duration child_rekey_time = std::chrono::minutes{20};
+  EspProposal esp_proposal = parse_esp_proposal(kDefaultEspProposal).value();
   Duration lifetime = std::chrono::hours{1};
   // Requests are sent again after timeout, 2 x timeout, 4 x timeout, ... `tries` sends in all.
   Duration retransmit_timeout = std::chrono::seconds{2};

@@ -12,18 +12,13 @@
 #include <vector>
 
 #include "pqbranch/core/error.hpp"
+#include "pqbranch/ikev2/child_sa_payloads.hpp"
 #include "pqbranch/ikev2/ike_sa.hpp"
 #include "pqbranch/ikev2/initiator_settings.hpp"
 #include "pqbranch/ikev2/sa_payload.hpp"
 #include "pqbranch/ikev2/ts_payload.hpp"
 
 namespace pqbranch::ikev2 {
-
-// Our one ESP proposal with `spi` (our inbound SPI).
-[[nodiscard]] SaPayload esp_sa_payload(std::uint32_t spi);
-// A selector as a prefix, or nullopt when it is not exactly one prefix over all protocols
-// and ports (we install prefix policies only).
-[[nodiscard]] std::optional<core::IpPrefix> selector_prefix(const TrafficSelector& ts);
 
 core::Result<std::vector<std::uint8_t>> build_ike_auth(IkeSa& sa, const InitiatorSettings& settings,
                                                        std::uint32_t inbound_spi,

@@ -9,6 +9,7 @@
 
 #include "pqbranch/config/ikev2_config.hpp"
 #include "pqbranch/core/ip_address.hpp"
+#include "pqbranch/core/secure_bytes.hpp"
 #include "pqbranch/ikev2/header.hpp"
 #include "pqbranch/ikev2/ike_keys.hpp"
 #include "pqbranch/ikev2/int_auth.hpp"
@@ -38,6 +39,22 @@ struct ChildSa {
   std::vector<core::IpPrefix> remote_ts;
 };
 
+// A CREATE_CHILD_SA rekey of the CHILD SA in progress (create_child_sa_task.hpp): from our
+// request until the last IKE_FOLLOWUP_KE response.
+struct ChildRekey {
+  std::uint32_t inbound_spi = 0;   // ours for the new CHILD SA (allocated before the request)
+  std::uint32_t outbound_spi = 0;  // the responder's, from its response
+  std::vector<std::uint8_t> ni;
+  std::vector<std::uint8_t> nr;
+  std::optional<KeyExchange> ke;         // ours of the exchange now outstanding
+  std::vector<KeMethod> followups;       // the additional key exchanges still to run
+  core::SecureBytes secret;              // SK(0): the CREATE_CHILD_SA's KE (RFC 9370 §2.2.4)
+  core::SecureBytes additional;          // SK(1) | ... | SK(n) so far: the IKE_FOLLOWUP_KEs
+  std::vector<std::uint8_t> link;        // the responder's ADDITIONAL_KEY_EXCHANGE data
+  std::vector<core::IpPrefix> local_ts;  // as the responder narrowed them
+  std::vector<core::IpPrefix> remote_ts;
+};
+
 struct IkeSa {
   Spi spi_i{};
   Spi spi_r{};
@@ -63,6 +80,7 @@ struct IkeSa {
   bool intermediate_supported = false;
   bool fragmentation = false;  // the responder announced FRAGMENTATION_SUPPORTED (RFC 7383 §2.3)
   std::optional<ChildSa> child;
+  std::optional<ChildRekey> child_rekey;
 
   // UDP 4500 with the non-ESP marker from the exchange after IKE_SA_INIT on (§2.23).
   [[nodiscard]] bool use_natt(bool forced) const noexcept {

@@ -1,6 +1,7 @@
 #pragma once
 // INFORMATIONAL exchanges of an established IKE SA (RFC 7296 §1.4, §1.5):
-// - ours: Delete of the IKE SA (which takes its CHILD SAs with it, §1.4.1), and the empty
+// - ours: Delete of the IKE SA (which takes its CHILD SAs with it, §1.4.1), of a CHILD SA
+//   replaced by a rekey (create_child_sa_task.hpp), and the empty
 //   liveness check of dead peer detection (§1.4: an INFORMATIONAL with no payloads);
 // - the responder's requests to us: Delete of the IKE SA or of CHILD SAs (we answer with
 //   the Delete of our inbound halves), liveness checks (empty), and CREATE_CHILD_SA, which
@@ -19,6 +20,9 @@ namespace pqbranch::ikev2 {
 
 core::Result<std::vector<std::uint8_t>> build_delete_ike_sa(IkeSa& sa);
 core::Result<std::vector<std::uint8_t>> build_liveness_check(IkeSa& sa);
+// Delete of a CHILD SA, named by the SPI we receive on (RFC 7296 §3.11); the responder
+// answers with the Delete of its half.
+core::Result<std::vector<std::uint8_t>> build_delete_child_sa(IkeSa& sa, std::uint32_t inbound_spi);
 // The response to our INFORMATIONAL request (any content is accepted).
 core::Result<void> process_informational_response(IkeSa& sa, const ReceivedMessage& response);
 

@@ -12,6 +12,11 @@
 //   goes to the NAT-T port with the non-ESP marker (RFC 3948 §2.2, RFC 7296 §2.23);
 // - the responder's requests: liveness checks answered, Delete of the IKE or CHILD SA
 //   removes the kernel's SAs (and a new IKE SA is made after the retry delay);
+// - CHILD SA rekeys: child_rekey_time (less up to a tenth, at random) after a CHILD SA went
+//   in, CREATE_CHILD_SA replaces it in place (with the ESP proposal's key exchange, then an
+//   IKE_FOLLOWUP_KE per additional one); the new pair goes in, the old outbound SA goes after
+//   the outbound drain, then a Delete of the old CHILD SA, then its inbound SA. A refused or
+//   failed rekey keeps the CHILD SA and is tried again after retry_initial;
 // - continuity: rekey_time after establishment a new IKE SA and CHILD SA are made, the new
 //   pair goes in (the kernel prefers the newest outbound SA), the old outbound SA is deleted
 //   after the outbound drain (SessionOptions::outbound_drain), then the old IKE SA is deleted
@@ -68,7 +73,8 @@ class InitiatorMachine {
 
   std::vector<InitiatorAction> handle(InitiatorEvent event, TimePoint now);
 
-  [[nodiscard]] const SessionStatus& status() const noexcept { return stats_; }
+  // The counters and state, with the established IKE SA's times.
+  [[nodiscard]] SessionStatus status() const;
   [[nodiscard]] bool running() const noexcept { return running_; }
 
  private:
@@ -115,6 +121,16 @@ class InitiatorMachine {
   [[nodiscard]] std::string no_response(const Attempt& a, const std::string& tries) const;
   void schedule_retry(Out& out);
 
+  // CHILD SA rekeys with CREATE_CHILD_SA (initiator_child_rekey.cpp)
+  void child_work(Attempt& a, Out& out);
+  void on_rekey_spi(Attempt& a, const core::Result<std::uint32_t>& spi, Out& out);
+  void on_child_response(Attempt& a, const ReceivedMessage& m, Out& out);
+  void on_rekey_installed(Attempt& a, const core::Result<void>& result, Out& out);
+  void child_rekey_failed(Attempt& a, const core::Error& error, Out& out);
+  void delete_child_sas(const Attempt& a, const ChildSa& c, const std::string& what, Out& out);
+  [[nodiscard]] std::optional<TimePoint> child_deadline(const Attempt& a) const;
+  [[nodiscard]] TimePoint next_child_rekey();
+
   // time
   void on_retransmit_timers(Out& out);
   void check_liveness(Out& out);  // dead peer detection (initiator_dpd.cpp)
@@ -124,6 +140,7 @@ class InitiatorMachine {
   [[nodiscard]] Endpoints endpoints() const;
   [[nodiscard]] std::optional<xfrm::Encap> encap(const Attempt& a, bool outbound) const;
   [[nodiscard]] xfrm::Sa child_sa(const Attempt& a, bool outbound) const;
+  [[nodiscard]] xfrm::Sa child_sa(const Attempt& a, const ChildSa& c, bool outbound) const;
 
   // A DeleteSa outstanding: what to say if it fails.
   struct PendingDelete {

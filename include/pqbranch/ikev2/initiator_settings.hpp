@@ -19,6 +19,7 @@ namespace pqbranch::ikev2 {
 
 struct InitiatorSettings {
   std::vector<config::IkeProposal> proposals;
+  config::EspProposal esp;  // the CHILD SA's; its key exchanges only in CREATE_CHILD_SA
   bool allow_classical = false;
   IdPayload local_id;   // IDi as sent
   IdPayload remote_id;  // the IDr the responder must present (initiator = false)

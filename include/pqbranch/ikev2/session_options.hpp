@@ -5,8 +5,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
+#include "pqbranch/core/clock.hpp"
 #include "pqbranch/core/ip_address.hpp"
 #include "pqbranch/ikev2/initiator_settings.hpp"
 #include "pqbranch/ikev2/retransmit.hpp"
@@ -27,6 +29,8 @@ struct SessionOptions {
   std::uint32_t if_id = 0;  // route mode; 0 in policy mode
   std::chrono::milliseconds rekey_time = std::chrono::minutes{50};
   std::chrono::milliseconds lifetime = std::chrono::hours{1};
+  // The CHILD SA is rekeyed with CREATE_CHILD_SA this long after it went in; 0: never.
+  std::chrono::milliseconds child_rekey_time{0};
   // Continuity: the old outbound SA goes this long after the new pair is in, and only then is
   // the old IKE SA deleted (the responder removes its SAs with it).
   std::chrono::milliseconds outbound_drain = xfrm::kOutboundDrain;
@@ -43,7 +47,15 @@ struct SessionStatus {
   bool udp_encapsulation = false;
   std::uint32_t inbound_spi = 0;
   std::uint32_t outbound_spi = 0;
-  std::uint64_t established = 0;  // IKE SAs established so far
+  std::uint64_t established = 0;   // IKE SAs established so far
+  std::uint64_t child_rekeys = 0;  // CHILD SAs replaced by CREATE_CHILD_SA so far
+  std::string esp_proposal;        // the CHILD SA's rekeys', e.g. "aes256gcm16-ecp384-..."
+  // Of the established IKE SA (the machine's clock): when it was made and its CHILD SA went
+  // in, when the CHILD SA's next rekey and the IKE SA's replacement are due. Unset otherwise.
+  std::optional<core::Clock::time_point> established_at;
+  std::optional<core::Clock::time_point> child_installed_at;
+  std::optional<core::Clock::time_point> next_child_rekey;
+  std::optional<core::Clock::time_point> next_ike_replacement;
   std::string last_error;
 };
 

@@ -91,6 +91,37 @@ TEST(IkeProposal, RefusesMalformedProposals) {
   }
 }
 
+TEST(EspProposal, ParsesWithAndWithoutKeyExchangesAndRoundTrips) {
+  const auto pfs = parse_esp_proposal("aes256gcm16-ecp384-ke1_mlkem1024");
+  ASSERT_TRUE(pfs.has_value()) << pfs.error().message();
+  EXPECT_EQ(pfs->ke, KeMethod::ecp384);
+  EXPECT_EQ(pfs->ke1, KeMethod::mlkem1024);
+  EXPECT_TRUE(pfs->post_quantum());
+  const auto none = parse_esp_proposal("aes256gcm16");
+  ASSERT_TRUE(none.has_value());
+  EXPECT_EQ(none->ke, KeMethod::none);
+  EXPECT_FALSE(none->ke1.has_value());
+  for (const auto* text : {"aes256gcm16", "aes256gcm16-x25519", "aes256gcm16-mlkem768",
+                           "aes256gcm16-ecp256-ke1_mlkem768", "aes256gcm16-ecp384-ke1_mlkem1024"}) {
+    const auto p = parse_esp_proposal(text);
+    ASSERT_TRUE(p.has_value()) << text;
+    EXPECT_EQ(to_string(*p), text);
+  }
+}
+
+TEST(EspProposal, RefusesMalformedProposals) {
+  for (const auto* text :
+       {"", "aes128gcm16", "aes256gcm16-", "aes256gcm16-modp2048", "aes256gcm16-prfsha384-ecp384",
+        "aes256gcm16-ecp384-ke1_ecp256", "aes256gcm16-mlkem768-ke1_mlkem1024",
+        "aes256gcm16-ecp384-ke2_mlkem768", "aes256gcm16-ecp384-ke1_mlkem1024-esn"}) {
+    const auto p = parse_esp_proposal(text);
+    EXPECT_FALSE(p.has_value()) << text;
+    if (!p) {
+      EXPECT_EQ(p.error().code, errc::bad_choice) << text;
+    }
+  }
+}
+
 TEST(IkeIdentity, TypeFollowsTheText) {
   EXPECT_EQ(parse_ike_identity("192.0.2.1")->type, IkeIdType::ipv4_addr);
   EXPECT_EQ(parse_ike_identity("2001:db8::1")->type, IkeIdType::ipv6_addr);
@@ -126,6 +157,8 @@ TEST(Ikev2PeerConfig, MinimalPeerGetsTheDocumentedDefaults) {
   EXPECT_EQ(p.retransmit_tries, 5U);
   EXPECT_EQ(p.fragment_size, 1280U);
   EXPECT_EQ(p.dpd_delay, std::chrono::seconds{30});
+  EXPECT_EQ(p.child_rekey_time, std::chrono::minutes{20});
+  EXPECT_EQ(to_string(p.esp_proposal), "aes256gcm16-ecp384-ke1_mlkem1024");
 }
 
 TEST(Ikev2PeerConfig, ReadsEverySetting) {
@@ -148,7 +181,9 @@ lifetime = "15m"
 retransmit_timeout = "500ms"
 retransmit_tries = 3
 fragment_size = 576
-dpd_delay = "0s")"),
+dpd_delay = "0s"
+child_rekey_time = "4m"
+esp_proposal = "aes256gcm16-x25519-ke1_mlkem768")"),
                                     "agent.toml");
   ASSERT_TRUE(c.has_value()) << c.error().message();
   const auto& p = c->ikev2_peers.at(0);
@@ -167,6 +202,9 @@ dpd_delay = "0s")"),
   EXPECT_EQ(p.retransmit_tries, 3U);
   EXPECT_EQ(p.fragment_size, 576U);
   EXPECT_EQ(p.dpd_delay.count(), 0);  // off
+  EXPECT_EQ(p.child_rekey_time, std::chrono::minutes{4});
+  EXPECT_EQ(p.esp_proposal.ke, KeMethod::x25519);
+  EXPECT_EQ(p.esp_proposal.ke1, KeMethod::mlkem768);
 }
 
 TEST(Ikev2PeerConfig, ClassicalProposalIsRefusedByDefault) {
@@ -211,6 +249,9 @@ TEST(Ikev2PeerConfig, RefusesMalformedPeers) {
       {with("fragment_size = 575\n"), "ikev2.peer[0].fragment_size"},
       {with("fragment_size = 65536\n"), "ikev2.peer[0].fragment_size"},
       {with("dpd_delay = \"500ms\"\n"), "0 (off) or at least 1s"},
+      {with("esp_proposal = \"aes256gcm16-ecp384-ke1_ecp256\"\n"), "ke1_mlkem768 or ke1_mlkem1024"},
+      {with("esp_proposal = [\"aes256gcm16\"]\n"), "ikev2.peer[0].esp_proposal"},
+      {with("child_rekey_time = 5\n"), "ikev2.peer[0].child_rekey_time"},
       {with("lifetimes = \"1h\"\n"), "unknown key"},
       {with(kPeer), "repeats the name"},
       {std::string(kPeer) + "[tunnel]\nlocal_address = \"192.0.2.10\"\n", "unknown key"},

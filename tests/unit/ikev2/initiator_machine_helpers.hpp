@@ -1,9 +1,13 @@
 #pragma once
 // Observations the InitiatorMachine tests share (initiator_machine_test.cpp,
-// initiator_fragmentation_test.cpp).
+// initiator_fragmentation_test.cpp, initiator_child_rekey_test.cpp, ...).
 
+#include <cstddef>
 #include <span>
+#include <string>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "fakes/initiator_harness.hpp"
 
@@ -22,6 +26,18 @@ inline std::vector<xfrm::SaState> installed(test::FakeKernel& k) {
 inline std::span<const std::uint8_t> ike_bytes(const SendDatagram& d) {
   std::span<const std::uint8_t> b = d.bytes;
   return d.socket == IkeSocket::natt ? b.subspan(4) : b;
+}
+
+// The position of the first kernel log line of `op` naming `spi`; -1 when there is none.
+inline std::ptrdiff_t log_index(test::FakeKernel& k, test::FakeKernel::Op op, std::uint32_t spi) {
+  const auto& log = k.log();
+  const auto needle = fmt::format("spi 0x{:08x}", spi);
+  for (std::size_t i = 0; i < log.size(); ++i) {
+    if (log[i].op == op && log[i].line.find(needle) != std::string::npos) {
+      return static_cast<std::ptrdiff_t>(i);
+    }
+  }
+  return -1;
 }
 
 inline bool established(test::InitiatorHarness& h, std::uint64_t n = 1,

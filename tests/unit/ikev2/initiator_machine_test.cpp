@@ -18,6 +18,7 @@ using namespace std::chrono_literals;
 using machine_test::established;
 using machine_test::ike_bytes;
 using machine_test::installed;
+using machine_test::log_index;
 using test::InitiatorHarness;
 using test::InitiatorHarnessOptions;
 
@@ -26,18 +27,6 @@ std::vector<ExchangeType> exchanges(const InitiatorHarness& h) {
   for (const auto& s : h.sent())
     out.push_back(parse_header(ike_bytes(s.datagram)).value().exchange);
   return out;
-}
-
-// The position of the first kernel log line of `op` naming `spi`.
-std::ptrdiff_t log_index(test::FakeKernel& k, test::FakeKernel::Op op, std::uint32_t spi) {
-  const auto& log = k.log();
-  const auto needle = fmt::format("spi 0x{:08x}", spi);
-  for (std::size_t i = 0; i < log.size(); ++i) {
-    if (log[i].op == op && log[i].line.find(needle) != std::string::npos) {
-      return static_cast<std::ptrdiff_t>(i);
-    }
-  }
-  return -1;
 }
 
 TEST(InitiatorMachineTest, EstablishesThroughIkeIntermediateWithMlKemAndInstallsTheChildSa) {
@@ -110,7 +99,7 @@ TEST(InitiatorMachineTest, RetransmitsWithDoublingWaitsAndGivesUpAfterTheLastTry
   EXPECT_EQ(at, (std::vector<core::Clock::duration>{0s, 1s, 3s}));
   EXPECT_EQ(h.metric("ikev2_retransmissions"), 2);
   EXPECT_EQ(h.machine().status().state, "waiting to retry");
-  const auto& error = h.machine().status().last_error;
+  const std::string error = h.machine().status().last_error;
   EXPECT_NE(error.find("no response after 3 tries"), std::string::npos) << error;
   // All three are the same request.
   for (const auto& s : h.sent())

@@ -179,6 +179,27 @@ TEST(ChildKeys, NewSharedSecretChangesKeymat) {
             to_hex(pfs->initiator_to_responder.span()));
 }
 
+TEST(ChildKeys, AdditionalKeyExchangesComeAfterTheNonces) {
+  // RFC 9370 §2.2.4: KEYMAT = prf+(SK_d, SK(0) | Ni | Nr | SK(1) | ... | SK(n)). An order with
+  // SK(1) before the nonces derives other keys, and strongSwan (keymat_v2.c) would not decrypt.
+  const std::vector<std::uint8_t> kSs2(32, 0x65);
+  auto keys = derive_child_keys(IkePrf::hmac_sha384, kKey, kNi, kNr, kSs1, kSs2);
+  ASSERT_TRUE(keys);
+  auto concat = [](std::initializer_list<const std::vector<std::uint8_t>*> parts) {
+    std::vector<std::uint8_t> out;
+    for (const auto* p : parts)
+      out.insert(out.end(), p->begin(), p->end());
+    return out;
+  };
+  auto rfc = prf_plus(IkePrf::hmac_sha384, kKey, concat({&kSs1, &kNi, &kNr, &kSs2}), 72);
+  auto secrets_first = prf_plus(IkePrf::hmac_sha384, kKey, concat({&kSs1, &kSs2, &kNi, &kNr}), 72);
+  ASSERT_TRUE(rfc && secrets_first);
+  EXPECT_EQ(to_hex(keys->initiator_to_responder.span()), to_hex(rfc->span().subspan(0, 36)));
+  EXPECT_EQ(to_hex(keys->responder_to_initiator.span()), to_hex(rfc->span().subspan(36, 36)));
+  EXPECT_NE(to_hex(keys->initiator_to_responder.span()),
+            to_hex(secrets_first->span().subspan(0, 36)));
+}
+
 TEST(NatDetection, MatchesOpensslSha1) {
   const auto addr = core::IpAddress::parse("192.0.2.1").value();
   auto hash = nat_detection_hash(kSpiI, kSpiR, addr, 500);

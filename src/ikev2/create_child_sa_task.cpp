@@ -1,0 +1,183 @@
+#include "pqbranch/ikev2/create_child_sa_task.hpp"
+
+#include <string>
+#include <utility>
+
+#include "pqbranch/ikev2/child_keys.hpp"
+#include "pqbranch/ikev2/child_sa_payloads.hpp"
+#include "pqbranch/ikev2/exchange_errc.hpp"
+#include "pqbranch/ikev2/nonce_payload.hpp"
+
+#include "secure_concat.hpp"
+
+namespace pqbranch::ikev2 {
+namespace {
+
+constexpr std::size_t kNonceSize = 32;  // RFC 7296 §2.10: at least half the PRF key size
+constexpr const char* kCreate = "CREATE_CHILD_SA";
+constexpr const char* kFollowUp = "IKE_FOLLOWUP_KE";
+
+core::Error unexpected(const std::string& why) {
+  return core::make_error(exchange_errc::unexpected_message, why);
+}
+
+core::Error ke_failed(const char* exchange, const std::string& why) {
+  return core::make_error(exchange_errc::key_exchange_failed, std::string(exchange) + ": " + why);
+}
+
+std::vector<std::uint8_t> spi_bytes(std::uint32_t spi) {
+  return {static_cast<std::uint8_t>(spi >> 24), static_cast<std::uint8_t>(spi >> 16),
+          static_cast<std::uint8_t>(spi >> 8), static_cast<std::uint8_t>(spi)};
+}
+
+// Completes the outstanding key exchange with the responder's KE payload: its shared secret
+// is SK(0) in CREATE_CHILD_SA, and is appended to SK(1) | ... in IKE_FOLLOWUP_KE.
+core::Result<void> finish_exchange(ChildRekey& r, const std::vector<Payload>& payloads,
+                                   const char* exchange) {
+  const auto* ke = find_payload<KePayload>(payloads);
+  if (ke == nullptr || !r.ke || ke->method != r.ke->method()) {
+    return ke_failed(exchange, "the response carries no KE of the chosen method");
+  }
+  auto shared = r.ke->finish(ke->data);
+  if (!shared) return ke_failed(exchange, shared.error().message());
+  if (r.secret.empty()) {
+    r.secret = std::move(*shared);
+  } else {
+    r.additional = detail::secure_concat({r.additional.span(), shared->span()});
+  }
+  r.ke.reset();
+  return {};
+}
+
+// What follows the response: another ADDKE (its link must be there) or the end.
+core::Result<ChildRekeyStep> next_step(ChildRekey& r, const std::vector<Payload>& payloads,
+                                       const char* exchange) {
+  if (r.followups.empty()) return ChildRekeyStep::complete;
+  const auto* link = find_notify(payloads, NotifyType::additional_key_exchange);
+  if (link == nullptr) {
+    return ke_failed(exchange,
+                     "an additional key exchange follows but the response has no "
+                     "ADDITIONAL_KEY_EXCHANGE notify");
+  }
+  r.link = link->data;
+  return ChildRekeyStep::follow_up;
+}
+
+core::Result<OpenedMessage> open(IkeSa& sa, const ReceivedMessage& response,
+                                 ExchangeType exchange) {
+  if (!sa.child_rekey) return unexpected("no CHILD SA rekey outstanding");
+  auto opened = open_response(sa, response, exchange, sa.next_request_id);
+  if (!opened) return opened.error();
+  ++sa.next_request_id;  // the exchange is over, whatever the response says
+  return opened;
+}
+
+}  // namespace
+
+core::Result<std::vector<std::uint8_t>> build_child_rekey(IkeSa& sa,
+                                                          const InitiatorSettings& settings,
+                                                          std::uint32_t inbound_spi,
+                                                          Randomness& random) {
+  if (!sa.child) return unexpected("no CHILD SA to rekey");
+  ChildRekey r;
+  r.inbound_spi = inbound_spi;
+  r.ni.resize(kNonceSize);
+  if (auto ok = random.fill(r.ni); !ok) return ok.error();
+  Message m;
+  m.header = request_header(sa, ExchangeType::create_child_sa);
+  NotifyPayload rekey = make_notify(NotifyType::rekey_sa);
+  rekey.protocol = ProtocolId::esp;
+  rekey.spi = spi_bytes(sa.child->inbound_spi);
+  m.payloads.emplace_back(std::move(rekey));
+  m.payloads.emplace_back(esp_sa_payload(inbound_spi, settings.esp));
+  m.payloads.emplace_back(NoncePayload{r.ni});
+  if (settings.esp.ke != KeMethod::none) {
+    auto ke = random.key_exchange(settings.esp.ke);
+    if (!ke) return ke.error();
+    m.payloads.emplace_back(KePayload{settings.esp.ke, ke->public_data()});
+    r.ke.emplace(std::move(*ke));
+  }
+  if (settings.esp.ke1) r.followups.push_back(*settings.esp.ke1);
+  m.payloads.emplace_back(ts_payload(true, sa.child->local_ts));
+  m.payloads.emplace_back(ts_payload(false, sa.child->remote_ts));
+  auto sealed = seal(sa, m);
+  if (!sealed) return sealed.error();
+  sa.child_rekey = std::move(r);
+  return std::move(sealed->bytes);
+}
+
+core::Result<ChildRekeyStep> process_child_rekey(IkeSa& sa, const InitiatorSettings& settings,
+                                                 const ReceivedMessage& response) {
+  auto opened = open(sa, response, ExchangeType::create_child_sa);
+  if (!opened) return opened.error();
+  const auto& payloads = opened->message.payloads;
+  if (const auto* n = find_error_notify(payloads)) return refused_by(*n, kCreate);
+  ChildRekey& r = *sa.child_rekey;
+  auto outbound_spi = check_esp_proposal(payloads, settings.esp, kCreate);
+  if (!outbound_spi) return outbound_spi.error();
+  const auto* nonce = find_payload<NoncePayload>(payloads);
+  if (nonce == nullptr) return unexpected(std::string(kCreate) + ": the response has no Nr");
+  if (r.ke) {
+    if (auto ok = finish_exchange(r, payloads, kCreate); !ok) return ok.error();
+  }
+  auto local = narrowed(find_ts(payloads, true), sa.child->local_ts, "TSi", kCreate);
+  if (!local) return local.error();
+  auto remote = narrowed(find_ts(payloads, false), sa.child->remote_ts, "TSr", kCreate);
+  if (!remote) return remote.error();
+  r.outbound_spi = *outbound_spi;
+  r.nr = nonce->data;
+  r.local_ts = std::move(*local);
+  r.remote_ts = std::move(*remote);
+  return next_step(r, payloads, kCreate);
+}
+
+core::Result<std::vector<std::uint8_t>> build_followup_ke(IkeSa& sa, Randomness& random) {
+  if (!sa.child_rekey || sa.child_rekey->followups.empty()) {
+    return unexpected("no additional key exchange to run");
+  }
+  ChildRekey& r = *sa.child_rekey;
+  const KeMethod method = r.followups.front();
+  auto ke = random.key_exchange(method);
+  if (!ke) return ke.error();
+  Message m;
+  m.header = request_header(sa, ExchangeType::ike_followup_ke);
+  m.payloads.emplace_back(KePayload{method, ke->public_data()});
+  m.payloads.emplace_back(make_notify(NotifyType::additional_key_exchange, r.link));
+  auto sealed = seal(sa, m);
+  if (!sealed) return sealed.error();
+  r.ke.emplace(std::move(*ke));
+  return std::move(sealed->bytes);
+}
+
+core::Result<ChildRekeyStep> process_followup_ke(IkeSa& sa, const ReceivedMessage& response) {
+  auto opened = open(sa, response, ExchangeType::ike_followup_ke);
+  if (!opened) return opened.error();
+  const auto& payloads = opened->message.payloads;
+  if (const auto* n = find_error_notify(payloads)) return refused_by(*n, kFollowUp);
+  ChildRekey& r = *sa.child_rekey;
+  if (auto ok = finish_exchange(r, payloads, kFollowUp); !ok) return ok.error();
+  r.followups.erase(r.followups.begin());
+  return next_step(r, payloads, kFollowUp);
+}
+
+core::Result<ChildSa> take_rekeyed_child(IkeSa& sa) {
+  if (!sa.child_rekey || sa.child_rekey->ke || !sa.child_rekey->followups.empty() ||
+      sa.child_rekey->nr.empty()) {
+    return unexpected("the CHILD SA rekey is not complete");
+  }
+  ChildRekey r = std::move(*sa.child_rekey);
+  sa.child_rekey.reset();
+  auto keys = derive_child_keys(sa.prf, sa.keys.sk_d.span(), r.ni, r.nr, r.secret.span(),
+                                r.additional.span());
+  if (!keys) return keys.error();
+  ChildSa child;
+  child.inbound_spi = r.inbound_spi;
+  child.outbound_spi = r.outbound_spi;
+  child.outbound_key = std::move(keys->initiator_to_responder);
+  child.inbound_key = std::move(keys->responder_to_initiator);
+  child.local_ts = std::move(r.local_ts);
+  child.remote_ts = std::move(r.remote_ts);
+  return child;
+}
+
+}  // namespace pqbranch::ikev2

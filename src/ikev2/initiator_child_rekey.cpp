@@ -1,0 +1,151 @@
+// CHILD SA rekeys of InitiatorMachine (RFC 7296 §1.3.3, §2.8; RFC 9370 §2.2.4): when the
+// CHILD SA is child_rekey_time old and the IKE SA has no request outstanding, an inbound SPI
+// is allocated, CREATE_CHILD_SA (then IKE_FOLLOWUP_KE per additional key exchange) makes
+// the new CHILD SA, its pair goes in (the kernel then sends on the new outbound SA), the old
+// outbound SA goes after the outbound drain, the old CHILD SA is deleted with an
+// INFORMATIONAL exchange and then its inbound SA. A refusal or a failure keeps the working
+// CHILD SA and tries again after retry_initial; no answer at all is a dead peer.
+#include <array>
+#include <cstdint>
+
+#include <fmt/format.h>
+
+#include "pqbranch/ikev2/create_child_sa_task.hpp"
+#include "pqbranch/ikev2/exchange_errc.hpp"
+#include "pqbranch/ikev2/informational_task.hpp"
+#include "pqbranch/ikev2/initiator_machine.hpp"
+
+#include "initiator_attempt.hpp"
+
+namespace pqbranch::ikev2 {
+
+// child_rekey_time less a random part of up to a tenth of it, so that peers started
+// together do not rekey together (and two ends of one tunnel rarely collide).
+InitiatorMachine::TimePoint InitiatorMachine::next_child_rekey() {
+  const auto period = options_.child_rekey_time;
+  std::array<std::uint8_t, 2> r{};
+  std::chrono::milliseconds jitter{0};
+  if (random_.fill(r)) jitter = period / 10 * ((r[0] << 8) | r[1]) / 65535;
+  return now_ + period - jitter;
+}
+
+std::optional<InitiatorMachine::TimePoint> InitiatorMachine::child_deadline(
+    const Attempt& a) const {
+  if (a.phase != Phase::established) return std::nullopt;
+  if (a.old_child && !a.old_outbound_deleted) return a.old_drain_until;
+  if (a.old_child || a.retransmit.active() || a.step || a.sa.child_rekey) return std::nullopt;
+  if (options_.child_rekey_time.count() == 0 || !a.installed || next_) return std::nullopt;
+  return a.child_rekey_at;
+}
+
+// What the CHILD SA needs next, run after every event (like the rotation machines' pump).
+void InitiatorMachine::child_work(Attempt& a, Out& out) {
+  if (a.phase != Phase::established) return;
+  if (a.old_child) {
+    if (!a.old_outbound_deleted && now_ >= a.old_drain_until) {
+      delete_sa(child_sa(a, *a.old_child, true).id(), "old outbound SA", false, out);
+      a.old_outbound_deleted = true;
+    }
+    if (!a.old_outbound_deleted || a.retransmit.active() || a.step) return;
+    auto request = build_delete_child_sa(a.sa, a.old_child->inbound_spi);
+    if (!request) return fail(a, request.error(), out);
+    a.request_kind = Request::delete_child;
+    send_request(a, std::move(*request), out);
+    return;
+  }
+  const auto due = child_deadline(a);
+  if (!due || now_ < *due) return;
+  note(NoteLevel::info,
+       fmt::format("rekeying the CHILD SA (in 0x{:08x} out 0x{:08x}) with {}",
+                   a.sa.child->inbound_spi, a.sa.child->outbound_spi,
+                   config::to_string(options_.settings.esp)),
+       out);
+  allocate_spi(a, out);
+}
+
+void InitiatorMachine::on_rekey_spi(Attempt& a, const core::Result<std::uint32_t>& spi, Out& out) {
+  if (!spi) return child_rekey_failed(a, spi.error(), out);
+  auto request = build_child_rekey(a.sa, options_.settings, *spi, random_);
+  if (!request) {
+    release_spi(*spi, out);
+    return child_rekey_failed(a, request.error(), out);
+  }
+  a.request_kind = Request::child_rekey;
+  send_request(a, std::move(*request), out);
+}
+
+void InitiatorMachine::on_child_response(Attempt& a, const ReceivedMessage& m, Out& out) {
+  if (a.request_kind == Request::delete_child) {
+    auto ok = process_informational_response(a.sa, m);
+    if (!ok) return drop(ok.error().message(), out);
+    a.retransmit.stop();
+    a.heard = now_;
+    delete_sa(child_sa(a, *a.old_child, false).id(), "old inbound SA", true, out);
+    a.old_child.reset();
+    return;
+  }
+  const bool first = a.request_kind == Request::child_rekey;
+  auto step =
+      first ? process_child_rekey(a.sa, options_.settings, m) : process_followup_ke(a.sa, m);
+  if (!step && is_drop(step.error())) return drop(step.error().message(), out);
+  a.retransmit.stop();
+  a.heard = now_;
+  if (!step) return child_rekey_failed(a, step.error(), out);
+  if (*step == ChildRekeyStep::follow_up) {
+    auto request = build_followup_ke(a.sa, random_);
+    if (!request) return child_rekey_failed(a, request.error(), out);
+    a.request_kind = Request::followup_ke;
+    return send_request(a, std::move(*request), out);
+  }
+  auto child = take_rekeyed_child(a.sa);
+  if (!child) return child_rekey_failed(a, child.error(), out);
+  a.rekeyed = std::move(*child);
+  a.step = next_step();
+  a.step_for = StepFor::rekey_install;
+  out.emplace_back(
+      InstallPair{*a.step, child_sa(a, *a.rekeyed, false), child_sa(a, *a.rekeyed, true)});
+}
+
+void InitiatorMachine::on_rekey_installed(Attempt& a, const core::Result<void>& result, Out& out) {
+  if (!result) {
+    // Nothing stays half-installed (InstallPair); the responder's new CHILD SA is deleted
+    // when its IKE SA is, or expires.
+    a.rekeyed.reset();
+    return child_rekey_failed(a, result.error(), out);
+  }
+  a.old_child = std::move(*a.sa.child);
+  a.sa.child = std::move(*a.rekeyed);
+  a.rekeyed.reset();
+  a.old_drain_until = now_ + options_.outbound_drain;
+  a.old_outbound_deleted = false;
+  a.child_installed_at = now_;
+  a.child_rekey_at = next_child_rekey();
+  const ChildSa& c = *a.sa.child;
+  stats_.inbound_spi = c.inbound_spi;
+  stats_.outbound_spi = c.outbound_spi;
+  ++stats_.child_rekeys;
+  count("ikev2_child_rekeys", out);
+  note(NoteLevel::info,
+       fmt::format("CHILD SA rekeyed: in 0x{:08x} out 0x{:08x} (replacing in 0x{:08x} out "
+                   "0x{:08x})",
+                   c.inbound_spi, c.outbound_spi, a.old_child->inbound_spi,
+                   a.old_child->outbound_spi),
+       out);
+}
+
+// The working CHILD SA stays; the rekey is tried again after retry_initial.
+void InitiatorMachine::child_rekey_failed(Attempt& a, const core::Error& error, Out& out) {
+  if (a.sa.child_rekey) {
+    if (a.sa.child_rekey->inbound_spi != 0) release_spi(a.sa.child_rekey->inbound_spi, out);
+    a.sa.child_rekey.reset();
+  }
+  a.child_rekey_at = now_ + options_.retry_initial;
+  stats_.last_error = error.message();
+  count("ikev2_child_rekey_failures", out);
+  note(NoteLevel::warn,
+       fmt::format("CHILD SA rekey failed: {}; the CHILD SA stays, next try in {} ms",
+                   error.message(), options_.retry_initial.count()),
+       out);
+}
+
+}  // namespace pqbranch::ikev2

@@ -1,0 +1,147 @@
+// FakeIkeResponder's side of a CHILD SA rekey: CREATE_CHILD_SA with N(REKEY_SA) and the
+// proposal's KE, then one IKE_FOLLOWUP_KE per ADDKE (RFC 9370 §2.2.4), the new CHILD SA's
+// keys from SK(0) | Ni | Nr | SK(1) | ... | SK(n).
+#include <algorithm>
+
+#include "pqbranch/ikev2/errc.hpp"
+#include "pqbranch/ikev2/nonce_payload.hpp"
+
+#include "fakes/fake_ike_responder.hpp"
+
+namespace pqbranch::test {
+namespace {
+
+using namespace ikev2;  // NOLINT(google-build-using-namespace): a test fake of this module
+
+core::Error bad(const std::string& why) {
+  return core::make_error(errc::bad_value, "fake responder: " + why);
+}
+
+std::uint32_t spi_of(const std::vector<std::uint8_t>& b) {
+  return (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) |
+         b[3];
+}
+
+std::vector<std::uint8_t> bytes_of(std::uint32_t spi) {
+  return {static_cast<std::uint8_t>(spi >> 24), static_cast<std::uint8_t>(spi >> 16),
+          static_cast<std::uint8_t>(spi >> 8), static_cast<std::uint8_t>(spi)};
+}
+
+std::optional<KeMethod> method_of(const Proposal& p, TransformType type) {
+  for (const auto& t : p.transforms) {
+    if (t.type == type && t.id != 0) return static_cast<KeMethod>(t.id);
+  }
+  return std::nullopt;
+}
+
+core::SecureBytes joined(const core::SecureBytes& a, const core::SecureBytes& b) {
+  core::SecureBytes out(a.size() + b.size());
+  std::ranges::copy(a.span(), out.span().begin());
+  std::ranges::copy(b.span(), out.span().begin() + static_cast<std::ptrdiff_t>(a.size()));
+  return out;
+}
+
+}  // namespace
+
+const FakeIkeResponder::Child* FakeIkeResponder::child(std::uint32_t own_spi) const {
+  auto it = std::ranges::find(children_, own_spi, &Child::own_spi);
+  return it == children_.end() ? nullptr : &*it;
+}
+
+void FakeIkeResponder::add_child(std::uint32_t own_spi, std::uint32_t initiator_spi,
+                                 ChildKeys keys) {
+  initiator_spi_ = initiator_spi;
+  child_keys_ = ChildKeys{keys.initiator_to_responder.clone(), keys.responder_to_initiator.clone()};
+  children_.push_back({own_spi, initiator_spi, std::move(keys)});
+}
+
+core::Result<std::vector<std::uint8_t>> FakeIkeResponder::create_child_sa(
+    const OpenedMessage& request) {
+  const auto& payloads = request.message.payloads;
+  const auto* rekey = find_notify(payloads, NotifyType::rekey_sa);
+  const auto* sa = find_payload<SaPayload>(payloads);
+  const auto* nonce = find_payload<NoncePayload>(payloads);
+  const auto* tsi = find_ts(payloads, true);
+  const auto* tsr = find_ts(payloads, false);
+  if (rekey == nullptr || sa == nullptr || nonce == nullptr || tsi == nullptr || tsr == nullptr ||
+      sa->proposals.empty() || sa->proposals[0].spi.size() != 4 || rekey->spi.size() != 4) {
+    return bad("CREATE_CHILD_SA request incomplete");
+  }
+  if (options_.refuse_rekey) {
+    return seal_response(request.message.header, {make_notify(*options_.refuse_rekey)}, nullptr);
+  }
+  const std::uint32_t rekeyed = spi_of(rekey->spi);
+  if (std::ranges::find(children_, rekeyed, &Child::initiator_spi) == children_.end()) {
+    return seal_response(request.message.header, {make_notify(NotifyType::child_sa_not_found)},
+                         nullptr);
+  }
+  Proposal chosen = sa->proposals[0];
+  Rekeying r;
+  r.initiator_spi = spi_of(chosen.spi);
+  r.own_spi = options_.esp_spi + static_cast<std::uint32_t>((child_rekeys_ + 1) << 16);
+  chosen.spi = bytes_of(r.own_spi);
+  r.ni = nonce->data;
+  auto own_nonce = make_nonce(32);
+  if (!own_nonce) return own_nonce.error();
+  r.nr = own_nonce->data;
+  std::vector<Payload> out;
+  out.emplace_back(SaPayload{{chosen}});
+  out.emplace_back(*own_nonce);
+  if (const auto method = method_of(chosen, TransformType::ke)) {
+    const auto* ke = find_payload<KePayload>(payloads);
+    if (ke == nullptr || ke->method != *method) return bad("CREATE_CHILD_SA without its KE");
+    auto reply = respond(*method, ke->data);
+    if (!reply) return reply.error();
+    out.emplace_back(KePayload{*method, reply->data});
+    r.secret = std::move(reply->shared_secret);
+  }
+  out.emplace_back(*tsi);
+  out.emplace_back(*tsr);
+  if (const auto method = method_of(chosen, TransformType::addke1)) {
+    r.followups.push_back(*method);
+    out.emplace_back(make_notify(NotifyType::additional_key_exchange, options_.followup_link));
+  }
+  rekeying_ = std::move(r);
+  return finish_rekey(request.message.header, std::move(out));
+}
+
+core::Result<std::vector<std::uint8_t>> FakeIkeResponder::followup_ke(
+    const OpenedMessage& request) {
+  const auto& payloads = request.message.payloads;
+  const auto* ke = find_payload<KePayload>(payloads);
+  const auto* link = find_notify(payloads, NotifyType::additional_key_exchange);
+  if (!rekeying_ || rekeying_->followups.empty()) return bad("IKE_FOLLOWUP_KE out of place");
+  if (link == nullptr || link->data != options_.followup_link) {
+    return bad("IKE_FOLLOWUP_KE without the link as sent");
+  }
+  if (ke == nullptr || ke->method != rekeying_->followups.front()) {
+    return bad("IKE_FOLLOWUP_KE without the ADDKE's KE");
+  }
+  auto reply = respond(ke->method, ke->data);
+  if (!reply) return reply.error();
+  rekeying_->additional = joined(rekeying_->additional, reply->shared_secret);
+  rekeying_->followups.erase(rekeying_->followups.begin());
+  ++followups_;
+  std::vector<Payload> out;
+  out.emplace_back(KePayload{ke->method, reply->data});
+  if (!rekeying_->followups.empty()) {
+    out.emplace_back(make_notify(NotifyType::additional_key_exchange, options_.followup_link));
+  }
+  return finish_rekey(request.message.header, std::move(out));
+}
+
+// Seals the response; when no key exchange is left, the new CHILD SA is live from then on.
+core::Result<std::vector<std::uint8_t>> FakeIkeResponder::finish_rekey(
+    const Header& request, std::vector<Payload> payloads) {
+  auto bytes = seal_response(request, std::move(payloads), nullptr);
+  if (!bytes || !rekeying_->followups.empty()) return bytes;
+  auto keys = derive_child_keys(prf_, keys_.sk_d.span(), rekeying_->ni, rekeying_->nr,
+                                rekeying_->secret.span(), rekeying_->additional.span());
+  if (!keys) return keys.error();
+  add_child(rekeying_->own_spi, rekeying_->initiator_spi, std::move(*keys));
+  rekeying_.reset();
+  ++child_rekeys_;
+  return bytes;
+}
+
+}  // namespace pqbranch::test

@@ -1,0 +1,60 @@
+#!/bin/bash
+# CHILD SA rekeys of pqbranch's IKEv2 initiator (CREATE_CHILD_SA with ECP-384 as the PFS key
+# exchange and ML-KEM-1024 in IKE_FOLLOWUP_KE, RFC 9370) against a strongSwan 6.1 responder,
+# kernel ESP on both sides, while a UDP stream crosses the tunnel: at least 20 rekeys with a
+# short child_rekey_time, not one datagram lost or duplicated, strongSwan lists the CHILD
+# SA's additional key exchange, each replaced CHILD SA is deleted on both sides, and the IKE
+# SA stays the same.
+# vm-timeout: 600
+source "$PQB_SOURCE_DIR/tests/vm/guest/scenario_lib.sh"
+source "$PQB_SOURCE_DIR/tests/vm/guest/strongswan_lib.sh"
+source "$PQB_SOURCE_DIR/tests/vm/guest/ikev2_agent_lib.sh"
+
+REKEYS=20
+ESP=aes256gcm16-ecp384-ke1_mlkem1024
+
+vm_step "peer root and topology"
+vm_note "peer under test: $(ss_versions)"
+vm_modules
+vm_branch_topology
+ia_setup
+agent_rekeys_at_least() { (($(vm_log_count agent 'CHILD SA rekeyed') >= $1)); }
+
+vm_step "strongSwan responder with $ESP for its CHILD SAs; pqbranch rekeying every 3 s"
+ss_responder resp gw2 ecp384_mlkem1024 psk esp="$ESP-esn"
+agent_config ecp384_mlkem1024 psk "esp_proposal = \"$ESP\"" 'child_rekey_time = "3s"' \
+  'rekey_time = "30m"' 'lifetime = "1h"' 'dpd_delay = "0s"'
+start_agent
+vm_wait_log agent "IKE SA established" 30
+ike_spi=$(ss_sa resp initiator-spi)
+
+vm_step "a UDP stream lan1 -> lan2 across $REKEYS rekeys"
+# 200 datagrams/s for 70 s: the rekeys come every 2.7-3 s (child_rekey_time less up to a
+# tenth), so the stream spans more than $REKEYS of them; the receiver fails on any loss,
+# duplicate or stray datagram.
+stream_rc=0
+vm_udp_stream lan1 lan2 10.2.0.2 5001 200 14000 || stream_rc=$?
+rekeys=$(vm_log_count agent 'CHILD SA rekeyed')
+vm_note "CHILD SA rekeys by pqbranch during the stream: $rekeys"
+vm_expect "stream receiver's verdict (0: nothing lost, duplicated or foreign)" "$stream_rc" -eq 0
+vm_expect "CHILD SA rekeys" "$rekeys" -ge "$REKEYS"
+vm_expect "failed rekeys" "$(vm_log_count agent 'CHILD SA rekey failed')" -eq 0
+vm_expect_text "the same IKE SA" "$(ss_sa resp initiator-spi)" "$ike_spi"
+vm_expect "IKE SAs established by pqbranch" "$(vm_log_count agent 'IKE SA established')" -eq 1
+
+vm_step "strongSwan's view"
+vm_note "strongSwan CHILD SA: $(ss_child resp spi-in)/$(ss_child resp spi-out) dh-group=$(ss_child resp dh-group) ake1=$(ss_child resp ake1)"
+vm_expect_text "its CHILD SA's key exchange" "$(ss_child resp dh-group)" ECP_384
+vm_expect_text "its CHILD SA's additional key exchange" "$(ss_child resp ake1)" ML_KEM_1024
+# charon logs each rekeyed CHILD SA twice (its inbound half, then its outbound half).
+vm_expect "CHILD SA halves strongSwan established" \
+  "$(grep -cE 'CHILD_SA net\{[0-9]+\} established' "$PQB_VM_OUT/resp.log")" -ge $((2 * REKEYS + 1))
+vm_expect "replaced CHILD SAs strongSwan deleted on request" \
+  "$(grep -cE 'received DELETE for ESP CHILD_SA' "$PQB_VM_OUT/resp.log")" -ge "$REKEYS"
+vm_note "strongSwan log lines naming KE1_ML_KEM_1024: $(vm_log_count resp KE1_ML_KEM_1024)"
+# Only the current pair is left (the last rekey's old SAs are gone within the drain and
+# the Delete's round trip).
+vm_wait_for "two SAs in gw1's kernel" 10 gw1_sas_are 2
+stop_agent
+ss_stop resp
+vm_step "passed: $rekeys CHILD SA rekeys with ECP-384 + ML-KEM-1024, 0 datagrams lost"
