@@ -52,6 +52,23 @@ vm_expect "CHILD SA halves strongSwan established" \
 vm_expect "replaced CHILD SAs strongSwan deleted on request" \
   "$(grep -cE 'received DELETE for ESP CHILD_SA' "$PQB_VM_OUT/resp.log")" -ge "$REKEYS"
 vm_note "strongSwan log lines naming KE1_ML_KEM_1024: $(vm_log_count resp KE1_ML_KEM_1024)"
+vm_step "pqbranch-agent status shows the peer"
+status=$("$AGENT" status --socket "$WORK/agent.sock")
+printf '%s\n' "$status" | sed 's/^/   | /'
+vm_expect_text "peer line" "$(printf '%s\n' "$status" | grep -m1 '^ikev2 ss')" \
+  "ikev2 ss       established, 192.0.2.1 -> 192.0.2.2"
+json=$("$AGENT" status --socket "$WORK/agent.sock" --json)
+vm_expect "child_rekeys in --json" \
+  "$(grep -o '"child_rekeys":[0-9]*' <<<"$json" | cut -d: -f2)" -ge "$REKEYS"
+# The status's CHILD SA is one strongSwan holds: its outbound SPI is our inbound one
+# (strongSwan lists replaced CHILD SAs for 5 s more, so any of its CHILD SAs may match).
+status_spi_is_strongswans() {
+  local in
+  in=$("$AGENT" status --socket "$WORK/agent.sock" --json | grep -o '"inbound_spi":[0-9]*' |
+    cut -d: -f2)
+  ss_swanctl resp --list-sas --raw 2>/dev/null | grep -q " spi-out=$(printf '%08x' "$in")"
+}
+vm_wait_for "the status's inbound SPI is strongSwan's outbound SPI" 10 status_spi_is_strongswans
 # Only the current pair is left (the last rekey's old SAs are gone within the drain and
 # the Delete's round trip).
 vm_wait_for "two SAs in gw1's kernel" 10 gw1_sas_are 2
