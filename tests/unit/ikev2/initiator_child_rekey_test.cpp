@@ -34,7 +34,7 @@ std::vector<core::Clock::time_point> requests(const InitiatorHarness& h, Exchang
 }
 
 // The harness's seeded randomness makes X25519 and ML-KEM keys (not ECP): the PFS key
-// exchange here is X25519 (ECP-384 runs against strongSwan in interop.ikev2_child_rekey).
+// exchange here is X25519 (ECP-384 runs against strongSwan in interop.ikev2_lifecycle).
 InitiatorHarnessOptions rekeying(std::string esp = "aes256gcm16-x25519-ke1_mlkem768") {
   return {.rekey_time = 3h, .lifetime = 4h, .child_rekey_time = 10min, .esp_proposal = esp};
 }

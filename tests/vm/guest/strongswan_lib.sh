@@ -116,6 +116,7 @@ ss_pki() {
 #   pki=DIR (auth=cert: from ss_pki, holding ca.pem and LOCAL_ID.pem/.key)
 #   local_ts=NET remote_ts=NET (10.2.0.0/24 / 10.1.0.0/24 for the responder, swapped for
 #   the initiator: vm_branch_topology's LANs)   encap=yes|no (no: force UDP encapsulation)
+#   fragment_size=N (1280: the largest IP packet of an RFC 7383 fragment)
 #   ike_log=N (2; 4 logs nonces, shared secrets and keys)   libipsec=0|1 (0; 1: ESP in
 #   userspace over a TUN device, for a kernel without ESP: needs encap=yes, has no ESN, so
 #   esp defaults to aes256gcm16 then)
@@ -124,7 +125,7 @@ ss_config() {
   [[ -z "${vm_pid[$name]:-}" ]] || vm_fail "ss_config $name: charon is running (ss_stop it first)"
   local -A c=([role]=responder [remote]=%any [auth]=psk [psk]=$SS_PSK [encap]=no
     [proposal]=${SS_PROPOSAL[ecp384_mlkem1024]} [esp]=aes256gcm16-esn
-    [ike_log]=2 [libipsec]=0)
+    [ike_log]=2 [libipsec]=0 [fragment_size]=1280)
   local kv
   # kernel-libipsec has no ESN: without an explicit esp= it gets plain AES-GCM.
   for kv in "$@"; do [[ "$kv" == libipsec=1 ]] && c[esp]=aes256gcm16; done
@@ -150,6 +151,8 @@ charon {
   # Keep retransmissions short: a test waits on outcomes, not on the defaults' minutes.
   retransmit_tries = 3
   retransmit_timeout = 2.0
+  # RFC 7383 fragments: the largest IP packet of one (charon's default is 1280).
+  fragment_size = ${c[fragment_size]}
   filelog {
     stderr {
       time_format = %T

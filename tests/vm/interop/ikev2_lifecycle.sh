@@ -1,0 +1,144 @@
+#!/bin/bash
+# The lifecycle of pqbranch's IKEv2 initiator against a strongSwan 6.1 responder, kernel ESP
+# on both sides, in one VM boot:
+# (a) CHILD SA rekeys (CREATE_CHILD_SA with ECP-384 as the PFS key exchange and ML-KEM-1024
+#     in IKE_FOLLOWUP_KE, RFC 9370) while a UDP stream crosses the tunnel: at least 20 rekeys
+#     with a short child_rekey_time, not one datagram lost or duplicated, strongSwan lists the
+#     CHILD SA's additional key exchange, each replaced CHILD SA is deleted on both sides, the
+#     IKE SA stays the same, and pqbranch-agent status shows it;
+# (b) RFC 7383 fragmentation on a path that drops IP fragments: fragment_size 576 on both
+#     sides, ECP-384 + ML-KEM-1024 and ECDSA certificates (every large message in fragments);
+# (c) dead peer detection: IKE to the responder dropped, the IKE SA declared dead and its
+#     SAs removed; let through again, a new IKE SA and pings crossing.
+# vm-timeout: 720
+source "$PQB_SOURCE_DIR/tests/vm/guest/scenario_lib.sh"
+source "$PQB_SOURCE_DIR/tests/vm/guest/strongswan_lib.sh"
+source "$PQB_SOURCE_DIR/tests/vm/guest/ikev2_agent_lib.sh"
+
+REKEYS=20
+ESP=aes256gcm16-ecp384-ke1_mlkem1024
+
+vm_step "peer root and topology"
+vm_note "peer under test: $(ss_versions)"
+vm_modules
+vm_branch_topology
+ia_setup
+agent_rekeys_at_least() { (($(vm_log_count agent 'CHILD SA rekeyed') >= $1)); }
+
+vm_step "(a) strongSwan responder with $ESP for its CHILD SAs; pqbranch rekeying every 3 s"
+ss_responder resp gw2 ecp384_mlkem1024 psk esp="$ESP-esn"
+agent_config ecp384_mlkem1024 psk "esp_proposal = \"$ESP\"" 'child_rekey_time = "3s"' \
+  'rekey_time = "30m"' 'lifetime = "1h"' 'dpd_delay = "0s"'
+start_agent
+vm_wait_log agent "IKE SA established" 30
+ike_spi=$(ss_sa resp initiator-spi)
+
+vm_step "a UDP stream lan1 -> lan2 across $REKEYS rekeys"
+# 200 datagrams/s for 70 s: the rekeys come every 2.7-3 s (child_rekey_time less up to a
+# tenth), so the stream spans more than $REKEYS of them; the receiver fails on any loss,
+# duplicate or stray datagram.
+stream_rc=0
+vm_udp_stream lan1 lan2 10.2.0.2 5001 200 14000 || stream_rc=$?
+rekeys=$(vm_log_count agent 'CHILD SA rekeyed')
+vm_note "CHILD SA rekeys by pqbranch during the stream: $rekeys"
+vm_expect "stream receiver's verdict (0: nothing lost, duplicated or foreign)" "$stream_rc" -eq 0
+vm_expect "CHILD SA rekeys" "$rekeys" -ge "$REKEYS"
+vm_expect "failed rekeys" "$(vm_log_count agent 'CHILD SA rekey failed')" -eq 0
+vm_expect_text "the same IKE SA" "$(ss_sa resp initiator-spi)" "$ike_spi"
+vm_expect "IKE SAs established by pqbranch" "$(vm_log_count agent 'IKE SA established')" -eq 1
+
+vm_step "strongSwan's view"
+vm_note "strongSwan CHILD SA: $(ss_child resp spi-in)/$(ss_child resp spi-out) dh-group=$(ss_child resp dh-group) ake1=$(ss_child resp ake1)"
+vm_expect_text "its CHILD SA's key exchange" "$(ss_child resp dh-group)" ECP_384
+vm_expect_text "its CHILD SA's additional key exchange" "$(ss_child resp ake1)" ML_KEM_1024
+# charon logs each rekeyed CHILD SA twice (its inbound half, then its outbound half).
+vm_expect "CHILD SA halves strongSwan established" \
+  "$(grep -cE 'CHILD_SA net\{[0-9]+\} established' "$PQB_VM_OUT/resp.log")" -ge $((2 * REKEYS + 1))
+vm_expect "replaced CHILD SAs strongSwan deleted on request" \
+  "$(grep -cE 'received DELETE for ESP CHILD_SA' "$PQB_VM_OUT/resp.log")" -ge "$REKEYS"
+vm_note "strongSwan log lines naming KE1_ML_KEM_1024: $(vm_log_count resp KE1_ML_KEM_1024)"
+vm_step "pqbranch-agent status shows the peer"
+status=$("$AGENT" status --socket "$WORK/agent.sock")
+printf '%s\n' "$status" | sed 's/^/   | /'
+vm_expect_text "peer line" "$(printf '%s\n' "$status" | grep -m1 '^ikev2 ss')" \
+  "ikev2 ss       established, 192.0.2.1 -> 192.0.2.2"
+json=$("$AGENT" status --socket "$WORK/agent.sock" --json)
+vm_expect "child_rekeys in --json" \
+  "$(grep -o '"child_rekeys":[0-9]*' <<<"$json" | cut -d: -f2)" -ge "$REKEYS"
+# The status's CHILD SA is one strongSwan holds: its outbound SPI is our inbound one
+# (strongSwan lists replaced CHILD SAs for 5 s more, so any of its CHILD SAs may match).
+status_spi_is_strongswans() {
+  local in
+  in=$("$AGENT" status --socket "$WORK/agent.sock" --json | grep -o '"inbound_spi":[0-9]*' |
+    cut -d: -f2)
+  ss_swanctl resp --list-sas --raw 2>/dev/null | grep -q " spi-out=$(printf '%08x' "$in")"
+}
+vm_wait_for "the status's inbound SPI is strongSwan's outbound SPI" 10 status_spi_is_strongswans
+# Only the current pair is left (the last rekey's old SAs are gone within the drain and
+# the Delete's round trip).
+vm_wait_for "two SAs in gw1's kernel" 10 gw1_sas_are 2
+stop_agent
+ss_stop resp
+vm_note "passed: $rekeys CHILD SA rekeys with ECP-384 + ML-KEM-1024, 0 datagrams lost"
+
+vm_step "(b) fragment_size 576 on both sides, IP fragments dropped on both gateways"
+for ns in gw1 gw2; do
+  # Before reassembly (conntrack's defrag hooks at -400): every IP fragment is counted and
+  # dropped.
+  ip netns exec "$ns" nft -f - <<EOF
+table ip nofrag {
+  chain pre {
+    type filter hook prerouting priority -450; policy accept;
+    ip frag-off & 0x3fff != 0 counter drop
+  }
+}
+EOF
+done
+ss_responder resp gw2 ecp384_mlkem1024 cert fragment_size=576
+agent_config ecp384_mlkem1024 cert 'fragment_size = 576' 'child_rekey_time = "0s"'
+start_agent
+vm_wait_log agent "IKE SA established" 30
+json=$("$AGENT" status --socket "$WORK/agent.sock" --json)
+metric() { grep -o "ikev2_$1[^:]*:[0-9]*" <<<"$json" | head -n1 | cut -d: -f2 || true; }
+vm_note "pqbranch: requests sent in fragments $(metric fragmented_requests), fragments dropped $(metric dropped_fragments)"
+vm_expect "pqbranch requests sent in fragments" "$(metric fragmented_requests)" -ge 2
+dropped=$(metric dropped_fragments)
+vm_expect "fragments pqbranch dropped" "${dropped:-0}" -eq 0
+ss_expect_log resp "splitting IKE message \([0-9]+ bytes\) into [0-9]+ fragments"
+vm_note "strongSwan: $(grep -cE 'splitting IKE message' "$PQB_VM_OUT/resp.log") message(s) split, the largest $(grep -oE 'splitting IKE message \([0-9]+ bytes\)' "$PQB_VM_OUT/resp.log" | grep -oE '[0-9]+' | sort -n | tail -1) bytes"
+ss_expect_log resp "reassembled fragmented IKE message"
+ss_expect_log resp "authentication of 'initiator.pqb.test' with ECDSA_WITH_SHA256_DER successful"
+vm_expect_text "its additional key exchange" "$(ss_sa resp ake1)" ML_KEM_1024
+vm_expect "ping replies lan1 -> lan2" "$(vm_ping_received lan1 10.1.0.2 10.2.0.2 3)" -eq 3
+for ns in gw1 gw2; do
+  vm_note "$ns: IP fragments dropped: $(ip netns exec "$ns" nft list table ip nofrag | grep -oE 'packets [0-9]+' | head -n1)"
+  ip netns exec "$ns" nft delete table ip nofrag
+done
+stop_agent
+ss_stop resp
+
+vm_step "(c) dead peer detection: IKE to strongSwan dropped, then let through"
+ss_responder resp gw2 x25519_mlkem768 psk
+agent_config x25519_mlkem768 psk 'dpd_delay = "2s"' 'child_rekey_time = "0s"'
+start_agent
+vm_wait_log agent "IKE SA established" 30
+t_block=$(date +%s.%N)
+ip netns exec gw2 nft -f - <<EOF
+table inet noike {
+  chain in { type filter hook input priority 0; policy accept; udp dport { 500, 4500 } drop; }
+}
+EOF
+VM_POLL_S=0.5 vm_wait_for "pqbranch declares the responder dead" 40 \
+  grep -q "dead peer: no answer to the liveness check" "$PQB_VM_OUT/agent.log"
+t_dead=$(date +%s.%N)
+vm_note "pqbranch: $(grep -m1 'dead peer' "$PQB_VM_OUT/agent.log" | sed 's/.*\] //')"
+vm_note "detected $(awk -v a="$t_block" -v b="$t_dead" 'BEGIN { printf "%.1f", b - a }') s after the block (dpd_delay 2 s, then sends after 0, 2 and 6 s, given up at 14 s)"
+vm_wait_for "its SAs removed from gw1" 10 gw1_sas_are 0
+ip netns exec gw2 nft delete table inet noike
+VM_POLL_S=0.5 vm_wait_for "a new IKE SA once IKE passes again" 60 agent_established_at_least 2
+vm_wait_for "two SAs in gw1's kernel" 10 gw1_sas_are 2
+vm_expect "ping replies lan1 -> lan2 after the new IKE SA" \
+  "$(vm_ping_received lan1 10.1.0.2 10.2.0.2 3)" -eq 3
+stop_agent
+ss_stop resp
+vm_step "passed: $rekeys CHILD SA rekeys (0 datagrams lost), fragmentation without IP fragments, a dead peer detected and replaced"
