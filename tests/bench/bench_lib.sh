@@ -52,9 +52,9 @@ bench_pki() {
   "$PQB_SOURCE_DIR/scripts/test-pki.sh" "$1" "$2" "${names[@]}" >/dev/null
 }
 
-# bench_edge_config FILE PKI PORT SITES: edge-stub.toml with sites branch-1 .. branch-SITES
-# (policy mode, NAT off), the edge's default limits (but no per-site generation rate) and
-# log level.
+# bench_edge_config FILE PKI PORT SITES [TLS_LINES]: edge-stub.toml with sites branch-1 ..
+# branch-SITES (policy mode, NAT off), the edge's default limits (but no per-site generation
+# rate) and log level; TLS_LINES go into its [tls] table (e.g. groups).
 bench_edge_config() {
   local i
   {
@@ -66,6 +66,7 @@ listen = ["127.0.0.1:$3"]
 certificate = "$2/edge.test.pem"
 private_key = "$2/edge.test.key"
 ca = "$2/ca.pem"
+${5:-}
 [tunnel]
 local_address = "198.51.100.1"
 local_prefixes = ["172.16.0.0/16"]
@@ -76,8 +77,11 @@ mode = "off"
 generation_refill = "0s"
 TOML
     for ((i = 1; i <= $4; i++)); do
-      printf '[[site]]\nid = "branch-%d"\nremote_address = "192.0.2.%d"\n' "$i" "$i"
-      printf 'prefixes = ["10.%d.0.0/16"]\nreqid = 0x%08x\n' "$i" $((0x70710000 + i))
+      # Distinct addresses and prefixes for up to 62,500 sites.
+      printf '[[site]]\nid = "branch-%d"\nremote_address = "198.18.%d.%d"\n' "$i" \
+        $((i / 250)) $((i % 250 + 1))
+      printf 'prefixes = ["10.%d.%d.0/24"]\nreqid = 0x%08x\n' $((i / 250)) $((i % 250 + 1)) \
+        $((0x70710000 + i))
     done
   } >"$1"
 }
@@ -98,3 +102,12 @@ bench_start_edge() {
 
 # The host's load, for the record.
 bench_load() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# bench_median_ratio "A1 A2 ..." "B1 B2 ...": the median of the rounds' ratios Ai / Bi. A burst
+# of other work on the machine moves single runs by 2x or more, and a round's runs are
+# seconds apart.
+bench_median_ratio() {
+  paste -d' ' <(tr ' ' '\n' <<<"$1") <(tr ' ' '\n' <<<"$2") |
+    awk 'NF == 2 && $2 > 0 { print $1 / $2 }' | sort -g |
+    awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.2f", m }'
+}

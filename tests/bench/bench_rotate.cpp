@@ -1,8 +1,10 @@
 // `pqb-keysvc-bench rotate`: a bounded load client doing complete generation exchanges one
 // after another, each on a new mutual-TLS connection, as an agent would: handshake
-// (X25519MLKEM768; with --resume a psk_dhe_ke resumption of that site's previous ticket),
+// (X25519MLKEM768, or the --group named; with --resume a psk_dhe_ke resumption of that site's
+// previous ticket),
 // POST /v1/generation, the exporter keys for the offer, POST /v1/generation/ack.
-// The rotations go round-robin over --sites sites (branch-1 .. branch-N, certificates from
+// The rotations go round-robin over --sites sites (branch-K .. branch-(K+N-1), K = --first-site,
+// 1 by default; certificates from
 // the --pki directory of scripts/test-pki.sh), as an edge serving many branches sees them:
 // one site rotating a hundred times a second would keep hundreds of its own inbound SAs in
 // their grace period, which no real site does.
@@ -95,14 +97,17 @@ struct SiteClient {
 int run_rotate(const Args& args) {
   const std::filesystem::path pki = args.get("pki");
   const std::uint64_t sites = args.number("sites", 1);
+  const std::uint64_t first = args.number("first-site", 1);
   std::vector<SiteClient> clients;
-  for (std::uint64_t i = 1; i <= sites; ++i) {
+  for (std::uint64_t i = first; i < first + sites; ++i) {
     const std::string id = fmt::format("branch-{}", i);
     crypto::TlsOptions tls;
     tls.ca_file = pki / "ca.pem";
     tls.certificate_file = pki / (id + ".pem");
     tls.private_key_file = pki / (id + ".key");
     tls.peer_name = args.get("peer", "edge.test");
+    const std::string group = args.get("group", std::string(crypto::kDefaultGroup));
+    tls.group_policy = {{group}, crypto::is_classical_group(group)};
     auto ctx = crypto::make_client_context(tls);
     if (!ctx) {
       std::fprintf(stderr, "tls: %s\n", ctx.error().message().c_str());

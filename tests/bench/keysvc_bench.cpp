@@ -3,7 +3,7 @@
 //
 //   pqb-keysvc-bench edge --config EDGE.toml [--ready-file PATH]
 //   pqb-keysvc-bench rotate --port P --pki DIR [--sites N] [--peer NAME] [--count N]
-//                           [--seconds S] [--resume]
+//                           [--seconds S] [--resume] [--group NAME] [--first-site K]
 //   pqb-keysvc-bench agent --config AGENT.toml [--rotations N] [--seconds S]
 //                          [--interval-ms MS] [--no-resume]
 
@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
     return a ? pqbranch::bench::run_edge(*a) : 2;
   }
   if (command == "rotate") {
-    auto a = Args::parse(rest, {"port", "pki", "sites", "peer", "count", "seconds"}, {"resume"});
+    auto a = Args::parse(rest, {"port", "pki", "sites", "peer", "count", "seconds", "group", "first-site"}, {"resume"});
     return a ? pqbranch::bench::run_rotate(*a) : 2;
   }
   if (command == "agent") {

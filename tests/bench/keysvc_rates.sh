@@ -102,13 +102,7 @@ for alg in "${algs[@]}"; do
   done
   rate() { awk -v n="${n[$1]}" -v t="${t[$1]}" 'BEGIN { printf "%.1f", n / t }'; }
   ratio() { awk -v a="$(rate "$1")" -v b="$(rate "$2")" 'BEGIN { printf "%.2f", a / b }'; }
-  # The median of the rounds' ratios: a burst of other work on the machine moves single
-  # runs by 2x or more, and a round's two runs are seconds apart.
-  median_ratio() {
-    paste -d' ' <(tr ' ' '\n' <<<"${per_round[$1]}") <(tr ' ' '\n' <<<"${per_round[$2]}") |
-      awk 'NF == 2 && $2 > 0 { print $1 / $2 }' | sort -g |
-      awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.2f", m }'
-  }
+  median_ratio() { bench_median_ratio "${per_round[$1]}" "${per_round[$2]}"; }
   echo "bench: $alg chain (edge signature $sig), X25519MLKEM768, mutual TLS:"
   echo "bench:   edge rotations/s, full handshakes      $(rate edge)"
   echo "bench:   openssl s_time connections/s (-new)     $(rate s_time)"
