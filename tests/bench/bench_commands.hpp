@@ -8,5 +8,6 @@ namespace pqbranch::bench {
 int run_edge(const Args& args);    // bench_edge.cpp
 int run_rotate(const Args& args);  // bench_rotate.cpp
 int run_agent(const Args& args);   // bench_agent.cpp
+int run_pki(const Args& args);     // bench_pki.cpp
 
 }  // namespace pqbranch::bench

@@ -86,18 +86,19 @@ TOML
   } >"$1"
 }
 
-# bench_start_edge CONFIG LOG: the edge (FakeKernel) in the background; waits for it.
+# bench_start_edge CONFIG LOG [SECONDS (10)]: the edge (FakeKernel) in the background; waits
+# for it to be ready.
 bench_start_edge() {
   rm -f "$bench_work/edge.ready"
   "$bench_tool" edge --config "$1" --ready-file "$bench_work/edge.ready" >"$2" 2>&1 &
   bench_pids+=($!)
   local i
-  for ((i = 0; i < 100; i++)); do
+  for ((i = 0; i < ${3:-10} * 10; i++)); do
     [[ -f "$bench_work/edge.ready" ]] && return 0
     kill -0 "$!" 2>/dev/null || bench_die "edge exited: $(cat "$2")"
     sleep 0.1
   done
-  bench_die "edge not ready after 10 s"
+  bench_die "edge not ready after ${3:-10} s"
 }
 
 # The host's load, for the record.

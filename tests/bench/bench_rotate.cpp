@@ -11,6 +11,7 @@
 // Stops after --count rotations or --seconds, whichever comes first; prints the real-time
 // rate. Any failed exchange fails the run (exit 1).
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -129,10 +130,16 @@ int run_rotate(const Args& args) {
   std::uint32_t spi = 0x10000 + run_slot * 1'000'000;
   const auto start = std::chrono::steady_clock::now();
   auto elapsed = std::chrono::steady_clock::duration::zero();
+  std::vector<double> latencies_ms;
   while (tally.rotations < limit && elapsed < budget) {
     SiteClient& c = clients[tally.rotations % clients.size()];
     if (!resume) c.session = Session();
-    if (auto r = rotate_once(c.ctx.get(), port, c.id, c.current, spi++, c.session, tally); !r) {
+    const auto began = std::chrono::steady_clock::now();
+    auto r = rotate_once(c.ctx.get(), port, c.id, c.current, spi++, c.session, tally);
+    latencies_ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - began)
+            .count());
+    if (!r) {
       fmt::print(stderr, "rotation {} ({}) failed: {}\n", tally.rotations + 1, c.id,
                  r.error().message());
       return 1;
@@ -141,9 +148,16 @@ int run_rotate(const Args& args) {
     elapsed = std::chrono::steady_clock::now() - start;
   }
   const double seconds = std::chrono::duration<double>(elapsed).count();
-  fmt::print("rotations {} seconds {:.3f} rate {:.1f} resumed {} group {} signature {}\n",
-             tally.rotations, seconds, static_cast<double>(tally.rotations) / seconds,
-             tally.resumed, tally.group, tally.signature);
+  std::ranges::sort(latencies_ms);
+  const auto percentile = [&](double p) {
+    if (latencies_ms.empty()) return 0.0;
+    return latencies_ms[static_cast<std::size_t>(p * static_cast<double>(latencies_ms.size() - 1))];
+  };
+  fmt::print(
+      "rotations {} seconds {:.3f} rate {:.1f} resumed {} group {} signature {} p50_ms {:.2f} "
+      "p99_ms {:.2f}\n",
+      tally.rotations, seconds, static_cast<double>(tally.rotations) / seconds, tally.resumed,
+      tally.group, tally.signature, percentile(0.50), percentile(0.99));
   return 0;
 }
 

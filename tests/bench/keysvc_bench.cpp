@@ -6,6 +6,7 @@
 //                           [--seconds S] [--resume] [--group NAME] [--first-site K]
 //   pqb-keysvc-bench agent --config AGENT.toml [--rotations N] [--seconds S]
 //                          [--interval-ms MS] [--no-resume]
+//   pqb-keysvc-bench pki --dir DIR [--sites N] [--alg ecdsa|mldsa65]
 
 #include <cstdio>
 #include <string_view>
@@ -17,7 +18,7 @@ int main(int argc, char** argv) {
   using pqbranch::bench::Args;
   const std::vector<std::string_view> all(argv + 1, argv + argc);
   if (all.empty()) {
-    std::fputs("usage: pqb-keysvc-bench edge|rotate|agent [OPTIONS]\n", stderr);
+    std::fputs("usage: pqb-keysvc-bench edge|rotate|agent|pki [OPTIONS]\n", stderr);
     return 2;
   }
   const std::string_view command = all.front();
@@ -27,8 +28,14 @@ int main(int argc, char** argv) {
     return a ? pqbranch::bench::run_edge(*a) : 2;
   }
   if (command == "rotate") {
-    auto a = Args::parse(rest, {"port", "pki", "sites", "peer", "count", "seconds", "group", "first-site"}, {"resume"});
+    auto a = Args::parse(
+        rest, {"port", "pki", "sites", "peer", "count", "seconds", "group", "first-site"},
+        {"resume"});
     return a ? pqbranch::bench::run_rotate(*a) : 2;
+  }
+  if (command == "pki") {
+    auto a = Args::parse(rest, {"dir", "sites", "alg"}, {});
+    return a ? pqbranch::bench::run_pki(*a) : 2;
   }
   if (command == "agent") {
     auto a = Args::parse(rest, {"config", "rotations", "seconds", "interval-ms"}, {"no-resume"});

@@ -12,7 +12,9 @@
 
 namespace pqbranch::config {
 
-inline constexpr std::size_t kMaxConfigBytes = std::size_t{1024} * 1024;
+// An edge's config holds one [[site]] table per branch (about 120 bytes each): 16 MiB leaves
+// room for over 100,000 sites and still bounds what a typo'd path (a log, a disk image) costs.
+inline constexpr std::size_t kMaxConfigBytes = std::size_t{16} * 1024 * 1024;
 
 core::Result<std::string> read_config_file(const std::filesystem::path& path);
 
