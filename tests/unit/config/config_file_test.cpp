@@ -82,7 +82,7 @@ TEST(ReadConfigFile, RefusesOversizedFiles) {
   EXPECT_TRUE(read_config_file(at_limit).has_value());
   const auto big = dir.file("big.toml", std::string(kMaxConfigBytes + 1, '#'));
   expect_error(read_config_file(big), errc::file_too_large,
-               big.string() + ": larger than 1048576 bytes");
+               big.string() + ": larger than 16777216 bytes");
 }
 
 TEST(LoadConfig, ErrorsNameTheFileGiven) {

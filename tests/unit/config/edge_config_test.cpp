@@ -3,6 +3,7 @@
 #include <ostream>
 #include <string>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "fakes/test_paths.hpp"
@@ -44,6 +45,32 @@ TEST(EdgeConfig, MinimalFileGetsTheDocumentedDefaults) {
   EXPECT_FALSE(c->sites[0].remote_address.has_value());
   EXPECT_FALSE(c->sites[0].if_id.has_value());
   EXPECT_EQ(c->sites[0].reqid, 0x7071'0001U);
+}
+
+// Thousands of sites (a real edge's count): every site distinct is valid; one overlapping
+// prefix, one repeated id and one repeated reqid among them are each found and named.
+TEST(EdgeConfig, ManySitesAreCheckedForRepeatsAndOverlapsAgainstEachOther) {
+  std::string sites;
+  for (int i = 2; i <= 3000; ++i) {
+    sites +=
+        fmt::format("[[site]]\nid = \"branch-{}\"\nprefixes = [\"10.{}.{}.0/24\"]\nreqid = {}\n", i,
+                    100 + i / 250, i % 250, 0x7071'0000 + i);
+  }
+  ASSERT_TRUE(parse_edge_config(with(sites), "edge.toml").has_value());
+  const std::string bad = sites +
+                          "[[site]]\nid = \"branch-17\"\nprefixes = [\"10.105.0.0/16\"]\n"
+                          "reqid = 0x7071_0400\n";
+  const auto c = parse_edge_config(with(bad), "edge.toml");
+  ASSERT_FALSE(c.has_value());
+  const std::string& why = c.error().detail;
+  EXPECT_NE(why.find("site[3000].id: repeats the id \"branch-17\" as site[16]"), std::string::npos)
+      << why;
+  // 10.105.0.0/16 holds branch-1250 .. branch-1499 (site[1249] ..): each is named.
+  EXPECT_NE(why.find("site[3000].prefixes[0]: 10.105.0.0/16 overlaps 10.105.0.0/24 of site[1249]"),
+            std::string::npos)
+      << why;
+  EXPECT_NE(why.find("site[3000].reqid: repeats the reqid as site[1023]"), std::string::npos)
+      << why;
 }
 
 TEST(EdgeConfig, ReleasesAreOffUnlessADirectoryIsGiven) {
