@@ -1,6 +1,8 @@
 #include "pqbranch/config/ikev2_config.hpp"
 
 #include <array>
+#include <optional>
+#include <span>
 #include <utility>
 
 #include "pqbranch/config/errc.hpp"
@@ -49,6 +51,46 @@ core::Error bad_proposal(std::string_view text, const std::string& why) {
   return core::make_error(errc::bad_choice, "proposal \"" + std::string(text) + "\" " + why);
 }
 
+struct KeyExchanges {
+  KeMethod ke = KeMethod::none;
+  std::optional<KeMethod> ke1;
+};
+
+// The key exchange parts of a proposal: the method `parts[0]` (`position` names its place
+// in the text) and, when present, `parts[1]` as ke1_ with ML-KEM after a classical method.
+core::Result<KeyExchanges> key_exchanges(std::string_view text,
+                                         std::span<const std::string_view> parts,
+                                         std::string_view position) {
+  KeyExchanges out;
+  const auto ke = find(kMethods, parts[0]);
+  if (!ke) {
+    return bad_proposal(text, "has no key exchange ecp256, ecp384, x25519, mlkem768 or mlkem1024 " +
+                                  std::string(position));
+  }
+  out.ke = *ke;
+  if (parts.size() == 2) {
+    const auto extra = parts[1];
+    const auto method =
+        extra.starts_with(kAddke1) ? find(kMethods, extra.substr(kAddke1.size())) : std::nullopt;
+    if (!method || !is_ml_kem(*method)) {
+      return bad_proposal(text, "may end only in ke1_mlkem768 or ke1_mlkem1024");
+    }
+    if (is_ml_kem(out.ke)) {
+      return bad_proposal(text, "has ML-KEM twice; ke1_ follows a classical method");
+    }
+    out.ke1 = method;
+  }
+  return out;
+}
+
+// "-method[-ke1_method]" as written after the first parts.
+std::string key_exchange_text(KeMethod ke, const std::optional<KeMethod>& ke1) {
+  std::string out;
+  if (ke != KeMethod::none) out += "-" + std::string(to_string(ke));
+  if (ke1) out += "-" + std::string(kAddke1) + std::string(to_string(*ke1));
+  return out;
+}
+
 }  // namespace
 
 bool is_ml_kem(KeMethod m) noexcept {
@@ -76,24 +118,10 @@ core::Result<IkeProposal> parse_ike_proposal(std::string_view text) {
   const auto prf = find(kPrfs, parts[1]);
   if (!prf) return bad_proposal(text, "has no PRF prfsha256, prfsha384 or prfsha512 second");
   p.prf = *prf;
-  const auto ke = find(kMethods, parts[2]);
-  if (!ke) {
-    return bad_proposal(text,
-                        "has no key exchange ecp256, ecp384, x25519, mlkem768 or mlkem1024 third");
-  }
-  p.ke = *ke;
-  if (parts.size() == 4) {
-    const auto extra = parts[3];
-    const auto method =
-        extra.starts_with(kAddke1) ? find(kMethods, extra.substr(kAddke1.size())) : std::nullopt;
-    if (!method || !is_ml_kem(*method)) {
-      return bad_proposal(text, "may end only in ke1_mlkem768 or ke1_mlkem1024");
-    }
-    if (is_ml_kem(p.ke)) {
-      return bad_proposal(text, "has ML-KEM twice; ke1_ follows a classical method");
-    }
-    p.ke1 = method;
-  }
+  auto kes = key_exchanges(text, std::span(parts).subspan(2), "third");
+  if (!kes) return kes.error();
+  p.ke = kes->ke;
+  p.ke1 = kes->ke1;
   return p;
 }
 
@@ -102,9 +130,7 @@ std::string to_string(const IkeProposal& p) {
   for (const auto& [text, value] : kPrfs) {
     if (value == p.prf) out += "-" + std::string(text);
   }
-  out += "-" + std::string(to_string(p.ke));
-  if (p.ke1) out += "-" + std::string(kAddke1) + std::string(to_string(*p.ke1));
-  return out;
+  return out + key_exchange_text(p.ke, p.ke1);
 }
 
 core::Result<EspProposal> parse_esp_proposal(std::string_view text) {
@@ -116,33 +142,16 @@ core::Result<EspProposal> parse_esp_proposal(std::string_view text) {
   }
   EspProposal p;
   if (parts.size() >= 2) {
-    const auto ke = find(kMethods, parts[1]);
-    if (!ke) {
-      return bad_proposal(
-          text, "has no key exchange ecp256, ecp384, x25519, mlkem768 or mlkem1024 second");
-    }
-    p.ke = *ke;
-  }
-  if (parts.size() == 3) {
-    const auto extra = parts[2];
-    const auto method =
-        extra.starts_with(kAddke1) ? find(kMethods, extra.substr(kAddke1.size())) : std::nullopt;
-    if (!method || !is_ml_kem(*method)) {
-      return bad_proposal(text, "may end only in ke1_mlkem768 or ke1_mlkem1024");
-    }
-    if (is_ml_kem(p.ke)) {
-      return bad_proposal(text, "has ML-KEM twice; ke1_ follows a classical method");
-    }
-    p.ke1 = method;
+    auto kes = key_exchanges(text, std::span(parts).subspan(1), "second");
+    if (!kes) return kes.error();
+    p.ke = kes->ke;
+    p.ke1 = kes->ke1;
   }
   return p;
 }
 
 std::string to_string(const EspProposal& p) {
-  std::string out(kEncryption);
-  if (p.ke != KeMethod::none) out += "-" + std::string(to_string(p.ke));
-  if (p.ke1) out += "-" + std::string(kAddke1) + std::string(to_string(*p.ke1));
-  return out;
+  return std::string(kEncryption) + key_exchange_text(p.ke, p.ke1);
 }
 
 std::vector<IkeProposal> default_ike_proposals() {

@@ -104,6 +104,19 @@ bench_start_edge() {
 # The host's load, for the record.
 bench_load() { cut -d' ' -f1-3 /proc/loadavg; }
 
+# bench_tally KIND COUNT SECONDS: one run of KIND into the calling script's associative arrays
+# n[KIND] and t[KIND] (totals) and per_round[KIND] (the runs' rates); appends " KIND RATE" to
+# its $line. Rates are totals over totals: rate KIND.
+bench_tally() {
+  n[$1]=$(( ${n[$1]:-0} + $2 ))
+  t[$1]=$(awk -v x="${t[$1]:-0}" -v y="$3" 'BEGIN { print x + y }')
+  local r
+  r=$(awk -v n="$2" -v t="$3" 'BEGIN { printf "%.1f", n / t }')
+  per_round[$1]+="$r "
+  line+=" $1 $r"
+}
+rate() { awk -v n="${n[$1]}" -v t="${t[$1]}" 'BEGIN { printf "%.1f", n / t }'; }
+
 # bench_median_ratio "A1 A2 ..." "B1 B2 ...": the median of the rounds' ratios Ai / Bi. A burst
 # of other work on the machine moves single runs by 2x or more, and a round's runs are
 # seconds apart.

@@ -39,15 +39,10 @@ for ((round = 1; round <= rounds; round++)); do
       bench_die "rotate with $group failed"
     [[ "$out" == *" group $group "* ]] || bench_die "asked for $group, negotiated: $out"
     read -r a b < <(awk '{ print $2, $4 }' <<<"$out")
-    n[$group]=$(( ${n[$group]:-0} + a ))
-    t[$group]=$(awk -v x="${t[$group]:-0}" -v y="$b" 'BEGIN { print x + y }')
-    r=$(awk -v n="$a" -v t="$b" 'BEGIN { printf "%.1f", n / t }')
-    per_round[$group]+="$r "
-    line+=" $group $r"
+    bench_tally "$group" "$a" "$b"
   done
   echo "$line /s; load $(bench_load)"
 done
-rate() { awk -v n="${n[$1]}" -v t="${t[$1]}" 'BEGIN { printf "%.1f", n / t }'; }
 echo "bench: key service rotations/s by key exchange group (ECDSA P-256 chain, mutual TLS):"
 for group in "${groups[@]}"; do
   printf 'bench:   %-20s %7s /s   ratio to X25519MLKEM768 %s (median of rounds)\n' "$group" \

@@ -92,15 +92,10 @@ for alg in "${algs[@]}"; do
         s_time_reuse) read -r a b < <(s_time "$pki" -reuse) ;;
       esac
       [[ -n "$a" && -n "$b" ]] || bench_die "$kind run gave no result"
-      n[$kind]=$(( ${n[$kind]:-0} + a ))
-      t[$kind]=$(awk -v x="${t[$kind]:-0}" -v y="$b" 'BEGIN { print x + y }')
-      r=$(awk -v n="$a" -v t="$b" 'BEGIN { printf "%.1f", n / t }')
-      per_round[$kind]+="$r "
-      line+=" $kind $r"
+      bench_tally "$kind" "$a" "$b"
     done
     echo "$line /s; load $(bench_load)"
   done
-  rate() { awk -v n="${n[$1]}" -v t="${t[$1]}" 'BEGIN { printf "%.1f", n / t }'; }
   ratio() { awk -v a="$(rate "$1")" -v b="$(rate "$2")" 'BEGIN { printf "%.2f", a / b }'; }
   median_ratio() { bench_median_ratio "${per_round[$1]}" "${per_round[$2]}"; }
   echo "bench: $alg chain (edge signature $sig), X25519MLKEM768, mutual TLS:"
