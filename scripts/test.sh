@@ -62,7 +62,7 @@ run_tidy() { "$top/scripts/tidy.sh" build/asan; }
 run_fuzz() {
   cmake --preset fuzz >/dev/null &&
     CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) cmake --build --preset fuzz --target pqb_fuzzers &&
-    ctest --test-dir build/fuzz -L '^fuzz$' --output-on-failure --no-tests=ignore
+    ctest --test-dir build/fuzz -L '^fuzz$' --output-on-failure --no-tests=ignore -j"$(nproc)"
 }
 # background NAME FUNCTION WHAT: runs the function in a new session at the lowest priority.
 background() {
