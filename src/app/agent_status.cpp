@@ -85,9 +85,7 @@ AgentStatusReport collect_status(const keysvc::AgentExecutor& executor,
   r.now = std::chrono::system_clock::now();
   const auto steady_now = std::chrono::steady_clock::now();
   // The machine's times are steady; the operator reads wall-clock UTC.
-  auto to_utc = [&](rotation::TimePoint t) {
-    return r.now + std::chrono::duration_cast<std::chrono::system_clock::duration>(t - steady_now);
-  };
+  auto to_utc = [&](rotation::TimePoint t) { return detail::wall_time(t, steady_now, r.now); };
   if (r.rotation.next_rotation) {
     const auto left = *r.rotation.next_rotation - steady_now;
     r.next_rotation_in = std::max(std::chrono::milliseconds(0),

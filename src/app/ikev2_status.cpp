@@ -1,20 +1,20 @@
 #include "pqbranch/app/ikev2_status.hpp"
 
+#include "status_times.hpp"
+
 namespace pqbranch::app {
 namespace {
 
-Ikev2ChildCounters counters(xfrm::Kernel& kernel, const core::IpAddress& dst, std::uint32_t spi) {
-  Ikev2ChildCounters c;
-  if (spi == 0) return c;
+// The kernel's counters of the SA (dst, spi); none when there is no such SA.
+std::optional<xfrm::SaCounters> counters(xfrm::Kernel& kernel, const core::IpAddress& dst,
+                                         std::uint32_t spi) {
+  if (spi == 0) return std::nullopt;
   xfrm::SaId id;
   id.dst = dst;
   id.spi = spi;
-  if (auto state = kernel.get_sa(id)) {
-    c.present = true;
-    c.packets = state->current.packets;
-    c.bytes = state->current.bytes;
-  }
-  return c;
+  auto state = kernel.get_sa(id);
+  if (!state) return std::nullopt;
+  return state->current;
 }
 
 }  // namespace
@@ -25,7 +25,7 @@ std::vector<Ikev2PeerReport> collect_ikev2_status(const std::vector<Ikev2Peer>& 
   const auto to_utc = [&](const std::optional<core::Clock::time_point>& t)
       -> std::optional<Ikev2PeerReport::SystemTime> {
     if (!t) return std::nullopt;
-    return now + std::chrono::duration_cast<std::chrono::system_clock::duration>(*t - steady_now);
+    return detail::wall_time(*t, steady_now, now);
   };
   std::vector<Ikev2PeerReport> out;
   for (const auto& p : peers) {

@@ -10,8 +10,8 @@ namespace json = boost::json;
 
 namespace {
 
-json::object counters_json(const Ikev2ChildCounters& c) {
-  return {{"present", c.present}, {"packets", c.packets}, {"bytes", c.bytes}};
+json::object counters_json(const std::optional<xfrm::SaCounters>& c) {
+  return {{"present", c.has_value()}, {"packets", c ? c->packets : 0}, {"bytes", c ? c->bytes : 0}};
 }
 
 std::string half(const json::object& peer, std::string_view spi_key, std::string_view key) {

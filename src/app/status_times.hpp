@@ -1,6 +1,7 @@
 #pragma once
-// Times in the agent's status document: UTC text to the second, and whole seconds between two
-// times (never negative); null where a time is unset.
+// Times in the agent's status document: the machines' steady times as wall-clock times, UTC
+// text to the second, and whole seconds between two times (never negative); null where a time
+// is unset.
 
 #include <algorithm>
 #include <chrono>
@@ -9,11 +10,18 @@
 
 #include <boost/json.hpp>
 
+#include "pqbranch/core/clock.hpp"
 #include "pqbranch/update/utc_time.hpp"
 
 namespace pqbranch::app::detail {
 
 using SystemTime = std::chrono::system_clock::time_point;
+
+// `t` on the steady clock as a wall-clock time, `steady_now` and `now` being the same instant.
+inline SystemTime wall_time(core::Clock::time_point t, core::Clock::time_point steady_now,
+                            SystemTime now) {
+  return now + std::chrono::duration_cast<std::chrono::system_clock::duration>(t - steady_now);
+}
 
 inline boost::json::value utc(const std::optional<SystemTime>& t) {
   if (!t) return nullptr;

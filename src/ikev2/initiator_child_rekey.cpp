@@ -133,12 +133,17 @@ void InitiatorMachine::on_rekey_installed(Attempt& a, const core::Result<void>& 
        out);
 }
 
+// A rekey in progress ends: the SPI allocated for it is released at once (its larval SA
+// would otherwise stay until it expires).
+void InitiatorMachine::abandon_child_rekey(Attempt& a, Out& out) {
+  if (!a.sa.child_rekey) return;
+  release_spi(a.sa.child_rekey->inbound_spi, out);
+  a.sa.child_rekey.reset();
+}
+
 // The working CHILD SA stays; the rekey is tried again after retry_initial.
 void InitiatorMachine::child_rekey_failed(Attempt& a, const core::Error& error, Out& out) {
-  if (a.sa.child_rekey) {
-    if (a.sa.child_rekey->inbound_spi != 0) release_spi(a.sa.child_rekey->inbound_spi, out);
-    a.sa.child_rekey.reset();
-  }
+  abandon_child_rekey(a, out);
   a.child_rekey_at = now_ + options_.retry_initial;
   stats_.last_error = error.message();
   count("ikev2_child_rekey_failures", out);

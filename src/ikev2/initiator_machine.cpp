@@ -494,10 +494,7 @@ void InitiatorMachine::remove_child(Attempt& a, Out& out) {
     if (*c) delete_child_sas(a, **c, "deleting a CHILD SA", out);
     c->reset();
   }
-  if (a.sa.child_rekey) {
-    if (a.sa.child_rekey->inbound_spi != 0) release_spi(a.sa.child_rekey->inbound_spi, out);
-    a.sa.child_rekey.reset();
-  }
+  abandon_child_rekey(a, out);
   if (!a.installed) return;
   a.installed = false;
   delete_child_sas(a, *a.sa.child, "deleting a CHILD SA", out);
@@ -629,10 +626,9 @@ void InitiatorMachine::on_retransmit_timers(Out& out) {
           const bool liveness = a->request_kind == Request::liveness;
           if (liveness) count("ikev2_dpd_failures", out);
           fail(*a,
-               core::make_error(
-                   exchange_errc::unexpected_message,
-                   fmt::format("dead peer: no answer to the {} after {} tries",
-                               liveness ? "liveness check" : to_string(a->request_kind), tries)),
+               core::make_error(exchange_errc::unexpected_message,
+                                fmt::format("dead peer: no answer to the {} after {} tries",
+                                            to_string(a->request_kind), tries)),
                out);
           break;
         }

@@ -12,14 +12,9 @@
 
 #include "pqbranch/app/ikev2_peers.hpp"
 #include "pqbranch/ikev2/session_options.hpp"
+#include "pqbranch/xfrm/types.hpp"
 
 namespace pqbranch::app {
-
-struct Ikev2ChildCounters {
-  bool present = false;  // the kernel holds the SA
-  std::uint64_t packets = 0;
-  std::uint64_t bytes = 0;
-};
 
 struct Ikev2PeerReport {
   using SystemTime = std::chrono::system_clock::time_point;
@@ -32,8 +27,9 @@ struct Ikev2PeerReport {
   std::optional<SystemTime> child_installed;
   std::optional<SystemTime> next_child_rekey;
   std::optional<SystemTime> next_ike_replacement;
-  Ikev2ChildCounters inbound;
-  Ikev2ChildCounters outbound;
+  // The kernel's counters of the CHILD SA's two SAs; none when the kernel does not hold one.
+  std::optional<xfrm::SaCounters> inbound;
+  std::optional<xfrm::SaCounters> outbound;
 };
 
 // A snapshot of every peer; `now` is the report's wall-clock time, `steady_now` the same

@@ -127,6 +127,7 @@ class InitiatorMachine {
   void on_child_response(Attempt& a, const ReceivedMessage& m, Out& out);
   void on_rekey_installed(Attempt& a, const core::Result<void>& result, Out& out);
   void child_rekey_failed(Attempt& a, const core::Error& error, Out& out);
+  void abandon_child_rekey(Attempt& a, Out& out);
   void delete_child_sas(const Attempt& a, const ChildSa& c, const std::string& what, Out& out);
   [[nodiscard]] std::optional<TimePoint> child_deadline(const Attempt& a) const;
   [[nodiscard]] TimePoint next_child_rekey();

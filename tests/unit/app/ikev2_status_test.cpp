@@ -34,8 +34,8 @@ AgentStatusReport ikev2_only() {
   p.child_installed = r.now - 20s;
   p.next_child_rekey = r.now + 1000s;
   p.next_ike_replacement = r.now + 2880s;
-  p.inbound = {true, 5, 500};
-  p.outbound = {true, 7, 700};
+  p.inbound = xfrm::SaCounters{.bytes = 500, .packets = 5};
+  p.outbound = xfrm::SaCounters{.bytes = 700, .packets = 7};
   r.ikev2.push_back(p);
   return r;
 }
