@@ -102,7 +102,8 @@ def main():
     units = os.path.join(build, "tidy-units")
     os.makedirs(units, exist_ok=True)
     tasks = []
-    for (directory, flags), members in sorted(groups.items()):
+    # A file without a compile command is grouped by its path (a str) beside flag tuples.
+    for (directory, flags), members in sorted(groups.items(), key=lambda g: repr(g[0])):
         if len(members) == 1 or isinstance(flags, str):
             tasks += [("alone", [m]) for m in members]
             continue

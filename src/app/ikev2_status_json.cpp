@@ -51,6 +51,7 @@ json::array ikev2_status_json(const std::vector<Ikev2PeerReport>& peers,
     o["outbound"] = counters_json(p.outbound);
     o["ike_sas_established"] = s.established;
     o["child_rekeys"] = s.child_rekeys;
+    o["peer_child_rekeys"] = s.peer_child_rekeys;
     o["established_utc"] = utc(p.established);
     o["established_age_s"] = seconds_since(now, p.established);
     o["child_installed_utc"] = utc(p.child_installed);
@@ -82,9 +83,9 @@ void render_ikev2_status(const json::array& peers, const LineWriter& line) {
                            num(p, "ike_sas_established"), in_seconds(p, "next_ike_replacement_s")));
       line("", fmt::format("CHILD SA in {} out {}", half(p, "inbound_spi", "inbound"),
                            half(p, "outbound_spi", "outbound")));
-      line("", fmt::format("CHILD SA {} s old, {} rekey(s) with {}, next {}", num(p, "child_age_s"),
-                           num(p, "child_rekeys"), str(p, "esp_proposal"),
-                           in_seconds(p, "next_child_rekey_s")));
+      line("", fmt::format("CHILD SA {} s old, {} rekey(s) with {} (and {} by the peer), next {}",
+                           num(p, "child_age_s"), num(p, "child_rekeys"), str(p, "esp_proposal"),
+                           num(p, "peer_child_rekeys"), in_seconds(p, "next_child_rekey_s")));
     }
     const std::string error = str(p, "last_error");
     line("", "last error " + (error.empty() ? std::string("-") : error));

@@ -86,6 +86,30 @@ core::Result<std::uint32_t> check_esp_proposal(const std::vector<Payload>& paylo
   return spi;
 }
 
+std::optional<EspChoice> select_esp_proposal(const SaPayload& sa, const config::EspProposal& ke) {
+  const auto offers = [](const Proposal& p, TransformType type, std::uint16_t id) {
+    bool any = false;
+    for (const auto& t : p.transforms) {
+      if (t.type != type) continue;
+      any = true;
+      if (t.id == id && (type != TransformType::encr || t.key_length == kAesKeyBits)) return true;
+    }
+    return !any && id == 0;  // no transform of a key exchange type: NONE
+  };
+  for (const auto& p : sa.proposals) {
+    if (p.protocol != ProtocolId::esp || p.spi.size() != 4) continue;
+    if (offers(p, TransformType::encr, static_cast<std::uint16_t>(EncrId::aes_gcm_16)) &&
+        offers(p, TransformType::esn, static_cast<std::uint16_t>(EsnId::esn)) &&
+        offers(p, TransformType::ke, static_cast<std::uint16_t>(ke.ke)) &&
+        offers(p, TransformType::addke1,
+               static_cast<std::uint16_t>(ke.ke1.value_or(KeMethod::none)))) {
+      const std::uint32_t spi = read_spi(p.spi);
+      if (spi >= 256) return EspChoice{p.number, spi};
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<core::IpPrefix> selector_prefix(const TrafficSelector& ts) {
   if (ts.ip_protocol != 0 || ts.start_port != 0 || ts.end_port != 65535 ||
       ts.start.family() != ts.end.family()) {
@@ -140,6 +164,21 @@ core::Result<std::vector<core::IpPrefix>> narrowed(const TsPayload* ts,
     out.push_back(*prefix);
   }
   return out;
+}
+
+bool covers(const TsPayload* ts, const std::vector<core::IpPrefix>& ours) {
+  if (ts == nullptr) return false;
+  const auto le = [](const core::IpAddress& a, const core::IpAddress& b) {
+    return !std::ranges::lexicographical_compare(b.bytes(), a.bytes());
+  };
+  return std::ranges::all_of(ours, [&](const core::IpPrefix& prefix) {
+    const TrafficSelector mine = selector_for(prefix);
+    return std::ranges::any_of(ts->selectors, [&](const TrafficSelector& s) {
+      return s.ip_protocol == 0 && s.start_port == 0 && s.end_port == 65535 &&
+             s.start.family() == mine.start.family() && s.end.family() == mine.end.family() &&
+             le(s.start, mine.start) && le(mine.end, s.end);
+    });
+  });
 }
 
 }  // namespace pqbranch::ikev2

@@ -3,11 +3,11 @@
 #include <string>
 #include <utility>
 
-#include "pqbranch/ikev2/child_keys.hpp"
 #include "pqbranch/ikev2/child_sa_payloads.hpp"
 #include "pqbranch/ikev2/exchange_errc.hpp"
 #include "pqbranch/ikev2/nonce_payload.hpp"
 
+#include "rekeyed_child.hpp"
 #include "secure_concat.hpp"
 
 namespace pqbranch::ikev2 {
@@ -167,17 +167,9 @@ core::Result<ChildSa> take_rekeyed_child(IkeSa& sa) {
   }
   ChildRekey r = std::move(*sa.child_rekey);
   sa.child_rekey.reset();
-  auto keys = derive_child_keys(sa.prf, sa.keys.sk_d.span(), r.ni, r.nr, r.secret.span(),
-                                r.additional.span());
-  if (!keys) return keys.error();
-  ChildSa child;
-  child.inbound_spi = r.inbound_spi;
-  child.outbound_spi = r.outbound_spi;
-  child.outbound_key = std::move(keys->initiator_to_responder);
-  child.inbound_key = std::move(keys->responder_to_initiator);
-  child.local_ts = std::move(r.local_ts);
-  child.remote_ts = std::move(r.remote_ts);
-  return child;
+  return detail::rekeyed_child(
+      sa, {r.inbound_spi, r.outbound_spi, r.ni, r.nr, r.secret.span(), r.additional.span(), true,
+           std::move(r.local_ts), std::move(r.remote_ts)});
 }
 
 }  // namespace pqbranch::ikev2

@@ -11,35 +11,6 @@ core::Error unexpected(const std::string& why) {
   return core::make_error(exchange_errc::unexpected_message, why);
 }
 
-std::string notify_name(NotifyType t) {
-  switch (t) {
-    case NotifyType::no_proposal_chosen:
-      return "NO_PROPOSAL_CHOSEN";
-    case NotifyType::invalid_ke_payload:
-      return "INVALID_KE_PAYLOAD";
-    case NotifyType::authentication_failed:
-      return "AUTHENTICATION_FAILED";
-    case NotifyType::ts_unacceptable:
-      return "TS_UNACCEPTABLE";
-    case NotifyType::invalid_syntax:
-      return "INVALID_SYNTAX";
-    case NotifyType::temporary_failure:
-      return "TEMPORARY_FAILURE";
-    case NotifyType::invalid_major_version:
-      return "INVALID_MAJOR_VERSION";
-    case NotifyType::unsupported_critical_payload:
-      return "UNSUPPORTED_CRITICAL_PAYLOAD";
-    case NotifyType::single_pair_required:
-      return "SINGLE_PAIR_REQUIRED";
-    case NotifyType::internal_address_failure:
-      return "INTERNAL_ADDRESS_FAILURE";
-    case NotifyType::failed_cp_required:
-      return "FAILED_CP_REQUIRED";
-    default:
-      return "notify";
-  }
-}
-
 }  // namespace
 
 Transform make_transform(TransformType type, std::uint16_t id,
@@ -94,6 +65,41 @@ const NotifyPayload* find_error_notify(const std::vector<Payload>& payloads) noe
     if (n != nullptr && is_error(n->type)) return n;
   }
   return nullptr;
+}
+
+std::string notify_name(NotifyType t) {
+  switch (t) {
+    case NotifyType::no_proposal_chosen:
+      return "NO_PROPOSAL_CHOSEN";
+    case NotifyType::invalid_ke_payload:
+      return "INVALID_KE_PAYLOAD";
+    case NotifyType::authentication_failed:
+      return "AUTHENTICATION_FAILED";
+    case NotifyType::ts_unacceptable:
+      return "TS_UNACCEPTABLE";
+    case NotifyType::invalid_syntax:
+      return "INVALID_SYNTAX";
+    case NotifyType::temporary_failure:
+      return "TEMPORARY_FAILURE";
+    case NotifyType::invalid_major_version:
+      return "INVALID_MAJOR_VERSION";
+    case NotifyType::unsupported_critical_payload:
+      return "UNSUPPORTED_CRITICAL_PAYLOAD";
+    case NotifyType::single_pair_required:
+      return "SINGLE_PAIR_REQUIRED";
+    case NotifyType::internal_address_failure:
+      return "INTERNAL_ADDRESS_FAILURE";
+    case NotifyType::failed_cp_required:
+      return "FAILED_CP_REQUIRED";
+    case NotifyType::no_additional_sas:
+      return "NO_ADDITIONAL_SAS";
+    case NotifyType::child_sa_not_found:
+      return "CHILD_SA_NOT_FOUND";
+    case NotifyType::state_not_found:
+      return "STATE_NOT_FOUND";
+    default:
+      return "notify";
+  }
 }
 
 core::Error refused_by(const NotifyPayload& n, std::string_view exchange) {

@@ -4,12 +4,25 @@
 #include <string>
 
 #include "pqbranch/ikev2/exchange_errc.hpp"
+#include "pqbranch/ikev2/peer_child_rekey_task.hpp"
 
 namespace pqbranch::ikev2 {
 namespace {
 
 core::Error unexpected(const std::string& why) {
   return core::make_error(exchange_errc::unexpected_message, why);
+}
+
+// Our response to the responder's request `message_id`.
+core::Result<std::vector<std::uint8_t>> seal_answer(IkeSa& sa, ExchangeType exchange,
+                                                    std::uint32_t message_id,
+                                                    std::vector<Payload> payloads) {
+  Message m;
+  m.header = response_header(sa, exchange, message_id);
+  m.payloads = std::move(payloads);
+  auto sealed = seal(sa, m);
+  if (!sealed) return sealed.error();
+  return std::move(sealed->bytes);
 }
 
 }  // namespace
@@ -59,43 +72,106 @@ bool is_retransmitted_request(const IkeSa& sa, const PeerRequest& last,
          request.open(sa.keys.sk_er.span()).has_value();
 }
 
-core::Result<PeerRequest> process_peer_request(IkeSa& sa, const ReceivedMessage& request) {
+core::Result<PeerRequest> process_peer_request(IkeSa& sa, const ReceivedMessage& request,
+                                               const PeerRequestPolicy& policy,
+                                               Randomness& random) {
   auto h = request.header();
   if (!h) return h.error();
   if (!is_peer_request(sa, *h)) return unexpected("not a request of this IKE SA");
+  if (sa.peer_rekey && sa.peer_rekey->awaiting_spi && h->message_id == sa.peer_rekey->message_id) {
+    return unexpected("request " + std::to_string(h->message_id) + " is being answered");
+  }
   if (h->message_id != sa.peer_request_id) {
     return unexpected("request message ID " + std::to_string(h->message_id) + ", expected " +
                       std::to_string(sa.peer_request_id));
   }
   auto opened = request.open(sa.keys.sk_er.span());
   if (!opened) return opened.error();
+  const auto& payloads = opened->message.payloads;
   PeerRequest out;
   out.message_id = h->message_id;
+  out.exchange = h->exchange;
   std::vector<Payload> answer;
   if (h->exchange == ExchangeType::informational) {
-    for (const auto& p : opened->message.payloads) {
+    for (const auto& p : payloads) {
       const auto* d = std::get_if<DeletePayload>(&p);
       if (d == nullptr) continue;
       if (d->protocol == ProtocolId::ike) {
         out.ike_sa_deleted = true;
-      } else if (d->protocol == ProtocolId::esp && sa.child &&
-                 std::ranges::find(d->spis, sa.child->outbound_spi) != d->spis.end()) {
-        out.child_sa_deleted = true;
-        answer.emplace_back(DeletePayload{ProtocolId::esp, {sa.child->inbound_spi}});
+        continue;
       }
+      if (d->protocol != ProtocolId::esp) continue;
+      DeletePayload ours{ProtocolId::esp, {}};
+      auto pairs = policy.more_children;
+      if (sa.child) pairs.emplace_back(sa.child->outbound_spi, sa.child->inbound_spi);
+      for (const auto& [outbound, inbound] : pairs) {
+        if (std::ranges::find(d->spis, outbound) == d->spis.end()) continue;
+        out.deleted.push_back(outbound);
+        out.child_sa_deleted |= sa.child && outbound == sa.child->outbound_spi;
+        ours.spis.push_back(inbound);
+      }
+      if (!ours.spis.empty()) answer.emplace_back(std::move(ours));
     }
   } else if (h->exchange == ExchangeType::create_child_sa) {
-    answer.emplace_back(make_notify(NotifyType::no_proposal_chosen));
+    if (!policy.esp) {
+      out.refused = NotifyType::no_proposal_chosen;
+    } else if (policy.busy || sa.peer_rekey) {
+      out.refused = NotifyType::temporary_failure;
+    } else {
+      auto refusal = accept_child_rekey(sa, *policy.esp, payloads, h->message_id);
+      if (!refusal) return refusal.error();
+      if (!*refusal) {
+        out.awaiting_spi = true;
+        return out;
+      }
+      out.refused = (*refusal)->type;
+      answer.emplace_back(std::move(**refusal));
+    }
+    if (answer.empty()) answer.emplace_back(make_notify(*out.refused));
+  } else if (h->exchange == ExchangeType::ike_followup_ke) {
+    auto reply = answer_followup_ke(sa, payloads, random);
+    if (!reply) return reply.error();
+    answer = std::move(*reply);
+    out.child_rekeyed = peer_child_rekey_complete(sa);
   } else {
     return unexpected("request of exchange " + std::to_string(static_cast<unsigned>(h->exchange)));
   }
-  Message m;
-  m.header = response_header(sa, h->exchange, h->message_id);
-  m.payloads = std::move(answer);
-  auto sealed = seal(sa, m);
+  auto sealed = seal_answer(sa, h->exchange, h->message_id, std::move(answer));
   if (!sealed) return sealed.error();
-  out.response = std::move(sealed->bytes);
+  out.response = std::move(*sealed);
   ++sa.peer_request_id;
+  return out;
+}
+
+core::Result<PeerRequest> answer_peer_rekey(IkeSa& sa, std::uint32_t inbound_spi,
+                                            Randomness& random) {
+  if (!sa.peer_rekey || !sa.peer_rekey->awaiting_spi) {
+    return unexpected("no CHILD SA rekey of the responder waits for an SPI");
+  }
+  const std::uint32_t id = sa.peer_rekey->message_id;
+  auto payloads = answer_child_rekey(sa, inbound_spi, random);
+  if (!payloads) return payloads.error();
+  PeerRequest out;
+  out.message_id = id;
+  out.exchange = ExchangeType::create_child_sa;
+  out.child_rekeyed = peer_child_rekey_complete(sa);
+  auto sealed = seal_answer(sa, out.exchange, id, std::move(*payloads));
+  if (!sealed) return sealed.error();
+  out.response = std::move(*sealed);
+  ++sa.peer_request_id;
+  return out;
+}
+
+core::Result<PeerRequest> refuse_peer_rekey(IkeSa& sa, std::uint32_t message_id,
+                                            ExchangeType exchange, NotifyType why) {
+  sa.peer_rekey.reset();
+  PeerRequest out;
+  out.message_id = message_id;
+  out.exchange = exchange;
+  auto sealed = seal_answer(sa, exchange, message_id, {make_notify(why)});
+  if (!sealed) return sealed.error();
+  out.response = std::move(*sealed);
+  if (message_id == sa.peer_request_id) ++sa.peer_request_id;
   return out;
 }
 

@@ -55,7 +55,15 @@ enum class Request : std::uint8_t { liveness, child_rekey, followup_ke, delete_c
 }
 
 // What the kernel step being waited for is for.
-enum class StepFor : std::uint8_t { auth_spi, install, rekey_spi, rekey_install };
+enum class StepFor : std::uint8_t {
+  auth_spi,
+  install,
+  rekey_spi,
+  rekey_install,
+  peer_rekey_spi,       // the responder's CHILD SA rekey: our inbound SPI
+  peer_rekey_inbound,   // its new inbound SA, before our last answer goes
+  peer_rekey_outbound,  // its new outbound SA, once the replaced CHILD SA is deleted
+};
 
 struct Attempt {
   explicit Attempt(RetransmitPolicy policy) : retransmit(policy) {}
@@ -86,6 +94,13 @@ struct Attempt {
   std::optional<ChildSa> old_child;
   core::Clock::time_point old_drain_until{};
   bool old_outbound_deleted = false;
+  bool old_deleted_by_peer = false;  // the responder deleted the replaced CHILD SA: no Delete
+  // CHILD SA rekeys the responder starts (initiator_peer_rekey.cpp): our last answer while
+  // the new inbound SA goes in; then the new CHILD SA, inbound only until the responder
+  // deletes the one it replaces (or peer_outbound_by passes).
+  std::optional<PeerRequest> held_answer;
+  std::optional<ChildSa> peer_rekeyed;
+  core::Clock::time_point peer_outbound_by{};
   std::optional<PeerRequest> last_answer;  // resent when the responder repeats a request
   // The last refusal in an IKE_SA_INIT response: unauthenticated, so it ends the attempt
   // only if no acceptable response comes before the request times out (RFC 7296 §2.21.1).

@@ -33,7 +33,11 @@ std::optional<InitiatorMachine::TimePoint> InitiatorMachine::child_deadline(
     const Attempt& a) const {
   if (a.phase != Phase::established) return std::nullopt;
   if (a.old_child && !a.old_outbound_deleted) return a.old_drain_until;
-  if (a.old_child || a.retransmit.active() || a.step || a.sa.child_rekey) return std::nullopt;
+  if (a.peer_rekeyed && !a.step) return a.peer_outbound_by;
+  if (a.old_child || a.retransmit.active() || a.step || a.sa.child_rekey || a.sa.peer_rekey ||
+      a.peer_rekeyed) {
+    return std::nullopt;
+  }
   if (options_.child_rekey_time.count() == 0 || !a.installed || next_) return std::nullopt;
   return a.child_rekey_at;
 }
@@ -46,7 +50,13 @@ void InitiatorMachine::child_work(Attempt& a, Out& out) {
       delete_sa(child_sa(a, *a.old_child, true).id(), "old outbound SA", false, out);
       a.old_outbound_deleted = true;
     }
-    if (!a.old_outbound_deleted || a.retransmit.active() || a.step) return;
+    if (!a.old_outbound_deleted) return;
+    if (a.old_deleted_by_peer) {  // its half is gone: ours goes without a Delete
+      delete_sa(child_sa(a, *a.old_child, false).id(), "old inbound SA", true, out);
+      a.old_child.reset();
+      return;
+    }
+    if (a.retransmit.active() || a.step) return;
     auto request = build_delete_child_sa(a.sa, a.old_child->inbound_spi);
     if (!request) return fail(a, request.error(), out);
     a.request_kind = Request::delete_child;
@@ -55,12 +65,20 @@ void InitiatorMachine::child_work(Attempt& a, Out& out) {
   }
   const auto due = child_deadline(a);
   if (!due || now_ < *due) return;
+  if (a.peer_rekeyed) {
+    note(NoteLevel::warn,
+         fmt::format("the responder has not deleted the CHILD SA it replaced in {} s; sending on "
+                     "the new one",
+                     kPeerDeleteWait.count()),
+         out);
+    return switch_to_peer_rekeyed(a, false, out);
+  }
   note(NoteLevel::info,
        fmt::format("rekeying the CHILD SA (in 0x{:08x} out 0x{:08x}) with {}",
                    a.sa.child->inbound_spi, a.sa.child->outbound_spi,
                    config::to_string(options_.settings.esp)),
        out);
-  allocate_spi(a, out);
+  allocate_spi(a, StepFor::rekey_spi, out);
 }
 
 void InitiatorMachine::on_rekey_spi(Attempt& a, const core::Result<std::uint32_t>& spi, Out& out) {
@@ -113,9 +131,17 @@ void InitiatorMachine::on_rekey_installed(Attempt& a, const core::Result<void>& 
     a.rekeyed.reset();
     return child_rekey_failed(a, result.error(), out);
   }
-  a.old_child = std::move(*a.sa.child);
-  a.sa.child = std::move(*a.rekeyed);
+  ChildSa next = std::move(*a.rekeyed);
   a.rekeyed.reset();
+  a.old_deleted_by_peer = false;
+  replace_child(a, std::move(next), false, out);
+}
+
+// The kernel sends on `next` now; the CHILD SA it replaces leaves after the outbound drain
+// (child_work).
+void InitiatorMachine::replace_child(Attempt& a, ChildSa next, bool by_responder, Out& out) {
+  a.old_child = std::move(*a.sa.child);
+  a.sa.child = std::move(next);
   a.old_drain_until = now_ + options_.outbound_drain;
   a.old_outbound_deleted = false;
   a.child_installed_at = now_;
@@ -123,13 +149,13 @@ void InitiatorMachine::on_rekey_installed(Attempt& a, const core::Result<void>& 
   const ChildSa& c = *a.sa.child;
   stats_.inbound_spi = c.inbound_spi;
   stats_.outbound_spi = c.outbound_spi;
-  ++stats_.child_rekeys;
-  count("ikev2_child_rekeys", out);
+  ++(by_responder ? stats_.peer_child_rekeys : stats_.child_rekeys);
+  count(by_responder ? "ikev2_peer_child_rekeys" : "ikev2_child_rekeys", out);
   note(NoteLevel::info,
-       fmt::format("CHILD SA rekeyed: in 0x{:08x} out 0x{:08x} (replacing in 0x{:08x} out "
+       fmt::format("CHILD SA rekeyed{}: in 0x{:08x} out 0x{:08x} (replacing in 0x{:08x} out "
                    "0x{:08x})",
-                   c.inbound_spi, c.outbound_spi, a.old_child->inbound_spi,
-                   a.old_child->outbound_spi),
+                   by_responder ? " by the responder" : "", c.inbound_spi, c.outbound_spi,
+                   a.old_child->inbound_spi, a.old_child->outbound_spi),
        out);
 }
 

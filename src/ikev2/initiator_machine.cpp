@@ -124,6 +124,7 @@ void InitiatorMachine::on(const SpiAllocated& e, Out& out) {
   }
   a->step.reset();
   if (a->step_for == StepFor::rekey_spi) return on_rekey_spi(*a, e.spi, out);
+  if (a->step_for == StepFor::peer_rekey_spi) return on_peer_rekey_spi(*a, e.spi, out);
   if (!e.spi) return fail(*a, e.spi.error(), out);
   send_auth(*a, *e.spi, out);
 }
@@ -142,6 +143,8 @@ void InitiatorMachine::on(const KernelDone& e, Out& out) {
   if (a == nullptr) return;
   a->step.reset();
   if (a->step_for == StepFor::rekey_install) return on_rekey_installed(*a, e.result, out);
+  if (a->step_for == StepFor::peer_rekey_inbound) return on_peer_inbound(*a, e.result, out);
+  if (a->step_for == StepFor::peer_rekey_outbound) return on_peer_outbound(*a, e.result, out);
   if (!e.result) return fail(*a, e.result.error(), out);
   a->installed = true;
   established(*a, out);
@@ -293,7 +296,7 @@ void InitiatorMachine::on_response(Attempt& a, const ReceivedMessage& m, Out& ou
       ok = process_ike_intermediate(a.sa, m);
       if (ok) {
         a.retransmit.stop();
-        return allocate_spi(a, out);
+        return allocate_spi(a, StepFor::auth_spi, out);
       }
       break;
     case Phase::auth:
@@ -352,10 +355,10 @@ void InitiatorMachine::after_init(Attempt& a, Out& out) {
     a.phase = Phase::intermediate;
     return send_request(a, std::move(*request), out);
   }
-  allocate_spi(a, out);
+  allocate_spi(a, StepFor::auth_spi, out);
 }
 
-void InitiatorMachine::allocate_spi(Attempt& a, Out& out) {
+void InitiatorMachine::allocate_spi(Attempt& a, StepFor purpose, Out& out) {
   xfrm::SpiRequest r;
   r.src = options_.remote_address;
   r.dst = options_.local_address;
@@ -363,7 +366,7 @@ void InitiatorMachine::allocate_spi(Attempt& a, Out& out) {
   r.direction = xfrm::SaDirection::in;
   r.if_id = options_.if_id;
   a.step = next_step();
-  a.step_for = a.phase == Phase::established ? StepFor::rekey_spi : StepFor::auth_spi;
+  a.step_for = purpose;
   out.emplace_back(AllocateSpi{*a.step, r});
 }
 
@@ -488,13 +491,14 @@ void InitiatorMachine::delete_sa(const xfrm::SaId& id, std::string what, bool mi
 }
 
 // Every CHILD SA of the IKE SA: the current one, one replaced by a rekey, one being
-// installed, and the SPI allocated for a rekey.
+// installed, and the SPI allocated for a rekey of either side.
 void InitiatorMachine::remove_child(Attempt& a, Out& out) {
-  for (auto* c : {&a.old_child, &a.rekeyed}) {
+  for (auto* c : {&a.old_child, &a.rekeyed, &a.peer_rekeyed}) {
     if (*c) delete_child_sas(a, **c, "deleting a CHILD SA", out);
     c->reset();
   }
   abandon_child_rekey(a, out);
+  abandon_peer_rekey(a, out);
   if (!a.installed) return;
   a.installed = false;
   delete_child_sas(a, *a.sa.child, "deleting a CHILD SA", out);
@@ -528,14 +532,20 @@ void InitiatorMachine::on_peer_request(Attempt& a, const ReceivedMessage& m, Out
   if (a.phase != Phase::established && a.phase != Phase::deleting) {
     return drop("request before the IKE SA is up", out);
   }
-  auto answer = process_peer_request(a.sa, m);
+  auto answer = process_peer_request(a.sa, m, peer_policy(a), random_);
   if (!answer) return drop(answer.error().message(), out);
   a.heard = now_;
-  send(a, answer->response, out);
-  const bool ike_deleted = answer->ike_sa_deleted;
-  const bool child_deleted = answer->child_sa_deleted;
-  a.last_answer = std::move(*answer);
-  if (!ike_deleted && !child_deleted) return;
+  on_peer_answer(a, std::move(*answer), out);
+}
+
+// A request answered: sent (and kept for a retransmission of the request).
+void InitiatorMachine::answer(Attempt& a, PeerRequest answer, Out& out) {
+  send(a, answer.response, out);
+  a.last_answer = std::move(answer);
+}
+
+// The responder deleted our CHILD SA, or the IKE SA.
+void InitiatorMachine::on_peer_deleted(Attempt& a, bool ike_deleted, Out& out) {
   note(NoteLevel::info,
        fmt::format("the responder deleted the {} SA", ike_deleted ? "IKE" : "CHILD"), out);
   remove_child(a, out);

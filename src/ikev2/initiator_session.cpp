@@ -74,6 +74,8 @@ struct InitiatorSession::Impl : std::enable_shared_from_this<InitiatorSession::I
   }
   void perform(const AllocateSpi& a) { events.emplace_back(xfrm::perform(kernel, a)); }
   void perform(const InstallPair& a) { events.emplace_back(xfrm::perform(kernel, a)); }
+  void perform(const UpdateSa& a) { events.emplace_back(xfrm::perform(kernel, a)); }
+  void perform(const AddSa& a) { events.emplace_back(xfrm::perform(kernel, a)); }
   void perform(const DeleteSa& a) { events.emplace_back(xfrm::perform(kernel, a)); }
   void perform(const CountMetric& a) { metrics.add(std::string(a.name), 1, labels); }
   void perform(const Note& a) {

@@ -3,9 +3,9 @@
 // keys from SK(0) | Ni | Nr | SK(1) | ... | SK(n).
 #include <algorithm>
 
-#include "pqbranch/ikev2/errc.hpp"
 #include "pqbranch/ikev2/nonce_payload.hpp"
 
+#include "fakes/fake_ike_helpers.hpp"
 #include "fakes/fake_ike_responder.hpp"
 
 namespace pqbranch::test {
@@ -13,33 +13,11 @@ namespace {
 
 using namespace ikev2;  // NOLINT(google-build-using-namespace): a test fake of this module
 
-core::Error bad(const std::string& why) {
-  return core::make_error(errc::bad_value, "fake responder: " + why);
-}
-
-std::uint32_t spi_of(const std::vector<std::uint8_t>& b) {
-  return (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) |
-         b[3];
-}
-
-std::vector<std::uint8_t> bytes_of(std::uint32_t spi) {
-  return {static_cast<std::uint8_t>(spi >> 24), static_cast<std::uint8_t>(spi >> 16),
-          static_cast<std::uint8_t>(spi >> 8), static_cast<std::uint8_t>(spi)};
-}
-
-std::optional<KeMethod> method_of(const Proposal& p, TransformType type) {
-  for (const auto& t : p.transforms) {
-    if (t.type == type && t.id != 0) return static_cast<KeMethod>(t.id);
-  }
-  return std::nullopt;
-}
-
-core::SecureBytes joined(const core::SecureBytes& a, const core::SecureBytes& b) {
-  core::SecureBytes out(a.size() + b.size());
-  std::ranges::copy(a.span(), out.span().begin());
-  std::ranges::copy(b.span(), out.span().begin() + static_cast<std::ptrdiff_t>(a.size()));
-  return out;
-}
+using fake_ike::bad;
+using fake_ike::bytes_of;
+using fake_ike::joined;
+using fake_ike::method_of;
+using fake_ike::spi_of;
 
 }  // namespace
 
@@ -52,7 +30,11 @@ void FakeIkeResponder::add_child(std::uint32_t own_spi, std::uint32_t initiator_
                                  ChildKeys keys) {
   initiator_spi_ = initiator_spi;
   child_keys_ = ChildKeys{keys.initiator_to_responder.clone(), keys.responder_to_initiator.clone()};
-  children_.push_back({own_spi, initiator_spi, std::move(keys)});
+  Child c;
+  c.own_spi = own_spi;
+  c.initiator_spi = initiator_spi;
+  c.keys = std::move(keys);
+  children_.push_back(std::move(c));
 }
 
 core::Result<std::vector<std::uint8_t>> FakeIkeResponder::create_child_sa(
@@ -78,7 +60,7 @@ core::Result<std::vector<std::uint8_t>> FakeIkeResponder::create_child_sa(
   Proposal chosen = sa->proposals[0];
   Rekeying r;
   r.initiator_spi = spi_of(chosen.spi);
-  r.own_spi = options_.esp_spi + static_cast<std::uint32_t>((child_rekeys_ + 1) << 16);
+  r.own_spi = next_own_spi();
   chosen.spi = bytes_of(r.own_spi);
   r.ni = nonce->data;
   auto own_nonce = make_nonce(32);

@@ -12,14 +12,14 @@
 #include "pqbranch/ikev2/nonce_payload.hpp"
 #include "pqbranch/ikev2/skf_payload.hpp"
 
+#include "fakes/fake_ike_helpers.hpp"
+
 namespace pqbranch::test {
 namespace {
 
 using namespace ikev2;  // NOLINT(google-build-using-namespace): a test fake of this module
 
-core::Error bad(const std::string& why) {
-  return core::make_error(errc::bad_value, "fake responder: " + why);
-}
+using fake_ike::bad;
 
 AuthOctetsInput octets(std::span<const std::uint8_t> message, std::span<const std::uint8_t> nonce,
                        std::span<const std::uint8_t> sk_p, const IdPayload& id,
@@ -361,21 +361,21 @@ core::Result<std::vector<std::uint8_t>> FakeIkeResponder::informational(
 
 core::Result<std::vector<std::uint8_t>> FakeIkeResponder::informational_request(
     std::vector<Payload> payloads) {
+  return own_request(ExchangeType::informational, std::move(payloads));
+}
+
+core::Result<std::vector<std::uint8_t>> FakeIkeResponder::own_request(
+    ExchangeType exchange, std::vector<Payload> payloads) {
   Message m;
   m.header.spi_i = spi_i_;
   m.header.spi_r = spi_r_;
-  m.header.exchange = ExchangeType::informational;
+  m.header.exchange = exchange;
   m.header.flags = 0;  // from the original responder, a request
   m.header.message_id = own_request_id_++;
   m.payloads = std::move(payloads);
   auto sealed = seal_message(m, keys_.sk_er.span(), iv_++);
   if (!sealed) return sealed.error();
   return std::move(sealed->bytes);
-}
-
-core::Result<OpenedMessage> FakeIkeResponder::open_response(
-    std::span<const std::uint8_t> response) {
-  return open_message(response, keys_.sk_ei.span());
 }
 
 }  // namespace pqbranch::test

@@ -7,6 +7,7 @@
 // a request datagram and returns the response; receive() also takes fragments and answers with
 // fragments; neither does I/O, so a test can run it in-process or behind a loopback socket.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -51,12 +52,24 @@ class FakeIkeResponder {
     // initiator must echo it exactly), or a refusal with this notify instead.
     std::vector<std::uint8_t> followup_link{0x01};
     std::optional<ikev2::NotifyType> refuse_rekey;
+    // Its own CHILD SA rekeys (rekey_request): the proposal it offers, whether it deletes the
+    // replaced CHILD SA once the rekey is done (strongSwan does at once), and how long its
+    // inbound SA stays after that Delete is answered (strongSwan's delete_rekeyed_delay).
+    config::EspProposal rekey_esp;
+    std::vector<core::IpPrefix> rekey_tsi;  // its own side
+    std::vector<core::IpPrefix> rekey_tsr;
+    bool delete_replaced = true;
+    std::chrono::milliseconds delete_delay{5000};
   };
   // One CHILD SA as the responder holds it.
   struct Child {
     std::uint32_t own_spi = 0;        // its inbound SPI: the initiator's outbound SA
     std::uint32_t initiator_spi = 0;  // the initiator's inbound SA
-    ikev2::ChildKeys keys;
+    ikev2::ChildKeys keys;            // initiator_to_responder: the IKE SA's initiator's
+    // It made this one with its own rekey: it sends on it from then on.
+    bool sends = false;
+    // Its inbound SA is gone from then on (deleted after a rekey of its own).
+    std::optional<core::Clock::time_point> gone_at;
   };
   using Datagrams = std::vector<std::vector<std::uint8_t>>;
 
@@ -83,6 +96,20 @@ class FakeIkeResponder {
       std::vector<ikev2::Payload> payloads);
   // Opens a response from the initiator to its own request.
   core::Result<ikev2::OpenedMessage> open_response(std::span<const std::uint8_t> response);
+  // Its own rekey of its newest CHILD SA (fake_ike_own_rekey.cpp): the CREATE_CHILD_SA
+  // request with options().rekey_esp.
+  core::Result<std::vector<std::uint8_t>> rekey_request();
+  // A response from the initiator to its own request: the next request of its own rekey
+  // (IKE_FOLLOWUP_KE, then the Delete of the replaced CHILD SA), if any.
+  core::Result<std::optional<std::vector<std::uint8_t>>> on_response(
+      std::span<const std::uint8_t> response, core::Clock::time_point now);
+  [[nodiscard]] std::size_t own_rekeys() const noexcept { return own_rekeys_; }
+  [[nodiscard]] std::size_t own_rekey_refusals() const noexcept { return own_rekey_refusals_; }
+  [[nodiscard]] bool own_rekey_running() const noexcept { return own_rekey_.has_value(); }
+  // The error notify of the last refusal of its own rekey.
+  [[nodiscard]] std::optional<ikev2::NotifyType> last_refusal() const noexcept {
+    return last_refusal_;
+  }
 
   [[nodiscard]] const Options& options() const noexcept { return options_; }
   [[nodiscard]] bool established() const noexcept { return established_; }
@@ -97,8 +124,11 @@ class FakeIkeResponder {
   [[nodiscard]] const std::optional<ikev2::ChildKeys>& child_keys() const noexcept {
     return child_keys_;
   }
-  // Its live CHILD SA with inbound SPI `own_spi`, if any (rekeyed ones live until deleted).
+  // Its live CHILD SA with inbound SPI `own_spi`, if any (rekeyed ones live until deleted),
+  // at `now` (a CHILD SA it deleted after its own rekey lives until gone_at).
   [[nodiscard]] const Child* child(std::uint32_t own_spi) const;
+  [[nodiscard]] const Child* child_at(std::uint32_t own_spi, core::Clock::time_point now) const;
+  [[nodiscard]] const std::vector<Child>& all_children() const noexcept { return children_; }
   [[nodiscard]] std::size_t children() const noexcept { return children_.size(); }
   [[nodiscard]] std::size_t child_rekeys() const noexcept { return child_rekeys_; }
   [[nodiscard]] std::size_t followups() const noexcept { return followups_; }
@@ -124,6 +154,13 @@ class FakeIkeResponder {
   core::Result<std::vector<std::uint8_t>> finish_rekey(const ikev2::Header& request,
                                                        std::vector<ikev2::Payload> payloads);
   void add_child(std::uint32_t own_spi, std::uint32_t initiator_spi, ikev2::ChildKeys keys);
+  std::uint32_t next_own_spi() { return options_.esp_spi + (++own_spi_serial_ << 16); }
+  core::Result<std::vector<std::uint8_t>> own_request(ikev2::ExchangeType exchange,
+                                                      std::vector<ikev2::Payload> payloads);
+  // fake_ike_own_rekey.cpp
+  core::Result<std::optional<std::vector<std::uint8_t>>> own_rekey_step(
+      const ikev2::OpenedMessage& response, core::Clock::time_point now);
+  core::Result<std::optional<std::vector<std::uint8_t>>> own_rekey_done();
   core::Result<std::vector<std::uint8_t>> seal_response(const ikev2::Header& request,
                                                         std::vector<ikev2::Payload> payloads,
                                                         std::vector<std::uint8_t>* octets);
@@ -178,6 +215,26 @@ class FakeIkeResponder {
   std::size_t child_rekeys_ = 0;
   std::size_t followups_ = 0;
   std::size_t child_deletes_ = 0;
+  std::uint32_t own_spi_serial_ = 0;
+  // Its own rekey in progress (fake_ike_own_rekey.cpp)
+  struct OwnRekey {
+    enum class Stage : std::uint8_t { create, followup, deleting };
+    Stage stage = Stage::create;
+    std::uint32_t replaced = 0;  // its inbound SPI of the CHILD SA it replaces
+    std::uint32_t own_spi = 0;
+    std::vector<std::uint8_t> ni;
+    std::optional<ikev2::KeyExchange> ke;
+    std::vector<std::uint8_t> nr;
+    std::uint32_t initiator_spi = 0;
+    core::SecureBytes secret;
+    core::SecureBytes additional;
+    std::vector<ikev2::KeMethod> followups;
+    std::vector<std::uint8_t> link;
+  };
+  std::optional<OwnRekey> own_rekey_;
+  std::size_t own_rekeys_ = 0;
+  std::size_t own_rekey_refusals_ = 0;
+  std::optional<ikev2::NotifyType> last_refusal_;
 };
 
 }  // namespace pqbranch::test

@@ -37,6 +37,9 @@ InitiatorHarness::InitiatorHarness(InitiatorHarnessOptions options)
     r.auth = config::IkeAuth::ecdsa;
     r.ecdsa = o_.responder_ecdsa;
   }
+  r.rekey_esp = s.settings.esp;
+  r.rekey_tsi = s.settings.remote_ts;
+  r.rekey_tsr = s.settings.local_ts;
   r.fragmentation = o_.responder_fragments;
   r.fragment_size = o_.responder_fragment_size;
 }
@@ -110,6 +113,8 @@ void InitiatorHarness::perform(ikev2::InitiatorAction& action,
           in_flight_.push_back({clock_.now() + o_.latency, false, a.socket, a.bytes});
         } else if constexpr (std::is_same_v<A, ikev2::AllocateSpi> ||
                              std::is_same_v<A, ikev2::InstallPair> ||
+                             std::is_same_v<A, ikev2::UpdateSa> ||
+                             std::is_same_v<A, ikev2::AddSa> ||
                              std::is_same_v<A, ikev2::DeleteSa>) {
           results.emplace_back(xfrm::perform(kernel_, a));
         } else if constexpr (std::is_same_v<A, ikev2::WakeAt>) {
@@ -123,12 +128,19 @@ void InitiatorHarness::perform(ikev2::InitiatorAction& action,
       action);
 }
 
-bool InitiatorHarness::step() {
-  auto first = std::ranges::min_element(in_flight_, {}, &Delivery::at);
+std::optional<InitiatorHarness::TimePoint> InitiatorHarness::next_at() const {
   std::optional<TimePoint> at = wake_;
-  if (first != in_flight_.end() && (!at || first->at <= *at)) at = first->at;
+  for (const auto& d : in_flight_) {
+    if (!at || d.at < *at) at = d.at;
+  }
+  return at;
+}
+
+bool InitiatorHarness::step() {
+  const auto at = next_at();
   if (!at) return false;
   if (*at > clock_.now()) clock_.advance(*at - clock_.now());
+  auto first = std::ranges::min_element(in_flight_, {}, &Delivery::at);
   if (first != in_flight_.end() && first->at == *at) {
     const Delivery d = *first;
     in_flight_.erase(first);
@@ -152,9 +164,12 @@ bool InitiatorHarness::run_until(const std::function<bool()>& done, Duration lim
   return true;
 }
 
+// Only what is due by then: nothing later is performed early.
 void InitiatorHarness::run_for(Duration d) {
   const auto until = clock_.now() + d;
-  (void)run_until([&] { return false; }, d);
+  for (auto at = next_at(); at && *at <= until; at = next_at()) {
+    (void)step();
+  }
   if (clock_.now() < until) clock_.advance(until - clock_.now());
 }
 
@@ -176,7 +191,14 @@ void InitiatorHarness::responder_receives(const Delivery& d) {
   }
   auto& r = responders_[h->spi_i];
   if (h->response()) {  // an answer to the responder's own request
-    if (r && r->open_response(bytes)) ++answers;
+    if (!r) return;
+    auto next = r->on_response(bytes, clock_.now());
+    if (!next) {
+      violations_.push_back("the responder could not take our answer: " + next.error().message());
+      return;
+    }
+    ++answers;
+    if (*next) to_machine(d.socket, std::move(**next));
     return;
   }
   if (!r) {
@@ -210,6 +232,15 @@ void InitiatorHarness::responder_request(std::vector<ikev2::Payload> payloads) {
   to_machine(last_natt_ ? IkeSocket::natt : IkeSocket::ike, std::move(*bytes));
 }
 
+bool InitiatorHarness::responder_rekey() {
+  auto* r = current_responder();
+  if (r == nullptr) return false;
+  auto bytes = r->rekey_request();
+  if (!bytes) return false;
+  to_machine(last_natt_ ? IkeSocket::natt : IkeSocket::ike, std::move(*bytes));
+  return true;
+}
+
 FakeIkeResponder* InitiatorHarness::current_responder() {
   const auto out_spi = machine_->status().outbound_spi;
   for (auto& [spi, r] : responders_) {
@@ -233,7 +264,7 @@ void InitiatorHarness::check_invariant(const std::string& after) {
     if (larval || sa.direction != xfrm::SaDirection::out) return;
     const FakeIkeResponder::Child* peer = nullptr;
     for (const auto& [spi, r] : responders_) {
-      if (r && r->established() && !r->deleted() && r->child(sa.spi) != nullptr) {
+      if (r && r->established() && !r->deleted() && r->child_at(sa.spi, clock_.now()) != nullptr) {
         peer = r->child(sa.spi);
       }
     }
@@ -252,6 +283,19 @@ void InitiatorHarness::check_invariant(const std::string& after) {
                       after, sa.spi, peer->initiator_spi));
     }
   });
+  // A CHILD SA the responder rekeyed itself carries its traffic at once (it sends on its
+  // newest): our inbound SA of it is there (we install it before our last answer).
+  for (const auto& [spi, r] : responders_) {
+    if (!r || !r->established() || r->deleted() || r->all_children().empty()) continue;
+    const auto& c = r->all_children().back();
+    if (!c.sends || r->child_at(c.own_spi, clock_.now()) == nullptr) continue;
+    xfrm::SaId ours{session_options.local_address, c.initiator_spi};
+    if (!same_key(kernel_.key_of(ours), c.keys.responder_to_initiator)) {
+      violations_.push_back(
+          fmt::format("after {}: the responder sends on 0x{:08x}, which we do not receive on",
+                      after, c.initiator_spi));
+    }
+  }
 }
 
 }  // namespace pqbranch::test

@@ -8,7 +8,8 @@
 //   a fresh machine.
 // - After every single action the invariant is checked: each installed outbound SA has the
 //   responder's inbound SA (a responder that gave out that SPI, still established and not
-//   deleted, with the same key) and our inbound SA of the pair installed with it.
+//   deleted, with the same key) and our inbound SA of the pair installed with it; and each
+//   CHILD SA the responder rekeyed itself (and so sends on) has our inbound SA.
 
 #include <chrono>
 #include <cstddef>
@@ -79,6 +80,7 @@ class InitiatorHarness {
   bool step();
   // Steps until `done` holds (checked before every step); false if `limit` passed first.
   bool run_until(const std::function<bool()>& done, Duration limit);
+  // Performs everything due within `d`, then moves the clock to its end.
   void run_for(Duration d);
 
   // --- faults and the responder's own requests ---
@@ -86,6 +88,10 @@ class InitiatorHarness {
   int lose_responses = 0;  // the responder's next response datagrams (or fragments) are lost
   // The responder of the current IKE SA sends a request of its own with `payloads`.
   void responder_request(std::vector<ikev2::Payload> payloads);
+  // The responder of the current IKE SA starts a rekey of its newest CHILD SA (then its
+  // IKE_FOLLOWUP_KEs and the Delete of the replaced one follow the machine's answers);
+  // false if it cannot now (no current responder, or its own rekey still running).
+  bool responder_rekey();
 
   // --- observations ---
   [[nodiscard]] ikev2::InitiatorMachine& machine() { return *machine_; }
@@ -107,6 +113,7 @@ class InitiatorHarness {
   }
   [[nodiscard]] std::int64_t metric(const std::string& name) const;
   [[nodiscard]] bool noted(const std::string& text) const;  // a note containing `text`
+  [[nodiscard]] const std::vector<std::string>& notes() const { return notes_; }
   // Responses from the machine to the responder's own requests, opened by that responder.
   std::size_t answers = 0;
 
@@ -118,6 +125,7 @@ class InitiatorHarness {
     std::vector<std::uint8_t> bytes;  // as on the wire
   };
 
+  [[nodiscard]] std::optional<TimePoint> next_at() const;  // the next delivery or wake-up
   void perform(ikev2::InitiatorAction& action, std::vector<ikev2::InitiatorEvent>& results);
   void responder_receives(const Delivery& d);
   void to_machine(ikev2::IkeSocket socket, std::vector<std::uint8_t> bytes);

@@ -8,7 +8,6 @@
 // Prints "pqb-espinudp-socket ready port=P" once the socket is set up, then holds it until
 // SIGTERM or SIGINT, or --seconds pass. Exit: 0, or 2 on a usage or socket error.
 #include <cerrno>
-#include <charconv>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
@@ -27,11 +26,6 @@
 namespace {
 
 constexpr int kUsage = 2;
-
-bool parse_number(std::string_view text, std::uint32_t max, std::uint32_t& out) {
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return ec == std::errc{} && end == text.data() + text.size() && out > 0 && out <= max;
-}
 
 }  // namespace
 

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <netinet/in.h>
 #include <unistd.h>
@@ -37,6 +38,11 @@ std::optional<SockAddr> make_sockaddr(const std::string& address, std::uint16_t 
 
 std::string errno_text(const char* what) {
   return fmt::format("{}: {}", what, std::strerror(errno));
+}
+
+bool parse_number(std::string_view text, std::uint32_t max, std::uint32_t& out) {
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc{} && end == text.data() + text.size() && out > 0 && out <= max;
 }
 
 }  // namespace pqbranch::tools

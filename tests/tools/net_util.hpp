@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <sys/socket.h>
 
 namespace pqbranch::tools {
@@ -39,5 +40,8 @@ std::optional<SockAddr> make_sockaddr(const std::string& address, std::uint16_t 
 
 // "what: strerror(errno)", for messages after a failed system call.
 std::string errno_text(const char* what);
+
+// A whole decimal number in 1..max (a command-line value).
+bool parse_number(std::string_view text, std::uint32_t max, std::uint32_t& out);
 
 }  // namespace pqbranch::tools

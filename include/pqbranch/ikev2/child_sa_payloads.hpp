@@ -28,6 +28,16 @@ core::Result<std::uint32_t> check_esp_proposal(const std::vector<Payload>& paylo
                                                const config::EspProposal& ke,
                                                std::string_view exchange);
 
+// The responder's CREATE_CHILD_SA request, read by us as its responder: the first ESP
+// proposal that offers ours (AES-GCM-16-256 with ESN and exactly `ke`'s key exchanges among
+// its choices), by number, with the SPI the responder receives on; nullopt when none does.
+struct EspChoice {
+  std::uint8_t number = 1;
+  std::uint32_t spi = 0;
+};
+[[nodiscard]] std::optional<EspChoice> select_esp_proposal(const SaPayload& sa,
+                                                           const config::EspProposal& ke);
+
 // A selector as a prefix, or nullopt when it is not exactly one prefix over all protocols
 // and ports (we install prefix policies only).
 [[nodiscard]] std::optional<core::IpPrefix> selector_prefix(const TrafficSelector& ts);
@@ -41,5 +51,9 @@ core::Result<std::vector<core::IpPrefix>> narrowed(const TsPayload* ts,
                                                    const std::vector<core::IpPrefix>& ours,
                                                    std::string_view which,
                                                    std::string_view exchange);
+
+// Whether every prefix of `ours` lies within one of the selectors of `ts` (a rekey keeps the
+// CHILD SA's selectors: the request must still cover them).
+[[nodiscard]] bool covers(const TsPayload* ts, const std::vector<core::IpPrefix>& ours);
 
 }  // namespace pqbranch::ikev2

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "pqbranch/config/ikev2_config.hpp"
@@ -55,6 +56,25 @@ struct ChildRekey {
   std::vector<core::IpPrefix> remote_ts;
 };
 
+// A CREATE_CHILD_SA rekey that the responder started (peer_child_rekey_task.hpp), which we
+// answer: from its request until our last response. Ni is the responder's here, Nr ours.
+struct PeerChildRekey {
+  std::uint32_t message_id = 0;      // of the CREATE_CHILD_SA request
+  bool awaiting_spi = true;          // its answer waits for our inbound SPI
+  std::uint32_t replaced = 0;        // our outbound SPI of the CHILD SA it replaces
+  std::uint32_t inbound_spi = 0;     // ours for the new CHILD SA
+  std::uint32_t outbound_spi = 0;    // the responder's for it
+  std::uint8_t proposal_number = 1;  // of the proposal we accepted
+  config::EspProposal esp;           // the key exchanges it runs
+  std::vector<std::uint8_t> ni;
+  std::vector<std::uint8_t> nr;
+  std::vector<std::uint8_t> kei;    // its KE data in the request, answered with the SPI
+  std::vector<KeMethod> followups;  // the additional key exchanges still to run
+  core::SecureBytes secret;         // SK(0)
+  core::SecureBytes additional;     // SK(1) | ... | SK(n) so far
+  std::vector<std::uint8_t> link;   // our ADDITIONAL_KEY_EXCHANGE data, echoed by the responder
+};
+
 struct IkeSa {
   Spi spi_i{};
   Spi spi_r{};
@@ -81,6 +101,7 @@ struct IkeSa {
   bool fragmentation = false;  // the responder announced FRAGMENTATION_SUPPORTED (RFC 7383 §2.3)
   std::optional<ChildSa> child;
   std::optional<ChildRekey> child_rekey;
+  std::optional<PeerChildRekey> peer_rekey;
 
   // UDP 4500 with the non-ESP marker from the exchange after IKE_SA_INIT on (§2.23).
   [[nodiscard]] bool use_natt(bool forced) const noexcept {
@@ -109,6 +130,8 @@ core::Result<OpenedMessage> open_response(const IkeSa& sa, const ReceivedMessage
 
 // The first error notify of a message, if any (RFC 7296 §3.10.1: types below 16384).
 [[nodiscard]] const NotifyPayload* find_error_notify(const std::vector<Payload>& payloads) noexcept;
+// An error notify's name, e.g. "NO_PROPOSAL_CHOSEN" ("notify" for the rarer ones).
+[[nodiscard]] std::string notify_name(NotifyType t);
 // exchange_errc::peer_refused naming the notify type, e.g. "NO_PROPOSAL_CHOSEN (14)".
 [[nodiscard]] core::Error refused_by(const NotifyPayload& n, std::string_view exchange);
 

@@ -4,17 +4,22 @@
 //   replaced by a rekey (create_child_sa_task.hpp), and the empty
 //   liveness check of dead peer detection (§1.4: an INFORMATIONAL with no payloads);
 // - the responder's requests to us: Delete of the IKE SA or of CHILD SAs (we answer with
-//   the Delete of our inbound halves), liveness checks (empty), and CREATE_CHILD_SA, which
-//   this version refuses (N(NO_PROPOSAL_CHOSEN); continuity makes a new IKE SA instead).
+//   the Delete of our inbound halves), liveness checks (empty), and CREATE_CHILD_SA: a rekey
+//   of our CHILD SA with its IKE_FOLLOWUP_KEs is answered (peer_child_rekey_task.hpp), a new
+//   CHILD SA refused with NO_ADDITIONAL_SAS and a rekey of the IKE SA with NO_PROPOSAL_CHOSEN
+//   (continuity makes a new IKE SA instead).
 // Requests from the responder carry its own message IDs (§2.2); a retransmitted request
 // (the previous ID) is answered by the session with the response it sent before.
 
 #include <cstdint>
+#include <optional>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "pqbranch/core/error.hpp"
 #include "pqbranch/ikev2/ike_sa.hpp"
+#include "pqbranch/ikev2/randomness.hpp"
 
 namespace pqbranch::ikev2 {
 
@@ -26,11 +31,34 @@ core::Result<std::vector<std::uint8_t>> build_delete_child_sa(IkeSa& sa, std::ui
 // The response to our INFORMATIONAL request (any content is accepted).
 core::Result<void> process_informational_response(IkeSa& sa, const ReceivedMessage& response);
 
+// What the initiator lets the responder's requests do at the moment.
+struct PeerRequestPolicy {
+  // A CHILD SA rekey must offer this; nullopt: refused with NO_PROPOSAL_CHOSEN.
+  std::optional<config::EspProposal> esp;
+  // A rekey or Delete of the CHILD SA of ours is under way: a rekey of the responder gets
+  // TEMPORARY_FAILURE (RFC 7296 §2.8.1 lets either end retry later).
+  bool busy = false;
+  // Our CHILD SAs besides sa.child that a Delete may name (one replaced or being replaced):
+  // outbound SPI, inbound SPI.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> more_children;
+};
+
 struct PeerRequest {
   std::uint32_t message_id = 0;
-  std::vector<std::uint8_t> response;  // to send back (and to resend on a retransmission)
+  ExchangeType exchange = ExchangeType::informational;
+  // To send back (and to resend on a retransmission); empty while awaiting_spi.
+  std::vector<std::uint8_t> response;
   bool ike_sa_deleted = false;
-  bool child_sa_deleted = false;  // the responder deleted our CHILD SA
+  bool child_sa_deleted = false;       // the responder deleted sa.child
+  std::vector<std::uint32_t> deleted;  // outbound SPIs of every CHILD SA of ours it deleted
+  // A CHILD SA rekey of the responder, accepted: the answer (answer_peer_rekey) waits for our
+  // inbound SPI.
+  bool awaiting_spi = false;
+  // Its last key exchange is answered: the new CHILD SA (take_peer_rekeyed_child) has to be
+  // installed inbound before `response` is sent, for the responder sends on it at once.
+  bool child_rekeyed = false;
+  // A CREATE_CHILD_SA we answered with this error notify instead.
+  std::optional<NotifyType> refused;
 };
 
 // Whether `datagram` is a request from the responder of this IKE SA (header only).
@@ -42,7 +70,17 @@ struct PeerRequest {
 [[nodiscard]] bool is_retransmitted_request(const IkeSa& sa, const PeerRequest& last,
                                             const ReceivedMessage& request);
 // Opens the responder's request with ID sa.peer_request_id, builds the answer and advances
-// the ID. Other IDs, SPIs or a failing ICV: a drop error.
-core::Result<PeerRequest> process_peer_request(IkeSa& sa, const ReceivedMessage& request);
+// the ID (an accepted CHILD SA rekey: when it is answered). Other IDs (the one awaiting its
+// SPI too), SPIs or a failing ICV: a drop error.
+core::Result<PeerRequest> process_peer_request(IkeSa& sa, const ReceivedMessage& request,
+                                               const PeerRequestPolicy& policy = {},
+                                               Randomness& random = csprng());
+// The answer to the CHILD SA rekey that awaits its SPI, with our inbound SPI.
+core::Result<PeerRequest> answer_peer_rekey(IkeSa& sa, std::uint32_t inbound_spi,
+                                            Randomness& random = csprng());
+// Instead of the answer to `message_id` (awaiting its SPI, or answered but not yet sent
+// because the new inbound SA could not go in): a refusal with `why`; ends sa.peer_rekey.
+core::Result<PeerRequest> refuse_peer_rekey(IkeSa& sa, std::uint32_t message_id,
+                                            ExchangeType exchange, NotifyType why);
 
 }  // namespace pqbranch::ikev2

@@ -16,11 +16,14 @@
 
 namespace pqbranch::ikev2 {
 
-// The kernel steps (xfrm/kernel_steps.hpp): AllocateSpi, InstallPair, DeleteSa.
+// The kernel steps (xfrm/kernel_steps.hpp): AllocateSpi, InstallPair, UpdateSa (an inbound SA
+// alone, of a CHILD SA the responder rekeyed), AddSa (its outbound SA later), DeleteSa.
+using xfrm::AddSa;
 using xfrm::AllocateSpi;
 using xfrm::DeleteSa;
 using xfrm::InstallPair;
 using xfrm::StepId;
+using xfrm::UpdateSa;
 
 // The initiator's two UDP sockets: IKE (port 500) and NAT-T (port 4500, where IKE travels
 // behind the non-ESP marker, RFC 3948 §2.2).
@@ -49,7 +52,7 @@ struct CountMetric {
 using core::Note;
 using core::NoteLevel;
 
-using InitiatorAction =
-    std::variant<SendDatagram, AllocateSpi, InstallPair, DeleteSa, WakeAt, CountMetric, Note>;
+using InitiatorAction = std::variant<SendDatagram, AllocateSpi, InstallPair, UpdateSa, AddSa,
+                                     DeleteSa, WakeAt, CountMetric, Note>;
 
 }  // namespace pqbranch::ikev2

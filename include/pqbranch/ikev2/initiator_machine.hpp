@@ -17,6 +17,12 @@
 //   IKE_FOLLOWUP_KE per additional one); the new pair goes in, the old outbound SA goes after
 //   the outbound drain, then a Delete of the old CHILD SA, then its inbound SA. A refused or
 //   failed rekey keeps the CHILD SA and is tried again after retry_initial;
+// - CHILD SA rekeys the responder starts are answered (initiator_peer_rekey.cpp): an inbound
+//   SPI is allocated, the new inbound SA goes in before our last answer is sent (the
+//   responder sends on it as soon as it has the answer), the new outbound SA when the
+//   responder deletes the CHILD SA it replaced (or kPeerDeleteWait after the answer), the old
+//   outbound SA after the drain, then its inbound SA. While a rekey of either side is under
+//   way, the responder's gets TEMPORARY_FAILURE and ours waits (RFC 7296 §2.8.1);
 // - continuity: rekey_time after establishment a new IKE SA and CHILD SA are made, the new
 //   pair goes in (the kernel prefers the newest outbound SA), the old outbound SA is deleted
 //   after the outbound drain (SessionOptions::outbound_drain), then the old IKE SA is deleted
@@ -34,6 +40,7 @@
 //   fragment also ikev2_dropped_fragments), never a reason to touch a working SA.
 // SPIs, nonces and key exchange keys come from the injected Randomness.
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -46,6 +53,7 @@
 #include "pqbranch/core/clock.hpp"
 #include "pqbranch/ikev2/header.hpp"
 #include "pqbranch/ikev2/ike_sa.hpp"
+#include "pqbranch/ikev2/informational_task.hpp"
 #include "pqbranch/ikev2/initiator_actions.hpp"
 #include "pqbranch/ikev2/initiator_events.hpp"
 #include "pqbranch/ikev2/randomness.hpp"
@@ -55,6 +63,11 @@
 namespace pqbranch::ikev2 {
 
 struct Attempt;  // one IKE SA from IKE_SA_INIT to its deletion (src/ikev2/initiator_attempt.hpp)
+enum class StepFor : std::uint8_t;
+
+// How long the new outbound SA of a CHILD SA the responder rekeyed waits for the responder's
+// Delete of the one it replaces before it goes in anyway (strongSwan sends that Delete at once).
+inline constexpr std::chrono::seconds kPeerDeleteWait{30};
 
 class InitiatorMachine {
  public:
@@ -104,7 +117,7 @@ class InitiatorMachine {
   void send_request(Attempt& a, std::vector<std::uint8_t> bytes, Out& out);
   void on_response(Attempt& a, const ReceivedMessage& m, Out& out);
   void after_init(Attempt& a, Out& out);
-  void allocate_spi(Attempt& a, Out& out);
+  void allocate_spi(Attempt& a, StepFor purpose, Out& out);
   void send_auth(Attempt& a, std::uint32_t spi, Out& out);
   void install(Attempt& a, Out& out);
   void established(Attempt& a, Out& out);
@@ -115,6 +128,7 @@ class InitiatorMachine {
   void delete_sa(const xfrm::SaId& id, std::string what, bool missing_is_fine, Out& out);
   void finish_delete(Attempt& a, Out& out);
   void on_peer_request(Attempt& a, const ReceivedMessage& m, Out& out);
+  void on_peer_deleted(Attempt& a, bool ike_deleted, Out& out);
   void fail(Attempt& a, const core::Error& error, Out& out);
   void release_unused_spi(Attempt& a, Out& out);
   void release_spi(std::uint32_t spi, Out& out);
@@ -126,11 +140,25 @@ class InitiatorMachine {
   void on_rekey_spi(Attempt& a, const core::Result<std::uint32_t>& spi, Out& out);
   void on_child_response(Attempt& a, const ReceivedMessage& m, Out& out);
   void on_rekey_installed(Attempt& a, const core::Result<void>& result, Out& out);
+  void replace_child(Attempt& a, ChildSa next, bool by_responder, Out& out);
   void child_rekey_failed(Attempt& a, const core::Error& error, Out& out);
   void abandon_child_rekey(Attempt& a, Out& out);
   void delete_child_sas(const Attempt& a, const ChildSa& c, const std::string& what, Out& out);
   [[nodiscard]] std::optional<TimePoint> child_deadline(const Attempt& a) const;
   [[nodiscard]] TimePoint next_child_rekey();
+
+  // CHILD SA rekeys the responder starts (initiator_peer_rekey.cpp)
+  [[nodiscard]] PeerRequestPolicy peer_policy(const Attempt& a) const;
+  void on_peer_answer(Attempt& a, PeerRequest answer, Out& out);
+  void on_peer_rekey_spi(Attempt& a, const core::Result<std::uint32_t>& spi, Out& out);
+  void on_peer_inbound(Attempt& a, const core::Result<void>& result, Out& out);
+  void refuse_peer_rekey_now(Attempt& a, std::uint32_t message_id, ExchangeType exchange,
+                             const std::string& why, Out& out);
+  void on_peer_deletes(Attempt& a, const std::vector<std::uint32_t>& deleted, Out& out);
+  void switch_to_peer_rekeyed(Attempt& a, bool replaced_deleted, Out& out);
+  void on_peer_outbound(Attempt& a, const core::Result<void>& result, Out& out);
+  void abandon_peer_rekey(Attempt& a, Out& out);
+  void answer(Attempt& a, PeerRequest answer, Out& out);
 
   // time
   void on_retransmit_timers(Out& out);

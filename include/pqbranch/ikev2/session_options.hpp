@@ -47,9 +47,10 @@ struct SessionStatus {
   bool udp_encapsulation = false;
   std::uint32_t inbound_spi = 0;
   std::uint32_t outbound_spi = 0;
-  std::uint64_t established = 0;   // IKE SAs established so far
-  std::uint64_t child_rekeys = 0;  // CHILD SAs replaced by CREATE_CHILD_SA so far
-  std::string esp_proposal;        // the CHILD SA's rekeys', e.g. "aes256gcm16-ecp384-..."
+  std::uint64_t established = 0;        // IKE SAs established so far
+  std::uint64_t child_rekeys = 0;       // CHILD SAs we replaced with CREATE_CHILD_SA so far
+  std::uint64_t peer_child_rekeys = 0;  // and those the responder replaced
+  std::string esp_proposal;             // the CHILD SA's rekeys', e.g. "aes256gcm16-ecp384-..."
   // Of the established IKE SA (the machine's clock): when it was made and its CHILD SA went
   // in, when the CHILD SA's next rekey and the IKE SA's replacement are due. Unset otherwise.
   std::optional<core::Clock::time_point> established_at;

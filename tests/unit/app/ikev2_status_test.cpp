@@ -30,6 +30,7 @@ AgentStatusReport ikev2_only() {
   p.session.outbound_spi = 0xcafe0003;
   p.session.established = 1;
   p.session.child_rekeys = 3;
+  p.session.peer_child_rekeys = 4;
   p.established = r.now - 120s;
   p.child_installed = r.now - 20s;
   p.next_child_rekey = r.now + 1000s;
@@ -65,6 +66,7 @@ TEST(Ikev2Status, JsonCarriesExactlyTheDocumentedKeysAndNoKeyServiceFields) {
                                          "outbound",
                                          "ike_sas_established",
                                          "child_rekeys",
+                                         "peer_child_rekeys",
                                          "established_utc",
                                          "established_age_s",
                                          "child_installed_utc",
@@ -82,6 +84,7 @@ TEST(Ikev2Status, JsonCarriesExactlyTheDocumentedKeysAndNoKeyServiceFields) {
   EXPECT_EQ(p.at("outbound_spi").to_number<std::uint32_t>(), 0xcafe0003U);
   EXPECT_EQ(p.at("inbound").at("packets").to_number<int>(), 5);
   EXPECT_EQ(p.at("child_rekeys").to_number<int>(), 3);
+  EXPECT_EQ(p.at("peer_child_rekeys").to_number<int>(), 4);
 }
 
 TEST(Ikev2Status, TextShowsThePeerAsSwanctlWould) {
@@ -96,8 +99,8 @@ TEST(Ikev2Status, TextShowsThePeerAsSwanctlWould) {
            "               CHILD SA in 0xc0de0002 (5 packets, 500 bytes) out 0xcafe0003 (7 "
            "packets, "
            "700 bytes)\n",
-           "               CHILD SA 20 s old, 3 rekey(s) with aes256gcm16-ecp384-ke1_mlkem1024, "
-           "next in 1000 s\n",
+           "               CHILD SA 20 s old, 3 rekey(s) with aes256gcm16-ecp384-ke1_mlkem1024 "
+           "(and 4 by the peer), next in 1000 s\n",
            "               last error -\n",
        }) {
     EXPECT_NE(human->find(expected), std::string::npos) << expected << "\n---\n" << *human;

@@ -117,6 +117,9 @@ ss_pki() {
 #   local_ts=NET remote_ts=NET (10.2.0.0/24 / 10.1.0.0/24 for the responder, swapped for
 #   the initiator: vm_branch_topology's LANs)   encap=yes|no (no: force UDP encapsulation)
 #   fragment_size=N (1280: the largest IP packet of an RFC 7383 fragment)
+#   cookie_threshold=N (charon's 30: half-open IKE SAs from which it asks for COOKIEs)
+#   child_rekey=SECONDS child_rand=SECONDS (unset: charon's 1 h; its CHILD SA rekeys come
+#   child_rekey less 0..child_rand-1 whole seconds after each CHILD SA went in)
 #   ike_log=N (2; 4 logs nonces, shared secrets and keys)   libipsec=0|1 (0; 1: ESP in
 #   userspace over a TUN device, for a kernel without ESP: needs encap=yes, has no ESN, so
 #   esp defaults to aes256gcm16 then)
@@ -125,7 +128,7 @@ ss_config() {
   [[ -z "${vm_pid[$name]:-}" ]] || vm_fail "ss_config $name: charon is running (ss_stop it first)"
   local -A c=([role]=responder [remote]=%any [auth]=psk [psk]=$SS_PSK [encap]=no
     [proposal]=${SS_PROPOSAL[ecp384_mlkem1024]} [esp]=aes256gcm16-esn
-    [ike_log]=2 [libipsec]=0 [fragment_size]=1280)
+    [ike_log]=2 [libipsec]=0 [fragment_size]=1280 [child_rekey]= [child_rand]=0 [cookie_threshold]=30)
   local kv
   # kernel-libipsec has no ESN: without an explicit esp= it gets plain AES-GCM.
   for kv in "$@"; do [[ "$kv" == libipsec=1 ]] && c[esp]=aes256gcm16; done
@@ -153,6 +156,8 @@ charon {
   retransmit_timeout = 2.0
   # RFC 7383 fragments: the largest IP packet of one (charon's default is 1280).
   fragment_size = ${c[fragment_size]}
+  # RFC 7296 §2.6: this many half-open IKE SAs and IKE_SA_INIT is answered with a COOKIE.
+  cookie_threshold = ${c[cookie_threshold]}
   filelog {
     stderr {
       time_format = %T
@@ -220,6 +225,9 @@ connections {
         remote_ts = ${c[remote_ts]}
         esp_proposals = ${c[esp]}
         start_action = none
+        $([[ -n "${c[child_rekey]}" ]] &&
+          printf 'rekey_time = %ss\n        rand_time = %ss\n        life_time = %ss' \
+            "${c[child_rekey]}" "${c[child_rand]}" $((c[child_rekey] * 10)))
       }
     }
   }

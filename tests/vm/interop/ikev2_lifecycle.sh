@@ -2,14 +2,18 @@
 # The lifecycle of pqbranch's IKEv2 initiator against a strongSwan 6.1 responder, kernel ESP
 # on both sides, in one VM boot:
 # (a) CHILD SA rekeys (CREATE_CHILD_SA with ECP-384 as the PFS key exchange and ML-KEM-1024
-#     in IKE_FOLLOWUP_KE, RFC 9370) while a UDP stream crosses the tunnel: at least 20 rekeys
-#     with a short child_rekey_time, not one datagram lost or duplicated, strongSwan lists the
-#     CHILD SA's additional key exchange, each replaced CHILD SA is deleted on both sides, the
-#     IKE SA stays the same, and pqbranch-agent status shows it;
+#     in IKE_FOLLOWUP_KE, RFC 9370) while a UDP stream crosses the tunnel, first strongSwan's
+#     (answered by pqbranch), then pqbranch's: at least 20 of each with short rekey times,
+#     not one datagram lost or duplicated, strongSwan lists the CHILD SA's additional key
+#     exchange, each replaced CHILD SA is deleted on both sides, the IKE SA stays the same,
+#     and pqbranch-agent status shows it;
 # (b) RFC 7383 fragmentation on a path that drops IP fragments: fragment_size 576 on both
 #     sides, ECP-384 + ML-KEM-1024 and ECDSA certificates (every large message in fragments);
 # (c) dead peer detection: IKE to the responder dropped, the IKE SA declared dead and its
-#     SAs removed; let through again, a new IKE SA and pings crossing.
+#     SAs removed; let through again, a new IKE SA and pings crossing;
+# (d) a strongSwan under load asks for a COOKIE (RFC 7296 §2.6): two half-open IKE SAs
+#     reach its cookie_threshold, and pqbranch's IKE_SA_INIT is answered with a COOKIE,
+#     returned, and the IKE SA established.
 # vm-timeout: 720
 source "$PQB_SOURCE_DIR/tests/vm/guest/scenario_lib.sh"
 source "$PQB_SOURCE_DIR/tests/vm/guest/strongswan_lib.sh"
@@ -23,9 +27,34 @@ vm_note "peer under test: $(ss_versions)"
 vm_modules
 vm_branch_topology
 ia_setup
-agent_rekeys_at_least() { (($(vm_log_count agent 'CHILD SA rekeyed') >= $1)); }
 
-vm_step "(a) strongSwan responder with $ESP for its CHILD SAs; pqbranch rekeying every 3 s"
+vm_step "(a1) strongSwan rekeying its CHILD SA with $ESP 3 s after each; pqbranch answering"
+ss_responder resp gw2 ecp384_mlkem1024 psk esp="$ESP-esn" child_rekey=3
+agent_config ecp384_mlkem1024 psk "esp_proposal = \"$ESP\"" 'child_rekey_time = "0s"' \
+  'rekey_time = "30m"' 'lifetime = "1h"' 'dpd_delay = "0s"'
+start_agent
+vm_wait_log agent "IKE SA established" 30
+ike_spi=$(ss_sa resp initiator-spi)
+# 200 datagrams/s for 75 s: strongSwan rekeys every 3 s (its rekey_time, no rand_time).
+stream_rc=0
+vm_udp_stream lan1 lan2 10.2.0.2 5001 200 15000 || stream_rc=$?
+peer_rekeys=$(vm_log_count agent 'CHILD SA rekeyed by the responder')
+vm_note "CHILD SA rekeys by strongSwan during the stream: $peer_rekeys"
+vm_expect "stream receiver's verdict (0: nothing lost, duplicated or foreign)" "$stream_rc" -eq 0
+vm_expect "CHILD SA rekeys by strongSwan, answered" "$peer_rekeys" -ge "$REKEYS"
+vm_expect "its rekeys refused here" "$(vm_log_count agent "refused the responder's CREATE_CHILD_SA")" -eq 0
+vm_expect "replaced CHILD SAs strongSwan deleted after its rekeys" \
+  "$(grep -cE 'sending DELETE for ESP CHILD_SA' "$PQB_VM_OUT/resp.log")" -ge "$REKEYS"
+vm_expect_text "the same IKE SA" "$(ss_sa resp initiator-spi)" "$ike_spi"
+vm_expect_text "its CHILD SA's additional key exchange" "$(ss_child resp ake1)" ML_KEM_1024
+vm_note "strongSwan log lines naming KE1_ML_KEM_1024: $(vm_log_count resp KE1_ML_KEM_1024)"
+vm_expect "peer_child_rekeys in --json" "$("$AGENT" status --socket "$WORK/agent.sock" --json |
+  grep -o '"peer_child_rekeys":[0-9]*' | cut -d: -f2)" -ge "$REKEYS"
+vm_wait_for "two SAs in gw1's kernel" 10 gw1_sas_are 2
+stop_agent
+ss_stop resp
+
+vm_step "(a2) strongSwan responder with $ESP for its CHILD SAs; pqbranch rekeying every 3 s"
 ss_responder resp gw2 ecp384_mlkem1024 psk esp="$ESP-esn"
 agent_config ecp384_mlkem1024 psk "esp_proposal = \"$ESP\"" 'child_rekey_time = "3s"' \
   'rekey_time = "30m"' 'lifetime = "1h"' 'dpd_delay = "0s"'
@@ -39,7 +68,7 @@ vm_step "a UDP stream lan1 -> lan2 across $REKEYS rekeys"
 # duplicate or stray datagram.
 stream_rc=0
 vm_udp_stream lan1 lan2 10.2.0.2 5001 200 14000 || stream_rc=$?
-rekeys=$(vm_log_count agent 'CHILD SA rekeyed')
+rekeys=$(vm_log_count agent 'CHILD SA rekeyed: in')
 vm_note "CHILD SA rekeys by pqbranch during the stream: $rekeys"
 vm_expect "stream receiver's verdict (0: nothing lost, duplicated or foreign)" "$stream_rc" -eq 0
 vm_expect "CHILD SA rekeys" "$rekeys" -ge "$REKEYS"
@@ -79,7 +108,7 @@ vm_wait_for "the status's inbound SPI is strongSwan's outbound SPI" 10 status_sp
 vm_wait_for "two SAs in gw1's kernel" 10 gw1_sas_are 2
 stop_agent
 ss_stop resp
-vm_note "passed: $rekeys CHILD SA rekeys with ECP-384 + ML-KEM-1024, 0 datagrams lost"
+vm_note "passed: $peer_rekeys CHILD SA rekeys by strongSwan and $rekeys by pqbranch with ECP-384 + ML-KEM-1024, 0 datagrams lost"
 
 vm_step "(b) fragment_size 576 on both sides, IP fragments dropped on both gateways"
 for ns in gw1 gw2; do
@@ -141,4 +170,22 @@ vm_expect "ping replies lan1 -> lan2 after the new IKE SA" \
   "$(vm_ping_received lan1 10.1.0.2 10.2.0.2 3)" -eq 3
 stop_agent
 ss_stop resp
-vm_step "passed: $rekeys CHILD SA rekeys (0 datagrams lost), fragmentation without IP fragments, a dead peer detected and replaced"
+
+vm_step "(d) strongSwan asking for a COOKIE: cookie_threshold 2, two half-open IKE SAs"
+ss_responder resp gw2 x25519_mlkem768 psk cookie_threshold=2
+half_open=$(ip netns exec gw1 "$PQB_BUILD_DIR/tests/tools/pqb-ike-half-open" \
+  --from 192.0.2.1 --to 192.0.2.2 --count 2 --proposal "${SS_PROPOSAL[x25519_mlkem768]}")
+vm_note "$half_open (left half-open: strongSwan keeps them for its half_open_timeout, 30 s)"
+vm_expect_text "both half-open IKE SAs answered without a COOKIE" "$half_open" \
+  "pqb-ike-half-open sent=2 answered=2 cookies=0"
+agent_config x25519_mlkem768 psk 'child_rekey_time = "0s"'
+start_agent
+vm_wait_log agent "IKE SA established" 30
+ss_expect_log resp "IKE_SA_INIT response 0 \[ N\(COOKIE\) \]"
+vm_note "strongSwan: $(grep -m1 -E 'N\(COOKIE\)' "$PQB_VM_OUT/resp.log" | sed 's/^[0-9:]* //')"
+vm_note "pqbranch: $(grep -m1 'asks for a COOKIE' "$PQB_VM_OUT/agent.log" | sed 's/.*\] //')"
+vm_expect "COOKIEs pqbranch returned" "$(vm_log_count agent 'asks for a COOKIE')" -ge 1
+vm_expect "ping replies lan1 -> lan2" "$(vm_ping_received lan1 10.1.0.2 10.2.0.2 3)" -eq 3
+stop_agent
+ss_stop resp
+vm_step "passed: $peer_rekeys + $rekeys CHILD SA rekeys (0 datagrams lost), fragmentation without IP fragments, a dead peer detected and replaced, a COOKIE answered"

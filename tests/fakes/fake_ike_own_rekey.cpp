@@ -1,0 +1,157 @@
+// FakeIkeResponder's own CHILD SA rekeys, as strongSwan makes them when its rekey_time comes:
+// CREATE_CHILD_SA with N(REKEY_SA) naming its inbound SPI, then an IKE_FOLLOWUP_KE per ADDKE
+// echoing the initiator's link, then it installs the new pair (sending on it at once) and
+// deletes the replaced CHILD SA, whose inbound SA it keeps for delete_delay after the answer.
+#include "pqbranch/ikev2/child_keys.hpp"
+#include "pqbranch/ikev2/child_sa_payloads.hpp"
+#include "pqbranch/ikev2/nonce_payload.hpp"
+
+#include "fakes/fake_ike_helpers.hpp"
+#include "fakes/fake_ike_responder.hpp"
+
+namespace pqbranch::test {
+namespace {
+
+using namespace ikev2;  // NOLINT(google-build-using-namespace): a test fake of this module
+
+using fake_ike::bad;
+using fake_ike::bytes_of;
+using fake_ike::joined;
+
+}  // namespace
+
+const FakeIkeResponder::Child* FakeIkeResponder::child_at(std::uint32_t own_spi,
+                                                          core::Clock::time_point now) const {
+  const Child* c = child(own_spi);
+  return c != nullptr && (!c->gone_at || now < *c->gone_at) ? c : nullptr;
+}
+
+core::Result<OpenedMessage> FakeIkeResponder::open_response(
+    std::span<const std::uint8_t> response) {
+  return open_message(response, keys_.sk_ei.span());
+}
+
+core::Result<std::vector<std::uint8_t>> FakeIkeResponder::rekey_request() {
+  const auto newest = std::ranges::find_if(children_.rbegin(), children_.rend(),
+                                           [](const Child& c) { return !c.gone_at; });
+  if (!established_ || own_rekey_ || newest == children_.rend()) {
+    return bad("no CHILD SA to rekey");
+  }
+  const config::EspProposal& esp = options_.rekey_esp;
+  OwnRekey r;
+  r.replaced = newest->own_spi;
+  r.own_spi = next_own_spi();
+  auto nonce = make_nonce(32);
+  if (!nonce) return nonce.error();
+  r.ni = nonce->data;
+  NotifyPayload rekey = make_notify(NotifyType::rekey_sa);
+  rekey.protocol = ProtocolId::esp;
+  rekey.spi = bytes_of(r.replaced);
+  std::vector<Payload> payloads;
+  payloads.emplace_back(std::move(rekey));
+  payloads.emplace_back(esp_sa_payload(r.own_spi, esp));
+  payloads.emplace_back(std::move(*nonce));
+  if (esp.ke != KeMethod::none) {
+    auto ke = KeyExchange::start(esp.ke);
+    if (!ke) return ke.error();
+    payloads.emplace_back(KePayload{esp.ke, ke->public_data()});
+    r.ke.emplace(std::move(*ke));
+  }
+  if (esp.ke1) r.followups.push_back(*esp.ke1);
+  // Its TSi is its own side: the initiator's TSr.
+  payloads.emplace_back(ts_payload(true, options_.rekey_tsi));
+  payloads.emplace_back(ts_payload(false, options_.rekey_tsr));
+  auto request = own_request(ExchangeType::create_child_sa, std::move(payloads));
+  if (!request) return request.error();
+  own_rekey_ = std::move(r);
+  return request;
+}
+
+core::Result<std::optional<std::vector<std::uint8_t>>> FakeIkeResponder::on_response(
+    std::span<const std::uint8_t> response, core::Clock::time_point now) {
+  auto opened = open_response(response);
+  if (!opened) return opened.error();
+  if (!own_rekey_) return std::optional<std::vector<std::uint8_t>>{};
+  return own_rekey_step(*opened, now);
+}
+
+core::Result<std::optional<std::vector<std::uint8_t>>> FakeIkeResponder::own_rekey_step(
+    const OpenedMessage& response, core::Clock::time_point now) {
+  using Next = std::optional<std::vector<std::uint8_t>>;
+  OwnRekey& r = *own_rekey_;
+  const auto& payloads = response.message.payloads;
+  if (r.stage == OwnRekey::Stage::deleting) {
+    auto it = std::ranges::find(children_, r.replaced, &Child::own_spi);
+    if (it != children_.end()) it->gone_at = now + options_.delete_delay;
+    own_rekey_.reset();
+    return Next{};
+  }
+  if (const auto* n = find_error_notify(payloads)) {
+    last_refusal_ = n->type;
+    ++own_rekey_refusals_;
+    own_rekey_.reset();
+    return Next{};
+  }
+  if (r.stage == OwnRekey::Stage::create) {
+    auto spi = check_esp_proposal(payloads, options_.rekey_esp, "fake CREATE_CHILD_SA");
+    const auto* nonce = find_payload<NoncePayload>(payloads);
+    if (!spi || nonce == nullptr) return bad("CREATE_CHILD_SA response incomplete");
+    r.initiator_spi = *spi;
+    r.nr = nonce->data;
+  }
+  if (r.ke) {
+    const auto* ke = find_payload<KePayload>(payloads);
+    if (ke == nullptr || ke->method != r.ke->method()) return bad("response without its KE");
+    auto shared = r.ke->finish(ke->data);
+    if (!shared) return shared.error();
+    if (r.stage == OwnRekey::Stage::create) {
+      r.secret = std::move(*shared);
+    } else {
+      r.additional = joined(r.additional, *shared);
+      r.followups.erase(r.followups.begin());
+    }
+    r.ke.reset();
+  }
+  if (!r.followups.empty()) {
+    const auto* link = find_notify(payloads, NotifyType::additional_key_exchange);
+    if (link == nullptr) return bad("no ADDITIONAL_KEY_EXCHANGE link");
+    auto ke = KeyExchange::start(r.followups.front());
+    if (!ke) return ke.error();
+    std::vector<Payload> next;
+    next.emplace_back(KePayload{ke->method(), ke->public_data()});
+    next.emplace_back(make_notify(NotifyType::additional_key_exchange, link->data));
+    r.ke.emplace(std::move(*ke));
+    r.stage = OwnRekey::Stage::followup;
+    auto request = own_request(ExchangeType::ike_followup_ke, std::move(next));
+    if (!request) return request.error();
+    return Next{std::move(*request)};
+  }
+  return own_rekey_done();
+}
+
+// Every key exchange done: the new pair goes in (it sends on it from now on), then the
+// Delete of the CHILD SA it replaced.
+core::Result<std::optional<std::vector<std::uint8_t>>> FakeIkeResponder::own_rekey_done() {
+  using Next = std::optional<std::vector<std::uint8_t>>;
+  OwnRekey& r = *own_rekey_;
+  auto keys =
+      derive_child_keys(prf_, keys_.sk_d.span(), r.ni, r.nr, r.secret.span(), r.additional.span());
+  if (!keys) return keys.error();
+  // It initiated this exchange: its own direction came first.
+  add_child(
+      r.own_spi, r.initiator_spi,
+      ChildKeys{std::move(keys->responder_to_initiator), std::move(keys->initiator_to_responder)});
+  children_.back().sends = true;
+  ++own_rekeys_;
+  if (!options_.delete_replaced) {
+    own_rekey_.reset();
+    return Next{};
+  }
+  r.stage = OwnRekey::Stage::deleting;
+  auto request =
+      own_request(ExchangeType::informational, {DeletePayload{ProtocolId::esp, {r.replaced}}});
+  if (!request) return request.error();
+  return Next{std::move(*request)};
+}
+
+}  // namespace pqbranch::test
