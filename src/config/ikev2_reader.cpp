@@ -71,6 +71,7 @@ Ikev2PeerSettings read_peer(TableReader t) {
             p.nat_traversal);
   p.rekey_time = t.get("rekey_time", positive, p.rekey_time);
   p.lifetime = t.get("lifetime", positive, p.lifetime);
+  p.reauthenticate = t.get("reauthenticate", kind::Boolean{}, p.reauthenticate);
   p.child_rekey_time = t.get("child_rekey_time", kind::Duration{}, p.child_rekey_time);
   p.esp_proposal = t.get("esp_proposal", EspProposalKind{}, p.esp_proposal);
   p.retransmit_timeout =

@@ -7,8 +7,8 @@
 #include "pqbranch/ikev2/exchange_errc.hpp"
 #include "pqbranch/ikev2/nonce_payload.hpp"
 
+#include "rekey_exchange.hpp"
 #include "rekeyed_child.hpp"
-#include "secure_concat.hpp"
 
 namespace pqbranch::ikev2 {
 namespace {
@@ -21,55 +21,9 @@ core::Error unexpected(const std::string& why) {
   return core::make_error(exchange_errc::unexpected_message, why);
 }
 
-core::Error ke_failed(const char* exchange, const std::string& why) {
-  return core::make_error(exchange_errc::key_exchange_failed, std::string(exchange) + ": " + why);
-}
-
 std::vector<std::uint8_t> spi_bytes(std::uint32_t spi) {
   return {static_cast<std::uint8_t>(spi >> 24), static_cast<std::uint8_t>(spi >> 16),
           static_cast<std::uint8_t>(spi >> 8), static_cast<std::uint8_t>(spi)};
-}
-
-// Completes the outstanding key exchange with the responder's KE payload: its shared secret
-// is SK(0) in CREATE_CHILD_SA, and is appended to SK(1) | ... in IKE_FOLLOWUP_KE.
-core::Result<void> finish_exchange(ChildRekey& r, const std::vector<Payload>& payloads,
-                                   const char* exchange) {
-  const auto* ke = find_payload<KePayload>(payloads);
-  if (ke == nullptr || !r.ke || ke->method != r.ke->method()) {
-    return ke_failed(exchange, "the response carries no KE of the chosen method");
-  }
-  auto shared = r.ke->finish(ke->data);
-  if (!shared) return ke_failed(exchange, shared.error().message());
-  if (r.secret.empty()) {
-    r.secret = std::move(*shared);
-  } else {
-    r.additional = detail::secure_concat({r.additional.span(), shared->span()});
-  }
-  r.ke.reset();
-  return {};
-}
-
-// What follows the response: another ADDKE (its link must be there) or the end.
-core::Result<ChildRekeyStep> next_step(ChildRekey& r, const std::vector<Payload>& payloads,
-                                       const char* exchange) {
-  if (r.followups.empty()) return ChildRekeyStep::complete;
-  const auto* link = find_notify(payloads, NotifyType::additional_key_exchange);
-  if (link == nullptr) {
-    return ke_failed(exchange,
-                     "an additional key exchange follows but the response has no "
-                     "ADDITIONAL_KEY_EXCHANGE notify");
-  }
-  r.link = link->data;
-  return ChildRekeyStep::follow_up;
-}
-
-core::Result<OpenedMessage> open(IkeSa& sa, const ReceivedMessage& response,
-                                 ExchangeType exchange) {
-  if (!sa.child_rekey) return unexpected("no CHILD SA rekey outstanding");
-  auto opened = open_response(sa, response, exchange, sa.next_request_id);
-  if (!opened) return opened.error();
-  ++sa.next_request_id;  // the exchange is over, whatever the response says
-  return opened;
 }
 
 }  // namespace
@@ -108,7 +62,7 @@ core::Result<std::vector<std::uint8_t>> build_child_rekey(IkeSa& sa,
 
 core::Result<ChildRekeyStep> process_child_rekey(IkeSa& sa, const InitiatorSettings& settings,
                                                  const ReceivedMessage& response) {
-  auto opened = open(sa, response, ExchangeType::create_child_sa);
+  auto opened = detail::open_rekey_response(sa, response, ExchangeType::create_child_sa);
   if (!opened) return opened.error();
   const auto& payloads = opened->message.payloads;
   if (const auto* n = find_error_notify(payloads)) return refused_by(*n, kCreate);
@@ -118,7 +72,7 @@ core::Result<ChildRekeyStep> process_child_rekey(IkeSa& sa, const InitiatorSetti
   const auto* nonce = find_payload<NoncePayload>(payloads);
   if (nonce == nullptr) return unexpected(std::string(kCreate) + ": the response has no Nr");
   if (r.ke) {
-    if (auto ok = finish_exchange(r, payloads, kCreate); !ok) return ok.error();
+    if (auto ok = detail::finish_exchange(r, payloads, kCreate); !ok) return ok.error();
   }
   auto local = narrowed(find_ts(payloads, true), sa.child->local_ts, "TSi", kCreate);
   if (!local) return local.error();
@@ -128,7 +82,7 @@ core::Result<ChildRekeyStep> process_child_rekey(IkeSa& sa, const InitiatorSetti
   r.nr = nonce->data;
   r.local_ts = std::move(*local);
   r.remote_ts = std::move(*remote);
-  return next_step(r, payloads, kCreate);
+  return detail::next_rekey_step(r, payloads, kCreate);
 }
 
 core::Result<std::vector<std::uint8_t>> build_followup_ke(IkeSa& sa, Randomness& random) {
@@ -150,14 +104,14 @@ core::Result<std::vector<std::uint8_t>> build_followup_ke(IkeSa& sa, Randomness&
 }
 
 core::Result<ChildRekeyStep> process_followup_ke(IkeSa& sa, const ReceivedMessage& response) {
-  auto opened = open(sa, response, ExchangeType::ike_followup_ke);
+  auto opened = detail::open_rekey_response(sa, response, ExchangeType::ike_followup_ke);
   if (!opened) return opened.error();
   const auto& payloads = opened->message.payloads;
   if (const auto* n = find_error_notify(payloads)) return refused_by(*n, kFollowUp);
   ChildRekey& r = *sa.child_rekey;
-  if (auto ok = finish_exchange(r, payloads, kFollowUp); !ok) return ok.error();
+  if (auto ok = detail::finish_exchange(r, payloads, kFollowUp); !ok) return ok.error();
   r.followups.erase(r.followups.begin());
-  return next_step(r, payloads, kFollowUp);
+  return detail::next_rekey_step(r, payloads, kFollowUp);
 }
 
 core::Result<ChildSa> take_rekeyed_child(IkeSa& sa) {

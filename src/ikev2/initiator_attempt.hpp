@@ -38,7 +38,7 @@ enum class Phase : std::uint8_t { init, intermediate, auth, established, deletin
 
 // What the outstanding request of an established IKE SA is: one at a time (RFC 7296 §2.3,
 // a window of one).
-enum class Request : std::uint8_t { liveness, child_rekey, followup_ke, delete_child };
+enum class Request : std::uint8_t { liveness, child_rekey, followup_ke, delete_child, ike_rekey };
 
 [[nodiscard]] constexpr const char* to_string(Request r) noexcept {
   switch (r) {
@@ -50,6 +50,8 @@ enum class Request : std::uint8_t { liveness, child_rekey, followup_ke, delete_c
       return "IKE_FOLLOWUP_KE";
     case Request::delete_child:
       return "Delete of the replaced CHILD SA";
+    case Request::ike_rekey:
+      return "CREATE_CHILD_SA rekeying the IKE SA";
   }
   return "?";
 }

@@ -12,6 +12,7 @@
 
 #include "pqbranch/ikev2/create_child_sa_task.hpp"
 #include "pqbranch/ikev2/exchange_errc.hpp"
+#include "pqbranch/ikev2/ike_rekey_task.hpp"
 #include "pqbranch/ikev2/informational_task.hpp"
 #include "pqbranch/ikev2/initiator_machine.hpp"
 
@@ -102,19 +103,26 @@ void InitiatorMachine::on_child_response(Attempt& a, const ReceivedMessage& m, O
     a.old_child.reset();
     return;
   }
-  const bool first = a.request_kind == Request::child_rekey;
-  auto step =
-      first ? process_child_rekey(a.sa, options_.settings, m) : process_followup_ke(a.sa, m);
+  const bool ike = a.sa.child_rekey && a.sa.child_rekey->new_spi_i;
+  auto step = a.request_kind == Request::child_rekey
+                  ? process_child_rekey(a.sa, options_.settings, m)
+              : a.request_kind == Request::ike_rekey ? process_ike_rekey(a.sa, m)
+                                                     : process_followup_ke(a.sa, m);
   if (!step && is_drop(step.error())) return drop(step.error().message(), out);
   a.retransmit.stop();
   a.heard = now_;
-  if (!step) return child_rekey_failed(a, step.error(), out);
+  if (!step)
+    return ike ? ike_rekey_failed(a, step.error(), out) : child_rekey_failed(a, step.error(), out);
   if (*step == ChildRekeyStep::follow_up) {
     auto request = build_followup_ke(a.sa, random_);
-    if (!request) return child_rekey_failed(a, request.error(), out);
+    if (!request) {
+      return ike ? ike_rekey_failed(a, request.error(), out)
+                 : child_rekey_failed(a, request.error(), out);
+    }
     a.request_kind = Request::followup_ke;
     return send_request(a, std::move(*request), out);
   }
+  if (ike) return ike_rekeyed(a, out);
   auto child = take_rekeyed_child(a.sa);
   if (!child) return child_rekey_failed(a, child.error(), out);
   a.rekeyed = std::move(*child);
@@ -163,7 +171,7 @@ void InitiatorMachine::replace_child(Attempt& a, ChildSa next, bool by_responder
 // would otherwise stay until it expires).
 void InitiatorMachine::abandon_child_rekey(Attempt& a, Out& out) {
   if (!a.sa.child_rekey) return;
-  release_spi(a.sa.child_rekey->inbound_spi, out);
+  if (a.sa.child_rekey->inbound_spi != 0) release_spi(a.sa.child_rekey->inbound_spi, out);
   a.sa.child_rekey.reset();
 }
 

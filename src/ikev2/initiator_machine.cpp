@@ -99,8 +99,12 @@ void InitiatorMachine::on(const TimerFired& /*e*/, Out& out) {
   if (current_ && current_->phase == Phase::established && !next_ &&
       now_ >= current_->established_at + options_.rekey_time &&
       (!retry_at_ || now_ >= *retry_at_)) {
-    note(NoteLevel::info, "making the replacement IKE SA and CHILD SA", out);
-    begin_attempt(out);
+    if (rekeys_ike_sa()) {
+      if (ike_idle(*current_)) start_ike_rekey(*current_, out);
+    } else {
+      note(NoteLevel::info, "making the replacement IKE SA and CHILD SA", out);
+      begin_attempt(out);
+    }
   }
 }
 
@@ -668,7 +672,9 @@ void InitiatorMachine::schedule(Out& out) const {
   if (current_) {
     if (auto child = child_deadline(*current_)) earliest(*child);
   }
-  if (current_ && current_->phase == Phase::established && !next_) {
+  // An IKE SA rekey waits for the CHILD SA's work to end (which wakes the machine anyway).
+  if (current_ && current_->phase == Phase::established && !next_ &&
+      (!rekeys_ike_sa() || ike_idle(*current_))) {
     earliest(
         std::max(current_->established_at + options_.rekey_time, retry_at_.value_or(TimePoint{})));
   }

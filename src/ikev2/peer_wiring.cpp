@@ -15,6 +15,7 @@ SessionOptions session_options(const config::Ikev2PeerSettings& peer, InitiatorS
   o.rekey_time = peer.rekey_time;
   o.lifetime = peer.lifetime;
   o.child_rekey_time = peer.child_rekey_time;
+  o.reauthenticate = peer.reauthenticate;
   o.retransmit = {peer.retransmit_timeout, peer.retransmit_tries};
   o.dpd_delay = peer.dpd_delay;
   return o;

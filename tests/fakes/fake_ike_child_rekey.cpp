@@ -45,6 +45,10 @@ core::Result<std::vector<std::uint8_t>> FakeIkeResponder::create_child_sa(
   const auto* nonce = find_payload<NoncePayload>(payloads);
   const auto* tsi = find_ts(payloads, true);
   const auto* tsr = find_ts(payloads, false);
+  if (rekey == nullptr && sa != nullptr && !sa->proposals.empty() &&
+      sa->proposals[0].protocol == ProtocolId::ike) {
+    return ike_rekey(request);
+  }
   if (rekey == nullptr || sa == nullptr || nonce == nullptr || tsi == nullptr || tsr == nullptr ||
       sa->proposals.empty() || sa->proposals[0].spi.size() != 4 || rekey->spi.size() != 4) {
     return bad("CREATE_CHILD_SA request incomplete");
@@ -117,6 +121,10 @@ core::Result<std::vector<std::uint8_t>> FakeIkeResponder::finish_rekey(
     const Header& request, std::vector<Payload> payloads) {
   auto bytes = seal_response(request, std::move(payloads), nullptr);
   if (!bytes || !rekeying_->followups.empty()) return bytes;
+  if (rekeying_->ike_spi_i) {
+    if (auto ok = finish_ike_rekey(); !ok) return ok.error();
+    return bytes;
+  }
   auto keys = derive_child_keys(prf_, keys_.sk_d.span(), rekeying_->ni, rekeying_->nr,
                                 rekeying_->secret.span(), rekeying_->additional.span());
   if (!keys) return keys.error();

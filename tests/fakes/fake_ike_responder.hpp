@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <vector>
@@ -52,6 +53,7 @@ class FakeIkeResponder {
     // initiator must echo it exactly), or a refusal with this notify instead.
     std::vector<std::uint8_t> followup_link{0x01};
     std::optional<ikev2::NotifyType> refuse_rekey;
+    std::optional<ikev2::NotifyType> refuse_ike_rekey;  // a CREATE_CHILD_SA rekeying the IKE SA
     // Its own CHILD SA rekeys (rekey_request): the proposal it offers, whether it deletes the
     // replaced CHILD SA once the rekey is done (strongSwan does at once), and how long its
     // inbound SA stays after that Delete is answered (strongSwan's delete_rekeyed_delay).
@@ -104,6 +106,11 @@ class FakeIkeResponder {
   core::Result<std::optional<std::vector<std::uint8_t>>> on_response(
       std::span<const std::uint8_t> response, core::Clock::time_point now);
   [[nodiscard]] std::size_t own_rekeys() const noexcept { return own_rekeys_; }
+  // After an IKE SA rekey (fake_ike_rekey.cpp): the responder of the new IKE SA, holding the
+  // CHILD SAs (this one stays for the old IKE SA's Delete); taken once.
+  std::unique_ptr<FakeIkeResponder> take_successor() { return std::move(successor_); }
+  [[nodiscard]] const ikev2::Spi& spi_i() const noexcept { return spi_i_; }
+  [[nodiscard]] std::size_t ike_rekeys() const noexcept { return ike_rekeys_; }  // of this one
   [[nodiscard]] std::size_t own_rekey_refusals() const noexcept { return own_rekey_refusals_; }
   [[nodiscard]] bool own_rekey_running() const noexcept { return own_rekey_.has_value(); }
   // The error notify of the last refusal of its own rekey.
@@ -153,6 +160,9 @@ class FakeIkeResponder {
   core::Result<std::vector<std::uint8_t>> followup_ke(const ikev2::OpenedMessage& request);
   core::Result<std::vector<std::uint8_t>> finish_rekey(const ikev2::Header& request,
                                                        std::vector<ikev2::Payload> payloads);
+  // fake_ike_rekey.cpp
+  core::Result<std::vector<std::uint8_t>> ike_rekey(const ikev2::OpenedMessage& request);
+  core::Result<void> finish_ike_rekey();
   void add_child(std::uint32_t own_spi, std::uint32_t initiator_spi, ikev2::ChildKeys keys);
   std::uint32_t next_own_spi() { return options_.esp_spi + (++own_spi_serial_ << 16); }
   core::Result<std::vector<std::uint8_t>> own_request(ikev2::ExchangeType exchange,
@@ -209,6 +219,8 @@ class FakeIkeResponder {
     core::SecureBytes secret;      // SK(0)
     core::SecureBytes additional;  // SK(1) | ... | SK(n)
     std::vector<ikev2::KeMethod> followups;
+    std::optional<ikev2::Spi> ike_spi_i;  // set: an IKE SA rekey, with the new SPIs
+    ikev2::Spi ike_spi_r{};
   };
   std::vector<Child> children_;
   std::optional<Rekeying> rekeying_;
@@ -235,6 +247,8 @@ class FakeIkeResponder {
   std::size_t own_rekeys_ = 0;
   std::size_t own_rekey_refusals_ = 0;
   std::optional<ikev2::NotifyType> last_refusal_;
+  std::unique_ptr<FakeIkeResponder> successor_;
+  std::size_t ike_rekeys_ = 0;
 };
 
 }  // namespace pqbranch::test

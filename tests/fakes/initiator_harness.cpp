@@ -72,6 +72,7 @@ ikev2::SessionOptions InitiatorHarness::make_session_options() const {
   s.settings.fragment_size = o_.fragment_size;
   s.dpd_delay = o_.dpd_delay;
   s.child_rekey_time = o_.child_rekey_time;
+  s.reauthenticate = o_.reauthenticate;
   s.settings.esp = config::parse_esp_proposal(o_.esp_proposal).value();
   return s;
 }
@@ -208,7 +209,11 @@ void InitiatorHarness::responder_receives(const Delivery& d) {
   }
   last_natt_ = natt;
   auto response = r->receive(bytes, natt, clock_.now());
-  if (!response) return;  // a responder ignores what it cannot take
+  if (!response) return;                  // a responder ignores what it cannot take
+  if (auto next = r->take_successor()) {  // an IKE SA rekey: the new IKE SA's responder
+    const auto spi = next->spi_i();
+    responders_[spi] = std::move(next);
+  }
   for (auto& datagram : *response) {
     if (lose_responses > 0) {
       --lose_responses;

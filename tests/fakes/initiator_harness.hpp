@@ -44,6 +44,7 @@ struct InitiatorHarnessOptions {
   std::chrono::milliseconds lifetime = std::chrono::hours(1);
   std::chrono::milliseconds dpd_delay{0};         // off unless a test asks
   std::chrono::milliseconds child_rekey_time{0};  // CREATE_CHILD_SA rekeys off unless asked
+  bool reauthenticate = false;  // with child_rekey_time: rekey_time replaces the IKE SA whole
   std::string esp_proposal = "aes256gcm16-x25519-ke1_mlkem768";  // seeded keys: no ECP
   // Both set: certificates (ECDSA, as IKE_AUTH sends them) instead of the PSK; identities
   // branch.pqb.test (ours) and hub.pqb.test (the responder's).

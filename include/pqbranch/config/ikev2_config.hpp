@@ -106,9 +106,11 @@ struct Ikev2PeerSettings {
   std::uint32_t if_id = 0;                     // route mode (not 0)
   std::uint32_t reqid = 0;                     // inside [ownership], unique
   NatMode nat_traversal = NatMode::automatic;  // "auto" or "force"
-  // A new IKE SA and CHILD SA replace the current ones this long after they were made;
-  // `lifetime` is the CHILD SA's hard limit in the kernel.
+  // The IKE SA is rekeyed this long after it was made: with CREATE_CHILD_SA (the CHILD SA
+  // moves to the new IKE SA), or, with `reauthenticate` or without CHILD SA rekeys, replaced
+  // whole by a new IKE SA and CHILD SA; `lifetime` is the CHILD SA's hard limit in the kernel.
   Duration rekey_time = std::chrono::minutes{50};
+  bool reauthenticate = false;
   // The CHILD SA is rekeyed in place (CREATE_CHILD_SA with `esp_proposal`'s key exchanges)
   // this long after it was installed, between the IKE SA's replacements; 0 turns it off.
   Duration child_rekey_time = std::chrono::minutes{20};

@@ -40,8 +40,8 @@ struct ChildSa {
   std::vector<core::IpPrefix> remote_ts;
 };
 
-// A CREATE_CHILD_SA rekey of the CHILD SA in progress (create_child_sa_task.hpp): from our
-// request until the last IKE_FOLLOWUP_KE response.
+// A CREATE_CHILD_SA rekey of the CHILD SA (create_child_sa_task.hpp) or of the IKE SA
+// (ike_rekey_task.hpp) in progress: from our request until the last IKE_FOLLOWUP_KE response.
 struct ChildRekey {
   std::uint32_t inbound_spi = 0;   // ours for the new CHILD SA (allocated before the request)
   std::uint32_t outbound_spi = 0;  // the responder's, from its response
@@ -54,6 +54,10 @@ struct ChildRekey {
   std::vector<std::uint8_t> link;        // the responder's ADDITIONAL_KEY_EXCHANGE data
   std::vector<core::IpPrefix> local_ts;  // as the responder narrowed them
   std::vector<core::IpPrefix> remote_ts;
+  // Set: this rekeys the IKE SA instead (ike_rekey_task.hpp), with our new SPI; the
+  // responder's comes in its response.
+  std::optional<Spi> new_spi_i;
+  Spi new_spi_r{};
 };
 
 // A CREATE_CHILD_SA rekey that the responder started (peer_child_rekey_task.hpp), which we

@@ -23,7 +23,12 @@
 //   responder deletes the CHILD SA it replaced (or kPeerDeleteWait after the answer), the old
 //   outbound SA after the drain, then its inbound SA. While a rekey of either side is under
 //   way, the responder's gets TEMPORARY_FAILURE and ours waits (RFC 7296 §2.8.1);
-// - continuity: rekey_time after establishment a new IKE SA and CHILD SA are made, the new
+// - IKE SA rekeys (initiator_ike_rekey.cpp): rekey_time after the IKE SA was made, once no
+//   CHILD SA work and no request is under way, CREATE_CHILD_SA (then IKE_FOLLOWUP_KE per
+//   additional key exchange) makes the new IKE SA; the CHILD SA moves to it and the old IKE
+//   SA is deleted. A refusal or failure falls back to continuity (below);
+// - continuity (with `reauthenticate`, or without CHILD SA rekeys, or after a failed IKE SA
+//   rekey): rekey_time after establishment a new IKE SA and CHILD SA are made, the new
 //   pair goes in (the kernel prefers the newest outbound SA), the old outbound SA is deleted
 //   after the outbound drain (SessionOptions::outbound_drain), then the old IKE SA is deleted
 //   with an INFORMATIONAL exchange (the responder removes its SAs with it), then its inbound SA;
@@ -146,6 +151,13 @@ class InitiatorMachine {
   void delete_child_sas(const Attempt& a, const ChildSa& c, const std::string& what, Out& out);
   [[nodiscard]] std::optional<TimePoint> child_deadline(const Attempt& a) const;
   [[nodiscard]] TimePoint next_child_rekey();
+
+  // IKE SA rekeys with CREATE_CHILD_SA (initiator_ike_rekey.cpp)
+  [[nodiscard]] bool rekeys_ike_sa() const noexcept;
+  [[nodiscard]] bool ike_idle(const Attempt& a) const;
+  void start_ike_rekey(Attempt& a, Out& out);
+  void ike_rekeyed(Attempt& a, Out& out);
+  void ike_rekey_failed(Attempt& a, const core::Error& error, Out& out);
 
   // CHILD SA rekeys the responder starts (initiator_peer_rekey.cpp)
   [[nodiscard]] PeerRequestPolicy peer_policy(const Attempt& a) const;

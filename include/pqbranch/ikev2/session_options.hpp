@@ -27,7 +27,11 @@ struct SessionOptions {
   std::uint16_t remote_natt_port = 4500;  // and its NAT-T port (RFC 3948)
   std::uint32_t reqid = 0;
   std::uint32_t if_id = 0;  // route mode; 0 in policy mode
+  // At rekey_time the IKE SA is rekeyed with CREATE_CHILD_SA (ike_rekey_task.hpp); with
+  // `reauthenticate`, or without CHILD SA rekeys (the CHILD SA would reach `lifetime`), a new
+  // IKE SA and CHILD SA replace the old ones instead (continuity).
   std::chrono::milliseconds rekey_time = std::chrono::minutes{50};
+  bool reauthenticate = false;
   std::chrono::milliseconds lifetime = std::chrono::hours{1};
   // The CHILD SA is rekeyed with CREATE_CHILD_SA this long after it went in; 0: never.
   std::chrono::milliseconds child_rekey_time{0};
@@ -50,6 +54,7 @@ struct SessionStatus {
   std::uint64_t established = 0;        // IKE SAs established so far
   std::uint64_t child_rekeys = 0;       // CHILD SAs we replaced with CREATE_CHILD_SA so far
   std::uint64_t peer_child_rekeys = 0;  // and those the responder replaced
+  std::uint64_t ike_rekeys = 0;         // IKE SAs we rekeyed with CREATE_CHILD_SA
   std::string esp_proposal;             // the CHILD SA's rekeys', e.g. "aes256gcm16-ecp384-..."
   // Of the established IKE SA (the machine's clock): when it was made and its CHILD SA went
   // in, when the CHILD SA's next rekey and the IKE SA's replacement are due. Unset otherwise.

@@ -31,6 +31,7 @@ AgentStatusReport ikev2_only() {
   p.session.established = 1;
   p.session.child_rekeys = 3;
   p.session.peer_child_rekeys = 4;
+  p.session.ike_rekeys = 2;
   p.established = r.now - 120s;
   p.child_installed = r.now - 20s;
   p.next_child_rekey = r.now + 1000s;
@@ -65,6 +66,7 @@ TEST(Ikev2Status, JsonCarriesExactlyTheDocumentedKeysAndNoKeyServiceFields) {
                                          "inbound",
                                          "outbound",
                                          "ike_sas_established",
+                                         "ike_rekeys",
                                          "child_rekeys",
                                          "peer_child_rekeys",
                                          "established_utc",
@@ -85,6 +87,7 @@ TEST(Ikev2Status, JsonCarriesExactlyTheDocumentedKeysAndNoKeyServiceFields) {
   EXPECT_EQ(p.at("inbound").at("packets").to_number<int>(), 5);
   EXPECT_EQ(p.at("child_rekeys").to_number<int>(), 3);
   EXPECT_EQ(p.at("peer_child_rekeys").to_number<int>(), 4);
+  EXPECT_EQ(p.at("ike_rekeys").to_number<int>(), 2);
 }
 
 TEST(Ikev2Status, TextShowsThePeerAsSwanctlWould) {
@@ -94,8 +97,8 @@ TEST(Ikev2Status, TextShowsThePeerAsSwanctlWould) {
            "ikev2 hq       established, 192.0.2.1 -> 192.0.2.2\n",
            "               IKE aes256gcm16-prfsha384-ecp384-ke1_mlkem1024 -- post-quantum "
            "(ML-KEM)\n",
-           "               IKE SA made 2026-12-04T17:58:00Z (120 s ago; 1 so far), replaced in "
-           "2880 s\n",
+           "               IKE SA made 2026-12-04T17:58:00Z (120 s ago; 1 so far, 2 rekey(s)), "
+           "rekeyed in 2880 s\n",
            "               CHILD SA in 0xc0de0002 (5 packets, 500 bytes) out 0xcafe0003 (7 "
            "packets, "
            "700 bytes)\n",

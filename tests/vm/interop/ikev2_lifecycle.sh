@@ -3,10 +3,11 @@
 # on both sides, in one VM boot:
 # (a) CHILD SA rekeys (CREATE_CHILD_SA with ECP-384 as the PFS key exchange and ML-KEM-1024
 #     in IKE_FOLLOWUP_KE, RFC 9370) while a UDP stream crosses the tunnel, first strongSwan's
-#     (answered by pqbranch), then pqbranch's: at least 20 of each with short rekey times,
-#     not one datagram lost or duplicated, strongSwan lists the CHILD SA's additional key
-#     exchange, each replaced CHILD SA is deleted on both sides, the IKE SA stays the same,
-#     and pqbranch-agent status shows it;
+#     (answered by pqbranch), then pqbranch's together with IKE SA rekeys (CREATE_CHILD_SA
+#     with ECP-384 and ML-KEM-1024 in IKE_FOLLOWUP_KE): at least 20 CHILD SA rekeys of each
+#     side and 5 IKE SA rekeys with short rekey times, not one datagram lost or duplicated,
+#     strongSwan lists the additional key exchanges, each replaced CHILD SA and IKE SA is
+#     deleted on both sides, no new IKE_SA_INIT is needed, and pqbranch-agent status shows it;
 # (b) RFC 7383 fragmentation on a path that drops IP fragments: fragment_size 576 on both
 #     sides, ECP-384 + ML-KEM-1024 and ECDSA certificates (every large message in fragments);
 # (c) dead peer detection: IKE to the responder dropped, the IKE SA declared dead and its
@@ -54,27 +55,33 @@ vm_wait_for "two SAs in gw1's kernel" 10 gw1_sas_are 2
 stop_agent
 ss_stop resp
 
-vm_step "(a2) strongSwan responder with $ESP for its CHILD SAs; pqbranch rekeying every 3 s"
+vm_step "(a2) strongSwan responder with $ESP for its CHILD SAs; pqbranch rekeying the CHILD SA every 3 s and the IKE SA every 10 s"
 ss_responder resp gw2 ecp384_mlkem1024 psk esp="$ESP-esn"
 agent_config ecp384_mlkem1024 psk "esp_proposal = \"$ESP\"" 'child_rekey_time = "3s"' \
-  'rekey_time = "30m"' 'lifetime = "1h"' 'dpd_delay = "0s"'
+  'rekey_time = "10s"' 'lifetime = "1h"' 'dpd_delay = "0s"'
 start_agent
 vm_wait_log agent "IKE SA established" 30
 ike_spi=$(ss_sa resp initiator-spi)
 
-vm_step "a UDP stream lan1 -> lan2 across $REKEYS rekeys"
-# 200 datagrams/s for 70 s: the rekeys come every 2.7-3 s (child_rekey_time less up to a
-# tenth), so the stream spans more than $REKEYS of them; the receiver fails on any loss,
-# duplicate or stray datagram.
+vm_step "a UDP stream lan1 -> lan2 across $REKEYS CHILD SA rekeys and 5 IKE SA rekeys"
+# 200 datagrams/s for 70 s: the CHILD SA rekeys come every 2.7-3 s (child_rekey_time less up
+# to a tenth), an IKE SA rekey 10 s after each IKE SA once no CHILD SA rekey runs; the
+# receiver fails on any loss, duplicate or stray datagram.
 stream_rc=0
 vm_udp_stream lan1 lan2 10.2.0.2 5001 200 14000 || stream_rc=$?
 rekeys=$(vm_log_count agent 'CHILD SA rekeyed: in')
-vm_note "CHILD SA rekeys by pqbranch during the stream: $rekeys"
+ike_rekeys=$(vm_log_count agent 'IKE SA rekeyed with')
+vm_note "during the stream pqbranch rekeyed the CHILD SA $rekeys times and the IKE SA $ike_rekeys times"
 vm_expect "stream receiver's verdict (0: nothing lost, duplicated or foreign)" "$stream_rc" -eq 0
 vm_expect "CHILD SA rekeys" "$rekeys" -ge "$REKEYS"
-vm_expect "failed rekeys" "$(vm_log_count agent 'CHILD SA rekey failed')" -eq 0
-vm_expect_text "the same IKE SA" "$(ss_sa resp initiator-spi)" "$ike_spi"
-vm_expect "IKE SAs established by pqbranch" "$(vm_log_count agent 'IKE SA established')" -eq 1
+vm_expect "IKE SA rekeys" "$ike_rekeys" -ge 5
+vm_expect "failed rekeys" "$(vm_log_count agent 'rekey failed')" -eq 0
+vm_expect "IKE SAs established by pqbranch (IKE_SA_INIT)" "$(vm_log_count agent 'IKE SA established')" -eq 1
+vm_expect "replaced IKE SAs strongSwan deleted on request" \
+  "$(grep -cE 'received DELETE for IKE_SA' "$PQB_VM_OUT/resp.log")" -ge 5
+vm_note "strongSwan's IKE SA now: SPIs $(ss_sa resp initiator-spi)_i (first $ike_spi), ke=$(ss_sa resp dh-group) ake1=$(ss_sa resp ake1)"
+vm_expect_text "its IKE SA's additional key exchange" "$(ss_sa resp ake1)" ML_KEM_1024
+vm_note "strongSwan log lines selecting an IKE proposal with KE1_ML_KEM_1024 (IKE_SA_INIT and each rekey): $(grep -cE 'selected proposal: IKE:.*KE1_ML_KEM_1024' "$PQB_VM_OUT/resp.log" || true)"
 
 vm_step "strongSwan's view"
 vm_note "strongSwan CHILD SA: $(ss_child resp spi-in)/$(ss_child resp spi-out) dh-group=$(ss_child resp dh-group) ake1=$(ss_child resp ake1)"

@@ -1,0 +1,106 @@
+#include "pqbranch/ikev2/ike_rekey_task.hpp"
+
+#include <string>
+#include <utility>
+
+#include "pqbranch/ikev2/exchange_errc.hpp"
+#include "pqbranch/ikev2/ike_keys.hpp"
+#include "pqbranch/ikev2/ike_sa_init_task.hpp"
+#include "pqbranch/ikev2/nonce_payload.hpp"
+#include "pqbranch/ikev2/prf.hpp"
+
+#include "rekey_exchange.hpp"
+#include "secure_concat.hpp"
+
+namespace pqbranch::ikev2 {
+namespace {
+
+constexpr std::size_t kNonceSize = 32;
+constexpr const char* kCreate = "CREATE_CHILD_SA (IKE SA rekey)";
+
+core::Error unexpected(const std::string& why) {
+  return core::make_error(exchange_errc::unexpected_message, why);
+}
+
+core::Error refused(const std::string& why) {
+  return core::make_error(exchange_errc::no_acceptable_proposal, std::string(kCreate) + ": " + why);
+}
+
+}  // namespace
+
+core::Result<std::vector<std::uint8_t>> build_ike_rekey(IkeSa& sa, Randomness& random) {
+  if (!sa.selected) return unexpected("no IKE SA to rekey");
+  ChildRekey r;
+  Spi spi{};
+  if (auto ok = random.fill(spi); !ok) return ok.error();
+  r.new_spi_i = spi;
+  r.ni.resize(kNonceSize);
+  if (auto ok = random.fill(r.ni); !ok) return ok.error();
+  auto ke = random.key_exchange(sa.selected->ke);
+  if (!ke) return ke.error();
+  Message m;
+  m.header = request_header(sa, ExchangeType::create_child_sa);
+  SaPayload offer = ike_sa_payload({*sa.selected});
+  offer.proposals[0].spi.assign(spi.begin(), spi.end());
+  m.payloads.emplace_back(std::move(offer));
+  m.payloads.emplace_back(NoncePayload{r.ni});
+  m.payloads.emplace_back(KePayload{sa.selected->ke, ke->public_data()});
+  r.ke.emplace(std::move(*ke));
+  if (sa.selected->ke1) r.followups.push_back(*sa.selected->ke1);
+  auto sealed = seal(sa, m);
+  if (!sealed) return sealed.error();
+  sa.child_rekey = std::move(r);
+  return std::move(sealed->bytes);
+}
+
+core::Result<ChildRekeyStep> process_ike_rekey(IkeSa& sa, const ReceivedMessage& response) {
+  auto opened = detail::open_rekey_response(sa, response, ExchangeType::create_child_sa);
+  if (!opened) return opened.error();
+  const auto& payloads = opened->message.payloads;
+  if (const auto* n = find_error_notify(payloads)) return refused_by(*n, kCreate);
+  ChildRekey& r = *sa.child_rekey;
+  const auto* answer = find_payload<SaPayload>(payloads);
+  if (answer == nullptr || answer->proposals.size() != 1 ||
+      answer->proposals[0].protocol != ProtocolId::ike || answer->proposals[0].spi.size() != 8 ||
+      read_ike_proposal(answer->proposals[0]) != sa.selected) {
+    return refused("the responder chose an IKE SA we did not offer");
+  }
+  const auto* nonce = find_payload<NoncePayload>(payloads);
+  if (nonce == nullptr) return unexpected(std::string(kCreate) + ": the response has no Nr");
+  if (auto ok = detail::finish_exchange(r, payloads, kCreate); !ok) return ok.error();
+  std::copy(answer->proposals[0].spi.begin(), answer->proposals[0].spi.end(), r.new_spi_r.begin());
+  r.nr = nonce->data;
+  return detail::next_rekey_step(r, payloads, kCreate);
+}
+
+core::Result<IkeSa> take_rekeyed_ike_sa(IkeSa& sa) {
+  if (!sa.child_rekey || !sa.child_rekey->new_spi_i || sa.child_rekey->ke ||
+      !sa.child_rekey->followups.empty() || sa.child_rekey->nr.empty()) {
+    return unexpected("the IKE SA rekey is not complete");
+  }
+  ChildRekey r = std::move(*sa.child_rekey);
+  sa.child_rekey.reset();
+  const auto seed_input = detail::secure_concat({r.secret.span(), r.ni, r.nr, r.additional.span()});
+  auto skeyseed = prf(sa.prf, sa.keys.sk_d.span(), seed_input.span());
+  if (!skeyseed) return skeyseed.error();
+  auto keys = derive_ike_keys(sa.prf, IkeKeySizes{}, skeyseed->span(), r.ni, r.nr, *r.new_spi_i,
+                              r.new_spi_r);
+  if (!keys) return keys.error();
+  IkeSa next;
+  next.spi_i = *r.new_spi_i;
+  next.spi_r = r.new_spi_r;
+  next.ni = std::move(r.ni);
+  next.nr = std::move(r.nr);
+  next.selected = sa.selected;
+  next.prf = sa.prf;
+  next.keys = std::move(*keys);
+  next.local_behind_nat = sa.local_behind_nat;
+  next.remote_behind_nat = sa.remote_behind_nat;
+  next.intermediate_supported = sa.intermediate_supported;
+  next.fragmentation = sa.fragmentation;
+  next.child = std::move(sa.child);
+  sa.child.reset();
+  return next;
+}
+
+}  // namespace pqbranch::ikev2

@@ -1,0 +1,73 @@
+// IKE SA rekeys of InitiatorMachine with CREATE_CHILD_SA (RFC 7296 §1.3.2, §2.18; RFC 9370
+// §2.2.4): rekey_time after the IKE SA was made, when nothing else is under way on it, the
+// new IKE SA is made on the old one (ike_rekey_task.hpp); the CHILD SA moves to it (nothing
+// in the kernel changes) and the old IKE SA is deleted with an INFORMATIONAL exchange on it.
+// A refused or failed rekey falls back to continuity: a new IKE SA and CHILD SA made beside
+// the old ones.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "pqbranch/ikev2/ike_rekey_task.hpp"
+#include "pqbranch/ikev2/initiator_machine.hpp"
+
+#include "initiator_attempt.hpp"
+
+namespace pqbranch::ikev2 {
+
+// Without CHILD SA rekeys the CHILD SA would reach its hard lifetime: the IKE SA is replaced
+// whole with it.
+bool InitiatorMachine::rekeys_ike_sa() const noexcept {
+  return !options_.reauthenticate && options_.child_rekey_time.count() > 0;
+}
+
+bool InitiatorMachine::ike_idle(const Attempt& a) const {
+  return a.phase == Phase::established && a.installed && !a.retransmit.active() && !a.step &&
+         !a.sa.child_rekey && !a.sa.peer_rekey && !a.old_child && !a.rekeyed && !a.peer_rekeyed &&
+         !a.held_answer && !retiring_;
+}
+
+void InitiatorMachine::start_ike_rekey(Attempt& a, Out& out) {
+  note(NoteLevel::info,
+       fmt::format("rekeying the IKE SA with {}", config::to_string(*a.sa.selected)), out);
+  auto request = build_ike_rekey(a.sa, random_);
+  if (!request) return ike_rekey_failed(a, request.error(), out);
+  a.request_kind = Request::ike_rekey;
+  send_request(a, std::move(*request), out);
+}
+
+// The new IKE SA carries the CHILD SA from now on; the old one is deleted on its own keys.
+void InitiatorMachine::ike_rekeyed(Attempt& a, Out& out) {
+  auto next = take_rekeyed_ike_sa(a.sa);
+  if (!next) return ike_rekey_failed(a, next.error(), out);
+  auto old = std::make_unique<Attempt>(options_.retransmit);
+  old->sa = std::move(a.sa);
+  old->phase = Phase::established;
+  old->method = a.method;
+  a.sa = std::move(*next);
+  a.last_answer.reset();
+  a.established_at = now_;
+  a.heard = now_;
+  retiring_ = std::move(old);
+  ++stats_.ike_rekeys;
+  count("ikev2_ike_rekeys", out);
+  note(NoteLevel::info,
+       fmt::format("IKE SA rekeyed with {}: SPIs {:02x}_i {:02x}_r; deleting the old one",
+                   config::to_string(*a.sa.selected), fmt::join(a.sa.spi_i, ""),
+                   fmt::join(a.sa.spi_r, "")),
+       out);
+  start_delete(*retiring_, out);
+}
+
+// The IKE SA and its CHILD SA keep working; continuity replaces them.
+void InitiatorMachine::ike_rekey_failed(Attempt& a, const core::Error& error, Out& out) {
+  a.sa.child_rekey.reset();
+  stats_.last_error = error.message();
+  count("ikev2_ike_rekey_failures", out);
+  note(NoteLevel::warn,
+       fmt::format("IKE SA rekey failed: {}; making a new IKE SA and CHILD SA instead",
+                   error.message()),
+       out);
+  begin_attempt(out);
+}
+
+}  // namespace pqbranch::ikev2

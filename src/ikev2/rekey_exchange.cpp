@@ -1,0 +1,65 @@
+#include "rekey_exchange.hpp"
+
+#include <string>
+#include <utility>
+
+#include "pqbranch/ikev2/exchange_errc.hpp"
+
+#include "secure_concat.hpp"
+
+namespace pqbranch::ikev2::detail {
+namespace {
+
+core::Error unexpected(const std::string& why) {
+  return core::make_error(exchange_errc::unexpected_message, why);
+}
+
+core::Error ke_failed(const char* exchange, const std::string& why) {
+  return core::make_error(exchange_errc::key_exchange_failed, std::string(exchange) + ": " + why);
+}
+
+}  // namespace
+
+// Completes the outstanding key exchange with the responder's KE payload: its shared secret
+// is SK(0) in CREATE_CHILD_SA, and is appended to SK(1) | ... in IKE_FOLLOWUP_KE.
+core::Result<void> finish_exchange(ChildRekey& r, const std::vector<Payload>& payloads,
+                                   const char* exchange) {
+  const auto* ke = find_payload<KePayload>(payloads);
+  if (ke == nullptr || !r.ke || ke->method != r.ke->method()) {
+    return ke_failed(exchange, "the response carries no KE of the chosen method");
+  }
+  auto shared = r.ke->finish(ke->data);
+  if (!shared) return ke_failed(exchange, shared.error().message());
+  if (r.secret.empty()) {
+    r.secret = std::move(*shared);
+  } else {
+    r.additional = secure_concat({r.additional.span(), shared->span()});
+  }
+  r.ke.reset();
+  return {};
+}
+
+// What follows the response: another ADDKE (its link must be there) or the end.
+core::Result<ChildRekeyStep> next_rekey_step(ChildRekey& r, const std::vector<Payload>& payloads,
+                                             const char* exchange) {
+  if (r.followups.empty()) return ChildRekeyStep::complete;
+  const auto* link = find_notify(payloads, NotifyType::additional_key_exchange);
+  if (link == nullptr) {
+    return ke_failed(exchange,
+                     "an additional key exchange follows but the response has no "
+                     "ADDITIONAL_KEY_EXCHANGE notify");
+  }
+  r.link = link->data;
+  return ChildRekeyStep::follow_up;
+}
+
+core::Result<OpenedMessage> open_rekey_response(IkeSa& sa, const ReceivedMessage& response,
+                                                ExchangeType exchange) {
+  if (!sa.child_rekey) return unexpected("no rekey outstanding");
+  auto opened = open_response(sa, response, exchange, sa.next_request_id);
+  if (!opened) return opened.error();
+  ++sa.next_request_id;  // the exchange is over, whatever the response says
+  return opened;
+}
+
+}  // namespace pqbranch::ikev2::detail

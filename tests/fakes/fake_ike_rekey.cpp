@@ -1,0 +1,97 @@
+// FakeIkeResponder's side of an IKE SA rekey (RFC 7296 §2.18, RFC 9370 §2.2.4): CREATE_CHILD_SA
+// with an IKE proposal (the initiator's new SPI) and KE, then an IKE_FOLLOWUP_KE per ADDKE on
+// the old IKE SA; the new IKE SA's keys from SKEYSEED = prf(SK_d, SK(0) | Ni | Nr | SK(1)...)
+// and the new SPIs; its responder (the successor) takes the CHILD SAs.
+#include "pqbranch/crypto/random.hpp"
+#include "pqbranch/ikev2/ike_keys.hpp"
+#include "pqbranch/ikev2/nonce_payload.hpp"
+#include "pqbranch/ikev2/prf.hpp"
+
+#include "fakes/fake_ike_helpers.hpp"
+#include "fakes/fake_ike_responder.hpp"
+
+namespace pqbranch::test {
+namespace {
+
+using namespace ikev2;  // NOLINT(google-build-using-namespace): a test fake of this module
+
+using fake_ike::bad;
+using fake_ike::joined;
+using fake_ike::method_of;
+
+}  // namespace
+
+core::Result<std::vector<std::uint8_t>> FakeIkeResponder::ike_rekey(const OpenedMessage& request) {
+  const auto& payloads = request.message.payloads;
+  const auto* sa = find_payload<SaPayload>(payloads);
+  const auto* nonce = find_payload<NoncePayload>(payloads);
+  const auto* ke = find_payload<KePayload>(payloads);
+  if (sa == nullptr || nonce == nullptr || ke == nullptr || sa->proposals[0].spi.size() != 8) {
+    return bad("IKE SA rekey request incomplete");
+  }
+  if (options_.refuse_ike_rekey) {
+    return seal_response(request.message.header, {make_notify(*options_.refuse_ike_rekey)},
+                         nullptr);
+  }
+  Proposal chosen = sa->proposals[0];
+  Rekeying r;
+  r.ike_spi_i.emplace();
+  std::ranges::copy(chosen.spi, r.ike_spi_i->begin());
+  if (auto ok = crypto::random_fill(r.ike_spi_r); !ok) return ok.error();
+  chosen.spi.assign(r.ike_spi_r.begin(), r.ike_spi_r.end());
+  r.ni = nonce->data;
+  auto own_nonce = make_nonce(32);
+  if (!own_nonce) return own_nonce.error();
+  r.nr = own_nonce->data;
+  const auto method = method_of(chosen, TransformType::ke);
+  if (!method || ke->method != *method) return bad("IKE SA rekey without its KE");
+  auto reply = respond(*method, ke->data);
+  if (!reply) return reply.error();
+  r.secret = std::move(reply->shared_secret);
+  std::vector<Payload> out;
+  out.emplace_back(SaPayload{{chosen}});
+  out.emplace_back(*own_nonce);
+  out.emplace_back(KePayload{*method, reply->data});
+  if (const auto method1 = method_of(chosen, TransformType::addke1)) {
+    r.followups.push_back(*method1);
+    out.emplace_back(make_notify(NotifyType::additional_key_exchange, options_.followup_link));
+  }
+  rekeying_ = std::move(r);
+  return finish_rekey(request.message.header, std::move(out));
+}
+
+// Every key exchange done: the successor holds the new IKE SA and the CHILD SAs.
+core::Result<void> FakeIkeResponder::finish_ike_rekey() {
+  Rekeying r = std::move(*rekeying_);
+  rekeying_.reset();
+  const auto seed = joined(joined(r.secret, core::SecureBytes(r.ni)),
+                           joined(core::SecureBytes(r.nr), r.additional));
+  auto skeyseed = prf(prf_, keys_.sk_d.span(), seed.span());
+  if (!skeyseed) return skeyseed.error();
+  auto keys =
+      derive_ike_keys(prf_, IkeKeySizes{}, skeyseed->span(), r.ni, r.nr, *r.ike_spi_i, r.ike_spi_r);
+  if (!keys) return keys.error();
+  auto next = std::make_unique<FakeIkeResponder>(options_);
+  next->spi_i_ = *r.ike_spi_i;
+  next->spi_r_ = r.ike_spi_r;
+  next->ni_ = std::move(r.ni);
+  next->nr_ = std::move(r.nr);
+  next->prf_ = prf_;
+  next->keys_ = std::move(*keys);
+  next->chosen_ = chosen_;
+  next->established_ = true;
+  next->fragmentation_ = fragmentation_;
+  next->children_ = std::move(children_);
+  children_.clear();
+  next->initiator_spi_ = initiator_spi_;
+  if (child_keys_) {
+    next->child_keys_ = ChildKeys{child_keys_->initiator_to_responder.clone(),
+                                  child_keys_->responder_to_initiator.clone()};
+  }
+  next->own_spi_serial_ = own_spi_serial_;
+  ++ike_rekeys_;
+  successor_ = std::move(next);
+  return {};
+}
+
+}  // namespace pqbranch::test
