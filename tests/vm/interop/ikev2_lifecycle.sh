@@ -7,7 +7,8 @@
 #     with ECP-384 and ML-KEM-1024 in IKE_FOLLOWUP_KE): at least 20 CHILD SA rekeys of each
 #     side and 5 IKE SA rekeys with short rekey times, not one datagram lost or duplicated,
 #     strongSwan lists the additional key exchanges, each replaced CHILD SA and IKE SA is
-#     deleted on both sides, no new IKE_SA_INIT is needed, and pqbranch-agent status shows it;
+#     deleted on both sides, no new IKE_SA_INIT is needed, and pqbranch-agent status shows
+#     it; in between, both sides rekeying at nearly the same times (crossing rekeys);
 # (b) RFC 7383 fragmentation on a path that drops IP fragments: fragment_size 576 on both
 #     sides, ECP-384 + ML-KEM-1024 and ECDSA certificates (every large message in fragments);
 # (c) dead peer detection: IKE to the responder dropped, the IKE SA declared dead and its
@@ -29,16 +30,17 @@ vm_modules
 vm_branch_topology
 ia_setup
 
-vm_step "(a1) strongSwan rekeying its CHILD SA with $ESP 3 s after each; pqbranch answering"
-ss_responder resp gw2 ecp384_mlkem1024 psk esp="$ESP-esn" child_rekey=3
+vm_step "(a1) strongSwan rekeying its CHILD SA with $ESP 2 s after each; pqbranch answering"
+ss_responder resp gw2 ecp384_mlkem1024 psk esp="$ESP-esn" child_rekey=2
 agent_config ecp384_mlkem1024 psk "esp_proposal = \"$ESP\"" 'child_rekey_time = "0s"' \
   'rekey_time = "30m"' 'lifetime = "1h"' 'dpd_delay = "0s"'
 start_agent
 vm_wait_log agent "IKE SA established" 30
 ike_spi=$(ss_sa resp initiator-spi)
-# 200 datagrams/s for 75 s: strongSwan rekeys every 3 s (its rekey_time, no rand_time).
+# 200 datagrams/s for 60 s: strongSwan rekeys 2 s after each CHILD SA (its rekey_time, no
+# rand_time), each rekey taking a few hundred ms in the emulated VM.
 stream_rc=0
-vm_udp_stream lan1 lan2 10.2.0.2 5001 200 15000 || stream_rc=$?
+vm_udp_stream lan1 lan2 10.2.0.2 5001 200 12000 || stream_rc=$?
 peer_rekeys=$(vm_log_count agent 'CHILD SA rekeyed by the responder')
 vm_note "CHILD SA rekeys by strongSwan during the stream: $peer_rekeys"
 vm_expect "stream receiver's verdict (0: nothing lost, duplicated or foreign)" "$stream_rc" -eq 0
@@ -51,6 +53,28 @@ vm_expect_text "its CHILD SA's additional key exchange" "$(ss_child resp ake1)" 
 vm_note "strongSwan log lines naming KE1_ML_KEM_1024: $(vm_log_count resp KE1_ML_KEM_1024)"
 vm_expect "peer_child_rekeys in --json" "$("$AGENT" status --socket "$WORK/agent.sock" --json |
   grep -o '"peer_child_rekeys":[0-9]*' | cut -d: -f2)" -ge "$REKEYS"
+vm_wait_for "two SAs in gw1's kernel" 10 gw1_sas_are 2
+stop_agent
+ss_stop resp
+
+vm_step "(a3) both sides rekeying the CHILD SA at nearly the same times (RFC 7296 2.8.1)"
+# strongSwan rekeys 1, 2 or 3 whole seconds after each CHILD SA (rekey_time 3 s less a
+# random 0-2 s), we 1.8-2 s after: now one side is first, now the other, and now and then both
+# at once; the one that finds a rekey of the other under way answers TEMPORARY_FAILURE, and
+# the refused one retries.
+ss_responder resp gw2 ecp384_mlkem1024 psk esp="$ESP-esn" child_rekey=3 child_rand=2
+agent_config ecp384_mlkem1024 psk "esp_proposal = \"$ESP\"" 'child_rekey_time = "2s"' \
+  'rekey_time = "30m"' 'lifetime = "1h"' 'dpd_delay = "0s"'
+start_agent
+vm_wait_log agent "IKE SA established" 30
+stream_rc=0
+vm_udp_stream lan1 lan2 10.2.0.2 5001 200 8000 || stream_rc=$?
+both_ours=$(vm_log_count agent 'CHILD SA rekeyed: in')
+both_theirs=$(vm_log_count agent 'CHILD SA rekeyed by the responder')
+vm_note "in 40 s: $both_ours CHILD SA rekeys by pqbranch, $both_theirs by strongSwan; crossings: $(vm_log_count agent "refused the responder's CREATE_CHILD_SA") of strongSwan's answered TEMPORARY_FAILURE here, $(vm_log_count agent 'CHILD SA rekey failed') of ours refused by strongSwan"
+vm_expect "stream receiver's verdict (0: nothing lost, duplicated or foreign)" "$stream_rc" -eq 0
+vm_expect "CHILD SA rekeys by each side" "$((both_ours < both_theirs ? both_ours : both_theirs))" -ge 3
+vm_expect "IKE SAs established by pqbranch (IKE_SA_INIT)" "$(vm_log_count agent 'IKE SA established')" -eq 1
 vm_wait_for "two SAs in gw1's kernel" 10 gw1_sas_are 2
 stop_agent
 ss_stop resp
