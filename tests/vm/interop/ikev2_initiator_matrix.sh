@@ -74,7 +74,8 @@ done
 
 vm_step "forced UDP encapsulation (nat_traversal = force), and pqbranch replacing its IKE SA"
 ss_responder resp gw2 x25519_mlkem768 psk
-agent_config x25519_mlkem768 psk 'nat_traversal = "force"' 'rekey_time = "8s"' 'lifetime = "1m"'
+agent_config x25519_mlkem768 psk 'nat_traversal = "force"' 'rekey_time = "8s"' 'lifetime = "1m"' \
+  'reauthenticate = true'
 start_agent
 vm_wait_log agent "IKE SA established" 30
 vm_expect_text "strongSwan's CHILD SA encapsulated" "$(ss_child resp encap)" yes
@@ -83,8 +84,9 @@ vm_capture_start wire-encap gw1 wan0
 vm_expect "ping replies lan1 -> lan2" "$(vm_ping_received lan1 10.1.0.2 10.2.0.2 3)" -eq 3
 vm_capture_stop wire-encap
 vm_capture_expect_only wire-encap "udp port 4500" 3
-# Delete from pqbranch's side: after rekey_time a new IKE SA and CHILD SA, then the old
-# IKE SA deleted with an INFORMATIONAL exchange.
+# Delete from pqbranch's side: with reauthenticate, after rekey_time a new IKE SA and CHILD
+# SA (IKE_SA_INIT, IKE_AUTH), then the old IKE SA deleted with an INFORMATIONAL exchange
+# (rekeying the IKE SA in place is interop.ikev2_lifecycle's).
 vm_wait_for "a second IKE SA" 40 agent_established_at_least 2
 ss_expect_log resp "received DELETE for IKE_SA pqb" 20
 vm_wait_for "old SAs gone from gw1" 15 gw1_sas_are 2
