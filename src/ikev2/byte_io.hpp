@@ -25,6 +25,12 @@ inline void put32(std::vector<std::uint8_t>& out, std::uint32_t v) {
     out.push_back(static_cast<std::uint8_t>((v >> static_cast<unsigned>(shift)) & 0xFFU));
   }
 }
+// The value as its own four big-endian bytes (an SPI field).
+[[nodiscard]] inline std::vector<std::uint8_t> bytes32(std::uint32_t v) {
+  std::vector<std::uint8_t> out;
+  put32(out, v);
+  return out;
+}
 inline void put_bytes(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> b) {
   out.insert(out.end(), b.begin(), b.end());
 }

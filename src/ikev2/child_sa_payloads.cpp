@@ -7,15 +7,12 @@
 #include "pqbranch/ikev2/exchange_errc.hpp"
 #include "pqbranch/ikev2/ike_sa.hpp"
 
+#include "byte_io.hpp"
+
 namespace pqbranch::ikev2 {
 namespace {
 
 constexpr std::uint16_t kAesKeyBits = 256;
-
-std::uint32_t read_spi(std::span<const std::uint8_t> b) {
-  return (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) |
-         std::uint32_t{b[3]};
-}
 
 core::Error refused(std::string_view exchange, const std::string& why) {
   return core::make_error(exchange_errc::no_acceptable_proposal,
@@ -28,8 +25,7 @@ SaPayload esp_sa_payload(std::uint32_t spi, const config::EspProposal& ke) {
   Proposal p;
   p.number = 1;
   p.protocol = ProtocolId::esp;
-  p.spi = {static_cast<std::uint8_t>(spi >> 24), static_cast<std::uint8_t>(spi >> 16),
-           static_cast<std::uint8_t>(spi >> 8), static_cast<std::uint8_t>(spi)};
+  p.spi = detail::bytes32(spi);
   p.transforms.push_back(make_transform(
       TransformType::encr, static_cast<std::uint16_t>(EncrId::aes_gcm_16), kAesKeyBits));
   if (ke.ke != KeMethod::none) {
@@ -81,7 +77,7 @@ core::Result<std::uint32_t> check_esp_proposal(const std::vector<Payload>& paylo
       !ke1_ok) {
     return refused(exchange, "the responder chose a CHILD SA we did not offer");
   }
-  const std::uint32_t spi = read_spi(p.spi);
+  const std::uint32_t spi = detail::get32(p.spi, 0);
   if (spi < 256) return refused(exchange, "reserved ESP SPI " + std::to_string(spi));
   return spi;
 }
@@ -103,7 +99,7 @@ std::optional<EspChoice> select_esp_proposal(const SaPayload& sa, const config::
         offers(p, TransformType::ke, static_cast<std::uint16_t>(ke.ke)) &&
         offers(p, TransformType::addke1,
                static_cast<std::uint16_t>(ke.ke1.value_or(KeMethod::none)))) {
-      const std::uint32_t spi = read_spi(p.spi);
+      const std::uint32_t spi = detail::get32(p.spi, 0);
       if (spi >= 256) return EspChoice{p.number, spi};
     }
   }
@@ -168,15 +164,12 @@ core::Result<std::vector<core::IpPrefix>> narrowed(const TsPayload* ts,
 
 bool covers(const TsPayload* ts, const std::vector<core::IpPrefix>& ours) {
   if (ts == nullptr) return false;
-  const auto le = [](const core::IpAddress& a, const core::IpAddress& b) {
-    return !std::ranges::lexicographical_compare(b.bytes(), a.bytes());
-  };
   return std::ranges::all_of(ours, [&](const core::IpPrefix& prefix) {
     const TrafficSelector mine = selector_for(prefix);
     return std::ranges::any_of(ts->selectors, [&](const TrafficSelector& s) {
       return s.ip_protocol == 0 && s.start_port == 0 && s.end_port == 65535 &&
              s.start.family() == mine.start.family() && s.end.family() == mine.end.family() &&
-             le(s.start, mine.start) && le(mine.end, s.end);
+             s.start <= mine.start && mine.end <= s.end;
     });
   });
 }

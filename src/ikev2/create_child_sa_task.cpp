@@ -7,23 +7,18 @@
 #include "pqbranch/ikev2/exchange_errc.hpp"
 #include "pqbranch/ikev2/nonce_payload.hpp"
 
+#include "byte_io.hpp"
 #include "rekey_exchange.hpp"
 #include "rekeyed_child.hpp"
 
 namespace pqbranch::ikev2 {
 namespace {
 
-constexpr std::size_t kNonceSize = 32;  // RFC 7296 §2.10: at least half the PRF key size
 constexpr const char* kCreate = "CREATE_CHILD_SA";
 constexpr const char* kFollowUp = "IKE_FOLLOWUP_KE";
 
 core::Error unexpected(const std::string& why) {
   return core::make_error(exchange_errc::unexpected_message, why);
-}
-
-std::vector<std::uint8_t> spi_bytes(std::uint32_t spi) {
-  return {static_cast<std::uint8_t>(spi >> 24), static_cast<std::uint8_t>(spi >> 16),
-          static_cast<std::uint8_t>(spi >> 8), static_cast<std::uint8_t>(spi)};
 }
 
 }  // namespace
@@ -35,13 +30,12 @@ core::Result<std::vector<std::uint8_t>> build_child_rekey(IkeSa& sa,
   if (!sa.child) return unexpected("no CHILD SA to rekey");
   ChildRekey r;
   r.inbound_spi = inbound_spi;
-  r.ni.resize(kNonceSize);
-  if (auto ok = random.fill(r.ni); !ok) return ok.error();
+  if (auto ok = fill_nonce(random, r.ni); !ok) return ok.error();
   Message m;
   m.header = request_header(sa, ExchangeType::create_child_sa);
   NotifyPayload rekey = make_notify(NotifyType::rekey_sa);
   rekey.protocol = ProtocolId::esp;
-  rekey.spi = spi_bytes(sa.child->inbound_spi);
+  rekey.spi = detail::bytes32(sa.child->inbound_spi);
   m.payloads.emplace_back(std::move(rekey));
   m.payloads.emplace_back(esp_sa_payload(inbound_spi, settings.esp));
   m.payloads.emplace_back(NoncePayload{r.ni});

@@ -15,7 +15,6 @@
 namespace pqbranch::ikev2 {
 namespace {
 
-constexpr std::size_t kNonceSize = 32;
 constexpr const char* kCreate = "CREATE_CHILD_SA (IKE SA rekey)";
 
 core::Error unexpected(const std::string& why) {
@@ -34,8 +33,7 @@ core::Result<std::vector<std::uint8_t>> build_ike_rekey(IkeSa& sa, Randomness& r
   Spi spi{};
   if (auto ok = random.fill(spi); !ok) return ok.error();
   r.new_spi_i = spi;
-  r.ni.resize(kNonceSize);
-  if (auto ok = random.fill(r.ni); !ok) return ok.error();
+  if (auto ok = fill_nonce(random, r.ni); !ok) return ok.error();
   auto ke = random.key_exchange(sa.selected->ke);
   if (!ke) return ke.error();
   Message m;

@@ -12,7 +12,6 @@ namespace pqbranch::ikev2 {
 namespace {
 
 constexpr std::uint16_t kAesKeyBits = 256;
-constexpr std::size_t kNonceSize = 32;  // RFC 7296 §2.10: at least half the PRF key size
 
 core::Error unexpected(const std::string& why) {
   return core::make_error(exchange_errc::unexpected_message, "IKE_SA_INIT response: " + why);
@@ -232,9 +231,7 @@ core::Result<std::vector<std::uint8_t>> build_ike_sa_init(IkeSa& sa,
   }
   auto ke = random.key_exchange(method);
   if (!ke) return ke.error();
-  std::vector<std::uint8_t> nonce(kNonceSize);
-  if (auto ok = random.fill(nonce); !ok) return ok.error();
-  sa.ni = std::move(nonce);
+  if (auto ok = fill_nonce(random, sa.ni); !ok) return ok.error();
   sa.pending_ke.emplace(std::move(*ke));
   if (std::ranges::find(sa.init_methods, method) == sa.init_methods.end()) {
     sa.init_methods.push_back(method);

@@ -13,45 +13,43 @@ core::Error unexpected(const std::string& why) {
   return core::make_error(exchange_errc::unexpected_message, why);
 }
 
-// Our response to the responder's request `message_id`.
-core::Result<std::vector<std::uint8_t>> seal_answer(IkeSa& sa, ExchangeType exchange,
-                                                    std::uint32_t message_id,
-                                                    std::vector<Payload> payloads) {
+// Our request of an INFORMATIONAL exchange carrying `payloads`.
+core::Result<std::vector<std::uint8_t>> seal_informational(IkeSa& sa,
+                                                           std::vector<Payload> payloads) {
   Message m;
-  m.header = response_header(sa, exchange, message_id);
+  m.header = request_header(sa, ExchangeType::informational);
   m.payloads = std::move(payloads);
   auto sealed = seal(sa, m);
   if (!sealed) return sealed.error();
   return std::move(sealed->bytes);
 }
 
+// Seals our answer to the responder's request `out.message_id` into `out` and moves on to its
+// next request.
+core::Result<PeerRequest> answered(IkeSa& sa, PeerRequest out, std::vector<Payload> payloads) {
+  Message m;
+  m.header = response_header(sa, out.exchange, out.message_id);
+  m.payloads = std::move(payloads);
+  auto sealed = seal(sa, m);
+  if (!sealed) return sealed.error();
+  out.response = std::move(sealed->bytes);
+  if (out.message_id == sa.peer_request_id) ++sa.peer_request_id;
+  return out;
+}
+
 }  // namespace
 
 core::Result<std::vector<std::uint8_t>> build_liveness_check(IkeSa& sa) {
-  Message m;
-  m.header = request_header(sa, ExchangeType::informational);
-  auto sealed = seal(sa, m);
-  if (!sealed) return sealed.error();
-  return std::move(sealed->bytes);
+  return seal_informational(sa, {});
 }
 
 core::Result<std::vector<std::uint8_t>> build_delete_ike_sa(IkeSa& sa) {
-  Message m;
-  m.header = request_header(sa, ExchangeType::informational);
-  m.payloads.emplace_back(DeletePayload{ProtocolId::ike, {}});
-  auto sealed = seal(sa, m);
-  if (!sealed) return sealed.error();
-  return std::move(sealed->bytes);
+  return seal_informational(sa, {DeletePayload{ProtocolId::ike, {}}});
 }
 
 core::Result<std::vector<std::uint8_t>> build_delete_child_sa(IkeSa& sa,
                                                               std::uint32_t inbound_spi) {
-  Message m;
-  m.header = request_header(sa, ExchangeType::informational);
-  m.payloads.emplace_back(DeletePayload{ProtocolId::esp, {inbound_spi}});
-  auto sealed = seal(sa, m);
-  if (!sealed) return sealed.error();
-  return std::move(sealed->bytes);
+  return seal_informational(sa, {DeletePayload{ProtocolId::esp, {inbound_spi}}});
 }
 
 core::Result<void> process_informational_response(IkeSa& sa, const ReceivedMessage& response) {
@@ -136,11 +134,7 @@ core::Result<PeerRequest> process_peer_request(IkeSa& sa, const ReceivedMessage&
   } else {
     return unexpected("request of exchange " + std::to_string(static_cast<unsigned>(h->exchange)));
   }
-  auto sealed = seal_answer(sa, h->exchange, h->message_id, std::move(answer));
-  if (!sealed) return sealed.error();
-  out.response = std::move(*sealed);
-  ++sa.peer_request_id;
-  return out;
+  return answered(sa, std::move(out), std::move(answer));
 }
 
 core::Result<PeerRequest> answer_peer_rekey(IkeSa& sa, std::uint32_t inbound_spi,
@@ -155,11 +149,7 @@ core::Result<PeerRequest> answer_peer_rekey(IkeSa& sa, std::uint32_t inbound_spi
   out.message_id = id;
   out.exchange = ExchangeType::create_child_sa;
   out.child_rekeyed = peer_child_rekey_complete(sa);
-  auto sealed = seal_answer(sa, out.exchange, id, std::move(*payloads));
-  if (!sealed) return sealed.error();
-  out.response = std::move(*sealed);
-  ++sa.peer_request_id;
-  return out;
+  return answered(sa, std::move(out), std::move(*payloads));
 }
 
 core::Result<PeerRequest> refuse_peer_rekey(IkeSa& sa, std::uint32_t message_id,
@@ -168,11 +158,7 @@ core::Result<PeerRequest> refuse_peer_rekey(IkeSa& sa, std::uint32_t message_id,
   PeerRequest out;
   out.message_id = message_id;
   out.exchange = exchange;
-  auto sealed = seal_answer(sa, exchange, message_id, {make_notify(why)});
-  if (!sealed) return sealed.error();
-  out.response = std::move(*sealed);
-  if (message_id == sa.peer_request_id) ++sa.peer_request_id;
-  return out;
+  return answered(sa, std::move(out), {make_notify(why)});
 }
 
 }  // namespace pqbranch::ikev2

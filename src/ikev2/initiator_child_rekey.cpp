@@ -104,6 +104,9 @@ void InitiatorMachine::on_child_response(Attempt& a, const ReceivedMessage& m, O
     return;
   }
   const bool ike = a.sa.child_rekey && a.sa.child_rekey->new_spi_i;
+  const auto failed = [&](const core::Error& e) {
+    return ike ? ike_rekey_failed(a, e, out) : child_rekey_failed(a, e, out);
+  };
   auto step = a.request_kind == Request::child_rekey
                   ? process_child_rekey(a.sa, options_.settings, m)
               : a.request_kind == Request::ike_rekey ? process_ike_rekey(a.sa, m)
@@ -111,14 +114,10 @@ void InitiatorMachine::on_child_response(Attempt& a, const ReceivedMessage& m, O
   if (!step && is_drop(step.error())) return drop(step.error().message(), out);
   a.retransmit.stop();
   a.heard = now_;
-  if (!step)
-    return ike ? ike_rekey_failed(a, step.error(), out) : child_rekey_failed(a, step.error(), out);
+  if (!step) return failed(step.error());
   if (*step == ChildRekeyStep::follow_up) {
     auto request = build_followup_ke(a.sa, random_);
-    if (!request) {
-      return ike ? ike_rekey_failed(a, request.error(), out)
-                 : child_rekey_failed(a, request.error(), out);
-    }
+    if (!request) return failed(request.error());
     a.request_kind = Request::followup_ke;
     return send_request(a, std::move(*request), out);
   }

@@ -42,7 +42,6 @@ void InitiatorMachine::ike_rekeyed(Attempt& a, Out& out) {
   auto old = std::make_unique<Attempt>(options_.retransmit);
   old->sa = std::move(a.sa);
   old->phase = Phase::established;
-  old->method = a.method;
   a.sa = std::move(*next);
   a.last_answer.reset();
   a.established_at = now_;

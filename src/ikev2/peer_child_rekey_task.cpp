@@ -7,27 +7,17 @@
 #include "pqbranch/ikev2/exchange_errc.hpp"
 #include "pqbranch/ikev2/nonce_payload.hpp"
 
+#include "byte_io.hpp"
 #include "rekeyed_child.hpp"
 #include "secure_concat.hpp"
 
 namespace pqbranch::ikev2 {
 namespace {
 
-constexpr std::size_t kNonceSize = 32;
 constexpr std::size_t kLinkSize = 8;
 
 core::Error unexpected(const std::string& why) {
   return core::make_error(exchange_errc::unexpected_message, why);
-}
-
-std::uint32_t read_spi(const std::vector<std::uint8_t>& b) {
-  return (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) |
-         std::uint32_t{b[3]};
-}
-
-std::vector<std::uint8_t> method_data(KeMethod m) {
-  const auto v = static_cast<std::uint16_t>(m);
-  return {static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
 }
 
 // Answers the responder's KE data of the exchange: SK(0) first, then SK(1) | ... appended.
@@ -35,11 +25,7 @@ core::Result<KePayload> answer_ke(PeerChildRekey& r, KeMethod method,
                                   const std::vector<std::uint8_t>& data) {
   auto reply = respond(method, data);
   if (!reply) return reply.error();
-  if (r.secret.empty()) {
-    r.secret = std::move(reply->shared_secret);
-  } else {
-    r.additional = detail::secure_concat({r.additional.span(), reply->shared_secret.span()});
-  }
+  detail::keep_shared_secret(r.secret, r.additional, std::move(reply->shared_secret));
   return KePayload{method, std::move(reply->data)};
 }
 
@@ -71,7 +57,7 @@ core::Result<std::optional<NotifyPayload>> accept_child_rekey(IkeSa& sa,
         make_notify(ike ? NotifyType::no_proposal_chosen : NotifyType::no_additional_sas)};
   }
   if (rekey->protocol != ProtocolId::esp || rekey->spi.size() != 4 || !sa.child ||
-      read_spi(rekey->spi) != sa.child->outbound_spi) {
+      detail::get32(rekey->spi, 0) != sa.child->outbound_spi) {
     NotifyPayload n = make_notify(NotifyType::child_sa_not_found);
     n.protocol = rekey->protocol;
     n.spi = rekey->spi;
@@ -81,7 +67,7 @@ core::Result<std::optional<NotifyPayload>> accept_child_rekey(IkeSa& sa,
   if (!choice) return std::optional{make_notify(NotifyType::no_proposal_chosen)};
   const auto* ke = find_payload<KePayload>(request);
   if (esp.ke != KeMethod::none && (ke == nullptr || ke->method != esp.ke)) {
-    return std::optional{make_notify(NotifyType::invalid_ke_payload, method_data(esp.ke))};
+    return std::optional{make_invalid_ke(esp.ke)};
   }
   // Its TSi is its side: our remote selectors.
   if (!covers(find_ts(request, true), sa.child->remote_ts) ||
@@ -109,8 +95,7 @@ core::Result<std::vector<Payload>> answer_child_rekey(IkeSa& sa, std::uint32_t i
   PeerChildRekey& r = *sa.peer_rekey;
   r.inbound_spi = inbound_spi;
   r.awaiting_spi = false;
-  r.nr.resize(kNonceSize);
-  if (auto ok = random.fill(r.nr); !ok) return ok.error();
+  if (auto ok = fill_nonce(random, r.nr); !ok) return ok.error();
   // The proposal it offered with our choice of its transforms, and our SPI.
   SaPayload chosen = esp_sa_payload(inbound_spi, r.esp);
   chosen.proposals[0].number = r.proposal_number;

@@ -20,4 +20,9 @@ Randomness& csprng() {
   return instance;
 }
 
+core::Result<void> fill_nonce(Randomness& random, std::vector<std::uint8_t>& nonce) {
+  nonce.resize(kNonceSize);
+  return random.fill(nonce);
+}
+
 }  // namespace pqbranch::ikev2

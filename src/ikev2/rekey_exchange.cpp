@@ -30,11 +30,7 @@ core::Result<void> finish_exchange(ChildRekey& r, const std::vector<Payload>& pa
   }
   auto shared = r.ke->finish(ke->data);
   if (!shared) return ke_failed(exchange, shared.error().message());
-  if (r.secret.empty()) {
-    r.secret = std::move(*shared);
-  } else {
-    r.additional = secure_concat({r.additional.span(), shared->span()});
-  }
+  keep_shared_secret(r.secret, r.additional, std::move(*shared));
   r.ke.reset();
   return {};
 }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <span>
+#include <utility>
 
 #include "pqbranch/core/secure_bytes.hpp"
 
@@ -22,6 +23,17 @@ inline core::SecureBytes secure_concat(std::initializer_list<std::span<const std
     at += p.size();
   }
   return out;
+}
+
+// Keeps the shared secret of one key exchange of a rekey: the first is SK(0) (`first`), every
+// later one is appended to SK(1) | ... (`additional`).
+inline void keep_shared_secret(core::SecureBytes& first, core::SecureBytes& additional,
+                               core::SecureBytes shared) {
+  if (first.empty()) {
+    first = std::move(shared);
+  } else {
+    additional = secure_concat({additional.span(), shared.span()});
+  }
 }
 
 }  // namespace pqbranch::ikev2::detail

@@ -18,6 +18,8 @@ namespace pqbranch::ikev2 {
 
 inline constexpr std::size_t kMinNonceSize = 16;
 inline constexpr std::size_t kMaxNonceSize = 256;
+// Ours in every exchange: at least half the key size of every PRF we offer (§2.10).
+inline constexpr std::size_t kNonceSize = 32;
 
 struct NoncePayload {
   std::vector<std::uint8_t> data;
@@ -30,7 +32,7 @@ core::Result<void> verify(const NoncePayload& n);
 void append_body(const NoncePayload& n, std::vector<std::uint8_t>& out);
 core::Result<NoncePayload> parse_nonce_payload(std::span<const std::uint8_t> body);
 
-// A fresh random nonce of `size` bytes (16..256; we use 32).
-core::Result<NoncePayload> make_nonce(std::size_t size = 32);
+// A fresh random nonce of `size` bytes (16..256) from the CSPRNG.
+core::Result<NoncePayload> make_nonce(std::size_t size = kNonceSize);
 
 }  // namespace pqbranch::ikev2

@@ -5,10 +5,12 @@
 
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "pqbranch/core/error.hpp"
 #include "pqbranch/ikev2/constants.hpp"
 #include "pqbranch/ikev2/key_exchange.hpp"
+#include "pqbranch/ikev2/nonce_payload.hpp"
 
 namespace pqbranch::ikev2 {
 
@@ -23,5 +25,8 @@ class Randomness {
 
 // crypto::random_fill and KeyExchange::start.
 [[nodiscard]] Randomness& csprng();
+
+// Sets `nonce` to kNonceSize fresh bytes of `random`.
+core::Result<void> fill_nonce(Randomness& random, std::vector<std::uint8_t>& nonce);
 
 }  // namespace pqbranch::ikev2
