@@ -1,6 +1,7 @@
 #include "netlink_socket.hpp"
 
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -36,27 +37,6 @@ class WipeOnExit {
   core::SecureBytes& b_;
   std::size_t n_;
 };
-
-// The kernel's explanation in an error message (NLMSGERR_ATTR_MSG), if any.
-std::string extack_text(const NlMessageView& view) {
-  if ((view.header.nlmsg_flags & NLM_F_ACK_TLVS) == 0) return {};
-  // With NLM_F_CAPPED the echoed request is its header only.
-  std::size_t header_len = sizeof(nlmsgerr);
-  if ((view.header.nlmsg_flags & NLM_F_CAPPED) == 0) {
-    const auto err = read_struct<nlmsgerr>(view.payload);
-    if (!err) return {};
-    header_len = sizeof(int) + err->msg.nlmsg_len;
-  }
-  const auto attrs = Attributes::parse(view.payload, header_len);
-  if (!attrs) return {};
-  const auto msg = attrs->get(NLMSGERR_ATTR_MSG);
-  if (!msg || msg->empty()) return {};
-  const auto* begin = reinterpret_cast<const char*>(msg->data());
-  std::size_t len = 0;
-  while (len < msg->size() && begin[len] != '\0')
-    ++len;
-  return {begin, len};
-}
 
 }  // namespace
 
@@ -155,14 +135,18 @@ core::Result<void> NetlinkSocket::transact(const NetlinkMessage& msg, const std:
       if (view->header.nlmsg_seq != seq || view->header.nlmsg_pid != port) continue;  // stale
       const auto type = view->header.nlmsg_type;
       if (type == NLMSG_ERROR) {
-        const auto err = read_struct<nlmsgerr>(view->payload);
-        if (!err) return core::make_error(errc::malformed_reply, operation + ": short error");
-        if (err->error == 0) return first_error;
-        return kernel_error(-err->error, operation, extack_text(*view));
+        const auto answer = parse_kernel_answer(whole);
+        if (!answer)
+          return core::make_error(errc::malformed_reply,
+                                  operation + ": " + answer.error().message());
+        if (answer->error == 0) return first_error;
+        return kernel_error(answer->error, operation, answer->explanation);
       }
       if (type == NLMSG_DONE) {
         const auto status = read_struct<int>(view->payload);
-        if (status && *status < 0) return kernel_error(-*status, operation, {});
+        if (status && *status < 0) {
+          return kernel_error(*status == INT_MIN ? EPROTO : -*status, operation, {});
+        }
         return first_error;
       }
       if (type == NLMSG_NOOP || type == NLMSG_OVERRUN) continue;

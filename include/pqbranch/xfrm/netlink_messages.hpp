@@ -67,4 +67,15 @@ core::Result<PolicyState> parse_policy(std::span<const std::uint8_t> message, co
 core::Result<std::optional<Event>> parse_event(std::span<const std::uint8_t> message,
                                                const Ownership& o);
 
+// The kernel's answer to a request (NLMSG_ERROR, on any netlink protocol): error 0 is an ACK,
+// otherwise the errno, with the kernel's explanation when it gave one (extended ACK,
+// NLMSGERR_ATTR_MSG; its printable ASCII only, at most kMaxExplanation characters).
+struct KernelAnswer {
+  static constexpr std::size_t kMaxExplanation = 256;
+  int error = 0;
+  std::string explanation;
+};
+// malformed_reply for another message type, a short message or an error that is no errno.
+core::Result<KernelAnswer> parse_kernel_answer(std::span<const std::uint8_t> message);
+
 }  // namespace pqbranch::xfrm

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <cstring>
+#include <span>
+#include <string_view>
 #include <vector>
 
 #include <linux/netlink.h>
@@ -29,6 +31,27 @@ class NetlinkWriter {
     nlattr a{static_cast<std::uint16_t>(NLA_HDRLEN + sizeof(T)), type};
     append(&a, sizeof(a));
     append(&value, sizeof(value));
+    return *this;
+  }
+  // An attribute of bytes (a text attribute: its characters and the NUL).
+  NetlinkWriter& attr_bytes(std::uint16_t type, std::span<const std::uint8_t> value) {
+    nlattr a{static_cast<std::uint16_t>(NLA_HDRLEN + value.size()), type};
+    append(&a, sizeof(a));
+    append(value.data(), value.size());
+    return *this;
+  }
+  NetlinkWriter& attr_text(std::uint16_t type, std::string_view text) {
+    std::vector<std::uint8_t> b(text.begin(), text.end());
+    b.push_back(0);
+    return attr_bytes(type, b);
+  }
+  // Bytes after the fixed struct (an error's echoed request).
+  NetlinkWriter& raw(std::span<const std::uint8_t> b) {
+    append(b.data(), b.size());
+    return *this;
+  }
+  NetlinkWriter& flags(std::uint16_t f) {
+    header().nlmsg_flags = f;
     return *this;
   }
   std::vector<std::uint8_t> bytes() {

@@ -1,12 +1,13 @@
 // The seed corpus of the xfrm_parse_fuzz target (tests/fuzz/corpus/xfrm): kernel messages
 // made by our builders (dump entries have the request layout) and by NetlinkWriter
-// (events). The committed files are checked here to parse with the parser their name
-// starts with, so the fuzzer starts from deep inside the parsers rather than from noise.
+// (events, the kernel's answers). The committed files are checked here to parse with the parser
+// their name starts with, so the fuzzer starts from deep inside the parsers rather than from noise.
 // Regenerate them after a change to the message layouts (tests/fakes/fuzz_seeds.hpp):
 //   PQB_WRITE_FUZZ_SEEDS=1 build/asan/tests/pqb_unit_tests --gtest_filter='XfrmFuzzSeeds.*'
 #include "fakes/fuzz_seeds.hpp"
 
 #include <arpa/inet.h>
+#include <cerrno>
 #include <map>
 #include <netinet/in.h>
 #include <string>
@@ -16,6 +17,7 @@
 
 #include "pqbranch/xfrm/netlink_messages.hpp"
 
+#include "fakes/xfrm/kernel_answers.hpp"
 #include "fakes/xfrm/netlink_writer.hpp"
 #include "fakes/xfrm/xfrm_samples.hpp"
 
@@ -123,6 +125,11 @@ std::map<std::string, std::vector<std::uint8_t>> seeds() {
   mapping.old_sport = htons(40000);
   mapping.new_sport = htons(40001);
   out["event_mapping"] = NetlinkWriter(XFRM_MSG_MAPPING, mapping).bytes();
+
+  out["answer_ack"] = test::kernel_ack();
+  out["answer_error_capped"] = test::kernel_error(EINVAL, "Invalid SA direction");
+  out["answer_error_echoed"] =
+      test::kernel_error(EEXIST, "SA exists", std::vector<std::uint8_t>(12, 0xAB));
   return out;
 }
 
@@ -134,6 +141,9 @@ TEST(XfrmFuzzSeeds, CommittedSeedsParseWithTheirParser) {
     if (name.starts_with("sa_")) {
       const auto s = parse_sa(bytes, Ownership{});
       EXPECT_TRUE(s.has_value()) << name << ": " << s.error().message();
+    } else if (name.starts_with("answer_")) {
+      const auto a = parse_kernel_answer(bytes);
+      EXPECT_TRUE(a.has_value()) << name << ": " << a.error().message();
     } else if (name.starts_with("policy_")) {
       const auto p = parse_policy(bytes, Ownership{});
       EXPECT_TRUE(p.has_value()) << name << ": " << p.error().message();
