@@ -311,6 +311,14 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
     return error;
   }
 
+  // An error status whose body is no error message of the protocol.
+  core::Error bad_error_body(unsigned status, const core::Error& why) {
+    return refuse_answer("bad_error_body",
+                         core::make_error(rotation::errc::refused,
+                                          fmt::format("HTTP {} without a valid error body: {}",
+                                                      status, why.message())));
+  }
+
   asio::awaitable<core::Result<Response>> exchange(Conn& c, http::verb verb,
                                                    std::string_view target, std::string body) {
     const config::Endpoint& ep = c.edge.address;
@@ -442,13 +450,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
         co_return core::Result<void>{};
       }
       auto refusal = decode_refusal(res->body);
-      if (!refusal) {
-        co_return refuse_answer(
-            "bad_error_body",
-            core::make_error(rotation::errc::refused,
-                             fmt::format("HTTP {} without a valid error body: {}", res->status,
-                                         refusal.error().message())));
-      }
+      if (!refusal) co_return bad_error_body(res->status, refusal.error());
       if (refusal->code == rotation::RefusalCode::nat_hello_missing && with_nat &&
           !c.edge_nat_off && attempt < kNatHelloTries) {
         spdlog::info("key service {}: edge saw no NAT hello yet, sending it again",
@@ -467,6 +469,14 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
     if (res->status == 200) {
       auto decoded = wire::decode_ack_response(res->body);
       if (!decoded) co_return refuse_answer("malformed", decoded.error());
+      if (decoded->generation != ack.generation) {
+        co_return refuse_answer(
+            "wrong_generation",
+            core::make_error(rotation::errc::refused,
+                             fmt::format("the answer to the acknowledgement of generation {} "
+                                         "names generation {}",
+                                         ack.generation, decoded->generation)));
+      }
       spdlog::debug("key service {}: generation {} acknowledged, edge sends on it: {}",
                     c.edge.to_string(), decoded->generation, decoded->edge_outbound_installed);
       metrics.add("agent_acks_answered_total");
@@ -477,7 +487,7 @@ struct AgentClient::Impl : std::enable_shared_from_this<AgentClient::Impl> {
     spdlog::warn("key service {}: acknowledgement of generation {} answered HTTP {}: {}",
                  c.edge.to_string(), ack.generation, res->status,
                  refusal ? refusal->detail : refusal.error().message());
-    if (!refusal) co_return refuse_answer("bad_error_body", refusal.error());
+    if (!refusal) co_return bad_error_body(res->status, refusal.error());
     refusal->retry_after = res->retry_after;
     deliver(rotation::RefusalReceived{c.id, std::move(*refusal)});
     co_return core::Result<void>{};

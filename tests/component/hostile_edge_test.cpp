@@ -5,13 +5,16 @@
 // per case, its bytes derived from the real edge's last offer (re-encoded with the wire
 // encoder and mutated). For every case the attempt fails with a clear error and a counter,
 // the agent's SAs stay exactly as they were, no key and no hostile control byte reaches the
-// log, and the agent rotates again once it is pointed back at the real edge.
+// log, and the agent rotates again once it is pointed back at the real edge. A second suite
+// lets the hostile edge's generation be installed and misbehaves in the answer to the agent's
+// acknowledgement of it instead.
 #include <algorithm>
 #include <string>
 #include <tuple>
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
 #include "pqbranch/core/log_text.hpp"
@@ -274,7 +277,7 @@ std::vector<HostileCase> cases() {
   return c;
 }
 
-class HostileEdge : public AgentEdgeFixture, public ::testing::WithParamInterface<HostileCase> {
+class HostileEdgeFixture : public AgentEdgeFixture {
  protected:
   // Two generations from the real edge, acknowledged, the first one's inbound SA retired.
   void establish() {
@@ -378,6 +381,8 @@ class HostileEdge : public AgentEdgeFixture, public ::testing::WithParamInterfac
   crypto::SslCtx hostile_ctx_;
 };
 
+class HostileEdge : public HostileEdgeFixture, public ::testing::WithParamInterface<HostileCase> {};
+
 TEST_P(HostileEdge, AnswerIsRefusedCountedAndTheTunnelKeepsItsSas) {
   const HostileCase& c = GetParam();
   establish();
@@ -421,6 +426,130 @@ TEST_P(HostileEdge, AnswerIsRefusedCountedAndTheTunnelKeepsItsSas) {
 
 INSTANTIATE_TEST_SUITE_P(Cases, HostileEdge, ::testing::ValuesIn(cases()),
                          [](const ::testing::TestParamInfo<HostileCase>& i) {
+                           return i.param.name;
+                         });
+
+// --- the answer to the agent's acknowledgement ---
+// The hostile edge offers a correct generation (the agent installs it: the edge holds the
+// edge's certificate, so it is the edge) and then misbehaves in its answer to the agent's
+// acknowledgement of it, on the offer's connection and on every connection that repeats it.
+
+struct HostileAckCase {
+  std::string name;
+  std::function<HostileReply(const rotation::GenerationOffer& offered)> answer;
+  std::string answer_refusal;  // agent_edge_answers_refused_total's reason; empty: the machine's
+  std::string error;           // in the agent's "not confirmed" warning
+};
+
+void PrintTo(const HostileAckCase& c, std::ostream* os) {
+  *os << c.name;
+}
+
+std::string ack_body(rotation::Generation g, bool installed) {
+  return wire::encode(wire::AckResponse{g, installed});
+}
+
+std::vector<HostileAckCase> ack_cases() {
+  std::vector<HostileAckCase> c;
+  c.push_back(
+      {"AnotherGeneration",
+       [](const auto& o) { return HostileReply{response(200, ack_body(o.generation + 7, true))}; },
+       "wrong_generation", "names generation"});
+  c.push_back({"AnOfferInsteadOfTheAnswer",
+               [](const auto& o) { return HostileReply{response(200, body_of(o))}; }, "malformed",
+               "missing field"});
+  c.push_back({"OverTheLimit",
+               [](const auto& o) {
+                 return HostileReply{response(
+                     200, ack_body(o.generation, true) + std::string(wire::kMaxBodyBytes, ' '))};
+               },
+               "too_large", "body limit exceeded"});
+  c.push_back({"CutShort",
+               [](const auto& o) {
+                 const std::string all = response(200, ack_body(o.generation, true));
+                 return HostileReply{all.substr(0, all.size() - 5), Then::close};
+               },
+               "closed", "edge closed the connection"});
+  c.push_back({"TrickledPastTheReadDeadline",
+               [](const auto& o) {
+                 return HostileReply{response(200, ack_body(o.generation, true)), Then::trickle};
+               },
+               "timeout", "timed out"});
+  c.push_back({"ErrorStatusWithControlCharacters",
+               [](const auto&) { return HostileReply{response(500, kForged)}; }, "bad_error_body",
+               "HTTP 500 without a valid error body"});
+  c.push_back(
+      {"NeverSendingOnTheNewGeneration",
+       [](const auto& o) { return HostileReply{response(200, ack_body(o.generation, false))}; }, "",
+       "has not installed its outbound SA"});
+  return c;
+}
+
+class HostileAck : public HostileEdgeFixture,
+                   public ::testing::WithParamInterface<HostileAckCase> {};
+
+TEST_P(HostileAck, AnswerIsRefusedTheAckRepeatedAndTheInboundSasKept) {
+  const HostileAckCase& c = GetParam();
+  establish();
+  if (HasFatalFailure()) return;
+  const Real before = real();
+  const auto inbound_before = agent_sas();
+  const std::int64_t resent = agent_metrics_.value("agent_acks_resent_total");
+
+  auto server = hostile(
+      [&c](const HostileRequest& r, const Real& real) {
+        const rotation::GenerationOffer offer = fresh_offer(r, real);
+        if (r.head.find(wire::kGenerationAckPath) == std::string::npos) {
+          return HostileReply{response(200, body_of(offer))};
+        }
+        return c.answer(offer);
+      },
+      before);
+  point_agent_at(server->port());
+  agent().rotate_now("test: the hostile edge's generation", false);
+  // Installed, then its acknowledgement answered badly and sent again (twice: the first
+  // answer and one repeat both failed).
+  ASSERT_TRUE(run_until(
+      [&] {
+        return agent().rotation().generation() == before.generation + 1 &&
+               agent_metrics_.value("agent_acks_resent_total") >= resent + 2 && !larval();
+      },
+      std::chrono::seconds(20)))
+      << "last error: " << agent().status().last_error;
+
+  // (a) a clear warning, (b) counted.
+  const std::string warning =
+      fmt::format("acknowledgement of generation {} not confirmed", before.generation + 1);
+  const auto lines = logs_->lines();
+  EXPECT_TRUE(std::any_of(lines.begin(), lines.end(),
+                          [&](const std::string& l) {
+                            return l.find(warning) != std::string::npos &&
+                                   l.find(c.error) != std::string::npos;
+                          }))
+      << "no warning '" << warning << "' naming '" << c.error << "' in:\n"
+      << fmt::format("{}", fmt::join(lines, ""));
+  if (!c.answer_refusal.empty()) {
+    EXPECT_GE(answers_refused(c.answer_refusal), 2);
+  }
+  // (c) the edge never proved the new generation, so every inbound SA the agent had is still
+  // there beside the new pair (only the old outbound SA went, after its drain).
+  const auto now = agent_sas();
+  for (const auto& sa : inbound_before) {
+    if (std::get<0>(sa) != static_cast<int>(xfrm::SaDirection::in)) continue;
+    EXPECT_NE(std::find(now.begin(), now.end(), sa), now.end())
+        << "inbound SPI " << std::get<1>(sa) << " was removed";
+  }
+  EXPECT_EQ(installed_sas(xfrm::SaDirection::in), 2U);
+  EXPECT_EQ(installed_sas(xfrm::SaDirection::out), 1U);
+  // (d) no key, no hostile control byte in the log.
+  expect_no_key_in_logs();
+  expect_sanitised_logs();
+  stop_agent();  // its connection repeating the ack closes, so the server stops at once
+  server->stop();
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, HostileAck, ::testing::ValuesIn(ack_cases()),
+                         [](const ::testing::TestParamInfo<HostileAckCase>& i) {
                            return i.param.name;
                          });
 
