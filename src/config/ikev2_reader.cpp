@@ -82,6 +82,7 @@ Ikev2PeerSettings read_peer(TableReader t) {
   p.fragment_size = t.get("fragment_size", kind::Integer<std::uint16_t>{.min = kMinFragmentSize},
                           p.fragment_size);
   p.dpd_delay = t.get("dpd_delay", kind::Duration{}, p.dpd_delay);
+  p.nat_keepalive = t.get("nat_keepalive", kind::Duration{}, p.nat_keepalive);
   return p;
 }
 

@@ -240,6 +240,8 @@ void ikev2_peer(Rules& r, const AgentConfig& c, std::size_t i) {
   r.owned_reqid(c.ownership, p.reqid, key + ".reqid");
   r.require(p.dpd_delay.count() == 0 || p.dpd_delay >= std::chrono::seconds{1}, key + ".dpd_delay",
             "must be 0 (off) or at least 1s");
+  r.require(p.nat_keepalive.count() == 0 || p.nat_keepalive >= std::chrono::seconds{1},
+            key + ".nat_keepalive", "must be 0 (off) or at least 1s");
   r.require(p.rekey_time < p.lifetime, key + ".rekey_time",
             "must be shorter than lifetime (" + format_duration(p.rekey_time) +
                 " >= " + format_duration(p.lifetime) + ")");

@@ -2,6 +2,7 @@
 // One IKE SA of the initiator machine from IKE_SA_INIT to its deletion, with its outstanding
 // request (internal to ikev2).
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -15,6 +16,11 @@
 #include "pqbranch/ikev2/retransmit.hpp"
 
 namespace pqbranch::ikev2 {
+
+// On the NAT-T port (RFC 3948 §2.2, §2.3): IKE messages follow four zero bytes (the non-ESP
+// marker); a NAT keepalive is the single byte 0xFF.
+inline constexpr std::array<std::uint8_t, 4> kNonEspMarker{0, 0, 0, 0};
+inline constexpr std::uint8_t kNatKeepalive = 0xFF;
 
 enum class Phase : std::uint8_t { init, intermediate, auth, established, deleting, done };
 
@@ -80,6 +86,8 @@ struct Attempt {
   core::Clock::time_point established_at{};
   // The last authenticated message from the responder (dead peer detection).
   core::Clock::time_point heard{};
+  // The last datagram we sent the responder (NAT keepalives).
+  core::Clock::time_point sent{};
   bool installed = false;
   std::uint64_t drops_at_send = 0;  // the machine's dropped datagrams when the request went
   // The kernel step (AllocateSpi before IKE_AUTH, InstallPair after it, the same for a CHILD

@@ -1,6 +1,7 @@
 // Dead peer detection of InitiatorMachine (RFC 7296 §2.4): an empty INFORMATIONAL request
 // when the responder has been silent for dpd_delay. Its retransmissions and give-up are any
-// request's (on_retransmit_timers); the give-up ends the IKE SA.
+// request's (on_retransmit_timers); the give-up ends the IKE SA. And NAT keepalives (RFC 3948
+// §2.3, §4), which keep our side's NAT mapping of the NAT-T port open while IKE is quiet.
 #include <fmt/format.h>
 
 #include "pqbranch/ikev2/informational_task.hpp"
@@ -31,6 +32,25 @@ void InitiatorMachine::check_liveness(Out& out) {
        out);
   a.request_kind = Request::liveness;
   send_request(a, std::move(*request), out);
+}
+
+std::optional<InitiatorMachine::TimePoint> InitiatorMachine::keepalive_due() const {
+  const Attempt* a = current_.get();
+  if (options_.nat_keepalive.count() == 0 || a == nullptr || a->phase != Phase::established ||
+      !a->sa.local_behind_nat) {
+    return std::nullopt;
+  }
+  return a->sent + options_.nat_keepalive;
+}
+
+void InitiatorMachine::send_keepalive(Out& out) {
+  const auto due = keepalive_due();
+  if (!due || now_ < *due) return;
+  Attempt& a = *current_;
+  a.sent = now_;
+  out.emplace_back(SendDatagram{
+      IkeSocket::natt, options_.remote_address, options_.remote_natt_port, {kNatKeepalive}});
+  count("ikev2_nat_keepalives", out);
 }
 
 }  // namespace pqbranch::ikev2

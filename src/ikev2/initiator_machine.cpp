@@ -20,9 +20,6 @@
 namespace pqbranch::ikev2 {
 namespace {
 
-// RFC 3948 §2.2: IKE on the NAT-T port starts with four zero octets.
-constexpr std::array<std::uint8_t, 4> kNonEspMarker{0, 0, 0, 0};
-
 // What an IKE_SA_INIT response may refuse, and an on-path attacker may therefore forge:
 // an error notify, an unacceptable proposal, a KE value that does not work.
 bool is_unprotected_refusal(const core::Error& e) {
@@ -92,6 +89,7 @@ void InitiatorMachine::on(const TimerFired& /*e*/, Out& out) {
   on_retransmit_timers(out);
   if (retire_at_ && now_ >= *retire_at_) retire_after_drain(out);
   check_liveness(out);
+  send_keepalive(out);
   if (retry_at_ && now_ >= *retry_at_ && !next_ && (!current_ || current_->phase == Phase::done)) {
     begin_attempt(out);
   }
@@ -156,8 +154,8 @@ void InitiatorMachine::on(const KernelDone& e, Out& out) {
 
 // ---- sending and receiving ----
 
-void InitiatorMachine::send(const Attempt& a, const std::vector<std::uint8_t>& bytes,
-                            Out& out) const {
+void InitiatorMachine::send(Attempt& a, const std::vector<std::uint8_t>& bytes, Out& out) {
+  a.sent = now_;
   if (a.sa.use_natt(options_.settings.force_encap) && a.phase != Phase::init) {
     std::vector<std::uint8_t> framed(kNonEspMarker.begin(), kNonEspMarker.end());
     framed.insert(framed.end(), bytes.begin(), bytes.end());
@@ -669,6 +667,7 @@ void InitiatorMachine::schedule(Out& out) const {
     if (a != nullptr && a->retransmit.active()) earliest(a->retransmit.deadline());
   }
   if (auto dpd = liveness_deadline()) earliest(*dpd);
+  if (auto keepalive = keepalive_due()) earliest(*keepalive);
   if (current_) {
     if (auto child = child_deadline(*current_)) earliest(*child);
   }

@@ -18,6 +18,7 @@ SessionOptions session_options(const config::Ikev2PeerSettings& peer, InitiatorS
   o.reauthenticate = peer.reauthenticate;
   o.retransmit = {peer.retransmit_timeout, peer.retransmit_tries};
   o.dpd_delay = peer.dpd_delay;
+  o.nat_keepalive = peer.nat_keepalive;
   return o;
 }
 

@@ -33,6 +33,10 @@ InitiatorHarness::InitiatorHarness(InitiatorHarnessOptions options)
   r.psk = kPsk;
   r.id = s.settings.remote_id;
   r.endpoints = {s.remote_address, 500, s.local_address, 500};
+  if (o_.nat_on_our_side) {
+    r.endpoints.remote = core::IpAddress::parse("203.0.113.7").value();
+    r.endpoints.remote_port = 40500;
+  }
   if (o_.responder_ecdsa) {
     r.auth = config::IkeAuth::ecdsa;
     r.ecdsa = o_.responder_ecdsa;
@@ -68,6 +72,7 @@ ikev2::SessionOptions InitiatorHarness::make_session_options() const {
   s.retry_initial = o_.retry_initial;
   s.retry_max = o_.retry_max;
   s.rekey_time = o_.rekey_time;
+  s.nat_keepalive = o_.nat_keepalive;
   s.lifetime = o_.lifetime;
   s.settings.fragment_size = o_.fragment_size;
   s.dpd_delay = o_.dpd_delay;
@@ -177,6 +182,7 @@ void InitiatorHarness::run_for(Duration d) {
 void InitiatorHarness::responder_receives(const Delivery& d) {
   std::span<const std::uint8_t> bytes = d.bytes;
   const bool natt = d.socket == IkeSocket::natt;
+  if (natt && bytes.size() == 1 && bytes[0] == 0xFF) return;  // a NAT keepalive (RFC 3948)
   if (natt) {
     if (bytes.size() < 4 ||
         !std::equal(kNonEspMarker.begin(), kNonEspMarker.end(), bytes.begin())) {

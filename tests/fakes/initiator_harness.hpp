@@ -55,6 +55,10 @@ struct InitiatorHarnessOptions {
   std::uint16_t fragment_size = 1280;
   bool responder_fragments = false;
   std::uint16_t responder_fragment_size = 1280;
+  // A NAT on our side: the responder sees us from another address and port, so NAT
+  // detection finds it and IKE moves to the NAT-T port; NAT keepalives off unless asked.
+  bool nat_on_our_side = false;
+  std::chrono::milliseconds nat_keepalive{0};
 };
 
 class InitiatorHarness {

@@ -126,6 +126,9 @@ struct Ikev2PeerSettings {
   // peer; 0 turns it off. Not strongSwan's 0: a branch must notice a dead hub before
   // rekey_time (docs/ikev2.md, "Dead peer detection").
   Duration dpd_delay = std::chrono::seconds{30};
+  // NAT keepalives (RFC 3948 §4): with a NAT detected on our side, a one-byte 0xFF datagram
+  // to the peer's NAT-T port after this long without an IKE message from us; 0 turns them off.
+  Duration nat_keepalive = std::chrono::seconds{20};
   friend bool operator==(const Ikev2PeerSettings&, const Ikev2PeerSettings&) = default;
 };
 

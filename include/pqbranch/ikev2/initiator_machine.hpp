@@ -35,6 +35,8 @@
 // - dead peer detection: after dpd_delay without an authenticated message from the
 //   responder, an empty INFORMATIONAL with the normal retransmissions; unanswered, the IKE
 //   SA is dead (ikev2_dpd_failures): its CHILD SA leaves the kernel, a new attempt follows;
+// - NAT keepalives (initiator_dpd.cpp): with a NAT detected on our side, the byte 0xFF to the
+//   responder's NAT-T port after nat_keepalive without a datagram from us;
 // - a failed attempt is noted with its reason and retried with doubling delays; the
 //   installed SAs keep working meanwhile (until their hard lifetime);
 // - RFC 7383 fragmentation: FRAGMENTATION_SUPPORTED is announced; when the responder
@@ -106,7 +108,7 @@ class InitiatorMachine {
   void on(const KernelDone& e, Out& out);
 
   // sending and receiving
-  void send(const Attempt& a, const std::vector<std::uint8_t>& bytes, Out& out) const;
+  void send(Attempt& a, const std::vector<std::uint8_t>& bytes, Out& out);
   void drop(const std::string& why, Out& out);
   void note(NoteLevel level, std::string text, Out& out) const;
   void count(std::string_view metric, Out& out) const;
@@ -175,6 +177,8 @@ class InitiatorMachine {
   // time
   void on_retransmit_timers(Out& out);
   void check_liveness(Out& out);  // dead peer detection (initiator_dpd.cpp)
+  [[nodiscard]] std::optional<TimePoint> keepalive_due() const;
+  void send_keepalive(Out& out);  // NAT keepalives (initiator_dpd.cpp)
   [[nodiscard]] std::optional<TimePoint> liveness_deadline() const;
   void schedule(Out& out) const;
   StepId next_step() { return next_step_++; }

@@ -42,6 +42,8 @@ struct SessionOptions {
   std::chrono::milliseconds retry_initial = std::chrono::seconds{5};
   std::chrono::milliseconds retry_max = std::chrono::minutes{2};
   std::chrono::milliseconds dpd_delay = std::chrono::seconds{30};  // 0: off
+  // With a NAT on our side: a keepalive after this long without a datagram from us; 0: off.
+  std::chrono::milliseconds nat_keepalive = std::chrono::seconds{20};
 };
 
 struct SessionStatus {

@@ -157,6 +157,7 @@ TEST(Ikev2PeerConfig, MinimalPeerGetsTheDocumentedDefaults) {
   EXPECT_EQ(p.retransmit_tries, 5U);
   EXPECT_EQ(p.fragment_size, 1280U);
   EXPECT_EQ(p.dpd_delay, std::chrono::seconds{30});
+  EXPECT_EQ(p.nat_keepalive, std::chrono::seconds{20});
   EXPECT_EQ(p.child_rekey_time, std::chrono::minutes{20});
   EXPECT_EQ(to_string(p.esp_proposal), "aes256gcm16-ecp384-ke1_mlkem1024");
 }
@@ -182,6 +183,7 @@ retransmit_timeout = "500ms"
 retransmit_tries = 3
 fragment_size = 576
 dpd_delay = "0s"
+nat_keepalive = "0s"
 child_rekey_time = "4m"
 esp_proposal = "aes256gcm16-x25519-ke1_mlkem768")"),
                                     "agent.toml");
@@ -202,6 +204,7 @@ esp_proposal = "aes256gcm16-x25519-ke1_mlkem768")"),
   EXPECT_EQ(p.retransmit_tries, 3U);
   EXPECT_EQ(p.fragment_size, 576U);
   EXPECT_EQ(p.dpd_delay.count(), 0);  // off
+  EXPECT_EQ(p.nat_keepalive.count(), 0);
   EXPECT_EQ(p.child_rekey_time, std::chrono::minutes{4});
   EXPECT_EQ(p.esp_proposal.ke, KeMethod::x25519);
   EXPECT_EQ(p.esp_proposal.ke1, KeMethod::mlkem768);
@@ -249,6 +252,7 @@ TEST(Ikev2PeerConfig, RefusesMalformedPeers) {
       {with("fragment_size = 575\n"), "ikev2.peer[0].fragment_size"},
       {with("fragment_size = 65536\n"), "ikev2.peer[0].fragment_size"},
       {with("dpd_delay = \"500ms\"\n"), "0 (off) or at least 1s"},
+      {with("nat_keepalive = \"200ms\"\n"), "ikev2.peer[0].nat_keepalive"},
       {with("esp_proposal = \"aes256gcm16-ecp384-ke1_ecp256\"\n"), "ke1_mlkem768 or ke1_mlkem1024"},
       {with("esp_proposal = [\"aes256gcm16\"]\n"), "ikev2.peer[0].esp_proposal"},
       {with("child_rekey_time = 5\n"), "ikev2.peer[0].child_rekey_time"},
