@@ -51,6 +51,7 @@ json::array ikev2_status_json(const std::vector<Ikev2PeerReport>& peers,
     o["outbound"] = counters_json(p.outbound);
     o["ike_sas_established"] = s.established;
     o["ike_rekeys"] = s.ike_rekeys;
+    o["peer_ike_rekeys"] = s.peer_ike_rekeys;
     o["child_rekeys"] = s.child_rekeys;
     o["peer_child_rekeys"] = s.peer_child_rekeys;
     o["established_utc"] = utc(p.established);
@@ -79,10 +80,11 @@ void render_ikev2_status(const json::array& peers, const LineWriter& line) {
                            flag(p, "udp_encapsulation") ? ", UDP-encapsulated ESP" : ""));
     }
     if (opt_str(p, "established_utc")) {
-      line("", fmt::format("IKE SA made {} ({} s ago; {} so far, {} rekey(s)), rekeyed {}",
+      line("", fmt::format("IKE SA made {} ({} s ago; {} so far, {} rekey(s) and {} by the peer), "
+                           "rekeyed {}",
                            str(p, "established_utc"), num(p, "established_age_s"),
                            num(p, "ike_sas_established"), num(p, "ike_rekeys"),
-                           in_seconds(p, "next_ike_replacement_s")));
+                           num(p, "peer_ike_rekeys"), in_seconds(p, "next_ike_replacement_s")));
       line("", fmt::format("CHILD SA in {} out {}", half(p, "inbound_spi", "inbound"),
                            half(p, "outbound_spi", "outbound")));
       line("", fmt::format("CHILD SA {} s old, {} rekey(s) with {} (and {} by the peer), next {}",

@@ -4,13 +4,11 @@
 #include <utility>
 
 #include "pqbranch/ikev2/exchange_errc.hpp"
-#include "pqbranch/ikev2/ike_keys.hpp"
 #include "pqbranch/ikev2/ike_sa_init_task.hpp"
 #include "pqbranch/ikev2/nonce_payload.hpp"
-#include "pqbranch/ikev2/prf.hpp"
 
 #include "rekey_exchange.hpp"
-#include "secure_concat.hpp"
+#include "rekeyed_ike_sa.hpp"
 
 namespace pqbranch::ikev2 {
 namespace {
@@ -78,27 +76,8 @@ core::Result<IkeSa> take_rekeyed_ike_sa(IkeSa& sa) {
   }
   ChildRekey r = std::move(*sa.child_rekey);
   sa.child_rekey.reset();
-  const auto seed_input = detail::secure_concat({r.secret.span(), r.ni, r.nr, r.additional.span()});
-  auto skeyseed = prf(sa.prf, sa.keys.sk_d.span(), seed_input.span());
-  if (!skeyseed) return skeyseed.error();
-  auto keys = derive_ike_keys(sa.prf, IkeKeySizes{}, skeyseed->span(), r.ni, r.nr, *r.new_spi_i,
-                              r.new_spi_r);
-  if (!keys) return keys.error();
-  IkeSa next;
-  next.spi_i = *r.new_spi_i;
-  next.spi_r = r.new_spi_r;
-  next.ni = std::move(r.ni);
-  next.nr = std::move(r.nr);
-  next.selected = sa.selected;
-  next.prf = sa.prf;
-  next.keys = std::move(*keys);
-  next.local_behind_nat = sa.local_behind_nat;
-  next.remote_behind_nat = sa.remote_behind_nat;
-  next.intermediate_supported = sa.intermediate_supported;
-  next.fragmentation = sa.fragmentation;
-  next.child = std::move(sa.child);
-  sa.child.reset();
-  return next;
+  return detail::rekeyed_ike_sa(sa, {*r.new_spi_i, r.new_spi_r, std::move(r.ni), std::move(r.nr),
+                                     r.secret.span(), r.additional.span(), true});
 }
 
 }  // namespace pqbranch::ikev2

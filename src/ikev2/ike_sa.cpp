@@ -27,20 +27,20 @@ Header request_header(const IkeSa& sa, ExchangeType exchange) {
   h.spi_i = sa.spi_i;
   h.spi_r = sa.spi_r;
   h.exchange = exchange;
-  h.flags = kFlagInitiator;
+  h.flags = sa.own_flags();
   h.message_id = sa.next_request_id;
   return h;
 }
 
 Header response_header(const IkeSa& sa, ExchangeType exchange, std::uint32_t message_id) {
   Header h = request_header(sa, exchange);
-  h.flags = kFlagInitiator | kFlagResponse;
+  h.flags = sa.own_flags() | kFlagResponse;
   h.message_id = message_id;
   return h;
 }
 
 core::Result<SealedMessage> seal(IkeSa& sa, const Message& m) {
-  return seal_message(m, sa.keys.sk_ei.span(), sa.next_iv++);
+  return seal_message(m, sa.own_key(), sa.next_iv++);
 }
 
 core::Result<OpenedMessage> open_response(const IkeSa& sa, const ReceivedMessage& received,
@@ -51,12 +51,14 @@ core::Result<OpenedMessage> open_response(const IkeSa& sa, const ReceivedMessage
   if (header->exchange != exchange) {
     return unexpected("exchange " + std::to_string(static_cast<unsigned>(header->exchange)));
   }
-  if (!header->response() || header->initiator()) return unexpected("not a response to us");
+  if (!header->response() || header->initiator() == sa.original_initiator) {
+    return unexpected("not a response to us");
+  }
   if (header->message_id != message_id) {
     return unexpected("message ID " + std::to_string(header->message_id) + ", expected " +
                       std::to_string(message_id));
   }
-  return received.open(sa.keys.sk_er.span());
+  return received.open(sa.peer_key());
 }
 
 const NotifyPayload* find_error_notify(const std::vector<Payload>& payloads) noexcept {

@@ -5,6 +5,7 @@
 
 #include "pqbranch/ikev2/exchange_errc.hpp"
 #include "pqbranch/ikev2/peer_child_rekey_task.hpp"
+#include "pqbranch/ikev2/peer_ike_rekey_task.hpp"
 
 namespace pqbranch::ikev2 {
 namespace {
@@ -60,14 +61,15 @@ core::Result<void> process_informational_response(IkeSa& sa, const ReceivedMessa
 }
 
 bool is_peer_request(const IkeSa& sa, const Header& h) {
-  return !h.response() && !h.initiator() && h.spi_i == sa.spi_i && h.spi_r == sa.spi_r;
+  return !h.response() && h.initiator() != sa.original_initiator && h.spi_i == sa.spi_i &&
+         h.spi_r == sa.spi_r;
 }
 
 bool is_retransmitted_request(const IkeSa& sa, const PeerRequest& last,
                               const ReceivedMessage& request) {
   auto h = request.header();
   return h && is_peer_request(sa, *h) && h->message_id == last.message_id &&
-         request.open(sa.keys.sk_er.span()).has_value();
+         request.open(sa.peer_key()).has_value();
 }
 
 core::Result<PeerRequest> process_peer_request(IkeSa& sa, const ReceivedMessage& request,
@@ -83,7 +85,7 @@ core::Result<PeerRequest> process_peer_request(IkeSa& sa, const ReceivedMessage&
     return unexpected("request message ID " + std::to_string(h->message_id) + ", expected " +
                       std::to_string(sa.peer_request_id));
   }
-  auto opened = request.open(sa.keys.sk_er.span());
+  auto opened = request.open(sa.peer_key());
   if (!opened) return opened.error();
   const auto& payloads = opened->message.payloads;
   PeerRequest out;
@@ -110,6 +112,21 @@ core::Result<PeerRequest> process_peer_request(IkeSa& sa, const ReceivedMessage&
       }
       if (!ours.spis.empty()) answer.emplace_back(std::move(ours));
     }
+  } else if (h->exchange == ExchangeType::create_child_sa && is_ike_rekey_request(payloads)) {
+    if (!policy.ike_rekeys || policy.ike_busy || sa.peer_rekey) {
+      out.refused =
+          policy.ike_rekeys ? NotifyType::temporary_failure : NotifyType::no_proposal_chosen;
+      answer.emplace_back(make_notify(*out.refused));
+    } else {
+      auto reply = answer_ike_rekey(sa, payloads, h->message_id, random);
+      if (!reply) return reply.error();
+      answer = std::move(*reply);
+      if (!sa.peer_rekey) {
+        out.refused = std::get<NotifyPayload>(answer.front()).type;
+      } else {
+        out.ike_rekeyed = peer_child_rekey_complete(sa);
+      }
+    }
   } else if (h->exchange == ExchangeType::create_child_sa) {
     if (!policy.esp) {
       out.refused = NotifyType::no_proposal_chosen;
@@ -127,10 +144,11 @@ core::Result<PeerRequest> process_peer_request(IkeSa& sa, const ReceivedMessage&
     }
     if (answer.empty()) answer.emplace_back(make_notify(*out.refused));
   } else if (h->exchange == ExchangeType::ike_followup_ke) {
+    const bool ike = sa.peer_rekey && sa.peer_rekey->new_spi_i;
     auto reply = answer_followup_ke(sa, payloads, random);
     if (!reply) return reply.error();
     answer = std::move(*reply);
-    out.child_rekeyed = peer_child_rekey_complete(sa);
+    (ike ? out.ike_rekeyed : out.child_rekeyed) = peer_child_rekey_complete(sa);
   } else {
     return unexpected("request of exchange " + std::to_string(static_cast<unsigned>(h->exchange)));
   }

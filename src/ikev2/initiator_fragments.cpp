@@ -19,8 +19,7 @@ core::Result<std::vector<std::vector<std::uint8_t>>> request_datagrams(
     one.push_back(std::move(sealed));
     return one;
   }
-  return fit_to_path(std::move(sealed), a.sa.keys.sk_ei.span(), a.sa.next_iv,
-                     fragment_path(options, a));
+  return fit_to_path(std::move(sealed), a.sa.own_key(), a.sa.next_iv, fragment_path(options, a));
 }
 
 }  // namespace pqbranch::ikev2

@@ -3,12 +3,14 @@
 // new IKE SA is made on the old one (ike_rekey_task.hpp); the CHILD SA moves to it (nothing
 // in the kernel changes) and the old IKE SA is deleted with an INFORMATIONAL exchange on it.
 // A refused or failed rekey falls back to continuity: a new IKE SA and CHILD SA made beside
-// the old ones.
+// the old ones. The responder's IKE SA rekeys, answered (peer_ike_rekey_task.hpp), end the
+// same way: the new IKE SA (the responder its original initiator) takes the CHILD SA.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "pqbranch/ikev2/ike_rekey_task.hpp"
 #include "pqbranch/ikev2/initiator_machine.hpp"
+#include "pqbranch/ikev2/peer_ike_rekey_task.hpp"
 
 #include "initiator_attempt.hpp"
 
@@ -35,18 +37,25 @@ void InitiatorMachine::start_ike_rekey(Attempt& a, Out& out) {
   send_request(a, std::move(*request), out);
 }
 
-// The new IKE SA carries the CHILD SA from now on; the old one is deleted on its own keys.
-void InitiatorMachine::ike_rekeyed(Attempt& a, Out& out) {
-  auto next = take_rekeyed_ike_sa(a.sa);
-  if (!next) return ike_rekey_failed(a, next.error(), out);
+// The new IKE SA carries the CHILD SA from now on (no kernel call); the old one, without it,
+// retires until it is deleted.
+void InitiatorMachine::move_to_new_ike_sa(Attempt& a, IkeSa next) {
   auto old = std::make_unique<Attempt>(options_.retransmit);
   old->sa = std::move(a.sa);
   old->phase = Phase::established;
-  a.sa = std::move(*next);
+  old->last_answer = std::move(a.last_answer);  // a retransmitted request gets it again
+  a.sa = std::move(next);
   a.last_answer.reset();
   a.established_at = now_;
   a.heard = now_;
   retiring_ = std::move(old);
+}
+
+// Ours: the old IKE SA is deleted on its own keys at once.
+void InitiatorMachine::ike_rekeyed(Attempt& a, Out& out) {
+  auto next = take_rekeyed_ike_sa(a.sa);
+  if (!next) return ike_rekey_failed(a, next.error(), out);
+  move_to_new_ike_sa(a, std::move(*next));
   ++stats_.ike_rekeys;
   count("ikev2_ike_rekeys", out);
   note(NoteLevel::info,
@@ -55,6 +64,22 @@ void InitiatorMachine::ike_rekeyed(Attempt& a, Out& out) {
                    fmt::join(a.sa.spi_r, "")),
        out);
   start_delete(*retiring_, out);
+}
+
+// The responder's, once our answer to its last key exchange is out: it deletes the old IKE SA
+// (answered on it), or we do kPeerDeleteWait later.
+void InitiatorMachine::peer_ike_rekeyed(Attempt& a, PeerRequest request, Out& out) {
+  answer(a, std::move(request), out);
+  auto next = take_peer_rekeyed_ike_sa(a.sa);
+  if (!next) return fail(a, next.error(), out);
+  move_to_new_ike_sa(a, std::move(*next));
+  retire_at_ = now_ + kPeerDeleteWait;
+  ++stats_.peer_ike_rekeys;
+  count("ikev2_peer_ike_rekeys", out);
+  note(NoteLevel::info,
+       fmt::format("the responder rekeyed the IKE SA: SPIs {:02x}_i {:02x}_r",
+                   fmt::join(a.sa.spi_i, ""), fmt::join(a.sa.spi_r, "")),
+       out);
 }
 
 // The IKE SA and its CHILD SA keep working; continuity replaces them.

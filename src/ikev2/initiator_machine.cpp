@@ -226,7 +226,7 @@ void InitiatorMachine::on_fragment(Attempt& a, const Header& h, std::span<const 
   };
   if (!a.sa.fragmentation || a.phase == Phase::init) return refuse("fragment not negotiated");
   if (h.response() && !a.retransmit.active()) return drop("fragment: no request outstanding", out);
-  auto step = a.reassembler.add(bytes, a.sa.keys.sk_er.span(), now_);
+  auto step = a.reassembler.add(bytes, a.sa.peer_key(), now_);
   if (!step) return refuse("fragment: " + step.error().message());
   if (step->outcome != FragmentOutcome::complete) return;
   const OpenedMessage message = std::move(*step->message);
@@ -549,7 +549,10 @@ void InitiatorMachine::answer(Attempt& a, PeerRequest answer, Out& out) {
 // The responder deleted our CHILD SA, or the IKE SA.
 void InitiatorMachine::on_peer_deleted(Attempt& a, bool ike_deleted, Out& out) {
   note(NoteLevel::info,
-       fmt::format("the responder deleted the {} SA", ike_deleted ? "IKE" : "CHILD"), out);
+       fmt::format("the responder deleted the {} SA", !ike_deleted            ? "CHILD"
+                                                      : &a == retiring_.get() ? "old IKE"
+                                                                              : "IKE"),
+       out);
   remove_child(a, out);
   if (!ike_deleted) return;
   a.phase = Phase::done;
@@ -561,6 +564,7 @@ void InitiatorMachine::on_peer_deleted(Attempt& a, bool ike_deleted, Out& out) {
     schedule_retry(out);
   } else if (&a == retiring_.get()) {
     retiring_.reset();
+    retire_at_.reset();  // nothing left to retire
   } else if (&a == next_.get()) {
     next_.reset();
   }

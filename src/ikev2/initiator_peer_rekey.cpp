@@ -29,6 +29,8 @@ PeerRequestPolicy InitiatorMachine::peer_policy(const Attempt& a) const {
   for (const auto* c : {&a.old_child, &a.peer_rekeyed}) {
     if (*c) p.more_children.emplace_back((*c)->outbound_spi, (*c)->inbound_spi);
   }
+  p.ike_rekeys = true;
+  p.ike_busy = &a != current_.get() || !ike_idle(a) || next_ != nullptr;
   return p;
 }
 
@@ -40,6 +42,7 @@ void InitiatorMachine::on_peer_answer(Attempt& a, PeerRequest request, Out& out)
          out);
     return allocate_spi(a, StepFor::peer_rekey_spi, out);
   }
+  if (request.ike_rekeyed) return peer_ike_rekeyed(a, std::move(request), out);
   if (request.child_rekeyed) {
     auto child = take_peer_rekeyed_child(a.sa);
     if (!child) {

@@ -8,34 +8,15 @@
 #include "pqbranch/ikev2/nonce_payload.hpp"
 
 #include "byte_io.hpp"
+#include "rekey_exchange.hpp"
 #include "rekeyed_child.hpp"
 #include "secure_concat.hpp"
 
 namespace pqbranch::ikev2 {
 namespace {
 
-constexpr std::size_t kLinkSize = 8;
-
 core::Error unexpected(const std::string& why) {
   return core::make_error(exchange_errc::unexpected_message, why);
-}
-
-// Answers the responder's KE data of the exchange: SK(0) first, then SK(1) | ... appended.
-core::Result<KePayload> answer_ke(PeerChildRekey& r, KeMethod method,
-                                  const std::vector<std::uint8_t>& data) {
-  auto reply = respond(method, data);
-  if (!reply) return reply.error();
-  detail::keep_shared_secret(r.secret, r.additional, std::move(reply->shared_secret));
-  return KePayload{method, std::move(reply->data)};
-}
-
-// The link for the next IKE_FOLLOWUP_KE, when one follows.
-core::Result<void> add_link(PeerChildRekey& r, Randomness& random, std::vector<Payload>& out) {
-  if (r.followups.empty()) return {};
-  r.link.resize(kLinkSize);
-  if (auto ok = random.fill(r.link); !ok) return ok.error();
-  out.emplace_back(make_notify(NotifyType::additional_key_exchange, r.link));
-  return {};
 }
 
 }  // namespace
@@ -103,14 +84,14 @@ core::Result<std::vector<Payload>> answer_child_rekey(IkeSa& sa, std::uint32_t i
   out.emplace_back(std::move(chosen));
   out.emplace_back(NoncePayload{r.nr});
   if (!r.kei.empty()) {
-    auto ke = answer_ke(r, r.esp.ke, r.kei);
+    auto ke = detail::answer_ke(r, r.esp.ke, r.kei);
     if (!ke) return ke.error();
     out.emplace_back(std::move(*ke));
     r.kei.clear();
   }
   out.emplace_back(ts_payload(true, sa.child->remote_ts));
   out.emplace_back(ts_payload(false, sa.child->local_ts));
-  if (auto ok = add_link(r, random, out); !ok) return ok.error();
+  if (auto ok = detail::add_link(r, random, out); !ok) return ok.error();
   return out;
 }
 
@@ -127,12 +108,12 @@ core::Result<std::vector<Payload>> answer_followup_ke(IkeSa& sa,
   if (ke == nullptr || ke->method != r.followups.front()) {
     return unexpected("IKE_FOLLOWUP_KE without the additional key exchange's KE");
   }
-  auto answer = answer_ke(r, ke->method, ke->data);
+  auto answer = detail::answer_ke(r, ke->method, ke->data);
   if (!answer) return answer.error();
   r.followups.erase(r.followups.begin());
   std::vector<Payload> out;
   out.emplace_back(std::move(*answer));
-  if (auto ok = add_link(r, random, out); !ok) return ok.error();
+  if (auto ok = detail::add_link(r, random, out); !ok) return ok.error();
   return out;
 }
 

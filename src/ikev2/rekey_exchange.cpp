@@ -10,6 +10,8 @@
 namespace pqbranch::ikev2::detail {
 namespace {
 
+constexpr std::size_t kLinkSize = 8;  // our ADDITIONAL_KEY_EXCHANGE data: opaque to the peer
+
 core::Error unexpected(const std::string& why) {
   return core::make_error(exchange_errc::unexpected_message, why);
 }
@@ -47,6 +49,22 @@ core::Result<ChildRekeyStep> next_rekey_step(ChildRekey& r, const std::vector<Pa
   }
   r.link = link->data;
   return ChildRekeyStep::follow_up;
+}
+
+core::Result<KePayload> answer_ke(PeerChildRekey& r, KeMethod method,
+                                  const std::vector<std::uint8_t>& data) {
+  auto reply = respond(method, data);
+  if (!reply) return reply.error();
+  keep_shared_secret(r.secret, r.additional, std::move(reply->shared_secret));
+  return KePayload{method, std::move(reply->data)};
+}
+
+core::Result<void> add_link(PeerChildRekey& r, Randomness& random, std::vector<Payload>& out) {
+  if (r.followups.empty()) return {};
+  r.link.resize(kLinkSize);
+  if (auto ok = random.fill(r.link); !ok) return ok.error();
+  out.emplace_back(make_notify(NotifyType::additional_key_exchange, r.link));
+  return {};
 }
 
 core::Result<OpenedMessage> open_rekey_response(IkeSa& sa, const ReceivedMessage& response,

@@ -23,4 +23,10 @@ core::Result<void> finish_exchange(ChildRekey& r, const std::vector<Payload>& pa
 core::Result<ChildRekeyStep> next_rekey_step(ChildRekey& r, const std::vector<Payload>& payloads,
                                              const char* exchange);
 
+// The other side, a rekey the peer started: answers its KE data of `method` (SK(0) first,
+// then appended to SK(1) | ...), and adds our link for the next IKE_FOLLOWUP_KE, if one follows.
+core::Result<KePayload> answer_ke(PeerChildRekey& r, KeMethod method,
+                                  const std::vector<std::uint8_t>& data);
+core::Result<void> add_link(PeerChildRekey& r, Randomness& random, std::vector<Payload>& out);
+
 }  // namespace pqbranch::ikev2::detail

@@ -2,8 +2,10 @@
 // CREATE_CHILD_SA with N(REKEY_SA) naming its inbound SPI, then an IKE_FOLLOWUP_KE per ADDKE
 // echoing the initiator's link, then it installs the new pair (sending on it at once) and
 // deletes the replaced CHILD SA, whose inbound SA it keeps for delete_delay after the answer.
+#include "pqbranch/crypto/random.hpp"
 #include "pqbranch/ikev2/child_keys.hpp"
 #include "pqbranch/ikev2/child_sa_payloads.hpp"
+#include "pqbranch/ikev2/ike_sa_init_task.hpp"
 #include "pqbranch/ikev2/nonce_payload.hpp"
 
 #include "fakes/fake_ike_helpers.hpp"
@@ -67,6 +69,30 @@ core::Result<std::vector<std::uint8_t>> FakeIkeResponder::rekey_request() {
   return request;
 }
 
+core::Result<std::vector<std::uint8_t>> FakeIkeResponder::ike_rekey_request() {
+  if (!established_ || own_rekey_ || !chosen_) return bad("no IKE SA to rekey");
+  OwnRekey r;
+  r.ike_spi_i.emplace();
+  if (auto ok = crypto::random_fill(*r.ike_spi_i); !ok) return ok.error();
+  auto nonce = make_nonce(32);
+  if (!nonce) return nonce.error();
+  r.ni = nonce->data;
+  auto ke = KeyExchange::start(chosen_->ke);
+  if (!ke) return ke.error();
+  SaPayload offer = ike_sa_payload({*chosen_});
+  offer.proposals[0].spi.assign(r.ike_spi_i->begin(), r.ike_spi_i->end());
+  std::vector<Payload> payloads;
+  payloads.emplace_back(std::move(offer));
+  payloads.emplace_back(std::move(*nonce));
+  payloads.emplace_back(KePayload{chosen_->ke, ke->public_data()});
+  r.ke.emplace(std::move(*ke));
+  if (chosen_->ke1) r.followups.push_back(*chosen_->ke1);
+  auto request = own_request(ExchangeType::create_child_sa, std::move(payloads));
+  if (!request) return request.error();
+  own_rekey_ = std::move(r);
+  return request;
+}
+
 core::Result<std::optional<std::vector<std::uint8_t>>> FakeIkeResponder::on_response(
     std::span<const std::uint8_t> response, core::Clock::time_point now) {
   auto opened = open_response(response);
@@ -80,6 +106,11 @@ core::Result<std::optional<std::vector<std::uint8_t>>> FakeIkeResponder::own_rek
   using Next = std::optional<std::vector<std::uint8_t>>;
   OwnRekey& r = *own_rekey_;
   const auto& payloads = response.message.payloads;
+  if (r.stage == OwnRekey::Stage::deleting && r.ike_spi_i) {
+    deleted_ = true;  // the old IKE SA, after its own IKE SA rekey
+    own_rekey_.reset();
+    return Next{};
+  }
   if (r.stage == OwnRekey::Stage::deleting) {
     auto it = std::ranges::find(children_, r.replaced, &Child::own_spi);
     if (it != children_.end()) it->gone_at = now + options_.delete_delay;
@@ -92,7 +123,16 @@ core::Result<std::optional<std::vector<std::uint8_t>>> FakeIkeResponder::own_rek
     own_rekey_.reset();
     return Next{};
   }
-  if (r.stage == OwnRekey::Stage::create) {
+  if (r.stage == OwnRekey::Stage::create && r.ike_spi_i) {
+    const auto* sa = find_payload<SaPayload>(payloads);
+    const auto* nonce = find_payload<NoncePayload>(payloads);
+    if (sa == nullptr || sa->proposals.size() != 1 || sa->proposals[0].spi.size() != 8 ||
+        read_ike_proposal(sa->proposals[0]) != chosen_ || nonce == nullptr) {
+      return bad("IKE SA rekey response incomplete or with another proposal");
+    }
+    std::ranges::copy(sa->proposals[0].spi, r.ike_spi_r.begin());
+    r.nr = nonce->data;
+  } else if (r.stage == OwnRekey::Stage::create) {
     auto spi = check_esp_proposal(payloads, options_.rekey_esp, "fake CREATE_CHILD_SA");
     const auto* nonce = find_payload<NoncePayload>(payloads);
     if (!spi || nonce == nullptr) return bad("CREATE_CHILD_SA response incomplete");
@@ -134,6 +174,22 @@ core::Result<std::optional<std::vector<std::uint8_t>>> FakeIkeResponder::own_rek
 core::Result<std::optional<std::vector<std::uint8_t>>> FakeIkeResponder::own_rekey_done() {
   using Next = std::optional<std::vector<std::uint8_t>>;
   OwnRekey& r = *own_rekey_;
+  if (r.ike_spi_i) {
+    if (auto ok =
+            make_successor({r.secret, r.additional, r.ni, r.nr, *r.ike_spi_i, r.ike_spi_r, true});
+        !ok) {
+      return ok.error();
+    }
+    ++own_ike_rekeys_;
+    if (!options_.delete_replaced) {
+      own_rekey_.reset();
+      return Next{};
+    }
+    r.stage = OwnRekey::Stage::deleting;
+    auto request = own_request(ExchangeType::informational, {DeletePayload{ProtocolId::ike, {}}});
+    if (!request) return request.error();
+    return Next{std::move(*request)};
+  }
   auto keys =
       derive_child_keys(prf_, keys_.sk_d.span(), r.ni, r.nr, r.secret.span(), r.additional.span());
   if (!keys) return keys.error();

@@ -64,22 +64,37 @@ core::Result<std::vector<std::uint8_t>> FakeIkeResponder::ike_rekey(const Opened
 core::Result<void> FakeIkeResponder::finish_ike_rekey() {
   Rekeying r = std::move(*rekeying_);
   rekeying_.reset();
-  const auto seed = joined(joined(r.secret, core::SecureBytes(r.ni)),
-                           joined(core::SecureBytes(r.nr), r.additional));
+  if (auto ok = make_successor({r.secret, r.additional, std::move(r.ni), std::move(r.nr),
+                                *r.ike_spi_i, r.ike_spi_r, false});
+      !ok) {
+    return ok.error();
+  }
+  ++ike_rekeys_;
+  return {};
+}
+
+// The new IKE SA of a rekey of either side: SKEYSEED = prf(SK_d, SK(0) | Ni | Nr | SK(1)...),
+// keys with the new SPIs. When this fake initiated the rekey it is the new IKE SA's original
+// initiator: its I flag, and the initiator's key SK_er, which it keeps in keys_.sk_ei's place
+// (every other path of this fake reads the initiator's key there).
+core::Result<void> FakeIkeResponder::make_successor(RekeyedIkeSa e) {
+  const auto seed = joined(joined(e.secret, core::SecureBytes(e.ni)),
+                           joined(core::SecureBytes(e.nr), e.additional));
   auto skeyseed = prf(prf_, keys_.sk_d.span(), seed.span());
   if (!skeyseed) return skeyseed.error();
-  auto keys =
-      derive_ike_keys(prf_, IkeKeySizes{}, skeyseed->span(), r.ni, r.nr, *r.ike_spi_i, r.ike_spi_r);
+  auto keys = derive_ike_keys(prf_, IkeKeySizes{}, skeyseed->span(), e.ni, e.nr, e.spi_i, e.spi_r);
   if (!keys) return keys.error();
+  if (e.original_initiator) std::swap(keys->sk_ei, keys->sk_er);
   auto next = std::make_unique<FakeIkeResponder>(options_);
-  next->spi_i_ = *r.ike_spi_i;
-  next->spi_r_ = r.ike_spi_r;
-  next->ni_ = std::move(r.ni);
-  next->nr_ = std::move(r.nr);
+  next->spi_i_ = e.spi_i;
+  next->spi_r_ = e.spi_r;
+  next->ni_ = std::move(e.ni);
+  next->nr_ = std::move(e.nr);
   next->prf_ = prf_;
   next->keys_ = std::move(*keys);
   next->chosen_ = chosen_;
   next->established_ = true;
+  next->own_flags_ = e.original_initiator ? kFlagInitiator : std::uint8_t{0};
   next->fragmentation_ = fragmentation_;
   next->children_ = std::move(children_);
   children_.clear();
@@ -89,7 +104,6 @@ core::Result<void> FakeIkeResponder::finish_ike_rekey() {
                                   child_keys_->responder_to_initiator.clone()};
   }
   next->own_spi_serial_ = own_spi_serial_;
-  ++ike_rekeys_;
   successor_ = std::move(next);
   return {};
 }

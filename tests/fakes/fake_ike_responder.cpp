@@ -233,7 +233,7 @@ core::Result<std::vector<std::uint8_t>> FakeIkeResponder::seal_response(
     const Header& request, std::vector<Payload> payloads, std::vector<std::uint8_t>* octets_out) {
   Message m;
   m.header = request;
-  m.header.flags = kFlagResponse;
+  m.header.flags = kFlagResponse | own_flags_;
   m.payloads = std::move(payloads);
   sealing_key_ = keys_.sk_er.clone();
   auto sealed = seal_message(m, keys_.sk_er.span(), iv_++);
@@ -370,7 +370,7 @@ core::Result<std::vector<std::uint8_t>> FakeIkeResponder::own_request(
   m.header.spi_i = spi_i_;
   m.header.spi_r = spi_r_;
   m.header.exchange = exchange;
-  m.header.flags = 0;  // from the original responder, a request
+  m.header.flags = own_flags_;  // a request
   m.header.message_id = own_request_id_++;
   m.payloads = std::move(payloads);
   auto sealed = seal_message(m, keys_.sk_er.span(), iv_++);

@@ -55,8 +55,9 @@ class FakeIkeResponder {
     std::optional<ikev2::NotifyType> refuse_rekey;
     std::optional<ikev2::NotifyType> refuse_ike_rekey;  // a CREATE_CHILD_SA rekeying the IKE SA
     // Its own CHILD SA rekeys (rekey_request): the proposal it offers, whether it deletes the
-    // replaced CHILD SA once the rekey is done (strongSwan does at once), and how long its
-    // inbound SA stays after that Delete is answered (strongSwan's delete_rekeyed_delay).
+    // replaced CHILD SA (or, after its own IKE SA rekey, the old IKE SA) once the rekey is
+    // done (strongSwan does at once), and how long its inbound SA stays after that Delete is
+    // answered (strongSwan's delete_rekeyed_delay).
     config::EspProposal rekey_esp;
     std::vector<core::IpPrefix> rekey_tsi;  // its own side
     std::vector<core::IpPrefix> rekey_tsr;
@@ -101,6 +102,11 @@ class FakeIkeResponder {
   // Its own rekey of its newest CHILD SA (fake_ike_own_rekey.cpp): the CREATE_CHILD_SA
   // request with options().rekey_esp.
   core::Result<std::vector<std::uint8_t>> rekey_request();
+  // Its own rekey of the IKE SA (fake_ike_own_rekey.cpp), as strongSwan makes it: the
+  // CREATE_CHILD_SA request with the IKE proposal in use and its new SPI; once every key
+  // exchange is answered, the successor (take_successor) holds the new IKE SA, of which it is
+  // the original initiator, with the CHILD SAs, and this one deletes the old IKE SA.
+  core::Result<std::vector<std::uint8_t>> ike_rekey_request();
   // A response from the initiator to its own request: the next request of its own rekey
   // (IKE_FOLLOWUP_KE, then the Delete of the replaced CHILD SA), if any.
   core::Result<std::optional<std::vector<std::uint8_t>>> on_response(
@@ -111,6 +117,9 @@ class FakeIkeResponder {
   std::unique_ptr<FakeIkeResponder> take_successor() { return std::move(successor_); }
   [[nodiscard]] const ikev2::Spi& spi_i() const noexcept { return spi_i_; }
   [[nodiscard]] std::size_t ike_rekeys() const noexcept { return ike_rekeys_; }  // of this one
+  [[nodiscard]] std::size_t own_ike_rekeys() const noexcept { return own_ike_rekeys_; }
+  // After its own IKE SA rekey, the successor is the IKE SA's original initiator.
+  [[nodiscard]] bool original_initiator() const noexcept { return own_flags_ != 0; }
   [[nodiscard]] std::size_t own_rekey_refusals() const noexcept { return own_rekey_refusals_; }
   [[nodiscard]] bool own_rekey_running() const noexcept { return own_rekey_.has_value(); }
   // The error notify of the last refusal of its own rekey.
@@ -171,6 +180,17 @@ class FakeIkeResponder {
   core::Result<std::optional<std::vector<std::uint8_t>>> own_rekey_step(
       const ikev2::OpenedMessage& response, core::Clock::time_point now);
   core::Result<std::optional<std::vector<std::uint8_t>>> own_rekey_done();
+  // fake_ike_rekey.cpp: the successor after an IKE SA rekey of either side.
+  struct RekeyedIkeSa {
+    const core::SecureBytes& secret;      // SK(0)
+    const core::SecureBytes& additional;  // SK(1) | ... | SK(n)
+    std::vector<std::uint8_t> ni;         // of the rekey's initiator
+    std::vector<std::uint8_t> nr;
+    ikev2::Spi spi_i;  // the new SPIs, the rekey initiator's first
+    ikev2::Spi spi_r;
+    bool original_initiator = false;  // this fake initiated the rekey
+  };
+  core::Result<void> make_successor(RekeyedIkeSa e);
   core::Result<std::vector<std::uint8_t>> seal_response(const ikev2::Header& request,
                                                         std::vector<ikev2::Payload> payloads,
                                                         std::vector<std::uint8_t>* octets);
@@ -242,8 +262,13 @@ class FakeIkeResponder {
     core::SecureBytes additional;
     std::vector<ikev2::KeMethod> followups;
     std::vector<std::uint8_t> link;
+    std::optional<ikev2::Spi> ike_spi_i;  // set: a rekey of the IKE SA, its new SPI
+    ikev2::Spi ike_spi_r{};               // and the initiator's, from the response
   };
   std::optional<OwnRekey> own_rekey_;
+  std::size_t own_ike_rekeys_ = 0;
+  // The I flag of its messages: set once it is the original initiator (its own IKE SA rekey).
+  std::uint8_t own_flags_ = 0;
   std::size_t own_rekeys_ = 0;
   std::size_t own_rekey_refusals_ = 0;
   std::optional<ikev2::NotifyType> last_refusal_;

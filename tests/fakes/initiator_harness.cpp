@@ -205,6 +205,10 @@ void InitiatorHarness::responder_receives(const Delivery& d) {
       return;
     }
     ++answers;
+    if (auto successor = r->take_successor()) {  // its own IKE SA rekey is done
+      const auto spi = successor->spi_i();
+      responders_[spi] = std::move(successor);
+    }
     if (*next) to_machine(d.socket, std::move(**next));
     return;
   }
@@ -243,13 +247,22 @@ void InitiatorHarness::responder_request(std::vector<ikev2::Payload> payloads) {
   to_machine(last_natt_ ? IkeSocket::natt : IkeSocket::ike, std::move(*bytes));
 }
 
-bool InitiatorHarness::responder_rekey() {
+bool InitiatorHarness::responder_starts(
+    const std::function<core::Result<std::vector<std::uint8_t>>(FakeIkeResponder&)>& request) {
   auto* r = current_responder();
   if (r == nullptr) return false;
-  auto bytes = r->rekey_request();
+  auto bytes = request(*r);
   if (!bytes) return false;
   to_machine(last_natt_ ? IkeSocket::natt : IkeSocket::ike, std::move(*bytes));
   return true;
+}
+
+bool InitiatorHarness::responder_rekey() {
+  return responder_starts([](FakeIkeResponder& r) { return r.rekey_request(); });
+}
+
+bool InitiatorHarness::responder_ike_rekey() {
+  return responder_starts([](FakeIkeResponder& r) { return r.ike_rekey_request(); });
 }
 
 FakeIkeResponder* InitiatorHarness::current_responder() {

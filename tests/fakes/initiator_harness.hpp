@@ -97,6 +97,9 @@ class InitiatorHarness {
   // IKE_FOLLOWUP_KEs and the Delete of the replaced one follow the machine's answers);
   // false if it cannot now (no current responder, or its own rekey still running).
   bool responder_rekey();
+  // The responder of the current IKE SA starts a rekey of the IKE SA (its IKE_FOLLOWUP_KEs,
+  // then its Delete of the old IKE SA, follow the machine's answers); false if it cannot now.
+  bool responder_ike_rekey();
 
   // --- observations ---
   [[nodiscard]] ikev2::InitiatorMachine& machine() { return *machine_; }
@@ -135,6 +138,9 @@ class InitiatorHarness {
   void responder_receives(const Delivery& d);
   void to_machine(ikev2::IkeSocket socket, std::vector<std::uint8_t> bytes);
   void check_invariant(const std::string& after);
+  // The current responder sends the request `request` makes (false: none now).
+  bool responder_starts(
+      const std::function<core::Result<std::vector<std::uint8_t>>(FakeIkeResponder&)>& request);
 
   ManualClock clock_;
   FakeKernel kernel_;

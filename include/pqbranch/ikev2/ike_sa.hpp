@@ -1,10 +1,13 @@
 #pragma once
 // The state one initiator's IKE SA carries through its exchanges (the tasks read and update
 // it; none does I/O). Message IDs (RFC 7296 §2.2): our requests count from 0; the
-// responder's requests to us count separately, from 0.
+// responder's requests to us count separately, from 0. "The responder" is always the peer:
+// after the peer rekeyed the IKE SA it is the new IKE SA's original initiator (§2.18), which
+// changes the I flag and which of SK_ei and SK_er is ours, and nothing else.
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -60,8 +63,9 @@ struct ChildRekey {
   Spi new_spi_r{};
 };
 
-// A CREATE_CHILD_SA rekey that the responder started (peer_child_rekey_task.hpp), which we
-// answer: from its request until our last response. Ni is the responder's here, Nr ours.
+// A CREATE_CHILD_SA rekey that the responder started (peer_child_rekey_task.hpp, or of the
+// IKE SA: peer_ike_rekey_task.hpp), which we answer: from its request until our last
+// response. Ni is the responder's here, Nr ours.
 struct PeerChildRekey {
   std::uint32_t message_id = 0;      // of the CREATE_CHILD_SA request
   bool awaiting_spi = true;          // its answer waits for our inbound SPI
@@ -77,6 +81,10 @@ struct PeerChildRekey {
   core::SecureBytes secret;         // SK(0)
   core::SecureBytes additional;     // SK(1) | ... | SK(n) so far
   std::vector<std::uint8_t> link;   // our ADDITIONAL_KEY_EXCHANGE data, echoed by the responder
+  // Set: this rekeys the IKE SA instead (peer_ike_rekey_task.hpp): its new SPI (the new IKE
+  // SA's SPIi) and ours (SPIr).
+  std::optional<Spi> new_spi_i;
+  Spi new_spi_r{};
 };
 
 struct IkeSa {
@@ -106,6 +114,20 @@ struct IkeSa {
   std::optional<ChildSa> child;
   std::optional<ChildRekey> child_rekey;
   std::optional<PeerChildRekey> peer_rekey;
+  // False for an IKE SA the peer made by rekeying ours (§2.18): it is the original initiator.
+  bool original_initiator = true;
+
+  // The keys we seal with and the peer seals with (SK_ei and SK_er, or swapped).
+  [[nodiscard]] std::span<const std::uint8_t> own_key() const noexcept {
+    return original_initiator ? keys.sk_ei.span() : keys.sk_er.span();
+  }
+  [[nodiscard]] std::span<const std::uint8_t> peer_key() const noexcept {
+    return original_initiator ? keys.sk_er.span() : keys.sk_ei.span();
+  }
+  // The I flag of our messages (RFC 7296 §3.1).
+  [[nodiscard]] std::uint8_t own_flags() const noexcept {
+    return original_initiator ? kFlagInitiator : std::uint8_t{0};
+  }
 
   // UDP 4500 with the non-ESP marker from the exchange after IKE_SA_INIT on (§2.23).
   [[nodiscard]] bool use_natt(bool forced) const noexcept {
@@ -117,17 +139,19 @@ struct IkeSa {
 [[nodiscard]] Transform make_transform(TransformType type, std::uint16_t id,
                                        std::optional<std::uint16_t> key_length = std::nullopt);
 
-// A request header for our next request of `exchange` (I flag: we are the original initiator).
+// A request header for our next request of `exchange` (I flag when we are the original
+// initiator).
 [[nodiscard]] Header request_header(const IkeSa& sa, ExchangeType exchange);
 // A response header to the responder's request with `message_id`.
 [[nodiscard]] Header response_header(const IkeSa& sa, ExchangeType exchange,
                                      std::uint32_t message_id);
 
-// Seals with SK_ei and the next IV.
+// Seals with our key (own_key()) and the next IV.
 core::Result<SealedMessage> seal(IkeSa& sa, const Message& m);
 
-// Opens a response to our request `message_id` of `exchange` with SK_er after checking
-// the header: our SPIs, the exchange, the R flag set and the I flag clear (RFC 7296 §3.1).
+// Opens a response to our request `message_id` of `exchange` with the peer's key after
+// checking the header: our SPIs, the exchange, the R flag set and the peer's I flag (set only
+// when it is the original initiator) (RFC 7296 §3.1).
 // Anything else is exchange_errc::unexpected_message (dropped).
 core::Result<OpenedMessage> open_response(const IkeSa& sa, const ReceivedMessage& received,
                                           ExchangeType exchange, std::uint32_t message_id);

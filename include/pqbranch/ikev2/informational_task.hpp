@@ -41,6 +41,11 @@ struct PeerRequestPolicy {
   // Our CHILD SAs besides sa.child that a Delete may name (one replaced or being replaced):
   // outbound SPI, inbound SPI.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> more_children;
+  // A rekey of the IKE SA is answered (peer_ike_rekey_task.hpp); false: NO_PROPOSAL_CHOSEN.
+  bool ike_rekeys = false;
+  // Anything is under way on the IKE SA (a request of ours, CHILD SA work, an old IKE SA not
+  // yet deleted): a rekey of the IKE SA gets TEMPORARY_FAILURE.
+  bool ike_busy = false;
 };
 
 struct PeerRequest {
@@ -57,6 +62,9 @@ struct PeerRequest {
   // Its last key exchange is answered: the new CHILD SA (take_peer_rekeyed_child) has to be
   // installed inbound before `response` is sent, for the responder sends on it at once.
   bool child_rekeyed = false;
+  // The last key exchange of the responder's IKE SA rekey is answered: the new IKE SA
+  // (take_peer_rekeyed_ike_sa) takes over once `response` is sent.
+  bool ike_rekeyed = false;
   // A CREATE_CHILD_SA we answered with this error notify instead.
   std::optional<NotifyType> refused;
 };

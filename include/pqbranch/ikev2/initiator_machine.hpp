@@ -26,7 +26,10 @@
 // - IKE SA rekeys (initiator_ike_rekey.cpp): rekey_time after the IKE SA was made, once no
 //   CHILD SA work and no request is under way, CREATE_CHILD_SA (then IKE_FOLLOWUP_KE per
 //   additional key exchange) makes the new IKE SA; the CHILD SA moves to it and the old IKE
-//   SA is deleted. A refusal or failure falls back to continuity (below);
+//   SA is deleted. A refusal or failure falls back to continuity (below). The responder's
+//   IKE SA rekeys are answered under the same condition (else TEMPORARY_FAILURE): the new IKE
+//   SA, whose original initiator it is, takes the CHILD SA once our last answer is sent, and
+//   the responder deletes the old one (or we do, kPeerDeleteWait later);
 // - continuity (with `reauthenticate`, or without CHILD SA rekeys, or after a failed IKE SA
 //   rekey): rekey_time after establishment a new IKE SA and CHILD SA are made, the new
 //   pair goes in (the kernel prefers the newest outbound SA), the old outbound SA is deleted
@@ -160,6 +163,8 @@ class InitiatorMachine {
   void start_ike_rekey(Attempt& a, Out& out);
   void ike_rekeyed(Attempt& a, Out& out);
   void ike_rekey_failed(Attempt& a, const core::Error& error, Out& out);
+  void peer_ike_rekeyed(Attempt& a, PeerRequest answer, Out& out);
+  void move_to_new_ike_sa(Attempt& a, IkeSa next);
 
   // CHILD SA rekeys the responder starts (initiator_peer_rekey.cpp)
   [[nodiscard]] PeerRequestPolicy peer_policy(const Attempt& a) const;

@@ -57,6 +57,7 @@ struct SessionStatus {
   std::uint64_t child_rekeys = 0;       // CHILD SAs we replaced with CREATE_CHILD_SA so far
   std::uint64_t peer_child_rekeys = 0;  // and those the responder replaced
   std::uint64_t ike_rekeys = 0;         // IKE SAs we rekeyed with CREATE_CHILD_SA
+  std::uint64_t peer_ike_rekeys = 0;    // and those the responder rekeyed
   std::string esp_proposal;             // the CHILD SA's rekeys', e.g. "aes256gcm16-ecp384-..."
   // Of the established IKE SA (the machine's clock): when it was made and its CHILD SA went
   // in, when the CHILD SA's next rekey and the IKE SA's replacement are due. Unset otherwise.

@@ -32,6 +32,7 @@ AgentStatusReport ikev2_only() {
   p.session.child_rekeys = 3;
   p.session.peer_child_rekeys = 4;
   p.session.ike_rekeys = 2;
+  p.session.peer_ike_rekeys = 6;
   p.established = r.now - 120s;
   p.child_installed = r.now - 20s;
   p.next_child_rekey = r.now + 1000s;
@@ -67,6 +68,7 @@ TEST(Ikev2Status, JsonCarriesExactlyTheDocumentedKeysAndNoKeyServiceFields) {
                                          "outbound",
                                          "ike_sas_established",
                                          "ike_rekeys",
+                                         "peer_ike_rekeys",
                                          "child_rekeys",
                                          "peer_child_rekeys",
                                          "established_utc",
@@ -88,6 +90,7 @@ TEST(Ikev2Status, JsonCarriesExactlyTheDocumentedKeysAndNoKeyServiceFields) {
   EXPECT_EQ(p.at("child_rekeys").to_number<int>(), 3);
   EXPECT_EQ(p.at("peer_child_rekeys").to_number<int>(), 4);
   EXPECT_EQ(p.at("ike_rekeys").to_number<int>(), 2);
+  EXPECT_EQ(p.at("peer_ike_rekeys").to_number<int>(), 6);
 }
 
 TEST(Ikev2Status, TextShowsThePeerAsSwanctlWould) {
@@ -97,8 +100,8 @@ TEST(Ikev2Status, TextShowsThePeerAsSwanctlWould) {
            "ikev2 hq       established, 192.0.2.1 -> 192.0.2.2\n",
            "               IKE aes256gcm16-prfsha384-ecp384-ke1_mlkem1024 -- post-quantum "
            "(ML-KEM)\n",
-           "               IKE SA made 2026-12-04T17:58:00Z (120 s ago; 1 so far, 2 rekey(s)), "
-           "rekeyed in 2880 s\n",
+           "               IKE SA made 2026-12-04T17:58:00Z (120 s ago; 1 so far, 2 rekey(s) and 6 "
+           "by the peer), rekeyed in 2880 s\n",
            "               CHILD SA in 0xc0de0002 (5 packets, 500 bytes) out 0xcafe0003 (7 "
            "packets, "
            "700 bytes)\n",

@@ -120,6 +120,8 @@ ss_pki() {
 #   cookie_threshold=N (charon's 30: half-open IKE SAs from which it asks for COOKIEs)
 #   child_rekey=SECONDS child_rand=SECONDS (unset: charon's 1 h; its CHILD SA rekeys come
 #   child_rekey less 0..child_rand-1 whole seconds after each CHILD SA went in)
+#   ike_rekey=SECONDS (unset: charon's 4 h; its IKE SA rekeys come that long after each IKE SA
+#   was made, without randomization)
 #   ike_log=N (2; 4 logs nonces, shared secrets and keys)   libipsec=0|1 (0; 1: ESP in
 #   userspace over a TUN device, for a kernel without ESP: needs encap=yes, has no ESN, so
 #   esp defaults to aes256gcm16 then)
@@ -128,7 +130,7 @@ ss_config() {
   [[ -z "${vm_pid[$name]:-}" ]] || vm_fail "ss_config $name: charon is running (ss_stop it first)"
   local -A c=([role]=responder [remote]=%any [auth]=psk [psk]=$SS_PSK [encap]=no
     [proposal]=${SS_PROPOSAL[ecp384_mlkem1024]} [esp]=aes256gcm16-esn
-    [ike_log]=2 [libipsec]=0 [fragment_size]=1280 [child_rekey]= [child_rand]=0 [cookie_threshold]=30)
+    [ike_log]=2 [libipsec]=0 [fragment_size]=1280 [child_rekey]= [child_rand]=0 [ike_rekey]= [cookie_threshold]=30)
   local kv
   # kernel-libipsec has no ESN: without an explicit esp= it gets plain AES-GCM.
   for kv in "$@"; do [[ "$kv" == libipsec=1 ]] && c[esp]=aes256gcm16; done
@@ -210,6 +212,8 @@ connections {
     remote_addrs = ${c[remote]}
     proposals = ${c[proposal]}
     encap = ${c[encap]}
+    $([[ -n "${c[ike_rekey]}" ]] &&
+      printf 'rekey_time = %ss\n    rand_time = 0s\n    over_time = %ss' "${c[ike_rekey]}" "${c[ike_rekey]}")
     local {
       $auth_local
       id = ${c[local_id]}

@@ -8,7 +8,9 @@
 #     side and 5 IKE SA rekeys with short rekey times, not one datagram lost or duplicated,
 #     strongSwan lists the additional key exchanges, each replaced CHILD SA and IKE SA is
 #     deleted on both sides, no new IKE_SA_INIT is needed, and pqbranch-agent status shows
-#     it; in between, both sides rekeying at nearly the same times (crossing rekeys);
+#     it; in between, strongSwan rekeying the IKE SA (so that it becomes the new IKE SA's
+#     original initiator) and its CHILD SA on it, and both sides rekeying the CHILD SA at
+#     nearly the same times (crossing rekeys);
 # (b) RFC 7383 fragmentation on a path that drops IP fragments: fragment_size 576 on both
 #     sides, ECP-384 + ML-KEM-1024 and ECDSA certificates (every large message in fragments);
 # (c) dead peer detection: IKE to the responder dropped, the IKE SA declared dead and its
@@ -53,6 +55,30 @@ vm_expect_text "its CHILD SA's additional key exchange" "$(ss_child resp ake1)" 
 vm_note "strongSwan log lines naming KE1_ML_KEM_1024: $(vm_log_count resp KE1_ML_KEM_1024)"
 vm_expect "peer_child_rekeys in --json" "$("$AGENT" status --socket "$WORK/agent.sock" --json |
   grep -o '"peer_child_rekeys":[0-9]*' | cut -d: -f2)" -ge "$REKEYS"
+vm_wait_for "two SAs in gw1's kernel" 10 gw1_sas_are 2
+stop_agent
+ss_stop resp
+
+vm_step "(a4) strongSwan rekeying the IKE SA 6 s after each (and its CHILD SA after 4 s); pqbranch answering"
+# After strongSwan's IKE SA rekey it is the new IKE SA's original initiator (RFC 7296 2.18):
+# its CHILD SA rekeys and Deletes on it carry the I flag, and our answers come under SK_er.
+ss_responder resp gw2 ecp384_mlkem1024 psk esp="$ESP-esn" child_rekey=4 ike_rekey=6
+agent_config ecp384_mlkem1024 psk "esp_proposal = \"$ESP\"" 'child_rekey_time = "0s"' \
+  'rekey_time = "30m"' 'lifetime = "1h"' 'dpd_delay = "0s"'
+start_agent
+vm_wait_log agent "IKE SA established" 30
+stream_rc=0
+vm_udp_stream lan1 lan2 10.2.0.2 5001 200 9000 || stream_rc=$?
+peer_ike=$(vm_log_count agent 'the responder rekeyed the IKE SA')
+vm_note "in 45 s: $peer_ike IKE SA rekeys and $(vm_log_count agent 'CHILD SA rekeyed by the responder') CHILD SA rekeys by strongSwan answered; $(vm_log_count agent "refused the responder's CREATE_CHILD_SA") refused"
+vm_expect "stream receiver's verdict (0: nothing lost, duplicated or foreign)" "$stream_rc" -eq 0
+vm_expect "IKE SA rekeys by strongSwan, answered" "$peer_ike" -ge 5
+vm_expect "old IKE SAs strongSwan deleted after its rekeys" \
+  "$(vm_log_count agent 'the responder deleted the old IKE SA')" -ge 5
+vm_expect "IKE SAs established by pqbranch (IKE_SA_INIT)" "$(vm_log_count agent 'IKE SA established')" -eq 1
+vm_expect_text "strongSwan's IKE SA's additional key exchange" "$(ss_sa resp ake1)" ML_KEM_1024
+vm_expect "peer_ike_rekeys in --json" "$("$AGENT" status --socket "$WORK/agent.sock" --json |
+  grep -o '"peer_ike_rekeys":[0-9]*' | cut -d: -f2)" -ge 5
 vm_wait_for "two SAs in gw1's kernel" 10 gw1_sas_are 2
 stop_agent
 ss_stop resp
