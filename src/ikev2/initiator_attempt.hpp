@@ -44,7 +44,18 @@ enum class Phase : std::uint8_t { init, intermediate, auth, established, deletin
 
 // What the outstanding request of an established IKE SA is: one at a time (RFC 7296 §2.3,
 // a window of one).
-enum class Request : std::uint8_t { liveness, child_rekey, followup_ke, delete_child, ike_rekey };
+// forgotten: a CREATE_CHILD_SA or IKE_FOLLOWUP_KE of a CHILD SA rekey whose CHILD SA the
+// responder deleted meanwhile (RFC 7296 §2.25.1); delete_stray: our Delete of the CHILD SA
+// such a rekey made at the responder anyway.
+enum class Request : std::uint8_t {
+  liveness,
+  child_rekey,
+  followup_ke,
+  delete_child,
+  ike_rekey,
+  forgotten,
+  delete_stray
+};
 
 [[nodiscard]] constexpr const char* to_string(Request r) noexcept {
   switch (r) {
@@ -58,6 +69,10 @@ enum class Request : std::uint8_t { liveness, child_rekey, followup_ke, delete_c
       return "Delete of the replaced CHILD SA";
     case Request::ike_rekey:
       return "CREATE_CHILD_SA rekeying the IKE SA";
+    case Request::forgotten:
+      return "rekey of a deleted CHILD SA";
+    case Request::delete_stray:
+      return "Delete of a CHILD SA made by a forgotten rekey";
   }
   return "?";
 }
@@ -105,6 +120,9 @@ struct Attempt {
   core::Clock::time_point old_drain_until{};
   bool old_outbound_deleted = false;
   bool old_deleted_by_peer = false;  // the responder deleted the replaced CHILD SA: no Delete
+  // Request::forgotten: the exchange outstanding and the inbound SPI it offered.
+  ExchangeType forgotten_exchange = ExchangeType::create_child_sa;
+  std::uint32_t forgotten_spi = 0;
   // CHILD SA rekeys the responder starts (initiator_peer_rekey.cpp): our last answer while
   // the new inbound SA goes in; then the new CHILD SA, inbound only until the responder
   // deletes the one it replaces (or peer_outbound_by passes).

@@ -94,6 +94,7 @@ void InitiatorMachine::on_rekey_spi(Attempt& a, const core::Result<std::uint32_t
 }
 
 void InitiatorMachine::on_child_response(Attempt& a, const ReceivedMessage& m, Out& out) {
+  if (a.request_kind == Request::forgotten) return on_forgotten_response(a, m, out);
   if (a.request_kind == Request::delete_child) {
     auto ok = process_informational_response(a.sa, m);
     if (!ok) return drop(ok.error().message(), out);
@@ -170,8 +171,42 @@ void InitiatorMachine::replace_child(Attempt& a, ChildSa next, bool by_responder
 // would otherwise stay until it expires).
 void InitiatorMachine::abandon_child_rekey(Attempt& a, Out& out) {
   if (!a.sa.child_rekey) return;
+  // Its request is still out (the responder deleted the CHILD SA meanwhile): the response is
+  // taken without the rekey, and a CHILD SA it made anyway is deleted (on_forgotten_response).
+  if (a.retransmit.active() &&
+      (a.request_kind == Request::child_rekey || a.request_kind == Request::followup_ke)) {
+    a.forgotten_exchange = a.request_kind == Request::child_rekey ? ExchangeType::create_child_sa
+                                                                  : ExchangeType::ike_followup_ke;
+    a.forgotten_spi = a.sa.child_rekey->inbound_spi;
+    a.request_kind = Request::forgotten;
+  }
   if (a.sa.child_rekey->inbound_spi != 0) release_spi(a.sa.child_rekey->inbound_spi, out);
   a.sa.child_rekey.reset();
+}
+
+// The answer to a rekey whose CHILD SA the responder deleted before it came: if the responder
+// made the new CHILD SA (it read our request before its Delete was answered), that one is
+// deleted too, for nothing of it is installed here.
+void InitiatorMachine::on_forgotten_response(Attempt& a, const ReceivedMessage& m, Out& out) {
+  auto opened = open_response(a.sa, m, a.forgotten_exchange, a.sa.next_request_id);
+  if (!opened) return drop(opened.error().message(), out);
+  ++a.sa.next_request_id;
+  a.retransmit.stop();
+  a.heard = now_;
+  const auto& payloads = opened->message.payloads;
+  const bool made = find_error_notify(payloads) == nullptr &&
+                    (a.forgotten_exchange == ExchangeType::ike_followup_ke ||
+                     find_payload<SaPayload>(payloads) != nullptr);
+  if (!made) return;
+  note(NoteLevel::info,
+       fmt::format("the responder made the CHILD SA of a rekey of a CHILD SA it deleted: "
+                   "deleting it (in 0x{:08x})",
+                   a.forgotten_spi),
+       out);
+  auto request = build_delete_child_sa(a.sa, a.forgotten_spi);
+  if (!request) return fail(a, request.error(), out);
+  a.request_kind = Request::delete_stray;
+  send_request(a, std::move(*request), out);
 }
 
 // The working CHILD SA stays; the rekey is tried again after retry_initial.

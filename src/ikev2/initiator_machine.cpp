@@ -309,7 +309,10 @@ void InitiatorMachine::on_response(Attempt& a, const ReceivedMessage& m, Out& ou
       }
       break;
     case Phase::established:
-      if (a.request_kind != Request::liveness) return on_child_response(a, m, out);
+      // A liveness check's response and that of a Delete of a stray CHILD SA only end them.
+      if (a.request_kind != Request::liveness && a.request_kind != Request::delete_stray) {
+        return on_child_response(a, m, out);
+      }
       ok = process_informational_response(a.sa, m);
       if (ok) {
         a.retransmit.stop();

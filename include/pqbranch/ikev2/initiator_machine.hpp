@@ -153,6 +153,7 @@ class InitiatorMachine {
   void replace_child(Attempt& a, ChildSa next, bool by_responder, Out& out);
   void child_rekey_failed(Attempt& a, const core::Error& error, Out& out);
   void abandon_child_rekey(Attempt& a, Out& out);
+  void on_forgotten_response(Attempt& a, const ReceivedMessage& m, Out& out);
   void delete_child_sas(const Attempt& a, const ChildSa& c, const std::string& what, Out& out);
   [[nodiscard]] std::optional<TimePoint> child_deadline(const Attempt& a) const;
   [[nodiscard]] TimePoint next_child_rekey();
