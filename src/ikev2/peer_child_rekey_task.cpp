@@ -6,6 +6,7 @@
 #include "pqbranch/ikev2/child_sa_payloads.hpp"
 #include "pqbranch/ikev2/exchange_errc.hpp"
 #include "pqbranch/ikev2/nonce_payload.hpp"
+#include "pqbranch/ikev2/peer_ike_rekey_task.hpp"
 
 #include "byte_io.hpp"
 #include "rekey_exchange.hpp"
@@ -32,10 +33,11 @@ core::Result<std::optional<NotifyPayload>> accept_child_rekey(IkeSa& sa,
     return unexpected("CREATE_CHILD_SA request without SA or Ni");
   }
   if (rekey == nullptr) {
-    // A new CHILD SA, or a rekey of the IKE SA: this initiator keeps one of each.
-    const bool ike = !offer->proposals.empty() && offer->proposals[0].protocol == ProtocolId::ike;
-    return std::optional{
-        make_notify(ike ? NotifyType::no_proposal_chosen : NotifyType::no_additional_sas)};
+    // A new CHILD SA, or a rekey of the IKE SA (process_peer_request hands those to
+    // peer_ike_rekey_task first): this initiator keeps one of each.
+    return std::optional{make_notify(is_ike_rekey_request(request)
+                                         ? NotifyType::no_proposal_chosen
+                                         : NotifyType::no_additional_sas)};
   }
   if (rekey->protocol != ProtocolId::esp || rekey->spi.size() != 4 || !sa.child ||
       detail::get32(rekey->spi, 0) != sa.child->outbound_spi) {
