@@ -3,7 +3,7 @@
 
 Most of clang-tidy's time on one source file goes to the headers it includes (Boost, the
 standard library): they are parsed and every check's matchers walk them again for each
-file. Files of one directory that share a compile command are therefore checked together
+file. Files of one CMake target that share a compile command are therefore checked together
 as one translation unit: their texts one after the other, each behind a `#line 1` marker,
 so every check sees each file's code as main-file code, as it does when the file is checked
 alone. Diagnostics are mapped back to the file and line they came from.
@@ -44,6 +44,15 @@ def compile_flags(entry):
     return out
 
 
+def target_of(entry):
+    """The CMake target an entry's object belongs to (its CMakeFiles/<target>.dir): files of
+    one library may be checked as one unit, a program's never with another program's."""
+    args = entry.get("arguments") or shlex.split(entry["command"])
+    out = args[args.index("-o") + 1] if "-o" in args else entry["file"]
+    m = re.search(r"CMakeFiles/([^/]+)\.dir/", out)
+    return m.group(1) if m else os.path.dirname(entry["file"])
+
+
 def run(cmd):
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     return p.returncode, p.stdout
@@ -71,7 +80,8 @@ def check_batch(build, units, name, files, flags, directory):
     db = os.path.join(units, name)
     os.makedirs(db, exist_ok=True)
     # Quoted includes are found beside the including file: beside the originals here.
-    args = flags + ["-iquote", os.path.dirname(files[0]), "-c", unit]
+    quote_dirs = sorted({os.path.dirname(f) for f in files})
+    args = flags + [a for d in quote_dirs for a in ("-iquote", d)] + ["-c", unit]
     with open(os.path.join(db, "compile_commands.json"), "w") as out:
         json.dump([{"directory": directory, "arguments": args, "file": unit}], out)
     rc, text = run([TIDY, "-p", db, "--quiet", unit])
@@ -96,14 +106,14 @@ def main():
         path, key = line.rsplit(":", 1)
         e = entries.get(path)
         flags = compile_flags(e) if e else None
-        group = (os.path.dirname(path), tuple(flags) if flags else path)
+        group = (target_of(e) if e else path, tuple(flags) if flags else path)
         groups.setdefault(group, []).append((path, key))
 
     units = os.path.join(build, "tidy-units")
     os.makedirs(units, exist_ok=True)
     tasks = []
     # A file without a compile command is grouped by its path (a str) beside flag tuples.
-    for (directory, flags), members in sorted(groups.items(), key=lambda g: repr(g[0])):
+    for (target, flags), members in sorted(groups.items(), key=lambda g: repr(g[0])):
         if len(members) == 1 or isinstance(flags, str):
             tasks += [("alone", [m]) for m in members]
             continue

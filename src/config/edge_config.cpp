@@ -54,7 +54,7 @@ ReleaseSettings read_releases(TableReader table) {
   return r;
 }
 
-EdgeTunnelSettings read_tunnel(TableReader table) {
+EdgeTunnelSettings read_edge_tunnel(TableReader table) {
   EdgeTunnelSettings t;
   t.local_address = table.required("local_address", kind::Address{});
   t.local_prefixes = table.required_array("local_prefixes", kind::Prefix{});
@@ -79,7 +79,7 @@ ResumptionSettings read_resumption(TableReader tls) {
   return r;
 }
 
-EdgeConfig read_edge(TableReader root) {
+EdgeConfig read_edge_config(TableReader root) {
   EdgeConfig c;
   c.state_directory = root.get("state_directory", kind::Path{}, c.state_directory);
   c.log_level = detail::read_log_level(root, c.log_level);
@@ -88,7 +88,7 @@ EdgeConfig read_edge(TableReader root) {
   c.resumption = read_resumption(root.table("tls"));
   c.limits = read_limits(root.table("limits"));
   c.releases = read_releases(root.table("releases"));
-  c.tunnel = read_tunnel(root.table("tunnel"));
+  c.tunnel = read_edge_tunnel(root.table("tunnel"));
   c.nat_traversal = detail::read_nat(root.table("nat_traversal"));
   c.metrics = detail::read_metrics(root.table("metrics"));
   c.lifetime = detail::read_lifetime(root.table("lifetime"));
@@ -101,7 +101,7 @@ EdgeConfig read_edge(TableReader root) {
 }  // namespace
 
 core::Result<EdgeConfig> parse_edge_config(std::string_view text, const std::string& name) {
-  return detail::parse_config<EdgeConfig>(text, name, read_edge);
+  return detail::parse_config<EdgeConfig>(text, name, read_edge_config);
 }
 
 core::Result<EdgeConfig> load_edge_config(const std::filesystem::path& path) {

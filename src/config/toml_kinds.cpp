@@ -2,12 +2,12 @@
 
 #include "pqbranch/config/groups.hpp"
 
+#include "quoting.hpp"
+
 namespace pqbranch::config {
 namespace {
 
-std::string in_quotes(std::string_view s) {
-  return "\"" + std::string(s) + "\"";
-}
+using detail::in_quotes;
 
 // Large bounds (reqids, if_ids) read better in hex, as operators write them.
 std::string show_bound(std::int64_t v) {

@@ -5,8 +5,12 @@
 #include <limits>
 #include <memory>
 
+#include "quoting.hpp"
+
 namespace pqbranch::config {
 namespace {
+
+using detail::in_quotes;
 
 struct Unit {
   std::string_view name;
@@ -43,10 +47,6 @@ bool is_digit(char c) {
 }
 bool is_letter(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-std::string in_quotes(std::string_view text) {
-  return "\"" + std::string(text) + "\"";
 }
 
 // Reads the digits at the front of `rest`; false on overflow.

@@ -8,12 +8,12 @@
 
 #include "pqbranch/core/site_id.hpp"
 
+#include "quoting.hpp"
+
 namespace pqbranch::config {
 namespace {
 
-std::string in_quotes(std::string_view s) {
-  return "\"" + std::string(s) + "\"";
-}
+using detail::in_quotes;
 
 std::string indexed(std::string_view key, std::size_t i) {
   return std::string(key) + "[" + std::to_string(i) + "]";

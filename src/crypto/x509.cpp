@@ -18,7 +18,7 @@ namespace pqbranch::crypto {
 namespace {
 
 using X509Handle = core::CHandle<X509, X509_free>;
-using Bio = core::CHandle<BIO, BIO_free>;
+using FileBio = core::CHandle<BIO, BIO_free>;
 using Store = core::CHandle<X509_STORE, X509_STORE_free>;
 using StoreCtx = core::CHandle<X509_STORE_CTX, X509_STORE_CTX_free>;
 
@@ -67,7 +67,7 @@ Certificate::~Certificate() = default;
 
 core::Result<Certificate> Certificate::load_pem(const std::filesystem::path& file) {
   const detail::ErrorQueueScope scope;
-  Bio bio(BIO_new_file(file.c_str(), "r"));
+  FileBio bio(BIO_new_file(file.c_str(), "r"));
   if (!bio)
     return detail::openssl_error(errc::file_unreadable, file.string() + ": cannot be opened");
   X509Handle cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));

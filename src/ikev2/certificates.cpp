@@ -15,7 +15,7 @@ core::Error credentials(const std::filesystem::path& file, const core::Error& wh
   return core::make_error(exchange_errc::credentials, file.string() + ": " + why.message());
 }
 
-core::Error refused(const std::string& why) {
+core::Error untrusted(const std::string& why) {
   return core::make_error(exchange_errc::authentication_failed, "responder certificate: " + why);
 }
 
@@ -51,16 +51,16 @@ constexpr std::array<std::string_view, 4> kIkePurposes{
 // allow signatures; we require digitalSignature, nonRepudiation alone is not enough).
 core::Result<void> usable_for_ike(const crypto::Certificate& cert) {
   if (!cert.allows_digital_signature()) {
-    return refused("its keyUsage does not include digitalSignature");
+    return untrusted("its keyUsage does not include digitalSignature");
   }
   auto purposes = cert.extended_key_usages();
-  if (!purposes) return refused(purposes.error().detail);
+  if (!purposes) return untrusted(purposes.error().detail);
   if (!*purposes) return {};
   const bool ike = std::ranges::any_of(**purposes, [](const std::string& oid) {
     return std::ranges::find(kIkePurposes, std::string_view(oid)) != kIkePurposes.end();
   });
   if (!ike) {
-    return refused(
+    return untrusted(
         "its extendedKeyUsage allows neither IKE (ipsecIKE, iKEIntermediate), serverAuth nor "
         "any purpose");
   }
@@ -79,7 +79,7 @@ core::Result<std::vector<std::uint8_t>> load_certificate_der(const std::filesyst
 
 core::Result<void> check_identity_and_usage(const crypto::Certificate& cert, const IdPayload& id) {
   if (!names(cert, id)) {
-    return refused("does not name the identity in IDr \"" +
+    return untrusted("does not name the identity in IDr \"" +
                    core::log_safe(std::string_view(
                        reinterpret_cast<const char*>(id.data.data()),  // NOLINT: bytes as text
                        id.data.size())) +
@@ -99,11 +99,11 @@ core::Result<CertificateAuthority> CertificateAuthority::load(const std::filesys
 core::Result<crypto::PublicKey> CertificateAuthority::verify(std::span<const std::uint8_t> der,
                                                              const IdPayload& id) const {
   auto cert = crypto::Certificate::from_der(der);
-  if (!cert) return refused(cert.error().detail);
-  if (auto ok = cert->verify_issued_by(cert_); !ok) return refused(ok.error().detail);
+  if (!cert) return untrusted(cert.error().detail);
+  if (auto ok = cert->verify_issued_by(cert_); !ok) return untrusted(ok.error().detail);
   if (auto ok = check_identity_and_usage(*cert, id); !ok) return ok.error();
   auto key = cert->public_key();
-  if (!key) return refused(key.error().detail);
+  if (!key) return untrusted(key.error().detail);
   return key;
 }
 

@@ -17,17 +17,13 @@ namespace {
 constexpr const char* kCreate = "CREATE_CHILD_SA";
 constexpr const char* kFollowUp = "IKE_FOLLOWUP_KE";
 
-core::Error unexpected(const std::string& why) {
-  return core::make_error(exchange_errc::unexpected_message, why);
-}
-
 }  // namespace
 
 core::Result<std::vector<std::uint8_t>> build_child_rekey(IkeSa& sa,
                                                           const InitiatorSettings& settings,
                                                           std::uint32_t inbound_spi,
                                                           Randomness& random) {
-  if (!sa.child) return unexpected("no CHILD SA to rekey");
+  if (!sa.child) return unexpected_message("no CHILD SA to rekey");
   ChildRekey r;
   r.inbound_spi = inbound_spi;
   if (auto ok = fill_nonce(random, r.ni); !ok) return ok.error();
@@ -64,7 +60,7 @@ core::Result<ChildRekeyStep> process_child_rekey(IkeSa& sa, const InitiatorSetti
   auto outbound_spi = check_esp_proposal(payloads, settings.esp, kCreate);
   if (!outbound_spi) return outbound_spi.error();
   const auto* nonce = find_payload<NoncePayload>(payloads);
-  if (nonce == nullptr) return unexpected(std::string(kCreate) + ": the response has no Nr");
+  if (nonce == nullptr) return unexpected_message(std::string(kCreate) + ": the response has no Nr");
   if (r.ke) {
     if (auto ok = detail::finish_exchange(r, payloads, kCreate); !ok) return ok.error();
   }
@@ -81,7 +77,7 @@ core::Result<ChildRekeyStep> process_child_rekey(IkeSa& sa, const InitiatorSetti
 
 core::Result<std::vector<std::uint8_t>> build_followup_ke(IkeSa& sa, Randomness& random) {
   if (!sa.child_rekey || sa.child_rekey->followups.empty()) {
-    return unexpected("no additional key exchange to run");
+    return unexpected_message("no additional key exchange to run");
   }
   ChildRekey& r = *sa.child_rekey;
   const KeMethod method = r.followups.front();
@@ -111,7 +107,7 @@ core::Result<ChildRekeyStep> process_followup_ke(IkeSa& sa, const ReceivedMessag
 core::Result<ChildSa> take_rekeyed_child(IkeSa& sa) {
   if (!sa.child_rekey || sa.child_rekey->ke || !sa.child_rekey->followups.empty() ||
       sa.child_rekey->nr.empty()) {
-    return unexpected("the CHILD SA rekey is not complete");
+    return unexpected_message("the CHILD SA rekey is not complete");
   }
   ChildRekey r = std::move(*sa.child_rekey);
   sa.child_rekey.reset();

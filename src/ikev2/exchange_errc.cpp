@@ -26,6 +26,10 @@ const char* describe(exchange_errc e) noexcept {
   return "unknown IKEv2 exchange error";
 }
 
+core::Error unexpected_message(const std::string& why) {
+  return core::make_error(exchange_errc::unexpected_message, why);
+}
+
 bool is_drop(const core::Error& e) noexcept {
   if (e.code.category() == errc_category()) {
     // The backend failing on our side is not the message's fault, but retrying the same

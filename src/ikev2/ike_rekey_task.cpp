@@ -15,18 +15,14 @@ namespace {
 
 constexpr const char* kCreate = "CREATE_CHILD_SA (IKE SA rekey)";
 
-core::Error unexpected(const std::string& why) {
-  return core::make_error(exchange_errc::unexpected_message, why);
-}
-
-core::Error refused(const std::string& why) {
+core::Error not_offered(const std::string& why) {
   return core::make_error(exchange_errc::no_acceptable_proposal, std::string(kCreate) + ": " + why);
 }
 
 }  // namespace
 
 core::Result<std::vector<std::uint8_t>> build_ike_rekey(IkeSa& sa, Randomness& random) {
-  if (!sa.selected) return unexpected("no IKE SA to rekey");
+  if (!sa.selected) return unexpected_message("no IKE SA to rekey");
   ChildRekey r;
   Spi spi{};
   if (auto ok = random.fill(spi); !ok) return ok.error();
@@ -59,10 +55,10 @@ core::Result<ChildRekeyStep> process_ike_rekey(IkeSa& sa, const ReceivedMessage&
   if (answer == nullptr || answer->proposals.size() != 1 ||
       answer->proposals[0].protocol != ProtocolId::ike || answer->proposals[0].spi.size() != 8 ||
       read_ike_proposal(answer->proposals[0]) != sa.selected) {
-    return refused("the responder chose an IKE SA we did not offer");
+    return not_offered("the responder chose an IKE SA we did not offer");
   }
   const auto* nonce = find_payload<NoncePayload>(payloads);
-  if (nonce == nullptr) return unexpected(std::string(kCreate) + ": the response has no Nr");
+  if (nonce == nullptr) return unexpected_message(std::string(kCreate) + ": the response has no Nr");
   if (auto ok = detail::finish_exchange(r, payloads, kCreate); !ok) return ok.error();
   std::copy(answer->proposals[0].spi.begin(), answer->proposals[0].spi.end(), r.new_spi_r.begin());
   r.nr = nonce->data;
@@ -72,7 +68,7 @@ core::Result<ChildRekeyStep> process_ike_rekey(IkeSa& sa, const ReceivedMessage&
 core::Result<IkeSa> take_rekeyed_ike_sa(IkeSa& sa) {
   if (!sa.child_rekey || !sa.child_rekey->new_spi_i || sa.child_rekey->ke ||
       !sa.child_rekey->followups.empty() || sa.child_rekey->nr.empty()) {
-    return unexpected("the IKE SA rekey is not complete");
+    return unexpected_message("the IKE SA rekey is not complete");
   }
   ChildRekey r = std::move(*sa.child_rekey);
   sa.child_rekey.reset();

@@ -13,11 +13,11 @@ namespace {
 
 constexpr std::uint16_t kAesKeyBits = 256;
 
-core::Error unexpected(const std::string& why) {
-  return core::make_error(exchange_errc::unexpected_message, "IKE_SA_INIT response: " + why);
+core::Error unexpected_init(const std::string& why) {
+  return unexpected_message("IKE_SA_INIT response: " + why);
 }
 
-core::Error refused(const std::string& why) {
+core::Error init_refused(const std::string& why) {
   return core::make_error(exchange_errc::peer_refused, "IKE_SA_INIT: " + why);
 }
 
@@ -99,11 +99,11 @@ core::Result<config::IkeProposal> choose(const SaPayload& sa, const InitiatorSet
 // kMaxCookieRounds times per attempt, so a responder (or a forger) cannot keep us busy.
 core::Result<InitOutcome> take_cookie(IkeSa& sa, const NotifyPayload& n) {
   if (n.data.empty() || n.data.size() > kMaxCookieSize) {
-    return unexpected("a COOKIE of " + std::to_string(n.data.size()) +
+    return unexpected_init("a COOKIE of " + std::to_string(n.data.size()) +
                       " bytes (RFC 7296 §2.6: 1 to 64)");
   }
   if (sa.cookie_rounds >= kMaxCookieRounds) {
-    return refused("the responder asks for a COOKIE again after " +
+    return init_refused("the responder asks for a COOKIE again after " +
                    std::to_string(kMaxCookieRounds) + " rounds");
   }
   ++sa.cookie_rounds;
@@ -242,7 +242,7 @@ core::Result<std::vector<std::uint8_t>> build_ike_sa_init(IkeSa& sa,
 core::Result<std::vector<std::uint8_t>> build_ike_sa_init_with_cookie(
     IkeSa& sa, const InitiatorSettings& settings, const Endpoints& endpoints) {
   if (!sa.pending_ke || sa.cookie.empty()) {
-    return unexpected("no request to send again with a COOKIE");
+    return unexpected_init("no request to send again with a COOKIE");
   }
   return encode_ike_sa_init(sa, settings, endpoints);
 }
@@ -253,23 +253,23 @@ core::Result<InitOutcome> process_ike_sa_init(IkeSa& sa, const InitiatorSettings
   auto m = parse_message(datagram);
   if (!m) return m.error();
   const auto& h = m->header;
-  if (h.spi_i != sa.spi_i) return unexpected("other SPIi");
+  if (h.spi_i != sa.spi_i) return unexpected_init("other SPIi");
   if (h.exchange != ExchangeType::ike_sa_init || !h.response() || h.initiator() ||
       h.message_id != 0) {
-    return unexpected("not the response to our request");
+    return unexpected_init("not the response to our request");
   }
-  if (!sa.pending_ke) return unexpected("no request outstanding");
+  if (!sa.pending_ke) return unexpected_init("no request outstanding");
   if (const auto* n = find_notify(m->payloads, NotifyType::cookie)) return take_cookie(sa, *n);
   if (const auto* n = find_notify(m->payloads, NotifyType::invalid_ke_payload)) {
     auto wanted = invalid_ke_method(*n);
     if (!wanted) return wanted.error();
     if (!offers_ke(settings, *wanted)) {
-      return refused("the responder wants " + method_name(*wanted) + ", which we did not offer");
+      return init_refused("the responder wants " + method_name(*wanted) + ", which we did not offer");
     }
     // Each offered method once: a responder (or a forger) naming one we already sent
     // would otherwise keep us switching forever.
     if (std::ranges::find(sa.init_methods, *wanted) != sa.init_methods.end()) {
-      return refused("INVALID_KE_PAYLOAD asks again for " + method_name(*wanted) +
+      return init_refused("INVALID_KE_PAYLOAD asks again for " + method_name(*wanted) +
                      ", which we already sent; the responder accepts none of our key exchanges");
     }
     return InitRetry{*wanted};
@@ -279,9 +279,9 @@ core::Result<InitOutcome> process_ike_sa_init(IkeSa& sa, const InitiatorSettings
   const auto* ke = find_payload<KePayload>(m->payloads);
   const auto* nonce = find_payload<NoncePayload>(m->payloads);
   if (sa_payload == nullptr || ke == nullptr || nonce == nullptr) {
-    return unexpected("SA, KE or Nr missing");
+    return unexpected_init("SA, KE or Nr missing");
   }
-  if (h.spi_r == Spi{}) return unexpected("SPIr is zero");
+  if (h.spi_r == Spi{}) return unexpected_init("SPIr is zero");
   auto chosen = choose(*sa_payload, settings);
   if (!chosen) return chosen.error();
   if (chosen->ke != sa.pending_ke->method() || ke->method != sa.pending_ke->method()) {

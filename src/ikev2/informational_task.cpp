@@ -10,10 +10,6 @@
 namespace pqbranch::ikev2 {
 namespace {
 
-core::Error unexpected(const std::string& why) {
-  return core::make_error(exchange_errc::unexpected_message, why);
-}
-
 // Our request of an INFORMATIONAL exchange carrying `payloads`.
 core::Result<std::vector<std::uint8_t>> seal_informational(IkeSa& sa,
                                                            std::vector<Payload> payloads) {
@@ -77,12 +73,12 @@ core::Result<PeerRequest> process_peer_request(IkeSa& sa, const ReceivedMessage&
                                                Randomness& random) {
   auto h = request.header();
   if (!h) return h.error();
-  if (!is_peer_request(sa, *h)) return unexpected("not a request of this IKE SA");
+  if (!is_peer_request(sa, *h)) return unexpected_message("not a request of this IKE SA");
   if (sa.peer_rekey && sa.peer_rekey->awaiting_spi && h->message_id == sa.peer_rekey->message_id) {
-    return unexpected("request " + std::to_string(h->message_id) + " is being answered");
+    return unexpected_message("request " + std::to_string(h->message_id) + " is being answered");
   }
   if (h->message_id != sa.peer_request_id) {
-    return unexpected("request message ID " + std::to_string(h->message_id) + ", expected " +
+    return unexpected_message("request message ID " + std::to_string(h->message_id) + ", expected " +
                       std::to_string(sa.peer_request_id));
   }
   auto opened = request.open(sa.peer_key());
@@ -150,7 +146,7 @@ core::Result<PeerRequest> process_peer_request(IkeSa& sa, const ReceivedMessage&
     answer = std::move(*reply);
     (ike ? out.ike_rekeyed : out.child_rekeyed) = peer_child_rekey_complete(sa);
   } else {
-    return unexpected("request of exchange " + std::to_string(static_cast<unsigned>(h->exchange)));
+    return unexpected_message("request of exchange " + std::to_string(static_cast<unsigned>(h->exchange)));
   }
   return answered(sa, std::move(out), std::move(answer));
 }
@@ -158,7 +154,7 @@ core::Result<PeerRequest> process_peer_request(IkeSa& sa, const ReceivedMessage&
 core::Result<PeerRequest> answer_peer_rekey(IkeSa& sa, std::uint32_t inbound_spi,
                                             Randomness& random) {
   if (!sa.peer_rekey || !sa.peer_rekey->awaiting_spi) {
-    return unexpected("no CHILD SA rekey of the responder waits for an SPI");
+    return unexpected_message("no CHILD SA rekey of the responder waits for an SPI");
   }
   const std::uint32_t id = sa.peer_rekey->message_id;
   auto payloads = answer_child_rekey(sa, inbound_spi, random);

@@ -14,14 +14,6 @@
 #include "secure_concat.hpp"
 
 namespace pqbranch::ikev2 {
-namespace {
-
-core::Error unexpected(const std::string& why) {
-  return core::make_error(exchange_errc::unexpected_message, why);
-}
-
-}  // namespace
-
 core::Result<std::optional<NotifyPayload>> accept_child_rekey(IkeSa& sa,
                                                               const config::EspProposal& esp,
                                                               const std::vector<Payload>& request,
@@ -30,7 +22,7 @@ core::Result<std::optional<NotifyPayload>> accept_child_rekey(IkeSa& sa,
   const auto* offer = find_payload<SaPayload>(request);
   const auto* nonce = find_payload<NoncePayload>(request);
   if (offer == nullptr || nonce == nullptr) {
-    return unexpected("CREATE_CHILD_SA request without SA or Ni");
+    return unexpected_message("CREATE_CHILD_SA request without SA or Ni");
   }
   if (rekey == nullptr) {
     // A new CHILD SA, or a rekey of the IKE SA (process_peer_request hands those to
@@ -73,7 +65,7 @@ core::Result<std::optional<NotifyPayload>> accept_child_rekey(IkeSa& sa,
 core::Result<std::vector<Payload>> answer_child_rekey(IkeSa& sa, std::uint32_t inbound_spi,
                                                       Randomness& random) {
   if (!sa.peer_rekey || !sa.peer_rekey->awaiting_spi || !sa.child) {
-    return unexpected("no CHILD SA rekey of the responder waits for an SPI");
+    return unexpected_message("no CHILD SA rekey of the responder waits for an SPI");
   }
   PeerChildRekey& r = *sa.peer_rekey;
   r.inbound_spi = inbound_spi;
@@ -108,7 +100,7 @@ core::Result<std::vector<Payload>> answer_followup_ke(IkeSa& sa,
   PeerChildRekey& r = *sa.peer_rekey;
   const auto* ke = find_payload<KePayload>(request);
   if (ke == nullptr || ke->method != r.followups.front()) {
-    return unexpected("IKE_FOLLOWUP_KE without the additional key exchange's KE");
+    return unexpected_message("IKE_FOLLOWUP_KE without the additional key exchange's KE");
   }
   auto answer = detail::answer_ke(r, ke->method, ke->data);
   if (!answer) return answer.error();
@@ -126,7 +118,7 @@ bool peer_child_rekey_complete(const IkeSa& sa) noexcept {
 
 core::Result<ChildSa> take_peer_rekeyed_child(IkeSa& sa) {
   if (!peer_child_rekey_complete(sa) || !sa.child) {
-    return unexpected("the responder's CHILD SA rekey is not complete");
+    return unexpected_message("the responder's CHILD SA rekey is not complete");
   }
   PeerChildRekey r = std::move(*sa.peer_rekey);
   sa.peer_rekey.reset();

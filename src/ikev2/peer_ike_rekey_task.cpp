@@ -15,10 +15,6 @@
 namespace pqbranch::ikev2 {
 namespace {
 
-core::Error unexpected(const std::string& why) {
-  return core::make_error(exchange_errc::unexpected_message, why);
-}
-
 std::vector<Payload> refusal(NotifyPayload n) {
   std::vector<Payload> out;
   out.emplace_back(std::move(n));
@@ -39,7 +35,7 @@ core::Result<std::vector<Payload>> answer_ike_rekey(IkeSa& sa, const std::vector
   const auto* nonce = find_payload<NoncePayload>(request);
   const auto* ke = find_payload<KePayload>(request);
   if (offer == nullptr || nonce == nullptr || !sa.selected) {
-    return unexpected("CREATE_CHILD_SA (IKE SA rekey) request without SA or Ni");
+    return unexpected_message("CREATE_CHILD_SA (IKE SA rekey) request without SA or Ni");
   }
   const auto chosen = std::ranges::find_if(offer->proposals, [&](const Proposal& p) {
     return p.protocol == ProtocolId::ike && p.spi.size() == sizeof(Spi) &&
@@ -73,7 +69,7 @@ core::Result<std::vector<Payload>> answer_ike_rekey(IkeSa& sa, const std::vector
 
 core::Result<IkeSa> take_peer_rekeyed_ike_sa(IkeSa& sa) {
   if (!peer_child_rekey_complete(sa) || !sa.peer_rekey->new_spi_i) {
-    return unexpected("the responder's IKE SA rekey is not complete");
+    return unexpected_message("the responder's IKE SA rekey is not complete");
   }
   PeerChildRekey r = std::move(*sa.peer_rekey);
   sa.peer_rekey.reset();

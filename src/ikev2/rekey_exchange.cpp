@@ -12,10 +12,6 @@ namespace {
 
 constexpr std::size_t kLinkSize = 8;  // our ADDITIONAL_KEY_EXCHANGE data: opaque to the peer
 
-core::Error unexpected(const std::string& why) {
-  return core::make_error(exchange_errc::unexpected_message, why);
-}
-
 core::Error ke_failed(const char* exchange, const std::string& why) {
   return core::make_error(exchange_errc::key_exchange_failed, std::string(exchange) + ": " + why);
 }
@@ -69,7 +65,7 @@ core::Result<void> add_link(PeerChildRekey& r, Randomness& random, std::vector<P
 
 core::Result<OpenedMessage> open_rekey_response(IkeSa& sa, const ReceivedMessage& response,
                                                 ExchangeType exchange) {
-  if (!sa.child_rekey) return unexpected("no rekey outstanding");
+  if (!sa.child_rekey) return unexpected_message("no rekey outstanding");
   auto opened = open_response(sa, response, exchange, sa.next_request_id);
   if (!opened) return opened.error();
   ++sa.next_request_id;  // the exchange is over, whatever the response says

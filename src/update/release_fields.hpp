@@ -4,9 +4,13 @@
 // patterns (packaging/pqbranch-update, take_request), so a value the agent accepts is never
 // one the updater refuses. Internal to update.
 
+#include <cstddef>
 #include <string_view>
 
 namespace pqbranch::update::detail {
+
+// The updater's words about its last step (its result's detail, kept in the agent's state).
+constexpr std::size_t kMaxDetailBytes = 1024;
 
 // A Debian version as the updater accepts it: a digit, then up to 63 of [A-Za-z0-9.+~-].
 bool valid_version(std::string_view v);

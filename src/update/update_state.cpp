@@ -19,10 +19,10 @@ namespace {
 
 using detail::valid_package_name;
 using detail::valid_sha256;
+using detail::kMaxDetailBytes;
 using detail::valid_version;
 
 constexpr std::size_t kMaxStateBytes = 8192;
-constexpr std::size_t kMaxDetail = 1024;
 constexpr unsigned kMaxAttempts = 1000000;
 // Unix seconds up to the last that a TimePoint holds (nanoseconds in 64 bits: the year 2262):
 // far beyond any manifest. A larger number would overflow when converted (found by the
@@ -109,7 +109,7 @@ core::Result<PendingReport> parse_report(std::string_view v) {
   if (!f) return bad("report: four fields");
   auto outcome = parse_outcome((*f)[1]);
   auto attempts = parse_uint((*f)[2], kMaxAttempts);
-  if (!valid_version((*f)[0]) || !outcome || !attempts || (*f)[3].size() > kMaxDetail) {
+  if (!valid_version((*f)[0]) || !outcome || !attempts || (*f)[3].size() > kMaxDetailBytes) {
     return bad("report: a malformed field");
   }
   return PendingReport{std::string((*f)[0]), *outcome, static_cast<unsigned>(*attempts),

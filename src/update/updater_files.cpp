@@ -16,10 +16,10 @@ namespace pqbranch::update {
 namespace {
 
 using detail::valid_sha256;
+using detail::kMaxDetailBytes;
 using detail::valid_version;
 
 constexpr std::size_t kMaxResultBytes = 4096;
-constexpr std::size_t kMaxDetail = 1024;
 
 core::Error malformed(std::string detail) {
   return core::make_error(errc::malformed_updater_result, std::move(detail));
@@ -107,7 +107,7 @@ core::Result<UpdaterResult> parse_updater_result(std::string_view bytes) {
   if (rolled_back != !values[2].empty() || (rolled_back && !valid_version(values[2]))) {
     return malformed("failed_version (exactly when rolled back)");
   }
-  if (values[3].size() > kMaxDetail) return malformed("result longer than 1024 bytes");
+  if (values[3].size() > kMaxDetailBytes) return malformed("result longer than 1024 bytes");
   r.version = std::string(values[1]);
   if (rolled_back) r.failed_version = std::string(values[2]);
   r.detail = std::string(values[3]);

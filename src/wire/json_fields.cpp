@@ -139,7 +139,7 @@ core::Result<const boost::json::value*> ObjectReader::nullable(std::string_view 
 core::Result<void> ObjectReader::finish() const {
   for (const auto& member : *object_) {
     if (std::find(read_.begin(), read_.end(), std::string_view(member.key())) == read_.end()) {
-      return core::make_error(errc::unknown_field, path(quoted(member.key())));
+      return core::make_error(errc::unknown_field, path(detail::quoted(member.key())));
     }
   }
   return {};

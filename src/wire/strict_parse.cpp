@@ -102,7 +102,7 @@ core::Result<boost::json::value> parse_strict(std::string_view body,
     boost::json::basic_parser<DuplicateNameFinder> finder(options);
     finder.write_some(false, body.data(), body.size(), ec);
     if (ec == errc::duplicate_field) {
-      return core::make_error(errc::duplicate_field, quoted(finder.handler().duplicate()));
+      return core::make_error(errc::duplicate_field, detail::quoted(finder.handler().duplicate()));
     }
     if (ec) return core::make_error(errc::malformed_json, ec.message());
   }

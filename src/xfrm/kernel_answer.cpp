@@ -12,7 +12,7 @@
 namespace pqbranch::xfrm {
 namespace {
 
-core::Error malformed(const std::string& what) {
+core::Error bad_answer(const std::string& what) {
   return core::make_error(errc::malformed_reply, "kernel answer: " + what);
 }
 
@@ -38,15 +38,15 @@ std::string explanation(const detail::NlMessageView& view, const nlmsgerr& err) 
 
 core::Result<KernelAnswer> parse_kernel_answer(std::span<const std::uint8_t> message) {
   const auto view = detail::view_message(message);
-  if (!view) return malformed("bad netlink header");
+  if (!view) return bad_answer("bad netlink header");
   if (view->header.nlmsg_type != NLMSG_ERROR) {
-    return malformed("message type " + std::to_string(view->header.nlmsg_type));
+    return bad_answer("message type " + std::to_string(view->header.nlmsg_type));
   }
   const auto err = detail::read_struct<nlmsgerr>(view->payload);
-  if (!err) return malformed("short error message");
+  if (!err) return bad_answer("short error message");
   // The kernel sends 0 or a negative errno; anything else is no answer we can read.
   if (err->error > 0 || err->error == INT_MIN) {
-    return malformed("error value " + std::to_string(err->error));
+    return bad_answer("error value " + std::to_string(err->error));
   }
   KernelAnswer answer;
   answer.error = -err->error;

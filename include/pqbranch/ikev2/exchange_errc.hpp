@@ -3,6 +3,8 @@
 // apart: a message to drop and count (unexpected_message, and every codec errc), after
 // which it keeps waiting for the right one; and a refusal that ends the attempt.
 
+#include <string>
+
 #include "pqbranch/core/error.hpp"
 
 namespace pqbranch::ikev2 {
@@ -19,6 +21,9 @@ enum class exchange_errc {
 };
 const char* describe(exchange_errc e) noexcept;
 PQB_ERROR_ENUM(exchange_errc, "pqbranch.ikev2.exchange")
+
+// An exchange_errc::unexpected_message error with `why` as its detail.
+[[nodiscard]] core::Error unexpected_message(const std::string& why);
 
 // True for errors after which the message is dropped and the exchange goes on.
 [[nodiscard]] bool is_drop(const core::Error& e) noexcept;

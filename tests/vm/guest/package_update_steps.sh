@@ -4,7 +4,7 @@
 # that fails its health gate). Releases are signed with keys made here (pqbranch-release) and
 # served by the edge ([releases]); the agent has them pinned ([update], one interrupt window).
 # Shown: a hand-written request with a wrong hash refused by the root updater, the agent
-# untouched; with the clock set 90 s before the window opens, the agent fetches, verifies and
+# untouched; with the clock set 60 s before the window opens, the agent fetches, verifies and
 # stages N+1 and holds it (outside_window, no request); once the window opens it writes the
 # request itself and the updater installs N+1, killed right after recording each apply step
 # and started again (as at boot), while a UDP stream across ESP loses nothing; the edge gets
@@ -152,13 +152,15 @@ vm_expect_text "result file owner" "$(stat -c %U "$upd/result")" pqbranch
 # From here on every request is the agent's.
 rm -f "$upd/result" "$upd/request.rejected" "$upd/pqbranch-agent_${v1}_amd64.deb"
 
-vm_step "updates on: the edge serves N+1, the agent pins the keys; the clock 90 s before a window"
-# The window opens at the next full UTC hour at least 90 s away; the clock is set 90 s
-# before it (the agent stages within about 20 s of its start: the first check comes within
-# a quarter of check_interval) with both services stopped (the test PKI stays valid: it moves < 2 h forward).
+vm_step "updates on: the edge serves N+1, the agent pins the keys; the clock 60 s before a window"
+# The window opens at the next full UTC hour at least `lead` seconds away; the clock is set
+# `lead` seconds before it (the agent stages within about 20 s of its start: the first check
+# comes within a quarter of check_interval; the steps up to the stream take about 5 s more)
+# with both services stopped (the test PKI stays valid: it moves < 2 h forward).
+lead=60
 now=$(date +%s)
 window_start=$(((now / 3600 + 1) * 3600))
-((window_start - now >= 90)) || window_start=$((window_start + 3600))
+((window_start - now >= lead)) || window_start=$((window_start + 3600))
 window_day=$(date -u -d "@$window_start" +%a | tr '[:upper:]' '[:lower:]')
 window_hour=$((10#$(date -u -d "@$window_start" +%H)))
 cat >>/etc/pqbranch/edge-stub.toml <<EOF
@@ -182,9 +184,9 @@ vm_note "window: $window_day $(date -u -d "@$window_start" +%H:%M) UTC for 2h"
 kill_at verified
 systemctl stop pqbranch-agent pqbranch-edge
 s=$SECONDS before=$(date +%s.%N)
-date -u -s "@$((window_start - 90))" >/dev/null
+date -u -s "@$((window_start - lead))" >/dev/null
 # The scenario's own clocks (step stamps, SECONDS) go on as before the jump.
-vm_t0=$(awk -v a="$vm_t0" -v b="$before" -v t="$((window_start - 90))" 'BEGIN { printf "%.9f", a + t - b }')
+vm_t0=$(awk -v a="$vm_t0" -v b="$before" -v t="$((window_start - lead))" 'BEGIN { printf "%.9f", a + t - b }')
 SECONDS=$s
 vm_note "clock set to $(date -u +%FT%TZ)"
 publish "/root/pqbranch-agent_${v1}_amd64.deb" "$v1"
