@@ -121,8 +121,8 @@ def main():
     out = os.path.join(args.docs, "benchmarks.md")
     with open(out, "w", encoding="utf-8") as f:
         f.write(text)
-    results = len(run.results())
-    print(f"bench_report: {out}: {len(run.tests)} benchmarks, {results} results, charts: {', '.join(drawn) or 'none'}")
+    print(f"bench_report: {out}: {len(run.tests)} benchmarks, {len(run.results())} results, "
+          f"charts: {', '.join(drawn) or 'none'}")
     return 0
 
 

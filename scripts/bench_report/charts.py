@@ -37,7 +37,8 @@ def _groups(run, path):
     if not rs:
         return False
     rows = [(r.fields.get("group", _case(r.name)), _num(r, "rotations_per_s"), None) for r in rs]
-    plots.bars(path, "Edge rotations/s by key exchange group (ECDSA P-256 chain)", "rotations/s", rows)
+    plots.bars(path, "Edge rotations/s by key exchange group (ECDSA P-256 chain)", "rotations/s",
+               rows)
     return True
 
 
@@ -66,7 +67,8 @@ def _memory(run, path):
         rows.append((f"agent {_case(r.name)} (VM, real)", _num(r, "agent_private_kib"), limit))
         rows.append((f"edge-stub {_case(r.name)} (VM, real)", _num(r, "edge_private_kib"), None))
     for r in run.results("agent_footprint"):
-        rows.append((f"agent {_case(r.name)} (FakeKernel)", _num(r, "private_kib_one_tunnel"), limit))
+        rows.append((f"agent {_case(r.name)} (FakeKernel)", _num(r, "private_kib_one_tunnel"),
+                     limit))
     rows = [row for row in rows if row[1] is not None]
     if rows:
         plots.bars(path, "Private memory with one tunnel (red: agent target)", "KiB", rows)
@@ -77,7 +79,8 @@ def _scale(run, path):
     passes = [r for r in run.results("keysvc_scale") if "rotations_per_s" in r.fields]
     if not passes:
         return False
-    labels = [f"pass {r.fields.get('pass', '?')} ({r.fields.get('sites', '?')} sites)" for r in passes]
+    labels = [f"pass {r.fields.get('pass', '?')} ({r.fields.get('sites', '?')} sites)"
+              for r in passes]
     plots.clustered(
         path,
         "One edge, many sites, per pass: rotations/s and latency (ms × 100)",
@@ -100,8 +103,9 @@ def _history(rows, path):
     if not series:
         return False
     labels = [history.run_label(run) for run in runs]
-    plots.lines(path, "Main ratios over the runs ((t): transcribed from prose)", "ratio", labels, series,
-                targets=[(t.value, t.what) for t in (target("keysvc_rates.*", "ratio"),)])
+    edge = target("keysvc_rates.*", "ratio")
+    plots.lines(path, "Main ratios over the runs ((t): transcribed from prose)", "ratio", labels,
+                series, targets=[(edge.value, edge.what)])
     return True
 
 

@@ -19,34 +19,36 @@ def _field(key, scale=1.0, digits=None):
     return cell
 
 
-def _pair(a, b, scale=1.0, digits=1):
-    one, two = _field(a, scale, digits), _field(b, scale, digits)
-    return lambda r: f"{one(r)} / {two(r)}"
+def _joined(*keys, scale=1.0, digits=None):
+    """"a / b / c" of several keys."""
+    cells = [_field(k, scale, digits) for k in keys]
+    return lambda r: " / ".join(cell(r) for cell in cells)
 
 
-def _with_median(key, median):
-    total, med = _field(key), _field(median)
-    return lambda r: f"{total(r)} ({med(r)})"
+def _formatted(template, *keys):
+    cells = [_field(k) for k in keys]
+    return lambda r: template.format(*(cell(r) for cell in cells))
 
 
 # (result names, a shell pattern: columns). A benchmark whose results match several patterns
 # gets one table per pattern.
 COLUMNS = {
     "xfrm_sa_rate*": [
-        ("pairs × runs", lambda r: f"{r.fields.get('pairs', '?')} × {r.fields.get('repeat', '?')}"),
+        ("pairs × runs", _formatted("{} × {}", "pairs", "repeat")),
         ("NetlinkKernel pairs/s", _field("netlink_pairs_per_second", digits=1)),
         ("`ip -batch` pairs/s", _field("ip_batch_pairs_per_second", digits=1)),
-        ("ratio (median run)", _with_median("ratio", "median_run_ratio")),
+        ("ratio (median run)", _formatted("{} ({})", "ratio", "median_run_ratio")),
     ],
     "keysvc_rates*": [
         ("chain", _field("chain")),
         ("edge full rot/s", _field("edge_per_s")),
         ("`s_time -new` conn/s", _field("s_time_per_s")),
-        ("ratio (median of rounds)", _with_median("ratio", "median_ratio")),
+        ("ratio (median of rounds)", _formatted("{} ({})", "ratio", "median_ratio")),
         ("edge resumed rot/s", _field("resumed_per_s")),
-        ("resumed ÷ full (median)", _with_median("resumed_ratio", "resumed_median_ratio")),
+        ("resumed ÷ full (median)",
+         _formatted("{} ({})", "resumed_ratio", "resumed_median_ratio")),
         ("`s_time -reuse` conn/s", _field("s_time_reuse_per_s")),
-        ("offers / acks / refusals", lambda r: " / ".join(r.fields.get(k, "–") for k in ("offers", "acks", "refusals"))),
+        ("offers / acks / refusals", _joined("offers", "acks", "refusals")),
     ],
     "keysvc_groups*": [
         ("group", _field("group")),
@@ -59,27 +61,33 @@ COLUMNS = {
         ("rotations", _field("rotations")),
         ("seconds", _field("seconds")),
         ("rotations/s", _field("rotations_per_s")),
-        ("latency p50 / p99 (ms)", _pair("p50_ms", "p99_ms", digits=2)),
+        ("latency p50 / p99 (ms)", _joined("p50_ms", "p99_ms", digits=2)),
     ],
     "keysvc_scale.edge": [
         ("sites", _field("sites")),
         ("edge start (s)", _field("start_s")),
         ("threads", _field("threads")),
-        ("private KiB: 1 site idle / all idle / after the passes", lambda r: " / ".join(r.fields.get(k, "–") for k in ("private_kib_one_site", "private_kib_idle", "private_kib_after"))),
-        ("KiB per site idle / after", _pair("kib_per_site_idle", "kib_per_site_after", digits=2)),
+        ("private KiB: 1 site idle / all idle / after the passes",
+         _joined("private_kib_one_site", "private_kib_idle", "private_kib_after")),
+        ("KiB per site idle / after",
+         _joined("kib_per_site_idle", "kib_per_site_after", digits=2)),
         ("state bytes per site", _field("state_bytes_per_site")),
         ("CPU ms per rotation", _field("cpu_ms_per_rotation")),
     ],
     "agent_footprint*": [
         ("chain", _field("chain")),
         ("mode", _field("mode")),
-        ("keys_in_use p50 / p99 (ms)", _pair("keys_in_use_p50_us", "keys_in_use_p99_us", scale=1e-3)),
-        ("ack p50 / p99 (ms)", _pair("ack_p50_us", "ack_p99_us", scale=1e-3)),
-        ("private KiB one tunnel / after rotations", lambda r: f"{r.fields.get('private_kib_one_tunnel', '–')} / {r.fields.get('private_kib_after_rotations', '–')}"),
+        ("keys_in_use p50 / p99 (ms)",
+         _joined("keys_in_use_p50_us", "keys_in_use_p99_us", scale=1e-3, digits=1)),
+        ("ack p50 / p99 (ms)", _joined("ack_p50_us", "ack_p99_us", scale=1e-3, digits=1)),
+        ("private KiB one tunnel / after rotations",
+         _joined("private_kib_one_tunnel", "private_kib_after_rotations")),
     ],
     "agent_memory*": [
         ("chain", _field("chain")),
-        ("pqbranch-agent private KiB (clean + dirty)", lambda r: f"**{r.fields.get('agent_private_kib', '–')}** ({r.fields.get('agent_private_clean_kib', '?')} + {r.fields.get('agent_private_dirty_kib', '?')})"),
+        ("pqbranch-agent private KiB (clean + dirty)",
+         _formatted("**{}** ({} + {})", "agent_private_kib", "agent_private_clean_kib",
+                    "agent_private_dirty_kib")),
         ("its RSS KiB", _field("agent_rss_kib")),
         ("pqbranch-edge-stub private KiB", _field("edge_private_kib")),
     ],
@@ -153,5 +161,6 @@ def history_table(rows, last=12):
     lines = [_row(["run"] + [c[0] for c in columns]), _row(["---"] * (len(columns) + 1))]
     for run in runs:
         cells = [history.value(rows, run, name, key) for _, name, key in columns]
-        lines.append(_row([history.run_label(run)] + ["–" if v is None else f"{v:.2f}" for v in cells]))
+        numbers = ["–" if v is None else f"{v:.2f}" for v in cells]
+        lines.append(_row([history.run_label(run)] + numbers))
     return "\n".join(lines)
