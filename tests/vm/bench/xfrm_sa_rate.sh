@@ -12,7 +12,8 @@ vm_step "SA pairs per second: NetlinkKernel vs ip -batch"
 vm_modules
 vm_netns bench
 vm_note "build: $PQB_BUILD_DIR"
-out=$(vm_nl bench bench --pairs "${1:-1000}" --repeat "${2:-5}")
+out=$(vm_nl bench bench --pairs "${1:-1000}" --repeat "${2:-5}") ||
+  { printf '%s\n' "$out"; vm_fail "pqb-xfrm-driver bench failed"; }
 # The driver's own summary ("bench result pairs=... ratio=...") becomes the named result line.
 sed '/^bench result /d' <<<"$out"
 summary=$(sed -n 's/^bench result //p' <<<"$out")
