@@ -61,6 +61,12 @@ for alg in "${algs[@]}"; do
       bench_die "agent failed: $(tail -5 "$state.log")"
     echo "bench: $alg, $mode:"
     sed 's/^/bench:   /' <<<"$out"
+    # The program's lines, "memory WHEN private_kib N ..." and "latency WHAT rotations N
+    # p50_us N p99_us N max_us N", as one result line.
+    bench_result "agent_footprint.$alg.$mode" "chain=$alg mode=$mode" "$(awk '
+      $1 == "memory" { printf "private_kib_%s=%s ", $2, $4 }
+      $1 == "latency" { printf "%s_rotations=%s %s_p50_us=%s %s_p99_us=%s %s_max_us=%s ",
+                        $2, $4, $2, $6, $2, $8, $2, $10 }' <<<"$out")"
   done
   kill -TERM "${bench_pids[-1]}"
   wait "${bench_pids[-1]}" || true

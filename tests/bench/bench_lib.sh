@@ -2,6 +2,8 @@
 # namespace of its own (unshare --net: loopback only, fixed ports, nothing else listening)
 # and removes its work directory and processes on exit.
 # shellcheck shell=bash
+# shellcheck source=tests/bench/bench_result.sh
+source "$PQB_SOURCE_DIR/tests/bench/bench_result.sh"
 
 # bench_enter_netns "$0" "$@": re-runs the calling script in a new network namespace,
 # then makes the work directory ($bench_work) and the exit trap.

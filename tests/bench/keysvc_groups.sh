@@ -45,8 +45,11 @@ for ((round = 1; round <= rounds; round++)); do
 done
 echo "bench: key service rotations/s by key exchange group (ECDSA P-256 chain, mutual TLS):"
 for group in "${groups[@]}"; do
+  ratio=$(bench_median_ratio "${per_round[$group]}" "${per_round[X25519MLKEM768]}")
   printf 'bench:   %-20s %7s /s   ratio to X25519MLKEM768 %s (median of rounds)\n' "$group" \
-    "$(rate "$group")" "$(bench_median_ratio "${per_round[$group]}" "${per_round[X25519MLKEM768]}")"
+    "$(rate "$group")" "$ratio"
+  bench_result "keysvc_groups.$group" "group=$group rounds=$rounds seconds=$seconds" \
+    "rotations_per_s=$(rate "$group") median_ratio=$ratio"
 done
 kill -TERM "$edge_pid"
 wait "$edge_pid" || bench_die "edge did not stop cleanly: $(tail -5 "$bench_work/edge.log")"

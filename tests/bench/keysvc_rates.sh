@@ -109,9 +109,16 @@ for alg in "${algs[@]}"; do
   wait "$edge_pid" || bench_die "edge did not stop cleanly: $(tail -5 "$bench_work/edge-$alg.log")"
   wait "$server_pid" 2>/dev/null || true
   grep -E '^edge_handshakes_total' "$bench_work/edge-$alg.log" | sed 's/^/bench:   edge metric /'
-  awk '/^edge_(offers|acks|refusals)_total/ { split($1, m, "{"); sum[m[1]] += $2 }
-       END { for (k in sum) printf "bench:   edge metric %s (all sites) %d\n", k, sum[k] }' \
-    "$bench_work/edge-$alg.log" | sort
+  totals=$(awk '/^edge_(offers|acks|refusals)_total/ { split($1, m, "{"); sum[m[1]] += $2 }
+       END { for (k in sum) printf "%s %d\n", k, sum[k] }' "$bench_work/edge-$alg.log" | sort)
+  awk '{ printf "bench:   edge metric %s (all sites) %s\n", $1, $2 }' <<<"$totals"
+  total() { awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }' <<<"$totals"; }
+  bench_result "keysvc_rates.$alg" "chain=$alg signature=$sig rounds=$rounds seconds=$seconds" \
+    "edge_per_s=$(rate edge) s_time_per_s=$(rate s_time) ratio=$(ratio edge s_time)" \
+    "median_ratio=$(median_ratio edge s_time) resumed_per_s=$(rate resumed)" \
+    "resumed_ratio=$(ratio resumed edge) resumed_median_ratio=$(median_ratio resumed edge)" \
+    "s_time_reuse_per_s=$(rate s_time_reuse) offers=$(total edge_offers_total)" \
+    "acks=$(total edge_acks_total) refusals=$(total edge_refusals_total)"
   bench_pids=()
   unset n t per_round
 done

@@ -42,7 +42,9 @@ bench_edge_config "$bench_work/edge.toml" "$pki" "$port" "$sites"
 t0=$(date +%s.%N)
 bench_start_edge "$bench_work/edge.toml" "$bench_work/edge.log" 300
 edge=${bench_pids[-1]}
-echo "bench: edge with $sites sites ready in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s, $(awk '/^Threads:/ { print $2 }' "/proc/$edge/status") thread(s)"
+start_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+threads=$(awk '/^Threads:/ { print $2 }' "/proc/$edge/status")
+echo "bench: edge with $sites sites ready in $start_s s, $threads thread(s)"
 idle=$(private_kib "$edge")
 cpu0=$(cpu_ms "$edge")
 total=0
@@ -53,14 +55,24 @@ for ((pass = 1; pass <= passes; pass++)); do
   (( n == sites )) || bench_die "pass $pass: $n of $sites rotations in the time allowed"
   total=$((total + n))
   echo "bench: pass $pass: $n rotations in $t s: $rate /s, latency p50 $p50 ms p99 $p99 ms; load $(bench_load)"
+  bench_result "keysvc_scale.pass$pass" "sites=$sites pass=$pass rotations=$n seconds=$t" \
+    "rotations_per_s=$rate p50_ms=$p50 p99_ms=$p99"
 done
 cpu1=$(cpu_ms "$edge")
 after=$(private_kib "$edge")
 state_bytes=$(du -sb "$pki/edge-state" | cut -f1)
 state_files=$(find "$pki/edge-state" -type f | wc -l)
+per_site=$(awk -v a="$after" -v o="$one" -v n="$sites" 'BEGIN { printf "%.2f", (a - o) / n }')
+per_site_idle=$(awk -v a="$idle" -v o="$one" -v n="$sites" 'BEGIN { printf "%.2f", (a - o) / n }')
+state_per_site=$(awk -v b="$state_bytes" -v n="$sites" 'BEGIN { printf "%.0f", b / n }')
+cpu_per_rotation=$(awk -v c=$((cpu1 - cpu0)) -v n="$total" 'BEGIN { printf "%.2f", c / n }')
 echo "bench: edge private memory: 1 site idle $one KiB; $sites sites idle $idle KiB; after $total rotations $after KiB"
-echo "bench: per site: $(awk -v a="$after" -v o="$one" -v n="$sites" 'BEGIN { printf "%.2f", (a - o) / n }') KiB (after the passes), $(awk -v a="$idle" -v o="$one" -v n="$sites" 'BEGIN { printf "%.2f", (a - o) / n }') KiB (idle)"
-echo "bench: state directory: $state_bytes bytes in $state_files files ($(awk -v b="$state_bytes" -v n="$sites" 'BEGIN { printf "%.0f", b / n }') bytes per site)"
-echo "bench: edge CPU per rotation: $(awk -v c=$((cpu1 - cpu0)) -v n="$total" 'BEGIN { printf "%.2f", c / n }') ms ($((cpu1 - cpu0)) ms for $total rotations)"
+echo "bench: per site: $per_site KiB (after the passes), $per_site_idle KiB (idle)"
+echo "bench: state directory: $state_bytes bytes in $state_files files ($state_per_site bytes per site)"
+echo "bench: edge CPU per rotation: $cpu_per_rotation ms ($((cpu1 - cpu0)) ms for $total rotations)"
+bench_result keysvc_scale.edge "sites=$sites start_s=$start_s threads=$threads" \
+  "private_kib_one_site=$one private_kib_idle=$idle private_kib_after=$after" \
+  "kib_per_site_idle=$per_site_idle kib_per_site_after=$per_site" \
+  "state_bytes_per_site=$state_per_site cpu_ms_per_rotation=$cpu_per_rotation"
 stop_edge "$edge"
 echo "bench: load after: $(bench_load)"

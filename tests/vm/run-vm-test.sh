@@ -87,6 +87,8 @@ guest_timeout=$(( timeout_s > 60 ? timeout_s - 30 : timeout_s / 2 ))
 {
   printf 'PQB_SOURCE_DIR=%q\nPQB_BUILD_DIR=%q\nPQB_VM_TEST=%q\n' "$src" "$build" "$script"
   printf 'PQB_VM_GUEST_TIMEOUT=%q\n' "$guest_timeout"
+  # The host's load when the VM starts: benchmarks record it (tests/bench/bench_result.sh).
+  printf 'PQB_HOST_LOAD=%q\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
   [[ -z "$peerroot" ]] || printf 'PQB_PEERROOT=/run/peerroot\n'
   printf 'PQB_VM_ARGS=('; (( $# == 0 )) || printf '%q ' "$@"; printf ')\n'
 } >"$results/job.env"

@@ -8,6 +8,7 @@
 #   agent_memory.sh [ALG (mldsa65)]
 # vm-timeout: 300
 source "$PQB_SOURCE_DIR/tests/vm/guest/scenario_lib.sh"
+source "$PQB_SOURCE_DIR/tests/bench/bench_result.sh"
 
 alg=${1:-mldsa65}
 vm_step "topology: lan1 - gw1 (agent) = ESP = gw2 (edge-stub) - lan2"
@@ -67,24 +68,31 @@ vm_expect "ping replies lan1 -> lan2 through the tunnel" \
   "$(vm_ping_received lan1 10.1.0.2 10.2.0.2 5)" -eq 5
 vm_expect "SAs at gw1 (inbound and outbound)" "$(ip -n gw1 xfrm state | grep -c rfc4106)" -ge 2
 
-# private_kib PID: Private_Clean + Private_Dirty, and the parts, of one process.
+# memory PID: "private clean dirty rss" (KiB) of one process, private = clean + dirty.
 memory() {
   awk '/^Rss:/ { r = $2 } /^Private_Clean:/ { c = $2 } /^Private_Dirty:/ { d = $2 }
-       END { printf "private_kib %d (clean %d, dirty %d), rss_kib %d", c + d, c, d, r }' \
-    "/proc/$1/smaps_rollup"
+       END { print c + d, c, d, r }' "/proc/$1/smaps_rollup"
 }
+# describe PRIVATE CLEAN DIRTY RSS: the human-readable form.
+describe() { printf 'private_kib %d (clean %d, dirty %d), rss_kib %d' "$@"; }
 vm_step "memory with one tunnel"
 vm_expect_text "agent process" "$(cat "/proc/${vm_pid[agent]}/comm")" pqbranch-agent
-vm_note "bench: pqbranch-agent ($alg, one tunnel): $(memory "${vm_pid[agent]}")"
-vm_note "bench: pqbranch-edge-stub ($alg, one site): $(memory "${vm_pid[edge]}")"
+read -r agent_private agent_clean agent_dirty agent_rss < <(memory "${vm_pid[agent]}")
+read -r edge_private edge_clean edge_dirty edge_rss < <(memory "${vm_pid[edge]}")
+vm_note "bench: pqbranch-agent ($alg, one tunnel): $(describe "$agent_private" "$agent_clean" "$agent_dirty" "$agent_rss")"
+vm_note "bench: pqbranch-edge-stub ($alg, one site): $(describe "$edge_private" "$edge_clean" "$edge_dirty" "$edge_rss")"
 vm_note "bench: target for the agent: private_kib <= 8192"
+bench_result "agent_memory.$alg" "chain=$alg agent_private_kib=$agent_private" \
+  "agent_private_clean_kib=$agent_clean agent_private_dirty_kib=$agent_dirty" \
+  "agent_rss_kib=$agent_rss edge_private_kib=$edge_private edge_rss_kib=$edge_rss"
 charon=""
 for c in /usr/lib/ipsec/charon /usr/libexec/ipsec/charon; do [[ -x $c ]] && charon=$c; done
 if [[ -n "$charon" ]]; then
   vm_netns charon
   vm_bg charon charon "$charon"
   vm_wait_for "charon's plugins loaded" 60 grep -q "charon.*started\|loaded plugins" "$PQB_VM_OUT/charon.log"
-  vm_note "bench: charon (idle): $(memory "${vm_pid[charon]}")"
+  read -r charon_private charon_clean charon_dirty charon_rss < <(memory "${vm_pid[charon]}")
+  vm_note "bench: charon (idle): $(describe "$charon_private" "$charon_clean" "$charon_dirty" "$charon_rss")"
 else
   vm_note "bench: charon: not in this root; strongSwan's charon idles at about 10.6 MiB (10854 KiB)"
 fi

@@ -6,10 +6,17 @@
 #   xfrm_sa_rate.sh [PAIRS (1000)] [REPEAT (5)]
 # vm-timeout: 600
 source "$PQB_SOURCE_DIR/tests/vm/guest/scenario_lib.sh"
+source "$PQB_SOURCE_DIR/tests/bench/bench_result.sh"
 
 vm_step "SA pairs per second: NetlinkKernel vs ip -batch"
 vm_modules
 vm_netns bench
 vm_note "build: $PQB_BUILD_DIR"
-vm_nl bench bench --pairs "${1:-1000}" --repeat "${2:-5}"
+out=$(vm_nl bench bench --pairs "${1:-1000}" --repeat "${2:-5}") ||
+  { printf '%s\n' "$out"; vm_fail "pqb-xfrm-driver bench failed"; }
+# The driver's own summary ("bench result pairs=... ratio=...") becomes the named result line.
+sed '/^bench result /d' <<<"$out"
+summary=$(sed -n 's/^bench result //p' <<<"$out")
+[[ -n "$summary" ]] || vm_fail "the driver printed no result"
+bench_result xfrm_sa_rate "$summary"
 vm_step "done"

@@ -6,10 +6,11 @@
 pqb_run_job() {
   local share=/run/pqb-vm up start end rc
   # job.env (written by run-vm-test.sh): PQB_SOURCE_DIR, PQB_BUILD_DIR, PQB_VM_TEST,
-  # PQB_VM_GUEST_TIMEOUT, the array PQB_VM_ARGS and, with --peerroot, PQB_PEERROOT.
+  # PQB_VM_GUEST_TIMEOUT, PQB_HOST_LOAD, the array PQB_VM_ARGS and, with --peerroot,
+  # PQB_PEERROOT.
   # shellcheck source=/dev/null
   source "$share/job.env"
-  export PQB_SOURCE_DIR PQB_BUILD_DIR PQB_VM_TEST
+  export PQB_SOURCE_DIR PQB_BUILD_DIR PQB_VM_TEST PQB_HOST_LOAD
   # Set only for a test that asked for the strongSwan peer root (run-vm-test.sh --peerroot).
   [[ -z "${PQB_PEERROOT:-}" ]] || export PQB_PEERROOT
   export PQB_VM_OUT="$share/out"  # artifacts the host keeps (captures, logs)
