@@ -80,10 +80,10 @@ core::Result<std::vector<std::uint8_t>> load_certificate_der(const std::filesyst
 core::Result<void> check_identity_and_usage(const crypto::Certificate& cert, const IdPayload& id) {
   if (!names(cert, id)) {
     return untrusted("does not name the identity in IDr \"" +
-                   core::log_safe(std::string_view(
-                       reinterpret_cast<const char*>(id.data.data()),  // NOLINT: bytes as text
-                       id.data.size())) +
-                   "\" in its subjectAltName");
+                     core::log_safe(std::string_view(
+                         reinterpret_cast<const char*>(id.data.data()),  // NOLINT: bytes as text
+                         id.data.size())) +
+                     "\" in its subjectAltName");
   }
   return usable_for_ike(cert);
 }

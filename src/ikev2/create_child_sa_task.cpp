@@ -60,7 +60,8 @@ core::Result<ChildRekeyStep> process_child_rekey(IkeSa& sa, const InitiatorSetti
   auto outbound_spi = check_esp_proposal(payloads, settings.esp, kCreate);
   if (!outbound_spi) return outbound_spi.error();
   const auto* nonce = find_payload<NoncePayload>(payloads);
-  if (nonce == nullptr) return unexpected_message(std::string(kCreate) + ": the response has no Nr");
+  if (nonce == nullptr)
+    return unexpected_message(std::string(kCreate) + ": the response has no Nr");
   if (r.ke) {
     if (auto ok = detail::finish_exchange(r, payloads, kCreate); !ok) return ok.error();
   }

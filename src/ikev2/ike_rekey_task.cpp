@@ -58,7 +58,8 @@ core::Result<ChildRekeyStep> process_ike_rekey(IkeSa& sa, const ReceivedMessage&
     return not_offered("the responder chose an IKE SA we did not offer");
   }
   const auto* nonce = find_payload<NoncePayload>(payloads);
-  if (nonce == nullptr) return unexpected_message(std::string(kCreate) + ": the response has no Nr");
+  if (nonce == nullptr)
+    return unexpected_message(std::string(kCreate) + ": the response has no Nr");
   if (auto ok = detail::finish_exchange(r, payloads, kCreate); !ok) return ok.error();
   std::copy(answer->proposals[0].spi.begin(), answer->proposals[0].spi.end(), r.new_spi_r.begin());
   r.nr = nonce->data;

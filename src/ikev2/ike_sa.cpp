@@ -39,16 +39,18 @@ core::Result<OpenedMessage> open_response(const IkeSa& sa, const ReceivedMessage
                                           ExchangeType exchange, std::uint32_t message_id) {
   auto header = received.header();
   if (!header) return header.error();
-  if (header->spi_i != sa.spi_i || header->spi_r != sa.spi_r) return unexpected_message("other IKE SA");
+  if (header->spi_i != sa.spi_i || header->spi_r != sa.spi_r)
+    return unexpected_message("other IKE SA");
   if (header->exchange != exchange) {
-    return unexpected_message("exchange " + std::to_string(static_cast<unsigned>(header->exchange)));
+    return unexpected_message("exchange " +
+                              std::to_string(static_cast<unsigned>(header->exchange)));
   }
   if (!header->response() || header->initiator() == sa.original_initiator) {
     return unexpected_message("not a response to us");
   }
   if (header->message_id != message_id) {
     return unexpected_message("message ID " + std::to_string(header->message_id) + ", expected " +
-                      std::to_string(message_id));
+                              std::to_string(message_id));
   }
   return received.open(sa.peer_key());
 }

@@ -100,11 +100,11 @@ core::Result<config::IkeProposal> choose(const SaPayload& sa, const InitiatorSet
 core::Result<InitOutcome> take_cookie(IkeSa& sa, const NotifyPayload& n) {
   if (n.data.empty() || n.data.size() > kMaxCookieSize) {
     return unexpected_init("a COOKIE of " + std::to_string(n.data.size()) +
-                      " bytes (RFC 7296 §2.6: 1 to 64)");
+                           " bytes (RFC 7296 §2.6: 1 to 64)");
   }
   if (sa.cookie_rounds >= kMaxCookieRounds) {
     return init_refused("the responder asks for a COOKIE again after " +
-                   std::to_string(kMaxCookieRounds) + " rounds");
+                        std::to_string(kMaxCookieRounds) + " rounds");
   }
   ++sa.cookie_rounds;
   sa.cookie = n.data;
@@ -264,13 +264,15 @@ core::Result<InitOutcome> process_ike_sa_init(IkeSa& sa, const InitiatorSettings
     auto wanted = invalid_ke_method(*n);
     if (!wanted) return wanted.error();
     if (!offers_ke(settings, *wanted)) {
-      return init_refused("the responder wants " + method_name(*wanted) + ", which we did not offer");
+      return init_refused("the responder wants " + method_name(*wanted) +
+                          ", which we did not offer");
     }
     // Each offered method once: a responder (or a forger) naming one we already sent
     // would otherwise keep us switching forever.
     if (std::ranges::find(sa.init_methods, *wanted) != sa.init_methods.end()) {
-      return init_refused("INVALID_KE_PAYLOAD asks again for " + method_name(*wanted) +
-                     ", which we already sent; the responder accepts none of our key exchanges");
+      return init_refused(
+          "INVALID_KE_PAYLOAD asks again for " + method_name(*wanted) +
+          ", which we already sent; the responder accepts none of our key exchanges");
     }
     return InitRetry{*wanted};
   }

@@ -78,8 +78,8 @@ core::Result<PeerRequest> process_peer_request(IkeSa& sa, const ReceivedMessage&
     return unexpected_message("request " + std::to_string(h->message_id) + " is being answered");
   }
   if (h->message_id != sa.peer_request_id) {
-    return unexpected_message("request message ID " + std::to_string(h->message_id) + ", expected " +
-                      std::to_string(sa.peer_request_id));
+    return unexpected_message("request message ID " + std::to_string(h->message_id) +
+                              ", expected " + std::to_string(sa.peer_request_id));
   }
   auto opened = request.open(sa.peer_key());
   if (!opened) return opened.error();
@@ -146,7 +146,8 @@ core::Result<PeerRequest> process_peer_request(IkeSa& sa, const ReceivedMessage&
     answer = std::move(*reply);
     (ike ? out.ike_rekeyed : out.child_rekeyed) = peer_child_rekey_complete(sa);
   } else {
-    return unexpected_message("request of exchange " + std::to_string(static_cast<unsigned>(h->exchange)));
+    return unexpected_message("request of exchange " +
+                              std::to_string(static_cast<unsigned>(h->exchange)));
   }
   return answered(sa, std::move(out), std::move(answer));
 }

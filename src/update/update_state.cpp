@@ -17,9 +17,9 @@
 namespace pqbranch::update {
 namespace {
 
+using detail::kMaxDetailBytes;
 using detail::valid_package_name;
 using detail::valid_sha256;
-using detail::kMaxDetailBytes;
 using detail::valid_version;
 
 constexpr std::size_t kMaxStateBytes = 8192;

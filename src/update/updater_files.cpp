@@ -15,8 +15,8 @@
 namespace pqbranch::update {
 namespace {
 
-using detail::valid_sha256;
 using detail::kMaxDetailBytes;
+using detail::valid_sha256;
 using detail::valid_version;
 
 constexpr std::size_t kMaxResultBytes = 4096;
