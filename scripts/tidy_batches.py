@@ -14,7 +14,7 @@ namespace, say) is checked again without the files its errors name, which are ch
 checked with its own compile command. Results are cached per file: a passing batch marks
 each of its files checked.
 
-    tidy_batches.py BUILD_DIR CACHE_DIR JOBS < lines "FILE:KEY"
+    tidy_batches.py DB_DIR CACHE_DIR JOBS < lines "FILE:KEY"   (DB_DIR: tidy_compile_db.py's)
 """
 import concurrent.futures
 import json

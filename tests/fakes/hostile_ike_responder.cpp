@@ -17,7 +17,7 @@ constexpr std::size_t kLengthOffset = 24;          // of the IKE header's Length
 constexpr std::size_t kNextPayloadOffset = 16;
 constexpr std::size_t kGenericHeader = 4;
 
-core::Error bad(const std::string& why) {
+core::Error hostile_error(const std::string& why) {
   return core::make_error(ikev2::errc::bad_value, "hostile responder: " + why);
 }
 
@@ -40,9 +40,9 @@ core::Result<std::vector<HostileIkeResponder::RawPayload>> split(const Bytes& m)
   std::uint8_t next = m[kNextPayloadOffset];
   std::size_t at = kHeaderSize;
   while (next != 0) {
-    if (at + kGenericHeader > m.size()) return bad("payload chain cut");
+    if (at + kGenericHeader > m.size()) return hostile_error("payload chain cut");
     const std::size_t length = (std::size_t{m[at + 2]} << 8) | m[at + 3];
-    if (length < kGenericHeader || at + length > m.size()) return bad("payload length");
+    if (length < kGenericHeader || at + length > m.size()) return hostile_error("payload length");
     out.push_back({next, (m[at + 1] & 0x80U) != 0,
                    Bytes(m.begin() + static_cast<std::ptrdiff_t>(at + kGenericHeader),
                          m.begin() + static_cast<std::ptrdiff_t>(at + length))});
@@ -141,7 +141,7 @@ core::Result<std::vector<Bytes>> HostileIkeResponder::spoil(const FakeIkeRespond
     case Misbehaviour::replay_earlier: {
       const auto& all = history_[spi_i];
       const auto at = std::ranges::find(all, genuine);
-      if (at == all.begin()) return bad("no earlier answer to replay");
+      if (at == all.begin()) return hostile_error("no earlier answer to replay");
       return std::vector<Bytes>(all.begin(), at);
     }
     case Misbehaviour::oversized:
@@ -175,7 +175,7 @@ core::Result<std::vector<Bytes>> HostileIkeResponder::spoil(const FakeIkeRespond
     case Misbehaviour::wrong_spi_r:
       return header([](ikev2::Header& h) { h.spi_r[0] ^= 0xffU; });
     case Misbehaviour::bad_icv:
-      if (unprotected) return bad("IKE_SA_INIT has no ICV");
+      if (unprotected) return hostile_error("IKE_SA_INIT has no ICV");
       b.back() ^= 0x80U;
       return std::vector<Bytes>{b};
     case Misbehaviour::edit:
@@ -185,10 +185,10 @@ core::Result<std::vector<Bytes>> HostileIkeResponder::spoil(const FakeIkeRespond
         plan_.edit_raw(*raw);
         return std::vector<Bytes>{join(b, *raw)};
       }
-      if (!plan_.edit) return bad("edit without an editor");
+      if (!plan_.edit) return hostile_error("edit without an editor");
       return one(rewrite(genuine, sk_er, [&](ikev2::Message& m) { plan_.edit(m.payloads, fake); }));
   }
-  return bad("unknown misbehaviour");
+  return hostile_error("unknown misbehaviour");
 }
 
 }  // namespace pqbranch::test

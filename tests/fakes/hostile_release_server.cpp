@@ -18,17 +18,17 @@
 namespace pqbranch::test {
 namespace {
 
-constexpr int kTimeoutSeconds = 5;
+constexpr int kSocketTimeoutSeconds = 5;
 constexpr std::size_t kMaxHeadBytes = 8192;
 constexpr std::size_t kChunkBytes = 16 * 1024;
 
-core::Error sys_error(const char* what) {
+core::Error socket_error(const char* what) {
   return core::Error{boost::system::error_code(errno, boost::system::system_category()), what};
 }
 
 void set_timeouts(int fd) {
   timeval tv{};
-  tv.tv_sec = kTimeoutSeconds;
+  tv.tv_sec = kSocketTimeoutSeconds;
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
@@ -42,14 +42,14 @@ std::string filler(std::size_t n) {
 core::Result<xfrm::UniqueFd> HostileReleaseServer::listen(std::uint16_t& port) {
   std::signal(SIGPIPE, SIG_IGN);  // a write to a client that left must fail, not kill us
   xfrm::UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd.valid()) return sys_error("socket");
+  if (!fd.valid()) return socket_error("socket");
   sockaddr_in at{};
   at.sin_family = AF_INET;
   at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&at), sizeof at) != 0) {  // NOLINT
-    return sys_error("bind");
+    return socket_error("bind");
   }
-  if (::listen(fd.get(), 4) != 0) return sys_error("listen");
+  if (::listen(fd.get(), 4) != 0) return socket_error("listen");
   socklen_t len = sizeof at;
   ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&at), &len);  // NOLINT
   port = ntohs(at.sin_port);

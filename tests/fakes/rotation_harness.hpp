@@ -238,4 +238,12 @@ class RotationHarness {
 // The installed (not larval) SAs of one direction in a kernel, in insertion order.
 [[nodiscard]] std::vector<xfrm::SaState> installed(FakeKernel& kernel, xfrm::SaDirection d);
 
+// Whether one of the notes (a machine's log lines) contains the needle.
+inline bool noted(const std::vector<std::string>& notes, const std::string& needle) {
+  for (const std::string& n : notes) {
+    if (n.find(needle) != std::string::npos) return true;
+  }
+  return false;
+}
+
 }  // namespace pqbranch::test

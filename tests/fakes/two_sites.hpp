@@ -10,14 +10,9 @@
 #include "pqbranch/config/edge_config.hpp"
 #include "pqbranch/core/ip_address.hpp"
 
-namespace pqbranch::test {
+#include "fakes/ip_text.hpp"
 
-inline core::IpAddress ip(const char* text) {
-  return core::IpAddress::parse(text).value();
-}
-inline core::IpPrefix net(const char* text) {
-  return core::IpPrefix::parse(text).value();
-}
+namespace pqbranch::test {
 
 inline const core::IpAddress kEdgeOuter = ip("198.51.100.1");
 inline const core::IpAddress kBranch1Outer = ip("192.0.2.1");

@@ -5,15 +5,15 @@
 
 #include <gtest/gtest.h>
 
+#include "fakes/ip_text.hpp"
+
 namespace pqbranch::app {
 namespace {
 
 using namespace std::chrono_literals;
 using Strings = std::vector<std::string>;
 
-core::IpAddress ip(const char* text) {
-  return core::IpAddress::parse(text).value();
-}
+using test::ip;
 
 config::AgentConfig running() {
   config::AgentConfig c;

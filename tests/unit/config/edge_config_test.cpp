@@ -12,7 +12,7 @@ namespace pqbranch::config {
 namespace {
 
 // The smallest valid edge-stub.toml with one site; [[site]] starts on line 8.
-constexpr const char* kMinimal = R"([tls]
+constexpr const char* kMinimalEdge = R"([tls]
 certificate = "/etc/pqbranch/edge.crt"
 private_key = "/etc/pqbranch/edge.key"
 ca = "/etc/pqbranch/site-ca.crt"
@@ -26,11 +26,11 @@ reqid = 0x7071_0001
 )";
 
 std::string with(const std::string& extra) {
-  return std::string(kMinimal) + extra;
+  return std::string(kMinimalEdge) + extra;
 }
 
 TEST(EdgeConfig, MinimalFileGetsTheDocumentedDefaults) {
-  const auto c = parse_edge_config(kMinimal, "edge.toml");
+  const auto c = parse_edge_config(kMinimalEdge, "edge.toml");
   ASSERT_TRUE(c.has_value()) << c.error().message();
   EXPECT_EQ(c->state_directory, "/var/lib/pqbranch-edge");
   ASSERT_EQ(c->listen.size(), 1U);
@@ -74,7 +74,7 @@ TEST(EdgeConfig, ManySitesAreCheckedForRepeatsAndOverlapsAgainstEachOther) {
 }
 
 TEST(EdgeConfig, ReleasesAreOffUnlessADirectoryIsGiven) {
-  const auto off = parse_edge_config(kMinimal, "edge.toml");
+  const auto off = parse_edge_config(kMinimalEdge, "edge.toml");
   ASSERT_TRUE(off.has_value()) << off.error().message();
   EXPECT_FALSE(off->releases.directory.has_value());
   EXPECT_EQ(off->releases.max_downloads, 4U);
@@ -97,7 +97,7 @@ TEST(EdgeConfig, ReleaseBoundsOutOfRangeOrUnknownKeysAreErrors) {
 }
 
 TEST(EdgeConfig, TheMetricsEndpointIsOffUnlessAnAddressIsGiven) {
-  const auto off = parse_edge_config(kMinimal, "edge.toml");
+  const auto off = parse_edge_config(kMinimalEdge, "edge.toml");
   ASSERT_TRUE(off.has_value()) << off.error().message();
   EXPECT_FALSE(off->metrics.listen.has_value());
   const auto on = parse_edge_config(with("[metrics]\nlisten = \"127.0.0.1:9465\"\n"), "e.toml");
@@ -121,7 +121,7 @@ TEST(EdgeConfig, SampleInPackagingLoads) {
 
 TEST(EdgeConfig, ReadsListenAndLimits) {
   const auto c = parse_edge_config(std::string("listen = [\"[::]:443\", \"127.0.0.1:8443\"]\n") +
-                                       kMinimal + "[limits]\nmax_connections = 8\n" +
+                                       kMinimalEdge + "[limits]\nmax_connections = 8\n" +
                                        "max_body_bytes = 4096\nread_timeout = \"2s\"\n",
                                    "edge.toml");
   ASSERT_TRUE(c.has_value()) << c.error().message();
@@ -138,7 +138,7 @@ TEST(EdgeConfig, ReadsListenAndLimits) {
 }
 
 TEST(EdgeConfig, FloodAndSiteLimitsHaveSafeDefaultsAndCanBeSet) {
-  const auto d = parse_edge_config(kMinimal, "edge.toml");
+  const auto d = parse_edge_config(kMinimalEdge, "edge.toml");
   ASSERT_TRUE(d.has_value()) << d.error().message();
   EXPECT_EQ(d->limits.max_unauthenticated, 128U);
   EXPECT_EQ(d->limits.max_handshakes, 16U);
@@ -182,11 +182,11 @@ TEST(EdgeConfig, FloodAndSiteLimitsHaveSafeDefaultsAndCanBeSet) {
 }
 
 TEST(EdgeConfig, ResumptionMaxAgeAndTicketKeyRotationHaveSafeDefaultsAndBounds) {
-  const auto d = parse_edge_config(kMinimal, "edge.toml");
+  const auto d = parse_edge_config(kMinimalEdge, "edge.toml");
   ASSERT_TRUE(d.has_value()) << d.error().detail;
   EXPECT_EQ(d->resumption.max_age, std::chrono::hours{24});
   EXPECT_EQ(d->resumption.ticket_key_rotation, std::chrono::hours{6});
-  std::string text(kMinimal);
+  std::string text(kMinimalEdge);
   text.insert(text.find("[tunnel]"),
               "resumption_max_age = \"12h\"\nticket_key_rotation = \"1h\"\n");
   const auto c = parse_edge_config(text, "edge.toml");
@@ -194,7 +194,7 @@ TEST(EdgeConfig, ResumptionMaxAgeAndTicketKeyRotationHaveSafeDefaultsAndBounds) 
   EXPECT_EQ(c->resumption.max_age, std::chrono::hours{12});
   EXPECT_EQ(c->resumption.ticket_key_rotation, std::chrono::hours{1});
   const auto bad = [&](const std::string& keys) {
-    std::string t(kMinimal);
+    std::string t(kMinimalEdge);
     t.insert(t.find("[tunnel]"), keys);
     return parse_edge_config(t, "edge.toml");
   };
@@ -208,17 +208,17 @@ TEST(EdgeConfig, ResumptionMaxAgeAndTicketKeyRotationHaveSafeDefaultsAndBounds) 
   EXPECT_FALSE(bad("ticket_key_rotation = \"10s\"\n").has_value());
 }
 
-struct BadCase {
+struct EdgeBadCase {
   const char* name;
   std::string text;
   errc code;
   std::string detail;
 };
-void PrintTo(const BadCase& c, std::ostream* os) {
+void PrintTo(const EdgeBadCase& c, std::ostream* os) {
   *os << c.name;
 }
 
-class EdgeConfigRejects : public testing::TestWithParam<BadCase> {};
+class EdgeConfigRejects : public testing::TestWithParam<EdgeBadCase> {};
 
 TEST_P(EdgeConfigRejects, NamingThePlace) {
   const auto& c = GetParam();
@@ -231,53 +231,59 @@ TEST_P(EdgeConfigRejects, NamingThePlace) {
 INSTANTIATE_TEST_SUITE_P(
     Cases, EdgeConfigRejects,
     testing::Values(
-        BadCase{"unknown_key_in_site", with("colour = \"red\"\n"), errc::unknown_key,
-                "edge.toml:12:1: site[0].colour: unknown key"},
-        BadCase{"unknown_key_in_second_site",
-                with("[[site]]\nid = \"b\"\nprefixes = [\"10.2.0.0/16\"]\nreqid = 0x7071_0002\n"
-                     "ifid = 5\n"),
-                errc::unknown_key,
-                "edge.toml:16:1: site[1].ifid: unknown key (did you mean \"if_id\"?)"},
-        BadCase{"site_missing_id", with("[[site]]\nprefixes = [\"10.2.0.0/16\"]\nreqid = 2\n"),
-                errc::missing_key, "edge.toml:12:1: site[1]: missing required key \"id\""},
-        BadCase{"site_as_plain_table",
-                "[site]\nid = \"x\"\n[tls]\ncertificate = \"a\"\nprivate_key = \"b\"\nca = \"c\"\n"
-                "[tunnel]\nlocal_address = \"203.0.113.1\"\nlocal_prefixes = [\"10.0.0.0/16\"]\n",
-                errc::wrong_type,
-                "edge.toml:1:1: site: expected an array of tables ([[site]]), found a table"},
-        BadCase{"listen_needs_an_address",
-                "listen = [\"edge.example.net:8443\"]\n" + std::string(kMinimal), errc::bad_address,
-                "edge.toml:1:11: listen[0]: \"edge.example.net:8443\" needs an IP address, not "
-                "a host name"},
-        BadCase{"body_limit_too_large", with("[limits]\nmax_body_bytes = \"2MiB\"\n"),
-                errc::out_of_range, "edge.toml:13:18: limits.max_body_bytes: must be at most 1MiB"},
-        BadCase{"bad_duration", with("[limits]\nread_timeout = \"\"\n"), errc::bad_duration,
-                "edge.toml:13:16: limits.read_timeout: duration is empty"},
-        BadCase{"duplicate_site",
-                with("[[site]]\nid = \"branch-001\"\nprefixes = [\"10.2.0.0/16\"]\n"
-                     "reqid = 0x7071_0001\n"),
-                errc::invalid_value,
-                "edge.toml:13:6: site[1].id: repeats the id \"branch-001\" as site[0]\n"
-                "edge.toml:15:9: site[1].reqid: repeats the reqid as site[0]"},
-        BadCase{"overlapping_sites",
-                with("[[site]]\nid = \"b\"\nprefixes = [\"10.1.2.0/24\"]\nreqid = 0x7071_0002\n"),
-                errc::invalid_value,
-                "edge.toml:14:13: site[1].prefixes[0]: 10.1.2.0/24 overlaps 10.1.0.0/16 of "
-                "site[0]"},
-        BadCase{"classical_group",
-                std::string(kMinimal).replace(0, 5, "[tls]\ngroups = [\"P-256\"]"),
-                errc::classical_group_not_allowed,
-                "edge.toml:2:11: tls.groups[0]: \"secp256r1\" is a classical group, not "
-                "post-quantum; it is refused unless tls.allow_classical = true"},
-        BadCase{"site_id_too_long",
-                std::string(kMinimal).replace(std::string(kMinimal).find("branch-001"), 10,
-                                              std::string(257, 'b')),
-                errc::invalid_value, "edge.toml:9:6: site[0].id: must be 1..256 bytes"},
-        BadCase{"reqid_outside_ownership",
-                with("[ownership]\nreqid_min = 0x100\nreqid_max = 0x1ff\n"), errc::invalid_value,
-                "edge.toml:11:9: site[0].reqid: 0x70710001 is outside the owned range "
-                "[ownership] 0x100..0x1ff"}),
-    [](const testing::TestParamInfo<BadCase>& param) { return std::string(param.param.name); });
+        EdgeBadCase{"unknown_key_in_site", with("colour = \"red\"\n"), errc::unknown_key,
+                    "edge.toml:12:1: site[0].colour: unknown key"},
+        EdgeBadCase{"unknown_key_in_second_site",
+                    with("[[site]]\nid = \"b\"\nprefixes = [\"10.2.0.0/16\"]\nreqid = 0x7071_0002\n"
+                         "ifid = 5\n"),
+                    errc::unknown_key,
+                    "edge.toml:16:1: site[1].ifid: unknown key (did you mean \"if_id\"?)"},
+        EdgeBadCase{"site_missing_id", with("[[site]]\nprefixes = [\"10.2.0.0/16\"]\nreqid = 2\n"),
+                    errc::missing_key, "edge.toml:12:1: site[1]: missing required key \"id\""},
+        EdgeBadCase{
+            "site_as_plain_table",
+            "[site]\nid = \"x\"\n[tls]\ncertificate = \"a\"\nprivate_key = \"b\"\nca = \"c\"\n"
+            "[tunnel]\nlocal_address = \"203.0.113.1\"\nlocal_prefixes = [\"10.0.0.0/16\"]\n",
+            errc::wrong_type,
+            "edge.toml:1:1: site: expected an array of tables ([[site]]), found a table"},
+        EdgeBadCase{"listen_needs_an_address",
+                    "listen = [\"edge.example.net:8443\"]\n" + std::string(kMinimalEdge),
+                    errc::bad_address,
+                    "edge.toml:1:11: listen[0]: \"edge.example.net:8443\" needs an IP address, not "
+                    "a host name"},
+        EdgeBadCase{"body_limit_too_large", with("[limits]\nmax_body_bytes = \"2MiB\"\n"),
+                    errc::out_of_range,
+                    "edge.toml:13:18: limits.max_body_bytes: must be at most 1MiB"},
+        EdgeBadCase{"bad_duration", with("[limits]\nread_timeout = \"\"\n"), errc::bad_duration,
+                    "edge.toml:13:16: limits.read_timeout: duration is empty"},
+        EdgeBadCase{"duplicate_site",
+                    with("[[site]]\nid = \"branch-001\"\nprefixes = [\"10.2.0.0/16\"]\n"
+                         "reqid = 0x7071_0001\n"),
+                    errc::invalid_value,
+                    "edge.toml:13:6: site[1].id: repeats the id \"branch-001\" as site[0]\n"
+                    "edge.toml:15:9: site[1].reqid: repeats the reqid as site[0]"},
+        EdgeBadCase{
+            "overlapping_sites",
+            with("[[site]]\nid = \"b\"\nprefixes = [\"10.1.2.0/24\"]\nreqid = 0x7071_0002\n"),
+            errc::invalid_value,
+            "edge.toml:14:13: site[1].prefixes[0]: 10.1.2.0/24 overlaps 10.1.0.0/16 of "
+            "site[0]"},
+        EdgeBadCase{"classical_group",
+                    std::string(kMinimalEdge).replace(0, 5, "[tls]\ngroups = [\"P-256\"]"),
+                    errc::classical_group_not_allowed,
+                    "edge.toml:2:11: tls.groups[0]: \"secp256r1\" is a classical group, not "
+                    "post-quantum; it is refused unless tls.allow_classical = true"},
+        EdgeBadCase{
+            "site_id_too_long",
+            std::string(kMinimalEdge)
+                .replace(std::string(kMinimalEdge).find("branch-001"), 10, std::string(257, 'b')),
+            errc::invalid_value, "edge.toml:9:6: site[0].id: must be 1..256 bytes"},
+        EdgeBadCase{"reqid_outside_ownership",
+                    with("[ownership]\nreqid_min = 0x100\nreqid_max = 0x1ff\n"),
+                    errc::invalid_value,
+                    "edge.toml:11:9: site[0].reqid: 0x70710001 is outside the owned range "
+                    "[ownership] 0x100..0x1ff"}),
+    [](const testing::TestParamInfo<EdgeBadCase>& param) { return std::string(param.param.name); });
 
 }  // namespace
 }  // namespace pqbranch::config

@@ -19,14 +19,14 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-constexpr const char* kMinimal = fixtures::kMinimalAgentToml;
+constexpr const char* kMinimalAgent = fixtures::kMinimalAgentToml;
 
 std::string with_health(const std::string& lines) {
-  return std::string(kMinimal) + "[health]\n" + lines;
+  return std::string(kMinimalAgent) + "[health]\n" + lines;
 }
 
 TEST(HealthConfig, AbsentSectionMeansNoProbes) {
-  const auto c = parse_agent_config(kMinimal, "agent.toml");
+  const auto c = parse_agent_config(kMinimalAgent, "agent.toml");
   ASSERT_TRUE(c.has_value()) << c.error().message();
   EXPECT_FALSE(c->health.enabled);
 }
@@ -72,7 +72,7 @@ TEST(HealthConfig, DisabledSectionNeedsNoTarget) {
 }
 
 TEST(HealthConfig, AnIpv6TargetNeedsABranchPrefixOfItsFamily) {
-  std::string text = kMinimal;
+  std::string text = kMinimalAgent;
   const std::string remote = "remote_prefixes = [\"10.0.0.0/16\"";
   text.replace(text.find(remote), remote.size(), remote + ", \"fd00:e::/64\"");
   const auto r = parse_agent_config(text + "[health]\ntarget = \"fd00:e::1\"\n", "agent.toml");
@@ -84,18 +84,18 @@ TEST(HealthConfig, AnIpv6TargetNeedsABranchPrefixOfItsFamily) {
       << r.error().detail;
 }
 
-struct BadCase {
+struct HealthBadCase {
   const char* name;
   std::string lines;
   errc code;
   std::string detail;  // a part of the error's detail, after the place
 };
 
-void PrintTo(const BadCase& c, std::ostream* os) {
+void PrintTo(const HealthBadCase& c, std::ostream* os) {
   *os << c.name;
 }
 
-class HealthConfigRejects : public testing::TestWithParam<BadCase> {};
+class HealthConfigRejects : public testing::TestWithParam<HealthBadCase> {};
 
 TEST_P(HealthConfigRejects, NamingTheKey) {
   const auto& c = GetParam();
@@ -109,23 +109,25 @@ TEST_P(HealthConfigRejects, NamingTheKey) {
 INSTANTIATE_TEST_SUITE_P(
     Cases, HealthConfigRejects,
     testing::Values(
-        BadCase{"missing_target", "interval = \"1s\"\n", errc::missing_key, "health: "},
-        BadCase{"target_outside_the_edge_prefixes", "target = \"10.1.0.9\"\n", errc::invalid_value,
-                "health.target: 10.1.0.9 is not inside tunnel.remote_prefixes: probes to it "
-                "would not use the tunnel"},
-        BadCase{"source_outside_the_branch_prefixes",
-                "target = \"10.0.0.1\"\nsource = \"192.168.1.1\"\n", errc::invalid_value,
-                "health.source: 192.168.1.1 is not inside tunnel.local_prefixes"},
-        BadCase{"interval_too_short", "target = \"10.0.0.1\"\ninterval = \"50ms\"\n",
-                errc::out_of_range, "health.interval: "},
-        BadCase{"interval_too_long", "target = \"10.0.0.1\"\ninterval = \"2m\"\n",
-                errc::out_of_range, "health.interval: "},
-        BadCase{"down_after_below_three", "target = \"10.0.0.1\"\ndown_after = 2\n",
-                errc::out_of_range, "health.down_after: "},
-        BadCase{"timeout_longer_than_the_down_window", "target = \"10.0.0.1\"\ntimeout = \"10s\"\n",
-                errc::invalid_value, "health.timeout: must not exceed interval * down_after (3s)"},
-        BadCase{"unknown_key", "target = \"10.0.0.1\"\nrate = \"1s\"\n", errc::unknown_key,
-                "health.rate"}));
+        HealthBadCase{"missing_target", "interval = \"1s\"\n", errc::missing_key, "health: "},
+        HealthBadCase{"target_outside_the_edge_prefixes", "target = \"10.1.0.9\"\n",
+                      errc::invalid_value,
+                      "health.target: 10.1.0.9 is not inside tunnel.remote_prefixes: probes to it "
+                      "would not use the tunnel"},
+        HealthBadCase{"source_outside_the_branch_prefixes",
+                      "target = \"10.0.0.1\"\nsource = \"192.168.1.1\"\n", errc::invalid_value,
+                      "health.source: 192.168.1.1 is not inside tunnel.local_prefixes"},
+        HealthBadCase{"interval_too_short", "target = \"10.0.0.1\"\ninterval = \"50ms\"\n",
+                      errc::out_of_range, "health.interval: "},
+        HealthBadCase{"interval_too_long", "target = \"10.0.0.1\"\ninterval = \"2m\"\n",
+                      errc::out_of_range, "health.interval: "},
+        HealthBadCase{"down_after_below_three", "target = \"10.0.0.1\"\ndown_after = 2\n",
+                      errc::out_of_range, "health.down_after: "},
+        HealthBadCase{"timeout_longer_than_the_down_window",
+                      "target = \"10.0.0.1\"\ntimeout = \"10s\"\n", errc::invalid_value,
+                      "health.timeout: must not exceed interval * down_after (3s)"},
+        HealthBadCase{"unknown_key", "target = \"10.0.0.1\"\nrate = \"1s\"\n", errc::unknown_key,
+                      "health.rate"}));
 
 }  // namespace
 }  // namespace pqbranch::config

@@ -23,7 +23,7 @@ remote_ts = ["10.9.0.0/16"]
 reqid = 0x7071_0101
 )";
 
-std::string with(const std::string& extra) {
+std::string with_peer(const std::string& extra) {
   return std::string(kPeer) + extra;
 }
 std::string replaced(const std::string& from, const std::string& to) {
@@ -211,7 +211,7 @@ esp_proposal = "aes256gcm16-x25519-ke1_mlkem768")"),
 }
 
 TEST(Ikev2PeerConfig, ClassicalProposalIsRefusedByDefault) {
-  const auto why = refusal(with("proposals = [\"aes256gcm16-prfsha384-ecp384\"]\n"));
+  const auto why = refusal(with_peer("proposals = [\"aes256gcm16-prfsha384-ecp384\"]\n"));
   EXPECT_NE(why.find("agent.toml:12:"), std::string::npos) << why;
   EXPECT_NE(why.find("ikev2.peer[0].proposals[0]"), std::string::npos) << why;
   EXPECT_NE(why.find("not post-quantum"), std::string::npos) << why;
@@ -235,29 +235,30 @@ TEST(Ikev2PeerConfig, RefusesMalformedPeers) {
       {replaced("psk_file = \"/etc/pqbranch/hq.psk\"", "certificate = \"c.pem\""),
        "must name the file"},
       {replaced("auth = \"psk\"", "auth = \"ecdsa\""), "ikev2.peer[0].certificate"},
-      {with("proposals = []\n"), "at least one proposal"},
-      {with("proposals = [\"aes256gcm16-prfsha384-ecp384-ke1_mlkem1024\", "
-            "\"aes256gcm16-prfsha384-ecp384-ke1_mlkem1024\"]\n"),
+      {with_peer("proposals = []\n"), "at least one proposal"},
+      {with_peer("proposals = [\"aes256gcm16-prfsha384-ecp384-ke1_mlkem1024\", "
+                 "\"aes256gcm16-prfsha384-ecp384-ke1_mlkem1024\"]\n"),
        "listed twice"},
-      {with("proposals = [\"aes256gcm16-prfsha384-mlkem512\"]\n"), "mlkem768 or mlkem1024"},
-      {with("proposals = \"aes256gcm16-prfsha384-mlkem768\"\n"), "array"},
+      {with_peer("proposals = [\"aes256gcm16-prfsha384-mlkem512\"]\n"), "mlkem768 or mlkem1024"},
+      {with_peer("proposals = \"aes256gcm16-prfsha384-mlkem768\"\n"), "array"},
       {replaced("local_ts = [\"10.1.0.0/16\"]", "local_ts = []"), "must not be empty"},
       {replaced("remote_ts = [\"10.9.0.0/16\"]", "remote_ts = [\"10.9.0.1/16\"]"), "host bits"},
-      {with("mode = \"route\"\n"), "if_id"},
-      {with("nat_traversal = \"off\"\n"), "expected one of"},
-      {with("rekey_time = \"2h\"\n"), "shorter than lifetime"},
-      {with("retransmit_tries = 0\n"), "ikev2.peer[0].retransmit_tries"},
-      {with("retransmit_timeout = \"10ms\"\n"), "ikev2.peer[0].retransmit_timeout"},
-      {with("local_natt_port = 500\n"), "must differ from local_port"},
-      {with("fragment_size = 575\n"), "ikev2.peer[0].fragment_size"},
-      {with("fragment_size = 65536\n"), "ikev2.peer[0].fragment_size"},
-      {with("dpd_delay = \"500ms\"\n"), "0 (off) or at least 1s"},
-      {with("nat_keepalive = \"200ms\"\n"), "ikev2.peer[0].nat_keepalive"},
-      {with("esp_proposal = \"aes256gcm16-ecp384-ke1_ecp256\"\n"), "ke1_mlkem768 or ke1_mlkem1024"},
-      {with("esp_proposal = [\"aes256gcm16\"]\n"), "ikev2.peer[0].esp_proposal"},
-      {with("child_rekey_time = 5\n"), "ikev2.peer[0].child_rekey_time"},
-      {with("lifetimes = \"1h\"\n"), "unknown key"},
-      {with(kPeer), "repeats the name"},
+      {with_peer("mode = \"route\"\n"), "if_id"},
+      {with_peer("nat_traversal = \"off\"\n"), "expected one of"},
+      {with_peer("rekey_time = \"2h\"\n"), "shorter than lifetime"},
+      {with_peer("retransmit_tries = 0\n"), "ikev2.peer[0].retransmit_tries"},
+      {with_peer("retransmit_timeout = \"10ms\"\n"), "ikev2.peer[0].retransmit_timeout"},
+      {with_peer("local_natt_port = 500\n"), "must differ from local_port"},
+      {with_peer("fragment_size = 575\n"), "ikev2.peer[0].fragment_size"},
+      {with_peer("fragment_size = 65536\n"), "ikev2.peer[0].fragment_size"},
+      {with_peer("dpd_delay = \"500ms\"\n"), "0 (off) or at least 1s"},
+      {with_peer("nat_keepalive = \"200ms\"\n"), "ikev2.peer[0].nat_keepalive"},
+      {with_peer("esp_proposal = \"aes256gcm16-ecp384-ke1_ecp256\"\n"),
+       "ke1_mlkem768 or ke1_mlkem1024"},
+      {with_peer("esp_proposal = [\"aes256gcm16\"]\n"), "ikev2.peer[0].esp_proposal"},
+      {with_peer("child_rekey_time = 5\n"), "ikev2.peer[0].child_rekey_time"},
+      {with_peer("lifetimes = \"1h\"\n"), "unknown key"},
+      {with_peer(kPeer), "repeats the name"},
       {std::string(kPeer) + "[tunnel]\nlocal_address = \"192.0.2.10\"\n", "unknown key"},
   };
   for (const auto& c : cases) {

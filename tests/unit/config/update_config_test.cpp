@@ -13,11 +13,11 @@ namespace {
 using namespace std::chrono;
 using namespace std::chrono_literals;
 
-constexpr const char* kMinimal = fixtures::kMinimalAgentToml;
+constexpr const char* kMinimalUpdate = fixtures::kMinimalAgentToml;
 
 // [update] with its two keys (lines 12-14), then `lines`.
 std::string with_update(const std::string& lines) {
-  return std::string(kMinimal) +
+  return std::string(kMinimalUpdate) +
          "[update]\nml_dsa_65_key = \"/etc/pqbranch/release-mldsa.pem\"\n"
          "ed25519_key = \"/etc/pqbranch/release-ed25519.pem\"\n" +
          lines;
@@ -29,7 +29,7 @@ constexpr const char* kWindow =
     "time_zone = \"Europe/Berlin\"\n";
 
 TEST(UpdateConfig, AbsentSectionMeansUpdatesDisabled) {
-  const auto c = parse_agent_config(kMinimal, "agent.toml");
+  const auto c = parse_agent_config(kMinimalUpdate, "agent.toml");
   ASSERT_TRUE(c.has_value()) << c.error().message();
   EXPECT_FALSE(c->update.enabled);
   EXPECT_EQ(c->update.channel, "stable");
@@ -51,7 +51,7 @@ TEST(UpdateConfig, PresentSectionEnablesUpdatesWithTheDocumentedDefaults) {
 
 TEST(UpdateConfig, DisabledSectionNeedsNoKeys) {
   const auto c =
-      parse_agent_config(std::string(kMinimal) + "[update]\nenabled = false\n", "agent.toml");
+      parse_agent_config(std::string(kMinimalUpdate) + "[update]\nenabled = false\n", "agent.toml");
   ASSERT_TRUE(c.has_value()) << c.error().message();
   EXPECT_FALSE(c->update.enabled);
 }
@@ -93,18 +93,18 @@ time_zone = "UTC"
   EXPECT_EQ(u.windows[1].duration, 24h);
 }
 
-struct BadCase {
+struct UpdateBadCase {
   const char* name;
   std::string text;
   errc code;
   std::string detail;
 };
 
-void PrintTo(const BadCase& c, std::ostream* os) {
+void PrintTo(const UpdateBadCase& c, std::ostream* os) {
   *os << c.name;
 }
 
-class UpdateConfigRejects : public testing::TestWithParam<BadCase> {};
+class UpdateConfigRejects : public testing::TestWithParam<UpdateBadCase> {};
 
 TEST_P(UpdateConfigRejects, NamingThePlace) {
   const auto& c = GetParam();
@@ -131,71 +131,83 @@ std::string repeated(const std::string& text, int times) {
 INSTANTIATE_TEST_SUITE_P(
     Cases, UpdateConfigRejects,
     testing::Values(
-        BadCase{"unknown_time_zone", window_with("Europe/Berlin", "Europe/Berlim"),
-                errc::unknown_time_zone,
-                "agent.toml:19:13: update.window[0].time_zone: unknown time zone \"Europe/Berlim\" "
-                "(not "
-                "in the tz database; use an IANA name such as \"Europe/Berlin\")"},
-        BadCase{
+        UpdateBadCase{
+            "unknown_time_zone", window_with("Europe/Berlin", "Europe/Berlim"),
+            errc::unknown_time_zone,
+            "agent.toml:19:13: update.window[0].time_zone: unknown time zone \"Europe/Berlim\" "
+            "(not "
+            "in the tz database; use an IANA name such as \"Europe/Berlin\")"},
+        UpdateBadCase{
             "time_zone_abbreviation", window_with("Europe/Berlin", "CEST"), errc::unknown_time_zone,
             "agent.toml:19:13: update.window[0].time_zone: unknown time zone \"CEST\" (not in the "
             "tz database; use an IANA name such as \"Europe/Berlin\")"},
-        BadCase{
+        UpdateBadCase{
             "day_not_a_weekday", window_with("\"sat\"", "\"saturday\""), errc::bad_choice,
             "agent.toml:16:9: update.window[0].days[0]: expected one of \"mon\", \"tue\", \"wed\", "
             "\"thu\", \"fri\", \"sat\", \"sun\""},
-        BadCase{"day_listed_twice", window_with("\"sat\"", "\"sat\", \"sun\", \"sat\""),
-                errc::invalid_value, "agent.toml:16:23: update.window[0].days[2]: is listed twice"},
-        BadCase{"no_days", window_with("\"sat\"", ""), errc::invalid_value,
-                "agent.toml:16:8: update.window[0].days: must not be empty"},
-        BadCase{"missing_time_zone", window_with("time_zone = \"Europe/Berlin\"\n", ""),
-                errc::missing_key,
-                "agent.toml:15:1: update.window[0]: missing required key \"time_zone\""},
-        BadCase{"start_hour_24", window_with("start_hour = 1", "start_hour = 24"),
-                errc::out_of_range,
-                "agent.toml:17:14: update.window[0].start_hour: 24 is out of range (0..23)"},
-        BadCase{"window_under_an_hour", window_with("\"4h\"", "\"30m\""), errc::out_of_range,
-                "agent.toml:18:12: update.window[0].duration: must be at least 1h"},
-        BadCase{"window_over_a_day", window_with("\"4h\"", "\"24h1s\""), errc::out_of_range,
-                "agent.toml:18:12: update.window[0].duration: must be at most 1d"},
-        BadCase{"window_shorter_than_the_install",
-                with_update("install_time = \"2h\"\n" +
-                            std::string(kWindow).replace(std::string(kWindow).find("\"4h\""), 4,
-                                                         "\"1h\"")),
-                errc::invalid_value,
-                "agent.toml:19:12: update.window[0].duration: must be at least update.install_time "
-                "(1h < 2h)"},
-        BadCase{"unknown_window_key", with_update(std::string(kWindow) + "start_minute = 30\n"),
-                errc::unknown_key, "agent.toml:20:1: update.window[0].start_minute: unknown key"},
-        BadCase{"too_many_windows", with_update(repeated(kWindow, 17)), errc::invalid_value,
-                "agent.toml:15:1: update.window: must list at most 16 windows"},
-        BadCase{"not_a_calendar_date", with_update("embargo_dates = [\"2026-02-29\"]\n"),
-                errc::bad_date,
-                "agent.toml:15:18: update.embargo_dates[0]: date \"2026-02-29\" is not a calendar "
-                "date"},
-        BadCase{"date_not_iso", with_update("embargo_dates = [\"24.12.2026\"]\n"), errc::bad_date,
-                "agent.toml:15:18: update.embargo_dates[0]: date \"24.12.2026\" is not YYYY-MM-DD"},
-        BadCase{"too_many_embargo_dates",
-                with_update("embargo_dates = [" + repeated("\"2026-12-24\",", 65) + "]\n"),
-                errc::invalid_value,
-                "agent.toml:15:17: update.embargo_dates: must list at most 64 dates"},
-        BadCase{"channel_with_capitals", with_update("channel = \"Stable\"\n"), errc::invalid_value,
-                "agent.toml:15:11: update.channel: must be 1..32 characters of a-z, 0-9 and '-'"},
-        BadCase{"channel_too_long", with_update("channel = \"" + std::string(33, 'a') + "\"\n"),
-                errc::invalid_value,
-                "agent.toml:15:11: update.channel: must be 1..32 characters of a-z, 0-9 and '-'"},
-        BadCase{"check_interval_too_short", with_update("check_interval = \"30s\"\n"),
-                errc::out_of_range, "agent.toml:15:18: update.check_interval: must be at least 1m"},
-        BadCase{"install_time_too_long", with_update("install_time = \"4h1m\"\n"),
-                errc::out_of_range, "agent.toml:15:16: update.install_time: must be at most 4h"},
-        BadCase{
-            "enabled_without_keys", std::string(kMinimal) + "[update]\nchannel = \"beta\"\n",
+        UpdateBadCase{"day_listed_twice", window_with("\"sat\"", "\"sat\", \"sun\", \"sat\""),
+                      errc::invalid_value,
+                      "agent.toml:16:23: update.window[0].days[2]: is listed twice"},
+        UpdateBadCase{"no_days", window_with("\"sat\"", ""), errc::invalid_value,
+                      "agent.toml:16:8: update.window[0].days: must not be empty"},
+        UpdateBadCase{"missing_time_zone", window_with("time_zone = \"Europe/Berlin\"\n", ""),
+                      errc::missing_key,
+                      "agent.toml:15:1: update.window[0]: missing required key \"time_zone\""},
+        UpdateBadCase{"start_hour_24", window_with("start_hour = 1", "start_hour = 24"),
+                      errc::out_of_range,
+                      "agent.toml:17:14: update.window[0].start_hour: 24 is out of range (0..23)"},
+        UpdateBadCase{"window_under_an_hour", window_with("\"4h\"", "\"30m\""), errc::out_of_range,
+                      "agent.toml:18:12: update.window[0].duration: must be at least 1h"},
+        UpdateBadCase{"window_over_a_day", window_with("\"4h\"", "\"24h1s\""), errc::out_of_range,
+                      "agent.toml:18:12: update.window[0].duration: must be at most 1d"},
+        UpdateBadCase{
+            "window_shorter_than_the_install",
+            with_update("install_time = \"2h\"\n" +
+                        std::string(kWindow).replace(std::string(kWindow).find("\"4h\""), 4,
+                                                     "\"1h\"")),
+            errc::invalid_value,
+            "agent.toml:19:12: update.window[0].duration: must be at least update.install_time "
+            "(1h < 2h)"},
+        UpdateBadCase{"unknown_window_key",
+                      with_update(std::string(kWindow) + "start_minute = 30\n"), errc::unknown_key,
+                      "agent.toml:20:1: update.window[0].start_minute: unknown key"},
+        UpdateBadCase{"too_many_windows", with_update(repeated(kWindow, 17)), errc::invalid_value,
+                      "agent.toml:15:1: update.window: must list at most 16 windows"},
+        UpdateBadCase{
+            "not_a_calendar_date", with_update("embargo_dates = [\"2026-02-29\"]\n"),
+            errc::bad_date,
+            "agent.toml:15:18: update.embargo_dates[0]: date \"2026-02-29\" is not a calendar "
+            "date"},
+        UpdateBadCase{
+            "date_not_iso", with_update("embargo_dates = [\"24.12.2026\"]\n"), errc::bad_date,
+            "agent.toml:15:18: update.embargo_dates[0]: date \"24.12.2026\" is not YYYY-MM-DD"},
+        UpdateBadCase{"too_many_embargo_dates",
+                      with_update("embargo_dates = [" + repeated("\"2026-12-24\",", 65) + "]\n"),
+                      errc::invalid_value,
+                      "agent.toml:15:17: update.embargo_dates: must list at most 64 dates"},
+        UpdateBadCase{
+            "channel_with_capitals", with_update("channel = \"Stable\"\n"), errc::invalid_value,
+            "agent.toml:15:11: update.channel: must be 1..32 characters of a-z, 0-9 and '-'"},
+        UpdateBadCase{
+            "channel_too_long", with_update("channel = \"" + std::string(33, 'a') + "\"\n"),
+            errc::invalid_value,
+            "agent.toml:15:11: update.channel: must be 1..32 characters of a-z, 0-9 and '-'"},
+        UpdateBadCase{"check_interval_too_short", with_update("check_interval = \"30s\"\n"),
+                      errc::out_of_range,
+                      "agent.toml:15:18: update.check_interval: must be at least 1m"},
+        UpdateBadCase{"install_time_too_long", with_update("install_time = \"4h1m\"\n"),
+                      errc::out_of_range,
+                      "agent.toml:15:16: update.install_time: must be at most 4h"},
+        UpdateBadCase{
+            "enabled_without_keys", std::string(kMinimalUpdate) + "[update]\nchannel = \"beta\"\n",
             errc::invalid_value,
             "agent.toml:12:1: update.ml_dsa_65_key: must be set (the pinned ML-DSA-65 release key) "
             "when updates are enabled\n"
             "agent.toml:12:1: update.ed25519_key: must be set (the pinned Ed25519 release key) "
             "when updates are enabled"}),
-    [](const testing::TestParamInfo<BadCase>& param) { return std::string(param.param.name); });
+    [](const testing::TestParamInfo<UpdateBadCase>& param) {
+      return std::string(param.param.name);
+    });
 
 }  // namespace
 }  // namespace pqbranch::config

@@ -25,7 +25,7 @@ std::string read_all(const std::filesystem::path& p) {
   return ss.str();
 }
 
-mode_t mode_of(const std::filesystem::path& p) {
+mode_t file_mode(const std::filesystem::path& p) {
   struct stat st{};
   EXPECT_EQ(::stat(p.c_str(), &st), 0) << p;
   return st.st_mode & 07777;
@@ -46,11 +46,11 @@ class AtomicFileTemporary : public ::testing::Test {
   }
   void expect_victim_untouched() {
     EXPECT_EQ(read_all(victim_), "precious");
-    EXPECT_EQ(mode_of(victim_), 0644U);
+    EXPECT_EQ(file_mode(victim_), 0644U);
   }
   void expect_target_written() {
     EXPECT_EQ(read_all(target_), "new state");
-    EXPECT_EQ(mode_of(target_), 0600U);
+    EXPECT_EQ(file_mode(target_), 0600U);
   }
 
   test::TempDir dir_;

@@ -19,7 +19,7 @@ config::IkeProposal proposal(const char* text) {
   return config::parse_ike_proposal(text).value();
 }
 
-const std::vector<std::uint8_t> kPsk{'t', 'e', 's', 't', '-', 'p', 's', 'k'};
+const std::vector<std::uint8_t> kTestPsk{'t', 'e', 's', 't', '-', 'p', 's', 'k'};
 
 struct Pair {
   InitiatorSettings settings;
@@ -33,13 +33,13 @@ Pair psk_pair(std::vector<config::IkeProposal> ours, std::vector<config::IkeProp
   p.settings.local_id = id_payload(config::parse_ike_identity("initiator.pqb.test").value(), true);
   p.settings.remote_id =
       id_payload(config::parse_ike_identity("responder.pqb.test").value(), false);
-  p.settings.psk = core::SecureBytes(kPsk);
+  p.settings.psk = core::SecureBytes(kTestPsk);
   p.settings.local_ts = {core::IpPrefix::parse("10.1.0.0/24").value()};
   p.settings.remote_ts = {core::IpPrefix::parse("10.2.0.0/24").value()};
   p.endpoints = {core::IpAddress::parse("192.0.2.1").value(), 500,
                  core::IpAddress::parse("192.0.2.2").value(), 500};
   p.responder.accept = std::move(accept);
-  p.responder.psk = kPsk;
+  p.responder.psk = kTestPsk;
   p.responder.id = p.settings.remote_id;
   p.responder.endpoints = {p.endpoints.remote, 500, p.endpoints.local, 500};
   return p;

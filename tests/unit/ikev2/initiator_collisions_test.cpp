@@ -19,7 +19,7 @@ using machine_test::installed;
 using test::InitiatorHarness;
 using test::InitiatorHarnessOptions;
 
-InitiatorHarnessOptions rekeying() {
+InitiatorHarnessOptions colliding() {
   return {.rekey_time = 50min,
           .lifetime = 2h,
           .child_rekey_time = 20min,
@@ -27,7 +27,7 @@ InitiatorHarnessOptions rekeying() {
 }
 
 TEST(InitiatorCollisionsTest, TheIkeSaDeletedWhileOurIkeSaRekeyRunsEndsItAndANewOneFollows) {
-  InitiatorHarness h(rekeying());
+  InitiatorHarness h(colliding());
   h.start();
   ASSERT_TRUE(established(h));
   ASSERT_TRUE(h.run_until([&] { return h.noted("rekeying the IKE SA"); }, 2h));
@@ -47,7 +47,7 @@ TEST(InitiatorCollisionsTest, TheIkeSaDeletedWhileOurIkeSaRekeyRunsEndsItAndANew
 }
 
 TEST(InitiatorCollisionsTest, TheChildSaDeletedWhileOurChildSaRekeyRunsIsAnsweredAndGone) {
-  InitiatorHarness h(rekeying());
+  InitiatorHarness h(colliding());
   h.start();
   ASSERT_TRUE(established(h));
   const auto out = h.machine().status().outbound_spi;
@@ -69,7 +69,7 @@ TEST(InitiatorCollisionsTest, TheChildSaDeletedWhileOurChildSaRekeyRunsIsAnswere
 }
 
 TEST(InitiatorCollisionsTest, TheResponderRekeyingTheIkeSaWhileOursRunsGetsTemporaryFailure) {
-  InitiatorHarness h(rekeying());
+  InitiatorHarness h(colliding());
   h.start();
   ASSERT_TRUE(established(h));
   auto* first = h.current_responder();
@@ -90,7 +90,7 @@ TEST(InitiatorCollisionsTest, TheResponderRekeyingTheIkeSaWhileOursRunsGetsTempo
 }
 
 TEST(InitiatorCollisionsTest, TheResponderRekeyingTheIkeSaWhileOurChildSaRekeyRunsIsRefused) {
-  InitiatorHarness h(rekeying());
+  InitiatorHarness h(colliding());
   h.start();
   ASSERT_TRUE(established(h));
   auto* first = h.current_responder();

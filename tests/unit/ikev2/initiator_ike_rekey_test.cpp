@@ -30,12 +30,12 @@ std::size_t requests_on(const InitiatorHarness& h, ExchangeType exchange, const 
   return n;
 }
 
-InitiatorHarnessOptions rekeying() {
+InitiatorHarnessOptions ike_rekeying() {
   return {.rekey_time = 50min, .lifetime = 2h, .child_rekey_time = 20min};
 }
 
 TEST(InitiatorIkeRekeyTest, TheNewIkeSaTakesTheChildSaAndTheOldIsDeleted) {
-  InitiatorHarness h(rekeying());
+  InitiatorHarness h(ike_rekeying());
   h.start();
   ASSERT_TRUE(established(h));
   auto* first = h.current_responder();
@@ -70,7 +70,7 @@ TEST(InitiatorIkeRekeyTest, TheNewIkeSaTakesTheChildSaAndTheOldIsDeleted) {
 }
 
 TEST(InitiatorIkeRekeyTest, FiveIkeRekeysWithChildRekeysAndTheResponderSBetween) {
-  InitiatorHarnessOptions o = rekeying();
+  InitiatorHarnessOptions o = ike_rekeying();
   o.rekey_time = 10min;
   o.child_rekey_time = 3min;
   InitiatorHarness h(o);
@@ -96,7 +96,7 @@ TEST(InitiatorIkeRekeyTest, FiveIkeRekeysWithChildRekeysAndTheResponderSBetween)
 }
 
 TEST(InitiatorIkeRekeyTest, ARefusedRekeyFallsBackToAWholeNewIkeSa) {
-  InitiatorHarness h(rekeying());
+  InitiatorHarness h(ike_rekeying());
   h.responder_options.refuse_ike_rekey = NotifyType::no_proposal_chosen;
   h.start();
   ASSERT_TRUE(established(h));
@@ -109,7 +109,7 @@ TEST(InitiatorIkeRekeyTest, ARefusedRekeyFallsBackToAWholeNewIkeSa) {
 }
 
 TEST(InitiatorIkeRekeyTest, ReauthenticateReplacesTheIkeSaWhole) {
-  InitiatorHarnessOptions o = rekeying();
+  InitiatorHarnessOptions o = ike_rekeying();
   o.reauthenticate = true;
   InitiatorHarness h(o);
   h.start();

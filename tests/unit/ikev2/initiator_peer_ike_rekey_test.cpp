@@ -19,7 +19,7 @@ using machine_test::installed;
 using test::InitiatorHarness;
 using test::InitiatorHarnessOptions;
 
-InitiatorHarnessOptions options() {
+InitiatorHarnessOptions peer_ike_options() {
   return {.rekey_time = 3h, .lifetime = 4h, .esp_proposal = "aes256gcm16-x25519-ke1_mlkem768"};
 }
 
@@ -35,7 +35,7 @@ std::vector<bool> our_i_flags(const InitiatorHarness& h, const Spi& spi_i) {
 }
 
 TEST(InitiatorPeerIkeRekeyTest, TheNewIkeSaTakesTheChildSaAndTheResponderDeletesTheOld) {
-  InitiatorHarnessOptions o = options();
+  InitiatorHarnessOptions o = peer_ike_options();
   o.dpd_delay = 30s;  // a request of ours on the new IKE SA
   InitiatorHarness h(o);
   h.start();
@@ -77,7 +77,7 @@ TEST(InitiatorPeerIkeRekeyTest, TheNewIkeSaTakesTheChildSaAndTheResponderDeletes
 }
 
 TEST(InitiatorPeerIkeRekeyTest, FiveIkeSaRekeysFromEachSideBetweenChildSaRekeysOfBoth) {
-  InitiatorHarnessOptions o = options();
+  InitiatorHarnessOptions o = peer_ike_options();
   o.rekey_time = 5min;  // our IKE SA rekeys
   o.lifetime = 2h;
   o.child_rekey_time = 1min;
@@ -115,7 +115,7 @@ TEST(InitiatorPeerIkeRekeyTest, FiveIkeSaRekeysFromEachSideBetweenChildSaRekeysO
 }
 
 TEST(InitiatorPeerIkeRekeyTest, AnOldIkeSaTheResponderKeepsIsDeletedByUs30sLater) {
-  InitiatorHarness h(options());
+  InitiatorHarness h(peer_ike_options());
   h.responder_options.delete_replaced = false;
   h.start();
   ASSERT_TRUE(established(h));
@@ -143,7 +143,7 @@ TEST(InitiatorPeerIkeRekeyTest, AnOldIkeSaTheResponderKeepsIsDeletedByUs30sLater
 }
 
 TEST(InitiatorPeerIkeRekeyTest, WhileOurCreateChildSaRunsItGetsTemporaryFailure) {
-  InitiatorHarnessOptions o = options();
+  InitiatorHarnessOptions o = peer_ike_options();
   o.child_rekey_time = 10min;
   InitiatorHarness h(o);
   h.start();

@@ -2,12 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include "fakes/ip_text.hpp"
+
 namespace pqbranch::keysvc {
 namespace {
 
-core::IpAddress ip(const char* text) {
-  return core::IpAddress::parse(text).value();
-}
+using test::ip;
 
 AdmissionLimits small() {
   AdmissionLimits l;

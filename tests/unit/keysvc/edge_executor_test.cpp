@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include "fakes/ip_text.hpp"
 #include "fakes/manual_clock.hpp"
 #include "fakes/xfrm/fake_kernel.hpp"
 #include "fakes/xfrm/fake_route_table.hpp"
@@ -20,14 +21,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-core::IpAddress ip(const char* t) {
-  return core::IpAddress::parse(t).value();
-}
-core::IpPrefix net(const char* t) {
-  return core::IpPrefix::parse(t).value();
-}
+using test::ip;
+using test::net;
 
-const core::IpAddress kEdge = ip("198.51.100.1");
+const core::IpAddress kEdgeAddress = ip("198.51.100.1");
 const core::IpAddress kBranch = ip("192.0.2.1");
 const core::IpAddress kNat = ip("203.0.113.7");
 
@@ -51,7 +48,7 @@ class EdgeExecutorTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     config_.state_directory = dir_;
-    config_.tunnel.local_address = kEdge;
+    config_.tunnel.local_address = kEdgeAddress;
     config_.tunnel.local_prefixes = {net("10.9.0.0/16")};
     config::SiteSettings a;
     a.id = "branch-1";
@@ -269,7 +266,7 @@ TEST_F(EdgeExecutorTest, ATimerRetiresTheOldInboundSaAfterTheGracePeriod) {
   ASSERT_FALSE(e->ack(0, 1, {1, o1.agent_spi, o1.edge_spi}).refusal);
   const auto o2 = offered(*e, 0, incoming(2, 1, 0x1001));
   ASSERT_FALSE(e->ack(0, 2, {2, o2.agent_spi, o2.edge_spi}).refusal);
-  const xfrm::SaId inbound1{kEdge, o1.edge_spi, xfrm::Proto::esp, 0, 0};
+  const xfrm::SaId inbound1{kEdgeAddress, o1.edge_spi, xfrm::Proto::esp, 0, 0};
   ASSERT_NE(kernel_.key_of(inbound1), nullptr);
   e->tick();  // not yet
   EXPECT_NE(kernel_.key_of(inbound1), nullptr);
@@ -320,7 +317,7 @@ TEST_F(EdgeExecutorTest, ACorruptStateFileKeepsTheSitesSasUntilTheNextRotationRe
   }
   const std::filesystem::path file = dir_ / "site-branch-1.json";
   std::ofstream(file, std::ios::trunc) << R"({"version":1,"site_id":)";
-  const xfrm::SaId inbound1{kEdge, o1.edge_spi, xfrm::Proto::esp, 0, 0};
+  const xfrm::SaId inbound1{kEdgeAddress, o1.edge_spi, xfrm::Proto::esp, 0, 0};
   const xfrm::SaId outbound1{kBranch, o1.agent_spi, xfrm::Proto::esp, 0, 0};
   auto e = make();
   EXPECT_NE(kernel_.key_of(inbound1), nullptr) << "kept";
@@ -351,8 +348,8 @@ TEST_F(EdgeExecutorTest, ANatMappingChangeMovesTheSitesSasAndThePendingGeneratio
   const auto o1 = offered(*e, 1, incoming(1, 0, 0x1000, 4500, nat, kNat));
   ASSERT_FALSE(e->ack(1, 1, {1, o1.agent_spi, o1.edge_spi}).refusal);
   const auto o2 = offered(*e, 1, incoming(2, 1, 0x1001, 4500, nat, kNat));  // pending
-  const xfrm::SaId in1{kEdge, o1.edge_spi, xfrm::Proto::esp, 0, 0};
-  const xfrm::SaId in2{kEdge, o2.edge_spi, xfrm::Proto::esp, 0, 0};
+  const xfrm::SaId in1{kEdgeAddress, o1.edge_spi, xfrm::Proto::esp, 0, 0};
+  const xfrm::SaId in2{kEdgeAddress, o2.edge_spi, xfrm::Proto::esp, 0, 0};
   const xfrm::SaId out1{kNat, o1.agent_spi, xfrm::Proto::esp, 0, 0};
   const core::SecureBytes key_out1 = kernel_.key_of(out1)->clone();
   const core::SecureBytes key_in2 = kernel_.key_of(in2)->clone();

@@ -4,17 +4,15 @@
 
 #include <gtest/gtest.h>
 
+#include "fakes/ip_text.hpp"
+
 namespace pqbranch::keysvc {
 namespace {
 
 using namespace std::chrono_literals;
 
-core::IpAddress ip(const char* t) {
-  return core::IpAddress::parse(t).value();
-}
-core::IpPrefix net(const char* t) {
-  return core::IpPrefix::parse(t).value();
-}
+using test::ip;
+using test::net;
 
 config::EdgeConfig sample() {
   config::EdgeConfig c;

@@ -8,15 +8,13 @@
 #include "pqbranch/wire/errc.hpp"
 #include "pqbranch/wire/protocol.hpp"
 
+#include "fakes/ip_text.hpp"
+
 namespace pqbranch::keysvc {
 namespace {
 
-core::IpAddress ip(const char* text) {
-  return core::IpAddress::parse(text).value();
-}
-core::IpPrefix net(const char* text) {
-  return core::IpPrefix::parse(text).value();
-}
+using test::ip;
+using test::net;
 xfrm::Selector flow(const char* agent, const char* edge) {
   xfrm::Selector s;
   s.src = net(agent);

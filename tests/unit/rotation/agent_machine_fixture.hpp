@@ -15,7 +15,6 @@
 
 namespace pqbranch::rotation::testing {
 
-inline const TimePoint kT0{std::chrono::hours(1)};
 inline constexpr std::uint32_t kAgentSpi = 0x1000;
 inline constexpr std::uint32_t kEdgeSpi = 0x2000;
 

@@ -14,7 +14,7 @@ namespace {
 using namespace std::chrono_literals;
 using namespace testing;  // machine_test_util
 
-AgentRotationConfig config() {
+AgentRotationConfig timing_config() {
   AgentRotationConfig c;
   c.tunnel = agent_tunnel();
   c.endpoints = 2;
@@ -32,7 +32,7 @@ TimingChanged timing(Duration interval, std::size_t endpoints = 2) {
 
 class AgentTimingChangeTest : public AgentMachineFixture {
  protected:
-  AgentTimingChangeTest() : AgentMachineFixture(config(), 42) {}
+  AgentTimingChangeTest() : AgentMachineFixture(timing_config(), 42) {}
   // Generation 1 installed and acknowledged at kT0.
   void rotated() {
     rotate(1, 1, kAgentSpi, kEdgeSpi);

@@ -18,9 +18,7 @@ using namespace std::chrono_literals;
 using namespace testing;
 using D = xfrm::SaDirection;
 
-const TimePoint kT0{std::chrono::hours(1)};
-
-EdgeSiteConfig config() {
+EdgeSiteConfig edge_config() {
   EdgeSiteConfig c;
   c.site_id = "branch-1";
   c.tunnel = edge_tunnel();
@@ -33,7 +31,7 @@ EdgeSiteConfig config() {
 
 class EdgeRotationTest : public ::testing::Test {
  protected:
-  EdgeRotation edge_{config()};
+  EdgeRotation edge_{edge_config()};
   TimePoint now_ = kT0;
   std::vector<EdgeAction> last_;
 
@@ -158,7 +156,7 @@ TEST_F(EdgeRotationTest, FirstRequestIssuesGenerationOneStepByStep) {
   expected.edge_generation = 0;
   expected.agent_spi = 0x1000;
   expected.edge_spi = 0x3000;
-  expected.lifetime = config().lifetime;
+  expected.lifetime = edge_config().lifetime;
   expected.tunnel = {kAgent, kEdge, {}, 0};
   EXPECT_EQ(sent->offer, expected);
   EXPECT_EQ(edge_.pending(), 1U);
@@ -208,7 +206,7 @@ TEST_F(EdgeRotationTest, PromotionDeletesTheOldOutboundRightAfterAddingTheNew) {
 }
 
 TEST_F(EdgeRotationTest, WithADrainTheOldOutboundGoesOnlyWhenTheDrainEnds) {
-  EdgeSiteConfig c = config();
+  EdgeSiteConfig c = edge_config();
   c.outbound_drain = 100ms;
   edge_ = EdgeRotation(c);
   start();
@@ -344,7 +342,7 @@ TEST_F(EdgeRotationTest, AfterARestartPendingKeysAreGoneSoTheNextGenerationIsFor
   const std::vector<xfrm::SaState> kernel{owned_sa(kAgent, kEdge, 0x3000, D::in),
                                           owned_sa(kEdge, kAgent, 0x1000, D::out),
                                           owned_sa(kAgent, kEdge, 0x3001, D::in)};
-  EdgeRotation restarted(config());
+  EdgeRotation restarted(edge_config());
   last_ = restarted.start(saved, kernel, now_);
   EXPECT_EQ(restarted.generation(), 1U);
   EXPECT_EQ(restarted.pending(), 0U);
@@ -401,7 +399,7 @@ TEST_F(EdgeRotationTest, NatMappingFromTheHelloAddressesTheAgentsPublicPort) {
 class EdgeRotationLimits : public EdgeRotationTest {
  protected:
   void start_with(const GenerationLimits& limits) {
-    EdgeSiteConfig c = config();
+    EdgeSiteConfig c = edge_config();
     c.counter_poll = 1s;
     c.limits = limits;
     edge_ = EdgeRotation(c);
@@ -521,12 +519,12 @@ TEST_F(EdgeRotationLimits, TheGenerationNumberNeverGoesWhereTheAgentCannotFollow
   EdgeSiteState saved;
   saved.site_id = "branch-1";
   saved.last_issued = kMaxGeneration - 1;
-  EdgeRotation high(config());
+  EdgeRotation high(edge_config());
   last_ = high.start(saved, {}, now_);
   last_ =
       high.handle(RequestReceived{3, {0, 0x1000, std::nullopt}, std::nullopt, std::nullopt}, now_);
   EXPECT_EQ(first_of<SaveEdgeState>(last_)->state.last_issued, kMaxGeneration);
-  EdgeRotation top(config());
+  EdgeRotation top(edge_config());
   saved.last_issued = kMaxGeneration;
   last_ = top.start(saved, {}, now_);
   last_ =

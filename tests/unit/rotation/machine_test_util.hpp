@@ -1,6 +1,7 @@
 #pragma once
 // Helpers for the direct state machine tests: configs and picking actions out of a list.
 
+#include <chrono>
 #include <string>
 #include <variant>
 #include <vector>
@@ -11,6 +12,9 @@
 #include "fakes/spi_sources.hpp"
 
 namespace pqbranch::rotation::testing {
+
+// The machines' start time in these tests.
+inline const TimePoint kT0{std::chrono::hours(1)};
 
 inline core::IpAddress ip(const char* text) {
   return core::IpAddress::parse(text).value();

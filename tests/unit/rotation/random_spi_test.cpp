@@ -27,8 +27,6 @@ using test::draw_for;
 using test::scripted_spi_random;
 using D = xfrm::SaDirection;
 
-const TimePoint kT0{std::chrono::hours(1)};
-
 core::Result<std::uint32_t> taken() {
   return core::make_error(xfrm::errc::spi_exhausted, "ALLOCSPI: SPI in use");
 }

@@ -22,10 +22,7 @@ using test::RotationHarness;
 using Msg = RotationHarness::Msg;
 using Op = FakeKernel::Op;
 
-bool noted(const std::vector<std::string>& notes, const std::string& needle) {
-  return std::any_of(notes.begin(), notes.end(),
-                     [&](const std::string& n) { return n.find(needle) != std::string::npos; });
-}
+using test::noted;
 
 void expect_clean(const RotationHarness& h) {
   EXPECT_TRUE(h.violations().empty()) << h.violations().front();

@@ -18,12 +18,7 @@ using test::HarnessOptions;
 using test::RotationHarness;
 using Msg = RotationHarness::Msg;
 
-bool noted(const std::vector<std::string>& notes, const std::string& needle) {
-  for (const std::string& n : notes) {
-    if (n.find(needle) != std::string::npos) return true;
-  }
-  return false;
-}
+using test::noted;
 
 // How many actions a side performs from one settled generation to the next.
 template <class Count>

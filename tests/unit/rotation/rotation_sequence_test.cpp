@@ -23,12 +23,7 @@ void expect_clean(const RotationHarness& h) {
   EXPECT_EQ(h.lost(), 0U);
 }
 
-bool noted(const std::vector<std::string>& notes, const std::string& needle) {
-  for (const std::string& n : notes) {
-    if (n.find(needle) != std::string::npos) return true;
-  }
-  return false;
-}
+using test::noted;
 
 TEST(RotationSequence, FiftyRotationsNeverLeaveTrafficWithoutThePeersInboundSa) {
   HarnessOptions o;

@@ -15,8 +15,6 @@ using namespace std::chrono_literals;
 using namespace testing;
 using D = xfrm::SaDirection;
 
-const TimePoint kT0{std::chrono::hours(1)};
-
 SaLedger ledger_with(std::initializer_list<Generation> inbound) {
   SaLedger l(agent_tunnel());
   for (const Generation g : inbound) {

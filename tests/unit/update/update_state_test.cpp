@@ -17,16 +17,16 @@ namespace {
 
 using namespace testing;
 
-const std::string kSha(64, 'a');
+const std::string kStateSha(64, 'a');
 
 UpdateState full_state() {
   UpdateState s;
   s.paused = true;
   s.pinned = "0.3.0";
   s.failed_versions = {"0.1.5", "0.2.0~rc1"};
-  s.staged = ReleaseCandidate{"0.3.0", "pqbranch-agent_0.3.0_amd64.deb", 123456, kSha,
+  s.staged = ReleaseCandidate{"0.3.0", "pqbranch-agent_0.3.0_amd64.deb", 123456, kStateSha,
                               TimePoint(std::chrono::seconds(1796000000))};
-  s.requested = OutstandingRequest{"0.3.0", "pqbranch-agent_0.3.0_amd64.deb", kSha,
+  s.requested = OutstandingRequest{"0.3.0", "pqbranch-agent_0.3.0_amd64.deb", kStateSha,
                                    TimePoint(std::chrono::seconds(1795000000))};
   s.report = PendingReport{"0.2.0~rc1", ReportOutcome::rolled_back, 3,
                            "rolled back to 0.1.5 (agent not ready)"};
@@ -69,7 +69,7 @@ TEST(UpdateState, StrictDecodingRefusesEverythingElse) {
       {"size zero", replace(" 123456 ", " 0 ")},
       {"size with a sign", replace(" 123456 ", " +123456 ")},
       {"uppercase hash",
-       replace("staged=0.3.0 pqbranch-agent_0.3.0_amd64.deb 123456 " + kSha,
+       replace("staged=0.3.0 pqbranch-agent_0.3.0_amd64.deb 123456 " + kStateSha,
                "staged=0.3.0 pqbranch-agent_0.3.0_amd64.deb 123456 " + std::string(64, 'A'))},
       {"extra field", replace(" 1796000000\n", " 1796000000 7\n")},
       // Beyond what a time point holds (nanoseconds in 64 bits): it would overflow.

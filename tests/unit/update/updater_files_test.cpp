@@ -12,7 +12,7 @@
 namespace pqbranch::update {
 namespace {
 
-const std::string kSha(64, 'a');
+const std::string kFileSha(64, 'a');
 
 class UpdaterFiles : public ::testing::Test {
  protected:
@@ -28,13 +28,13 @@ class UpdaterFiles : public ::testing::Test {
 };
 
 TEST_F(UpdaterFiles, RequestHasTheThreeLinesTheUpdaterReadsAndIsPrivate) {
-  const InstallRequest r{"0.2.0", dir_ / "pqbranch-agent_0.2.0_amd64.deb", kSha};
+  const InstallRequest r{"0.2.0", dir_ / "pqbranch-agent_0.2.0_amd64.deb", kFileSha};
   ASSERT_TRUE(write_install_request(dir_, r));
   auto bytes = core::read_small_file(dir_ / "request", 4096);
   ASSERT_TRUE(bytes && *bytes);
   EXPECT_EQ(**bytes,
             "version=0.2.0\npackage=" + (dir_ / "pqbranch-agent_0.2.0_amd64.deb").string() +
-                "\nsha256=" + kSha + "\n");
+                "\nsha256=" + kFileSha + "\n");
   struct stat st{};
   ASSERT_EQ(::stat((dir_ / "request").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600U);
@@ -43,14 +43,14 @@ TEST_F(UpdaterFiles, RequestHasTheThreeLinesTheUpdaterReadsAndIsPrivate) {
 TEST_F(UpdaterFiles, RequestsTheUpdaterWouldRefuseAreNotWritten) {
   const auto pkg = dir_ / "p.deb";
   for (const InstallRequest& bad : {
-           InstallRequest{"", pkg, kSha},
-           InstallRequest{"v1", pkg, kSha},                     // must start with a digit
-           InstallRequest{"1.0\nsha256=00", pkg, kSha},         // a line of its own
-           InstallRequest{"0.2.0", "/etc/passwd.deb", kSha},    // outside the directory
-           InstallRequest{"0.2.0", dir_ / "../x.deb", kSha},    // climbs out
-           InstallRequest{"0.2.0", dir_ / "p.tar", kSha},       // not a .deb
-           InstallRequest{"0.2.0", dir_ / "a b.deb", kSha},     // a space
-           InstallRequest{"0.2.0", pkg, std::string(64, 'A')},  // upper case
+           InstallRequest{"", pkg, kFileSha},
+           InstallRequest{"v1", pkg, kFileSha},                   // must start with a digit
+           InstallRequest{"1.0\nsha256=00", pkg, kFileSha},       // a line of its own
+           InstallRequest{"0.2.0", "/etc/passwd.deb", kFileSha},  // outside the directory
+           InstallRequest{"0.2.0", dir_ / "../x.deb", kFileSha},  // climbs out
+           InstallRequest{"0.2.0", dir_ / "p.tar", kFileSha},     // not a .deb
+           InstallRequest{"0.2.0", dir_ / "a b.deb", kFileSha},   // a space
+           InstallRequest{"0.2.0", pkg, std::string(64, 'A')},    // upper case
            InstallRequest{"0.2.0", pkg, std::string(63, 'a')},
        }) {
     auto w = write_install_request(dir_, bad);
