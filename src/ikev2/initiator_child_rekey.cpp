@@ -189,9 +189,9 @@ void InitiatorMachine::abandon_child_rekey(Attempt& a, Out& out) {
   a.sa.child_rekey.reset();
 }
 
-// The answer to a rekey whose CHILD SA the responder deleted before it came: if the responder
-// made the new CHILD SA (it read our request before its Delete was answered), that one is
-// deleted too, for nothing of it is installed here.
+// The answer to a rekey whose CHILD SA the responder deleted (or replaced with its own rekey)
+// before it came: if the responder made the new CHILD SA (it read our request before its
+// Delete was answered), that one is deleted too, for nothing of it is installed here.
 void InitiatorMachine::on_forgotten_response(Attempt& a, const ReceivedMessage& m, Out& out) {
   auto opened = open_response(a.sa, m, a.forgotten_exchange, a.sa.next_request_id);
   if (!opened) return drop(opened.error().message(), out);
@@ -204,7 +204,8 @@ void InitiatorMachine::on_forgotten_response(Attempt& a, const ReceivedMessage& 
                      find_payload<SaPayload>(payloads) != nullptr);
   if (!made) return;
   note(NoteLevel::info,
-       fmt::format("the responder made the CHILD SA of a rekey of a CHILD SA it deleted: "
+       fmt::format("the responder made the CHILD SA of a rekey of a CHILD SA it deleted or "
+                   "replaced: "
                    "deleting it (in 0x{:08x})",
                    a.forgotten_spi),
        out);

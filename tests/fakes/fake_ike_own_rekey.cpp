@@ -213,7 +213,7 @@ core::Result<std::optional<std::vector<std::uint8_t>>> FakeIkeResponder::own_rek
   children_.back().sends = !r.lost;
   r.deletes = r.lost ? r.own_spi : r.replaced;
   if (!r.lost) ++own_rekeys_;
-  if (!options_.delete_replaced && !r.lost) {
+  if (!options_.delete_replaced) {
     own_rekey_.reset();
     return Next{};
   }

@@ -22,11 +22,11 @@ namespace pqbranch::ikev2 {
 namespace {
 using namespace std::chrono_literals;
 using Op = test::FakeKernel::Op;
-using test::InitiatorHarness;
 using machine_test::established;
 using machine_test::installed;
 using machine_test::log_index;
 using machine_test::requests_sent;
+using test::InitiatorHarness;
 
 // A 32-byte nonce starting with `head`.
 std::vector<std::uint8_t> nonce(std::initializer_list<std::uint8_t> head) {
@@ -66,15 +66,28 @@ std::vector<Crossing> crossings() {
   return out;
 }
 
+// CHILD SA rekeys every 10 minutes (the IKE SA's far later), with an IKE_FOLLOWUP_KE or none.
+test::InitiatorHarnessOptions options(bool addke) {
+  return {.rekey_time = 3h,
+          .lifetime = 4h,
+          .child_rekey_time = 10min,
+          .esp_proposal = addke ? "aes256gcm16-x25519-ke1_mlkem768" : "aes256gcm16-x25519"};
+}
+
+// Our rekey goes out and the responder's crosses it.
+::testing::AssertionResult cross(InitiatorHarness& h) {
+  if (!h.run_until([&] { return requests_sent(h, ExchangeType::create_child_sa) > 0; }, 1h)) {
+    return ::testing::AssertionFailure() << "no rekey of ours";
+  }
+  if (!h.responder_rekey()) return ::testing::AssertionFailure() << "no rekey of the responder's";
+  return ::testing::AssertionSuccess();
+}
+
 class InitiatorRekeyCollisionOrderingTest : public ::testing::TestWithParam<Crossing> {};
 
 TEST_P(InitiatorRekeyCollisionOrderingTest, ExactlyThePairWithoutTheLowestNonceSurvives) {
   const Crossing& c = GetParam();
-  InitiatorHarness h(
-      {.rekey_time = 3h,
-       .lifetime = 4h,
-       .child_rekey_time = 10min,
-       .esp_proposal = c.addke ? "aes256gcm16-x25519-ke1_mlkem768" : "aes256gcm16-x25519"});
+  InitiatorHarness h(options(c.addke));
   h.responder_options.rekey_ni = c.its_ni;
   h.responder_options.rekey_nr = c.its_nr;
   h.start();
@@ -82,10 +95,8 @@ TEST_P(InitiatorRekeyCollisionOrderingTest, ExactlyThePairWithoutTheLowestNonceS
   auto* responder = h.current_responder();
   const auto old_in = h.machine().status().inbound_spi;
   const auto old_out = h.machine().status().outbound_spi;
-  h.script_nonces({c.our_ni, c.our_nr});
-  // Ours goes out; the responder's crosses it.
-  ASSERT_TRUE(h.run_until([&] { return requests_sent(h, ExchangeType::create_child_sa) > 0; }, 1h));
-  ASSERT_TRUE(h.responder_rekey());
+  h.script_nonces({c.our_ni, c.our_nr});  // our rekey's Ni, then our answer's Nr
+  ASSERT_TRUE(cross(h));
   ASSERT_TRUE(h.run_until(
       [&] {
         const auto s = h.machine().status();
@@ -177,10 +188,7 @@ INSTANTIATE_TEST_SUITE_P(Orderings, InitiatorRekeyCollisionOrderingTest,
 // Once our IKE_FOLLOWUP_KE is out, the responder's rekey of the same CHILD SA gets
 // TEMPORARY_FAILURE (as strongSwan answers then): ours completes, its retry succeeds.
 TEST(InitiatorRekeyCollisionTest, ARekeyCrossingOurFollowupKeIsRefusedAndRetried) {
-  InitiatorHarness h({.rekey_time = 3h,
-                      .lifetime = 4h,
-                      .child_rekey_time = 10min,
-                      .esp_proposal = "aes256gcm16-x25519-ke1_mlkem768"});
+  InitiatorHarness h(options(true));
   h.start();
   ASSERT_TRUE(established(h));
   auto* responder = h.current_responder();
@@ -195,6 +203,63 @@ TEST(InitiatorRekeyCollisionTest, ARekeyCrossingOurFollowupKeIsRefusedAndRetried
   ASSERT_TRUE(h.responder_rekey());
   ASSERT_TRUE(h.run_until([&] { return h.machine().status().peer_child_rekeys == 1; }, 1min));
   h.run_for(10s);
+  EXPECT_EQ(installed(h.kernel()).size(), 2U);
+  EXPECT_EQ(h.kernel().sas().size(), 2U);
+  EXPECT_EQ(h.machine().status().established, 1U);
+  EXPECT_TRUE(h.violations().empty()) << h.violations().front();
+}
+
+// A responder that keeps its redundant CHILD SA: we delete it kPeerDeleteWait after our
+// answer (its inbound SA here and, with a Delete, its pair at the responder).
+TEST(InitiatorRekeyCollisionTest, TheResponderKeepingItsRedundantPairHasItDeletedByUs) {
+  InitiatorHarness h(options(false));
+  h.responder_options.delete_replaced = false;
+  h.responder_options.rekey_ni = nonce({0x10});  // its exchange has the lowest nonce
+  h.responder_options.rekey_nr = nonce({0x90});
+  h.start();
+  ASSERT_TRUE(established(h));
+  auto* responder = h.current_responder();
+  ASSERT_TRUE(cross(h));
+  ASSERT_TRUE(h.run_until([&] { return h.machine().status().child_rekeys == 1; }, 1min));
+  const auto won = h.now();
+  ASSERT_TRUE(h.run_until([&] { return responder->child_deletes() == 2; }, 1min));
+  EXPECT_GE(h.now() - won, kPeerDeleteWait - 1s);  // ours of the old one, then the redundant
+  EXPECT_TRUE(h.noted("has not deleted its redundant CHILD SA"));
+  h.run_for(10s);
+  EXPECT_EQ(responder->collisions_lost(), 1U);
+  EXPECT_EQ(responder->children(), 1U);  // the survivor
+  EXPECT_EQ(installed(h.kernel()).size(), 2U);
+  EXPECT_EQ(h.kernel().sas().size(), 2U);
+  EXPECT_EQ(h.metric("ikev2_retransmissions"), 0);
+  EXPECT_TRUE(h.violations().empty()) << h.violations().front();
+}
+
+// Our CREATE_CHILD_SA response is lost, and the responder, whose exchange won, deletes the
+// old CHILD SA before our retransmission is answered: its new CHILD SA takes over, our
+// rekey is forgotten and the CHILD SA its answer made is deleted by us.
+TEST(InitiatorRekeyCollisionTest, TheOldDeletedWhileOurResponseIsLostForgetsOurRekey) {
+  InitiatorHarness h(options(false));
+  h.responder_options.rekey_ni = nonce({0x90});
+  h.responder_options.rekey_nr = nonce({0x80});
+  h.start();
+  ASSERT_TRUE(established(h));
+  auto* responder = h.current_responder();
+  h.script_nonces({nonce({0x10}), nonce({0x70})});  // our exchange has the lowest nonce
+  h.lose_responses = 1;                             // the next response: to our CREATE_CHILD_SA
+  ASSERT_TRUE(cross(h));
+  ASSERT_TRUE(h.run_until([&] { return h.machine().status().peer_child_rekeys == 1; }, 1min));
+  h.run_for(1min);
+  EXPECT_EQ(h.metric("ikev2_retransmissions"), 1);
+  EXPECT_TRUE(
+      h.noted("the responder made the CHILD SA of a rekey of a CHILD SA it deleted or "
+              "replaced"));
+  EXPECT_EQ(h.machine().status().child_rekeys, 0U);
+  EXPECT_EQ(responder->collisions_won(), 1U);
+  EXPECT_EQ(responder->child_deletes(), 1U);  // the CHILD SA our forgotten rekey made
+  std::size_t live = 0;
+  for (const auto& child : responder->all_children())
+    live += responder->child_at(child.own_spi, h.now()) != nullptr ? 1 : 0;
+  EXPECT_EQ(live, 1U);
   EXPECT_EQ(installed(h.kernel()).size(), 2U);
   EXPECT_EQ(h.kernel().sas().size(), 2U);
   EXPECT_EQ(h.machine().status().established, 1U);
