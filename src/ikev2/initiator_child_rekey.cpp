@@ -205,8 +205,7 @@ void InitiatorMachine::on_forgotten_response(Attempt& a, const ReceivedMessage& 
   if (!made) return;
   note(NoteLevel::info,
        fmt::format("the responder made the CHILD SA of a rekey of a CHILD SA it deleted or "
-                   "replaced: "
-                   "deleting it (in 0x{:08x})",
+                   "replaced: deleting it (in 0x{:08x})",
                    a.forgotten_spi),
        out);
   delete_stray(a, a.forgotten_spi, out);
