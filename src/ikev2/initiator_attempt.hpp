@@ -45,8 +45,9 @@ enum class Phase : std::uint8_t { init, intermediate, auth, established, deletin
 // What the outstanding request of an established IKE SA is: one at a time (RFC 7296 §2.3,
 // a window of one).
 // forgotten: a CREATE_CHILD_SA or IKE_FOLLOWUP_KE of a CHILD SA rekey whose CHILD SA the
-// responder deleted meanwhile (RFC 7296 §2.25.1); delete_stray: our Delete of the CHILD SA
-// such a rekey made at the responder anyway.
+// responder deleted (RFC 7296 §2.25.1) or replaced meanwhile; delete_stray: our Delete of
+// the CHILD SA such a rekey made at the responder anyway, of the redundant one of a rekey
+// collision (RFC 7296 §2.8.1), or of the responder's redundant one it did not delete.
 enum class Request : std::uint8_t {
   liveness,
   child_rekey,
@@ -72,7 +73,7 @@ enum class Request : std::uint8_t {
     case Request::forgotten:
       return "rekey of a deleted CHILD SA";
     case Request::delete_stray:
-      return "Delete of a CHILD SA made by a forgotten rekey";
+      return "Delete of a redundant CHILD SA";
   }
   return "?";
 }
@@ -130,6 +131,13 @@ struct Attempt {
   std::optional<ChildSa> peer_rekeyed;
   core::Clock::time_point peer_outbound_by{};
   std::optional<PeerRequest> last_answer;  // resent when the responder repeats a request
+  // A rekey collision (RFC 7296 §2.8.1, initiator_rekey_collision.cpp): the lower nonce of the
+  // responder's rekey answered while our CREATE_CHILD_SA of the same CHILD SA was out, until
+  // our response decides; then, when ours won, the responder's new CHILD SA (inbound only)
+  // until the responder deletes it, or we do at redundant_by.
+  std::optional<std::vector<std::uint8_t>> crossing_nonce;
+  std::optional<ChildSa> redundant;
+  core::Clock::time_point redundant_by{};
   // The last refusal in an IKE_SA_INIT response: unauthenticated, so it ends the attempt
   // only if no acceptable response comes before the request times out (RFC 7296 §2.21.1).
   std::optional<core::Error> init_refusal;

@@ -4,7 +4,8 @@
 // the new CHILD SA, its pair goes in (the kernel then sends on the new outbound SA), the old
 // outbound SA goes after the outbound drain, the old CHILD SA is deleted with an
 // INFORMATIONAL exchange and then its inbound SA. A refusal or a failure keeps the working
-// CHILD SA and tries again after retry_initial; no answer at all is a dead peer.
+// CHILD SA and tries again after retry_initial; no answer at all is a dead peer. A rekey of
+// the responder's crossing ours is resolved by the nonces (initiator_rekey_collision.cpp).
 #include <array>
 #include <cstdint>
 
@@ -35,8 +36,9 @@ std::optional<InitiatorMachine::TimePoint> InitiatorMachine::child_deadline(
   if (a.phase != Phase::established) return std::nullopt;
   if (a.old_child && !a.old_outbound_deleted) return a.old_drain_until;
   if (a.peer_rekeyed && !a.step) return a.peer_outbound_by;
+  if (a.redundant && !a.old_child && !a.step && !a.retransmit.active()) return a.redundant_by;
   if (a.old_child || a.retransmit.active() || a.step || a.sa.child_rekey || a.sa.peer_rekey ||
-      a.peer_rekeyed) {
+      a.peer_rekeyed || a.redundant) {
     return std::nullopt;
   }
   if (options_.child_rekey_time.count() == 0 || !a.installed || next_) return std::nullopt;
@@ -74,6 +76,7 @@ void InitiatorMachine::child_work(Attempt& a, Out& out) {
          out);
     return switch_to_peer_rekeyed(a, false, out);
   }
+  if (a.redundant) return delete_redundant(a, out);
   note(NoteLevel::info,
        fmt::format("rekeying the CHILD SA (in 0x{:08x} out 0x{:08x}) with {}",
                    a.sa.child->inbound_spi, a.sa.child->outbound_spi,
@@ -116,6 +119,7 @@ void InitiatorMachine::on_child_response(Attempt& a, const ReceivedMessage& m, O
   a.retransmit.stop();
   a.heard = now_;
   if (!step) return failed(step.error());
+  if (lost_crossing(a, *step == ChildRekeyStep::complete, out)) return;
   if (*step == ChildRekeyStep::follow_up) {
     auto request = build_followup_ke(a.sa, random_);
     if (!request) return failed(request.error());
@@ -170,6 +174,7 @@ void InitiatorMachine::replace_child(Attempt& a, ChildSa next, bool by_responder
 // A rekey in progress ends: the SPI allocated for it is released at once (its larval SA
 // would otherwise stay until it expires).
 void InitiatorMachine::abandon_child_rekey(Attempt& a, Out& out) {
+  a.crossing_nonce.reset();
   if (!a.sa.child_rekey) return;
   // Its request is still out (the responder deleted the CHILD SA meanwhile): the response is
   // taken without the rekey, and a CHILD SA it made anyway is deleted (on_forgotten_response).
@@ -184,9 +189,9 @@ void InitiatorMachine::abandon_child_rekey(Attempt& a, Out& out) {
   a.sa.child_rekey.reset();
 }
 
-// The answer to a rekey whose CHILD SA the responder deleted before it came: if the responder
-// made the new CHILD SA (it read our request before its Delete was answered), that one is
-// deleted too, for nothing of it is installed here.
+// The answer to a rekey whose CHILD SA the responder deleted (or replaced with its own rekey)
+// before it came: if the responder made the new CHILD SA (it read our request before its
+// Delete was answered), that one is deleted too, for nothing of it is installed here.
 void InitiatorMachine::on_forgotten_response(Attempt& a, const ReceivedMessage& m, Out& out) {
   auto opened = open_response(a.sa, m, a.forgotten_exchange, a.sa.next_request_id);
   if (!opened) return drop(opened.error().message(), out);
@@ -199,14 +204,11 @@ void InitiatorMachine::on_forgotten_response(Attempt& a, const ReceivedMessage& 
                      find_payload<SaPayload>(payloads) != nullptr);
   if (!made) return;
   note(NoteLevel::info,
-       fmt::format("the responder made the CHILD SA of a rekey of a CHILD SA it deleted: "
-                   "deleting it (in 0x{:08x})",
+       fmt::format("the responder made the CHILD SA of a rekey of a CHILD SA it deleted or "
+                   "replaced: deleting it (in 0x{:08x})",
                    a.forgotten_spi),
        out);
-  auto request = build_delete_child_sa(a.sa, a.forgotten_spi);
-  if (!request) return fail(a, request.error(), out);
-  a.request_kind = Request::delete_stray;
-  send_request(a, std::move(*request), out);
+  delete_stray(a, a.forgotten_spi, out);
 }
 
 // The working CHILD SA stays; the rekey is tried again after retry_initial.

@@ -25,7 +25,7 @@ bool InitiatorMachine::rekeys_ike_sa() const noexcept {
 bool InitiatorMachine::ike_idle(const Attempt& a) const {
   return a.phase == Phase::established && a.installed && !a.retransmit.active() && !a.step &&
          !a.sa.child_rekey && !a.sa.peer_rekey && !a.old_child && !a.rekeyed && !a.peer_rekeyed &&
-         !a.held_answer && !retiring_;
+         !a.held_answer && !a.redundant && !retiring_;
 }
 
 void InitiatorMachine::start_ike_rekey(Attempt& a, Out& out) {

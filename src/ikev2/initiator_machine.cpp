@@ -496,9 +496,10 @@ void InitiatorMachine::delete_sa(const xfrm::SaId& id, std::string what, bool mi
 }
 
 // Every CHILD SA of the IKE SA: the current one, one replaced by a rekey, one being
-// installed, and the SPI allocated for a rekey of either side.
+// installed, the responder's redundant one of a collision, and the SPI allocated for a rekey
+// of either side.
 void InitiatorMachine::remove_child(Attempt& a, Out& out) {
-  for (auto* c : {&a.old_child, &a.rekeyed, &a.peer_rekeyed}) {
+  for (auto* c : {&a.old_child, &a.rekeyed, &a.peer_rekeyed, &a.redundant}) {
     if (*c) delete_child_sas(a, **c, "deleting a CHILD SA", out);
     c->reset();
   }

@@ -1,8 +1,9 @@
 // CHILD SA rekeys the responder starts, answered by InitiatorMachine (RFC 7296 §1.3.3, §2.8;
 // RFC 9370 §2.2.4), make-before-break on both ends:
 // - its CREATE_CHILD_SA is accepted only while no rekey or Delete of the CHILD SA of either
-//   side is under way (else TEMPORARY_FAILURE, RFC 7296 §2.8.1); an inbound SPI is allocated
-//   and the answer sent (with the link when IKE_FOLLOWUP_KEs follow);
+//   side is under way (else TEMPORARY_FAILURE), or while only our CREATE_CHILD_SA rekeying it
+//   is out (then the nonces decide, RFC 7296 §2.8.1: initiator_rekey_collision.cpp); an
+//   inbound SPI is allocated and the answer sent (with the link when IKE_FOLLOWUP_KEs follow);
 // - before the answer to its last key exchange goes, the new inbound SA goes in: the
 //   responder installs its pair and sends on the new SA as soon as it has that answer;
 // - the new outbound SA goes in when the responder deletes the CHILD SA it replaced (until
@@ -24,9 +25,10 @@ PeerRequestPolicy InitiatorMachine::peer_policy(const Attempt& a) const {
   PeerRequestPolicy p;
   p.esp = options_.settings.esp;
   p.busy = &a != current_.get() || a.phase != Phase::established || !a.installed ||
-           a.step.has_value() || a.sa.child_rekey.has_value() || a.rekeyed.has_value() ||
-           a.old_child.has_value() || a.peer_rekeyed.has_value() || a.held_answer.has_value();
-  for (const auto* c : {&a.old_child, &a.peer_rekeyed}) {
+           a.step.has_value() || (a.sa.child_rekey.has_value() && !crossable(a)) ||
+           a.rekeyed.has_value() || a.old_child.has_value() || a.peer_rekeyed.has_value() ||
+           a.held_answer.has_value() || a.redundant.has_value();
+  for (const auto* c : {&a.old_child, &a.peer_rekeyed, &a.redundant}) {
     if (*c) p.more_children.emplace_back((*c)->outbound_spi, (*c)->inbound_spi);
   }
   p.ike_rekeys = true;
@@ -88,6 +90,7 @@ void InitiatorMachine::on_peer_rekey_spi(Attempt& a, const core::Result<std::uin
     return refuse_peer_rekey_now(a, id, ExchangeType::create_child_sa, request.error().message(),
                                  out);
   }
+  note_crossing(a, out);
   on_peer_answer(a, std::move(*request), out);
 }
 
@@ -108,6 +111,7 @@ void InitiatorMachine::refuse_peer_rekey_now(Attempt& a, std::uint32_t message_i
                                              ExchangeType exchange, const std::string& why,
                                              Out& out) {
   abandon_peer_rekey(a, out);
+  a.crossing_nonce.reset();  // no new CHILD SA of its: nothing to decide
   count("ikev2_child_rekey_failures", out);
   note(NoteLevel::warn,
        fmt::format("the responder's CHILD SA rekey failed here: {}; answering TEMPORARY_FAILURE",
@@ -124,18 +128,26 @@ void InitiatorMachine::on_peer_deletes(Attempt& a, const std::vector<std::uint32
   for (const std::uint32_t spi : deleted) {
     if (a.peer_rekeyed && a.sa.child && spi == a.sa.child->outbound_spi) {
       switch_to_peer_rekeyed(a, true, out);  // the one its rekey replaced
-    } else if (a.peer_rekeyed && spi == a.peer_rekeyed->outbound_spi) {
-      delete_child_sas(a, *a.peer_rekeyed, "deleting a CHILD SA the responder deleted", out);
-      a.peer_rekeyed.reset();
-    } else if (a.old_child && spi == a.old_child->outbound_spi) {
+      continue;
+    }
+    if (a.old_child && spi == a.old_child->outbound_spi) {
       a.old_deleted_by_peer = true;  // our Delete of it crossed the responder's
+    }
+    // A CHILD SA its rekey made (inbound only here), or the redundant one of a collision.
+    for (auto* c : {&a.peer_rekeyed, &a.redundant}) {
+      if (*c && spi == (*c)->outbound_spi) {
+        delete_child_sas(a, **c, "deleting a CHILD SA the responder deleted", out);
+        c->reset();
+      }
     }
   }
 }
 
 // The responder receives on the new CHILD SA: the kernel sends on it from now on, and the
 // replaced one goes after the drain (without a Delete of ours when the responder sent one).
+// A rekey of ours still out is forgotten: the responder's replaced the CHILD SA it rekeys.
 void InitiatorMachine::switch_to_peer_rekeyed(Attempt& a, bool replaced_deleted, Out& out) {
+  abandon_child_rekey(a, out);
   a.old_deleted_by_peer = replaced_deleted;
   a.step = next_step();
   a.step_for = StepFor::peer_rekey_outbound;

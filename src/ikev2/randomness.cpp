@@ -22,7 +22,7 @@ Randomness& csprng() {
 
 core::Result<void> fill_nonce(Randomness& random, std::vector<std::uint8_t>& nonce) {
   nonce.resize(kNonceSize);
-  return random.fill(nonce);
+  return random.nonce(nonce);
 }
 
 }  // namespace pqbranch::ikev2

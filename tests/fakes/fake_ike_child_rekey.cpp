@@ -16,7 +16,9 @@ using namespace ikev2;  // NOLINT(google-build-using-namespace): a test fake of 
 using fake_ike::bad;
 using fake_ike::bytes_of;
 using fake_ike::joined;
+using fake_ike::lower_of;
 using fake_ike::method_of;
+using fake_ike::nonce_or;
 using fake_ike::spi_of;
 
 }  // namespace
@@ -57,8 +59,18 @@ core::Result<std::vector<std::uint8_t>> FakeIkeResponder::create_child_sa(
     return seal_response(request.message.header, {make_notify(*options_.refuse_rekey)}, nullptr);
   }
   const std::uint32_t rekeyed = spi_of(rekey->spi);
-  if (std::ranges::find(children_, rekeyed, &Child::initiator_spi) == children_.end()) {
+  const auto old = std::ranges::find(children_, rekeyed, &Child::initiator_spi);
+  if (old == children_.end()) {
     return seal_response(request.message.header, {make_notify(NotifyType::child_sa_not_found)},
+                         nullptr);
+  }
+  // Its own rekey of the same CHILD SA: past CREATE_CHILD_SA it refuses, before it a
+  // collision that its response decides.
+  OwnRekey* crossing = own_rekey_ && !own_rekey_->ike_spi_i && own_rekey_->replaced == old->own_spi
+                           ? &*own_rekey_
+                           : nullptr;
+  if (crossing != nullptr && crossing->stage != OwnRekey::Stage::create) {
+    return seal_response(request.message.header, {make_notify(NotifyType::temporary_failure)},
                          nullptr);
   }
   Proposal chosen = sa->proposals[0];
@@ -67,9 +79,10 @@ core::Result<std::vector<std::uint8_t>> FakeIkeResponder::create_child_sa(
   r.own_spi = next_own_spi();
   chosen.spi = bytes_of(r.own_spi);
   r.ni = nonce->data;
-  auto own_nonce = make_nonce(32);
+  auto own_nonce = nonce_or(options_.rekey_nr);
   if (!own_nonce) return own_nonce.error();
   r.nr = own_nonce->data;
+  if (crossing != nullptr) crossing->crossed = lower_of(r.ni, r.nr);
   std::vector<Payload> out;
   out.emplace_back(SaPayload{{chosen}});
   out.emplace_back(*own_nonce);

@@ -10,6 +10,7 @@
 #include "pqbranch/core/error.hpp"
 #include "pqbranch/core/secure_bytes.hpp"
 #include "pqbranch/ikev2/errc.hpp"
+#include "pqbranch/ikev2/nonce_payload.hpp"
 #include "pqbranch/ikev2/sa_payload.hpp"
 
 namespace pqbranch::test::fake_ike {
@@ -34,6 +35,18 @@ inline std::optional<ikev2::KeMethod> method_of(const ikev2::Proposal& p,
     if (t.type == type && t.id != 0) return static_cast<ikev2::KeMethod>(t.id);
   }
   return std::nullopt;
+}
+
+// `chosen` when a test set it, else a fresh random nonce.
+inline core::Result<ikev2::NoncePayload> nonce_or(const std::vector<std::uint8_t>& chosen) {
+  if (!chosen.empty()) return ikev2::NoncePayload{chosen};
+  return ikev2::make_nonce(32);
+}
+
+// The lower of an exchange's two nonces, octet by octet (RFC 7296 §2.8.1).
+inline std::vector<std::uint8_t> lower_of(const std::vector<std::uint8_t>& a,
+                                          const std::vector<std::uint8_t>& b) {
+  return std::ranges::lexicographical_compare(b, a) ? b : a;
 }
 
 inline core::SecureBytes joined(const core::SecureBytes& a, const core::SecureBytes& b) {

@@ -19,6 +19,8 @@ using namespace ikev2;  // NOLINT(google-build-using-namespace): a test fake of 
 using fake_ike::bad;
 using fake_ike::bytes_of;
 using fake_ike::joined;
+using fake_ike::lower_of;
+using fake_ike::nonce_or;
 
 }  // namespace
 
@@ -43,7 +45,7 @@ core::Result<std::vector<std::uint8_t>> FakeIkeResponder::rekey_request() {
   OwnRekey r;
   r.replaced = newest->own_spi;
   r.own_spi = next_own_spi();
-  auto nonce = make_nonce(32);
+  auto nonce = nonce_or(options_.rekey_ni);
   if (!nonce) return nonce.error();
   r.ni = nonce->data;
   NotifyPayload rekey = make_notify(NotifyType::rekey_sa);
@@ -112,7 +114,7 @@ core::Result<std::optional<std::vector<std::uint8_t>>> FakeIkeResponder::own_rek
     return Next{};
   }
   if (r.stage == OwnRekey::Stage::deleting) {
-    auto it = std::ranges::find(children_, r.replaced, &Child::own_spi);
+    auto it = std::ranges::find(children_, r.deletes, &Child::own_spi);
     if (it != children_.end()) it->gone_at = now + options_.delete_delay;
     own_rekey_.reset();
     return Next{};
@@ -151,6 +153,16 @@ core::Result<std::optional<std::vector<std::uint8_t>>> FakeIkeResponder::own_rek
       r.followups.erase(r.followups.begin());
     }
     r.ke.reset();
+  }
+  if (!r.crossed.empty()) {  // both CREATE_CHILD_SA exchanges are done: the nonces decide
+    r.lost = std::ranges::lexicographical_compare(lower_of(r.ni, r.nr), r.crossed);
+    r.crossed.clear();
+    ++(r.lost ? collisions_lost_ : collisions_won_);
+    if (r.lost && !r.followups.empty()) {
+      own_rekey_.reset();
+      return Next{};
+    }
+    if (!r.lost && !r.followups.empty()) rekeying_.reset();
   }
   if (!r.followups.empty()) {
     const auto* link = find_notify(payloads, NotifyType::additional_key_exchange);
@@ -197,15 +209,17 @@ core::Result<std::optional<std::vector<std::uint8_t>>> FakeIkeResponder::own_rek
   add_child(
       r.own_spi, r.initiator_spi,
       ChildKeys{std::move(keys->responder_to_initiator), std::move(keys->initiator_to_responder)});
-  children_.back().sends = true;
-  ++own_rekeys_;
+  // A collision it lost: it never sends on the new CHILD SA, and deletes it.
+  children_.back().sends = !r.lost;
+  r.deletes = r.lost ? r.own_spi : r.replaced;
+  if (!r.lost) ++own_rekeys_;
   if (!options_.delete_replaced) {
     own_rekey_.reset();
     return Next{};
   }
   r.stage = OwnRekey::Stage::deleting;
   auto request =
-      own_request(ExchangeType::informational, {DeletePayload{ProtocolId::esp, {r.replaced}}});
+      own_request(ExchangeType::informational, {DeletePayload{ProtocolId::esp, {r.deletes}}});
   if (!request) return request.error();
   return Next{std::move(*request)};
 }

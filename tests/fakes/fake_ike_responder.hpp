@@ -55,14 +55,18 @@ class FakeIkeResponder {
     std::optional<ikev2::NotifyType> refuse_rekey;
     std::optional<ikev2::NotifyType> refuse_ike_rekey;  // a CREATE_CHILD_SA rekeying the IKE SA
     // Its own CHILD SA rekeys (rekey_request): the proposal it offers, whether it deletes the
-    // replaced CHILD SA (or, after its own IKE SA rekey, the old IKE SA) once the rekey is
-    // done (strongSwan does at once), and how long its inbound SA stays after that Delete is
-    // answered (strongSwan's delete_rekeyed_delay).
+    // replaced CHILD SA (or, after its own IKE SA rekey, the old IKE SA; after a collision it
+    // lost, its redundant CHILD SA) once the rekey is done (strongSwan does at once), and how long
+    // its inbound SA stays after that Delete is answered (strongSwan's delete_rekeyed_delay).
     config::EspProposal rekey_esp;
     std::vector<core::IpPrefix> rekey_tsi;  // its own side
     std::vector<core::IpPrefix> rekey_tsr;
     bool delete_replaced = true;
     std::chrono::milliseconds delete_delay{5000};
+    // The nonces of CHILD SA rekeys (empty: random): Ni of its own, Nr of its answers to the
+    // initiator's; tests choose them to decide rekey collisions.
+    std::vector<std::uint8_t> rekey_ni;
+    std::vector<std::uint8_t> rekey_nr;
   };
   // One CHILD SA as the responder holds it.
   struct Child {
@@ -109,6 +113,13 @@ class FakeIkeResponder {
   core::Result<std::vector<std::uint8_t>> ike_rekey_request();
   // A response from the initiator to its own request: the next request of its own rekey
   // (IKE_FOLLOWUP_KE, then the Delete of the replaced CHILD SA), if any.
+  // Rekey collisions (RFC 7296 §2.8.1), as strongSwan resolves them: the initiator's rekey of
+  // the CHILD SA its own rekey replaces, arriving while its CREATE_CHILD_SA is out, is
+  // answered; the response to its CREATE_CHILD_SA decides. When its exchange has the lowest
+  // nonce, it stops before its IKE_FOLLOWUP_KE, or with every key exchange done it deletes
+  // the new CHILD SA (on which it never sent) instead of the replaced one; otherwise it drops
+  // the initiator's exchange if IKE_FOLLOWUP_KEs are still to come, and goes on. Once its
+  // IKE_FOLLOWUP_KEs have started, the initiator's rekey gets TEMPORARY_FAILURE.
   core::Result<std::optional<std::vector<std::uint8_t>>> on_response(
       std::span<const std::uint8_t> response, core::Clock::time_point now);
   [[nodiscard]] std::size_t own_rekeys() const noexcept { return own_rekeys_; }
@@ -121,6 +132,8 @@ class FakeIkeResponder {
   // After its own IKE SA rekey, the successor is the IKE SA's original initiator.
   [[nodiscard]] bool original_initiator() const noexcept { return own_flags_ != 0; }
   [[nodiscard]] std::size_t own_rekey_refusals() const noexcept { return own_rekey_refusals_; }
+  [[nodiscard]] std::size_t collisions_won() const noexcept { return collisions_won_; }
+  [[nodiscard]] std::size_t collisions_lost() const noexcept { return collisions_lost_; }
   [[nodiscard]] bool own_rekey_running() const noexcept { return own_rekey_.has_value(); }
   // The error notify of the last refusal of its own rekey.
   [[nodiscard]] std::optional<ikev2::NotifyType> last_refusal() const noexcept {
@@ -264,6 +277,10 @@ class FakeIkeResponder {
     std::vector<std::uint8_t> link;
     std::optional<ikev2::Spi> ike_spi_i;  // set: a rekey of the IKE SA, its new SPI
     ikev2::Spi ike_spi_r{};               // and the initiator's, from the response
+    // The initiator's rekey of the same CHILD SA answered meanwhile: its lower nonce.
+    std::vector<std::uint8_t> crossed;
+    bool lost = false;          // its exchange had the lowest nonce
+    std::uint32_t deletes = 0;  // the CHILD SA its Delete names: replaced, or its lost one
   };
   std::optional<OwnRekey> own_rekey_;
   std::size_t own_ike_rekeys_ = 0;
@@ -271,6 +288,8 @@ class FakeIkeResponder {
   std::uint8_t own_flags_ = 0;
   std::size_t own_rekeys_ = 0;
   std::size_t own_rekey_refusals_ = 0;
+  std::size_t collisions_won_ = 0;
+  std::size_t collisions_lost_ = 0;
   std::optional<ikev2::NotifyType> last_refusal_;
   std::unique_ptr<FakeIkeResponder> successor_;
   std::size_t ike_rekeys_ = 0;

@@ -97,6 +97,10 @@ class InitiatorHarness {
   // IKE_FOLLOWUP_KEs and the Delete of the replaced one follow the machine's answers);
   // false if it cannot now (no current responder, or its own rekey still running).
   bool responder_rekey();
+  // The machine's next nonces, in the order it draws them (SeededIkeRandomness::script_nonces).
+  void script_nonces(std::vector<std::vector<std::uint8_t>> nonces) {
+    random_.script_nonces(std::move(nonces));
+  }
   // The responder of the current IKE SA starts a rekey of the IKE SA (its IKE_FOLLOWUP_KEs,
   // then its Delete of the old IKE SA, follow the machine's answers); false if it cannot now.
   bool responder_ike_rekey();

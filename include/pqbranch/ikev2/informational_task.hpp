@@ -35,8 +35,8 @@ core::Result<void> process_informational_response(IkeSa& sa, const ReceivedMessa
 struct PeerRequestPolicy {
   // A CHILD SA rekey must offer this; nullopt: refused with NO_PROPOSAL_CHOSEN.
   std::optional<config::EspProposal> esp;
-  // A rekey or Delete of the CHILD SA of ours is under way: a rekey of the responder gets
-  // TEMPORARY_FAILURE (RFC 7296 §2.8.1 lets either end retry later).
+  // A rekey or Delete of the CHILD SA of ours is under way that the nonces cannot resolve
+  // (RFC 7296 §2.8.1): a rekey of the responder gets TEMPORARY_FAILURE (it retries later).
   bool busy = false;
   // Our CHILD SAs besides sa.child that a Delete may name (one replaced or being replaced):
   // outbound SPI, inbound SPI.

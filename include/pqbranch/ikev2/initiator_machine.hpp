@@ -22,7 +22,9 @@
 //   responder sends on it as soon as it has the answer), the new outbound SA when the
 //   responder deletes the CHILD SA it replaced (or kPeerDeleteWait after the answer), the old
 //   outbound SA after the drain, then its inbound SA. While a rekey of either side is under
-//   way, the responder's gets TEMPORARY_FAILURE and ours waits (RFC 7296 §2.8.1);
+//   way, the responder's gets TEMPORARY_FAILURE and ours waits, except that its rekey
+//   crossing our CREATE_CHILD_SA of the same CHILD SA is answered and the nonces decide
+//   which pair survives (RFC 7296 §2.8.1, initiator_rekey_collision.cpp);
 // - IKE SA rekeys (initiator_ike_rekey.cpp): rekey_time after the IKE SA was made, once no
 //   CHILD SA work and no request is under way, CREATE_CHILD_SA (then IKE_FOLLOWUP_KE per
 //   additional key exchange) makes the new IKE SA; the CHILD SA moves to it and the old IKE
@@ -179,6 +181,13 @@ class InitiatorMachine {
   void on_peer_outbound(Attempt& a, const core::Result<void>& result, Out& out);
   void abandon_peer_rekey(Attempt& a, Out& out);
   void answer(Attempt& a, PeerRequest answer, Out& out);
+
+  // Rekeys of the CHILD SA by both sides at once (initiator_rekey_collision.cpp)
+  [[nodiscard]] static bool crossable(const Attempt& a);
+  void note_crossing(Attempt& a, Out& out);
+  [[nodiscard]] bool lost_crossing(Attempt& a, bool complete, Out& out);
+  void delete_redundant(Attempt& a, Out& out);
+  void delete_stray(Attempt& a, std::uint32_t inbound_spi, Out& out);
 
   // time
   void on_retransmit_timers(Out& out);

@@ -19,6 +19,9 @@ class Randomness {
   virtual ~Randomness() = default;
   // Public values: SPIs, nonces.
   virtual core::Result<void> fill(std::span<std::uint8_t> out) = 0;
+  // A nonce (RFC 7296 §2.10): fresh public bytes like fill's. Separate so that a test can
+  // choose them (which of two colliding rekeys has the lowest nonce, RFC 7296 §2.8.1).
+  virtual core::Result<void> nonce(std::span<std::uint8_t> out) { return fill(out); }
   // Our key of one key exchange of `method`.
   virtual core::Result<KeyExchange> key_exchange(KeMethod method) = 0;
 };

@@ -4,8 +4,8 @@
 // ours. §2.25.1: a request to delete a CHILD SA being rekeyed is answered as usual; §2.25.2: a
 // request to close an IKE SA being rekeyed is answered as usual and our rekey is forgotten;
 // a request to rekey the IKE SA while a CHILD SA or the IKE SA is being rekeyed gets
-// TEMPORARY_FAILURE. (A CHILD SA rekey crossing ours gets TEMPORARY_FAILURE too, where the
-// RFC would answer it and let the nonces pick the pair to keep: initiator_peer_rekey_test.)
+// TEMPORARY_FAILURE. (A CHILD SA rekey crossing ours is answered and the nonces pick the pair
+// to keep: initiator_rekey_collision_test.)
 #include <gtest/gtest.h>
 
 #include "fakes/initiator_harness.hpp"

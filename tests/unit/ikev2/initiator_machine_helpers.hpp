@@ -40,6 +40,16 @@ inline std::ptrdiff_t log_index(test::FakeKernel& k, test::FakeKernel::Op op, st
   return -1;
 }
 
+// How many requests of `exchange` the machine sent (retransmissions included).
+inline std::size_t requests_sent(test::InitiatorHarness& h, ExchangeType exchange) {
+  std::size_t n = 0;
+  for (const auto& s : h.sent()) {
+    const auto header = parse_header(ike_bytes(s.datagram));
+    if (header && header->exchange == exchange && !header->response()) ++n;
+  }
+  return n;
+}
+
 inline bool established(test::InitiatorHarness& h, std::uint64_t n = 1,
                         core::Clock::duration limit = std::chrono::minutes(1)) {
   return h.run_until([&] { return h.machine().status().established >= n; }, limit);

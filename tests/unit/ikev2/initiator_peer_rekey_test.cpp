@@ -2,8 +2,9 @@
 // RFC 9370 §2.2.4), in the synchronous harness: our new inbound SA is in before the
 // responder can send on it (the harness checks after every action), our new outbound SA goes
 // in only when the responder deletes the CHILD SA it replaced, the old outbound SA after the
-// drain; a rekey while ours runs is refused with TEMPORARY_FAILURE; many rekeys from both
-// sides keep one IKE SA and one pair.
+// drain; a rekey crossing ours is answered and the nonces keep one pair (RFC 7296 §2.8.1,
+// initiator_rekey_collision_test.cpp for each ordering); many rekeys from both sides keep one
+// IKE SA and one pair.
 #include <cstdint>
 #include <string>
 
@@ -19,6 +20,7 @@ using machine_test::established;
 using machine_test::ike_bytes;
 using machine_test::installed;
 using machine_test::log_index;
+using machine_test::requests_sent;
 using test::InitiatorHarness;
 using test::InitiatorHarnessOptions;
 using Op = test::FakeKernel::Op;
@@ -115,31 +117,33 @@ TEST(InitiatorPeerRekeyTest, TwentyRekeysFromEachSideKeepOneIkeSaAndOnePair) {
   EXPECT_TRUE(h.violations().empty()) << h.violations().front();
 }
 
-TEST(InitiatorPeerRekeyTest, ARekeyWhileOursRunsIsRefusedWithTemporaryFailure) {
+TEST(InitiatorPeerRekeyTest, ARekeyCrossingOursIsAnsweredAndTheNoncesKeepOnePair) {
   InitiatorHarnessOptions o = options();
   o.child_rekey_time = 10min;
   InitiatorHarness h(o);
   h.start();
   ASSERT_TRUE(established(h));
   auto* responder = h.current_responder();
-  // Ours goes out; the responder's crosses it.
+  // Ours goes out; the responder's crosses it (random nonces: either may win).
+  ASSERT_TRUE(h.run_until([&] { return requests_sent(h, ExchangeType::create_child_sa) > 0; }, 1h));
+  ASSERT_TRUE(h.responder_rekey());
   ASSERT_TRUE(h.run_until(
       [&] {
-        for (const auto& s : h.sent()) {
-          const auto header = parse_header(ike_bytes(s.datagram)).value();
-          if (header.exchange == ExchangeType::create_child_sa && !header.response()) return true;
-        }
-        return false;
+        const auto s = h.machine().status();
+        return s.child_rekeys + s.peer_child_rekeys == 1;
       },
-      1h));
-  ASSERT_TRUE(h.responder_rekey());
-  ASSERT_TRUE(h.run_until([&] { return h.machine().status().child_rekeys == 1; }, 1min));
-  ASSERT_TRUE(h.run_until([&] { return responder->own_rekey_refusals() == 1; }, 1min));
-  const auto refusal = answers(h, *responder, ExchangeType::create_child_sa);
-  ASSERT_EQ(refusal.size(), 1U);
-  EXPECT_NE(find_notify(refusal[0], NotifyType::temporary_failure), nullptr);
-  EXPECT_EQ(h.machine().status().peer_child_rekeys, 0U);
-  ASSERT_TRUE(h.run_until([&] { return installed(h.kernel()).size() == 2; }, 1min));
+      1min));
+  h.run_for(1min);  // the redundant pair's Delete, the drains, kPeerDeleteWait
+  // Answered (SA, Nr, KE), not refused; both ends came to the same decision.
+  const auto answer = answers(h, *responder, ExchangeType::create_child_sa);
+  ASSERT_EQ(answer.size(), 1U);
+  EXPECT_NE(find_payload<SaPayload>(answer[0]), nullptr);
+  EXPECT_EQ(responder->own_rekey_refusals(), 0U);
+  EXPECT_EQ(responder->collisions_won() + responder->collisions_lost(), 1U);
+  EXPECT_EQ(h.machine().status().child_rekeys, responder->collisions_lost());
+  EXPECT_EQ(h.machine().status().peer_child_rekeys, responder->collisions_won());
+  EXPECT_EQ(installed(h.kernel()).size(), 2U);
+  EXPECT_EQ(h.machine().status().established, 1U);
   EXPECT_TRUE(h.violations().empty()) << h.violations().front();
 }
 
