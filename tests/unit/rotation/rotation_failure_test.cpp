@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "fakes/rotation_harness.hpp"
+#include "harness_expect.hpp"
 
 namespace pqbranch::rotation {
 namespace {
@@ -24,10 +25,7 @@ using Op = FakeKernel::Op;
 
 using test::noted;
 
-void expect_clean(const RotationHarness& h) {
-  EXPECT_TRUE(h.violations().empty()) << h.violations().front();
-  EXPECT_EQ(h.lost(), 0U);
-}
+using testing::expect_clean;
 
 // Times at which a new round of attempts began (a connect to the first endpoint).
 std::vector<RotationHarness::TimePoint> round_starts(const RotationHarness& h,

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "fakes/rotation_harness.hpp"
+#include "harness_expect.hpp"
 
 namespace pqbranch::rotation {
 namespace {
@@ -18,10 +19,7 @@ using test::RotationHarness;
 using Msg = RotationHarness::Msg;
 
 // Runs to generation `g` settled and checks nothing was lost on the way.
-void expect_clean(const RotationHarness& h) {
-  EXPECT_TRUE(h.violations().empty()) << h.violations().front();
-  EXPECT_EQ(h.lost(), 0U);
-}
+using testing::expect_clean;
 
 using test::noted;
 
