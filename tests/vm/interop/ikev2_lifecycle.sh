@@ -86,8 +86,8 @@ ss_stop resp
 vm_step "(a3) both sides rekeying the CHILD SA at nearly the same times (RFC 7296 2.8.1)"
 # strongSwan rekeys 1, 2 or 3 whole seconds after each CHILD SA (rekey_time 3 s less a
 # random 0-2 s), we 1.8-2 s after: now one side is first, now the other, and now and then both
-# at once; the one that finds a rekey of the other under way answers TEMPORARY_FAILURE, and
-# the refused one retries.
+# at once: a rekey crossing the other's is answered and the nonces keep one new pair (RFC
+# 7296 2.8.1); one that comes too late for that is answered TEMPORARY_FAILURE and retried.
 ss_responder resp gw2 ecp384_mlkem1024 psk esp="$ESP-esn" child_rekey=3 child_rand=2
 agent_config ecp384_mlkem1024 psk "esp_proposal = \"$ESP\"" 'child_rekey_time = "2s"' \
   'rekey_time = "30m"' 'lifetime = "1h"' 'dpd_delay = "0s"'
@@ -97,7 +97,7 @@ stream_rc=0
 vm_udp_stream lan1 lan2 10.2.0.2 5001 200 6000 || stream_rc=$?
 both_ours=$(vm_log_count agent 'CHILD SA rekeyed: in')
 both_theirs=$(vm_log_count agent 'CHILD SA rekeyed by the responder')
-vm_note "in 30 s: $both_ours CHILD SA rekeys by pqbranch, $both_theirs by strongSwan; crossings: $(vm_log_count agent "refused the responder's CREATE_CHILD_SA") of strongSwan's answered TEMPORARY_FAILURE here, $(vm_log_count agent 'CHILD SA rekey failed') of ours refused by strongSwan"
+vm_note "in 30 s: $both_ours CHILD SA rekeys by pqbranch, $both_theirs by strongSwan; crossings: $(vm_log_count agent "rekey of the CHILD SA crosses ours") of strongSwan's resolved by the nonces and $(vm_log_count agent "refused the responder's CREATE_CHILD_SA") answered TEMPORARY_FAILURE here, $(vm_log_count agent 'CHILD SA rekey failed') of ours refused by strongSwan"
 vm_expect "stream receiver's verdict (0: nothing lost, duplicated or foreign)" "$stream_rc" -eq 0
 vm_expect "CHILD SA rekeys by each side" "$((both_ours < both_theirs ? both_ours : both_theirs))" -ge 3
 vm_expect "IKE SAs established by pqbranch (IKE_SA_INIT)" "$(vm_log_count agent 'IKE SA established')" -eq 1
