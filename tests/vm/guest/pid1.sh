@@ -22,6 +22,12 @@ poweroff_now() {
 mkdir -p /dev/pts /dev/shm
 mount -t devpts -o mode=0620,ptmxmode=0666 devpts /dev/pts
 mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+# What systemd makes on a real boot and devtmpfs lacks: bash's process substitution
+# (`cmd < <(...)`) reads /dev/fd/N.
+ln -sfn /proc/self/fd /dev/fd
+ln -sfn /proc/self/fd/0 /dev/stdin
+ln -sfn /proc/self/fd/1 /dev/stdout
+ln -sfn /proc/self/fd/2 /dev/stderr
 mount -t tmpfs -o mode=1777 tmpfs /var/tmp 2>/dev/null || true
 # Keep the kernel's own chatter (e.g. the xfrm interface's link messages) off the console.
 echo 4 >/proc/sys/kernel/printk
