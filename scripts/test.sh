@@ -92,7 +92,7 @@ if (( ${#parallel[@]} )); then
   run_ctest "${ctest_args[@]}" -L "$(label_regex "${parallel[@]}")" -j"$(nproc)"
 fi
 (( tidy )) && background clang-tidy run_tidy "the project's .cpp files"
-(( want_fuzz )) && background fuzz run_fuzz "preset fuzz (clang), each fuzzer at most 30 s"
+(( want_fuzz )) && background fuzz run_fuzz "preset fuzz (clang), each fuzzer at most 15 s"
 if (( ${#serial[@]} )); then
   step "ctest -L '$(label_regex "${serial[@]}")' (VMs side by side, one core each)"
   run_ctest "${ctest_args[@]}" -L "$(label_regex "${serial[@]}")" -j"$slots" \

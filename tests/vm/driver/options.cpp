@@ -106,11 +106,12 @@ xfrm::SaDirection Options::direction(std::string_view key) {
 std::optional<xfrm::Encap> Options::encap(std::string_view key) {
   const auto v = take(key);
   if (!v) return std::nullopt;
-  const auto colon = v->find(':');
-  const auto sport = parse_number(std::string_view(*v).substr(0, colon));
-  const auto dport = colon == std::string::npos
-                         ? std::nullopt
-                         : parse_number(std::string_view(*v).substr(colon + 1));
+  const std::string_view spec = *v;
+  const auto colon = spec.find(':');
+  // Without a colon DPORT is empty, which parse_number refuses.
+  const auto sport = parse_number(spec.substr(0, colon));
+  const auto dport = parse_number(colon == std::string_view::npos ? std::string_view{}
+                                                                  : spec.substr(colon + 1));
   if (!sport || !dport || *sport == 0 || *dport == 0 || *sport > 65535 || *dport > 65535) {
     fail(fmt::format("--{}: '{}' is not SPORT:DPORT", key, *v));
     return std::nullopt;

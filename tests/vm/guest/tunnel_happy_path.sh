@@ -1,7 +1,7 @@
 # The happy path of the TLS-keyed tunnel with the real programs (tunnel_route.sh and
 # tunnel_policy.sh source this after setting TUN_MODE): agent and edge-stub rotate keys every
-# second while a sequence-numbered UDP stream crosses at >= 1000 datagrams/s for >= 100
-# rotations: zero lost, zero duplicated, only ESP (and the key service's TLS) on the
+# second while a sequence-numbered UDP stream crosses at >= 1000 datagrams/s for >= TUN_ROTATIONS
+# (default 100) rotations: zero lost, zero duplicated, only ESP (and the key service's TLS) on the
 # underlay, and one consistent SA set at the end.
 # shellcheck shell=bash
 source "$PQB_SOURCE_DIR/tests/vm/guest/scenario_lib.sh"
