@@ -127,6 +127,10 @@ core::Result<std::optional<std::vector<std::uint8_t>>> FakeIkeResponder::settle_
   }
   own_rekey_.reset();
   FakeIkeResponder& redundant = *successors_.back();
+  if (passive_ike_rekey_held()) {
+    if (auto ok = finish_held_ike_rekey(true); !ok) return ok.error();
+  }
+  if (!options_.delete_replaced) return Next{};
   auto request =
       redundant.own_request(ExchangeType::informational, {DeletePayload{ProtocolId::ike, {}}});
   if (!request) return request.error();
@@ -134,9 +138,6 @@ core::Result<std::optional<std::vector<std::uint8_t>>> FakeIkeResponder::settle_
   deleting.stage = OwnRekey::Stage::deleting;
   deleting.ike_spi_i = redundant.spi_i_;
   redundant.own_rekey_ = std::move(deleting);
-  if (passive_ike_rekey_held()) {
-    if (auto ok = finish_held_ike_rekey(true); !ok) return ok.error();
-  }
   return Next{std::move(*request)};
 }
 

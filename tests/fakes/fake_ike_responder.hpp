@@ -56,8 +56,9 @@ class FakeIkeResponder {
     std::optional<ikev2::NotifyType> refuse_ike_rekey;  // a CREATE_CHILD_SA rekeying the IKE SA
     // Its own CHILD SA rekeys (rekey_request): the proposal it offers, whether it deletes the
     // replaced CHILD SA (or, after its own IKE SA rekey, the old IKE SA; after a collision it
-    // lost, its redundant CHILD SA) once the rekey is done (strongSwan does at once), and how long
-    // its inbound SA stays after that Delete is answered (strongSwan's delete_rekeyed_delay).
+    // lost, its redundant CHILD SA or IKE SA) once the rekey is done (strongSwan does at once), and
+    // how long its inbound SA stays after that Delete is answered (strongSwan's
+    // delete_rekeyed_delay).
     config::EspProposal rekey_esp;
     std::vector<core::IpPrefix> rekey_tsi;  // its own side
     std::vector<core::IpPrefix> rekey_tsr;

@@ -195,6 +195,38 @@ TEST(InitiatorIkeRekeyCollisionTest, TheOldIkeSaDeletedBeforeOurResponseMakesThe
   EXPECT_TRUE(h.violations().empty()) << h.violations().front();
 }
 
+// A responder that keeps its redundant new IKE SA (it holds no CHILD SA): we delete it with a
+// Delete on it kPeerDeleteWait after our response decided.
+TEST(InitiatorIkeRekeyCollisionTest, TheResponderKeepingItsRedundantIkeSaHasItDeletedByUs) {
+  InitiatorHarness h(colliding_ike_rekeys(false));
+  h.responder_options.delete_replaced = false;
+  h.responder_options.rekey_ni = nonce_starting_with({0x10});  // its exchange has the lowest
+  h.responder_options.rekey_nr = nonce_starting_with({0x90});
+  h.start();
+  ASSERT_TRUE(established(h));
+  auto* old = h.current_responder();
+  h.script_nonces({nonce_starting_with({0x90}), nonce_starting_with({0x70})});
+  ASSERT_TRUE(cross_ike(h));
+  ASSERT_TRUE(h.run_until([&] { return h.machine().status().ike_rekeys == 1; }, 1min));
+  const auto decided = h.now();
+  h.run_for(1s);
+  EXPECT_TRUE(old->deleted());
+  ASSERT_EQ(live_ike_sas(h).size(), 2U);  // ours and its redundant one
+  ASSERT_TRUE(h.run_until([&] { return h.noted("has not deleted its redundant IKE SA"); }, 1min));
+  EXPECT_EQ(h.now() - decided, kPeerDeleteWait);
+  h.run_for(10s);
+  EXPECT_EQ(old->collisions_lost(), 1U);
+  EXPECT_TRUE(old->deleted());  // by us, the surviving exchange's initiator
+  const auto live = live_ike_sas(h);
+  ASSERT_EQ(live.size(), 1U);
+  EXPECT_FALSE(live.front()->original_initiator());  // ours
+  EXPECT_EQ(h.current_responder(), live.front());
+  EXPECT_EQ(h.machine().status().ike_rekeys, 1U);
+  EXPECT_EQ(h.metric("ikev2_retransmissions"), 0);
+  EXPECT_EQ(installed(h.kernel()).size(), 2U);
+  EXPECT_TRUE(h.violations().empty()) << h.violations().front();
+}
+
 // Once our IKE_FOLLOWUP_KE is out, the responder's rekey of the IKE SA gets TEMPORARY_FAILURE
 // (as strongSwan answers then); ours completes alone.
 TEST(InitiatorIkeRekeyCollisionTest, AnIkeSaRekeyCrossingOurFollowupKeGetsTemporaryFailure) {
