@@ -22,6 +22,8 @@ const char* describe(exchange_errc e) noexcept {
       return "key exchange failed";
     case exchange_errc::credentials:
       return "own credentials unusable";
+    case exchange_errc::temporary_failure:
+      return "the responder is busy (TEMPORARY_FAILURE)";
   }
   return "unknown IKEv2 exchange error";
 }

@@ -49,7 +49,11 @@ core::Result<ChildRekeyStep> process_ike_rekey(IkeSa& sa, const ReceivedMessage&
   auto opened = detail::open_rekey_response(sa, response, ExchangeType::create_child_sa);
   if (!opened) return opened.error();
   const auto& payloads = opened->message.payloads;
-  if (const auto* n = find_error_notify(payloads)) return refused_by(*n, kCreate);
+  if (const auto* n = find_error_notify(payloads)) {
+    if (n->type != NotifyType::temporary_failure) return refused_by(*n, kCreate);
+    return core::make_error(exchange_errc::temporary_failure,
+                            std::string(kCreate) + ": the responder answered TEMPORARY_FAILURE");
+  }
   ChildRekey& r = *sa.child_rekey;
   const auto* answer = find_payload<SaPayload>(payloads);
   if (answer == nullptr || answer->proposals.size() != 1 ||

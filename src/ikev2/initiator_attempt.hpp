@@ -132,10 +132,16 @@ struct Attempt {
   core::Clock::time_point peer_outbound_by{};
   std::optional<PeerRequest> last_answer;  // resent when the responder repeats a request
   // A rekey collision (RFC 7296 §2.8.1, initiator_rekey_collision.cpp): the lower nonce of the
-  // responder's rekey answered while our CREATE_CHILD_SA of the same CHILD SA was out, until
-  // our response decides; then, when ours won, the responder's new CHILD SA (inbound only)
+  // responder's rekey answered while our CREATE_CHILD_SA of the same CHILD SA (or, §2.8.2,
+  // initiator_ike_collision.cpp, ours rekeying the IKE SA) was out, until our response
+  // decides; then, when ours won, the responder's new CHILD SA (inbound only)
   // until the responder deletes it, or we do at redundant_by.
   std::optional<std::vector<std::uint8_t>> crossing_nonce;
+  // The responder's new IKE SA of a collision, complete before our response decided: held
+  // (without the CHILD SA, which stays in `sa`) until it does.
+  std::optional<IkeSa> crossed_ike;
+  // Our IKE SA rekey is not started before this (after a TEMPORARY_FAILURE).
+  core::Clock::time_point ike_rekey_after{};
   std::optional<ChildSa> redundant;
   core::Clock::time_point redundant_by{};
   // The last refusal in an IKE_SA_INIT response: unauthenticated, so it ends the attempt

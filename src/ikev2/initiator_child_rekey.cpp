@@ -119,7 +119,8 @@ void InitiatorMachine::on_child_response(Attempt& a, const ReceivedMessage& m, O
   a.retransmit.stop();
   a.heard = now_;
   if (!step) return failed(step.error());
-  if (lost_crossing(a, *step == ChildRekeyStep::complete, out)) return;
+  const bool complete = *step == ChildRekeyStep::complete;
+  if (ike ? lost_ike_crossing(a, complete, out) : lost_crossing(a, complete, out)) return;
   if (*step == ChildRekeyStep::follow_up) {
     auto request = build_followup_ke(a.sa, random_);
     if (!request) return failed(request.error());

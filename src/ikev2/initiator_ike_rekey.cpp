@@ -2,12 +2,17 @@
 // §2.2.4): rekey_time after the IKE SA was made, when nothing else is under way on it, the
 // new IKE SA is made on the old one (ike_rekey_task.hpp); the CHILD SA moves to it (nothing
 // in the kernel changes) and the old IKE SA is deleted with an INFORMATIONAL exchange on it.
-// A refused or failed rekey falls back to continuity: a new IKE SA and CHILD SA made beside
-// the old ones. The responder's IKE SA rekeys, answered (peer_ike_rekey_task.hpp), end the
-// same way: the new IKE SA (the responder its original initiator) takes the CHILD SA.
+// TEMPORARY_FAILURE retries it after retry_initial; another refusal or a failure falls back
+// to continuity: a new IKE SA and CHILD SA made beside the old ones. The responder's IKE SA
+// rekeys, answered (peer_ike_rekey_task.hpp), end the same way: the new IKE SA (the
+// responder its original initiator) takes the CHILD SA. Both at once: the nonces decide
+// (initiator_ike_collision.cpp).
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "pqbranch/ikev2/exchange_errc.hpp"
 #include "pqbranch/ikev2/ike_rekey_task.hpp"
 #include "pqbranch/ikev2/initiator_machine.hpp"
 #include "pqbranch/ikev2/peer_ike_rekey_task.hpp"
@@ -25,7 +30,11 @@ bool InitiatorMachine::rekeys_ike_sa() const noexcept {
 bool InitiatorMachine::ike_idle(const Attempt& a) const {
   return a.phase == Phase::established && a.installed && !a.retransmit.active() && !a.step &&
          !a.sa.child_rekey && !a.sa.peer_rekey && !a.old_child && !a.rekeyed && !a.peer_rekeyed &&
-         !a.held_answer && !a.redundant && !retiring_;
+         !a.held_answer && !a.redundant && !retiring_ && !redundant_ike_;
+}
+
+InitiatorMachine::TimePoint InitiatorMachine::ike_rekey_due(const Attempt& a) const {
+  return std::max(a.established_at + options_.rekey_time, a.ike_rekey_after);
 }
 
 void InitiatorMachine::start_ike_rekey(Attempt& a, Out& out) {
@@ -68,11 +77,17 @@ void InitiatorMachine::ike_rekeyed(Attempt& a, Out& out) {
 
 // The responder's, once our answer to its last key exchange is out: it deletes the old IKE SA
 // (answered on it), or we do kPeerDeleteWait later.
+// While our own rekey of it is out, the nonces decide first (initiator_ike_collision.cpp).
 void InitiatorMachine::peer_ike_rekeyed(Attempt& a, PeerRequest request, Out& out) {
   answer(a, std::move(request), out);
   auto next = take_peer_rekeyed_ike_sa(a.sa);
   if (!next) return fail(a, next.error(), out);
-  move_to_new_ike_sa(a, std::move(*next));
+  if (a.crossing_nonce) return hold_crossed_ike_sa(a, std::move(*next), out);
+  adopt_peer_ike_sa(a, std::move(*next), out);
+}
+
+void InitiatorMachine::adopt_peer_ike_sa(Attempt& a, IkeSa next, Out& out) {
+  move_to_new_ike_sa(a, std::move(next));
   retire_at_ = now_ + kPeerDeleteWait;
   ++stats_.peer_ike_rekeys;
   count("ikev2_peer_ike_rekeys", out);
@@ -82,11 +97,23 @@ void InitiatorMachine::peer_ike_rekeyed(Attempt& a, PeerRequest request, Out& ou
        out);
 }
 
-// The IKE SA and its CHILD SA keep working; continuity replaces them.
+// The IKE SA and its CHILD SA keep working. A rekey of the responder's that crossed ours
+// goes on; after TEMPORARY_FAILURE ours is tried again later (RFC 7296 §2.25: "it MUST wait
+// so that the sender may complete whatever operation caused the temporary condition");
+// otherwise continuity replaces them.
 void InitiatorMachine::ike_rekey_failed(Attempt& a, const core::Error& error, Out& out) {
   a.sa.child_rekey.reset();
   stats_.last_error = error.message();
   count("ikev2_ike_rekey_failures", out);
+  if (ike_crossing_ended(a, error.message(), out)) return;
+  if (error.code == make_error_code(exchange_errc::temporary_failure)) {
+    a.ike_rekey_after = now_ + options_.retry_initial;
+    note(NoteLevel::info,
+         fmt::format("IKE SA rekey refused: {}; next try in {} ms", error.message(),
+                     options_.retry_initial.count()),
+         out);
+    return;
+  }
   note(NoteLevel::warn,
        fmt::format("IKE SA rekey failed: {}; making a new IKE SA and CHILD SA instead",
                    error.message()),

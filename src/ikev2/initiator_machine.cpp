@@ -70,7 +70,7 @@ void InitiatorMachine::on(const Start& /*e*/, Out& out) {
 void InitiatorMachine::on(const Stop& e, Out& out) {
   if (!running_) return;
   if (e.delete_sas) {
-    for (auto* a : {current_.get(), next_.get(), retiring_.get()}) {
+    for (auto* a : {current_.get(), next_.get(), retiring_.get(), redundant_ike_.get()}) {
       if (a == nullptr) continue;
       if (a->phase == Phase::established) {
         if (auto del = build_delete_ike_sa(a->sa)) send(*a, *del, out);
@@ -88,6 +88,7 @@ void InitiatorMachine::on(const TimerFired& /*e*/, Out& out) {
   if (!running_) return;
   on_retransmit_timers(out);
   if (retire_at_ && now_ >= *retire_at_) retire_after_drain(out);
+  on_redundant_ike_timer(out);
   check_liveness(out);
   send_keepalive(out);
   if (retry_at_ && now_ >= *retry_at_ && !next_ && (!current_ || current_->phase == Phase::done)) {
@@ -95,8 +96,7 @@ void InitiatorMachine::on(const TimerFired& /*e*/, Out& out) {
   }
   // A replacement that failed waits for its retry delay like any attempt.
   if (current_ && current_->phase == Phase::established && !next_ &&
-      now_ >= current_->established_at + options_.rekey_time &&
-      (!retry_at_ || now_ >= *retry_at_)) {
+      now_ >= ike_rekey_due(*current_) && (!retry_at_ || now_ >= *retry_at_)) {
     if (rekeys_ike_sa()) {
       if (ike_idle(*current_)) start_ike_rekey(*current_, out);
     } else {
@@ -183,7 +183,7 @@ void InitiatorMachine::drop(const std::string& why, Out& out) {
 }
 
 Attempt* InitiatorMachine::attempt_for(const Header& h) {
-  for (auto* a : {current_.get(), next_.get(), retiring_.get()}) {
+  for (auto* a : {current_.get(), next_.get(), retiring_.get(), redundant_ike_.get()}) {
     if (a != nullptr && a->sa.spi_i == h.spi_i &&
         (a->phase == Phase::init || a->sa.spi_r == h.spi_r)) {
       return a;
@@ -193,7 +193,7 @@ Attempt* InitiatorMachine::attempt_for(const Header& h) {
 }
 
 Attempt* InitiatorMachine::attempt_waiting_for(StepId step) {
-  for (auto* a : {current_.get(), next_.get(), retiring_.get()}) {
+  for (auto* a : {current_.get(), next_.get(), retiring_.get(), redundant_ike_.get()}) {
     if (a != nullptr && a->step == step) return a;
   }
   return nullptr;
@@ -523,6 +523,7 @@ void InitiatorMachine::finish_delete(Attempt& a, Out& out) {
   a.phase = Phase::done;
   a.retransmit.stop();
   if (&a == retiring_.get()) retiring_.reset();
+  if (&a == redundant_ike_.get()) redundant_ike_.reset();
 }
 
 void InitiatorMachine::on_peer_request(Attempt& a, const ReceivedMessage& m, Out& out) {
@@ -553,10 +554,19 @@ void InitiatorMachine::answer(Attempt& a, PeerRequest answer, Out& out) {
 // The responder deleted our CHILD SA, or the IKE SA.
 void InitiatorMachine::on_peer_deleted(Attempt& a, bool ike_deleted, Out& out) {
   note(NoteLevel::info,
-       fmt::format("the responder deleted the {} SA", !ike_deleted            ? "CHILD"
-                                                      : &a == retiring_.get() ? "old IKE"
-                                                                              : "IKE"),
+       fmt::format("the responder deleted the {} SA", !ike_deleted                 ? "CHILD"
+                                                      : &a == retiring_.get()      ? "old IKE"
+                                                      : &a == redundant_ike_.get() ? "redundant IKE"
+                                                                                   : "IKE"),
        out);
+  // The old IKE SA while its new one of the responder's is held (RFC 7296 §2.8.2): the
+  // responder did not see our rekey; that one takes the CHILD SA, ours is forgotten.
+  if (ike_deleted && &a == current_.get() && a.crossed_ike &&
+      ike_crossing_ended(a, "the responder deleted the old IKE SA", out)) {
+    retiring_.reset();
+    retire_at_.reset();
+    return;
+  }
   remove_child(a, out);
   if (!ike_deleted) return;
   a.phase = Phase::done;
@@ -571,6 +581,8 @@ void InitiatorMachine::on_peer_deleted(Attempt& a, bool ike_deleted, Out& out) {
     retire_at_.reset();  // nothing left to retire
   } else if (&a == next_.get()) {
     next_.reset();
+  } else if (&a == redundant_ike_.get()) {
+    redundant_ike_.reset();
   }
 }
 
@@ -587,7 +599,7 @@ void InitiatorMachine::fail(Attempt& a, const core::Error& error, Out& out) {
     ++a.sa.next_request_id;  // the IKE_AUTH exchange used its ID
     if (auto del = build_delete_ike_sa(a.sa)) send(a, *del, out);
   }
-  if (&a == retiring_.get()) return finish_delete(a, out);
+  if (&a == retiring_.get() || &a == redundant_ike_.get()) return finish_delete(a, out);
   remove_child(a, out);
   release_unused_spi(a, out);
   if (&a == next_.get()) {
@@ -630,7 +642,7 @@ void InitiatorMachine::schedule_retry(Out& out) {
 // ---- time ----
 
 void InitiatorMachine::on_retransmit_timers(Out& out) {
-  for (auto* a : {current_.get(), next_.get(), retiring_.get()}) {
+  for (auto* a : {current_.get(), next_.get(), retiring_.get(), redundant_ike_.get()}) {
     if (a == nullptr || !a->retransmit.active()) continue;
     switch (a->retransmit.on_timer(now_)) {
       case Retransmitter::Step::wait:
@@ -671,8 +683,12 @@ void InitiatorMachine::schedule(Out& out) const {
   std::optional<TimePoint> at = retry_at_;
   auto earliest = [&](TimePoint t) { at = at ? std::min(*at, t) : t; };
   if (retire_at_) earliest(*retire_at_);
-  for (auto* a : {current_.get(), next_.get(), retiring_.get()}) {
+  for (auto* a : {current_.get(), next_.get(), retiring_.get(), redundant_ike_.get()}) {
     if (a != nullptr && a->retransmit.active()) earliest(a->retransmit.deadline());
+  }
+  if (redundant_ike_ && redundant_ike_->phase == Phase::established &&
+      !redundant_ike_->retransmit.active()) {
+    earliest(redundant_ike_by_);
   }
   if (auto dpd = liveness_deadline()) earliest(*dpd);
   if (auto keepalive = keepalive_due()) earliest(*keepalive);
@@ -682,8 +698,7 @@ void InitiatorMachine::schedule(Out& out) const {
   // An IKE SA rekey waits for the CHILD SA's work to end (which wakes the machine anyway).
   if (current_ && current_->phase == Phase::established && !next_ &&
       (!rekeys_ike_sa() || ike_idle(*current_))) {
-    earliest(
-        std::max(current_->established_at + options_.rekey_time, retry_at_.value_or(TimePoint{})));
+    earliest(std::max(ike_rekey_due(*current_), retry_at_.value_or(TimePoint{})));
   }
   if (at) out.emplace_back(WakeAt{*at});
 }

@@ -32,11 +32,16 @@ PeerRequestPolicy InitiatorMachine::peer_policy(const Attempt& a) const {
     if (*c) p.more_children.emplace_back((*c)->outbound_spi, (*c)->inbound_spi);
   }
   p.ike_rekeys = true;
-  p.ike_busy = &a != current_.get() || !ike_idle(a) || next_ != nullptr;
+  p.ike_busy = &a != current_.get() || !(ike_idle(a) || ike_crossable(a)) || next_ != nullptr;
   return p;
 }
 
 void InitiatorMachine::on_peer_answer(Attempt& a, PeerRequest request, Out& out) {
+  // Its rekey of the IKE SA, answered while ours is out (RFC 7296 §2.8.2).
+  if (a.sa.child_rekey && a.sa.child_rekey->new_spi_i && a.sa.peer_rekey &&
+      a.sa.peer_rekey->new_spi_i && !a.crossing_nonce) {
+    note_crossing(a, out);
+  }
   if (request.awaiting_spi) {
     note(NoteLevel::info,
          fmt::format("the responder rekeys the CHILD SA (in 0x{:08x} out 0x{:08x})",

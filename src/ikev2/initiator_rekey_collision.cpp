@@ -33,13 +33,16 @@ bool InitiatorMachine::crossable(const Attempt& a) {
          a.request_kind == Request::child_rekey && a.retransmit.active() && !a.crossing_nonce;
 }
 
-// The responder's rekey of the CHILD SA is answered while ours of it is out.
+// The responder's rekey of the CHILD SA (or of the IKE SA) is answered while ours of it is
+// out.
 void InitiatorMachine::note_crossing(Attempt& a, Out& out) {
   if (!a.sa.child_rekey || !a.sa.peer_rekey) return;
   a.crossing_nonce = lower_nonce(a.sa.peer_rekey->ni, a.sa.peer_rekey->nr);
+  const char* what = a.sa.peer_rekey->new_spi_i ? "IKE" : "CHILD";
   note(NoteLevel::info,
-       "the responder's rekey of the CHILD SA crosses ours: answered, the lowest nonce decides "
-       "which new CHILD SA stays",
+       fmt::format("the responder's rekey of the {} SA crosses ours: answered, the lowest nonce "
+                   "decides which new {} SA stays",
+                   what, what),
        out);
 }
 

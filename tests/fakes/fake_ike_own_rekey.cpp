@@ -76,7 +76,7 @@ core::Result<std::vector<std::uint8_t>> FakeIkeResponder::ike_rekey_request() {
   OwnRekey r;
   r.ike_spi_i.emplace();
   if (auto ok = crypto::random_fill(*r.ike_spi_i); !ok) return ok.error();
-  auto nonce = make_nonce(32);
+  auto nonce = nonce_or(options_.rekey_ni);
   if (!nonce) return nonce.error();
   r.ni = nonce->data;
   auto ke = KeyExchange::start(chosen_->ke);
@@ -123,6 +123,11 @@ core::Result<std::optional<std::vector<std::uint8_t>>> FakeIkeResponder::own_rek
     last_refusal_ = n->type;
     ++own_rekey_refusals_;
     own_rekey_.reset();
+    // The initiator's crossing IKE SA rekey, complete meanwhile, goes on (strongSwan's
+    // conclude_collision).
+    if (passive_ike_rekey_held()) {
+      if (auto ok = finish_held_ike_rekey(true); !ok) return ok.error();
+    }
     return Next{};
   }
   if (r.stage == OwnRekey::Stage::create && r.ike_spi_i) {
@@ -153,6 +158,11 @@ core::Result<std::optional<std::vector<std::uint8_t>>> FakeIkeResponder::own_rek
       r.followups.erase(r.followups.begin());
     }
     r.ke.reset();
+  }
+  if (!r.crossed.empty() && r.ike_spi_i) {  // both IKE SA rekeys are answered: the nonces
+    auto settled =
+        settle_ike_collision(std::ranges::lexicographical_compare(lower_of(r.ni, r.nr), r.crossed));
+    if (!settled || *settled || !own_rekey_) return settled;
   }
   if (!r.crossed.empty()) {  // both CREATE_CHILD_SA exchanges are done: the nonces decide
     r.lost = std::ranges::lexicographical_compare(lower_of(r.ni, r.nr), r.crossed);

@@ -17,7 +17,9 @@ using namespace ikev2;  // NOLINT(google-build-using-namespace): a test fake of 
 
 using fake_ike::bad;
 using fake_ike::joined;
+using fake_ike::lower_of;
 using fake_ike::method_of;
+using fake_ike::nonce_or;
 
 }  // namespace
 
@@ -33,6 +35,18 @@ core::Result<std::vector<std::uint8_t>> FakeIkeResponder::ike_rekey(const Opened
     return seal_response(request.message.header, {make_notify(*options_.refuse_ike_rekey)},
                          nullptr);
   }
+  // A CHILD SA rekey of its own under way: TEMPORARY_FAILURE (RFC 7296 §2.25.2; strongSwan:
+  // "a child is half-open"). Its own rekey of the IKE SA: past CREATE_CHILD_SA it refuses,
+  // before it a collision that its response decides.
+  if (own_rekey_ && !own_rekey_->ike_spi_i) {
+    return seal_response(request.message.header, {make_notify(NotifyType::temporary_failure)},
+                         nullptr);
+  }
+  OwnRekey* crossing = own_rekey_ && own_rekey_->ike_spi_i ? &*own_rekey_ : nullptr;
+  if (crossing != nullptr && crossing->stage != OwnRekey::Stage::create) {
+    return seal_response(request.message.header, {make_notify(NotifyType::temporary_failure)},
+                         nullptr);
+  }
   Proposal chosen = sa->proposals[0];
   Rekeying r;
   r.ike_spi_i.emplace();
@@ -40,9 +54,10 @@ core::Result<std::vector<std::uint8_t>> FakeIkeResponder::ike_rekey(const Opened
   if (auto ok = crypto::random_fill(r.ike_spi_r); !ok) return ok.error();
   chosen.spi.assign(r.ike_spi_r.begin(), r.ike_spi_r.end());
   r.ni = nonce->data;
-  auto own_nonce = make_nonce(32);
+  auto own_nonce = nonce_or(options_.rekey_nr);
   if (!own_nonce) return own_nonce.error();
   r.nr = own_nonce->data;
+  if (crossing != nullptr) crossing->crossed = lower_of(r.ni, r.nr);
   const auto method = method_of(chosen, TransformType::ke);
   if (!method || ke->method != *method) return bad("IKE SA rekey without its KE");
   auto reply = respond(*method, ke->data);
@@ -60,17 +75,70 @@ core::Result<std::vector<std::uint8_t>> FakeIkeResponder::ike_rekey(const Opened
   return finish_rekey(request.message.header, std::move(out));
 }
 
-// Every key exchange done: the successor holds the new IKE SA and the CHILD SAs.
+// Every key exchange done: the successor holds the new IKE SA and the CHILD SAs; while its
+// own crossing rekey is out, it waits for that one's response to decide (strongSwan lets the
+// initiating task handle it).
 core::Result<void> FakeIkeResponder::finish_ike_rekey() {
+  if (own_rekey_ && own_rekey_->ike_spi_i && !own_rekey_->crossed.empty()) return {};
+  return finish_held_ike_rekey(true);
+}
+
+bool FakeIkeResponder::passive_ike_rekey_held() const noexcept {
+  return rekeying_ && rekeying_->ike_spi_i && rekeying_->followups.empty();
+}
+
+core::Result<void> FakeIkeResponder::finish_held_ike_rekey(bool takes_children) {
   Rekeying r = std::move(*rekeying_);
   rekeying_.reset();
   if (auto ok = make_successor({r.secret, r.additional, std::move(r.ni), std::move(r.nr),
-                                *r.ike_spi_i, r.ike_spi_r, false});
+                                *r.ike_spi_i, r.ike_spi_r, false, takes_children});
       !ok) {
     return ok.error();
   }
   ++ike_rekeys_;
   return {};
+}
+
+// Its own CREATE_CHILD_SA response is here and the initiator's rekey crossed it.
+core::Result<std::optional<std::vector<std::uint8_t>>> FakeIkeResponder::settle_ike_collision(
+    bool lost) {
+  using Next = std::optional<std::vector<std::uint8_t>>;
+  OwnRekey& r = *own_rekey_;
+  r.crossed.clear();
+  ++(lost ? collisions_lost_ : collisions_won_);
+  if (!lost) {
+    // The initiator's new IKE SA is redundant: it deletes it (one still waiting for
+    // IKE_FOLLOWUP_KEs is dropped: they do not come).
+    if (passive_ike_rekey_held()) {
+      if (auto ok = finish_held_ike_rekey(false); !ok) return ok.error();
+    }
+    rekeying_.reset();
+    return Next{};
+  }
+  if (!r.followups.empty()) {  // stops before its IKE_FOLLOWUP_KE
+    own_rekey_.reset();
+    return Next{};
+  }
+  // Its new IKE SA is redundant: a successor without the CHILD SAs that it deletes.
+  if (auto ok = make_successor(
+          {r.secret, r.additional, r.ni, r.nr, *r.ike_spi_i, r.ike_spi_r, true, false});
+      !ok) {
+    return ok.error();
+  }
+  own_rekey_.reset();
+  FakeIkeResponder& redundant = *successors_.back();
+  if (passive_ike_rekey_held()) {
+    if (auto ok = finish_held_ike_rekey(true); !ok) return ok.error();
+  }
+  if (!options_.delete_replaced) return Next{};
+  auto request =
+      redundant.own_request(ExchangeType::informational, {DeletePayload{ProtocolId::ike, {}}});
+  if (!request) return request.error();
+  OwnRekey deleting;
+  deleting.stage = OwnRekey::Stage::deleting;
+  deleting.ike_spi_i = redundant.spi_i_;
+  redundant.own_rekey_ = std::move(deleting);
+  return Next{std::move(*request)};
 }
 
 // The new IKE SA of a rekey of either side: SKEYSEED = prf(SK_d, SK(0) | Ni | Nr | SK(1)...),
@@ -104,7 +172,11 @@ core::Result<void> FakeIkeResponder::make_successor(RekeyedIkeSa e) {
                                   child_keys_->responder_to_initiator.clone()};
   }
   next->own_spi_serial_ = own_spi_serial_;
-  successor_ = std::move(next);
+  if (!e.takes_children) {
+    children_ = std::move(next->children_);
+    next->children_.clear();
+  }
+  successors_.push_back(std::move(next));
   return {};
 }
 

@@ -56,8 +56,9 @@ class FakeIkeResponder {
     std::optional<ikev2::NotifyType> refuse_ike_rekey;  // a CREATE_CHILD_SA rekeying the IKE SA
     // Its own CHILD SA rekeys (rekey_request): the proposal it offers, whether it deletes the
     // replaced CHILD SA (or, after its own IKE SA rekey, the old IKE SA; after a collision it
-    // lost, its redundant CHILD SA) once the rekey is done (strongSwan does at once), and how long
-    // its inbound SA stays after that Delete is answered (strongSwan's delete_rekeyed_delay).
+    // lost, its redundant CHILD SA or IKE SA) once the rekey is done (strongSwan does at once), and
+    // how long its inbound SA stays after that Delete is answered (strongSwan's
+    // delete_rekeyed_delay).
     config::EspProposal rekey_esp;
     std::vector<core::IpPrefix> rekey_tsi;  // its own side
     std::vector<core::IpPrefix> rekey_tsr;
@@ -119,13 +120,25 @@ class FakeIkeResponder {
   // nonce, it stops before its IKE_FOLLOWUP_KE, or with every key exchange done it deletes
   // the new CHILD SA (on which it never sent) instead of the replaced one; otherwise it drops
   // the initiator's exchange if IKE_FOLLOWUP_KEs are still to come, and goes on. Once its
-  // IKE_FOLLOWUP_KEs have started, the initiator's rekey gets TEMPORARY_FAILURE.
+  // IKE_FOLLOWUP_KEs have started, the initiator's rekey gets TEMPORARY_FAILURE. The same
+  // for its own IKE SA rekey and the initiator's (RFC 7296 §2.8.2, as strongSwan's
+  // ike_rekey): when its exchange has the lowest nonce it stops before its IKE_FOLLOWUP_KE,
+  // or deletes its new IKE SA (a successor without the CHILD SAs) and lets the initiator's
+  // take them; otherwise the initiator's new IKE SA, if complete, is a successor without
+  // CHILD SAs that waits for the initiator's Delete, and its own goes on.
   core::Result<std::optional<std::vector<std::uint8_t>>> on_response(
       std::span<const std::uint8_t> response, core::Clock::time_point now);
   [[nodiscard]] std::size_t own_rekeys() const noexcept { return own_rekeys_; }
   // After an IKE SA rekey (fake_ike_rekey.cpp): the responder of the new IKE SA, holding the
-  // CHILD SAs (this one stays for the old IKE SA's Delete); taken once.
-  std::unique_ptr<FakeIkeResponder> take_successor() { return std::move(successor_); }
+  // CHILD SAs (this one stays for the old IKE SA's Delete); taken once. After an IKE SA rekey
+  // collision (RFC 7296 §2.8.2) there are two: the redundant one holds no CHILD SA. Null when
+  // none is left.
+  std::unique_ptr<FakeIkeResponder> take_successor() {
+    if (successors_.empty()) return nullptr;
+    auto next = std::move(successors_.front());
+    successors_.erase(successors_.begin());
+    return next;
+  }
   [[nodiscard]] const ikev2::Spi& spi_i() const noexcept { return spi_i_; }
   [[nodiscard]] std::size_t ike_rekeys() const noexcept { return ike_rekeys_; }  // of this one
   [[nodiscard]] std::size_t own_ike_rekeys() const noexcept { return own_ike_rekeys_; }
@@ -202,7 +215,14 @@ class FakeIkeResponder {
     ikev2::Spi spi_i;  // the new SPIs, the rekey initiator's first
     ikev2::Spi spi_r;
     bool original_initiator = false;  // this fake initiated the rekey
+    bool takes_children = true;       // false: the redundant one of a collision
   };
+  // A rekey collision of the IKE SA decided by its own CREATE_CHILD_SA response (`lost`: its
+  // exchange has the lowest nonce): what it then sends, if anything.
+  core::Result<std::optional<std::vector<std::uint8_t>>> settle_ike_collision(bool lost);
+  // The initiator's IKE SA rekey, complete while its own crossing one decides: its successor.
+  [[nodiscard]] bool passive_ike_rekey_held() const noexcept;
+  core::Result<void> finish_held_ike_rekey(bool takes_children);
   core::Result<void> make_successor(RekeyedIkeSa e);
   core::Result<std::vector<std::uint8_t>> seal_response(const ikev2::Header& request,
                                                         std::vector<ikev2::Payload> payloads,
@@ -277,7 +297,8 @@ class FakeIkeResponder {
     std::vector<std::uint8_t> link;
     std::optional<ikev2::Spi> ike_spi_i;  // set: a rekey of the IKE SA, its new SPI
     ikev2::Spi ike_spi_r{};               // and the initiator's, from the response
-    // The initiator's rekey of the same CHILD SA answered meanwhile: its lower nonce.
+    // The initiator's rekey of the same CHILD SA (of the IKE SA, for its own rekey of the IKE
+    // SA) answered meanwhile: its lower nonce.
     std::vector<std::uint8_t> crossed;
     bool lost = false;          // its exchange had the lowest nonce
     std::uint32_t deletes = 0;  // the CHILD SA its Delete names: replaced, or its lost one
@@ -291,7 +312,7 @@ class FakeIkeResponder {
   std::size_t collisions_won_ = 0;
   std::size_t collisions_lost_ = 0;
   std::optional<ikev2::NotifyType> last_refusal_;
-  std::unique_ptr<FakeIkeResponder> successor_;
+  std::vector<std::unique_ptr<FakeIkeResponder>> successors_;
   std::size_t ike_rekeys_ = 0;
 };
 

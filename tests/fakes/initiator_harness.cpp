@@ -205,7 +205,8 @@ void InitiatorHarness::responder_receives(const Delivery& d) {
       return;
     }
     ++answers;
-    if (auto successor = r->take_successor()) {  // its own IKE SA rekey is done
+    // Its own IKE SA rekey is done (after a collision, also the redundant new IKE SA).
+    while (auto successor = r->take_successor()) {
       const auto spi = successor->spi_i();
       responders_[spi] = std::move(successor);
     }
@@ -219,8 +220,8 @@ void InitiatorHarness::responder_receives(const Delivery& d) {
   }
   last_natt_ = natt;
   auto response = r->receive(bytes, natt, clock_.now());
-  if (!response) return;                  // a responder ignores what it cannot take
-  if (auto next = r->take_successor()) {  // an IKE SA rekey: the new IKE SA's responder
+  if (!response) return;                     // a responder ignores what it cannot take
+  while (auto next = r->take_successor()) {  // an IKE SA rekey: the new IKE SA's responder
     const auto spi = next->spi_i();
     responders_[spi] = std::move(next);
   }

@@ -18,6 +18,9 @@ enum class exchange_errc {
   traffic_selectors,       // the responder's TSi/TSr are not within ours
   key_exchange_failed,     // a KE value was invalid or the backend failed
   credentials,             // our own PSK, key or certificate could not be used
+  // The responder answered our IKE SA rekey TEMPORARY_FAILURE: it is busy with an exchange
+  // of its own; we wait and try again (RFC 7296 §2.25).
+  temporary_failure,
 };
 const char* describe(exchange_errc e) noexcept;
 PQB_ERROR_ENUM(exchange_errc, "pqbranch.ikev2.exchange")

@@ -23,7 +23,8 @@ namespace pqbranch::ikev2 {
 
 core::Result<std::vector<std::uint8_t>> build_ike_rekey(IkeSa& sa, Randomness& random = csprng());
 // The response: exactly the proposal in use, an 8-byte SPI, Nr, the KE; an error notify is
-// exchange_errc::peer_refused; a message that does not open is a drop error (is_drop).
+// exchange_errc::peer_refused (TEMPORARY_FAILURE: exchange_errc::temporary_failure); a
+// message that does not open is a drop error (is_drop).
 core::Result<ChildRekeyStep> process_ike_rekey(IkeSa& sa, const ReceivedMessage& response);
 // After ChildRekeyStep::complete: the new IKE SA, holding sa's CHILD SA; ends sa.child_rekey.
 core::Result<IkeSa> take_rekeyed_ike_sa(IkeSa& sa);

@@ -44,7 +44,8 @@ struct PeerRequestPolicy {
   // A rekey of the IKE SA is answered (peer_ike_rekey_task.hpp); false: NO_PROPOSAL_CHOSEN.
   bool ike_rekeys = false;
   // Anything is under way on the IKE SA (a request of ours, CHILD SA work, an old IKE SA not
-  // yet deleted): a rekey of the IKE SA gets TEMPORARY_FAILURE.
+  // yet deleted) besides our own CREATE_CHILD_SA rekeying it, which a rekey of the IKE SA
+  // crosses (RFC 7296 §2.8.2): a rekey of the IKE SA gets TEMPORARY_FAILURE.
   bool ike_busy = false;
 };
 

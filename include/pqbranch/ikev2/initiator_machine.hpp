@@ -28,10 +28,13 @@
 // - IKE SA rekeys (initiator_ike_rekey.cpp): rekey_time after the IKE SA was made, once no
 //   CHILD SA work and no request is under way, CREATE_CHILD_SA (then IKE_FOLLOWUP_KE per
 //   additional key exchange) makes the new IKE SA; the CHILD SA moves to it and the old IKE
-//   SA is deleted. A refusal or failure falls back to continuity (below). The responder's
+//   SA is deleted. TEMPORARY_FAILURE retries it after retry_initial (RFC 7296 §2.25); another
+//   refusal or a failure falls back to continuity (below). The responder's
 //   IKE SA rekeys are answered under the same condition (else TEMPORARY_FAILURE): the new IKE
 //   SA, whose original initiator it is, takes the CHILD SA once our last answer is sent, and
-//   the responder deletes the old one (or we do, kPeerDeleteWait later);
+//   the responder deletes the old one (or we do, kPeerDeleteWait later). Both sides rekeying
+//   the IKE SA at once: both exchanges complete and the nonces decide which new IKE SA
+//   takes the CHILD SA (RFC 7296 §2.8.2, initiator_ike_collision.cpp);
 // - continuity (with `reauthenticate`, or without CHILD SA rekeys, or after a failed IKE SA
 //   rekey): rekey_time after establishment a new IKE SA and CHILD SA are made, the new
 //   pair goes in (the kernel prefers the newest outbound SA), the old outbound SA is deleted
@@ -167,7 +170,18 @@ class InitiatorMachine {
   void ike_rekeyed(Attempt& a, Out& out);
   void ike_rekey_failed(Attempt& a, const core::Error& error, Out& out);
   void peer_ike_rekeyed(Attempt& a, PeerRequest answer, Out& out);
+  void adopt_peer_ike_sa(Attempt& a, IkeSa next, Out& out);
   void move_to_new_ike_sa(Attempt& a, IkeSa next);
+  [[nodiscard]] TimePoint ike_rekey_due(const Attempt& a) const;
+
+  // Rekeys of the IKE SA by both sides at once (initiator_ike_collision.cpp)
+  [[nodiscard]] bool ike_crossable(const Attempt& a) const;
+  void hold_crossed_ike_sa(Attempt& a, IkeSa next, Out& out);
+  [[nodiscard]] bool lost_ike_crossing(Attempt& a, bool complete, Out& out);
+  [[nodiscard]] bool ike_crossing_ended(Attempt& a, const std::string& why, Out& out);
+  void adopt_crossed_ike_sa(Attempt& a, Out& out);
+  void keep_redundant_ike_sa(IkeSa sa, bool ours, Out& out);
+  void on_redundant_ike_timer(Out& out);
 
   // CHILD SA rekeys the responder starts (initiator_peer_rekey.cpp)
   [[nodiscard]] PeerRequestPolicy peer_policy(const Attempt& a) const;
@@ -215,6 +229,10 @@ class InitiatorMachine {
   std::unique_ptr<Attempt> current_;   // established (or the first being made)
   std::unique_ptr<Attempt> next_;      // continuity: the replacement being made
   std::unique_ptr<Attempt> retiring_;  // the replaced IKE SA being deleted
+  // The redundant new IKE SA of an IKE SA rekey collision (RFC 7296 §2.8.2): ours, being
+  // deleted, or the responder's, until it deletes it (or we do at redundant_ike_by_).
+  std::unique_ptr<Attempt> redundant_ike_;
+  TimePoint redundant_ike_by_{};
   std::optional<TimePoint> retry_at_;
   std::optional<TimePoint> retire_at_;  // the retiring attempt's outbound drain ends
   std::chrono::milliseconds retry_delay_{0};

@@ -15,20 +15,10 @@ namespace pqbranch::ikev2 {
 namespace {
 using namespace std::chrono_literals;
 using machine_test::established;
-using machine_test::ike_bytes;
 using machine_test::installed;
+using machine_test::requests_on;
 using test::InitiatorHarness;
 using test::InitiatorHarnessOptions;
-
-// Our requests of `exchange` sent on the IKE SA whose initiator SPI is `spi_i`.
-std::size_t requests_on(const InitiatorHarness& h, ExchangeType exchange, const Spi& spi_i) {
-  std::size_t n = 0;
-  for (const auto& s : h.sent()) {
-    const auto header = parse_header(ike_bytes(s.datagram)).value();
-    if (header.exchange == exchange && !header.response() && header.spi_i == spi_i) ++n;
-  }
-  return n;
-}
 
 InitiatorHarnessOptions ike_rekeying() {
   return {.rekey_time = 50min, .lifetime = 2h, .child_rekey_time = 20min};

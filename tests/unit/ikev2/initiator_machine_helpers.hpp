@@ -2,7 +2,10 @@
 // Observations the InitiatorMachine tests share (initiator_machine_test.cpp,
 // initiator_fragmentation_test.cpp, initiator_child_rekey_test.cpp, ...).
 
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
+#include <initializer_list>
 #include <span>
 #include <string>
 #include <vector>
@@ -47,6 +50,26 @@ inline std::size_t requests_sent(test::InitiatorHarness& h, ExchangeType exchang
     const auto header = parse_header(ike_bytes(s.datagram));
     if (header && header->exchange == exchange && !header->response()) ++n;
   }
+  return n;
+}
+
+// Our requests of `exchange` sent on the IKE SA whose initiator SPI is `spi_i`.
+inline std::size_t requests_on(const test::InitiatorHarness& h, ExchangeType exchange,
+                               const Spi& spi_i) {
+  std::size_t n = 0;
+  for (const auto& s : h.sent()) {
+    const auto header = parse_header(ike_bytes(s.datagram));
+    if (header && header->exchange == exchange && !header->response() && header->spi_i == spi_i) {
+      ++n;
+    }
+  }
+  return n;
+}
+
+// A 32-byte nonce starting with `head` (the rest 0x55): rekey collision tests choose them.
+inline std::vector<std::uint8_t> nonce_starting_with(std::initializer_list<std::uint8_t> head) {
+  std::vector<std::uint8_t> n(32, 0x55);
+  std::ranges::copy(head, n.begin());
   return n;
 }
 

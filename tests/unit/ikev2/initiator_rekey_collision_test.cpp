@@ -8,7 +8,6 @@
 // surviving pair and no allocated SPI.
 #include <algorithm>
 #include <cstdint>
-#include <initializer_list>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -25,15 +24,9 @@ using Op = test::FakeKernel::Op;
 using machine_test::established;
 using machine_test::installed;
 using machine_test::log_index;
+using machine_test::nonce_starting_with;
 using machine_test::requests_sent;
 using test::InitiatorHarness;
-
-// A 32-byte nonce starting with `head`.
-std::vector<std::uint8_t> nonce(std::initializer_list<std::uint8_t> head) {
-  std::vector<std::uint8_t> n(32, 0x55);
-  std::ranges::copy(head, n.begin());
-  return n;
-}
 
 struct Crossing {
   std::string name;
@@ -51,17 +44,22 @@ std::vector<Crossing> crossings() {
   std::vector<Crossing> out;
   for (const bool addke : {false, true}) {
     const std::string ke = addke ? "WithFollowupKe" : "WithoutAddke";
-    out.push_back({"OurNiLowest" + ke, addke, nonce({0x10}), nonce({0x90}), nonce({0x80}),
-                   nonce({0x70}), false});
-    out.push_back({"ItsNrInOursLowest" + ke, addke, nonce({0x90}), nonce({0x10}), nonce({0x80}),
-                   nonce({0x70}), false});
-    out.push_back({"ItsNiLowest" + ke, addke, nonce({0x90}), nonce({0x80}), nonce({0x10}),
-                   nonce({0x70}), true});
-    out.push_back({"OurNrInTheirsLowest" + ke, addke, nonce({0x90}), nonce({0x80}), nonce({0x70}),
-                   nonce({0x10}), true});
+    out.push_back({"OurNiLowest" + ke, addke, nonce_starting_with({0x10}),
+                   nonce_starting_with({0x90}), nonce_starting_with({0x80}),
+                   nonce_starting_with({0x70}), false});
+    out.push_back({"ItsNrInOursLowest" + ke, addke, nonce_starting_with({0x90}),
+                   nonce_starting_with({0x10}), nonce_starting_with({0x80}),
+                   nonce_starting_with({0x70}), false});
+    out.push_back({"ItsNiLowest" + ke, addke, nonce_starting_with({0x90}),
+                   nonce_starting_with({0x80}), nonce_starting_with({0x10}),
+                   nonce_starting_with({0x70}), true});
+    out.push_back({"OurNrInTheirsLowest" + ke, addke, nonce_starting_with({0x90}),
+                   nonce_starting_with({0x80}), nonce_starting_with({0x70}),
+                   nonce_starting_with({0x10}), true});
     // Equal first octets: the first octet that differs decides.
-    out.push_back({"SecondOctetDecides" + ke, addke, nonce({0x20, 0x02}), nonce({0x90}),
-                   nonce({0x20, 0x01}), nonce({0x70}), true});
+    out.push_back({"SecondOctetDecides" + ke, addke, nonce_starting_with({0x20, 0x02}),
+                   nonce_starting_with({0x90}), nonce_starting_with({0x20, 0x01}),
+                   nonce_starting_with({0x70}), true});
   }
   return out;
 }
@@ -214,8 +212,8 @@ TEST(InitiatorRekeyCollisionTest, ARekeyCrossingOurFollowupKeIsRefusedAndRetried
 TEST(InitiatorRekeyCollisionTest, TheResponderKeepingItsRedundantPairHasItDeletedByUs) {
   InitiatorHarness h(options(false));
   h.responder_options.delete_replaced = false;
-  h.responder_options.rekey_ni = nonce({0x10});  // its exchange has the lowest nonce
-  h.responder_options.rekey_nr = nonce({0x90});
+  h.responder_options.rekey_ni = nonce_starting_with({0x10});  // its exchange has the lowest nonce
+  h.responder_options.rekey_nr = nonce_starting_with({0x90});
   h.start();
   ASSERT_TRUE(established(h));
   auto* responder = h.current_responder();
@@ -239,13 +237,14 @@ TEST(InitiatorRekeyCollisionTest, TheResponderKeepingItsRedundantPairHasItDelete
 // rekey is forgotten and the CHILD SA its answer made is deleted by us.
 TEST(InitiatorRekeyCollisionTest, TheOldDeletedWhileOurResponseIsLostForgetsOurRekey) {
   InitiatorHarness h(options(false));
-  h.responder_options.rekey_ni = nonce({0x90});
-  h.responder_options.rekey_nr = nonce({0x80});
+  h.responder_options.rekey_ni = nonce_starting_with({0x90});
+  h.responder_options.rekey_nr = nonce_starting_with({0x80});
   h.start();
   ASSERT_TRUE(established(h));
   auto* responder = h.current_responder();
-  h.script_nonces({nonce({0x10}), nonce({0x70})});  // our exchange has the lowest nonce
-  h.lose_responses = 1;                             // the next response: to our CREATE_CHILD_SA
+  h.script_nonces({nonce_starting_with({0x10}),
+                   nonce_starting_with({0x70})});  // our exchange has the lowest nonce
+  h.lose_responses = 1;                            // the next response: to our CREATE_CHILD_SA
   ASSERT_TRUE(cross(h));
   ASSERT_TRUE(h.run_until([&] { return h.machine().status().peer_child_rekeys == 1; }, 1min));
   h.run_for(1min);

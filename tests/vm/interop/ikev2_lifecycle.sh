@@ -9,8 +9,9 @@
 #     strongSwan lists the additional key exchanges, each replaced CHILD SA and IKE SA is
 #     deleted on both sides, no new IKE_SA_INIT is needed, and pqbranch-agent status shows
 #     it; in between, strongSwan rekeying the IKE SA (so that it becomes the new IKE SA's
-#     original initiator) and its CHILD SA on it, and both sides rekeying the CHILD SA at
-#     nearly the same times (crossing rekeys);
+#     original initiator) and its CHILD SA on it, both sides rekeying the CHILD SA at
+#     nearly the same times (crossing rekeys), and both sides rekeying the IKE SA at the same
+#     times (crossing IKE SA rekeys, RFC 7296 2.8.2);
 # (b) RFC 7383 fragmentation on a path that drops IP fragments: fragment_size 576 on both
 #     sides, ECP-384 + ML-KEM-1024 and ECDSA certificates (every large message in fragments);
 # (c) dead peer detection: IKE to the responder dropped, the IKE SA declared dead and its
@@ -101,6 +102,33 @@ vm_note "in 30 s: $both_ours CHILD SA rekeys by pqbranch, $both_theirs by strong
 vm_expect "stream receiver's verdict (0: nothing lost, duplicated or foreign)" "$stream_rc" -eq 0
 vm_expect "CHILD SA rekeys by each side" "$((both_ours < both_theirs ? both_ours : both_theirs))" -ge 3
 vm_expect "IKE SAs established by pqbranch (IKE_SA_INIT)" "$(vm_log_count agent 'IKE SA established')" -eq 1
+vm_wait_for "two SAs in gw1's kernel" 10 gw1_sas_are 2
+stop_agent
+ss_stop resp
+
+vm_step "(a5) both sides rekeying the IKE SA 5 s after each (RFC 7296 2.8.2)"
+# Each side rekeys the IKE SA 5 s after each new one (strongSwan without rand_time), and a new
+# IKE SA starts both clocks within a round trip of each other: now one side is first, now the
+# other, now both at once: the CREATE_CHILD_SAs cross, both are answered, and the nonces keep
+# one new IKE SA (with ML-KEM-1024 in IKE_FOLLOWUP_KE the loser stops before it); one that
+# comes too late for that is answered TEMPORARY_FAILURE and retried.
+ss_responder resp gw2 ecp384_mlkem1024 psk esp="$ESP-esn" ike_rekey=5
+agent_config ecp384_mlkem1024 psk "esp_proposal = \"$ESP\"" 'child_rekey_time = "30m"' \
+  'rekey_time = "5s"' 'lifetime = "1h"' 'dpd_delay = "0s"'
+start_agent
+vm_wait_log agent "IKE SA established" 30
+stream_rc=0
+vm_udp_stream lan1 lan2 10.2.0.2 5001 200 6000 || stream_rc=$?
+ike_ours=$(vm_log_count agent 'IKE SA rekeyed with')
+ike_theirs=$(vm_log_count agent 'the responder rekeyed the IKE SA')
+vm_note "in 30 s: $ike_ours IKE SA rekeys by pqbranch, $ike_theirs by strongSwan; crossings: $(vm_log_count agent 'rekey of the IKE SA crosses ours') here ($(vm_log_count agent 'IKE SA rekey collision: our exchange has the lowest') lost by us, $(vm_log_count agent "IKE SA rekey collision: the responder's exchange has the lowest") won), strongSwan logged $(vm_log_count resp 'IKE_SA rekey collision lost') lost and $(vm_log_count resp 'IKE_SA rekey collision won') won; $(vm_log_count agent 'IKE SA rekey refused') of ours answered TEMPORARY_FAILURE, $(vm_log_count agent "refused the responder's CREATE_CHILD_SA") of its refused here"
+vm_expect "stream receiver's verdict (0: nothing lost, duplicated or foreign)" "$stream_rc" -eq 0
+vm_expect "IKE SA rekeys of both sides" "$((ike_ours + ike_theirs))" -ge 4
+vm_expect "IKE SA rekeys that failed other than TEMPORARY_FAILURE" \
+  "$(vm_log_count agent 'making a new IKE SA and CHILD SA instead')" -eq 0
+vm_expect "IKE SAs established by pqbranch (IKE_SA_INIT)" "$(vm_log_count agent 'IKE SA established')" -eq 1
+ss_one_ike_sa() { [[ $(ss_swanctl resp --list-sas --raw 2>/dev/null | grep -o ' initiator-spi=' | wc -l) -eq 1 ]]; }
+vm_wait_for "one IKE SA at strongSwan" 10 ss_one_ike_sa
 vm_wait_for "two SAs in gw1's kernel" 10 gw1_sas_are 2
 stop_agent
 ss_stop resp
