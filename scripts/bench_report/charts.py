@@ -69,9 +69,16 @@ def _memory(run, path):
     for r in run.results("agent_footprint"):
         rows.append((f"agent {_case(r.name)} (FakeKernel)", _num(r, "private_kib_one_tunnel"),
                      limit))
+    for r in run.results("ikev2_initiator"):
+        if r.name.startswith("ikev2_memory."):
+            rows.append((f"agent IKEv2 {_case(r.name)} (VM, real)", _num(r, "agent_private_kib"),
+                         None))
+            rows.append((f"charon IKEv2 {_case(r.name)} (VM, real)",
+                         _num(r, "charon_private_kib"), None))
     rows = [row for row in rows if row[1] is not None]
     if rows:
-        plots.bars(path, "Private memory with one tunnel (red: agent target)", "KiB", rows)
+        plots.bars(path, "Private memory with one tunnel or IKEv2 peer (red: agent target)",
+                   "KiB", rows)
     return bool(rows)
 
 

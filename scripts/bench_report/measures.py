@@ -51,6 +51,7 @@ RATIOS = (
     ("keysvc_rates.*", "resumed_ratio", "resumed ÷ full"),
     ("keysvc_groups.SecP384r1MLKEM1024", "median_ratio", "÷ X25519MLKEM768"),
     ("keysvc_groups.X25519", "median_ratio", "÷ X25519MLKEM768"),
+    ("ikev2_setups.*", "ratio", "IKEv2 set-ups/s, pqbranch ÷ charon"),
 )
 
 

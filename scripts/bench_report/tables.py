@@ -91,6 +91,28 @@ COLUMNS = {
         ("its RSS KiB", _field("agent_rss_kib")),
         ("pqbranch-edge-stub private KiB", _field("edge_private_kib")),
     ],
+    "ikev2_setups*": [
+        ("key exchange", _field("case")),
+        ("auth", _field("auth")),
+        ("set-ups × rounds", _formatted("{} × {}", "setups", "rounds")),
+        ("pqbranch set-ups/s", _field("pqbranch_setups_per_s")),
+        ("charon set-ups/s", _field("charon_setups_per_s")),
+        ("ratio (median of rounds)", _formatted("**{}** ({})", "ratio", "median_ratio")),
+        ("set-up p50 ms pqbranch / charon",
+         _joined("pqbranch_setup_p50_ms", "charon_setup_p50_ms")),
+    ],
+    "ikev2_memory*": [
+        ("key exchange", _field("case")),
+        ("auth", _field("auth")),
+        ("pqbranch-agent private KiB (clean + dirty)",
+         _formatted("**{}** ({} + {})", "agent_private_kib", "agent_private_clean_kib",
+                    "agent_private_dirty_kib")),
+        ("charon private KiB (clean + dirty)",
+         _formatted("**{}** ({} + {})", "charon_private_kib", "charon_private_clean_kib",
+                    "charon_private_dirty_kib")),
+        ("agent ÷ charon private (dirty only)", _formatted("{} ({})", "ratio", "dirty_ratio")),
+        ("RSS KiB agent / charon", _joined("agent_rss_kib", "charon_rss_kib")),
+    ],
 }
 
 

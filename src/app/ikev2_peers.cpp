@@ -18,6 +18,28 @@ core::Error named(core::Error e, const std::string& peer) {
 
 }  // namespace
 
+core::Result<Ikev2Peer> start_ikev2_peer(boost::asio::io_context& io,
+                                         const config::AgentConfig& config,
+                                         const config::Ikev2PeerSettings& peer,
+                                         ikev2::InitiatorSettings settings,
+                                         const AssemblyDeps& deps, core::Metrics& metrics) {
+  const auto layout = ikev2::tunnel_layout(peer);
+  auto built = build_tunnel(deps, ikev2::peer_ownership(config, peer), layout);
+  if (!built) return named(built.error(), peer.name);
+  auto session = ikev2::InitiatorSession::create(io, *built->stack.kernel, metrics,
+                                                 ikev2::session_options(peer, std::move(settings)));
+  if (!session) return named(session.error(), peer.name);
+  spdlog::info("ikev2 {}: initiator {} -> {} ({} mode, {} policies, proposals {})", peer.name,
+               peer.local_address, peer.remote_address, layout.route_mode ? "route" : "policy",
+               built->setup.policies,
+               fmt::join(peer.proposals | std::views::transform(
+                                              [](const auto& x) { return config::to_string(x); }),
+                         ", "));
+  (*session)->start();
+  return Ikev2Peer{peer.name, peer.local_address, peer.remote_address, std::move(built->stack),
+                   std::move(*session)};
+}
+
 core::Result<std::vector<Ikev2Peer>> start_ikev2_peers(boost::asio::io_context& io,
                                                        const config::AgentConfig& config,
                                                        const AssemblyDeps& deps,
@@ -26,21 +48,9 @@ core::Result<std::vector<Ikev2Peer>> start_ikev2_peers(boost::asio::io_context& 
   for (const auto& peer : config.ikev2_peers) {
     auto settings = ikev2::make_initiator_settings(peer);
     if (!settings) return named(settings.error(), peer.name);
-    const auto layout = ikev2::tunnel_layout(peer);
-    auto built = build_tunnel(deps, ikev2::peer_ownership(config, peer), layout);
-    if (!built) return named(built.error(), peer.name);
-    auto session = ikev2::InitiatorSession::create(
-        io, *built->stack.kernel, metrics, ikev2::session_options(peer, std::move(*settings)));
-    if (!session) return named(session.error(), peer.name);
-    spdlog::info("ikev2 {}: initiator {} -> {} ({} mode, {} policies, proposals {})", peer.name,
-                 peer.local_address, peer.remote_address, layout.route_mode ? "route" : "policy",
-                 built->setup.policies,
-                 fmt::join(peer.proposals | std::views::transform(
-                                                [](const auto& x) { return config::to_string(x); }),
-                           ", "));
-    (*session)->start();
-    peers.push_back(Ikev2Peer{peer.name, peer.local_address, peer.remote_address,
-                              std::move(built->stack), std::move(*session)});
+    auto started = start_ikev2_peer(io, config, peer, std::move(*settings), deps, metrics);
+    if (!started) return started.error();
+    peers.push_back(std::move(*started));
   }
   return peers;
 }

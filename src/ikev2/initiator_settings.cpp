@@ -74,6 +74,23 @@ IdPayload id_payload(const config::IkeIdentity& id, bool initiator) {
   return p;
 }
 
+InitiatorSettings InitiatorSettings::clone() const {
+  InitiatorSettings c;
+  c.proposals = proposals;
+  c.esp = esp;
+  c.allow_classical = allow_classical;
+  c.local_id = local_id;
+  c.remote_id = remote_id;
+  c.auth = auth;
+  c.psk = psk.clone();
+  c.ecdsa = ecdsa;
+  c.local_ts = local_ts;
+  c.remote_ts = remote_ts;
+  c.force_encap = force_encap;
+  c.fragment_size = fragment_size;
+  return c;
+}
+
 core::Result<InitiatorSettings> make_initiator_settings(const config::Ikev2PeerSettings& peer) {
   InitiatorSettings s;
   s.proposals = peer.proposals;

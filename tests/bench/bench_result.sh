@@ -15,3 +15,13 @@ bench_result() {
   printf 'bench result name=%s %s load1=%s load5=%s load15=%s\n' "$name" "${fields[*]}" \
     "$l1" "$l5" "$l15"
 }
+
+# bench_memory PID: "PRIVATE CLEAN DIRTY RSS" (KiB) of one process from its smaps_rollup,
+# private = Private_Clean + Private_Dirty (the agent's memory target counts that).
+bench_memory() {
+  awk '/^Rss:/ { r = $2 } /^Private_Clean:/ { c = $2 } /^Private_Dirty:/ { d = $2 }
+       END { print c + d, c, d, r }' "/proc/$1/smaps_rollup"
+}
+
+# bench_describe_memory PRIVATE CLEAN DIRTY RSS: bench_memory's figures for people.
+bench_describe_memory() { printf 'private_kib %d (clean %d, dirty %d), rss_kib %d' "$@"; }

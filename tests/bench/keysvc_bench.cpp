@@ -1,5 +1,6 @@
-// pqb-keysvc-bench: the programs of the key-service benchmarks (label bench; driven by
-// tests/bench/keysvc_rates.sh and agent_footprint.sh).
+// pqb-keysvc-bench: the programs of the benchmarks (label bench; driven by
+// tests/bench/keysvc_rates.sh and agent_footprint.sh, and in the VM by
+// tests/vm/bench/ikev2_initiator.sh).
 //
 //   pqb-keysvc-bench edge --config EDGE.toml [--ready-file PATH]
 //   pqb-keysvc-bench rotate --port P --pki DIR [--sites N] [--peer NAME] [--count N]
@@ -7,6 +8,7 @@
 //   pqb-keysvc-bench agent --config AGENT.toml [--rotations N] [--seconds S]
 //                          [--interval-ms MS] [--no-resume]
 //   pqb-keysvc-bench pki --dir DIR [--sites N] [--alg ecdsa|mldsa65]
+//   pqb-keysvc-bench ike --config AGENT.toml [--setups N] [--seconds S] [--timeout S]
 
 #include <cstdio>
 #include <string_view>
@@ -18,7 +20,7 @@ int main(int argc, char** argv) {
   using pqbranch::bench::Args;
   const std::vector<std::string_view> all(argv + 1, argv + argc);
   if (all.empty()) {
-    std::fputs("usage: pqb-keysvc-bench edge|rotate|agent|pki [OPTIONS]\n", stderr);
+    std::fputs("usage: pqb-keysvc-bench edge|rotate|agent|pki|ike [OPTIONS]\n", stderr);
     return 2;
   }
   const std::string_view command = all.front();
@@ -40,6 +42,10 @@ int main(int argc, char** argv) {
   if (command == "agent") {
     auto a = Args::parse(rest, {"config", "rotations", "seconds", "interval-ms"}, {"no-resume"});
     return a ? pqbranch::bench::run_agent(*a) : 2;
+  }
+  if (command == "ike") {
+    auto a = Args::parse(rest, {"config", "setups", "seconds", "timeout"}, {});
+    return a ? pqbranch::bench::run_ike(*a) : 2;
   }
   std::fprintf(stderr, "unknown command %.*s\n", static_cast<int>(command.size()), command.data());
   return 2;

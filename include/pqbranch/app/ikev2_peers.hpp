@@ -31,6 +31,14 @@ core::Result<std::vector<Ikev2Peer>> start_ikev2_peers(boost::asio::io_context& 
                                                        const AssemblyDeps& deps,
                                                        core::Metrics& metrics);
 
+// One peer of `config`, its settings already loaded (ikev2::make_initiator_settings):
+// its tunnel built and its session started. Errors name the peer.
+core::Result<Ikev2Peer> start_ikev2_peer(boost::asio::io_context& io,
+                                         const config::AgentConfig& config,
+                                         const config::Ikev2PeerSettings& peer,
+                                         ikev2::InitiatorSettings settings,
+                                         const AssemblyDeps& deps, core::Metrics& metrics);
+
 // Errors of the peers' settings (proposals, identities, files), as start would report them.
 core::Result<void> check_ikev2_peers(const config::AgentConfig& config);
 

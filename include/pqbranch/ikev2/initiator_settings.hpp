@@ -34,6 +34,10 @@ struct InitiatorSettings {
   // RFC 7383: the largest IP packet a protected message may take before it is sent in SKF
   // fragments (when the responder announced FRAGMENTATION_SUPPORTED).
   std::uint16_t fragment_size = config::kDefaultFragmentSize;
+
+  // An explicit copy (the PSK is key material: SecureBytes never copies by accident), for a
+  // program that starts the same peer many times without loading its files again.
+  [[nodiscard]] InitiatorSettings clone() const;
 };
 
 // The ID payload of an identity: IP identities carry the address's bytes, the others the text.

@@ -49,6 +49,30 @@ TEST_F(PskFile, ReadsTheSecretWithoutTrailingNewlines) {
   EXPECT_EQ(std::string(s->remote_id.data.begin(), s->remote_id.data.end()), "hq.example");
 }
 
+TEST_F(PskFile, ACloneCarriesEverySettingAndItsOwnCopyOfTheSecret) {
+  write("s3cret value of 25 bytes\n", 0600);
+  peer_.allow_classical = true;
+  peer_.nat_traversal = config::NatMode::force;
+  peer_.fragment_size = 1000;
+  peer_.local_ts = {core::IpPrefix::parse("10.1.0.0/24").value()};
+  peer_.remote_ts = {core::IpPrefix::parse("10.2.0.0/24").value()};
+  auto s = make_initiator_settings(peer_);
+  ASSERT_TRUE(s.has_value()) << s.error().message();
+  const InitiatorSettings c = s->clone();
+  EXPECT_EQ(c.proposals, s->proposals);
+  EXPECT_EQ(c.esp, s->esp);
+  EXPECT_TRUE(c.allow_classical);
+  EXPECT_EQ(c.local_id, s->local_id);
+  EXPECT_EQ(c.remote_id, s->remote_id);
+  EXPECT_EQ(c.auth, config::IkeAuth::psk);
+  EXPECT_TRUE(c.psk.equals(s->psk.span()));
+  EXPECT_NE(c.psk.span().data(), s->psk.span().data());
+  EXPECT_EQ(c.local_ts, s->local_ts);
+  EXPECT_EQ(c.remote_ts, s->remote_ts);
+  EXPECT_TRUE(c.force_encap);
+  EXPECT_EQ(c.fragment_size, 1000);
+}
+
 TEST_F(PskFile, RefusesFilesOthersMayReadAndEmptyOrMissingOnes) {
   write("secret\n", 0644);
   auto open = make_initiator_settings(peer_);

@@ -68,19 +68,12 @@ vm_expect "ping replies lan1 -> lan2 through the tunnel" \
   "$(vm_ping_received lan1 10.1.0.2 10.2.0.2 5)" -eq 5
 vm_expect "SAs at gw1 (inbound and outbound)" "$(ip -n gw1 xfrm state | grep -c rfc4106)" -ge 2
 
-# memory PID: "private clean dirty rss" (KiB) of one process, private = clean + dirty.
-memory() {
-  awk '/^Rss:/ { r = $2 } /^Private_Clean:/ { c = $2 } /^Private_Dirty:/ { d = $2 }
-       END { print c + d, c, d, r }' "/proc/$1/smaps_rollup"
-}
-# describe PRIVATE CLEAN DIRTY RSS: the human-readable form.
-describe() { printf 'private_kib %d (clean %d, dirty %d), rss_kib %d' "$@"; }
 vm_step "memory with one tunnel"
 vm_expect_text "agent process" "$(cat "/proc/${vm_pid[agent]}/comm")" pqbranch-agent
-read -r agent_private agent_clean agent_dirty agent_rss < <(memory "${vm_pid[agent]}")
-read -r edge_private edge_clean edge_dirty edge_rss < <(memory "${vm_pid[edge]}")
-vm_note "bench: pqbranch-agent ($alg, one tunnel): $(describe "$agent_private" "$agent_clean" "$agent_dirty" "$agent_rss")"
-vm_note "bench: pqbranch-edge-stub ($alg, one site): $(describe "$edge_private" "$edge_clean" "$edge_dirty" "$edge_rss")"
+read -r agent_private agent_clean agent_dirty agent_rss <<<"$(bench_memory "${vm_pid[agent]}")"
+read -r edge_private edge_clean edge_dirty edge_rss <<<"$(bench_memory "${vm_pid[edge]}")"
+vm_note "bench: pqbranch-agent ($alg, one tunnel): $(bench_describe_memory "$agent_private" "$agent_clean" "$agent_dirty" "$agent_rss")"
+vm_note "bench: pqbranch-edge-stub ($alg, one site): $(bench_describe_memory "$edge_private" "$edge_clean" "$edge_dirty" "$edge_rss")"
 vm_note "bench: target for the agent: private_kib <= 8192"
 bench_result "agent_memory.$alg" "chain=$alg agent_private_kib=$agent_private" \
   "agent_private_clean_kib=$agent_clean agent_private_dirty_kib=$agent_dirty" \
@@ -91,8 +84,8 @@ if [[ -n "$charon" ]]; then
   vm_netns charon
   vm_bg charon charon "$charon"
   vm_wait_for "charon's plugins loaded" 60 grep -q "charon.*started\|loaded plugins" "$PQB_VM_OUT/charon.log"
-  read -r charon_private charon_clean charon_dirty charon_rss < <(memory "${vm_pid[charon]}")
-  vm_note "bench: charon (idle): $(describe "$charon_private" "$charon_clean" "$charon_dirty" "$charon_rss")"
+  read -r charon_private charon_clean charon_dirty charon_rss <<<"$(bench_memory "${vm_pid[charon]}")"
+  vm_note "bench: charon (idle): $(bench_describe_memory "$charon_private" "$charon_clean" "$charon_dirty" "$charon_rss")"
 else
   vm_note "bench: charon: not in this root; strongSwan's charon idles at about 10.6 MiB (10854 KiB)"
 fi

@@ -122,15 +122,18 @@ ss_pki() {
 #   child_rekey less 0..child_rand-1 whole seconds after each CHILD SA went in)
 #   ike_rekey=SECONDS (unset: charon's 4 h; its IKE SA rekeys come that long after each IKE SA
 #   was made, without randomization)
-#   ike_log=N (2; 4 logs nonces, shared secrets and keys)   libipsec=0|1 (0; 1: ESP in
-#   userspace over a TUN device, for a kernel without ESP: needs encap=yes, has no ESN, so
-#   esp defaults to aes256gcm16 then)
+#   ike_log=N (2; 4 logs nonces, shared secrets and keys)   log=N (unset; set: every subsystem
+#   at N, e.g. 0 for the audit lines only (SA up and down), -1 for none: the benchmarks')
+#   install_routes=yes|no (yes; no: no route per CHILD SA in table 220, as pqbranch's policy
+#   mode)   libipsec=0|1 (0; 1: ESP in userspace over a TUN device, for a kernel without
+#   ESP: needs encap=yes, has no ESN, so esp defaults to aes256gcm16 then)
 ss_config() {
   local name=$1; shift
   [[ -z "${vm_pid[$name]:-}" ]] || vm_fail "ss_config $name: charon is running (ss_stop it first)"
   local -A c=([role]=responder [remote]=%any [auth]=psk [psk]=$SS_PSK [encap]=no
     [proposal]=${SS_PROPOSAL[ecp384_mlkem1024]} [esp]=aes256gcm16-esn
-    [ike_log]=2 [libipsec]=0 [fragment_size]=1280 [child_rekey]= [child_rand]=0 [ike_rekey]= [cookie_threshold]=30)
+    [ike_log]=2 [log]= [install_routes]=yes [libipsec]=0 [fragment_size]=1280 [child_rekey]=
+    [child_rand]=0 [ike_rekey]= [cookie_threshold]=30)
   local kv
   # kernel-libipsec has no ESN: without an explicit esp= it gets plain AES-GCM.
   for kv in "$@"; do [[ "$kv" == libipsec=1 ]] && c[esp]=aes256gcm16; done
@@ -148,11 +151,19 @@ ss_config() {
   # Listed before kernel-netlink, kernel-libipsec's IPsec backend takes precedence (routes
   # and addresses still go through kernel-netlink).
   ((c[libipsec])) && plugins=${plugins/kernel-netlink/kernel-libipsec kernel-netlink}
+  local levels="default = 1
+      ike = ${c[ike_log]}
+      cfg = 2
+      knl = 2
+      net = 1
+      enc = 1"
+  [[ -z "${c[log]}" ]] || levels="default = ${c[log]}"
   cat >"$state/strongswan.conf" <<EOF
 # written by strongswan_lib.sh ss_config for peer $name
 charon {
   load_modular = no
   load = $plugins
+  install_routes = ${c[install_routes]}
   # Keep retransmissions short: a test waits on outcomes, not on the defaults' minutes.
   retransmit_tries = 3
   retransmit_timeout = 2.0
@@ -164,12 +175,7 @@ charon {
     stderr {
       time_format = %T
       ike_name = yes
-      default = 1
-      ike = ${c[ike_log]}
-      cfg = 2
-      knl = 2
-      net = 1
-      enc = 1
+      $levels
     }
   }
   syslog {
