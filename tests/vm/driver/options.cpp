@@ -110,8 +110,8 @@ std::optional<xfrm::Encap> Options::encap(std::string_view key) {
   const auto colon = spec.find(':');
   // Without a colon DPORT is empty, which parse_number refuses.
   const auto sport = parse_number(spec.substr(0, colon));
-  const auto dport = parse_number(colon == std::string_view::npos ? std::string_view{}
-                                                                  : spec.substr(colon + 1));
+  const auto dport =
+      parse_number(colon == std::string_view::npos ? std::string_view{} : spec.substr(colon + 1));
   if (!sport || !dport || *sport == 0 || *dport == 0 || *sport > 65535 || *dport > 65535) {
     fail(fmt::format("--{}: '{}' is not SPORT:DPORT", key, *v));
     return std::nullopt;
