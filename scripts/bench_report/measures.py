@@ -51,6 +51,8 @@ RATIOS = (
     ("keysvc_rates.*", "resumed_ratio", "resumed ÷ full"),
     ("keysvc_groups.SecP384r1MLKEM1024", "median_ratio", "÷ X25519MLKEM768"),
     ("keysvc_groups.X25519", "median_ratio", "÷ X25519MLKEM768"),
+    ("keysvc_threads.threads_2", "median_ratio", "÷ 1 thread"),
+    ("keysvc_threads.threads_4", "median_ratio", "÷ 1 thread"),
 )
 
 
