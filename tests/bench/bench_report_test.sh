@@ -2,7 +2,8 @@
 # scripts/bench_report.py on tests/bench/sample-bench.log (cut from a real run; its
 # bench.agent_memory failed before it measured anything): the tables hold the sample's
 # figures, the failed benchmark is named, the run's results reach the history and every
-# chart is an SVG with its axis label.
+# chart is an SVG with its axis label. Then on tests/bench/sample-threads-bench.log (the
+# first run of bench.keysvc_threads alone): its table and its ratios in the history.
 #   bench_report_test.sh SOURCE_DIR
 set -euo pipefail
 src=$1
@@ -37,4 +38,13 @@ for chart in ratios:ratio groups:rotations/s agent_latency:ms memory:KiB scale:r
   expect "$svg" ">${chart#*:}<"
   expect "$doc" "![${chart%%:*}](bench/${chart%%:*}.svg)"
 done
-echo "bench_report: sample log reported as expected"
+
+threads=$out/threads
+python3 "$src/scripts/bench_report.py" "$src/tests/bench/sample-threads-bench.log" \
+  --docs "$threads" >/dev/null
+expect "$threads/benchmarks.md" '| 1 | 8 | 2 | 430.9 | 1.00 (1.00) | 0.83 | 3.69 4.31 4.94 |'
+expect "$threads/benchmarks.md" '| 4 | 8 | 2 | 427.7 | 0.99 (0.99) | 0.99 | 3.88 4.34 4.95 |'
+expect "$threads/benchmarks.md" '| run | threads_2: ÷ 1 thread | threads_4: ÷ 1 thread |'
+rows=$(grep -c $'\tkeysvc_threads\t' "$threads/bench/history.tsv")
+[[ $rows == 3 ]] || { echo "FAIL: history.tsv has $rows keysvc_threads rows, expected 3"; exit 1; }
+echo "bench_report: sample logs reported as expected"
