@@ -72,13 +72,13 @@ EdgeServerOptions consistent(EdgeServerOptions o) {
   return o;
 }
 
-// With workers: waits while the connections accepted before have not started on them. A
+// With workers: waits while the connection accepted before has not started on them. A
 // listener that took connections at its own (the io thread's) pace would admit a flood's
 // newcomers, and evict for them, far faster than the workers get any handshake done; this
 // way it keeps their pace, as on one thread it keeps that thread's.
 asio::awaitable<void> keep_the_workers_pace(EdgeServerState& s) {
   const auto never = asio::steady_timer::time_point::max();
-  while (s.workers != nullptr && s.unstarted >= s.options.threads && !s.stopping) {
+  while (s.workers != nullptr && s.unstarted > 0 && !s.stopping) {
     if (s.accept_pace.expiry() != never) s.accept_pace.expires_at(never);  // others may wait
     co_await s.accept_pace.async_wait(kTuple);  // cancelled by a connection that started
   }

@@ -99,7 +99,7 @@ struct EdgeServerState : std::enable_shared_from_this<EdgeServerState> {
   std::size_t active_downloads = 0;  // release files being sent (options.releases)
   std::size_t tasks = 0;             // connection coroutines not finished (idle())
   // Connections handed to the workers that have not started there yet; the listeners wait
-  // on accept_pace while there are options.threads of them (the workers' pace).
+  // on accept_pace while there is one (the workers' pace).
   std::size_t unstarted = 0;
   boost::asio::steady_timer accept_pace;
   EdgeWorkers* workers = nullptr;  // options.threads > 1: the server's (it owns them)

@@ -122,7 +122,7 @@ struct Session {
       return c->hello ? Hello::arrived : Hello::waiting;
     });
     if (now != Hello::waiting) co_return now == Hello::arrived;
-    asio::steady_timer timer(co_await asio::this_coro::executor);
+    asio::steady_timer timer(live->executor);
     timer.expires_after(options().nat_hello_wait);
     if (!live->hello_arrived) {  // set (and the timer cancelled) by the NAT loop on a hello
       live->hello_wait = &timer;
@@ -278,9 +278,9 @@ struct Session {
   // Waits, until `deadline`, for the client's first bytes: an idle connection holds no
   // handshake and costs no TLS work. False: the deadline passed or the connection closed.
   asio::awaitable<bool> first_bytes(Stream& stream, asio::steady_timer::time_point deadline) {
-    asio::steady_timer timer(co_await asio::this_coro::executor);
-    timer.expires_at(deadline);
     auto& socket = beast::get_lowest_layer(stream).socket();
+    asio::steady_timer timer(socket.get_executor());  // the connection's
+    timer.expires_at(deadline);
     auto first =
         co_await (socket.async_wait(tcp::socket::wait_read, kTuple) || timer.async_wait(kTuple));
     if (first.index() == 1) {
@@ -473,9 +473,9 @@ asio::awaitable<void> serve_connection(std::shared_ptr<EdgeServerState> state, t
   const auto remote = socket.remote_endpoint(ec);
   session.peer = fmt::format("{}:{}", peer_address.to_string(), ec ? 0 : remote.port());
 
-  Stream stream(std::move(socket), *state->tls);
   session.live = std::make_shared<LiveConnection>();
-  session.live->executor = co_await asio::this_coro::executor;
+  session.live->executor = socket.get_executor();  // where this coroutine runs
+  Stream stream(std::move(socket), *state->tls);
   session.live->socket = &beast::get_lowest_layer(stream).socket();
   const bool open = co_await state->run_shared([&] {
     if (work) {
