@@ -52,6 +52,8 @@ RATIOS = (
     ("keysvc_groups.SecP384r1MLKEM1024", "median_ratio", "÷ X25519MLKEM768"),
     ("keysvc_groups.X25519", "median_ratio", "÷ X25519MLKEM768"),
     ("ikev2_setups.*", "ratio", "IKEv2 set-ups/s, pqbranch ÷ charon"),
+    ("keysvc_threads.threads_2", "median_ratio", "÷ 1 thread"),
+    ("keysvc_threads.threads_4", "median_ratio", "÷ 1 thread"),
 )
 
 

@@ -55,6 +55,14 @@ COLUMNS = {
         ("rotations/s", _field("rotations_per_s")),
         ("ratio to X25519MLKEM768 (median of rounds)", _field("median_ratio")),
     ],
+    "keysvc_threads*": [
+        ("edge threads", _field("threads")),
+        ("client threads", _field("concurrency")),
+        ("CPUs", _field("cpus")),
+        ("rotations/s", _field("rotations_per_s")),
+        ("ratio to 1 thread (median of rounds)", _formatted("{} ({})", "ratio", "median_ratio")),
+        ("edge busy (cores)", _field("edge_cores")),
+    ],
     "keysvc_scale.pass*": [
         ("pass", _field("pass")),
         ("sites", _field("sites")),

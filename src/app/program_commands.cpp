@@ -48,7 +48,7 @@ core::Result<CheckedAgentConfig> check_agent_config_file(const std::filesystem::
 }
 
 core::Result<std::string> check_edge_config(const config::EdgeConfig& config) {
-  return fmt::format("OK ({} site(s))", config.sites.size());
+  return fmt::format("OK ({} site(s), {} thread(s))", config.sites.size(), config.threads);
 }
 
 FlushOutcome flush_agent(const config::AgentConfig& config, const AssemblyDeps& deps) {

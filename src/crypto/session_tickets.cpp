@@ -5,7 +5,9 @@
 #include <cstring>
 #include <ctime>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <utility>
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -41,8 +43,13 @@ namespace {
 constexpr std::uint8_t kAuthTimeVersion = 1;
 constexpr std::size_t kAuthTimeSize = 9;
 
+// A server may run handshakes on several threads at once (the edge's worker threads), and
+// the ring changes as keys are made and retired: the callbacks hold `ring_mutex` while they
+// use it (and the key it hands out).
 struct TicketState {
+  TicketState(ResumptionPolicy p, TicketKeyRing r) : policy(std::move(p)), ring(std::move(r)) {}
   ResumptionPolicy policy;
+  std::mutex ring_mutex;
   TicketKeyRing ring;
 };
 
@@ -155,6 +162,7 @@ int on_ticket_key(SSL* ssl, unsigned char* name, unsigned char* iv, EVP_CIPHER_C
   TicketState* state = state_of(ssl);
   if (state == nullptr) return -1;
   const EVP_CIPHER* aes = EVP_aes_256_cbc();
+  const std::scoped_lock lock(state->ring_mutex);
   if (enc == 1) {
     auto key = state->ring.current();
     if (!key) return -1;
@@ -182,7 +190,7 @@ int on_ticket_key(SSL* ssl, unsigned char* name, unsigned char* iv, EVP_CIPHER_C
 core::Result<void> install_session_tickets(SSL_CTX* ctx, const ResumptionPolicy& policy) {
   auto ring = TicketKeyRing::create(policy.clock, policy.ticket_key_rotation, policy.max_age);
   if (!ring) return ring.error();
-  auto state = std::make_unique<TicketState>(TicketState{policy, std::move(*ring)});
+  auto state = std::make_unique<TicketState>(policy, std::move(*ring));
   if (SSL_CTX_set_ex_data(ctx, state_index(), state.get()) != 1) {
     return openssl_error(errc::backend, "storing the session ticket state");
   }

@@ -11,10 +11,13 @@
 #include <utility>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "pqbranch/config/edge_config.hpp"
 #include "pqbranch/crypto/tls_context.hpp"
 #include "pqbranch/net/awaitable.hpp"
 #include "pqbranch/wire/nat_hello.hpp"
@@ -63,14 +66,29 @@ EdgeServerOptions consistent(EdgeServerOptions o) {
   a.max_unauthenticated_per_source =
       std::clamp<std::size_t>(a.max_unauthenticated_per_source, 1, a.max_per_source);
   o.max_requests = std::max<std::size_t>(o.max_requests, 1);
+  o.threads = std::clamp<std::size_t>(o.threads, 1, config::kMaxEdgeThreads);
   o.max_body_bytes = std::min(o.max_body_bytes, wire::kMaxBodyBytes);
   o.releases.max_downloads = std::max<std::size_t>(o.releases.max_downloads, 1);
   return o;
 }
 
+// With workers: waits while the connection accepted before has not started on them. A
+// listener that took connections at its own (the io thread's) pace would admit a flood's
+// newcomers, and evict for them, far faster than the workers get any handshake done; this
+// way it keeps their pace, as on one thread it keeps that thread's.
+asio::awaitable<void> keep_the_workers_pace(EdgeServerState& s) {
+  const auto never = asio::steady_timer::time_point::max();
+  while (s.workers != nullptr && s.unstarted > 0 && !s.stopping) {
+    if (s.accept_pace.expiry() != never) s.accept_pace.expires_at(never);  // others may wait
+    co_await s.accept_pace.async_wait(kTuple);  // cancelled by a connection that started
+  }
+}
+
 asio::awaitable<void> accept_loop(std::shared_ptr<EdgeServerState> s, tcp::acceptor& acceptor) {
   for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(kTuple);
+    co_await keep_the_workers_pace(*s);
+    if (s->stopping) co_return;
+    auto [ec, socket] = co_await acceptor.async_accept(s->connection_executor(), kTuple);
     if (s->stopping) co_return;
     if (ec) {
       if (ec == asio::error::operation_aborted) co_return;
@@ -101,7 +119,14 @@ asio::awaitable<void> accept_loop(std::shared_ptr<EdgeServerState> s, tcp::accep
     // delayed ACK add tens of milliseconds to a handshake with large (ML-DSA) flights.
     boost::system::error_code nodelay_ec;
     socket.set_option(tcp::no_delay(true), nodelay_ec);
-    asio::co_spawn(s->io, serve_connection(s, std::move(socket), conn, source),
+    IoWork work;
+    if (s->workers != nullptr) {
+      work.emplace(s->io.get_executor());
+      ++s->unstarted;
+    }
+    ++s->tasks;
+    const asio::any_io_executor where = socket.get_executor();
+    asio::co_spawn(where, serve_connection(s, std::move(socket), conn, source, std::move(work)),
                    log_failure(fmt::format("connection {}", conn)));
   }
 }
@@ -128,7 +153,10 @@ asio::awaitable<void> nat_loop(std::shared_ptr<EdgeServerState> s) {
     if (v != HelloVerdict::accepted) continue;
     spdlog::debug("NAT hello of connection {}: agent at {}:{}", conn, mapping.address.to_string(),
                   mapping.port);
-    if (auto it = s->hello_waits.find(conn); it != s->hello_waits.end()) it->second->cancel();
+    s->on_connection(conn, [](LiveConnection& c) {
+      c.hello_arrived = true;
+      if (c.hello_wait != nullptr) c.hello_wait->cancel();
+    });
   }
 }
 
@@ -142,7 +170,38 @@ void watch_kernel(std::shared_ptr<EdgeServerState> s) {
                               });
 }
 
+void close_socket(LiveConnection& c) {
+  if (c.socket == nullptr) return;  // its coroutine has closed it already
+  boost::system::error_code ignored;
+  c.socket->shutdown(tcp::socket::shutdown_both, ignored);
+  c.socket->close(ignored);  // its pending operation ends; the session cleans up
+}
+
 }  // namespace
+
+EdgeWorkers::EdgeWorkers(std::size_t count) : io(static_cast<int>(count)), work(io.get_executor()) {
+  threads.reserve(count);
+  for (std::size_t i = 0; i < count; ++i)
+    threads.emplace_back([this] { io.run(); });
+}
+
+EdgeWorkers::~EdgeWorkers() {
+  work.reset();
+  io.stop();  // a connection still waiting for the io thread is dropped with this context
+  for (std::thread& t : threads)
+    t.join();
+}
+
+asio::any_io_executor EdgeServerState::connection_executor() {
+  if (workers == nullptr) return io.get_executor();
+  return asio::make_strand(workers->io);
+}
+
+void EdgeServerState::on_connection(rotation::ConnectionId conn, void (*f)(LiveConnection&)) {
+  const auto it = live.find(conn);
+  if (it == live.end()) return;
+  asio::dispatch(it->second->executor, [c = it->second, f] { f(*c); });
+}
 
 core::IpAddress to_ip(const asio::ip::address& address) {
   if (address.is_v6() && address.to_v6().is_v4_mapped()) {
@@ -176,11 +235,7 @@ void EdgeServerState::evict(rotation::ConnectionId conn, EvictionPool pool) {
   log_refusal(
       fmt::format("evicted_{}", name), spdlog::level::warn,
       fmt::format("{} pool full: the oldest connection of the busiest source was closed", name));
-  if (auto it = sockets.find(conn); it != sockets.end()) {
-    boost::system::error_code ignored;
-    it->second->shutdown(tcp::socket::shutdown_both, ignored);
-    it->second->close(ignored);  // its pending operation ends; the session cleans up
-  }
+  on_connection(conn, close_socket);
   update_gauges();
 }
 
@@ -197,31 +252,31 @@ void EdgeServerState::log_refusal(std::string_view kind, spdlog::level::level_en
 }
 
 void EdgeServerState::update_gauges() {
-  metrics.set("edge_open_connections", static_cast<std::int64_t>(sockets.size()));
+  metrics.set("edge_open_connections", static_cast<std::int64_t>(live.size()));
   metrics.set("edge_unauthenticated_connections",
               static_cast<std::int64_t>(admission.unauthenticated()));
   metrics.set("edge_open_handshakes", static_cast<std::int64_t>(admission.handshakes()));
 }
 
 void EdgeServerState::stop() {
-  if (stopping) return;
-  stopping = true;
+  if (stopping.exchange(true)) return;
   boost::system::error_code ignored;
   for (tcp::acceptor& a : acceptors)
     a.close(ignored);
   if (nat_socket) nat_socket->close(ignored);
   wake_timer.cancel();
+  accept_pace.cancel();
   if (kernel_watch) {
     kernel_watch->cancel(ignored);
     kernel_watch->close(ignored);  // our dup() of the kernel's descriptor
   }
-  for (auto& [conn, timer] : hello_waits)
-    timer->cancel();
-  for (auto& [conn, socket] : sockets) {
-    socket->shutdown(tcp::socket::shutdown_both, ignored);
-    socket->close(ignored);
+  for (const auto& [conn, c] : live) {
+    on_connection(conn, [](LiveConnection& l) {
+      if (l.hello_wait != nullptr) l.hello_wait->cancel();
+      close_socket(l);
+    });
   }
-  spdlog::info("key service stopped ({} connection(s) closed)", sockets.size());
+  spdlog::info("key service stopped ({} connection(s) closed)", live.size());
 }
 
 }  // namespace detail
@@ -235,6 +290,20 @@ EdgeServer::EdgeServer(asio::io_context& io, xfrm::Kernel& kernel, xfrm::RouteTa
 
 EdgeServer::~EdgeServer() {
   state_->stop();
+  if (workers_ && state_->tasks > 0) {
+    // A programmer's error (destroyed before idle()): a connection still waits for a step
+    // on the io_context, and would come back to a strand of the workers. Their context
+    // stays (threads stopped), so that it finds memory, not a dangling strand.
+    spdlog::error("key service destroyed with {} connection(s) unfinished", state_->tasks);
+    workers_->work.reset();
+    workers_->io.stop();
+    for (std::thread& t : workers_->threads)
+      t.join();
+    workers_->threads.clear();
+    static_cast<void>(workers_.release());  // NOLINT(bugprone-unused-return-value): on purpose
+  }
+  workers_.reset();
+  state_->workers = nullptr;
 }
 
 core::Result<void> EdgeServer::start() {
@@ -294,6 +363,10 @@ core::Result<void> EdgeServer::start() {
   }
   s.kernel_watch.emplace(s.io, fd);
 
+  if (s.options.threads > 1) {
+    workers_ = std::make_unique<detail::EdgeWorkers>(s.options.threads);
+    s.workers = workers_.get();
+  }
   s.started = true;
   for (tcp::acceptor& a : s.acceptors) {
     asio::co_spawn(s.io, detail::accept_loop(state_, a), detail::log_failure("listener"));
@@ -303,8 +376,8 @@ core::Result<void> EdgeServer::start() {
   }
   detail::watch_kernel(state_);
   s.rearm();
-  spdlog::info("key service listening on {} listener(s), {} site(s), NAT-T port {}",
-               s.acceptors.size(), s.executor.site_count(), nat_port());
+  spdlog::info("key service listening on {} listener(s), {} site(s), NAT-T port {}, {} thread(s)",
+               s.acceptors.size(), s.executor.site_count(), nat_port(), s.options.threads);
   return {};
 }
 
@@ -330,7 +403,11 @@ std::uint16_t EdgeServer::nat_port() const {
 }
 
 std::size_t EdgeServer::open_connections() const {
-  return state_->sockets.size();
+  return state_->live.size();
+}
+
+bool EdgeServer::idle() const {
+  return state_->tasks == 0;
 }
 
 EdgeExecutor& EdgeServer::executor() {
@@ -363,6 +440,7 @@ EdgeServerOptions edge_server_options(const config::EdgeConfig& c) {
   o.io_timeout = ms(l.read_timeout);
   o.idle_timeout = ms(l.idle_timeout);
   o.max_requests = l.max_requests_per_connection;
+  o.threads = c.threads;
   o.nat_mode = c.nat_traversal.mode;
   o.nat_address = c.tunnel.local_address;
   o.nat_port = c.nat_traversal.port;

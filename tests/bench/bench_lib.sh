@@ -56,11 +56,13 @@ bench_pki() {
 
 # bench_edge_config FILE PKI PORT SITES [TLS_LINES]: edge-stub.toml with sites branch-1 ..
 # branch-SITES (policy mode, NAT off), the edge's default limits (but no per-site generation
-# rate) and log level; TLS_LINES go into its [tls] table (e.g. groups).
+# rate) and log level; TLS_LINES go into its [tls] table (e.g. groups). One worker thread
+# (`threads = 1`, the rates of earlier runs stay comparable; keysvc_threads.sh sets more).
 bench_edge_config() {
   local i
   {
     cat <<TOML
+threads = 1
 state_directory = "$2/edge-state"
 log_level = "info"
 listen = ["127.0.0.1:$3"]

@@ -3,7 +3,8 @@
 # bench.agent_memory failed before it measured anything; bench.ikev2_initiator's lines come
 # from a later run of that benchmark alone): the tables hold the sample's
 # figures, the failed benchmark is named, the run's results reach the history and every
-# chart is an SVG with its axis label.
+# chart is an SVG with its axis label. Then on tests/bench/sample-threads-bench.log (the
+# first run of bench.keysvc_threads alone): its table and its ratios in the history.
 #   bench_report_test.sh SOURCE_DIR
 set -euo pipefail
 src=$1
@@ -43,4 +44,13 @@ done
 # The IKEv2 peer's memory beside the tunnel's: the agent's and charon's bars.
 expect "$out/bench/memory.svg" 'agent IKEv2 x25519_mlkem768.cert (VM, real)'
 expect "$out/bench/memory.svg" 'charon IKEv2 x25519_mlkem768.cert (VM, real)'
-echo "bench_report: sample log reported as expected"
+
+threads=$out/threads
+python3 "$src/scripts/bench_report.py" "$src/tests/bench/sample-threads-bench.log" \
+  --docs "$threads" >/dev/null
+expect "$threads/benchmarks.md" '| 1 | 8 | 2 | 430.9 | 1.00 (1.00) | 0.83 | 3.69 4.31 4.94 |'
+expect "$threads/benchmarks.md" '| 4 | 8 | 2 | 427.7 | 0.99 (0.99) | 0.99 | 3.88 4.34 4.95 |'
+expect "$threads/benchmarks.md" '| run | threads_2: ÷ 1 thread | threads_4: ÷ 1 thread |'
+rows=$(grep -c $'\tkeysvc_threads\t' "$threads/bench/history.tsv")
+[[ $rows == 3 ]] || { echo "FAIL: history.tsv has $rows keysvc_threads rows, expected 3"; exit 1; }
+echo "bench_report: sample logs reported as expected"

@@ -9,13 +9,17 @@
 // one site rotating a hundred times a second would keep hundreds of its own inbound SAs in
 // their grace period, which no real site does.
 // Stops after --count rotations or --seconds, whichever comes first; prints the real-time
-// rate. Any failed exchange fails the run (exit 1).
+// rate. Any failed exchange fails the run (exit 1). --concurrency N: N client threads at
+// once, each with its own share of the sites (site k on thread k mod N), so that an edge
+// with several threads has handshakes to run side by side.
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -46,6 +50,7 @@ struct Tally {
   std::uint64_t resumed = 0;
   std::string group;
   std::string signature;  // the edge's, from the last full handshake
+  std::vector<double> latencies_ms;
 };
 
 // One generation on a new connection; the next connection's ticket in `session`.
@@ -95,6 +100,46 @@ struct SiteClient {
   Session session;
 };
 
+namespace {
+
+// What the client threads share: the bounds and the SPIs handed out.
+struct Load {
+  std::uint16_t port = 0;
+  std::uint64_t limit = 0;
+  std::chrono::steady_clock::duration budget{};
+  std::chrono::steady_clock::time_point start;
+  bool resume = false;
+  std::atomic<std::uint64_t> started{0};  // rotations begun, at most limit
+  std::atomic<std::uint32_t> spi{0};
+  std::atomic<bool> failed{false};
+};
+
+// One client thread: its sites in turn until the load's bounds (or another thread's failure).
+void run_client(Load& load, std::vector<SiteClient*> mine, Tally& tally) {
+  for (std::size_t i = 0; !mine.empty(); ++i) {
+    if (load.failed || std::chrono::steady_clock::now() - load.start >= load.budget ||
+        load.started.fetch_add(1) >= load.limit) {
+      return;
+    }
+    SiteClient& c = *mine[i % mine.size()];
+    if (!load.resume) c.session = Session();
+    const auto began = std::chrono::steady_clock::now();
+    auto r = rotate_once(c.ctx.get(), load.port, c.id, c.current, load.spi.fetch_add(1), c.session,
+                         tally);
+    tally.latencies_ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - began)
+            .count());
+    if (!r) {
+      fmt::print(stderr, "rotation of {} failed: {}\n", c.id, r.error().message());
+      load.failed = true;
+      return;
+    }
+    ++tally.rotations;
+  }
+}
+
+}  // namespace
+
 int run_rotate(const Args& args) {
   const std::filesystem::path pki = args.get("pki");
   const std::uint64_t sites = args.number("sites", 1);
@@ -116,38 +161,42 @@ int run_rotate(const Args& args) {
     }
     clients.push_back(SiteClient{id, std::move(*ctx), 0, Session()});
   }
-  const auto port = static_cast<std::uint16_t>(args.number("port", 8443));
-  const std::uint64_t limit = args.number("count", 100000);
-  const auto budget = std::chrono::seconds(args.number("seconds", 10));
-  const bool resume = args.flag("resume");
-
-  Tally tally;
+  Load load;
+  load.port = static_cast<std::uint16_t>(args.number("port", 8443));
+  load.limit = args.number("count", 100000);
+  load.budget = std::chrono::seconds(args.number("seconds", 10));
+  load.resume = args.flag("resume");
   // SPIs as ALLOCSPI would hand them out: fresh for every generation, and distinct from
   // those of an earlier run against the same edge (its older SAs stay for a grace period).
   const auto now = std::chrono::system_clock::now().time_since_epoch();
   const auto run_slot = static_cast<std::uint32_t>(
       std::chrono::duration_cast<std::chrono::seconds>(now).count() % 4000);
-  std::uint32_t spi = 0x10000 + run_slot * 1'000'000;
-  const auto start = std::chrono::steady_clock::now();
-  auto elapsed = std::chrono::steady_clock::duration::zero();
-  std::vector<double> latencies_ms;
-  while (tally.rotations < limit && elapsed < budget) {
-    SiteClient& c = clients[tally.rotations % clients.size()];
-    if (!resume) c.session = Session();
-    const auto began = std::chrono::steady_clock::now();
-    auto r = rotate_once(c.ctx.get(), port, c.id, c.current, spi++, c.session, tally);
-    latencies_ms.push_back(
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - began)
-            .count());
-    if (!r) {
-      fmt::print(stderr, "rotation {} ({}) failed: {}\n", tally.rotations + 1, c.id,
-                 r.error().message());
-      return 1;
+  load.spi = 0x10000 + run_slot * 1'000'000;
+  const std::size_t threads =
+      std::clamp<std::size_t>(args.number("concurrency", 1), 1, clients.size());
+  std::vector<Tally> tallies(threads);
+  load.start = std::chrono::steady_clock::now();
+  {
+    std::vector<std::jthread> running;
+    for (std::size_t k = 0; k < threads; ++k) {
+      std::vector<SiteClient*> mine;
+      for (std::size_t i = k; i < clients.size(); i += threads)
+        mine.push_back(&clients[i]);
+      running.emplace_back(run_client, std::ref(load), std::move(mine), std::ref(tallies[k]));
     }
-    ++tally.rotations;
-    elapsed = std::chrono::steady_clock::now() - start;
   }
-  const double seconds = std::chrono::duration<double>(elapsed).count();
+  if (load.failed) return 1;
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - load.start).count();
+  Tally tally;
+  std::vector<double>& latencies_ms = tally.latencies_ms;
+  for (Tally& t : tallies) {
+    tally.rotations += t.rotations;
+    tally.resumed += t.resumed;
+    if (!t.group.empty()) tally.group = t.group;
+    if (!t.signature.empty()) tally.signature = t.signature;
+    latencies_ms.insert(latencies_ms.end(), t.latencies_ms.begin(), t.latencies_ms.end());
+  }
   std::ranges::sort(latencies_ms);
   const auto percentile = [&](double p) {
     if (latencies_ms.empty()) return 0.0;

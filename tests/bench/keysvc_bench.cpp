@@ -5,6 +5,7 @@
 //   pqb-keysvc-bench edge --config EDGE.toml [--ready-file PATH]
 //   pqb-keysvc-bench rotate --port P --pki DIR [--sites N] [--peer NAME] [--count N]
 //                           [--seconds S] [--resume] [--group NAME] [--first-site K]
+//                           [--concurrency N]
 //   pqb-keysvc-bench agent --config AGENT.toml [--rotations N] [--seconds S]
 //                          [--interval-ms MS] [--no-resume]
 //   pqb-keysvc-bench pki --dir DIR [--sites N] [--alg ecdsa|mldsa65]
@@ -31,7 +32,8 @@ int main(int argc, char** argv) {
   }
   if (command == "rotate") {
     auto a = Args::parse(
-        rest, {"port", "pki", "sites", "peer", "count", "seconds", "group", "first-site"},
+        rest,
+        {"port", "pki", "sites", "peer", "count", "seconds", "group", "first-site", "concurrency"},
         {"resume"});
     return a ? pqbranch::bench::run_rotate(*a) : 2;
   }

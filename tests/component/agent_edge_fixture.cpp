@@ -7,6 +7,7 @@
 
 #include "pqbranch/keysvc/edge_site.hpp"
 
+#include "fakes/edge_idle.hpp"
 #include "fakes/loopback_udp.hpp"
 
 namespace pqbranch::test {
@@ -126,7 +127,8 @@ void AgentEdgeFixture::start_edge(std::uint16_t port) {
 
 void AgentEdgeFixture::stop_edge() {
   edge_->stop();
-  // Let the server's coroutines see the cancellation before it goes.
+  // Let the server's coroutines see the cancellation and finish before it goes.
+  EXPECT_TRUE(run_until_edge_idle(io_, *edge_));
   for (int i = 0; i < 100 && io_.poll() > 0; ++i) {
   }
   edge_ = nullptr;

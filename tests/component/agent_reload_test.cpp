@@ -24,6 +24,7 @@
 #include "pqbranch/app/errc.hpp"
 #include "pqbranch/app/program_commands.hpp"
 
+#include "fakes/edge_idle.hpp"
 #include "fakes/fake_service_manager.hpp"
 #include "fakes/log_capture.hpp"
 #include "fakes/test_pki.hpp"
@@ -67,6 +68,9 @@ class AgentReloadTest : public ::testing::Test {
   void TearDown() override {
     if (agent_) agent_->stop();
     if (edge_) edge_->stop();
+    if (edge_) {
+      EXPECT_TRUE(run_until_edge_idle(io_, edge_->server()));
+    }
     for (int i = 0; i < 100 && io_.poll() > 0; ++i) {
     }
     agent_.reset();

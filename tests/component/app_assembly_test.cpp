@@ -20,6 +20,7 @@
 #include "pqbranch/update/release_keys.hpp"
 #include "pqbranch/xfrm/errc.hpp"
 
+#include "fakes/edge_idle.hpp"
 #include "fakes/fake_service_manager.hpp"
 #include "fakes/test_pki.hpp"
 #include "fakes/two_sites.hpp"
@@ -156,6 +157,7 @@ TEST_F(AssemblyTest, AgentFromConfigInstallsPoliciesAndRotatesAgainstTheEdgeAsse
 
   (*agent)->stop();
   (*edge)->stop();
+  EXPECT_TRUE(run_until_edge_idle(io_, (*edge)->server()));
   for (int i = 0; i < 100 && io_.poll() > 0; ++i) {
   }
   EXPECT_EQ(agent_manager.messages.back(),

@@ -25,6 +25,7 @@
 #include "pqbranch/crypto/tls_context.hpp"
 #include "pqbranch/keysvc/edge_server.hpp"
 #include "pqbranch/keysvc/edge_site.hpp"
+#include "pqbranch/wire/error_response.hpp"
 
 #include "fakes/key_service_client.hpp"
 #include "fakes/test_pki.hpp"
@@ -32,6 +33,12 @@
 #include "fakes/xfrm/fake_kernel.hpp"
 
 namespace pqbranch::test {
+
+// The error code of an ErrorResponse body ("" if it is none).
+inline std::string error_code(const HttpResponse& r) {
+  auto e = wire::decode_error_response(r.body);
+  return e ? std::string(wire::to_string(e->code)) : std::string();
+}
 
 class EdgeFixture : public ::testing::Test {
  protected:

@@ -38,12 +38,6 @@ std::string request_body(rotation::Generation current, std::uint32_t agent_spi,
   return keysvc::encode_request(GenerationRequest{current, agent_spi, nat}, "0.1.0", kCaps);
 }
 
-// The error code of an ErrorResponse body ("" if it is none).
-std::string error_code(const HttpResponse& r) {
-  auto e = wire::decode_error_response(r.body);
-  return e ? std::string(wire::to_string(e->code)) : std::string();
-}
-
 xfrm::SaId sa_id(const core::IpAddress& dst, std::uint32_t spi) {
   return xfrm::SaId{dst, spi, xfrm::Proto::esp, 0, 0};
 }

@@ -63,11 +63,6 @@ std::vector<std::uint8_t> sha256(const std::string& bytes) {
       .value();
 }
 
-std::string error_code(const HttpResponse& r) {
-  auto e = wire::decode_error_response(r.body);
-  return e ? std::string(wire::to_string(e->code)) : std::string();
-}
-
 class ReleaseTest : public EdgeFixture {
  protected:
   void SetUp() override {

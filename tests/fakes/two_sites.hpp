@@ -20,6 +20,12 @@ inline const core::IpAddress kBranch2Outer = ip("192.0.2.2");
 inline constexpr std::uint32_t kBranch1Reqid = 0x70710001;
 inline constexpr std::uint32_t kBranch2Reqid = 0x70710002;
 
+// The edge's worker threads in the tests that build an edge: PQB_EDGE_THREADS (CTest runs
+// the edge suites with 1 and with 2), 1 when unset. A value outside 1..kMaxEdgeThreads is a
+// mistake in the test's set-up: it throws std::invalid_argument.
+std::uint32_t edge_threads_under_test();
+
+// Its `threads` is edge_threads_under_test().
 config::EdgeConfig two_site_edge_config(const std::filesystem::path& state_directory,
                                         config::NatMode nat);
 

@@ -31,7 +31,8 @@ namespace {
 
 constexpr std::uint16_t kPort = 8443;
 
-class EdgeStubProcess : public ::testing::Test {
+// The parameter: the edge's worker threads (`threads`), 1 and 2.
+class EdgeStubProcess : public ::testing::TestWithParam<int> {
  protected:
   void SetUp() override {
     ns_ = TestNetns::create();
@@ -48,6 +49,7 @@ class EdgeStubProcess : public ::testing::Test {
     log_ = pki_->dir() / "edge-stub.log";
     std::ofstream(config_) << fmt::format(
         R"(state_directory = "{}"
+threads = {}
 log_level = "debug"
 listen = ["127.0.0.1:{}"]
 [tls]
@@ -68,7 +70,7 @@ remote_address = "198.51.100.10"
 prefixes = ["10.1.0.0/16"]
 reqid = 0x7071_0001
 )",
-        state_.string(), kPort, edge.certificate.string(), edge.private_key.string(),
+        state_.string(), GetParam(), kPort, edge.certificate.string(), edge.private_key.string(),
         pki_->ca_file().string());
   }
 
@@ -107,7 +109,7 @@ reqid = 0x7071_0001
   pid_t pid_ = -1;
 };
 
-TEST_F(EdgeStubProcess, ServesSetsUpPoliciesAndStopsCleanlyOnSigterm) {
+TEST_P(EdgeStubProcess, ServesSetsUpPoliciesAndStopsCleanlyOnSigterm) {
   const auto binary = binary_dir() / "edge-stub" / "pqbranch-edge-stub";
   const std::vector<std::string> args = {binary.string(), "--config", config_.string()};
   pid_ = ns_->run_inside([&] { return spawn(args, log_); });
@@ -160,6 +162,7 @@ TEST_F(EdgeStubProcess, ServesSetsUpPoliciesAndStopsCleanlyOnSigterm) {
   const std::string log = read_file(log_);
   EXPECT_NE(log.find("SAs and policies stay in place"), std::string::npos) << log;
   EXPECT_NE(log.find("stopped"), std::string::npos) << log;
+  EXPECT_NE(log.find(fmt::format("{} thread(s)", GetParam())), std::string::npos) << log;
   // Nothing is removed on stop; the state file is there, private, without keys by design.
   // (While it ran, its sockets' bypass policies were listed too; they went with it.)
   const auto after = ns_->sh("ip xfrm policy");
@@ -170,6 +173,11 @@ TEST_F(EdgeStubProcess, ServesSetsUpPoliciesAndStopsCleanlyOnSigterm) {
   ASSERT_EQ(::stat(file.c_str(), &st), 0) << file;
   EXPECT_EQ(st.st_mode & 0777, 0600U);
 }
+
+INSTANTIATE_TEST_SUITE_P(Threads, EdgeStubProcess, ::testing::Values(1, 2),
+                         [](const ::testing::TestParamInfo<int>& p) {
+                           return "threads_" + std::to_string(p.param);
+                         });
 
 }  // namespace
 }  // namespace pqbranch::test

@@ -17,6 +17,11 @@ namespace pqbranch::config {
 
 inline constexpr std::string_view kDefaultEdgeConfigPath = "/etc/pqbranch/edge-stub.toml";
 inline constexpr std::uint16_t kDefaultKeyServicePort = 8443;
+// Worker threads of the key service: at most this many, whatever the machine has.
+inline constexpr std::uint32_t kMaxEdgeThreads = 64;
+
+// The default of `threads`: the online CPUs, at least 1 and at most kMaxEdgeThreads.
+[[nodiscard]] std::uint32_t default_edge_threads();
 
 // [limits]: bounds on what one client can make the key service hold or do (docs/config.md;
 // why each exists: docs/security.md). Defaults that depend on another key are resolved when
@@ -75,6 +80,9 @@ struct EdgeConfig {
   spdlog::level::level_enum log_level = spdlog::level::info;
   std::vector<SocketAddress> listen{
       SocketAddress{core::IpAddress::v4({0, 0, 0, 0}), kDefaultKeyServicePort}};
+  // Threads that run the connections' TLS work (handshakes, records); 1: everything on
+  // the one thread that also holds the shared state (docs/architecture.md).
+  std::uint32_t threads = 1;      // from the file: default_edge_threads()
   TlsSettings tls;                // tls.ca issued the sites' client certificates
   ResumptionSettings resumption;  // [tls] resumption_max_age, ticket_key_rotation
   LimitSettings limits;

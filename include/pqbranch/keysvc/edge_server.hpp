@@ -1,6 +1,10 @@
 #pragma once
 // The edge's key service (docs/key-service.md): an HTTPS server on Boost.Beast, C++20
-// coroutines on the caller's io_context (one thread), around the EdgeExecutor.
+// coroutines on the caller's io_context (one thread), around the EdgeExecutor. With
+// options.threads > 1 the connections (their TLS handshakes and records) run on that many
+// worker threads of the server's own; everything they share (the executor and its kernel
+// calls and state files, admission, metrics gauges, the NAT socket, the timer) stays on the
+// io_context's thread (docs/architecture.md, "Threads").
 //
 // - TLS 1.3 from crypto::make_server_context (configured hybrid groups only, mutual TLS);
 //   after the handshake crypto::enforce_policy; a refused handshake is classified, logged
@@ -39,8 +43,10 @@
 //   boost::asio::post(io, [&] { server.stop(); });  t.join();
 // stop() stops accepting, closes every connection, and cancels the NAT socket, the timer
 // and the kernel watch; state is saved on every change already; SAs and policies stay.
-// io.run() returns once the server's coroutines have finished. Destroy the server after
-// that (or with the io_context stopped): pending handlers keep its internals alive.
+// io.run() returns once the server's coroutines have finished (those on worker threads
+// too: each keeps the io_context busy until its end). Destroy the server after that, or
+// once idle(), or with the io_context stopped and never run again: pending handlers keep
+// its internals alive.
 
 #include <chrono>
 #include <cstddef>
@@ -71,6 +77,7 @@ namespace pqbranch::keysvc {
 
 namespace detail {
 struct EdgeServerState;
+struct EdgeWorkers;
 }  // namespace detail
 
 // Lines about refused, evicted or timed-out connections: at most one per kind this often.
@@ -110,6 +117,9 @@ struct EdgeServerOptions {
   std::chrono::milliseconds nat_hello_wait{1000};
   std::chrono::seconds nat_token_lifetime{60};
   ReleaseServing releases;
+  // Threads for the connections (TLS work); 1: all on the io_context's thread, as the rest.
+  // Capped at config::kMaxEdgeThreads.
+  std::size_t threads = 1;
 };
 
 class EdgeServer {
@@ -123,18 +133,23 @@ class EdgeServer {
   // Builds the TLS context, starts the executor (tunnels, state, adoption), opens the NAT
   // socket and the listeners, and starts serving on the io_context. Errors name what failed.
   core::Result<void> start();
-  // Call on the io_context's thread (or with it stopped). Idempotent.
+  // Call on the io_context's thread (or with it stopped). Idempotent. Connections on worker
+  // threads are closed there; their coroutines end once the io_context runs their last step.
   void stop();
 
   // The bound key-service ports, in `listen` order; the NAT socket's port (0: none).
   [[nodiscard]] std::vector<std::uint16_t> ports() const;
   [[nodiscard]] std::uint16_t nat_port() const;
+  // On the io_context's thread (as everything below).
   [[nodiscard]] std::size_t open_connections() const;
+  // No connection coroutine left (after stop(): the server may go).
+  [[nodiscard]] bool idle() const;
 
   [[nodiscard]] EdgeExecutor& executor();
 
  private:
   std::shared_ptr<detail::EdgeServerState> state_;
+  std::unique_ptr<detail::EdgeWorkers> workers_;  // options.threads > 1, from start()
 };
 
 // From edge-stub.toml: listeners, TLS, limits and NAT traversal.

@@ -47,6 +47,27 @@ TEST(EdgeConfig, MinimalFileGetsTheDocumentedDefaults) {
   EXPECT_EQ(c->sites[0].reqid, 0x7071'0001U);
 }
 
+// `threads`: the online CPUs unless given (never 0, never above the bound); given, within
+// 1..kMaxEdgeThreads, else the file is refused with the key's name.
+TEST(EdgeConfig, ThreadsDefaultToTheOnlineCpusAndStayWithinTheirBound) {
+  const auto d = parse_edge_config(kMinimalEdge, "edge.toml");
+  ASSERT_TRUE(d.has_value()) << d.error().message();
+  EXPECT_EQ(d->threads, default_edge_threads());
+  EXPECT_GE(d->threads, 1U);
+  EXPECT_LE(d->threads, kMaxEdgeThreads);
+  const auto one = parse_edge_config("threads = 1\n" + std::string(kMinimalEdge), "edge.toml");
+  ASSERT_TRUE(one.has_value()) << one.error().message();
+  EXPECT_EQ(one->threads, 1U);
+  const auto most = parse_edge_config("threads = 64\n" + std::string(kMinimalEdge), "edge.toml");
+  ASSERT_TRUE(most.has_value()) << most.error().message();
+  EXPECT_EQ(most->threads, 64U);
+  for (const char* bad : {"threads = 0\n", "threads = 65\n", "threads = \"4\"\n"}) {
+    const auto c = parse_edge_config(bad + std::string(kMinimalEdge), "edge.toml");
+    ASSERT_FALSE(c.has_value()) << bad;
+    EXPECT_NE(c.error().detail.find("threads"), std::string::npos) << c.error().detail;
+  }
+}
+
 // Thousands of sites (a real edge's count): every site distinct is valid; one overlapping
 // prefix, one repeated id and one repeated reqid among them are each found and named.
 TEST(EdgeConfig, ManySitesAreCheckedForRepeatsAndOverlapsAgainstEachOther) {
