@@ -137,6 +137,10 @@ struct Attempt {
   // decides; then, when ours won, the responder's new CHILD SA (inbound only)
   // until the responder deletes it, or we do at redundant_by.
   std::optional<std::vector<std::uint8_t>> crossing_nonce;
+  // Our response to the exchange a crossing waited for is here: the crossing's nonce taken,
+  // whether our exchange (our rekey's Ni and the responder's Nr) holds the lowest of the four
+  // nonces (RFC 7296 §2.8); nullopt without a crossing (initiator_rekey_collision.cpp).
+  std::optional<bool> decide_crossing();
   // The responder's new IKE SA of a collision, complete before our response decided: held
   // (without the CHILD SA, which stays in `sa`) until it does.
   std::optional<IkeSa> crossed_ike;

@@ -30,7 +30,6 @@
 
 #include "pqbranch/ikev2/ike_rekey_task.hpp"
 #include "pqbranch/ikev2/initiator_machine.hpp"
-#include "pqbranch/ikev2/rekey_collision.hpp"
 
 #include "initiator_attempt.hpp"
 
@@ -59,11 +58,9 @@ void InitiatorMachine::hold_crossed_ike_sa(Attempt& a, IkeSa next, Out& out) {
 // Our CREATE_CHILD_SA response is here (`complete`: no IKE_FOLLOWUP_KE follows): true when
 // our exchange has the lowest nonce, which ends our rekey here.
 bool InitiatorMachine::lost_ike_crossing(Attempt& a, bool complete, Out& out) {
-  if (!a.crossing_nonce || !a.sa.child_rekey) return false;
-  const auto theirs = std::move(*a.crossing_nonce);
-  a.crossing_nonce.reset();
-  const ChildRekey& r = *a.sa.child_rekey;
-  if (!has_lowest_nonce(r.ni, r.nr, theirs)) {
+  const auto ours_lowest = a.decide_crossing();
+  if (!ours_lowest) return false;
+  if (!*ours_lowest) {
     note(NoteLevel::info,
          "IKE SA rekey collision: the responder's exchange has the lowest nonce; ours stays and "
          "the responder deletes its new IKE SA",

@@ -48,12 +48,17 @@ void InitiatorMachine::note_crossing(Attempt& a, Out& out) {
 
 // Our CREATE_CHILD_SA response is here (`complete`: no IKE_FOLLOWUP_KE follows): true when
 // our exchange has the lowest nonce, which ends our rekey here.
+std::optional<bool> Attempt::decide_crossing() {
+  if (!crossing_nonce || !sa.child_rekey) return std::nullopt;
+  const auto theirs = std::move(*crossing_nonce);
+  crossing_nonce.reset();
+  return has_lowest_nonce(sa.child_rekey->ni, sa.child_rekey->nr, theirs);
+}
+
 bool InitiatorMachine::lost_crossing(Attempt& a, bool complete, Out& out) {
-  if (!a.crossing_nonce || !a.sa.child_rekey) return false;
-  const auto theirs = std::move(*a.crossing_nonce);
-  a.crossing_nonce.reset();
-  const ChildRekey& r = *a.sa.child_rekey;
-  if (!has_lowest_nonce(r.ni, r.nr, theirs)) {
+  const auto ours_lowest = a.decide_crossing();
+  if (!ours_lowest) return false;
+  if (!*ours_lowest) {
     note(NoteLevel::info,
          "rekey collision: the responder's exchange has the lowest nonce; ours stays and the "
          "responder deletes its new CHILD SA",
@@ -66,7 +71,7 @@ bool InitiatorMachine::lost_crossing(Attempt& a, bool complete, Out& out) {
     abandon_peer_rekey(a, out);  // one with IKE_FOLLOWUP_KEs to come: they do not come
     return false;
   }
-  const std::uint32_t spi = r.inbound_spi;
+  const std::uint32_t spi = a.sa.child_rekey->inbound_spi;
   note(NoteLevel::info,
        fmt::format("rekey collision: our exchange has the lowest nonce; the responder's new "
                    "CHILD SA stays and ours (in 0x{:08x}) {}",
