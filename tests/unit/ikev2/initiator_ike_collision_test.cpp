@@ -21,36 +21,13 @@ namespace {
 using namespace std::chrono_literals;
 using machine_test::established;
 using machine_test::installed;
+using machine_test::nonce_crossings;
 using machine_test::nonce_starting_with;
+using machine_test::NonceCrossing;
 using machine_test::requests_on;
 using machine_test::requests_sent;
 using test::InitiatorHarness;
 using test::InitiatorHarnessOptions;
-
-struct IkeCrossing {
-  std::string name;
-  bool addke = false;  // an IKE_FOLLOWUP_KE (ML-KEM) after each CREATE_CHILD_SA
-  // Our exchange: our Ni, its Nr; the responder's exchange: its Ni, our Nr.
-  std::vector<std::uint8_t> our_ni, its_nr, its_ni, our_nr;
-  bool ours_survives = false;
-};
-
-void PrintTo(const IkeCrossing& c, std::ostream* os) {
-  *os << c.name;
-}
-
-std::vector<IkeCrossing> ike_crossings() {
-  const auto n = [](std::uint8_t head) { return nonce_starting_with({head}); };
-  std::vector<IkeCrossing> out;
-  for (const bool addke : {false, true}) {
-    const std::string ke = addke ? "WithFollowupKe" : "WithoutAddke";
-    out.push_back({"OurNiLowest" + ke, addke, n(0x10), n(0x90), n(0x80), n(0x70), false});
-    out.push_back({"ItsNrInOursLowest" + ke, addke, n(0x90), n(0x10), n(0x80), n(0x70), false});
-    out.push_back({"ItsNiLowest" + ke, addke, n(0x90), n(0x80), n(0x10), n(0x70), true});
-    out.push_back({"OurNrInTheirsLowest" + ke, addke, n(0x90), n(0x80), n(0x70), n(0x10), true});
-  }
-  return out;
-}
 
 // IKE SA rekeys 10 minutes after each IKE SA is made, with an additional key exchange
 // (ML-KEM in IKE_FOLLOWUP_KE) or none; CHILD SA rekeys every 25 minutes; DPD after 30 s of
@@ -85,10 +62,10 @@ std::vector<test::FakeIkeResponder*> live_ike_sas(const InitiatorHarness& h) {
   return live;
 }
 
-class InitiatorIkeRekeyCollisionOrderingTest : public ::testing::TestWithParam<IkeCrossing> {};
+class InitiatorIkeRekeyCollisionOrderingTest : public ::testing::TestWithParam<NonceCrossing> {};
 
 TEST_P(InitiatorIkeRekeyCollisionOrderingTest, ExactlyOneNewIkeSaSurvivesAndTakesTheChildSa) {
-  const IkeCrossing& c = GetParam();
+  const NonceCrossing& c = GetParam();
   InitiatorHarness h(colliding_ike_rekeys(c.addke));
   h.responder_options.rekey_ni = c.its_ni;
   h.responder_options.rekey_nr = c.its_nr;
@@ -155,7 +132,7 @@ TEST_P(InitiatorIkeRekeyCollisionOrderingTest, ExactlyOneNewIkeSaSurvivesAndTake
 }
 
 INSTANTIATE_TEST_SUITE_P(Orderings, InitiatorIkeRekeyCollisionOrderingTest,
-                         ::testing::ValuesIn(ike_crossings()),
+                         ::testing::ValuesIn(nonce_crossings()),
                          [](const auto& param_info) { return param_info.param.name; });
 
 // RFC 7296 §2.8.2: "If the peer that did notice the simultaneous rekey gets the delete

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <ostream>
 #include <span>
 #include <string>
 #include <vector>
@@ -71,6 +72,34 @@ inline std::vector<std::uint8_t> nonce_starting_with(std::initializer_list<std::
   std::vector<std::uint8_t> n(32, 0x55);
   std::ranges::copy(head, n.begin());
   return n;
+}
+
+// Crossing rekeys (RFC 7296 §2.8) with the four nonces chosen: which exchange holds the lowest
+// decides which new SA survives.
+struct NonceCrossing {
+  std::string name;
+  bool addke = false;  // an IKE_FOLLOWUP_KE (ML-KEM) after each CREATE_CHILD_SA
+  // Our exchange: our Ni, its Nr; the responder's exchange: its Ni, our Nr.
+  std::vector<std::uint8_t> our_ni, its_nr, its_ni, our_nr;
+  bool ours_survives = false;
+};
+
+inline void PrintTo(const NonceCrossing& c, std::ostream* os) {
+  *os << c.name;
+}
+
+// The lowest nonce in each of the four places, without and with an IKE_FOLLOWUP_KE.
+inline std::vector<NonceCrossing> nonce_crossings() {
+  const auto n = [](std::uint8_t head) { return nonce_starting_with({head}); };
+  std::vector<NonceCrossing> out;
+  for (const bool addke : {false, true}) {
+    const std::string ke = addke ? "WithFollowupKe" : "WithoutAddke";
+    out.push_back({"OurNiLowest" + ke, addke, n(0x10), n(0x90), n(0x80), n(0x70), false});
+    out.push_back({"ItsNrInOursLowest" + ke, addke, n(0x90), n(0x10), n(0x80), n(0x70), false});
+    out.push_back({"ItsNiLowest" + ke, addke, n(0x90), n(0x80), n(0x10), n(0x70), true});
+    out.push_back({"OurNrInTheirsLowest" + ke, addke, n(0x90), n(0x80), n(0x70), n(0x10), true});
+  }
+  return out;
 }
 
 inline bool established(test::InitiatorHarness& h, std::uint64_t n = 1,
