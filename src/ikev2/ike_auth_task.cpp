@@ -13,6 +13,11 @@
 namespace pqbranch::ikev2 {
 namespace {
 
+// The pre-shared key's bytes; none when no key was loaded (the MAC then verifies nowhere).
+std::span<const std::uint8_t> psk_bytes(const InitiatorSettings& s) {
+  return s.psk ? s.psk->span() : std::span<const std::uint8_t>{};
+}
+
 core::Error auth_failed(const std::string& why) {
   return core::make_error(exchange_errc::authentication_failed, "IKE_AUTH: " + why);
 }
@@ -37,7 +42,7 @@ core::Result<AuthPayload> make_auth(const IkeSa& sa, const InitiatorSettings& s,
       sa.prf, octets_input(sa, sa.init_request, sa.nr, sa.keys.sk_pi.span(), idi, message_id));
   if (!octets) return octets.error();
   if (s.auth == config::IkeAuth::psk) {
-    auto mac = psk_auth(sa.prf, s.psk.span(), *octets);
+    auto mac = psk_auth(sa.prf, psk_bytes(s), *octets);
     if (!mac) return mac.error();
     return AuthPayload{AuthMethod::shared_key_mic, {mac->span().begin(), mac->span().end()}};
   }
@@ -67,7 +72,7 @@ core::Result<void> verify_responder(const IkeSa& sa, const InitiatorSettings& s,
     if (auth->method != AuthMethod::shared_key_mic) {
       return auth_failed("the responder did not authenticate with the pre-shared key");
     }
-    if (!verify_psk_auth(sa.prf, s.psk.span(), *octets, auth->data)) {
+    if (!verify_psk_auth(sa.prf, psk_bytes(s), *octets, auth->data)) {
       return auth_failed("the responder's AUTH does not verify (wrong pre-shared key?)");
     }
     return {};

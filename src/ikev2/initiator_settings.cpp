@@ -74,23 +74,6 @@ IdPayload id_payload(const config::IkeIdentity& id, bool initiator) {
   return p;
 }
 
-InitiatorSettings InitiatorSettings::clone() const {
-  InitiatorSettings c;
-  c.proposals = proposals;
-  c.esp = esp;
-  c.allow_classical = allow_classical;
-  c.local_id = local_id;
-  c.remote_id = remote_id;
-  c.auth = auth;
-  c.psk = psk.clone();
-  c.ecdsa = ecdsa;
-  c.local_ts = local_ts;
-  c.remote_ts = remote_ts;
-  c.force_encap = force_encap;
-  c.fragment_size = fragment_size;
-  return c;
-}
-
 core::Result<InitiatorSettings> make_initiator_settings(const config::Ikev2PeerSettings& peer) {
   InitiatorSettings s;
   s.proposals = peer.proposals;
@@ -106,7 +89,7 @@ core::Result<InitiatorSettings> make_initiator_settings(const config::Ikev2PeerS
   if (peer.auth == config::IkeAuth::psk) {
     auto psk = read_psk(peer.psk_file);
     if (!psk) return psk.error();
-    s.psk = std::move(*psk);
+    s.psk = std::make_shared<const core::SecureBytes>(std::move(*psk));
     return s;
   }
   auto key = crypto::load_private_key(peer.private_key);

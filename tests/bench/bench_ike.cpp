@@ -44,8 +44,7 @@ std::optional<std::chrono::microseconds> one_setup(boost::asio::io_context& io,
   bool established = false;
   std::chrono::microseconds took{0};
   {
-    auto peer =
-        app::start_ikev2_peer(io, cfg, cfg.ikev2_peers.front(), settings.clone(), deps, metrics);
+    auto peer = app::start_ikev2_peer(io, cfg, cfg.ikev2_peers.front(), settings, deps, metrics);
     if (!peer) {
       std::fprintf(stderr, "ike: %s\n", peer.error().message().c_str());
       return std::nullopt;

@@ -84,7 +84,7 @@ SessionOptions Ikev2SessionTest::options(const char* proposal) {
   o.settings.local_id = id_payload(config::parse_ike_identity("initiator.pqb.test").value(), true);
   o.settings.remote_id =
       id_payload(config::parse_ike_identity("responder.pqb.test").value(), false);
-  o.settings.psk = core::SecureBytes(kPsk);
+  o.settings.psk = std::make_shared<const core::SecureBytes>(kPsk);
   o.settings.local_ts = {core::IpPrefix::parse("10.1.0.0/24").value()};
   o.settings.remote_ts = {core::IpPrefix::parse("10.2.0.0/24").value()};
   o.local_address = core::IpAddress::parse("127.0.0.1").value();

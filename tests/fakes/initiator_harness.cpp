@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <memory>
 #include <ranges>
 #include <type_traits>
 
@@ -58,7 +59,7 @@ ikev2::SessionOptions InitiatorHarness::make_session_options() const {
       ikev2::id_payload(config::parse_ike_identity("branch.pqb.test").value(), true);
   s.settings.remote_id =
       ikev2::id_payload(config::parse_ike_identity("hub.pqb.test").value(), false);
-  s.settings.psk = core::SecureBytes(kPsk);
+  s.settings.psk = std::make_shared<const core::SecureBytes>(kPsk);
   if (o_.initiator_ecdsa) {
     s.settings.auth = config::IkeAuth::ecdsa;
     s.settings.ecdsa = o_.initiator_ecdsa;

@@ -24,7 +24,9 @@ struct InitiatorSettings {
   IdPayload local_id;   // IDi as sent
   IdPayload remote_id;  // the IDr the responder must present (initiator = false)
   config::IkeAuth auth = config::IkeAuth::psk;
-  core::SecureBytes psk;
+  // auth = psk: one immutable zeroizing buffer that every copy of the settings shares (a
+  // program starting the same peer again copies the settings, never the secret).
+  std::shared_ptr<const core::SecureBytes> psk;
   std::shared_ptr<const EcdsaCredentials> ecdsa;  // auth = ecdsa
   std::vector<core::IpPrefix> local_ts;
   std::vector<core::IpPrefix> remote_ts;
@@ -34,10 +36,6 @@ struct InitiatorSettings {
   // RFC 7383: the largest IP packet a protected message may take before it is sent in SKF
   // fragments (when the responder announced FRAGMENTATION_SUPPORTED).
   std::uint16_t fragment_size = config::kDefaultFragmentSize;
-
-  // An explicit copy (the PSK is key material: SecureBytes never copies by accident), for a
-  // program that starts the same peer many times without loading its files again.
-  [[nodiscard]] InitiatorSettings clone() const;
 };
 
 // The ID payload of an identity: IP identities carry the address's bytes, the others the text.

@@ -22,7 +22,7 @@ struct Peers {
     settings.local_id = id_payload(config::parse_ike_identity("initiator.pqb.test").value(), true);
     settings.remote_id =
         id_payload(config::parse_ike_identity("responder.pqb.test").value(), false);
-    settings.psk = core::SecureBytes(kPsk);
+    settings.psk = std::make_shared<const core::SecureBytes>(kPsk);
     settings.local_ts = {core::IpPrefix::parse("10.1.0.0/24").value()};
     settings.remote_ts = {core::IpPrefix::parse("10.2.0.0/24").value()};
     endpoints = {core::IpAddress::parse("192.0.2.1").value(), 500,

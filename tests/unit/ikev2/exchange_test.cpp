@@ -33,7 +33,7 @@ Pair psk_pair(std::vector<config::IkeProposal> ours, std::vector<config::IkeProp
   p.settings.local_id = id_payload(config::parse_ike_identity("initiator.pqb.test").value(), true);
   p.settings.remote_id =
       id_payload(config::parse_ike_identity("responder.pqb.test").value(), false);
-  p.settings.psk = core::SecureBytes(kTestPsk);
+  p.settings.psk = std::make_shared<const core::SecureBytes>(kTestPsk);
   p.settings.local_ts = {core::IpPrefix::parse("10.1.0.0/24").value()};
   p.settings.remote_ts = {core::IpPrefix::parse("10.2.0.0/24").value()};
   p.endpoints = {core::IpAddress::parse("192.0.2.1").value(), 500,

@@ -40,7 +40,8 @@ TEST_F(PskFile, ReadsTheSecretWithoutTrailingNewlines) {
   auto s = make_initiator_settings(peer_);
   ASSERT_TRUE(s.has_value()) << s.error().message();
   const std::string expected = "s3cret value of 25 bytes";
-  EXPECT_TRUE(s->psk.equals(
+  ASSERT_NE(s->psk, nullptr);
+  EXPECT_TRUE(s->psk->equals(
       std::span(reinterpret_cast<const std::uint8_t*>(expected.data()), expected.size())));
   // IP identities carry the address's bytes (RFC 7296 §3.5), others the text.
   EXPECT_EQ(s->local_id.type, IdType::ipv4_addr);
@@ -49,7 +50,7 @@ TEST_F(PskFile, ReadsTheSecretWithoutTrailingNewlines) {
   EXPECT_EQ(std::string(s->remote_id.data.begin(), s->remote_id.data.end()), "hq.example");
 }
 
-TEST_F(PskFile, ACloneCarriesEverySettingAndItsOwnCopyOfTheSecret) {
+TEST_F(PskFile, ACopyCarriesEverySettingAndSharesTheOneCopyOfTheSecret) {
   write("s3cret value of 25 bytes\n", 0600);
   peer_.allow_classical = true;
   peer_.nat_traversal = config::NatMode::force;
@@ -58,15 +59,16 @@ TEST_F(PskFile, ACloneCarriesEverySettingAndItsOwnCopyOfTheSecret) {
   peer_.remote_ts = {core::IpPrefix::parse("10.2.0.0/24").value()};
   auto s = make_initiator_settings(peer_);
   ASSERT_TRUE(s.has_value()) << s.error().message();
-  const InitiatorSettings c = s->clone();
+  const InitiatorSettings c = *s;
   EXPECT_EQ(c.proposals, s->proposals);
   EXPECT_EQ(c.esp, s->esp);
   EXPECT_TRUE(c.allow_classical);
   EXPECT_EQ(c.local_id, s->local_id);
   EXPECT_EQ(c.remote_id, s->remote_id);
   EXPECT_EQ(c.auth, config::IkeAuth::psk);
-  EXPECT_TRUE(c.psk.equals(s->psk.span()));
-  EXPECT_NE(c.psk.span().data(), s->psk.span().data());
+  ASSERT_NE(c.psk, nullptr);
+  EXPECT_EQ(c.psk.get(), s->psk.get());  // the same buffer, not a second copy of the key
+  EXPECT_TRUE(c.psk->equals(s->psk->span()));
   EXPECT_EQ(c.local_ts, s->local_ts);
   EXPECT_EQ(c.remote_ts, s->remote_ts);
   EXPECT_TRUE(c.force_encap);
