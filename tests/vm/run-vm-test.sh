@@ -146,6 +146,11 @@ qrc=$?
 set -e
 trap - INT TERM
 t1=$(date +%s.%N)
+# The host CPU time of qemu (and the shell's other children): how much of its two cores a VM
+# test really uses, i.e. how many can share them (docs/vm-harness.md, "Timing").
+times >"$results/host-times"  # in this shell: a subshell's `times` knows no children
+cpu_s=$(awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, t, /[ms]/); s += t[1] * 60 + t[2] } }
+             END { printf "%.1f", s }' "$results/host-times")
 
 # --- verdict ------------------------------------------------------------------------------
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
@@ -154,9 +159,9 @@ test_s=$(cat "$results/test-seconds" 2>/dev/null || echo 0)
 boot_s=$(awk -v t="$total" -v s="$test_s" 'BEGIN { printf "%.1f", t - s }')
 uptime_s=$(cat "$results/uptime-at-test-start" 2>/dev/null || echo '?')
 timing="total ${total} s, boot+shutdown ${boot_s} s (kernel uptime at test start ${uptime_s} s)"
-timing+=", test ${test_s} s (kernel $kver)"
-printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$name" "$total" "$boot_s" "$test_s" \
-  >>"$build/vm/timings.tsv"
+timing+=", test ${test_s} s (kernel $kver), host CPU ${cpu_s} s"
+printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$name" "$total" "$boot_s" "$test_s" \
+  "$cpu_s" >>"$build/vm/timings.tsv"
 
 show_console() {
   [[ "$verbose" == 1 ]] && return 0  # it was shown as it ran
