@@ -3,8 +3,11 @@
 # them with lintian and prints the files and their sizes. Runs in the build root (./pqb
 # package) or natively on Debian 13 with debhelper, lintian and the build dependencies.
 #
-#   package.sh [--out DIR] [--quiet] [--no-lintian] [--no-dbgsym]
+#   package.sh [--out DIR] [--quiet] [--no-lintian] [--no-dbgsym] [--unpack DIR]
 #
+# --unpack DIR: also unpack the binary packages' files into DIR (emptied first), as
+# installing them would lay them out: the gate's VM scenarios run the packaged programs
+# from there (tests/vm/CMakeLists.txt, `# vm-programs: packaged`).
 # --no-dbgsym (the gate's packages): no -dbgsym packages and so no debug information compiled
 # at all (debian/rules); the programs' code is the same, as -g never changes code generation.
 #
@@ -13,7 +16,7 @@
 # holds a second version number nor any build product. ccache keeps rebuilds short.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-out=$top/build/packages quiet=0 check=1 dbgsym=1
+out=$top/build/packages quiet=0 check=1 dbgsym=1 unpack=
 while (( $# )); do
   case "$1" in
     # A relative DIR is taken from the top of the tree (the build root runs this from /).
@@ -21,7 +24,9 @@ while (( $# )); do
     --quiet) quiet=1; shift ;;
     --no-lintian) check=0; shift ;;
     --no-dbgsym) dbgsym=0; shift ;;
-    *) echo "usage: package.sh [--out DIR] [--quiet] [--no-lintian] [--no-dbgsym]" >&2; exit 2 ;;
+    --unpack) unpack=$(realpath -m "$2"); shift 2 ;;
+    *) echo "usage: package.sh [--out DIR] [--quiet] [--no-lintian] [--no-dbgsym] [--unpack DIR]" >&2
+       exit 2 ;;
   esac
 done
 die() { printf 'package: %s\n' "$*" >&2; exit 1; }
@@ -73,6 +78,13 @@ while read -r _ _ _ _ name; do files+=("$name"); done < <(
 rm -f "$out"/pqbranch-*_"$version"_*.deb "$out"/pqbranch-*_"$version"_*.ddeb
 for f in "${files[@]}"; do cp "$work/$f" "$out/"; done
 cp "$changes" "$out/"
+if [[ -n "$unpack" ]]; then
+  rm -rf "$unpack"
+  mkdir -p "$unpack"
+  for f in "${files[@]}"; do
+    [[ "$f" == *.deb ]] && dpkg-deb -x "$out/$f" "$unpack"
+  done
+fi
 
 # lintian over the .changes (both packages); its output is kept beside them.
 if (( check )); then

@@ -3,7 +3,7 @@
 # with the script's exit code, so CTest sees the guest's verdict. See docs/vm-harness.md.
 #
 #   run-vm-test.sh [--build-dir DIR] [--timeout SECONDS] [--expect-exit N] [--smp N]
-#                  [--peerroot] [--systemd] SCRIPT [ARGS...]
+#                  [--peerroot] [--systemd] [--packaged] SCRIPT [ARGS...]
 #
 # SCRIPT runs in the guest as root (PID 1's child) with the source and build trees mounted
 # at their host paths; its output, artifacts ($PQB_VM_OUT) and the console log are kept
@@ -12,7 +12,9 @@
 # strongSwan peer root (interop tests): shared read-only at /run/peerroot in the guest.
 # --smp N gives the guest N emulated CPUs (default 1; qemu runs them on N host threads).
 # --systemd boots the systemd root (PQB_SYSROOT, scripts/sysroot.packages) with systemd as
-# PID 1 over a writable overlay, and runs SCRIPT as a unit of the boot.
+# PID 1 over a writable overlay, and runs SCRIPT as a unit of the boot. --packaged: the
+# script runs the programs the gate packaged (release, hardened; unpacked by
+# tests/vm/packages.sh into BUILD_DIR/vm/dist/root) instead of the test build's (PQB_PROGRAMS).
 # Environment: PQB_VMROOT (root filesystem to boot; default /), PQB_VM_KERNEL (a vmlinuz
 # in it; default the newest), PQB_VM_VERBOSE=1 (stream the console while it runs),
 # PQB_PEERROOT (the strongSwan peer root; ./pqb binds it at /run/peerroot), PQB_SYSROOT
@@ -25,6 +27,7 @@ timeout_s=240
 expect=
 peer=0
 systemd=0
+packaged=0
 smp=1
 while (( $# )); do
   case "$1" in
@@ -33,6 +36,7 @@ while (( $# )); do
     --expect-exit) expect=$2; shift 2 ;;
     --peerroot) peer=1; shift ;;
     --systemd) systemd=1; shift ;;
+    --packaged) packaged=1; shift ;;
     --smp) smp=$2; shift 2 ;;
     --) shift; break ;;
     -*) echo "run-vm-test: unknown option $1" >&2; exit 2 ;;
@@ -70,6 +74,15 @@ if (( peer )); then
     fail "no strongSwan peer root (PQB_PEERROOT='$peerroot'): './pqb test interop' creates it"
 fi
 
+# The packaged programs (tests/vm/packages.sh, CTest's vm.packages, unpacks them).
+programs=
+if (( packaged )); then
+  programs=$build/vm/dist/root/usr/sbin
+  for p in pqbranch-agent pqbranch-edge-stub; do
+    [[ -x "$programs/$p" ]] || fail "no packaged $p in $programs: run vm.packages first"
+  done
+fi
+
 initrd=$("$here/mk-initramfs.sh" "$vmroot" "$kver" "$build/vm/cache")
 
 # --- the share: inputs for the guest, results for us ---------------------------------------
@@ -90,6 +103,7 @@ guest_timeout=$(( timeout_s > 60 ? timeout_s - 30 : timeout_s / 2 ))
   # The host's load when the VM starts: benchmarks record it (tests/bench/bench_result.sh).
   printf 'PQB_HOST_LOAD=%q\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
   [[ -z "$peerroot" ]] || printf 'PQB_PEERROOT=/run/peerroot\n'
+  [[ -z "$programs" ]] || printf 'PQB_PROGRAMS=%q\n' "$programs"
   printf 'PQB_VM_ARGS=('; (( $# == 0 )) || printf '%q ' "$@"; printf ')\n'
 } >"$results/job.env"
 

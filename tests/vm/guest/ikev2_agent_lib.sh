@@ -2,7 +2,7 @@
 # responder in gw2 (strongswan_lib.sh), for the interop scripts. Source it after
 # scenario_lib.sh and strongswan_lib.sh.
 
-AGENT=$PQB_BUILD_DIR/agent/pqbranch-agent
+AGENT=$(vm_program pqbranch-agent)
 WORK=/tmp/pqb-ike
 
 # ia_setup: the test PKI (strongSwan's pki) and the PSK file, in $WORK.

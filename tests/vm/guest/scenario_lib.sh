@@ -36,6 +36,21 @@ vm_cleanup() {
 }
 trap vm_cleanup EXIT
 
+# vm_program NAME: where pqbranch's program NAME (pqbranch-agent, pqbranch-edge-stub) is: the
+# packaged one for a scenario declaring `# vm-programs: packaged` (PQB_PROGRAMS), otherwise
+# the test build's (AddressSanitizer, the fault hook).
+vm_program() {
+  if [[ -n "${PQB_PROGRAMS:-}" ]]; then
+    echo "$PQB_PROGRAMS/$1"
+    return
+  fi
+  case "$1" in
+    pqbranch-agent) echo "$PQB_BUILD_DIR/agent/$1" ;;
+    pqbranch-edge-stub) echo "$PQB_BUILD_DIR/edge-stub/$1" ;;
+    *) vm_fail "vm_program: no program $1" ;;
+  esac
+}
+
 # vm_expect DESCRIPTION ACTUAL OP EXPECTED   (OP: -eq -ne -ge -gt -le -lt)
 vm_expect() {
   local desc=$1 actual=$2 op=$3 expected=$4

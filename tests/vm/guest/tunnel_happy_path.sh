@@ -70,8 +70,9 @@ vm_expect "edge errors logged" "$(tun_log_since_start edge | grep -c '\[error\]'
 tun_stop_agent
 tun_stop_edge
 # Last, so that a run on an overloaded host still shows every other result: the sender's
-# rate is what the guest's one emulated CPU could give it beside two ASan programs rotating
-# (~1,090/s on a quiet host, 973/s with the host's two cores at load 10). The floor keeps the
+# rate is what the guest's emulated CPUs could give it beside the two programs rotating
+# (~1,090/s on a quiet host, 973/s with the host's two cores at load 10, both with the ASan
+# programs, which the scenarios ran before they ran the packaged ones). The floor keeps the
 # stream dense enough (a datagram every 1.4 ms or less) that a switch losing packets shows.
 vm_expect "sender's rate during the stream (datagrams/s)" "$(tun_stream_field send rate)" -ge "$min_rate"
 vm_step "pass"

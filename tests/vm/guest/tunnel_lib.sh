@@ -112,8 +112,8 @@ TUN_ELAN_ADDR=10.2.0.2 TUN_ELAN_NET=10.2.0.0/24
 TUN_BR_ADDR=192.0.2.1
 TUN_REQID=0x70710001 TUN_IF_ID=0x70710001 TUN_PORT=8443
 TUN_EDGE_NAME=edge.test TUN_SITE=branch-001
-tun_agent_bin() { echo "$PQB_BUILD_DIR/agent/pqbranch-agent"; }
-tun_edge_bin() { echo "$PQB_BUILD_DIR/edge-stub/pqbranch-edge-stub"; }
+tun_agent_bin() { vm_program pqbranch-agent; }
+tun_edge_bin() { vm_program pqbranch-edge-stub; }
 tun_edge_addr() { if [[ "$TUN_UNDERLAY" == nat ]]; then echo 198.51.100.2; else echo 192.0.2.2; fi; }
 declare -A tun_starts=([agent]=0 [edge]=0)
 
@@ -249,6 +249,10 @@ tun_bg() {
   local name=$1 ns=$2
   local -n envs=$3
   shift 3
+  # The packaged programs have no fault hook: a scenario asking for one needs the test build.
+  if [[ -n "${PQB_PROGRAMS:-}" && "${envs[*]}" == *PQB_FAULT* ]]; then
+    vm_fail "$name: a fault hook (${envs[*]}) needs the test build, not # vm-programs: packaged"
+  fi
   tun_starts[$name]=$((${tun_starts[$name]:-0} + 1))
   printf '=== tunnel_lib: start %d of %s at %ss\n' "${tun_starts[$name]}" "$name" "$(vm_elapsed)" \
     >>"$PQB_VM_OUT/$name.log"

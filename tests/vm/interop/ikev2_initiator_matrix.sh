@@ -8,6 +8,7 @@
 # pqbranch's side (its replacement of the IKE SA at rekey_time), and a responder without
 # ML-KEM refused with a clear error.
 # vm-timeout: 900
+# vm-programs: packaged
 source "$PQB_SOURCE_DIR/tests/vm/guest/scenario_lib.sh"
 source "$PQB_SOURCE_DIR/tests/vm/guest/strongswan_lib.sh"
 source "$PQB_SOURCE_DIR/tests/vm/guest/ikev2_agent_lib.sh"

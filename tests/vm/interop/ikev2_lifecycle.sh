@@ -20,6 +20,7 @@
 #     reach its cookie_threshold, and pqbranch's IKE_SA_INIT is answered with a COOKIE,
 #     returned, and the IKE SA established.
 # vm-timeout: 720
+# vm-programs: packaged
 source "$PQB_SOURCE_DIR/tests/vm/guest/scenario_lib.sh"
 source "$PQB_SOURCE_DIR/tests/vm/guest/strongswan_lib.sh"
 source "$PQB_SOURCE_DIR/tests/vm/guest/ikev2_agent_lib.sh"

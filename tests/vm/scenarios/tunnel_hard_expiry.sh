@@ -6,6 +6,7 @@
 # agent logs that it retries. Once the port is open again the agent gets a new generation
 # and traffic resumes without loss.
 # vm-timeout: 300
+# vm-programs: packaged
 source "$PQB_SOURCE_DIR/tests/vm/guest/scenario_lib.sh"
 source "$PQB_SOURCE_DIR/tests/vm/guest/tunnel_lib.sh"
 

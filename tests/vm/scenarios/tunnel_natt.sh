@@ -9,6 +9,7 @@
 #
 #   lan1 - gw1 (agent) 192.0.2.1 --- nat 198.51.100.254 --- 198.51.100.2 gw2 (edge-stub) - lan2
 # vm-timeout: 300
+# vm-programs: packaged
 source "$PQB_SOURCE_DIR/tests/vm/guest/scenario_lib.sh"
 source "$PQB_SOURCE_DIR/tests/vm/guest/tunnel_lib.sh"
 

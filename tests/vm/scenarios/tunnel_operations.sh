@@ -8,6 +8,7 @@
 #     invalid file refused with the running config kept and rotations going on.
 # Only (a) may lose datagrams (those sent while ESP is dropped).
 # vm-timeout: 420
+# vm-programs: packaged
 source "$PQB_SOURCE_DIR/tests/vm/guest/scenario_lib.sh"
 source "$PQB_SOURCE_DIR/tests/vm/guest/tunnel_lib.sh"
 

@@ -6,6 +6,7 @@
 # (tests/vm/guest/tunnel_happy_path.sh). Two CPUs: the outbound switch must hold with packets
 # in flight on another CPU (kOutboundDrain), and the sender keeps its rate.
 # vm-timeout: 600
+# vm-programs: packaged
 # vm-smp: 2
 # Two emulated CPUs but one host core claimed: the rotations wait for their 1 s interval, so
 # the VM uses about one core on average (measured: 181 s of CPU in 173 s), and a one-CPU VM
