@@ -1,6 +1,7 @@
 #include "pqbranch/config/edge_config.hpp"
 
 #include <algorithm>
+#include <unistd.h>
 
 #include "pqbranch/config/config_file.hpp"
 
@@ -85,7 +86,7 @@ EdgeConfig read_edge_config(TableReader root) {
   c.log_level = detail::read_log_level(root, c.log_level);
   c.listen = root.array("listen", kind::SocketAddress{}, c.listen);
   c.threads = root.get("threads", kind::Integer<std::uint32_t>{.min = 1, .max = kMaxEdgeThreads},
-                       kDefaultEdgeThreads);
+                       default_edge_threads());
   c.tls = detail::read_tls(root.table("tls"));
   c.resumption = read_resumption(root.table("tls"));
   c.limits = read_limits(root.table("limits"));
@@ -101,6 +102,11 @@ EdgeConfig read_edge_config(TableReader root) {
 }
 
 }  // namespace
+
+std::uint32_t default_edge_threads() {
+  const long online = ::sysconf(_SC_NPROCESSORS_ONLN);  // NOLINT(google-runtime-int): its type
+  return static_cast<std::uint32_t>(std::clamp<long>(online, 1, kMaxEdgeThreads));  // NOLINT
+}
 
 core::Result<EdgeConfig> parse_edge_config(std::string_view text, const std::string& name) {
   return detail::parse_config<EdgeConfig>(text, name, read_edge_config);

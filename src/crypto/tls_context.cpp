@@ -91,6 +91,13 @@ core::Result<std::vector<X509Handle>> read_certificates(const std::filesystem::p
         fmt::format("{} {}: {}", what, file.string(),
                     certs.empty() ? "no PEM certificate" : "unreadable PEM certificate"));
   }
+  // OpenSSL caches a certificate's extension data (key identifiers, usages, the SHA-1
+  // fingerprint) on first use, under the certificate's lock; later readers skip the lock
+  // through an atomic flag. Filled now, before a context shares these certificates with the
+  // edge's worker threads, so that no handshake writes to them (and ThreadSanitizer, which
+  // cannot see libcrypto's atomics, has no lazy write to report).
+  for (const auto& cert : certs)
+    (void)X509_check_purpose(cert.get(), -1, 0);
   detail::drain_openssl_errors();
   return certs;
 }

@@ -20,9 +20,8 @@ inline constexpr std::uint16_t kDefaultKeyServicePort = 8443;
 // Worker threads of the key service: at most this many, whatever the machine has.
 inline constexpr std::uint32_t kMaxEdgeThreads = 64;
 
-// The default of `threads`: one, everything on the io thread (more are the operator's choice:
-// docs/architecture.md, "Threads", says what is checked of them).
-inline constexpr std::uint32_t kDefaultEdgeThreads = 1;
+// The default of `threads`: the online CPUs, at least 1 and at most kMaxEdgeThreads.
+[[nodiscard]] std::uint32_t default_edge_threads();
 
 // [limits]: bounds on what one client can make the key service hold or do (docs/config.md;
 // why each exists: docs/security.md). Defaults that depend on another key are resolved when
@@ -83,7 +82,7 @@ struct EdgeConfig {
       SocketAddress{core::IpAddress::v4({0, 0, 0, 0}), kDefaultKeyServicePort}};
   // Threads that run the connections' TLS work (handshakes, records); 1: everything on
   // the one thread that also holds the shared state (docs/architecture.md).
-  std::uint32_t threads = kDefaultEdgeThreads;
+  std::uint32_t threads = 1;      // from the file: default_edge_threads()
   TlsSettings tls;                // tls.ca issued the sites' client certificates
   ResumptionSettings resumption;  // [tls] resumption_max_age, ticket_key_rotation
   LimitSettings limits;

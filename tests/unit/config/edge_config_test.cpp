@@ -47,12 +47,14 @@ TEST(EdgeConfig, MinimalFileGetsTheDocumentedDefaults) {
   EXPECT_EQ(c->sites[0].reqid, 0x7071'0001U);
 }
 
-// `threads`: 1 unless given; given, within
+// `threads`: the online CPUs unless given (never 0, never above the bound); given, within
 // 1..kMaxEdgeThreads, else the file is refused with the key's name.
-TEST(EdgeConfig, ThreadsDefaultToOneAndStayWithinTheirBound) {
+TEST(EdgeConfig, ThreadsDefaultToTheOnlineCpusAndStayWithinTheirBound) {
   const auto d = parse_edge_config(kMinimalEdge, "edge.toml");
   ASSERT_TRUE(d.has_value()) << d.error().message();
-  EXPECT_EQ(d->threads, 1U);
+  EXPECT_EQ(d->threads, default_edge_threads());
+  EXPECT_GE(d->threads, 1U);
+  EXPECT_LE(d->threads, kMaxEdgeThreads);
   const auto one = parse_edge_config("threads = 1\n" + std::string(kMinimalEdge), "edge.toml");
   ASSERT_TRUE(one.has_value()) << one.error().message();
   EXPECT_EQ(one->threads, 1U);
