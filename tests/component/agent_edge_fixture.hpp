@@ -54,18 +54,22 @@ class AgentEdgeFixture : public ::testing::Test {
   // Applied last to the edge's server options by start_edge (e.g. to restore a default
   // the fixture shortens).
   std::function<void(keysvc::EdgeServerOptions&)> edge_tweak_;
-  // Both sides' inbound grace period; the outbound drain is 10 ms, so a loop that runs
-  // handlers later than the difference needs more.
-  rotation::Duration grace_ = std::chrono::milliseconds(30);
+  // Both sides' inbound grace period, 1.5 rotation intervals as before. The outbound drain is
+  // 10 ms: a side deletes its old inbound SA a grace after the proof while the peer retires
+  // its old outbound a drain after its switch, so handlers running later than the difference
+  // break invariant 1 in the harness (though not in the kernel: it sends on the newest SA).
+  // With 30 ms (interval 20 ms) that happened in about one run of fifty on a loaded 2-core
+  // host; 75 ms leaves 65 ms (the real programs: 5 s against 100 ms).
+  rotation::Duration grace_ = std::chrono::milliseconds(75);
   void stop_edge();  // stop, let its coroutines finish, destroy; kernel and state stay
   [[nodiscard]] std::uint16_t edge_port() const { return edge_port_; }
   [[nodiscard]] const rotation::EdgeRotation& edge_site1();
 
   // --- agent ---
   struct AgentSetup {
-    const IssuedCert* certificate = nullptr;  // default: branch-1
-    std::vector<std::uint16_t> ports;         // default: {edge_port()}
-    rotation::Duration interval = std::chrono::milliseconds(20);
+    const IssuedCert* certificate = nullptr;                               // default: branch-1
+    std::vector<std::uint16_t> ports;                                      // default: {edge_port()}
+    rotation::Duration interval = std::chrono::milliseconds(50);           // grace_ is 1.5 of it
     std::function<keysvc::AgentTransport&(keysvc::AgentTransport&)> wrap;  // decorators
     keysvc::FaultHook fault;
     bool nat = false;                // NAT traversal (the edge's nat_traversal must be on too)
