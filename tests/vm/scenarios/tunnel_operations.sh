@@ -16,6 +16,8 @@ TUN_MODE=route
 TUN_SIGALG=ecdsa # many handshakes on one emulated CPU; ML-DSA is shown by tunnel_policy/route
 TUN_INTERVAL=20s # (c) shortens it to 3s, the end lengthens it to 10m
 TUN_SOFT_TIME=20m TUN_HARD_TIME=30m # [lifetime] needs a restart: long enough for 10m
+# The timeouts below were set while this scenario ran the ASan programs (several times slower
+# in the emulated CPU than the packaged ones it runs now); they are upper bounds, kept.
 TUN_CONNECT_TIMEOUT=15s             # TLS handshakes of ASan programs on a busy host
 TUN_REPLICA_PORTS=8444
 # A 3 s timeout: with 1 s, answers came late on the loaded host while the ASan agent was busy
