@@ -13,7 +13,7 @@ mkdir -p "$cache"
 hash() { sha256sum | cut -c1-32; }
 # What every result depends on: the checks and the tool; and per file, its compile command
 # (from compile_commands.json), so a CMake edit re-checks only the files whose flags it changed.
-checks=$( { cat .clang-tidy; clang-tidy-19 --version; } | hash)
+checks=$( { cat .clang-tidy scripts/tidy_batches.py; clang-tidy-22 --version; } | hash)
 # The build's compile database with unity batches split into their files.
 db="$build/tidy-db"
 python3 "$top/scripts/tidy_compile_db.py" "$build" "$db"

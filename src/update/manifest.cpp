@@ -134,7 +134,8 @@ std::optional<std::pair<std::string_view, std::string_view>> key_value(std::stri
 // is empty).
 core::Error unexpected_key(std::size_t n, std::string_view key, std::string_view want) {
   const auto known = field_index(key);
-  if (known && !want.empty() && *known < *field_index(want)) {
+  const auto expected = field_index(want);
+  if (known && expected && *known < *expected) {
     return malformed(n, fmt::format("field '{}' repeated", key));
   }
   if (known && !want.empty()) {
