@@ -76,14 +76,14 @@ while :; do
 done
 json=$(tun_status --json)
 seconds=$(($(date +%s) - t_first))
-tun_stream_stop >/dev/null
+vm_stream_stop >/dev/null
 vm_capture_stop underlay >/dev/null
 tx=$(($(vm_link_counter "$TUN_NS_BR" wan0 TX packets) - tx_before))
 other=$(vm_capture_count underlay "not arp and not tcp port $TUN_PORT")
 tls=$(vm_capture_count underlay "tcp port $TUN_PORT")
 esp=$((tx - $(vm_capture_count underlay)))
-sent=$(tun_stream_field send sent) unique=$(tun_stream_field recv unique)
-dups=$(tun_stream_field recv duplicates)
+sent=$(vm_stream_field send sent) unique=$(vm_stream_field recv unique)
+dups=$(vm_stream_field recv duplicates)
 esp_only=yes
 ((other == 0)) || esp_only="NO: $other other packet(s)"
 

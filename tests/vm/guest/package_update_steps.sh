@@ -14,7 +14,7 @@
 # check (failed_before).
 # Sourced by package_systemd.sh: uses its version, agent_deb, unit_show and the namespaces.
 
-# The stream helpers (tun_stream_*) of the tunnel library, on this scenario's LAN hosts.
+# The stream (tun_stream_start, vm_stream_*) between this scenario's LAN hosts.
 TUN_NS_BLAN=blan TUN_NS_ELAN=elan
 # shellcheck source=tests/vm/guest/tunnel_lib.sh
 source "$PQB_SOURCE_DIR/tests/vm/guest/tunnel_lib.sh"
@@ -220,7 +220,7 @@ vm_expect_text "downloaded package in the agent's directory" \
 
 vm_step "the window opens: the agent requests N+1; the updater killed after each apply step; a UDP stream across ESP"
 tun_stream_start 200
-vm_wait_for "the stream reaches the far LAN" 20 tun_stream_caught_up 50
+vm_wait_for "the stream reaches the far LAN" 20 vm_stream_caught_up 50
 wait_step verified $((window_start - $(date +%s) + 90))
 t_request=$(($(date +%s) - window_start))
 vm_note "request taken $t_request s after the window opened"
@@ -248,8 +248,8 @@ vm_note "the edge logged the report 'installed' $(($(date +%s) - window_start)) 
 vm_expect "the new agent runs as $v1 (the package's version file)" \
   "$(agent_logged "update: running $v1" && echo 1 || echo 0)" -eq 1
 vm_expect "update_results_total{reason=\"done\"}" "$(metric 'update_results_total{reason="done"}')" -eq 1
-tun_stream_stop
-tun_stream_expect_clean
+vm_stream_stop
+vm_stream_expect_clean
 
 vm_step "N+2 published: the agent requests it, its health gate fails, rolled back to N+1"
 kill_at rolling-back

@@ -253,6 +253,62 @@ vm_udp_stream() {
   return "$rc"
 }
 
+# vm_stream_start FROM TO ADDR RATE [PORT]: an open-ended UDP stream (pqb-udp-stream) from
+# namespace FROM to ADDR in namespace TO, RATE datagrams/s, until vm_stream_stop; the
+# receiver prints its progress every second (VM_STREAM_PROGRESS_MS).
+vm_stream_start() {
+  local from=$1 to=$2 addr=$3 rate=$4 port=${5:-5001}
+  vm_bg udp-recv "$to" pqb-udp-stream recv --port "$port" --expect 20000000 \
+    --timeout 3600 --until-signal --progress-ms "${VM_STREAM_PROGRESS_MS:-1000}"
+  vm_wait_log udp-recv "listening"
+  vm_bg udp-send "$from" pqb-udp-stream send --to "$addr:$port" --rate "$rate" \
+    --count 20000000 --until-signal --burst "${VM_STREAM_BURST:-10}"
+}
+# The receiver's latest count of distinct datagrams (0 before its first progress line).
+vm_stream_unique() {
+  awk '/ progress / { for (i = 1; i <= NF; i++) if ($i ~ /^unique=/) { sub(/unique=/, "", $i); n = $i } }
+       END { print n + 0 }' "$PQB_VM_OUT/udp-recv.log"
+}
+vm_stream_missing() {
+  awk '/ progress / { for (i = 1; i <= NF; i++) if ($i ~ /^missing=/) { sub(/missing=/, "", $i); n = $i } }
+       END { print n + 0 }' "$PQB_VM_OUT/udp-recv.log"
+}
+vm_stream_caught_up() { (($(vm_stream_unique) >= $1)); }
+vm_stream_stop() {
+  local sent
+  kill -TERM "${vm_pid[udp-send]}"
+  vm_join udp-send || vm_note "sender exit $? (sendto errors: see udp-send.log)"
+  sent=$(vm_stream_field send sent)
+  # Wait (bounded) for what is still in flight, then end the count.
+  if ! vm_wait_for_quietly 5 vm_stream_caught_up "$sent"; then :; fi
+  kill -TERM "${vm_pid[udp-recv]}"
+  vm_join udp-recv || true
+  vm_note "$(grep -E '^pqb-udp-stream send ' "$PQB_VM_OUT/udp-send.log")"
+  vm_note "$(grep -E '^pqb-udp-stream recv expected' "$PQB_VM_OUT/udp-recv.log")"
+}
+# A stream that ended: every datagram sent arrived once (the sender sent 0..sent-1, so
+# unique == sent means none is missing), nothing duplicated or foreign.
+vm_stream_expect_clean() {
+  local sent
+  sent=$(vm_stream_field send sent)
+  vm_expect "datagrams sent" "$sent" -gt 0
+  vm_expect "datagrams lost (sent - received once)" $((sent - $(vm_stream_field recv unique))) -eq 0
+  vm_expect "datagrams duplicated" "$(vm_stream_field recv duplicates)" -eq 0
+  vm_expect "foreign datagrams" $(($(vm_stream_field recv unexpected) + $(vm_stream_field recv malformed))) -eq 0
+}
+vm_stream_field() {
+  grep -E "^pqb-udp-stream $1 (sent|expected)=" "$PQB_VM_OUT/udp-$1.log" | tail -n1 | tr ' ' '\n' |
+    awk -F= -v k="$2" '$1 == k { sub(/\..*/, "", $2); print $2 }'
+}
+# vm_wait_for_quietly SECONDS COMMAND...: like vm_wait_for, but returns 1 instead of failing.
+vm_wait_for_quietly() {
+  local deadline=$(($(date +%s%N) + $1 * 1000000000)); shift
+  until "$@" >/dev/null 2>&1; do
+    (($(date +%s%N) < deadline)) || return 1
+    sleep "${VM_POLL_S:-0.05}"
+  done
+}
+
 # vm_xfrm_sa NS SRC DST SPI KEY [EXTRA...]: a tunnel-mode ESP SA with rfc4106(gcm(aes)),
 # 128-bit ICV, ESN and a 1024-packet replay window (the shape pqbranch installs); EXTRA
 # adds e.g. "if_id 0x10" or "encap espinudp 4500 4500 0.0.0.0".

@@ -31,13 +31,13 @@ g_start=$(tun_generation)
 tun_stream_start "$rate"
 tun_wait_generation $((g_start + rotations)) $((rotations * 3))
 g_end=$(tun_generation)
-tun_stream_stop
+vm_stream_stop
 vm_note "CPU time so far, busiest first: $(ps -eo comm=,cputimes= --sort=-cputimes | head -n 8 | awk '{ printf "%s %ss, ", $1, $2 }')"
 vm_capture_stop wire-out
 vm_capture_stop wire-in
 vm_note "xfrm error counters: $(tun_xfrm_errors | tr '\n' ' ')"
 tx=$(($(vm_link_counter "$TUN_NS_BR" wan0 TX packets) - tx_before))
-tun_stream_expect_clean
+vm_stream_expect_clean
 vm_expect "rotations during the stream" $((g_end - g_start)) -ge "$rotations"
 vm_expect "agent still running" "$(tun_alive agent && echo 1 || echo 0)" -eq 1
 vm_expect "edge-stub still running" "$(tun_alive edge && echo 1 || echo 0)" -eq 1
@@ -45,7 +45,7 @@ vm_expect "edge-stub still running" "$(tun_alive edge && echo 1 || echo 0)" -eq 
 vm_step "the underlay carried only ESP and the key service's TLS, never the plaintext"
 non_esp=$(vm_capture_count wire-out)
 vm_expect "packets gw1 sent on the underlay: ESP (all but the captured)" $((tx - non_esp)) -ge \
-  "$(tun_stream_field send sent)"
+  "$(vm_stream_field send sent)"
 vm_capture_expect_only wire-out "tcp port $TUN_PORT" "$rotations"
 vm_capture_expect_only wire-in "tcp port $TUN_PORT" "$rotations"
 vm_expect "stream marker on the underlay" "$(vm_capture_contains wire-out PQBSEQ01)" -eq 0
@@ -74,5 +74,5 @@ tun_stop_edge
 # (~1,090/s on a quiet host, 973/s with the host's two cores at load 10, both with the ASan
 # programs, which the scenarios ran before they ran the packaged ones). The floor keeps the
 # stream dense enough (a datagram every 1.4 ms or less) that a switch losing packets shows.
-vm_expect "sender's rate during the stream (datagrams/s)" "$(tun_stream_field send rate)" -ge "$min_rate"
+vm_expect "sender's rate during the stream (datagrams/s)" "$(vm_stream_field send rate)" -ge "$min_rate"
 vm_step "pass"

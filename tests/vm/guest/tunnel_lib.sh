@@ -76,15 +76,15 @@
 #                                 most two inbound SAs per side (current + one retiring)
 #   tun_expect_consistent [SECS]  wait for tun_consistent, print both SA sets, fail if never
 #   tun_stream_start RATE [PORT]  sequence-numbered UDP stream blan -> elan (pqb-udp-stream)
-#                                 until tun_stream_stop; the receiver prints a progress line
-#                                 every TUN_STREAM_PROGRESS_MS [1000] (udp-recv.log); the
-#                                 sender wakes once per TUN_STREAM_BURST [10] datagrams
-#   tun_stream_unique, tun_stream_missing   from the receiver's latest progress line
-#   tun_stream_stop               stop the sender, let in-flight datagrams land (<= 5 s),
+#                                 until vm_stream_stop; the receiver prints a progress line
+#                                 every VM_STREAM_PROGRESS_MS [1000] (udp-recv.log); the
+#                                 sender wakes once per VM_STREAM_BURST [10] datagrams
+#   vm_stream_unique, vm_stream_missing   from the receiver's latest progress line
+#   vm_stream_stop               stop the sender, let in-flight datagrams land (<= 5 s),
 #                                 stop the receiver; never fails by itself
-#   tun_stream_expect_clean       fail unless unique == sent, no duplicate, nothing foreign
-#   tun_stream_field SIDE KEY     a number from a finished stream's summary (SIDE send|recv),
-#                                 e.g. tun_stream_field send rate, tun_stream_field recv unique
+#   vm_stream_expect_clean       fail unless unique == sent, no duplicate, nothing foreign
+#   vm_stream_field SIDE KEY     a number from a finished stream's summary (SIDE send|recv),
+#                                 e.g. vm_stream_field send rate, vm_stream_field recv unique
 #   tun_xfrm_errors               non-zero /proc/net/xfrm_stat counters of both routers
 #   tun_down                      stop both programs, flush, delete the namespaces (the
 #                                 demo's direct path; the VM is thrown away anyway)
@@ -388,58 +388,9 @@ tun_show_sas() {
   vm_note "edge SAs   (dir spi packets): $(tun_sas "$TUN_NS_EDGE" | tr '\n' ';')"
 }
 
-tun_stream_start() {
-  local rate=$1 port=${2:-5001}
-  vm_bg udp-recv "$TUN_NS_ELAN" pqb-udp-stream recv --port "$port" --expect 20000000 \
-    --timeout 3600 --until-signal --progress-ms "${TUN_STREAM_PROGRESS_MS:-1000}"
-  vm_wait_log udp-recv "listening"
-  vm_bg udp-send "$TUN_NS_BLAN" pqb-udp-stream send --to "$TUN_ELAN_ADDR:$port" --rate "$rate" \
-    --count 20000000 --until-signal --burst "${TUN_STREAM_BURST:-10}"
-}
-# The receiver's latest count of distinct datagrams (0 before its first progress line).
-tun_stream_unique() {
-  awk '/ progress / { for (i = 1; i <= NF; i++) if ($i ~ /^unique=/) { sub(/unique=/, "", $i); n = $i } }
-       END { print n + 0 }' "$PQB_VM_OUT/udp-recv.log"
-}
-tun_stream_missing() {
-  awk '/ progress / { for (i = 1; i <= NF; i++) if ($i ~ /^missing=/) { sub(/missing=/, "", $i); n = $i } }
-       END { print n + 0 }' "$PQB_VM_OUT/udp-recv.log"
-}
-tun_stream_caught_up() { (($(tun_stream_unique) >= $1)); }
-tun_stream_stop() {
-  local sent
-  kill -TERM "${vm_pid[udp-send]}"
-  vm_join udp-send || vm_note "sender exit $? (sendto errors: see udp-send.log)"
-  sent=$(tun_stream_field send sent)
-  # Wait (bounded) for what is still in flight, then end the count.
-  if ! vm_wait_for_quietly 5 tun_stream_caught_up "$sent"; then :; fi
-  kill -TERM "${vm_pid[udp-recv]}"
-  vm_join udp-recv || true
-  vm_note "$(grep -E '^pqb-udp-stream send ' "$PQB_VM_OUT/udp-send.log")"
-  vm_note "$(grep -E '^pqb-udp-stream recv expected' "$PQB_VM_OUT/udp-recv.log")"
-}
-# A stream that ended: every datagram sent arrived once (the sender sent 0..sent-1, so
-# unique == sent means none is missing), nothing duplicated or foreign.
-tun_stream_expect_clean() {
-  local sent
-  sent=$(tun_stream_field send sent)
-  vm_expect "datagrams sent" "$sent" -gt 0
-  vm_expect "datagrams lost (sent - received once)" $((sent - $(tun_stream_field recv unique))) -eq 0
-  vm_expect "datagrams duplicated" "$(tun_stream_field recv duplicates)" -eq 0
-  vm_expect "foreign datagrams" $(($(tun_stream_field recv unexpected) + $(tun_stream_field recv malformed))) -eq 0
-}
-tun_stream_field() {
-  grep -E "^pqb-udp-stream $1 (sent|expected)=" "$PQB_VM_OUT/udp-$1.log" | tail -n1 | tr ' ' '\n' |
-    awk -F= -v k="$2" '$1 == k { sub(/\..*/, "", $2); print $2 }'
-}
-# vm_wait_for_quietly SECONDS COMMAND...: like vm_wait_for, but returns 1 instead of failing.
-vm_wait_for_quietly() {
-  local deadline=$(($(date +%s%N) + $1 * 1000000000)); shift
-  until "$@" >/dev/null 2>&1; do
-    (($(date +%s%N) < deadline)) || return 1
-    sleep 0.05
-  done
-}
+# tun_stream_start RATE [PORT]: a UDP stream from the branch's LAN host to the edge's
+# (vm_stream_start).
+tun_stream_start() { vm_stream_start "$TUN_NS_BLAN" "$TUN_NS_ELAN" "$TUN_ELAN_ADDR" "$@"; }
 
 tun_down() {
   local name ns port names=(agent edge)

@@ -51,8 +51,8 @@ for point in "${points[@]}"; do
 done
 
 vm_step "the stream crossed every kill without loss"
-tun_stream_stop
-tun_stream_expect_clean
+vm_stream_stop
+vm_stream_expect_clean
 vm_expect "agent still running" "$(tun_alive agent && echo 1 || echo 0)" -eq 1
 
 vm_step "one consistent SA set at the end"

@@ -27,7 +27,7 @@ TUN_HEALTH_FAILOVER_AFTER=5m # not reached: (a) lets ESP through once the rotati
 # Probes are turned on by a reload once the first generation is installed: probes sent
 # before it are lost, and the losses would keep the state degraded for the 5-minute window.
 TUN_HEALTH_ENABLED=false
-TUN_STREAM_PROGRESS_MS=500
+VM_STREAM_PROGRESS_MS=500
 TUN_CHECK_CONFIG=0 # the programs check their files at start; each check is two ASan execs
 rate=100
 
@@ -52,10 +52,10 @@ agent_line_after() {
 }
 has_agent_line_after() { [[ -n "$(agent_line_after "$1" "$2")" ]]; }
 installed='rotation: generation [0-9]* installed'
-stream_unique_at_least() { (($(tun_stream_unique) >= $1)); }
+stream_unique_at_least() { (($(vm_stream_unique) >= $1)); }
 # Wait until the stream moved on by N datagrams, so the holes behind it are final.
 stream_advance() {
-  VM_POLL_S=0.5 vm_wait_for "$1 more datagrams" 60 stream_unique_at_least $(($(tun_stream_unique) + $1))
+  VM_POLL_S=0.5 vm_wait_for "$1 more datagrams" 60 stream_unique_at_least $(($(vm_stream_unique) + $1))
 }
 reload() { # reload GENERATION VAR=VALUE...: rewrite agent.toml with the knobs, SIGHUP, wait
   local generation=$1
@@ -82,7 +82,7 @@ status
 vm_expect_text "health state" "$(health state)" healthy
 vm_expect "health probes answered" "$(health probes_answered)" -ge 3
 vm_expect "health probes lost before ESP is dropped" "$(health probes_lost)" -eq 0
-vm_expect "datagrams missing before ESP is dropped" "$(tun_stream_missing)" -eq 0
+vm_expect "datagrams missing before ESP is dropped" "$(vm_stream_missing)" -eq 0
 
 vm_step "(a) ESP dropped at the edge: healthy -> down, a rotation at once; let through: up again"
 ip netns exec "$TUN_NS_EDGE" nft -f - <<EOF
@@ -112,7 +112,7 @@ VM_POLL_S=0.5 vm_wait_for "health up again" 20 grep -q "tunnel health: down -> "
 t_up=$(seconds_between "$t_open" "$(log_time "$(first_line 'tunnel health: down -> ')")")
 vm_note "agent: $(grep "tunnel health: down -> " "$PQB_VM_OUT/agent.log")"
 stream_advance "$rate"
-lost_a=$(tun_stream_missing)
+lost_a=$(vm_stream_missing)
 status
 # The lost probes stay in the 5-minute window: degraded until they age out (docs/operations.md).
 vm_expect_text "health state once ESP passes (the losses are in the window)" "$(health state)" degraded
@@ -155,7 +155,7 @@ vm_expect "config generation in the status (the reload to 3s)" "$(config generat
 vm_expect_text "last reload in the status" "$(config last_reload)" ok
 tun_show_sas
 stream_advance "$rate"
-lost_b=$(($(tun_stream_missing) - lost_a))
+lost_b=$(($(vm_stream_missing) - lost_a))
 vm_note "(b): a generation via the replica ${t_failover} s after the stop (${t_failover_replica} s" \
   "after the replica listened); ${lost_b} datagrams lost"
 
@@ -173,13 +173,13 @@ tun_wait_generation $((g + 2)) 60
 vm_expect "the agent still running" "$(tun_alive agent && echo 1 || echo 0)" -eq 1
 
 vm_step "the stream crossed (b) and (c) without loss"
-tun_stream_stop
-sent=$(tun_stream_field send sent)
-lost=$((sent - $(tun_stream_field recv unique)))
+vm_stream_stop
+sent=$(vm_stream_field send sent)
+lost=$((sent - $(vm_stream_field recv unique)))
 vm_note "stream: ${sent} sent, ${lost} lost in all, ${lost_a} of them while ESP was dropped"
 vm_expect "datagrams lost in (b) and (c)" $((lost - lost_a)) -eq 0
-vm_expect "datagrams duplicated" "$(tun_stream_field recv duplicates)" -eq 0
-vm_expect "foreign datagrams" $(($(tun_stream_field recv unexpected) + $(tun_stream_field recv malformed))) -eq 0
+vm_expect "datagrams duplicated" "$(vm_stream_field recv duplicates)" -eq 0
+vm_expect "foreign datagrams" $(($(vm_stream_field recv unexpected) + $(vm_stream_field recv malformed))) -eq 0
 vm_note "xfrm errors: $(tun_xfrm_errors | tr '\n' ' ')"
 
 vm_step "one consistent SA set once rotations stop (reload: interval 10m)"
