@@ -186,10 +186,15 @@ EdgeWorkers::EdgeWorkers(std::size_t count) : io(static_cast<int>(count)), work(
 }
 
 EdgeWorkers::~EdgeWorkers() {
+  halt();
+}
+
+void EdgeWorkers::halt() {
   work.reset();
   io.stop();  // a connection still waiting for the io thread is dropped with this context
   for (std::thread& t : threads)
     t.join();
+  threads.clear();
 }
 
 asio::any_io_executor EdgeServerState::connection_executor() {
@@ -295,11 +300,7 @@ EdgeServer::~EdgeServer() {
     // on the io_context, and would come back to a strand of the workers. Their context
     // stays (threads stopped), so that it finds memory, not a dangling strand.
     spdlog::error("key service destroyed with {} connection(s) unfinished", state_->tasks);
-    workers_->work.reset();
-    workers_->io.stop();
-    for (std::thread& t : workers_->threads)
-      t.join();
-    workers_->threads.clear();
+    workers_->halt();
     static_cast<void>(workers_.release());  // NOLINT(bugprone-unused-return-value): on purpose
   }
   workers_.reset();

@@ -43,7 +43,10 @@ namespace pqbranch::keysvc::detail {
 // by that many threads until the server is destroyed.
 struct EdgeWorkers {
   explicit EdgeWorkers(std::size_t threads);
-  ~EdgeWorkers();  // lets the threads finish (the server is stopped by then) and joins them
+  ~EdgeWorkers();  // halt()
+  // Stops the context (a connection still waiting for a thread is dropped with it) and joins
+  // the threads; the context itself stays until the destructor.
+  void halt();
   EdgeWorkers(const EdgeWorkers&) = delete;
   EdgeWorkers& operator=(const EdgeWorkers&) = delete;
 
