@@ -56,12 +56,12 @@ std::vector<std::uint8_t> from_ike(KeMethod m, std::span<const std::uint8_t> val
 }
 
 core::Result<void> check_size(KeMethod m, std::span<const std::uint8_t> data, bool from_initiator) {
-  const auto method = "KE method " + std::to_string(static_cast<unsigned>(m));
+  const auto method = [m] { return "KE method " + std::to_string(static_cast<unsigned>(m)); };
   const auto sizes = ke_data_sizes(m);
-  if (!sizes) return core::make_error(errc::unsupported_algorithm, method + ": not supported");
+  if (!sizes) return core::make_error(errc::unsupported_algorithm, method() + ": not supported");
   const std::size_t want = from_initiator ? sizes->initiator : sizes->responder;
   if (data.size() != want) {
-    return core::make_error(errc::bad_length, method + ": " + std::to_string(data.size()) +
+    return core::make_error(errc::bad_length, method() + ": " + std::to_string(data.size()) +
                                                   " bytes, expected " + std::to_string(want));
   }
   return {};
