@@ -54,7 +54,7 @@ class AgentEdgeFixture : public ::testing::Test {
   // Applied last to the edge's server options by start_edge (e.g. to restore a default
   // the fixture shortens).
   std::function<void(keysvc::EdgeServerOptions&)> edge_tweak_;
-  // Both sides' inbound grace period, 1.5 rotation intervals as before. The outbound drain is
+  // Both sides' inbound grace period, 1.5 rotation intervals. The outbound drain is
   // 10 ms: a side deletes its old inbound SA a grace after the proof while the peer retires
   // its old outbound a drain after its switch, so handlers running later than the difference
   // break invariant 1 in the harness (though not in the kernel: it sends on the newest SA).

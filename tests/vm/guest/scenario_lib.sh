@@ -253,9 +253,14 @@ vm_udp_stream() {
   return "$rc"
 }
 
-# vm_stream_start FROM TO ADDR RATE [PORT]: an open-ended UDP stream (pqb-udp-stream) from
-# namespace FROM to ADDR in namespace TO, RATE datagrams/s, until vm_stream_stop; the
-# receiver prints its progress every second (VM_STREAM_PROGRESS_MS).
+# vm_stream_start FROM TO ADDR RATE [PORT]: an open-ended sequence-numbered UDP stream
+# (pqb-udp-stream) from namespace FROM to ADDR in namespace TO, RATE datagrams/s, until
+# vm_stream_stop. The receiver prints a progress line every VM_STREAM_PROGRESS_MS [1000]
+# (udp-recv.log: vm_stream_unique, vm_stream_missing, vm_stream_caught_up N read the latest);
+# the sender wakes once per VM_STREAM_BURST [10] datagrams. vm_stream_stop stops the sender,
+# lets in-flight datagrams land (<= 5 s), stops the receiver and never fails by itself;
+# vm_stream_expect_clean then checks; vm_stream_field SIDE KEY gives a number of a finished
+# stream's summary (SIDE send|recv), e.g. vm_stream_field send rate.
 vm_stream_start() {
   local from=$1 to=$2 addr=$3 rate=$4 port=${5:-5001}
   vm_bg udp-recv "$to" pqb-udp-stream recv --port "$port" --expect 20000000 \

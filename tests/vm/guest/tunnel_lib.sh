@@ -75,16 +75,9 @@
 #                                 inbound at the peer, outbound = the status's SPIs, and at
 #                                 most two inbound SAs per side (current + one retiring)
 #   tun_expect_consistent [SECS]  wait for tun_consistent, print both SA sets, fail if never
-#   tun_stream_start RATE [PORT]  sequence-numbered UDP stream blan -> elan (pqb-udp-stream)
-#                                 until vm_stream_stop; the receiver prints a progress line
-#                                 every VM_STREAM_PROGRESS_MS [1000] (udp-recv.log); the
-#                                 sender wakes once per VM_STREAM_BURST [10] datagrams
-#   vm_stream_unique, vm_stream_missing   from the receiver's latest progress line
-#   vm_stream_stop               stop the sender, let in-flight datagrams land (<= 5 s),
-#                                 stop the receiver; never fails by itself
-#   vm_stream_expect_clean       fail unless unique == sent, no duplicate, nothing foreign
-#   vm_stream_field SIDE KEY     a number from a finished stream's summary (SIDE send|recv),
-#                                 e.g. vm_stream_field send rate, vm_stream_field recv unique
+#   tun_stream_start RATE [PORT]  vm_stream_start from blan to elan: a sequence-numbered
+#                                 UDP stream until vm_stream_stop (scenario_lib.sh: the
+#                                 vm_stream_* functions that read, stop and check it)
 #   tun_xfrm_errors               non-zero /proc/net/xfrm_stat counters of both routers
 #   tun_down                      stop both programs, flush, delete the namespaces (the
 #                                 demo's direct path; the VM is thrown away anyway)
