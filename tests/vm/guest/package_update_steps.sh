@@ -4,11 +4,12 @@
 # that fails its health gate). Releases are signed with keys made here (pqbranch-release) and
 # served by the edge ([releases]); the agent has them pinned ([update], one interrupt window).
 # Shown: a hand-written request with a wrong hash refused by the root updater, the agent
-# untouched; with the clock set 60 s before the window opens, the agent fetches, verifies and
+# untouched; with the clock set 40 s before the window opens, the agent fetches, verifies and
 # stages N+1 and holds it (outside_window, no request); once the window opens it writes the
 # request itself and the updater installs N+1, killed right after recording each apply step
 # and started again (as at boot), while a UDP stream across ESP loses nothing; the edge gets
-# the agent's report "installed". Then N+2 is published: the agent (now N+1) stages and
+# the agent's report "installed". Then N+2 is published and the operator asks for a check at
+# once (`pqbranch-agent update now` over the agent's socket): the agent (now N+1) stages and
 # requests it, its health gate fails, the updater rolls back to N+1 (killed in both rollback
 # steps), the agent reports "rolled-back", remembers the version and refuses it on the next
 # check (failed_before).
@@ -86,9 +87,11 @@ wait_step() {
   vm_wait_for_quietly "$2" stopped_at "$1" ||
     fail_with_journal "updater not stopped at step $1 after $2 s (state: $(tr '\n' ' ' <"$state"))"
 }
-# kill_at STEP: the updater's next run exits right after recording STEP (empty: not killed).
+# kill_at STEP [DEADLINE]: the updater's next run exits right after recording STEP (empty: not
+# killed); its health gates wait at most DEADLINE seconds (default 30: room for a good agent's
+# start and first rotation under emulation; a build that cannot start fails it at its end).
 kill_at() {
-  printf 'PQB_UPDATE_HEALTH_DEADLINE=30\nPQB_UPDATE_KILL_AT=%s\n' "$1" >/etc/default/pqbranch-update
+  printf 'PQB_UPDATE_HEALTH_DEADLINE=%s\nPQB_UPDATE_KILL_AT=%s\n' "${2:-30}" "$1" >/etc/default/pqbranch-update
 }
 # resume_at KILL_STEP: start the updater again, as the boot would, killed after KILL_STEP
 # (empty: not killed); systemctl start returns when the oneshot unit has ended.
@@ -152,12 +155,13 @@ vm_expect_text "result file owner" "$(stat -c %U "$upd/result")" pqbranch
 # From here on every request is the agent's.
 rm -f "$upd/result" "$upd/request.rejected" "$upd/pqbranch-agent_${v1}_amd64.deb"
 
-vm_step "updates on: the edge serves N+1, the agent pins the keys; the clock 60 s before a window"
+vm_step "updates on: the edge serves N+1, the agent pins the keys; the clock 40 s before a window"
 # The window opens at the next full UTC hour at least `lead` seconds away; the clock is set
 # `lead` seconds before it (the agent stages within about 20 s of its start: the first check
-# comes within a quarter of check_interval; the steps up to the stream take about 5 s more)
-# with both services stopped (the test PKI stays valid: it moves < 2 h forward).
-lead=60
+# comes within a quarter of check_interval; the checks of the held release take about 5 s
+# more, and must end before the window opens) with both services stopped (the test PKI stays
+# valid: it moves < 2 h forward).
+lead=40
 now=$(date +%s)
 window_start=$(((now / 3600 + 1) * 3600))
 ((window_start - now >= lead)) || window_start=$((window_start + 3600))
@@ -251,12 +255,18 @@ vm_expect "update_results_total{reason=\"done\"}" "$(metric 'update_results_tota
 vm_stream_stop
 vm_stream_expect_clean
 
-vm_step "N+2 published: the agent requests it, its health gate fails, rolled back to N+1"
-kill_at rolling-back
+vm_step "N+2 published, update now: the agent requests it, its health gate fails, rolled back to N+1"
+# A build that cannot start fails the gate only at its deadline: 15 s is enough to show it.
+kill_at rolling-back 15
 t=$SECONDS
 publish "/root/pqbranch-agent_${v2}_amd64.deb" "$v2"
-# The agent's next check (every minute), download, request, the install, the 30 s gate.
-wait_step rolling-back 480
+# The operator's command instead of the next periodic check (up to 75 s away); the agent's
+# own checks found N+1 above and refuse N+2 below.
+answer=$(pqbranch-agent update now 2>&1) || fail_with_journal "update now failed: $answer"
+vm_expect_text "the agent's answer to update now" "${answer%%:*}" ok
+vm_note "update now: $answer"
+# The check, download, request, the install, the 15 s gate.
+wait_step rolling-back 300
 vm_note "published to the health gate failing: $((SECONDS - t)) s"
 vm_expect_text "version the agent requested" "$(state_field version)" "$v2"
 resume_at rollback-check
