@@ -189,21 +189,18 @@ vm_log_count() { grep -c -- "$2" "$PQB_VM_OUT/$1.log" || true; }
 # vm_join NAME: wait for a background job and return its exit code.
 vm_join() { wait "${vm_pid[$1]}"; }
 
-# vm_capture_start NAME NS IF [FILTER...]: capture what IF sends into $PQB_VM_OUT/NAME.pcap.
-# The kernel applies `outbound` and the pcap FILTER (e.g. "not esp"), so what is left out
-# costs tcpdump nothing: received packets, including the decrypted ones the kernel re-injects
-# on IF in policy mode (tcpdump's -Q out would drop them only after copying each one; that
-# cost 23 s of the guest's CPU in a 140 s stream), and a busy stream the FILTER excludes.
-# Written to tmpfs while it runs (the 9p share is too slow for a busy capture) with a deep
-# buffer and 256-byte snapshots: a single emulated CPU runs the traffic and tcpdump by turns.
+# vm_capture_start NAME NS IF [FILTER...]: capture what IF sends (-Q out: not the decrypted
+# packets the kernel re-injects on it) into $PQB_VM_OUT/NAME.pcap; a pcap FILTER (e.g.
+# "not esp") is applied in the kernel, so a busy stream it excludes costs tcpdump nothing. Written to tmpfs while it runs
+# (the 9p share is too slow for a busy capture) with a deep buffer and 256-byte snapshots:
+# a single emulated CPU runs the traffic and tcpdump by turns.
 vm_capture_start() {
-  local name=$1 ns=$2 ifname=$3 filter=outbound
+  local name=$1 ns=$2 ifname=$3
   shift 3
-  (($#)) && filter="outbound and ($*)"
   mkdir -p /tmp/pqb-captures
   # -Z root: tcpdump would otherwise drop to its own user, who cannot write the results.
-  vm_bg "$name" "$ns" tcpdump --immediate-mode -U -n -Z root -B 32768 -s 256 \
-    -i "$ifname" -w "/tmp/pqb-captures/$name.pcap" "$filter"
+  vm_bg "$name" "$ns" tcpdump -Q out --immediate-mode -U -n -Z root -B 32768 -s 256 \
+    -i "$ifname" -w "/tmp/pqb-captures/$name.pcap" "$@"
   vm_wait_log "$name" "listening on"
 }
 # vm_capture_stop NAME: end a capture (tcpdump writes its last packets on SIGINT); fails
